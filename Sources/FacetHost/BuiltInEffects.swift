@@ -1,0 +1,10 @@
+import DirectEdit
+import FacetSDK
+
+/// The effects that ship with Facet and link statically into the host.
+public enum BuiltInEffects {
+    /// Every in-tree effect type.
+    public static let all: [any FaceEffect.Type] = [
+        DirectEdit.self,
+    ]
+}

@@ -1,0 +1,339 @@
+// The typed parameter schema effects declare, and the values a preset or chain gives them.
+
+/// The type of an effect parameter.
+public enum ParameterType: Sendable, Equatable {
+    /// A real number; may be keyframed.
+    case number
+    /// A whole number; may be keyframed (interpolated values are rounded).
+    case integer
+    /// On or off.
+    case boolean
+    /// One of a fixed set of words.
+    case choice([String])
+    /// Free text (a file path, a track selector…).
+    case text
+
+    /// A short name for messages and parameter tables: `number`, `integer`, `boolean`, `choice`, `text`.
+    public var name: String {
+        switch self {
+        case .number: return "number"
+        case .integer: return "integer"
+        case .boolean: return "boolean"
+        case .choice: return "choice"
+        case .text: return "text"
+        }
+    }
+
+    /// Whether values of this type can vary over time through keyframes.
+    public var isAnimatable: Bool {
+        switch self {
+        case .number, .integer: return true
+        case .boolean, .choice, .text: return false
+        }
+    }
+}
+
+/// How a keyframed value moves from one keyframe to the next.
+public enum Easing: String, Codable, Sendable, CaseIterable {
+    /// Constant speed.
+    case linear
+    /// Keep the value until the next keyframe, then jump.
+    case hold
+    /// Start slowly, end at full speed (quadratic).
+    case easeIn = "ease-in"
+    /// Start at full speed, end slowly (quadratic).
+    case easeOut = "ease-out"
+    /// Start and end slowly (smoothstep: zero velocity at both keyframes).
+    case easeInOut = "ease-in-out"
+
+    /// Maps linear progress `u` in [0, 1] to eased progress in [0, 1].
+    public func apply(_ u: Double) -> Double {
+        let t = min(max(u, 0), 1)
+        switch self {
+        case .linear: return t
+        case .hold: return t < 1 ? 0 : 1
+        case .easeIn: return t * t
+        case .easeOut: return 1 - (1 - t) * (1 - t)
+        case .easeInOut: return t * t * (3 - 2 * t)
+        }
+    }
+}
+
+/// A value at a moment, and how to move from it towards the next keyframe.
+public struct Keyframe: Codable, Sendable, Equatable {
+    /// Time in seconds from the start of the video.
+    public var time: Double
+    /// The value at `time`.
+    public var value: Double
+    /// The easing of the segment that starts at this keyframe.
+    public var easing: Easing
+
+    /// Creates a keyframe.
+    public init(time: Double, value: Double, easing: Easing = .linear) {
+        self.time = time
+        self.value = value
+        self.easing = easing
+    }
+}
+
+/// A time-varying number: a non-empty list of keyframes with strictly increasing times.
+///
+/// Before the first keyframe the value is the first one's; after the last, the last one's.
+public struct KeyframeTrack: Sendable, Equatable {
+    /// The keyframes, strictly increasing in time.
+    public let keyframes: [Keyframe]
+
+    /// Creates a track; throws when the list is empty or the times do not strictly increase.
+    public init(_ keyframes: [Keyframe]) throws(EffectError) {
+        guard !keyframes.isEmpty else {
+            throw EffectError(.invalidKeyframes, "a keyframe list needs at least one keyframe, got an empty list")
+        }
+        for (index, keyframe) in keyframes.enumerated() {
+            guard keyframe.time.isFinite, keyframe.value.isFinite else {
+                throw EffectError(.invalidKeyframes,
+                                  "keyframe \(index + 1) has a non-finite time or value; expected finite numbers")
+            }
+            if index > 0, keyframe.time <= keyframes[index - 1].time {
+                throw EffectError(.invalidKeyframes,
+                                  "keyframe \(index + 1) is at \(keyframe.time) s, not after keyframe \(index) at \(keyframes[index - 1].time) s; expected strictly increasing times")
+            }
+        }
+        self.keyframes = keyframes
+    }
+
+    /// The value at `time` seconds.
+    public func value(at time: Double) -> Double {
+        guard let first = keyframes.first, let last = keyframes.last else { return 0 }
+        if time <= first.time { return first.value }
+        if time >= last.time { return last.value }
+        // Binary search for the segment [k, k+1] containing time.
+        var low = 0
+        var high = keyframes.count - 1
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if keyframes[mid].time <= time { low = mid } else { high = mid }
+        }
+        let a = keyframes[low]
+        let b = keyframes[high]
+        let u = a.easing.apply((time - a.time) / (b.time - a.time))
+        return a.value + (b.value - a.value) * u
+    }
+
+    /// The time of the last keyframe: how long the animation runs.
+    public var endTime: Double { keyframes.last?.time ?? 0 }
+}
+
+/// A value given to a parameter: a constant, or keyframes for numeric parameters.
+public enum ParameterValue: Sendable, Equatable {
+    /// A constant number (for `number` and `integer` parameters).
+    case number(Double)
+    /// On or off.
+    case boolean(Bool)
+    /// A word (for `choice` parameters) or free text (for `text` parameters).
+    case text(String)
+    /// A time-varying number.
+    case keyframes(KeyframeTrack)
+
+    /// A short description of the value's kind, for messages.
+    public var kindDescription: String {
+        switch self {
+        case .number: return "a number"
+        case .boolean: return "a boolean"
+        case .text(let string): return "the text \"\(string)\""
+        case .keyframes: return "a keyframe list"
+        }
+    }
+}
+
+/// One parameter in an effect's schema: everything a host needs to list, document and validate it.
+public struct ParameterSpec: Sendable, Equatable {
+    /// The parameter's name as written in presets and chains (lower-case, words joined by `-`).
+    public let name: String
+    /// The parameter's type.
+    public let type: ParameterType
+    /// The value used when a preset does not give one.
+    public let defaultValue: ParameterValue
+    /// The smallest allowed value (numbers and integers), if bounded.
+    public let minimum: Double?
+    /// The largest allowed value (numbers and integers), if bounded.
+    public let maximum: Double?
+    /// The unit a number is written in (`deg`, `s`, `px`…), or nil for a plain factor.
+    public let unit: String?
+    /// One or two sentences for the parameter table.
+    public let documentation: String
+
+    /// A number parameter; may be keyframed.
+    public static func number(_ name: String, default value: Double, min: Double? = nil, max: Double? = nil,
+                              unit: String? = nil, _ documentation: String) -> ParameterSpec {
+        ParameterSpec(name: name, type: .number, defaultValue: .number(value), minimum: min, maximum: max,
+                      unit: unit, documentation: documentation)
+    }
+
+    /// An integer parameter; may be keyframed.
+    public static func integer(_ name: String, default value: Int, min: Int? = nil, max: Int? = nil,
+                               unit: String? = nil, _ documentation: String) -> ParameterSpec {
+        ParameterSpec(name: name, type: .integer, defaultValue: .number(Double(value)),
+                      minimum: min.map(Double.init), maximum: max.map(Double.init),
+                      unit: unit, documentation: documentation)
+    }
+
+    /// A boolean parameter.
+    public static func boolean(_ name: String, default value: Bool, _ documentation: String) -> ParameterSpec {
+        ParameterSpec(name: name, type: .boolean, defaultValue: .boolean(value), minimum: nil, maximum: nil,
+                      unit: nil, documentation: documentation)
+    }
+
+    /// A choice among fixed words; the default must be one of them.
+    public static func choice(_ name: String, _ options: [String], default value: String,
+                              _ documentation: String) -> ParameterSpec {
+        precondition(options.contains(value), "default '\(value)' of '\(name)' is not one of its options")
+        return ParameterSpec(name: name, type: .choice(options), defaultValue: .text(value), minimum: nil,
+                             maximum: nil, unit: nil, documentation: documentation)
+    }
+
+    /// A free-text parameter.
+    public static func text(_ name: String, default value: String, _ documentation: String) -> ParameterSpec {
+        ParameterSpec(name: name, type: .text, defaultValue: .text(value), minimum: nil, maximum: nil,
+                      unit: nil, documentation: documentation)
+    }
+
+    /// The accepted range in words, e.g. `-45 … 45 deg`, or nil when unbounded and not numeric.
+    public var rangeDescription: String? {
+        switch type {
+        case .number, .integer:
+            let low = minimum.map(Self.format) ?? "-∞"
+            let high = maximum.map(Self.format) ?? "∞"
+            return "\(low) … \(high)" + (unit.map { " \($0)" } ?? "")
+        case .choice(let options):
+            return options.joined(separator: " | ")
+        case .boolean:
+            return "true | false"
+        case .text:
+            return nil
+        }
+    }
+
+    /// What a valid value looks like, for error messages.
+    public var expectation: String {
+        switch type {
+        case .number:
+            return "a number" + (rangeDescription.map { " in \($0)" } ?? "") + " or a keyframe list"
+        case .integer:
+            return "a whole number" + (rangeDescription.map { " in \($0)" } ?? "") + " or a keyframe list"
+        case .boolean:
+            return "true or false"
+        case .choice(let options):
+            return "one of " + options.joined(separator: ", ")
+        case .text:
+            return "text"
+        }
+    }
+
+    /// Checks a value against this parameter's type and range; the error says what was expected.
+    public func validate(_ value: ParameterValue) throws(EffectError) {
+        switch (type, value) {
+        case (.number, .number(let number)), (.integer, .number(let number)):
+            try checkNumber(number, what: "value")
+        case (.number, .keyframes(let track)), (.integer, .keyframes(let track)):
+            for (index, keyframe) in track.keyframes.enumerated() {
+                try checkNumber(keyframe.value, what: "keyframe \(index + 1) value")
+            }
+        case (.boolean, .boolean), (.text, .text):
+            return
+        case (.choice(let options), .text(let word)):
+            guard options.contains(word) else {
+                throw EffectError(.invalidParameter, "'\(name)' got \"\(word)\"; expected \(expectation)")
+            }
+        default:
+            throw EffectError(.invalidParameter, "'\(name)' got \(value.kindDescription); expected \(expectation)")
+        }
+    }
+
+    private func checkNumber(_ number: Double, what: String) throws(EffectError) {
+        guard number.isFinite else {
+            throw EffectError(.invalidParameter, "'\(name)' \(what) is not a finite number; expected \(expectation)")
+        }
+        if type == .integer, number.rounded() != number {
+            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is not whole; expected \(expectation)")
+        }
+        if let minimum, number < minimum {
+            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is below the minimum \(Self.format(minimum)); expected \(expectation)")
+        }
+        if let maximum, number > maximum {
+            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is above the maximum \(Self.format(maximum)); expected \(expectation)")
+        }
+    }
+
+    /// Formats a number without a trailing `.0` for whole values.
+    public static func format(_ number: Double) -> String {
+        if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
+        return String(number)
+    }
+}
+
+/// The validated parameter values of one effect instance, defaults filled in.
+///
+/// Getters take the time in seconds so every numeric parameter can be keyframed without the
+/// effect having to know whether it is.
+public struct EffectParameters: Sendable, Equatable {
+    /// Every parameter of the schema with its value (given or default).
+    public let values: [String: ParameterValue]
+
+    /// Validates `given` against `schema` and fills in defaults.
+    ///
+    /// Throws for an unknown name (listing the known ones) or an invalid value.
+    public init(schema: [ParameterSpec], given: [String: ParameterValue]) throws(EffectError) {
+        var values: [String: ParameterValue] = [:]
+        for spec in schema { values[spec.name] = spec.defaultValue }
+        for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+            guard let spec = schema.first(where: { $0.name == name }) else {
+                let known = schema.map(\.name).joined(separator: ", ")
+                throw EffectError(.unknownParameter,
+                                  "unknown parameter '\(name)'; expected one of: \(known.isEmpty ? "(none)" : known)")
+            }
+            try spec.validate(value)
+            values[name] = value
+        }
+        self.values = values
+    }
+
+    /// The number `name` at `time` seconds (keyframes are interpolated). 0 for a missing name.
+    public func number(_ name: String, at time: Double = 0) -> Double {
+        switch values[name] {
+        case .number(let value): return value
+        case .keyframes(let track): return track.value(at: time)
+        default: return 0
+        }
+    }
+
+    /// The integer `name` at `time` seconds (interpolated keyframes are rounded).
+    public func integer(_ name: String, at time: Double = 0) -> Int {
+        Int(number(name, at: time).rounded())
+    }
+
+    /// The boolean `name` (false for a missing name).
+    public func boolean(_ name: String) -> Bool {
+        if case .boolean(let value) = values[name] { return value }
+        return false
+    }
+
+    /// The word or text `name` (empty for a missing name).
+    public func text(_ name: String) -> String {
+        if case .text(let value) = values[name] { return value }
+        return ""
+    }
+
+    /// Whether the parameter `name` is keyframed.
+    public func isAnimated(_ name: String) -> Bool {
+        if case .keyframes = values[name] { return true }
+        return false
+    }
+
+    /// The time of the latest keyframe over all parameters (0 when nothing is keyframed).
+    public var animationEndTime: Double {
+        values.values.reduce(0) { latest, value in
+            if case .keyframes(let track) = value { return max(latest, track.endTime) }
+            return latest
+        }
+    }
+}
