@@ -1,0 +1,34 @@
+# Facet — the two set-up commands are `make demo` (the main job on the bundled sample) and
+# `make test` (the test suite). Both install the Debian packages they need first.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/facet
+DEMO_OUT ?= out/demo.mp4
+
+.PHONY: setup build release demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release --product facet
+
+## The main job: apply a bundled preset to the bundled portrait and write a video.
+demo: release
+	@mkdir -p $(dir $(DEMO_OUT))
+	$(RELEASE_BIN) apply Samples/astronaut.png --preset look-left -o $(DEMO_OUT) --overwrite
+	@echo "demo: wrote $(DEMO_OUT)"
+
+## The test suite (what CI runs).
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Benchmarks (figures, not assertions): pass-through speed against ffmpeg, and peak memory.
+bench: release
+	bash scripts/bench-passthrough.sh
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,123 @@
+import ArgumentParser
+import FacetHost
+import FacetSDK
+import Foundation
+
+/// `facet effects`: the effects this build knows, and each one's parameter table.
+struct Effects: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the available effects, or describe one with its parameter table.")
+
+    @Argument(help: "An effect id or short name to describe.")
+    var name: String?
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let registry = EffectRegistry.builtIn
+        var descriptors = registry.descriptors
+        if let name {
+            do {
+                descriptors = [try registry.effect(named: name).descriptor]
+            } catch {
+                throw ExitCode(FacetCLI.report(error))
+            }
+        }
+        if json {
+            try Terminal.printJSON(descriptors.map(EffectSummary.init))
+            return
+        }
+        if name == nil {
+            let width = descriptors.map(\.id.count).max() ?? 0
+            for descriptor in descriptors {
+                print("\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)")
+            }
+            print("\nDescribe one with: facet effects NAME")
+            return
+        }
+        for descriptor in descriptors { print(EffectText.describe(descriptor)) }
+    }
+}
+
+/// The human-readable description of an effect: header and parameter table.
+enum EffectText {
+    static func describe(_ descriptor: EffectDescriptor) -> String {
+        var lines = ["\(descriptor.id) \(descriptor.version) — \(descriptor.summary)",
+                     "  short name: \(descriptor.shortName)",
+                     "  temporal access: \(descriptor.temporalAccess)"]
+        if descriptor.inputs.contains(.audio) { lines.append("  needs: the video's audio") }
+        lines.append("")
+        let header = ["parameter", "type", "default", "range", "keyframes", "description"]
+        let rows = descriptor.parameters.map { spec in
+            [spec.name, spec.type.name, ParameterText.format(spec.defaultValue), spec.rangeDescription ?? "",
+             spec.type.isAnimatable ? "yes" : "no", spec.documentation]
+        }
+        lines += table([header] + rows).map { "  " + $0 }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Left-aligned columns separated by two spaces; the last column is not padded.
+    static func table(_ rows: [[String]]) -> [String] {
+        guard let columns = rows.first?.count else { return [] }
+        let widths = (0..<columns).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == columns - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+}
+
+/// Formatting of parameter values for tables.
+enum ParameterText {
+    static func format(_ value: ParameterValue) -> String {
+        switch value {
+        case .number(let number): return ParameterSpec.format(number)
+        case .boolean(let flag): return flag ? "true" : "false"
+        case .text(let text): return text
+        case .keyframes(let track):
+            return track.keyframes.map { "\(ParameterSpec.format($0.value))@\(ParameterSpec.format($0.time))" }.joined(separator: ",")
+        }
+    }
+}
+
+/// An effect descriptor as JSON.
+struct EffectSummary: Encodable {
+    struct Parameter: Encodable {
+        var name: String
+        var type: String
+        var options: [String]?
+        var defaultValue: String
+        var minimum: Double?
+        var maximum: Double?
+        var unit: String?
+        var animatable: Bool
+        var documentation: String
+    }
+
+    var id: String
+    var shortName: String
+    var version: String
+    var summary: String
+    var temporalAccess: String
+    var needsAudio: Bool
+    var parameters: [Parameter]
+
+    init(_ descriptor: EffectDescriptor) {
+        id = descriptor.id
+        shortName = descriptor.shortName
+        version = descriptor.version.description
+        summary = descriptor.summary
+        temporalAccess = descriptor.temporalAccess.description
+        needsAudio = descriptor.inputs.contains(.audio)
+        parameters = descriptor.parameters.map { spec in
+            var options: [String]?
+            if case .choice(let words) = spec.type { options = words }
+            return Parameter(name: spec.name, type: spec.type.name, options: options,
+                             defaultValue: ParameterText.format(spec.defaultValue), minimum: spec.minimum,
+                             maximum: spec.maximum, unit: spec.unit, animatable: spec.type.isAnimatable,
+                             documentation: spec.documentation)
+        }
+    }
+}

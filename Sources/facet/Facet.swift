@@ -1,0 +1,31 @@
+import ArgumentParser
+import FacetHost
+import Foundation
+
+/// The `facet` command: edits faces in video through chains of effects on 3DMM motion.
+@main
+struct Facet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facet",
+        abstract: "Edit faces in video by changing their 3D face-model motion.",
+        discussion: """
+            Facet analyses every face of a video, runs a chain of effects on the faces' motion \
+            (head pose, translation, expression), renders the edited faces back into the frames \
+            and encodes the result with the original audio.
+
+            Examples:
+              facet apply talk.mp4 -o out.mp4 --preset look-left
+              facet apply portrait.png --duration 4 -o out.mp4 --chain 'direct-edit:yaw=0@0,15@2~ease-in-out'
+              facet probe talk.mp4 --json
+              facet effects direct-edit
+              facet presets show nod
+            """,
+        version: FacetVersion.current,
+        subcommands: [Apply.self, Probe.self, Effects.self, Presets.self]
+    )
+}
+
+/// The version printed by `facet --version`.
+enum FacetVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import FacetHost
+import Foundation
+
+/// `facet presets`: the presets found in the search directories.
+struct Presets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List presets, or show one preset's effect chain.",
+        subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self)
+
+    /// `facet presets list`.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every preset with where it was found (user presets override system ones).")
+
+        @Flag(name: .long, help: "Print the result as JSON.")
+        var json = false
+
+        func run() throws {
+            let library = PresetLibrary.standard()
+            let registry = EffectRegistry.builtIn
+            let entries = library.list()
+            var rows: [PresetRow] = []
+            for entry in entries {
+                var row = PresetRow(name: entry.name, origin: "\(entry.origin)", path: entry.url.path,
+                                    overrides: entry.overrides.map(\.path), summary: nil, error: nil)
+                do {
+                    row.summary = try library.resolve(entry.url.path, registry: registry).summary
+                } catch {
+                    row.error = error.description
+                }
+                rows.append(row)
+            }
+            if json {
+                try Terminal.printJSON(rows)
+                return
+            }
+            let width = rows.map(\.name.count).max() ?? 0
+            for row in rows {
+                let text = row.error.map { "INVALID: \($0)" } ?? row.summary ?? ""
+                print("\(row.name.padding(toLength: width, withPad: " ", startingAt: 0))  [\(row.origin)]  \(text)")
+            }
+            if rows.isEmpty { print("No presets found.") }
+            print("\nSearch order (later overrides earlier): system Presets/, the user directory, $FACET_PRESET_PATH.")
+        }
+    }
+
+    /// `facet presets show NAME`.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a preset's chain, effect by effect.")
+
+        @Argument(help: "A preset name or a preset file path.")
+        var name: String
+
+        @Flag(name: .long, help: "Print the result as JSON.")
+        var json = false
+
+        func run() throws {
+            let preset: Preset
+            do {
+                preset = try PresetLibrary.standard().resolve(name, registry: EffectRegistry.builtIn)
+            } catch {
+                throw ExitCode(FacetCLI.report(error))
+            }
+            let steps = preset.chain.invocations.map { invocation in
+                PresetStep(effect: invocation.effect.descriptor.id,
+                           version: invocation.effect.descriptor.version.description,
+                           parameters: invocation.parameters.values.mapValues(ParameterText.format))
+            }
+            if json {
+                try Terminal.printJSON(PresetDetail(name: preset.name, summary: preset.summary, path: preset.url.path,
+                                                    chain: preset.chain.description, steps: steps))
+                return
+            }
+            print("\(preset.name) — \(preset.summary)")
+            print("  file:  \(preset.url.path)")
+            print("  chain: \(preset.chain.invocations.isEmpty ? "(empty: pass-through)" : preset.chain.description)")
+            for (index, step) in steps.enumerated() {
+                print("  \(index + 1). \(step.effect) \(step.version)")
+                for (key, value) in step.parameters.sorted(by: { $0.key < $1.key }) {
+                    print("       \(key) = \(value)")
+                }
+            }
+        }
+    }
+}
+
+/// A preset listing row as JSON.
+struct PresetRow: Encodable {
+    var name: String
+    var origin: String
+    var path: String
+    var overrides: [String]
+    var summary: String?
+    var error: String?
+}
+
+/// One effect of a preset as JSON.
+struct PresetStep: Encodable {
+    var effect: String
+    var version: String
+    var parameters: [String: String]
+}
+
+/// A preset as JSON.
+struct PresetDetail: Encodable {
+    var name: String
+    var summary: String
+    var path: String
+    var chain: String
+    var steps: [PresetStep]
+}
