@@ -25,6 +25,7 @@ demo: release
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	bash scripts/check-sdk-package.sh
 
 ## Benchmarks (figures, not assertions): pass-through speed against ffmpeg, and peak memory.
 bench: release

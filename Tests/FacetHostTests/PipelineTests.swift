@@ -1,0 +1,129 @@
+import FacetHost
+import FacetMedia
+import FacetSDK
+import Foundation
+import XCTest
+
+/// The whole pipeline on real encoded media, with motion supplied by the test (no analysis).
+final class PipelineTests: XCTestCase {
+    /// Supplies one face whose box covers the frame, present from frame 10 on.
+    struct SuppliedMotion: MotionSource {
+        func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
+            let fps = info.video?.frameRate ?? 25
+            let count = info.video?.estimatedFrameCount ?? 0
+            let frames = (10..<count).map { index in
+                FaceFrame(frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 0, y: 0, width: 64, height: 64),
+                          coefficients: FaceCoefficients(expression: [0, 0]))
+            }
+            return SceneMotion(frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
+                               frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
+        }
+        var summary: String { "supplied by the test" }
+    }
+
+    /// Paints a frame solid red where the edited yaw differs from the source; records what it saw.
+    final class RecordingRenderer: FrameRenderer {
+        var renderedFrames: [Int] = []
+        var editedYawDegrees: [Int: Float] = [:]
+        func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws {
+            guard let position = edited.tracks[0].position(ofFrame: frame.index) else { return }
+            let yaw = edited.tracks[0].frames[position].coefficients.pose.yaw
+            guard yaw != source.tracks[0].frames[position].coefficients.pose.yaw else { return }
+            renderedFrames.append(frame.index)
+            editedYawDegrees[frame.index] = yaw * 180 / .pi
+            var image = RGBImage(width: frame.width, height: frame.height)
+            for pixel in stride(from: 0, to: image.pixels.count, by: 3) { image.pixels[pixel] = 255 }
+            frame.replaceImage(image)
+        }
+        var summary: String { "recording" }
+    }
+
+    private func makeVideo(in directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent("in.mp4")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
+                             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "ffmpeg must be installed to make test media (make setup)")
+        return url
+    }
+
+    func testChainRunsOnSuppliedMotionAndTheRendererEditsOnlyChangedFrames() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let input = try makeVideo(in: directory)
+        let output = directory.appendingPathComponent("out.mp4")
+
+        // yaw keyframed: 0 until 1 s, then 10 degrees (hold) — frames 0–24 unchanged, 25–49 edited.
+        let chain = try ChainParser.parse("direct-edit:yaw=0@0~hold,10@1", registry: .builtIn)
+        let renderer = RecordingRenderer()
+        var pipeline = Pipeline(motionSource: SuppliedMotion(), renderer: renderer)
+        let report = try pipeline.apply(ApplyRequest(input: input, output: output, chain: chain))
+
+        XCTAssertEqual(report.frames, 50)
+        XCTAssertEqual(report.faces, 1)
+        XCTAssertEqual(renderer.renderedFrames, Array(25..<50))
+        XCTAssertEqual(renderer.editedYawDegrees[30] ?? 0, 10, accuracy: 1e-4)
+
+        let reader = try VideoReader(url: output)
+        var index = 0
+        while let frame = try reader.nextFrame() {
+            let image = frame.rgb
+            let centre = (image.height / 2 * image.width + image.width / 2) * 3
+            let isRed = image.pixels[centre] > 200 && image.pixels[centre + 1] < 60 && image.pixels[centre + 2] < 60
+            XCTAssertEqual(isRed, index >= 25, "frame \(index)")
+            index += 1
+        }
+        XCTAssertEqual(index, 50)
+    }
+
+    func testInvalidRequestsFailBeforeAnythingIsWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let input = try makeVideo(in: directory)
+        var pipeline = Pipeline()
+
+        let rows: [(ApplyRequest, HostError.Code, String)] = [
+            (ApplyRequest(input: directory.appendingPathComponent("missing.mp4"), output: directory.appendingPathComponent("a.mp4")),
+             .io, "missing.mp4 does not exist"),
+            (ApplyRequest(input: input, output: input, overwrite: true), .invalidArguments, "is the input itself"),
+            (ApplyRequest(input: directory, output: directory.appendingPathComponent("b.mp4")), .io, "is a directory"),
+            (ApplyRequest(input: input, output: directory), .invalidArguments, "is a directory"),
+        ]
+        for (request, code, words) in rows {
+            XCTAssertThrowsError(try pipeline.apply(request)) { error in
+                guard let error = error as? HostError else { return XCTFail("not a HostError: \(error)") }
+                XCTAssertEqual(error.code, code, "\(error)")
+                XCTAssertTrue(error.message.contains(words), error.message)
+            }
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        XCTAssertEqual(names, ["in.mp4"])
+    }
+
+    func testCancellationStopsTheRunAndLeavesNoOutput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let input = try makeVideo(in: directory)
+
+        final class CancelAfterFive: ProgressObserver {
+            let flag: CancellationFlag
+            init(flag: CancellationFlag) { self.flag = flag }
+            func started(totalFrames: Int?) {}
+            func advanced(framesDone: Int) { if framesDone == 5 { flag.cancel() } }
+            func finished() {}
+        }
+        let flag = CancellationFlag()
+        var pipeline = Pipeline()
+        XCTAssertThrowsError(try pipeline.apply(ApplyRequest(input: input, output: directory.appendingPathComponent("o.mkv")),
+                                                progress: CancelAfterFive(flag: flag), cancellation: flag)) { error in
+            XCTAssertEqual((error as? HostError)?.code, .cancelled)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["in.mp4"])
+    }
+}
