@@ -56,9 +56,10 @@ enum ValueSyntax {
     }
 
     /// The easing called `name`; the error lists the easings.
-    static func easing(named name: String, at location: SourceLocation) throws(HostError) -> Easing {
+    static func easing(named name: String, context: String = "",
+                       at location: SourceLocation) throws(HostError) -> Easing {
         guard let easing = Easing(rawValue: name) else {
-            throw HostError(.invalidParameter, "unknown easing '\(name)'; expected one of: \(easingNames)", at: location)
+            throw HostError(.invalidParameter, "\(context)unknown easing '\(name)'; expected one of: \(easingNames)", at: location)
         }
         return easing
     }
@@ -82,7 +83,7 @@ enum ValueSyntax {
         switch spec.type {
         case .number, .integer:
             if text.contains("@") {
-                let keyframes = try compactKeyframes(text, at: textStart)
+                let keyframes = try compactKeyframes(text, context: "\(effectID): '\(spec.name)' ", at: textStart)
                 return try keyframesValue(keyframes, spec: spec, effectID: effectID, at: location)
             }
             guard !quoted, let number = number(text.trimmingWhitespace()) else {
@@ -170,23 +171,25 @@ enum ValueSyntax {
 
     /// Reads `value@time[~easing], …` (e.g. `0@0, 15@1~ease-in-out, 0@2.5`); `start` is where
     /// the first character was written, so errors point inside the text.
-    static func compactKeyframes(_ text: String, at start: SourceLocation) throws(HostError) -> [LocatedKeyframe] {
+    /// `context` (such as `org.facet.direct-edit: 'yaw' `) starts every message.
+    static func compactKeyframes(_ text: String, context: String = "",
+                                 at start: SourceLocation) throws(HostError) -> [LocatedKeyframe] {
         let form = "value@time or value@time~easing, separated by commas (e.g. 0@0, 15@1~ease-in-out, 0@2.5)"
         var result: [LocatedKeyframe] = []
         for (number, item) in split(text, at: ",").enumerated() {
             let itemLocation = start.advanced(by: item.offset)
             guard !item.text.isEmpty else {
-                throw HostError(.invalidParameter, "keyframe \(number + 1) is empty; expected \(form)", at: itemLocation)
+                throw HostError(.invalidParameter, "\(context)keyframe \(number + 1) is empty; expected \(form)", at: itemLocation)
             }
             let easingParts = split(item.text, at: "~")
             guard easingParts.count <= 2 else {
-                throw HostError(.invalidParameter, "keyframe \(number + 1) \"\(item.text)\" has more than one '~'; expected \(form)",
+                throw HostError(.invalidParameter, "\(context)keyframe \(number + 1) \"\(item.text)\" has more than one '~'; expected \(form)",
                                 at: itemLocation)
             }
             let valueAndTime = split(easingParts[0].text, at: "@")
             guard valueAndTime.count == 2 else {
                 let problem = valueAndTime.count < 2 ? "has no '@time'" : "has more than one '@'"
-                throw HostError(.invalidParameter, "keyframe \(number + 1) \"\(item.text)\" \(problem); expected \(form)",
+                throw HostError(.invalidParameter, "\(context)keyframe \(number + 1) \"\(item.text)\" \(problem); expected \(form)",
                                 at: itemLocation)
             }
             let valuePart = valueAndTime[0]
@@ -195,17 +198,17 @@ enum ValueSyntax {
             let timeLocation = itemLocation.advanced(by: easingParts[0].offset + timePart.offset)
             guard let value = self.number(valuePart.text) else {
                 throw HostError(.invalidParameter,
-                                "keyframe \(number + 1) value \"\(valuePart.text)\" is not a number; expected \(form)",
+                                "\(context)keyframe \(number + 1) value \"\(valuePart.text)\" is not a number; expected \(form)",
                                 at: valueLocation)
             }
             guard let time = self.number(timePart.text) else {
                 throw HostError(.invalidParameter,
-                                "keyframe \(number + 1) time \"\(timePart.text)\" is not a number of seconds; expected \(form)",
+                                "\(context)keyframe \(number + 1) time \"\(timePart.text)\" is not a number of seconds; expected \(form)",
                                 at: timeLocation)
             }
             var easing = Easing.linear
             if easingParts.count == 2 {
-                easing = try self.easing(named: easingParts[1].text, at: itemLocation.advanced(by: easingParts[1].offset))
+                easing = try self.easing(named: easingParts[1].text, context: context, at: itemLocation.advanced(by: easingParts[1].offset))
             }
             result.append(LocatedKeyframe(keyframe: Keyframe(time: time, value: value, easing: easing),
                                           timeLocation: timeLocation, valueLocation: valueLocation))
