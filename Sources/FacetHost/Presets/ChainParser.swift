@@ -33,7 +33,7 @@ public enum ChainParser {
             }
             invocations.append(try parseEffect(characters, trimmedSegment, registry: registry))
         }
-        return EffectChain(invocations)
+        return EffectChain(invocations: invocations)
     }
 
     // MARK: - Effects

@@ -86,7 +86,7 @@ public struct EffectChain: Sendable, Equatable, CustomStringConvertible {
     public var invocations: [EffectInvocation]
 
     /// Creates a chain.
-    public init(_ invocations: [EffectInvocation] = []) {
+    public init(invocations: [EffectInvocation] = []) {
         self.invocations = invocations
     }
 

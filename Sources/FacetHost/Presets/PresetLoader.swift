@@ -139,7 +139,7 @@ private struct PresetDocument {
         for (index, item) in items.enumerated() {
             invocations.append(try readInvocation(item, number: index + 1))
         }
-        return (format, summary, EffectChain(invocations))
+        return (format, summary, EffectChain(invocations: invocations))
     }
 
     private func readFormat(_ node: Node) throws(HostError) -> Int {
