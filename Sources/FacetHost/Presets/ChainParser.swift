@@ -29,7 +29,7 @@ public enum ChainParser {
             if trimmedSegment.isEmpty {
                 let problem = index == segments.count - 1 ? "after the last '|'" : "before '|'"
                 throw HostError(.chainSyntax, "no effect \(problem); expected an effect name such as direct-edit",
-                                at: location(index == segments.count - 1 ? segment.lowerBound - 1 : segment.lowerBound))
+                                at: location(index == segments.count - 1 ? segment.lowerBound - 1 : segment.upperBound))
             }
             invocations.append(try parseEffect(characters, trimmedSegment, registry: registry))
         }
