@@ -1,0 +1,63 @@
+import DirectEdit
+import FacetHost
+import FacetSDK
+import Foundation
+import XCTest
+
+/// Every preset in the repository's `Presets/` loads, instantiates and does what its name says.
+final class ShippedPresetsTests: XCTestCase {
+    private let directory = repositoryRoot.appendingPathComponent("Presets").resolvingSymlinksInPath()
+
+    private func shipped(_ name: String) throws -> Preset {
+        try PresetLoader.load(contentsOf: directory.appendingPathComponent("\(name).yaml"), registry: .builtIn, origin: .system)
+    }
+
+    func testEveryShippedPresetLoadsAndRoundTrips() throws {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { PresetLoader.fileExtensions.contains($0.pathExtension) }
+        XCTAssertGreaterThanOrEqual(files.count, 5)
+        for file in files {
+            do {
+                let preset = try PresetLoader.load(contentsOf: file, registry: .builtIn, origin: .system)
+                XCTAssertEqual(preset.format, PresetLoader.currentFormat, file.lastPathComponent)
+                XCTAssertFalse(preset.summary.isEmpty, "\(file.lastPathComponent) needs a summary")
+                XCTAssertEqual(try preset.chain.instantiate().count, preset.chain.invocations.count)
+                XCTAssertEqual(try ChainParser.parse(preset.chain.description, registry: .builtIn), preset.chain,
+                               file.lastPathComponent)
+                let text = try String(contentsOf: file, encoding: .utf8)
+                XCTAssertTrue(text.hasPrefix("#"), "\(file.lastPathComponent) starts with a comment saying what it does")
+            } catch {
+                XCTFail("\(file.lastPathComponent): \(error)")
+            }
+        }
+    }
+
+    func testIdentityIsPassThrough() throws {
+        XCTAssertEqual(try shipped("identity").chain, .empty)
+    }
+
+    func testLookLeftAndRightTurnOppositeWaysAndReturn() throws {
+        let left = try XCTUnwrap(shipped("look-left").chain.invocations.first).parameters
+        let right = try XCTUnwrap(shipped("look-right").chain.invocations.first).parameters
+        XCTAssertEqual(left.number("yaw", at: 1.5), 15)
+        XCTAssertEqual(right.number("yaw", at: 1.5), -15)
+        XCTAssertEqual(left.number("yaw", at: 0), 0)
+        XCTAssertEqual(left.number("yaw", at: 10), 0)
+        XCTAssertEqual(try shipped("look-left").chain.animationEndTime, 3)
+    }
+
+    func testNodAndShakeMoveTheRightAxis() throws {
+        let nod = try XCTUnwrap(shipped("nod").chain.invocations.first).parameters
+        XCTAssertTrue(nod.isAnimated("pitch"))
+        XCTAssertFalse(nod.isAnimated("yaw"))
+        XCTAssertEqual(nod.number("pitch", at: 0.4), 10)
+        XCTAssertEqual(nod.number("pitch", at: 1.6), 0)
+
+        let shake = try XCTUnwrap(shipped("shake").chain.invocations.first).parameters
+        XCTAssertTrue(shake.isAnimated("yaw"))
+        XCTAssertFalse(shake.isAnimated("pitch"))
+        XCTAssertEqual(shake.number("yaw", at: 0.3), 12)
+        XCTAssertEqual(shake.number("yaw", at: 0.7), -12)
+        XCTAssertEqual(shake.number("yaw", at: 1.8), 0)
+    }
+}
