@@ -9,6 +9,7 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
             case fileNotFound = "file not found"
             case notMedia = "not a media file"
             case noVideoStream = "no video stream"
+            case noAudioStream = "no audio stream"
             case decodeFailed = "decode failed"
             case encodeFailed = "encode failed"
             case unsupported = "unsupported"
@@ -27,6 +28,8 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
         public static let notMedia = Code(.notMedia)
         /// The file is media but has no video stream (e.g. audio only).
         public static let noVideoStream = Code(.noVideoStream)
+        /// The file has no audio stream (or not the one asked for).
+        public static let noAudioStream = Code(.noAudioStream)
         /// No frame could be decoded, or a decoder could not be opened.
         public static let decodeFailed = Code(.decodeFailed)
         /// The encoder or muxer refused a frame, a packet or its settings.

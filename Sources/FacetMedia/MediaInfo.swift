@@ -142,8 +142,8 @@ public struct VideoStreamInfo: Codable, Sendable, Equatable {
     public var averageFrameRate: Rational
     /// The rate to use: the average frame rate when known, else the real one.
     public var frameRate: Double
-    /// `nb_frames` from the container, or duration x frame rate rounded.
-    public var estimatedFrameCount: Int
+    /// `nb_frames` from the container, or duration x frame rate rounded; nil when neither is known.
+    public var estimatedFrameCount: Int?
     /// The stream time base: the unit of frame timestamps.
     public var timeBase: Rational
     /// Stream start time in `timeBase` units (0 when unknown).

@@ -76,7 +76,7 @@ public enum MediaProbe {
                 width: Int(parameters.width), height: Int(parameters.height),
                 pixelFormat: pixelFormatName(AVPixelFormat(rawValue: parameters.format)),
                 realFrameRate: real, averageFrameRate: average, frameRate: rate,
-                estimatedFrameCount: frames, timeBase: timeBase,
+                estimatedFrameCount: frames > 0 ? frames : nil, timeBase: timeBase,
                 startPTS: stream.start_time != FACET_AV_NOPTS_VALUE ? stream.start_time : 0,
                 duration: duration,
                 sampleAspectRatio: Rational(stream.sample_aspect_ratio.num != 0
