@@ -273,8 +273,10 @@ final class AudioTranscoder {
             // Drain the resampler's delay.
             while true {
                 try prepareResampled(for: 0)
-                let status = swr_convert_frame(resampler, resampled.pointer, nil)
-                if status < 0 || resampled.pointer.pointee.nb_samples <= 0 { break }
+                let produced = swr_convert(resampler, resampled.pointer.pointee.extended_data,
+                                           resampledCapacity, nil, 0)
+                if produced <= 0 { break }
+                resampled.pointer.pointee.nb_samples = produced
                 try pushResampled()
             }
         }
@@ -305,8 +307,13 @@ final class AudioTranscoder {
             }
             try configureResampler(for: decoded.pointer)
             try prepareResampled(for: decoded.pointer.pointee.nb_samples)
-            try check(swr_convert_frame(resampler, resampled.pointer, decoded.pointer),
-                      "resample audio", code: .encodeFailed)
+            let inputs = decoded.pointer.pointee.extended_data.map {
+                UnsafeMutableRawPointer($0).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+            }
+            let produced = swr_convert(resampler, resampled.pointer.pointee.extended_data, resampledCapacity,
+                                       inputs, decoded.pointer.pointee.nb_samples)
+            try check(produced, "resample audio", code: .encodeFailed)
+            resampled.pointer.pointee.nb_samples = produced
             try pushResampled()
         }
     }
@@ -333,7 +340,7 @@ final class AudioTranscoder {
 
     /// Makes sure `resampled` has room for the output of `inputSamples` more samples.
     private func prepareResampled(for inputSamples: Int32) throws(MediaError) {
-        let needed = max(swr_get_out_samples(resampler, inputSamples), 1024)
+        let needed = max(swr_get_out_samples(resampler, inputSamples) + 32, 1024)
         if needed > resampledCapacity {
             av_frame_unref(resampled.pointer)
             resampled.pointer.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue

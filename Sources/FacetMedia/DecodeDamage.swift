@@ -13,6 +13,9 @@ public struct DecodeDamage: Sendable, Equatable, CustomStringConvertible {
     public var readErrors = 0
     /// Frames that were decoded but flagged as damaged (errors concealed by the decoder).
     public var damagedFrames = 0
+    /// Whether the stream ended well before the duration its container announced
+    /// (typically a truncated file).
+    public var endedEarly = false
     /// Stream time in seconds of the first problem, when known.
     public var firstErrorTime: Double?
     /// Short descriptions of the first problems (at most `DecodeDamage.maxMessages`).
@@ -26,7 +29,7 @@ public struct DecodeDamage: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether nothing went wrong.
     public var isEmpty: Bool {
-        corruptPackets == 0 && decodeErrors == 0 && readErrors == 0 && damagedFrames == 0
+        corruptPackets == 0 && decodeErrors == 0 && readErrors == 0 && damagedFrames == 0 && !endedEarly
     }
 
     /// One line: counts and the first problem's time.
@@ -34,6 +37,7 @@ public struct DecodeDamage: Sendable, Equatable, CustomStringConvertible {
         if isEmpty { return "no damage" }
         var text = "\(corruptPackets) corrupt packet(s), \(decodeErrors) decode error(s), "
             + "\(readErrors) read error(s), \(damagedFrames) damaged frame(s)"
+        if endedEarly { text += ", ended early" }
         if let firstErrorTime { text += String(format: ", first at %.3f s", firstErrorTime) }
         return text
     }

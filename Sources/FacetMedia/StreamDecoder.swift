@@ -35,6 +35,7 @@ final class StreamDecoder: @unchecked Sendable {
     private var finished = false
     private var consecutiveReadErrors = 0
     private var lastPTS: Int64? = nil
+    private var endReported = false
     /// One frame's duration in the stream time base (used to synthesize missing timestamps).
     private let frameDuration: Int64
 
@@ -81,6 +82,7 @@ final class StreamDecoder: @unchecked Sendable {
         if framesDecoded == 0 {
             throw noPictureError()
         }
+        checkEndedEarly()
         return nil
     }
 
@@ -147,6 +149,26 @@ final class StreamDecoder: @unchecked Sendable {
             damageVersion += 1
         }
         return DecodedPicture(frame: frame, pts: pts, isDamaged: damaged)
+    }
+
+    /// Notes a stream that stopped more than half a second (and 5 %) short of the duration
+    /// the container announced.
+    private func checkEndedEarly() {
+        guard !endReported, let lastPTS else { return }
+        endReported = true
+        let stream = input.stream(streamIndex).pointee
+        var expected: Double? = nil
+        if stream.duration != FACET_AV_NOPTS_VALUE && stream.duration > 0 {
+            expected = Double(stream.duration) * av_q2d(timeBase)
+        } else if input.context.pointee.duration != FACET_AV_NOPTS_VALUE && input.context.pointee.duration > 0 {
+            expected = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
+        }
+        let reached = seconds(lastPTS + frameDuration)
+        guard let expected, reached < expected - max(0.5, 0.05 * expected) else { return }
+        damage.endedEarly = true
+        damage.note(String(format: "the stream ended at %.3f s but the container announced %.3f s (truncated file?)",
+                           reached, expected), at: reached)
+        damageVersion += 1
     }
 
     private func record(decodeError status: Int32, time: Double?) {

@@ -93,8 +93,9 @@ public final class VideoWriter {
             guard let data = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 36) else {
                 fatalError("av_stream_new_side_data: out of memory")
             }
+            // `rotation` is counter-clockwise (av_display_rotation_get); the setter takes clockwise.
             data.withMemoryRebound(to: Int32.self, capacity: 9) {
-                av_display_rotation_set($0, video.rotation)
+                av_display_rotation_set($0, -video.rotation)
             }
             if output.context.pointee.oformat.pointee.name.map({ String(cString: $0) }) == "matroska" {
                 warnings.append("Matroska output cannot carry the \(Int(video.rotation))° rotation in this FFmpeg version; players will show the video unrotated")

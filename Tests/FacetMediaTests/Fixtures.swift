@@ -47,12 +47,18 @@ final class Fixtures: @unchecked Sendable {
     static let shared: Result<Fixtures, any Error> = Result { try Fixtures() }
 
     let directory: URL
+    /// Deleted when the test process exits.
+    nonisolated(unsafe) private static var cleanupPath: String? = nil
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("facet-media-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        Self.cleanupPath = directory.path
+        atexit {
+            if let path = Fixtures.cleanupPath { try? FileManager.default.removeItem(atPath: path) }
+        }
         let video = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2"]
         let sine = ["-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=44100"]
         let x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-pix_fmt", "yuv420p"]
@@ -64,12 +70,15 @@ final class Fixtures: @unchecked Sendable {
         // Variable frame rate: 20 frames at 30 fps, then 15 fps.
         try run(video + x264 + ["-vf", "setpts='if(lt(N,20),N/30,20/30+(N-20)/15)/TB'",
                                 "-fps_mode", "passthrough", "vfr.mkv"])
+        // The same in Matroska, and an all-intra variant (damage stays local to the frames hit).
+        try run(["-i", "base.mp4", "-c", "copy", "base.mkv"])
+        try run(video + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "1", "-pix_fmt", "yuv420p", "intra.mkv"])
         // PCM audio in Matroska (MP4 cannot hold it) and a still image.
         try run(video + sine + x264 + ["-c:a", "pcm_s16le", "pcm.mkv"])
         try run(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "still.png"])
         try run(sine + ["-c:a", "aac", "audio.m4a"])
-        // Odd size, only possible as 4:4:4.
-        try run(["-f", "lavfi", "-i", "testsrc2=size=175x143:rate=30:duration=1"]
+        // Odd size, only possible as 4:4:4 (testsrc, since testsrc2 rounds sizes down to even).
+        try run(["-f", "lavfi", "-i", "testsrc=size=175x143:rate=30:duration=1"]
                 + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "odd.mp4"])
     }
 
