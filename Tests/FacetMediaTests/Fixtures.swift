@@ -70,6 +70,7 @@ final class Fixtures: @unchecked Sendable {
         // Variable frame rate: 20 frames at 30 fps, then 15 fps.
         try run(video + x264 + ["-vf", "setpts='if(lt(N,20),N/30,20/30+(N-20)/15)/TB'",
                                 "-fps_mode", "passthrough", "vfr.mkv"])
+        try run(["-i", "vfr.mkv", "-c", "copy", "vfr.mp4"])
         // The same in Matroska, and an all-intra variant (damage stays local to the frames hit).
         try run(["-i", "base.mp4", "-c", "copy", "base.mkv"])
         try run(video + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "1", "-pix_fmt", "yuv420p", "intra.mkv"])
