@@ -57,7 +57,7 @@ final class AudioPump {
         let codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id))
         outStream = output.newStream()
 
-        if output.accepts(parameters.pointee.codec_id) {
+        if output.accepts(parameters) {
             try check(avcodec_parameters_copy(outStream.pointee.codecpar, parameters),
                       "copy the audio stream parameters", code: .encodeFailed, path: source.url.path)
             outStream.pointee.codecpar.pointee.codec_tag = 0

@@ -69,9 +69,29 @@ final class OutputFile {
         context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0
     }
 
-    /// Whether the container can hold `codec` as is (`avformat_query_codec == 1`).
-    func accepts(_ codec: AVCodecID) -> Bool {
-        avformat_query_codec(context.pointee.oformat, codec, FACET_FF_COMPLIANCE_NORMAL) == 1
+    /// Whether the container can hold a stream with `parameters` as is: `avformat_query_codec`
+    /// says yes, and a trial muxer of the same format (writing to memory) initialises with it
+    /// (catches e.g. Opus in MOV and FLAC in MP4, which the query accepts but the muxer refuses).
+    func accepts(_ parameters: UnsafePointer<AVCodecParameters>) -> Bool {
+        let format = context.pointee.oformat
+        guard avformat_query_codec(format, parameters.pointee.codec_id, FACET_FF_COMPLIANCE_NORMAL) == 1 else {
+            return false
+        }
+        var trial: UnsafeMutablePointer<AVFormatContext>? = nil
+        guard avformat_alloc_output_context2(&trial, format, nil, nil) >= 0, let trial else { return false }
+        defer {
+            var buffer: UnsafeMutablePointer<UInt8>? = nil
+            if trial.pointee.pb != nil { avio_close_dyn_buf(trial.pointee.pb, &buffer) }
+            av_free(buffer)
+            trial.pointee.pb = nil
+            avformat_free_context(trial)
+        }
+        guard let stream = avformat_new_stream(trial, nil),
+              avcodec_parameters_copy(stream.pointee.codecpar, parameters) >= 0 else { return false }
+        stream.pointee.codecpar.pointee.codec_tag = 0
+        stream.pointee.time_base = AVRational(num: 1, den: max(1, parameters.pointee.sample_rate))
+        guard avio_open_dyn_buf(&trial.pointee.pb) >= 0 else { return false }
+        return avformat_init_output(trial, nil) >= 0
     }
 
     /// A new stream.

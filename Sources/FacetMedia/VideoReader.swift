@@ -135,7 +135,6 @@ final class DecodeQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private let capacity: Int
     private var items: [DecodedPicture] = []
-    private var head = 0
     private var ended = false
     private var stopped = false
     private var failure: MediaError? = nil
@@ -145,7 +144,7 @@ final class DecodeQueue: @unchecked Sendable {
         self.capacity = capacity
         timeBase = decoder.timeBase
         startPTS = decoder.startPTS
-        items.reserveCapacity(capacity * 2)
+        items.reserveCapacity(capacity)
         let thread = Thread { [self] in
             self.run(decoder)
         }
@@ -170,7 +169,7 @@ final class DecodeQueue: @unchecked Sendable {
             }
             switch result {
             case .success(let picture?):
-                while items.count - head >= capacity && !stopped { condition.wait() }
+                while items.count >= capacity && !stopped { condition.wait() }
                 if stopped {
                     condition.unlock()
                     return
@@ -193,14 +192,9 @@ final class DecodeQueue: @unchecked Sendable {
     func pop() throws(MediaError) -> DecodedPicture? {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count && !ended { condition.wait() }
-        if head < items.count {
-            let picture = items[head]
-            head += 1
-            if head == items.count {
-                items.removeAll(keepingCapacity: true)
-                head = 0
-            }
+        while items.isEmpty && !ended { condition.wait() }
+        if !items.isEmpty {
+            let picture = items.removeFirst()  // at most `capacity` items: cheap
             condition.broadcast()
             return picture
         }
@@ -213,7 +207,6 @@ final class DecodeQueue: @unchecked Sendable {
         condition.lock()
         stopped = true
         items.removeAll()
-        head = 0
         condition.broadcast()
         condition.unlock()
     }

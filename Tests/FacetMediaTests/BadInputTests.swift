@@ -104,6 +104,22 @@ final class WriterErrorTests: XCTestCase {
         XCTAssertGreaterThan(dot / norms, 0.95, "transcoded audio matches the source")
     }
 
+    func testOpusThatMOVRefusesIsTranscoded() throws {
+        // avformat_query_codec accepts Opus for MOV but the muxer refuses it: the trial catches that.
+        let fixtures = try fixtures()
+        let input = fixtures.url("opus.mkv")
+        let output = try fixtures.scratch().appendingPathComponent("opus.mov")
+        let report = try RoundTripTests.transcode(input, to: output)
+        XCTAssertEqual(report.audio, .transcoded(from: "opus", to: "aac"))
+        XCTAssertEqual(try MediaProbe.probe(output).audio?.sampleRate, 48000)
+        let pcmIn = try AudioDecoder.decodePCM(url: input)
+        let pcmOut = try AudioDecoder.decodePCM(url: output)
+        XCTAssertEqual(Double(pcmOut.samples.count), Double(pcmIn.samples.count), accuracy: 0.025 * 16000)
+        // The same file into MKV copies the Opus packets.
+        let mkv = try fixtures.scratch().appendingPathComponent("opus.mkv")
+        XCTAssertEqual(try RoundTripTests.transcode(input, to: mkv).audio, .copied("opus"))
+    }
+
     func testOddSizeUses444WithWarning() throws {
         let fixtures = try fixtures()
         let input = fixtures.url("odd.mp4")

@@ -76,6 +76,8 @@ final class Fixtures: @unchecked Sendable {
         try run(video + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "1", "-pix_fmt", "yuv420p", "intra.mkv"])
         // PCM audio in Matroska (MP4 cannot hold it) and a still image.
         try run(video + sine + x264 + ["-c:a", "pcm_s16le", "pcm.mkv"])
+        try run(video + ["-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=48000"]
+                + x264 + ["-c:a", "libopus", "opus.mkv"])
         try run(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "still.png"])
         try run(sine + ["-c:a", "aac", "audio.m4a"])
         // Odd size, only possible as 4:4:4 (testsrc, since testsrc2 rounds sizes down to even).
