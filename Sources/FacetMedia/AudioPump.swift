@@ -23,7 +23,6 @@ final class AudioPump {
     private var ended = false
     private let transcoder: AudioTranscoder?
     private var copiedEnd: Int64 = 0
-    private var decodeErrors = 0
 
     /// Opens the audio source; nil when the file has no audio stream and none was asked for.
     init?(source: AudioInput, output: OutputFile) throws(MediaError) {
@@ -111,6 +110,9 @@ final class AudioPump {
         if let transcoder {
             try transcoder.finish(limitSamples: limitSamples) { (packet) throws(MediaError) in
                 try self.write(encoded: packet)
+            }
+            if transcoder.decodeErrors > 0 {
+                warnings.append("\(transcoder.decodeErrors) damaged audio packet(s) in \(input.path) were skipped")
             }
         }
     }

@@ -7,7 +7,6 @@ final class OutputFile {
     let context: UnsafeMutablePointer<AVFormatContext>
     let finalURL: URL
     let temporaryURL: URL
-    private var headerWritten = false
     private var closed = false
 
     /// The accepted extensions and the muxer each selects.
@@ -109,7 +108,6 @@ final class OutputFile {
         try check(avformat_write_header(context, nil),
                   "write the \(String(cString: context.pointee.oformat.pointee.name)) header (are the streams' codecs accepted by this container?)",
                   code: .encodeFailed, path: finalURL.path)
-        headerWritten = true
     }
 
     /// Writes one packet (interleaved by time); the packet is consumed.

@@ -17,7 +17,6 @@ public final class VideoWriter {
 
     private let output: OutputFile
     private let video: VideoStreamInfo
-    private let settings: EncoderSettings
     private let encodedFormat: PixelFormatChoice
     private let encoder: CodecContext
     private let stream: UnsafeMutablePointer<AVStream>
@@ -68,7 +67,6 @@ public final class VideoWriter {
         }
         if let warning = resolved.warning { warnings.append(warning) }
         self.video = video
-        self.settings = settings
         encodedFormat = resolved.format
         encoderFormat = resolved.format == .yuv444p ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
         encoderFullRange = video.colorRange == "pc" || video.pixelFormat.hasPrefix("yuvj")

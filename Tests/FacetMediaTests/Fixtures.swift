@@ -79,6 +79,7 @@ final class Fixtures: @unchecked Sendable {
         try run(video + ["-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=48000"]
                 + x264 + ["-c:a", "libopus", "opus.mkv"])
         try run(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "still.png"])
+        try run(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "-q:v", "2", "still.jpg"])
         try run(sine + ["-c:a", "aac", "audio.m4a"])
         // Odd size, only possible as 4:4:4 (testsrc, since testsrc2 rounds sizes down to even).
         try run(["-f", "lavfi", "-i", "testsrc=size=175x143:rate=30:duration=1"]

@@ -31,6 +31,22 @@ final class StillImageTests: XCTestCase {
         XCTAssertLessThan(psnr([picture], [RGBImage(width: 320, height: 240)]), 12, "not black")
     }
 
+    func testFullRangeJPEGPassesThroughWithoutRangeShift() throws {
+        // JPEG decodes to full-range yuvj420p: encoded as is, tagged full range, no RGB round trip.
+        let fixtures = try fixtures()
+        let image = fixtures.url("still.jpg")
+        let reference = try ImageIO.readImage(image)
+        let reader = try VideoReader(url: image, stillImage: StillImageOptions(duration: 0.4, frameRate: 25))
+        XCTAssertEqual(reader.video.pixelFormat, "yuvj420p")
+        let output = try fixtures.scratch().appendingPathComponent("jpeg.mp4")
+        let writer = try VideoWriter(outputURL: output, video: reader.video, audio: nil, settings: EncoderSettings())
+        while let frame = try reader.nextFrame() { try writer.write(frame) }
+        XCTAssertEqual(try writer.finish().framesWritten, 10)
+        let decoded = try DecodedVideo(output)
+        XCTAssertEqual(decoded.info.video?.colorRange, "pc")
+        XCTAssertGreaterThan(psnr([reference], [decoded.images[5]]), 38)
+    }
+
     func testImageWithoutOptionsIsOneFrame() throws {
         let reader = try VideoReader(url: try fixtures().url("still.png"))
         XCTAssertNotNil(try reader.nextFrame())
