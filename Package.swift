@@ -17,6 +17,8 @@ let package = Package(
     products: [
         /// The effect SDK: what a third-party plugin package depends on. Foundation only.
         .library(name: "FacetSDK", targets: ["FacetSDK"]),
+        /// The plugin-side adapter of the run-time plugin ABI: one line exports a plugin's effects.
+        .library(name: "FacetPluginKit", targets: ["FacetPluginKit"]),
         .executable(name: "facet", targets: ["facet"]),
     ],
     dependencies: [
@@ -34,16 +36,22 @@ let package = Package(
                               "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
         ),
 
+        /// The run-time plugin ABI: one C header (facet_plugin.h), no code, no dependencies.
+        .target(name: "CFacetPlugin", path: "Sources/CFacetPlugin"),
+
         // MARK: - Core
 
         /// Effect SDK: `FaceEffect`, motion and coefficient types, parameter schema, keyframes.
         .target(name: "FacetSDK", path: "Sources/FacetSDK", swiftSettings: swiftSettings),
+        /// Exports FaceEffect types from a separately built plugin library through the C ABI.
+        .target(name: "FacetPluginKit", dependencies: ["FacetSDK", "CFacetPlugin"], path: "Sources/FacetPluginKit",
+                swiftSettings: swiftSettings),
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["CFFmpeg"], path: "Sources/FacetMedia",
                 swiftSettings: swiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
-                dependencies: ["FacetSDK", "FacetMedia", "DirectEdit",
+                dependencies: ["FacetSDK", "FacetMedia", "CFacetPlugin", "DirectEdit",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 

@@ -2,6 +2,8 @@
 # Proves the effect SDK builds alone, as a third-party plugin package would use it: a fresh
 # package depends on this repository's `FacetSDK` product by URL and version, builds an effect
 # against it and runs it. It fails if the SDK pulls in a system library or an unsafe flag.
+# Then it builds the same effect as a run-time plugin (FacetPluginKit, a shared library) and
+# has the `facet` binary (FACET, default .build/debug/facet) load it, describe it and run it.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -11,14 +13,16 @@ trap 'rm -rf "$work"' EXIT
 git clone -q "$repo" "$work/facet"
 git -C "$work/facet" -c user.name=check -c user.email=check@localhost tag 0.1.0
 
-mkdir -p "$work/tilt/Sources/Tilt" "$work/tilt/Sources/tilt-check"
+mkdir -p "$work/tilt/Sources/Tilt" "$work/tilt/Sources/tilt-check" "$work/tilt/Sources/TiltPlugin"
 cat > "$work/tilt/Package.swift" <<PKG
 // swift-tools-version:6.0
 import PackageDescription
 let package = Package(
     name: "tilt",
+    products: [.library(name: "TiltPlugin", type: .dynamic, targets: ["TiltPlugin"])],
     dependencies: [.package(url: "$work/facet", from: "0.1.0")],
     targets: [
+        .target(name: "TiltPlugin", dependencies: ["Tilt", .product(name: "FacetPluginKit", package: "facet")]),
         .target(name: "Tilt", dependencies: [.product(name: "FacetSDK", package: "facet")]),
         .executableTarget(name: "tilt-check", dependencies: ["Tilt", .product(name: "FacetSDK", package: "facet")]),
     ]
@@ -55,10 +59,40 @@ guard abs(degrees - 10) < 1e-4 else { fatalError("expected 10 degrees at t = 0.5
 print("sdk-check: a separate package built an effect on FacetSDK 0.1.0 and ran it (roll \(degrees) deg at t = 0.5 s)")
 SWIFT
 
+cat > "$work/tilt/Sources/TiltPlugin/Export.swift" <<'SWIFT'
+import FacetPluginKit
+import Tilt
+
+@_cdecl("facet_plugin_entry")
+public func facetPluginEntry(_ hostAPIVersion: UInt32) -> UnsafeRawPointer? {
+    FacetPluginExport.entry(hostAPIVersion: hostAPIVersion, effects: [Tilt.self])
+}
+SWIFT
+
 cd "$work/tilt"
-swift build 2>&1 | tee "$work/build.log" | tail -n 3
+swift build --product tilt-check 2>&1 | tee "$work/build.log" | tail -n 3
 if grep -Eq "Compiling (FacetMedia|FacetHost)|CFFmpeg" "$work/build.log"; then
   echo "sdk-check: FAILED — building against FacetSDK compiled media/host code" >&2
   exit 1
 fi
-"$(swift build --show-bin-path)/tilt-check"
+bin=$(swift build --show-bin-path)
+"$bin/tilt-check"
+
+# The same effect as a run-time plugin, loaded by the facet binary.
+facet=${FACET:-$repo/.build/debug/facet}
+if [ ! -x "$facet" ]; then
+  echo "sdk-check: $facet not built; skipping the run-time plugin check (build facet first)" >&2
+  [ "${CI:-}" = "true" ] && exit 1
+  exit 0
+fi
+swift build --product TiltPlugin 2>&1 | tail -n 1
+mkdir -p "$work/plugins" && cp "$bin/libTiltPlugin.so" "$work/plugins/"
+described=$(FACET_PLUGIN_PATH="$work/plugins" "$facet" effects tilt)
+echo "$described" | grep -q "com.example.tilt 1.0.0" || { echo "sdk-check: FAILED — facet did not list the plugin: $described" >&2; exit 1; }
+echo "$described" | grep -q -- "-30 … 30 deg" || { echo "sdk-check: FAILED — the plugin's parameter table is missing: $described" >&2; exit 1; }
+bad=$(FACET_PLUGIN_PATH="$work/plugins" "$facet" effects tilt --json >/dev/null; FACET_PLUGIN_PATH="$work/plugins" "$facet" apply /nonexistent.mp4 -o "$work/o.mp4" --chain 'tilt:angle=90' 2>&1 || true)
+echo "$bad" | grep -q "above the maximum 30" || { echo "sdk-check: FAILED — plugin parameters were not validated: $bad" >&2; exit 1; }
+ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=1 -c:v libx264 -preset ultrafast "$work/in.mp4"
+report=$(FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/in.mp4" -o "$work/out.mp4" --chain 'tilt:angle=0@0,10@1' --json)
+echo "$report" | grep -q '"frames" : 25' || { echo "sdk-check: FAILED — applying the plugin's chain: $report" >&2; exit 1; }
+echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters and ran it"

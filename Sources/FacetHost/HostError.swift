@@ -36,6 +36,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
             case invalidArguments = "invalid arguments"
             case effectFailed = "effect failed"
             case media = "media error"
+            case pluginFailed = "plugin failed to load"
             case cancelled = "cancelled"
             case io = "file error"
         }
@@ -61,6 +62,8 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let effectFailed = Code(.effectFailed)
         /// Reading or writing media failed (the underlying `MediaError` says how).
         public static let media = Code(.media)
+        /// A plugin library could not be loaded (not a plugin, wrong API version, bad descriptor).
+        public static let pluginFailed = Code(.pluginFailed)
         /// The user interrupted the run; no output was left behind.
         public static let cancelled = Code(.cancelled)
         /// A file could not be read or written.

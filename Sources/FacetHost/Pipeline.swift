@@ -181,9 +181,9 @@ public struct Pipeline {
         var warnings: [String] = []
         let warningSink = WarningSink()
         var edited = source
-        let audioClip = try audioForEffects(effects, request: request, soundtrackURL: soundtrack?.url)
+        let audioClip = try audioForEffects(request.chain, request: request, soundtrackURL: soundtrack?.url)
         for (effect, invocation) in zip(effects, request.chain.invocations) {
-            let id = type(of: effect).descriptor.id
+            let id = invocation.descriptor.id
             let context = EffectContext(audio: audioClip, warn: { message in warningSink.add("\(id): \(message)") })
             do {
                 try effect.process(&edited, context: context)
@@ -301,9 +301,9 @@ public struct Pipeline {
     }
 
     /// Decodes 16 kHz mono audio only when an effect asked for it.
-    private func audioForEffects(_ effects: [any FaceEffect], request: ApplyRequest,
+    private func audioForEffects(_ chain: EffectChain, request: ApplyRequest,
                                  soundtrackURL: URL?) throws(HostError) -> AudioClip? {
-        let wantsAudio = effects.contains { type(of: $0).descriptor.inputs.contains(.audio) }
+        let wantsAudio = chain.invocations.contains { $0.descriptor.inputs.contains(.audio) }
         guard wantsAudio, let url = soundtrackURL else { return nil }
         let pcm = try media("decode audio of \(url.path)") { try AudioDecoder.decodePCM(url: url, sampleRate: 16_000) }
         return AudioClip(sampleRate: pcm.sampleRate, samples: pcm.samples, startTime: pcm.startTime)

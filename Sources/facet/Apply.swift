@@ -67,7 +67,7 @@ struct Apply: ParsableCommand {
     }
 
     func run() throws {
-        let registry = EffectRegistry.builtIn
+        let registry = EffectCatalog.load(quiet: quiet)
         var settings = EncoderSettings()
         settings.crf = crf
         settings.preset = x264Preset

@@ -15,42 +15,46 @@ struct Effects: ParsableCommand {
     var json = false
 
     func run() throws {
-        let registry = EffectRegistry.builtIn
-        var descriptors = registry.descriptors
+        let registry = EffectCatalog.load()
+        var factories = registry.all
         if let name {
             do {
-                descriptors = [try registry.effect(named: name).descriptor]
+                factories = [try registry.effect(named: name)]
             } catch {
                 throw ExitCode(FacetCLI.report(error))
             }
         }
         if json {
-            try Terminal.printJSON(descriptors.map(EffectSummary.init))
+            try Terminal.printJSON(factories.map(EffectSummary.init))
             return
         }
         if name == nil {
-            let width = descriptors.map(\.id.count).max() ?? 0
-            for descriptor in descriptors {
-                print("\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)")
+            let width = factories.map(\.descriptor.id.count).max() ?? 0
+            for factory in factories {
+                let descriptor = factory.descriptor
+                let origin = factory.origin == .builtIn ? "" : "  [\(factory.origin)]"
+                print("\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)\(origin)")
             }
             print("\nDescribe one with: facet effects NAME")
             return
         }
-        for descriptor in descriptors { print(EffectText.describe(descriptor)) }
+        for factory in factories { print(EffectText.describe(factory)) }
     }
 }
 
 /// The human-readable description of an effect: header and parameter table.
 enum EffectText {
-    static func describe(_ descriptor: EffectDescriptor) -> String {
+    static func describe(_ factory: EffectFactory) -> String {
+        let descriptor = factory.descriptor
         var lines = ["\(descriptor.id) \(descriptor.version) — \(descriptor.summary)",
                      "  short name: \(descriptor.shortName)",
+                     "  origin: \(factory.origin)",
                      "  temporal access: \(descriptor.temporalAccess)"]
         if descriptor.inputs.contains(.audio) { lines.append("  needs: the video's audio") }
         lines.append("")
         let header = ["parameter", "type", "default", "range", "keyframes", "description"]
         let rows = descriptor.parameters.map { spec in
-            [spec.name, spec.type.name, ParameterText.format(spec.defaultValue), spec.rangeDescription ?? "",
+            [spec.name, spec.type.name, spec.defaultValue.chainText, spec.rangeDescription ?? "",
              spec.type.isAnimatable ? "yes" : "no", spec.documentation]
         }
         lines += table([header] + rows).map { "  " + $0 }
@@ -65,19 +69,6 @@ enum EffectText {
             row.enumerated().map { column, cell in
                 column == columns - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
-        }
-    }
-}
-
-/// Formatting of parameter values for tables.
-enum ParameterText {
-    static func format(_ value: ParameterValue) -> String {
-        switch value {
-        case .number(let number): return ParameterSpec.format(number)
-        case .boolean(let flag): return flag ? "true" : "false"
-        case .text(let text): return text
-        case .keyframes(let track):
-            return track.keyframes.map { "\(ParameterSpec.format($0.value))@\(ParameterSpec.format($0.time))" }.joined(separator: ",")
         }
     }
 }
@@ -97,6 +88,7 @@ struct EffectSummary: Encodable {
     }
 
     var id: String
+    var origin: String
     var shortName: String
     var version: String
     var summary: String
@@ -104,8 +96,10 @@ struct EffectSummary: Encodable {
     var needsAudio: Bool
     var parameters: [Parameter]
 
-    init(_ descriptor: EffectDescriptor) {
+    init(_ factory: EffectFactory) {
+        let descriptor = factory.descriptor
         id = descriptor.id
+        origin = factory.origin.description
         shortName = descriptor.shortName
         version = descriptor.version.description
         summary = descriptor.summary
@@ -115,7 +109,7 @@ struct EffectSummary: Encodable {
             var options: [String]?
             if case .choice(let words) = spec.type { options = words }
             return Parameter(name: spec.name, type: spec.type.name, options: options,
-                             defaultValue: ParameterText.format(spec.defaultValue), minimum: spec.minimum,
+                             defaultValue: spec.defaultValue.chainText, minimum: spec.minimum,
                              maximum: spec.maximum, unit: spec.unit, animatable: spec.type.isAnimatable,
                              documentation: spec.documentation)
         }

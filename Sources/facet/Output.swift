@@ -113,3 +113,15 @@ enum FacetCLI {
         return error.code == .cancelled ? ExitStatus.interrupted : ExitStatus.failure
     }
 }
+
+/// The effects this run can use: built-ins plus run-time plugins.
+enum EffectCatalog {
+    /// Loads the standard registry; plugin problems are printed as warnings unless `quiet`.
+    static func load(quiet: Bool = false) -> EffectRegistry {
+        let (registry, problems) = EffectRegistry.standard()
+        if !quiet {
+            for problem in problems { Terminal.warning(problem.description) }
+        }
+        return registry
+    }
+}

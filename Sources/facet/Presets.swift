@@ -19,7 +19,7 @@ struct Presets: ParsableCommand {
 
         func run() throws {
             let library = PresetLibrary.standard()
-            let registry = EffectRegistry.builtIn
+            let registry = EffectCatalog.load()
             let entries = library.list()
             var rows: [PresetRow] = []
             for entry in entries {
@@ -59,14 +59,14 @@ struct Presets: ParsableCommand {
         func run() throws {
             let preset: Preset
             do {
-                preset = try PresetLibrary.standard().resolve(name, registry: EffectRegistry.builtIn)
+                preset = try PresetLibrary.standard().resolve(name, registry: EffectCatalog.load())
             } catch {
                 throw ExitCode(FacetCLI.report(error))
             }
             let steps = preset.chain.invocations.map { invocation in
                 PresetStep(effect: invocation.effect.descriptor.id,
                            version: invocation.effect.descriptor.version.description,
-                           parameters: invocation.parameters.values.mapValues(ParameterText.format))
+                           parameters: invocation.parameters.values.mapValues(\.chainText))
             }
             if json {
                 try Terminal.printJSON(PresetDetail(name: preset.name, summary: preset.summary, path: preset.url.path,

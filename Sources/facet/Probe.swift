@@ -41,7 +41,9 @@ enum ProbeText {
             if let frames = video.estimatedFrameCount { line += ", \(frames) frames" }
             if video.isVariableFrameRate { line += ", variable frame rate" }
             if video.rotation != 0 { line += ", rotation \(Int(video.rotation))°" }
-            if video.sampleAspectRatio != "1:1", video.sampleAspectRatio != "0:1" { line += ", SAR \(video.sampleAspectRatio)" }
+            if video.sampleAspectRatio.isValid, video.sampleAspectRatio.num != video.sampleAspectRatio.den {
+                line += ", SAR \(video.sampleAspectRatio)"
+            }
             if video.isStillImage { line += ", still image" }
             lines.append(line)
         } else {

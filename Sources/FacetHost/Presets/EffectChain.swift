@@ -7,8 +7,8 @@ import FacetSDK
 
 /// One effect in a chain, resolved and validated.
 public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
-    /// The effect type to instantiate.
-    public let effect: any FaceEffect.Type
+    /// The effect to instantiate (a built-in type or a plugin's effect).
+    public let effect: EffectFactory
     /// Validated parameter values, defaults filled in.
     public let parameters: EffectParameters
     /// The version requirement written with the effect, if any (already checked against `effect`).
@@ -17,7 +17,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
     public let location: SourceLocation?
 
     /// Creates an invocation from already validated parameters.
-    public init(effect: any FaceEffect.Type, parameters: EffectParameters,
+    public init(effect: EffectFactory, parameters: EffectParameters,
                 versionRequirement: VersionRequirement? = nil, location: SourceLocation? = nil) {
         self.effect = effect
         self.parameters = parameters
@@ -26,7 +26,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Creates an invocation, validating `given` against the effect's schema.
-    public init(effect: any FaceEffect.Type, given: [String: ParameterValue],
+    public init(effect: EffectFactory, given: [String: ParameterValue],
                 location: SourceLocation? = nil) throws(HostError) {
         do {
             let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
@@ -42,7 +42,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
     /// Creates the effect; an error thrown by its initialiser is wrapped with this invocation's location.
     public func instantiate() throws(HostError) -> any FaceEffect {
         do {
-            return try effect.init(parameters: parameters)
+            return try effect.instantiate(parameters)
         } catch let error as EffectError {
             throw HostError(.invalidParameter,
                             "\(descriptor.id) rejected its parameters: \(error.message)", at: location)
@@ -74,7 +74,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Same effect type, parameters and version requirement; the location is not compared.
     public static func == (lhs: EffectInvocation, rhs: EffectInvocation) -> Bool {
-        ObjectIdentifier(lhs.effect) == ObjectIdentifier(rhs.effect)
+        lhs.effect.isSameEffect(as: rhs.effect)
             && lhs.parameters == rhs.parameters
             && lhs.versionRequirement == rhs.versionRequirement
     }

@@ -276,3 +276,9 @@ enum ValueSyntax {
         return quoted + "\""
     }
 }
+
+extension ParameterValue {
+    /// The value as written in the one-line chain syntax (keyframes with their easings), e.g.
+    /// `0@0~ease-in-out,15@1`; what `facet effects` and `facet presets show` print.
+    public var chainText: String { ValueSyntax.chainText(of: self) }
+}

@@ -1,0 +1,185 @@
+// The host side of the run-time plugin boundary (Sources/CFacetPlugin/include/facet_plugin.h):
+// finds plugin libraries, checks their API version, reads their descriptors and wraps each
+// effect so the pipeline runs it like a built-in one.
+
+import CFacetPlugin
+import FacetSDK
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds and loads effect plugins built separately (shared libraries exporting `facet_plugin_entry`).
+public enum PluginLoader {
+    /// The API version this host speaks.
+    public static let hostAPIVersion = UInt32(FACET_PLUGIN_API_VERSION)
+
+    /// The directories searched, in order: `$FACET_PLUGIN_PATH` (colon-separated), the user's
+    /// `$XDG_DATA_HOME/facet/plugins` (or `~/.local/share/facet/plugins`), and
+    /// `<executable>/../lib/facet/plugins` for installed builds.
+    public static func searchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
+        var directories: [URL] = []
+        for entry in (environment["FACET_PLUGIN_PATH"] ?? "").split(separator: ":") where !entry.isEmpty {
+            directories.append(URL(fileURLWithPath: String(entry)))
+        }
+        if let dataHome = environment["XDG_DATA_HOME"], !dataHome.isEmpty {
+            directories.append(URL(fileURLWithPath: dataHome).appendingPathComponent("facet/plugins"))
+        } else if let home = environment["HOME"], !home.isEmpty {
+            directories.append(URL(fileURLWithPath: home).appendingPathComponent(".local/share/facet/plugins"))
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        directories.append(executable.deletingLastPathComponent().appendingPathComponent("../lib/facet/plugins").standardizedFileURL)
+        return directories
+    }
+
+    /// Loads every `*.so` in `directories`. A plugin that fails to load does not stop the others:
+    /// its error is returned beside the effects that did load.
+    public static func loadAll(from directories: [URL]) -> (effects: [EffectFactory], errors: [HostError]) {
+        var effects: [EffectFactory] = []
+        var errors: [HostError] = []
+        var seen = Set<String>()
+        for directory in directories {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            for name in names.sorted() where name.hasSuffix(".so") {
+                let url = directory.appendingPathComponent(name).resolvingSymlinksInPath()
+                guard seen.insert(url.path).inserted else { continue }
+                do {
+                    effects += try load(library: url)
+                } catch {
+                    errors.append(error)
+                }
+            }
+        }
+        return (effects, errors)
+    }
+
+    /// Loads one plugin library and returns a factory for each of its effects.
+    public static func load(library url: URL) throws(HostError) -> [EffectFactory] {
+        guard let handle = dlopen(url.path, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+            throw HostError(.pluginFailed, "cannot load plugin \(url.path): \(reason); expected a shared library built for this system")
+        }
+        // Plugins are never unloaded: dlclose of Swift code is unsafe.
+        guard let symbol = dlsym(handle, FACET_PLUGIN_ENTRY_SYMBOL) else {
+            throw HostError(.pluginFailed, "\(url.path) has no \(FACET_PLUGIN_ENTRY_SYMBOL) function; expected a Facet plugin (see Docs/Plugins.md)")
+        }
+        let entry = unsafeBitCast(symbol, to: FacetPluginEntryFunction.self)
+        guard let api = entry(hostAPIVersion) else {
+            throw HostError(.pluginFailed, "\(url.path) does not support plugin API version \(hostAPIVersion) (this host's); expected a plugin rebuilt against this Facet")
+        }
+        guard api.pointee.api_version == hostAPIVersion else {
+            throw HostError(.pluginFailed, "\(url.path) speaks plugin API version \(api.pointee.api_version) but this host speaks \(hostAPIVersion); expected the same version")
+        }
+        guard api.pointee.struct_size >= UInt32(MemoryLayout<FacetPluginAPI>.size),
+              api.pointee.describe != nil, api.pointee.create != nil, api.pointee.process != nil,
+              api.pointee.destroy != nil, api.pointee.free_string != nil else {
+            throw HostError(.pluginFailed, "\(url.path) returned an incomplete plugin table; expected every function of facet_plugin.h")
+        }
+        let library = PluginLibrary(url: url, api: api)
+        var factories: [EffectFactory] = []
+        for index in 0..<max(0, api.pointee.effect_count) {
+            guard let text = api.pointee.describe(index) else {
+                throw HostError(.pluginFailed, "\(url.path) gave no descriptor for effect \(index)")
+            }
+            let descriptor: EffectDescriptor
+            do {
+                descriptor = try JSONDecoder().decode(EffectDescriptor.self, from: Data(String(cString: text).utf8))
+            } catch {
+                throw HostError(.pluginFailed, "\(url.path) effect \(index) has an invalid descriptor", underlying: error)
+            }
+            factories.append(EffectFactory(descriptor: descriptor, origin: .plugin(url)) { parameters in
+                try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)
+            })
+        }
+        return factories
+    }
+}
+
+/// A loaded plugin library's table; kept alive by the instances made from it.
+final class PluginLibrary: @unchecked Sendable {
+    // Safe to share: the table is immutable, static data of the library.
+    let url: URL
+    let api: UnsafePointer<FacetPluginAPI>
+
+    init(url: URL, api: UnsafePointer<FacetPluginAPI>) {
+        self.url = url
+        self.api = api
+    }
+
+    /// Takes a string the plugin allocated, freeing it.
+    func take(_ string: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let string else { return nil }
+        defer { api.pointee.free_string(string) }
+        return String(cString: string)
+    }
+}
+
+/// An effect instance living in a plugin library, driven through the C table.
+final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
+    // Safe to share: the contract allows one thread at a time per instance, which the pipeline keeps.
+    static let descriptor = EffectDescriptor(id: "org.facet.plugin-instance", version: EffectVersion(1),
+                                             summary: "An effect loaded from a plugin library.", parameters: [])
+
+    private let library: PluginLibrary
+    private let handle: UnsafeMutableRawPointer
+    private let effectDescriptor: EffectDescriptor
+
+    required init(parameters: EffectParameters) throws {
+        throw EffectError(.unsupported, "plugin effects are created through their library")
+    }
+
+    init(library: PluginLibrary, index: Int32, descriptor: EffectDescriptor, parameters: EffectParameters) throws {
+        self.library = library
+        self.effectDescriptor = descriptor
+        let json = String(decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
+        var error: UnsafeMutablePointer<CChar>?
+        guard let handle = library.api.pointee.create(index, json, &error) else {
+            let message = library.take(error) ?? "no reason given"
+            throw EffectError(.invalidParameter, "\(descriptor.id) (plugin \(library.url.lastPathComponent)) refused its parameters: \(message)")
+        }
+        self.handle = handle
+    }
+
+    deinit { library.api.pointee.destroy(handle) }
+
+    func process(_ motion: inout SceneMotion, context: EffectContext) throws {
+        let input = String(decoding: try JSONEncoder().encode(motion), as: UTF8.self)
+        let warnBox = Unmanaged.passRetained(WarnBox(context.warn))
+        defer { warnBox.release() }
+        var output: UnsafeMutablePointer<CChar>?
+        var error: UnsafeMutablePointer<CChar>?
+        let samples = context.audio?.samples ?? []
+        let status: Int32 = samples.withUnsafeBufferPointer { buffer in
+            var hostContext = FacetHostContext(
+                struct_size: UInt32(MemoryLayout<FacetHostContext>.size),
+                audio_samples: buffer.isEmpty ? nil : buffer.baseAddress,
+                audio_sample_count: Int64(buffer.count),
+                audio_sample_rate: Int32(context.audio?.sampleRate ?? 0),
+                audio_start_time: context.audio?.startTime ?? 0,
+                host_data: warnBox.toOpaque(),
+                warn: { hostData, message in
+                    guard let hostData, let message else { return }
+                    Unmanaged<WarnBox>.fromOpaque(hostData).takeUnretainedValue().warn(String(cString: message))
+                })
+            return library.api.pointee.process(handle, input, &hostContext, &output, &error)
+        }
+        guard status == 0 else {
+            throw EffectError(.processingFailed, library.take(error) ?? "\(effectDescriptor.id) failed without a message")
+        }
+        guard let text = library.take(output) else {
+            throw EffectError(.processingFailed, "\(effectDescriptor.id) returned no motion; expected the transformed motion")
+        }
+        let result = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
+        guard result.frameTimes == motion.frameTimes, result.tracks.map(\.id) == motion.tracks.map(\.id),
+              zip(result.tracks, motion.tracks).allSatisfy({ $0.frames.map(\.frameIndex) == $1.frames.map(\.frameIndex) }) else {
+            throw EffectError(.invalidMotion, "\(effectDescriptor.id) changed frame times, tracks or track coverage; expected only coefficients and identity to change")
+        }
+        motion = result
+    }
+}
+
+/// Holds the warning callback while a plugin runs.
+private final class WarnBox {
+    let warn: @Sendable (String) -> Void
+    init(_ warn: @escaping @Sendable (String) -> Void) { self.warn = warn }
+}

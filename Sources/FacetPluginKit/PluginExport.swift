@@ -1,0 +1,141 @@
+// The plugin side of the run-time plugin boundary: turns ordinary `FaceEffect` types into the
+// C table of facet_plugin.h. A plugin library adds one function:
+//
+//     @_cdecl("facet_plugin_entry")
+//     public func facetPluginEntry(_ hostAPIVersion: UInt32) -> UnsafeRawPointer? {
+//         FacetPluginExport.entry(hostAPIVersion: hostAPIVersion, effects: [MyEffect.self])
+//     }
+
+@_exported import CFacetPlugin
+import FacetSDK
+import Foundation
+
+/// Exports a plugin library's effects to a Facet host through the C ABI of `facet_plugin.h`.
+public enum FacetPluginExport {
+    /// The ABI version this kit implements.
+    public static let apiVersion = UInt32(FACET_PLUGIN_API_VERSION)
+
+    /// Registers `effects` and returns the table for the host, or nil when the host speaks
+    /// another API version (the host then reports both versions).
+    public static func entry(hostAPIVersion: UInt32, effects: [any FaceEffect.Type]) -> UnsafeRawPointer? {
+        guard hostAPIVersion == apiVersion else { return nil }
+        return Exported.shared.install(effects)
+    }
+}
+
+/// The exported state: effect types, their descriptor strings and the C table. Set once, before
+/// the table is handed out, then only read.
+private final class Exported: @unchecked Sendable {
+    // Safe to share: `install` runs under `lock` and the table is published only after it.
+    static let shared = Exported()
+
+    private let lock = NSLock()
+    fileprivate var effects: [any FaceEffect.Type] = []
+    fileprivate var descriptorStrings: [UnsafeMutablePointer<CChar>] = []
+    private var table: UnsafeMutablePointer<FacetPluginAPI>?
+
+    func install(_ effects: [any FaceEffect.Type]) -> UnsafeRawPointer? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let table { return UnsafeRawPointer(table) }
+        self.effects = effects
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        descriptorStrings = effects.map { effect in
+            let json = (try? encoder.encode(effect.descriptor)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return strdup(json)!
+        }
+        let api = UnsafeMutablePointer<FacetPluginAPI>.allocate(capacity: 1)
+        api.initialize(to: FacetPluginAPI(
+            api_version: FacetPluginExport.apiVersion,
+            struct_size: UInt32(MemoryLayout<FacetPluginAPI>.size),
+            effect_count: Int32(effects.count),
+            describe: exportedDescribe,
+            create: exportedCreate,
+            process: exportedProcess,
+            destroy: exportedDestroy,
+            free_string: exportedFreeString))
+        table = api
+        return UnsafeRawPointer(api)
+    }
+}
+
+/// One live effect instance behind an opaque pointer.
+private final class Instance {
+    let effect: any FaceEffect
+    init(_ effect: any FaceEffect) { self.effect = effect }
+}
+
+/// Copies `text` into a C string the host frees with `free_string`.
+private func hand(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+    out?.pointee = strdup(text)
+}
+
+// MARK: - The C entry points
+
+private let exportedDescribe: @convention(c) (Int32) -> UnsafePointer<CChar>? = { index in
+    let strings = Exported.shared.descriptorStrings
+    guard index >= 0, Int(index) < strings.count else { return nil }
+    return UnsafePointer(strings[Int(index)])
+}
+
+private let exportedCreate: @convention(c) (Int32, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> UnsafeMutableRawPointer? = { index, parametersJSON, errorOut in
+    let effects = Exported.shared.effects
+    guard index >= 0, Int(index) < effects.count else {
+        hand("effect index \(index) is out of range; expected 0..<\(effects.count)", to: errorOut)
+        return nil
+    }
+    let effect = effects[Int(index)]
+    do {
+        let given = try JSONDecoder().decode([String: ParameterValue].self,
+                                             from: Data((parametersJSON.map { String(cString: $0) } ?? "{}").utf8))
+        let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
+        let instance = Instance(try effect.init(parameters: parameters))
+        return Unmanaged.passRetained(instance).toOpaque()
+    } catch {
+        hand("\(effect.descriptor.id) could not be created: \(error)", to: errorOut)
+        return nil
+    }
+}
+
+private let exportedProcess: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafePointer<FacetHostContext>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { instancePointer, motionJSON, context, motionOut, errorOut in
+    guard let instancePointer, let motionJSON else {
+        hand("process needs an instance and motion; got a null pointer", to: errorOut)
+        return 1
+    }
+    let instance = Unmanaged<Instance>.fromOpaque(instancePointer).takeUnretainedValue()
+    do {
+        var motion = try JSONDecoder().decode(SceneMotion.self, from: Data(String(cString: motionJSON).utf8))
+        try instance.effect.process(&motion, context: effectContext(from: context))
+        hand(String(decoding: try JSONEncoder().encode(motion), as: UTF8.self), to: motionOut)
+        return 0
+    } catch {
+        hand("\(type(of: instance.effect).descriptor.id) failed: \(error)", to: errorOut)
+        return 1
+    }
+}
+
+private let exportedDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instancePointer in
+    guard let instancePointer else { return }
+    Unmanaged<Instance>.fromOpaque(instancePointer).release()
+}
+
+private let exportedFreeString: @convention(c) (UnsafeMutablePointer<CChar>?) -> Void = { string in
+    free(string)
+}
+
+/// Rebuilds the SDK's `EffectContext` from the host's C context.
+private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> EffectContext {
+    guard let context = context?.pointee else { return EffectContext() }
+    var audio: AudioClip?
+    if let samples = context.audio_samples, context.audio_sample_count > 0 {
+        audio = AudioClip(sampleRate: Int(context.audio_sample_rate),
+                          samples: Array(UnsafeBufferPointer(start: samples, count: Int(context.audio_sample_count))),
+                          startTime: context.audio_start_time)
+    }
+    let warn = context.warn
+    let hostData = UInt(bitPattern: context.host_data)
+    return EffectContext(audio: audio, warn: { message in
+        warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
+    })
+}
