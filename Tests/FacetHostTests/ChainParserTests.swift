@@ -23,7 +23,8 @@ final class ChainParserTests: XCTestCase {
         let chain = try parse(example)
         XCTAssertEqual(chain.invocations.count, 2)
         let first = chain.invocations[0]
-        XCTAssertTrue(first.effect == DirectEdit.self)
+        XCTAssertEqual(first.effect.descriptor.id, DirectEdit.descriptor.id)
+        XCTAssertEqual(first.effect.origin, .builtIn)
         XCTAssertEqual(first.parameters.values["yaw"],
                        .keyframes(track([(0, 0, .linear), (1, 15, .easeInOut), (2.5, 0, .linear)])))
         XCTAssertEqual(first.parameters.values["pitch"], .number(5))
@@ -167,7 +168,7 @@ final class ChainParserTests: XCTestCase {
                 keyframes.append(Keyframe(time: time, value: Double.random(in: -45...45, using: &generator),
                                           easing: Easing.allCases.randomElement(using: &generator)!))
             }
-            let invocation = try EffectInvocation(effect: DirectEdit.self, given: [
+            let invocation = try EffectInvocation(effect: EffectFactory(DirectEdit.self), given: [
                 "yaw": .keyframes(try KeyframeTrack(keyframes)),
                 "shift-x": .number(Double.random(in: -50...50, using: &generator)),
             ])

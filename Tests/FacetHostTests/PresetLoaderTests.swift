@@ -28,7 +28,7 @@ final class PresetLoaderTests: XCTestCase {
         XCTAssertEqual(preset.origin, .path)
         XCTAssertEqual(preset.chain.invocations.count, 1)
         let invocation = preset.chain.invocations[0]
-        XCTAssertTrue(invocation.effect == DirectEdit.self)
+        XCTAssertEqual(invocation.effect.descriptor.id, DirectEdit.descriptor.id)
         XCTAssertEqual(invocation.location, SourceLocation(file: "test.yaml", line: 5, column: 5))
         XCTAssertEqual(invocation.parameters.values["yaw"],
                        .keyframes(track([(0, 0, .linear), (1, 15, .easeInOut), (2.5, 0, .linear)])))
