@@ -10,6 +10,7 @@ FACET=${FACET:-.build/release/facet}
 RUNS=${RUNS:-3}
 WORK=${WORK:-out/bench}
 mkdir -p "$WORK"
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed for peak memory; run make setup" >&2; exit 1; }
 [ -x "$FACET" ] || { echo "bench: $FACET not found; run 'swift build -c release' first" >&2; exit 1; }
 
 make_input() { # seconds -> path
@@ -26,7 +27,8 @@ make_input() { # seconds -> path
 measure() {
   local times=() peak=0 line rss
   for _ in $(seq "$RUNS"); do
-    line=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1 )
+    /usr/bin/time -o "$WORK/time.txt" -f "%e %M" "$@" >/dev/null 2>&1
+    line=$(tail -n 1 "$WORK/time.txt")
     times+=("${line% *}")
     rss=${line#* }
     [ "$rss" -gt "$peak" ] && peak=$rss
