@@ -160,11 +160,18 @@ public struct Pipeline {
                                cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> ApplyReport {
         let started = Date()
         try Self.validatePaths(request)
+        try media("write \(request.output.path)") {
+            try request.encoder.validate()
+            try VideoWriter.checkOutput(request.output)
+        }
         let effects = try request.chain.invocations.map { invocation throws(HostError) in try invocation.instantiate() }
 
         let info = try media("probe \(request.input.path)") { try MediaProbe.probe(request.input) }
         guard let videoInfo = info.video else {
             throw HostError(.media, "\(request.input.path) has no video stream; expected a video or a still image")
+        }
+        _ = try media("encode \(videoInfo.width)x\(videoInfo.height)") {
+            try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
         }
         let soundtrack = try soundtrackInfo(request, inputInfo: info)
         let still = stillImageOptions(request, videoInfo: videoInfo, soundtrackDuration: soundtrack?.duration)
@@ -197,7 +204,10 @@ public struct Pipeline {
 
         // Render pass: stream frames from the reader through the renderer into the writer.
         let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: still) }
-        let audioInput = soundtrack.map { AudioInput(url: $0.url, streamIndex: nil, maxDuration: $0.cutAt) }
+        // The input's own audio is lined up with its first video frame; a separate file starts at 0.
+        let audioInput = soundtrack.flatMap { track in
+            track.isInputItself ? AudioInput(matching: reader) : AudioInput(url: track.url, maxDuration: track.cutAt)
+        }
         let writer = try media("create \(request.output.path)") {
             try VideoWriter(outputURL: request.output, video: reader.info.video ?? videoInfo, audio: audioInput,
                             settings: request.encoder)
@@ -275,6 +285,7 @@ public struct Pipeline {
         var url: URL
         var duration: Double?
         var cutAt: Double?
+        var isInputItself: Bool
     }
 
     /// Where the output's audio comes from: a separate audio file, or the input's own audio stream.
@@ -285,10 +296,12 @@ public struct Pipeline {
                 throw HostError(.media, "\(audioURL.path) has no audio stream; expected an audio file for --audio")
             }
             let videoLength = inputInfo.video?.isStillImage == true ? request.stillDuration : inputInfo.duration
-            return Soundtrack(url: audioURL, duration: audio.duration ?? audioInfo.duration, cutAt: videoLength)
+            return Soundtrack(url: audioURL, duration: audio.duration ?? audioInfo.duration, cutAt: videoLength,
+                              isInputItself: false)
         }
         guard let audio = inputInfo.audio else { return nil }
-        return Soundtrack(url: request.input, duration: audio.duration ?? inputInfo.duration, cutAt: nil)
+        return Soundtrack(url: request.input, duration: audio.duration ?? inputInfo.duration, cutAt: nil,
+                          isInputItself: true)
     }
 
     /// How long a video to make from a still image; nil for a video input.

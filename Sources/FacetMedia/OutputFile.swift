@@ -29,25 +29,7 @@ final class OutputFile {
         _ = MediaLog.configured
         let muxer = try Self.muxerName(for: url)
         finalURL = url.standardizedFileURL
-        let directory = finalURL.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
-              isDirectory.boolValue else {
-            throw MediaError(.outputNotWritable,
-                             "the output directory \(directory.path) does not exist (or is not a directory); expected an existing, writable directory",
-                             path: url.path)
-        }
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let name = ".\(finalURL.deletingPathExtension().lastPathComponent).facet-partial-\(suffix).\(finalURL.pathExtension)"
-        temporaryURL = directory.appendingPathComponent(name)
-        let descriptor = open(temporaryURL.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw MediaError(.outputNotWritable,
-                             "cannot create files in the output directory \(directory.path) (\(reason)); expected a writable directory",
-                             path: url.path)
-        }
-        close(descriptor)
+        temporaryURL = try Self.createTemporaryFile(beside: finalURL)
 
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         let status = avformat_alloc_output_context2(&context, nil, muxer, temporaryURL.path)
@@ -61,6 +43,39 @@ final class OutputFile {
     deinit {
         abort()
         avformat_free_context(context)
+    }
+
+    /// Checks that `url` can be written — a known extension, an existing directory in which a
+    /// file can be created — without leaving anything behind. Run before any long work.
+    static func preflight(_ url: URL) throws(MediaError) {
+        _ = try muxerName(for: url)
+        let probe = try createTemporaryFile(beside: url.standardizedFileURL)
+        unlink(probe.path)
+    }
+
+    /// Creates an empty hidden file next to `finalURL` (`.name.facet-partial-XXXX.ext`); the
+    /// errors name the directory and say what was expected.
+    private static func createTemporaryFile(beside finalURL: URL) throws(MediaError) -> URL {
+        let directory = finalURL.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw MediaError(.outputNotWritable,
+                             "the output directory \(directory.path) does not exist (or is not a directory); expected an existing, writable directory",
+                             path: finalURL.path)
+        }
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let name = ".\(finalURL.deletingPathExtension().lastPathComponent).facet-partial-\(suffix).\(finalURL.pathExtension)"
+        let temporaryURL = directory.appendingPathComponent(name)
+        let descriptor = open(temporaryURL.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw MediaError(.outputNotWritable,
+                             "cannot create files in the output directory \(directory.path) (\(reason)); expected a writable directory",
+                             path: finalURL.path)
+        }
+        close(descriptor)
+        return temporaryURL
     }
 
     /// Whether the muxer wants codec headers out of band.

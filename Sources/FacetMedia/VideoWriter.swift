@@ -42,6 +42,12 @@ public final class VideoWriter {
         case failed(MediaError)
     }
 
+    /// Checks, before any long work, that `outputURL` can be written: a known extension and an
+    /// existing directory where a file can be created. Leaves nothing behind.
+    public static func checkOutput(_ outputURL: URL) throws(MediaError) {
+        try OutputFile.preflight(outputURL)
+    }
+
     /// Creates the output (a temporary file until `finish()`), the encoder and the audio.
     ///
     /// - Parameters:

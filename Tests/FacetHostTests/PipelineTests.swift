@@ -21,6 +21,16 @@ final class PipelineTests: XCTestCase {
         var summary: String { "supplied by the test" }
     }
 
+    /// Counts how often analysis ran.
+    final class CountingMotionSource: MotionSource {
+        var calls = 0
+        func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
+            calls += 1
+            return try NoFaceAnalysis().motion(for: input, info: info, stillImage: stillImage)
+        }
+        var summary: String { "counting" }
+    }
+
     /// Paints a frame solid red where the edited yaw differs from the source; records what it saw.
     final class RecordingRenderer: FrameRenderer {
         var renderedFrames: [Int] = []
@@ -85,9 +95,25 @@ final class PipelineTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let input = try makeVideo(in: directory)
-        var pipeline = Pipeline()
+        let analysis = CountingMotionSource()
+        var pipeline = Pipeline(motionSource: analysis)
+        var oddSize = EncoderSettings()
+        oddSize.pixelFormat = .yuv420p
+        let oddInput = directory.appendingPathComponent("odd.mkv")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=175x143:rate=25:duration=0.2",
+                             "-c:v", "ffv1", oddInput.path]
+        try process.run()
+        process.waitUntilExit()
 
         let rows: [(ApplyRequest, HostError.Code, String)] = [
+            (ApplyRequest(input: input, output: URL(fileURLWithPath: "/proc/facet-test.mp4")), .media, "cannot create files"),
+            (ApplyRequest(input: input, output: directory.appendingPathComponent("missing/out.mp4")), .media, "does not exist"),
+            (ApplyRequest(input: input, output: directory.appendingPathComponent("out.avi")), .media, "must be one of"),
+            (ApplyRequest(input: input, output: directory.appendingPathComponent("c.mp4"), encoder: EncoderSettings(crf: 60)),
+             .media, "CRF"),
+            (ApplyRequest(input: oddInput, output: directory.appendingPathComponent("d.mp4"), encoder: oddSize), .media, "175x143"),
             (ApplyRequest(input: directory.appendingPathComponent("missing.mp4"), output: directory.appendingPathComponent("a.mp4")),
              .io, "missing.mp4 does not exist"),
             (ApplyRequest(input: input, output: input, overwrite: true), .invalidArguments, "is the input itself"),
@@ -101,8 +127,9 @@ final class PipelineTests: XCTestCase {
                 XCTAssertTrue(error.message.contains(words), error.message)
             }
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        XCTAssertEqual(names, ["in.mp4"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        XCTAssertEqual(names, ["in.mp4", "odd.mkv"])
+        XCTAssertEqual(analysis.calls, 0, "every check happens before analysis")
     }
 
     func testCancellationStopsTheRunAndLeavesNoOutput() throws {
