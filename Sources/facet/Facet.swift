@@ -19,6 +19,10 @@ struct Facet: ParsableCommand {
               facet probe talk.mp4 --json
               facet effects direct-edit
               facet presets show nod
+
+            Effects from plugin libraries are loaded from $FACET_PLUGIN_PATH, \
+            ~/.local/share/facet/plugins and <facet>/../lib/facet/plugins. Presets are found in \
+            the repository's Presets/, ~/.config/facet/presets and $FACET_PRESET_PATH.
             """,
         version: FacetVersion.current,
         subcommands: [Apply.self, Probe.self, Effects.self, Presets.self]

@@ -76,25 +76,22 @@ final class ProgressBar: ProgressObserver {
     }
 }
 
-/// Turns Ctrl-C into a cancellation request, so the run stops between frames and cleans up.
+/// Turns Ctrl-C (and SIGTERM) into a cancellation request, so a run stops between frames and
+/// removes its temporary output instead of dying mid-write.
 enum InterruptHandler {
-    nonisolated(unsafe) private static var source: (any DispatchSourceSignal)?
+    /// The installed signal sources; kept alive for the rest of the process.
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
-    /// Routes SIGINT and SIGTERM to `flag.cancel()` for the rest of the process.
+    /// Routes SIGINT and SIGTERM to `flag.cancel()`.
     static func install(cancelling flag: CancellationFlag) {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler { flag.cancel() }
-        interrupt.resume()
-        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        terminate.setEventHandler { flag.cancel() }
-        terminate.resume()
-        source = interrupt
-        keepAlive = terminate
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { flag.cancel() }
+            source.resume()
+            sources.append(source)
+        }
     }
-
-    nonisolated(unsafe) private static var keepAlive: (any DispatchSourceSignal)?
 }
 
 /// Exit codes scripts can rely on.
