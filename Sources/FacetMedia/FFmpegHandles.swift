@@ -122,6 +122,11 @@ final class InputFile: @unchecked Sendable {
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         let status = avformat_open_input(&context, path, nil, nil)
         if status < 0 || context == nil {
+            if status == FACET_AVERROR_INVALIDDATA, isISOMediaWithoutIndex(path) {
+                throw MediaError(.notMedia,
+                                 "\(path) is an MP4/MOV file without its index (no 'moov' box): usually a recording or download that was cut off before it was finished; its frames cannot be located, so nothing can be decoded. Expected a complete file (an MKV cut short still decodes up to the cut)",
+                                 path: path, underlying: ffmpegErrorString(status))
+            }
             if status == FACET_AVERROR_INVALIDDATA {
                 throw MediaError(.notMedia,
                                  "\(path) is not a media file FFmpeg can read (no known container or codec in its bytes)",
@@ -289,4 +294,28 @@ func isFullRangeFormat(_ format: AVPixelFormat) -> Bool {
 func isRGBFormat(_ format: AVPixelFormat) -> Bool {
     guard let descriptor = av_pix_fmt_desc_get(format) else { return false }
     return descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
+}
+
+/// Whether the file starts like an ISO media file (an `ftyp` box) but has no `moov` box
+/// among its top-level boxes: the signature of a truncated MP4/MOV.
+private func isISOMediaWithoutIndex(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    var offset: UInt64 = 0
+    var sawFileType = false
+    while let header = try? { try handle.seek(toOffset: offset); return try handle.read(upToCount: 16) }(),
+          header.count >= 8 {
+        let bytes = [UInt8](header)
+        var size = UInt64(bytes[0]) << 24 | UInt64(bytes[1]) << 16 | UInt64(bytes[2]) << 8 | UInt64(bytes[3])
+        let type = String(decoding: bytes[4..<8], as: UTF8.self)
+        if offset == 0 { sawFileType = type == "ftyp" }
+        guard sawFileType else { return false }
+        if type == "moov" { return false }
+        if size == 1, bytes.count >= 16 {       // 64-bit size follows the type
+            size = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        guard size >= 8 else { return true }     // size 0 = "to the end of the file"
+        offset += size
+    }
+    return sawFileType
 }

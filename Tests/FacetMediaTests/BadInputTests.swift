@@ -34,6 +34,22 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(decoded.damage.endedEarly, "the early end is reported: \(decoded.damage)")
     }
 
+    func testTruncatedMP4WithoutItsIndexIsExplained() throws {
+        let fixtures = try fixtures()
+        let data = try Data(contentsOf: fixtures.url("base.mp4"))
+        // Without +faststart the index ('moov') is at the end: cutting the file loses it.
+        let cut = fixtures.url("cut-index.mp4")
+        try data.prefix(data.count / 2).write(to: cut)
+        let error = assertMediaError(.notMedia) { try VideoReader(url: cut) }
+        XCTAssertTrue(error?.message.contains("without its index") ?? false, "\(String(describing: error))")
+        // A complete file, and a file that is not ISO media at all, are not described that way.
+        XCTAssertNoThrow(try MediaProbe.probe(fixtures.url("base.mp4")))
+        let text = fixtures.url("text.mp4")
+        try Data("plain text, no boxes".utf8).write(to: text)
+        let other = assertMediaError(.notMedia) { try VideoReader(url: text) }
+        XCTAssertFalse(other?.message.contains("without its index") ?? true, "\(String(describing: other))")
+    }
+
     func testCorruptBytesInTheMiddleAreSkippedAndReported() throws {
         let fixtures = try fixtures()
         var data = try Data(contentsOf: fixtures.url("intra.mkv"))
