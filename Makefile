@@ -4,7 +4,9 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/facet
 DEMO_OUT ?= out/demo.mp4
 
-.PHONY: setup build release demo test bench clean
+PREFIX ?= /usr/local
+
+.PHONY: setup build release demo test bench install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -30,6 +32,12 @@ test: setup
 ## Benchmarks (figures, not assertions): pass-through speed against ffmpeg, and peak memory.
 bench: release
 	bash scripts/bench-passthrough.sh
+
+## Installs facet, its presets and an (empty) system plugin directory under $(PREFIX).
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/facet/presets $(DESTDIR)$(PREFIX)/lib/facet/plugins
+	install -m 755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/facet
+	install -m 644 Presets/*.yaml $(DESTDIR)$(PREFIX)/share/facet/presets/
 
 clean:
 	rm -rf .build out

@@ -96,8 +96,10 @@ public struct ApplyReport: Codable, Sendable {
     public var elapsedSeconds: Double
     /// Frames per second processed.
     public var framesPerSecond: Double
-    /// How the audio was handled: "copied", "transcoded to aac", or "none".
+    /// How the audio was handled, e.g. "copied aac", "transcoded pcm_s16le → aac", or "none".
     public var audio: String
+    /// Length of the audio written, in seconds (nil without audio).
+    public var audioDuration: Double?
     /// The effect chain that ran, in one-line syntax.
     public var chain: String
     /// Faces found by analysis.
@@ -246,7 +248,7 @@ public struct Pipeline {
             input: request.input.path, output: request.output.path, frames: written.framesWritten,
             duration: written.duration, elapsedSeconds: elapsed,
             framesPerSecond: elapsed > 0 ? Double(written.framesWritten) / elapsed : 0,
-            audio: written.audioDescription, chain: request.chain.description, faces: source.tracks.count,
+            audio: written.audioDescription, audioDuration: written.audioDuration, chain: request.chain.description, faces: source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
             inputDamage: reader.damage.messages, warnings: warnings)
     }

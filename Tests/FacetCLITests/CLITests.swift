@@ -35,6 +35,41 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try leftovers(), ["out.mkv"])
     }
 
+    /// Runs `facet apply … --json` and returns the report.
+    private func applyReport(_ arguments: [String]) throws -> [String: Any] {
+        let result = try CommandRunner.run(CommandRunner.facet, ["apply"] + arguments + ["--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    func testStillImageLengthComesFromTheAudioThenTheAnimationThenTheOption() throws {
+        let still = directory.appendingPathComponent("face.png")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=1", "-frames:v", "1", still.path])
+        let speech = directory.appendingPathComponent("speech.wav")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=1.5", speech.path])
+
+        // With an audio file: as long as the audio, which is encoded to AAC (WAV's PCM cannot go in MP4).
+        let spoken = try applyReport([still.path, "--audio", speech.path, "-o", directory.appendingPathComponent("a.mp4").path])
+        XCTAssertEqual(spoken["duration"] as? Double ?? 0, 1.5, accuracy: 0.05)
+        XCTAssertEqual(spoken["frames"] as? Int, 38, "1.5 s at 25 fps, rounded")
+        XCTAssertTrue((spoken["audio"] as? String)?.contains("aac") == true, "\(spoken["audio"] ?? "")")
+
+        // With a keyframed preset and no audio: as long as the animation (look-left ends at 3 s).
+        let animated = try applyReport([still.path, "--preset", "look-left", "--fps", "30",
+                                        "-o", directory.appendingPathComponent("b.mp4").path])
+        XCTAssertEqual(animated["frames"] as? Int, 90)
+        XCTAssertEqual(animated["audio"] as? String, "none")
+
+        // An explicit --duration wins over both, and cuts the audio to it.
+        let cut = try applyReport([still.path, "--audio", speech.path, "--duration", "0.8", "--preset", "look-left",
+                                   "-o", directory.appendingPathComponent("c.mkv").path])
+        XCTAssertEqual(cut["frames"] as? Int, 20)
+        XCTAssertEqual(cut["duration"] as? Double ?? 0, 0.8, accuracy: 0.05)
+        // AAC works in 1024-sample frames plus 1024 priming samples: up to two frames (0.128 s at 16 kHz) over.
+        XCTAssertEqual(cut["audioDuration"] as? Double ?? 0, 0.8 + 0.064, accuracy: 0.065, "the audio is cut to the video")
+        XCTAssertEqual(spoken["audioDuration"] as? Double ?? 0, 1.5 + 0.064, accuracy: 0.065)
+    }
+
     func testMissingInputIsNamed() throws {
         let result = try CommandRunner.facet("apply", directory.appendingPathComponent("nope.mp4").path,
                                              "-o", directory.appendingPathComponent("out.mp4").path)

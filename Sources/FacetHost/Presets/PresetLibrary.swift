@@ -62,19 +62,20 @@ public struct PresetLibrary: Sendable {
         return PresetLibrary(searchDirectories: directories)
     }
 
-    /// The directories of presets shipped with Facet, lowest priority first: an install's
-    /// `<executable dir>/../share/facet/presets`, then the source tree's `Presets/`.
+    /// The directories of presets shipped with Facet, lowest priority first: the source tree's
+    /// `Presets/`, then an install's `<executable dir>/../share/facet/presets`.
     public static func systemDirectories() -> [URL] {
         var result: [URL] = []
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            result.append(executable.deletingLastPathComponent()
-                .appendingPathComponent("../share/facet/presets").standardizedFileURL)
-        }
-        // This file is <root>/Sources/FacetHost/Presets/PresetLibrary.swift.
+        // A source build: this file is <root>/Sources/FacetHost/Presets/PresetLibrary.swift.
         let sourceRoot = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         result.append(sourceRoot.appendingPathComponent("Presets", isDirectory: true))
+        // An installed build (`make install`): its own presets win over a source tree's.
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            result.append(executable.deletingLastPathComponent()
+                .appendingPathComponent("../share/facet/presets").standardizedFileURL)
+        }
         return result
     }
 
