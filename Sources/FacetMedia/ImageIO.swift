@@ -9,7 +9,7 @@ public enum ImageIO {
         guard let frame = try reader.nextFrame() else {
             throw MediaError(.decodeFailed, "\(url.path) decoded to no picture; expected an image", path: url.path)
         }
-        return frame.rgb
+        return try frame.rgb
     }
 
     /// Encodes `image` as an RGB PNG at `url` (written to a temporary file, then renamed).

@@ -48,15 +48,14 @@ public final class VideoFrame {
 
     /// The picture as packed RGB: the replacement if one was set, else the decoded picture
     /// converted once (colour matrix and range from the frame's tags; BT.601 when untagged).
+    /// Throws when the decoded pixel format cannot be converted.
     public var rgb: RGBImage {
-        if let replacement { return replacement }
-        if let cachedRGB { return cachedRGB }
-        do {
+        get throws(MediaError) {
+            if let replacement { return replacement }
+            if let cachedRGB { return cachedRGB }
             let image = try convertToRGB()
             cachedRGB = image
             return image
-        } catch {
-            fatalError("VideoFrame.rgb: \(error)")
         }
     }
 

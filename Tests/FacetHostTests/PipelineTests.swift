@@ -81,7 +81,7 @@ final class PipelineTests: XCTestCase {
         let reader = try VideoReader(url: output)
         var index = 0
         while let frame = try reader.nextFrame() {
-            let image = frame.rgb
+            let image = try frame.rgb
             let centre = (image.height / 2 * image.width + image.width / 2) * 3
             let isRed = image.pixels[centre] > 200 && image.pixels[centre + 1] < 60 && image.pixels[centre + 2] < 60
             XCTAssertEqual(isRed, index >= 25, "frame \(index)")

@@ -117,7 +117,7 @@ struct DecodedVideo {
         images = []
         while let frame = try reader.nextFrame() {
             times.append(frame.time)
-            if keepImages { images.append(frame.rgb) }
+            if keepImages { images.append(try frame.rgb) }
         }
         damage = reader.damage
     }

@@ -108,7 +108,7 @@ final class ModifiedFrameTests: XCTestCase {
             if frame.index % 2 == 0 {
                 frame.replaceImage(orange)
                 XCTAssertTrue(frame.isModified)
-                XCTAssertEqual(frame.rgb, orange)
+                XCTAssertEqual(try? frame.rgb, orange)
                 modified += 1
             } else {
                 XCTAssertFalse(frame.isModified)

@@ -15,7 +15,7 @@ final class StillImageTests: XCTestCase {
                                      settings: EncoderSettings())
         var first: RGBImage? = nil
         while let frame = try reader.nextFrame() {
-            if first == nil { first = frame.rgb }
+            if first == nil { first = try frame.rgb }
             try writer.write(frame)
         }
         let report = try writer.finish()
