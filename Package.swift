@@ -71,13 +71,16 @@ let package = Package(
 
         // MARK: - Tests
 
+        /// Helpers shared by the test targets (making test media with the ffmpeg tool).
+        .target(name: "FacetTestSupport", path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
+
         .testTarget(name: "FacetSDKTests", dependencies: ["FacetSDK"], path: "Tests/FacetSDKTests",
                     swiftSettings: swiftSettings),
-        .testTarget(name: "FacetMediaTests", dependencies: ["FacetMedia"], path: "Tests/FacetMediaTests",
+        .testTarget(name: "FacetMediaTests", dependencies: ["FacetMedia", "FacetTestSupport"], path: "Tests/FacetMediaTests",
                     swiftSettings: swiftSettings),
-        .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "DirectEdit"],
+        .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
-        .testTarget(name: "FacetCLITests", dependencies: ["facet"], path: "Tests/FacetCLITests",
+        .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport"], path: "Tests/FacetCLITests",
                     swiftSettings: swiftSettings),
     ]
 )

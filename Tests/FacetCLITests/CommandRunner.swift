@@ -1,3 +1,4 @@
+import FacetTestSupport
 import Foundation
 import XCTest
 
@@ -58,18 +59,9 @@ enum CommandRunner {
         try run(facet, arguments, environment: environment)
     }
 
-    /// Runs the `ffmpeg` tool quietly; fails the calling test when it is missing or fails.
-    static func ffmpeg(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let path = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else {
-            XCTFail("the ffmpeg tool is needed to make test media; install it (make setup)", file: file, line: line)
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let result = try run(URL(fileURLWithPath: path), ["-v", "error", "-y"] + arguments)
-        if result.status != 0 {
-            XCTFail("ffmpeg \(arguments.joined(separator: " ")) failed: \(result.stderr)", file: file, line: line)
-            throw CocoaError(.fileWriteUnknown)
-        }
+    /// Runs the `ffmpeg` tool quietly in the temporary directory; throws with its message on failure.
+    static func ffmpeg(_ arguments: [String]) throws {
+        try FFmpegCLI.run(arguments, in: FileManager.default.temporaryDirectory)
     }
 }
 

@@ -1,6 +1,7 @@
 import FacetHost
 import FacetMedia
 import FacetSDK
+import FacetTestSupport
 import Foundation
 import XCTest
 
@@ -50,13 +51,8 @@ final class PipelineTests: XCTestCase {
 
     private func makeVideo(in directory: URL) throws -> URL {
         let url = directory.appendingPathComponent("in.mp4")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
-                             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path]
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "ffmpeg must be installed to make test media (make setup)")
+        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
+                           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path], in: directory)
         return url
     }
 
@@ -100,12 +96,8 @@ final class PipelineTests: XCTestCase {
         var oddSize = EncoderSettings()
         oddSize.pixelFormat = .yuv420p
         let oddInput = directory.appendingPathComponent("odd.mkv")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=175x143:rate=25:duration=0.2",
-                             "-c:v", "ffv1", oddInput.path]
-        try process.run()
-        process.waitUntilExit()
+        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc=size=175x143:rate=25:duration=0.2", "-c:v", "ffv1", oddInput.path],
+                          in: directory)
 
         let rows: [(ApplyRequest, HostError.Code, String)] = [
             (ApplyRequest(input: input, output: URL(fileURLWithPath: "/proc/facet-test.mp4")), .media, "cannot create files"),
