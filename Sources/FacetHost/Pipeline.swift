@@ -221,7 +221,6 @@ public struct Pipeline {
         do {
             while let frame = try reader.nextFrame() {
                 if cancellation.isCancelled {
-                    writer.cancel()
                     throw HostError(.cancelled, "interrupted after \(framesDone) frames; no output was written")
                 }
                 try renderer.render(frame, source: source, edited: edited)
@@ -229,11 +228,9 @@ public struct Pipeline {
                 framesDone += 1
                 progress?.advanced(framesDone: framesDone)
             }
-        } catch let error as HostError {
-            writer.cancel()
-            throw error
         } catch {
             writer.cancel()
+            if let error = error as? HostError { throw error }
             throw HostError(.media, "processing \(request.input.path) failed after \(framesDone) frames; no output was written",
                             underlying: error)
         }
@@ -248,7 +245,8 @@ public struct Pipeline {
             input: request.input.path, output: request.output.path, frames: written.framesWritten,
             duration: written.duration, elapsedSeconds: elapsed,
             framesPerSecond: elapsed > 0 ? Double(written.framesWritten) / elapsed : 0,
-            audio: written.audioDescription, audioDuration: written.audioDuration, chain: request.chain.description, faces: source.tracks.count,
+            audio: written.audioDescription, audioDuration: written.audioDuration,
+            chain: request.chain.description, faces: source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
             inputDamage: reader.damage.messages, warnings: warnings)
     }
