@@ -146,18 +146,9 @@ public enum ChainParser {
                               at separator: Character) throws(HostError) -> [Range<Int>] {
         var pieces: [Range<Int>] = []
         var start = range.lowerBound
-        var index = range.lowerBound
-        while index < range.upperBound {
-            let character = characters[index]
-            if character == "\"" || character == "'" {
-                index = try skipQuoted(characters, from: index, before: range.upperBound)
-                continue
-            }
-            if character == separator {
-                pieces.append(start..<index)
-                start = index + 1
-            }
-            index += 1
+        for offset in try unquotedOffsets(of: separator, in: characters, range) {
+            pieces.append(start..<offset)
+            start = offset + 1
         }
         pieces.append(start..<range.upperBound)
         return pieces
@@ -166,6 +157,13 @@ public enum ChainParser {
     /// The offset of the first `target` outside quotes.
     private static func firstUnquoted(_ target: Character, in characters: [Character],
                                       _ range: Range<Int>) throws(HostError) -> Int? {
+        try unquotedOffsets(of: target, in: characters, range).first
+    }
+
+    /// Every offset of `target` in `range` that is not inside a quoted run.
+    private static func unquotedOffsets(of target: Character, in characters: [Character],
+                                        _ range: Range<Int>) throws(HostError) -> [Int] {
+        var offsets: [Int] = []
         var index = range.lowerBound
         while index < range.upperBound {
             let character = characters[index]
@@ -173,10 +171,10 @@ public enum ChainParser {
                 index = try skipQuoted(characters, from: index, before: range.upperBound)
                 continue
             }
-            if character == target { return index }
+            if character == target { offsets.append(index) }
             index += 1
         }
-        return nil
+        return offsets
     }
 
     /// The value's text, without quotes and escapes when it is quoted.
