@@ -12,6 +12,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The dlib shim is optimised in every configuration: dlib's detector and shape predictor are
+/// header templates compiled into the shim, ~100x slower at -O0. `DEBUG` is undefined because
+/// dlib turns its asserts on when it is set, which Debian's library was not built with.
+/// (Unsafe flags are allowed here because `CDlib` is never part of the `FacetSDK` product.)
+let optimisedCxxSettings: [CXXSetting] = [
+    .unsafeFlags(["-O2", "-UDEBUG", "-DNDEBUG"]),
+]
+
 let package = Package(
     name: "Facet",
     products: [
@@ -36,6 +44,13 @@ let package = Package(
                               "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
         ),
 
+        /// OpenBLAS's C interface (cblas), for the neural engine's matrix products.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+        /// A plain-C shim over dlib (C++): HOG face detection and the 68-point shape predictor.
+        .target(name: "CDlib", path: "Sources/CDlib", cxxSettings: optimisedCxxSettings,
+                linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("lapack"), .linkedLibrary("blas")]),
+
         /// The run-time plugin ABI: one C header (facet_plugin.h), no code, no dependencies.
         .target(name: "CFacetPlugin", path: "Sources/CFacetPlugin"),
 
@@ -48,6 +63,21 @@ let package = Package(
                 swiftSettings: swiftSettings),
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["CFFmpeg"], path: "Sources/FacetMedia",
+                swiftSettings: swiftSettings),
+        /// 3D morphable models (eos format, Surrey Face Model, BFM converter) and fitting them to
+        /// landmarks. Pure Swift: no C library.
+        .target(name: "FacetMorphableModel", dependencies: ["FacetSDK"], path: "Sources/FacetMorphableModel",
+                swiftSettings: swiftSettings),
+        /// Face analysis of video: detection and landmarks (dlib), tracking, smoothing, fitting
+        /// every track into motion, motion files.
+        .target(name: "FacetAnalysis", dependencies: ["FacetSDK", "FacetMedia", "FacetMorphableModel", "CDlib"],
+                path: "Sources/FacetAnalysis", swiftSettings: swiftSettings),
+        /// A CPU neural-network engine over OpenBLAS: NCHW tensors, ops, memory plans, weight
+        /// loading (safetensors, PyTorch checkpoints). Knows nothing of faces.
+        .target(name: "FacetNeural", dependencies: ["COpenBLAS"], path: "Sources/FacetNeural",
+                swiftSettings: swiftSettings),
+        /// The PIRender generator (mapping, warping, editing networks) on the neural engine.
+        .target(name: "FacetPIRender", dependencies: ["FacetNeural"], path: "Sources/FacetPIRender",
                 swiftSettings: swiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
@@ -65,7 +95,8 @@ let package = Package(
 
         .executableTarget(
             name: "facet",
-            dependencies: ["FacetHost", "FacetMedia", "FacetSDK",
+            dependencies: ["FacetHost", "FacetMedia", "FacetSDK", "FacetAnalysis", "FacetMorphableModel",
+                           "FacetNeural", "FacetPIRender",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/facet", swiftSettings: swiftSettings),
 
@@ -80,6 +111,15 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
+                    path: "Tests/FacetMorphableModelTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetAnalysisTests",
+                    dependencies: ["FacetAnalysis", "FacetMorphableModel", "FacetMedia", "FacetSDK", "FacetTestSupport"],
+                    path: "Tests/FacetAnalysisTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetNeuralTests", dependencies: ["FacetNeural", "FacetTestSupport"],
+                    path: "Tests/FacetNeuralTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetPIRenderTests", dependencies: ["FacetPIRender", "FacetNeural", "FacetTestSupport"],
+                    path: "Tests/FacetPIRenderTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport"], path: "Tests/FacetCLITests",
                     swiftSettings: swiftSettings),
     ]

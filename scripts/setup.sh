@@ -8,6 +8,11 @@ packages=(
   # FFmpeg 5.1 libraries (media I/O) and the ffmpeg tool (test media, benchmarks)
   libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
   ffmpeg
+  # face analysis: dlib (HOG detector, 68-point shape predictor and its model file) and the
+  # libraries Debian's dlib links against
+  libdlib-dev libdlib-data libjpeg-dev libpng-dev
+  # neural engine: OpenBLAS sgemm (and LAPACK, which dlib needs at link time)
+  libopenblas-dev liblapack-dev
   # peak-memory figures in benchmarks
   time
 )

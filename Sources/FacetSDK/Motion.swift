@@ -149,6 +149,47 @@ public enum ExpressionBasis: String, Codable, Sendable, CaseIterable {
     case pca
 }
 
+/// How a track's 3D head (model space, in the model's length unit) maps into the picture.
+///
+/// A model point `X` is first placed in camera space, `p = R·X + t` (R from `HeadPose`, t the
+/// frame's translation; the camera sits at the origin looking down −z, y up). Then:
+/// - `.weakPerspective` (scaled orthographic): `u = cx + s·p.x`, `v = cy − s·p.y` with one scale
+///   per frame `s = focalLength / depth`, `depth = −t.z` (so moving the head away shrinks it);
+/// - `.perspective`: `u = cx + f·p.x / (−p.z)`, `v = cy − f·p.y / (−p.z)`.
+public struct FaceCamera: Codable, Sendable, Equatable, Hashable {
+    /// The projection family.
+    public enum Projection: String, Codable, Sendable, CaseIterable {
+        /// Scaled orthographic: every point of the head shares the depth of its origin.
+        case weakPerspective
+        /// Pinhole perspective.
+        case perspective
+    }
+
+    /// The projection family.
+    public var projection: Projection
+    /// Focal length in pixels.
+    public var focalLength: Float
+    /// The principal point (image centre, usually) in pixels.
+    public var principalPoint: Point2
+
+    /// Creates a camera.
+    public init(projection: Projection, focalLength: Float, principalPoint: Point2) {
+        self.projection = projection
+        self.focalLength = focalLength
+        self.principalPoint = principalPoint
+    }
+
+    /// Projects a camera-space point (`p = R·X + t`) to pixels; `depth` is `−t.z` of the frame.
+    public func project(_ p: Vector3, depth: Float) -> Point2 {
+        let scale: Float
+        switch projection {
+        case .weakPerspective: scale = focalLength / max(depth, .leastNormalMagnitude)
+        case .perspective: scale = focalLength / max(-p.z, .leastNormalMagnitude)
+        }
+        return Point2(x: principalPoint.x + scale * p.x, y: principalPoint.y - scale * p.y)
+    }
+}
+
 /// One tracked face over time: its identity and its per-frame coefficients.
 public struct FaceTrack: Codable, Sendable, Equatable, Identifiable {
     /// Stable id of the track within one analysis (0, 1, 2… in order of first appearance).
@@ -161,17 +202,21 @@ public struct FaceTrack: Codable, Sendable, Equatable, Identifiable {
     public var expressionNames: [String]?
     /// Identity (shape) coefficients fitted over the whole track; constant over time.
     public var identity: [Float]
+    /// The camera the coefficients were fitted with; `nil` when the analysis had none.
+    public var camera: FaceCamera?
     /// The frames where the face is present, ordered by `frameIndex`, without duplicates.
     public var frames: [FaceFrame]
 
     /// Creates a track.
     public init(id: Int, modelName: String, expressionBasis: ExpressionBasis = .blendshapes,
-                expressionNames: [String]? = nil, identity: [Float] = [], frames: [FaceFrame] = []) {
+                expressionNames: [String]? = nil, identity: [Float] = [], camera: FaceCamera? = nil,
+                frames: [FaceFrame] = []) {
         self.id = id
         self.modelName = modelName
         self.expressionBasis = expressionBasis
         self.expressionNames = expressionNames
         self.identity = identity
+        self.camera = camera
         self.frames = frames
     }
 
