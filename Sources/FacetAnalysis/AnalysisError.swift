@@ -7,6 +7,7 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
             case malformed = "malformed file"
             case incompatible = "incompatible input"
             case invalidArgument = "invalid argument"
+            case io = "file error"
         }
 
         private let kind: Kind
@@ -20,6 +21,9 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
         public static let incompatible = Code(.incompatible)
         /// A value passed by the caller is out of range or inconsistent.
         public static let invalidArgument = Code(.invalidArgument)
+
+        /// A file could not be written.
+        public static let io = Code(.io)
 
         /// A short name of the code.
         public var description: String { kind.rawValue }
