@@ -49,6 +49,9 @@ struct Apply: ParsableCommand {
     @Option(name: .long, help: "Use this audio file as the soundtrack instead of the input's own audio.", completion: .file())
     var audio: String?
 
+    @Option(name: .long, help: "Use the motion saved by `facet analyze -o FILE` instead of analysing the input again.", completion: .file())
+    var motion: String?
+
     @Flag(name: [.customShort("y"), .long], help: "Replace the output file if it exists.")
     var overwrite = false
 
@@ -86,6 +89,9 @@ struct Apply: ParsableCommand {
                 encoder: settings, stillDuration: duration, stillFrameRate: fps,
                 audio: audio.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
             var pipeline = Pipeline()
+            if let motion {
+                pipeline.motionSource = try MotionFileSource(url: URL(fileURLWithPath: motion))
+            }
             let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)
             if json {
                 try Terminal.printJSON(report)
