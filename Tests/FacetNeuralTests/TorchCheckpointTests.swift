@@ -48,11 +48,11 @@ final class TorchCheckpointTests: XCTestCase {
 
     /// `module.` is stripped from every key of the selected entry; values arrive in order.
     func testModulePrefixIsStripped() throws {
-        let tensors = [SyntheticTensor.contiguous("module.net.conv.weight", key: "0", shape: [2, 3]),
-                       SyntheticTensor.contiguous("module.net.conv.bias", key: "1", shape: [2])]
-        let bytes = torchArchive(pickle: wrappedCheckpointPickle(tensors: tensors),
-                                 blobs: [("0", float32Bytes([1, 2, 3, 4, 5, 6])), ("1", float32Bytes([-0.5, 0.25]))])
-        let file = try TorchCheckpoint.load(try temporaryFile(bytes))
+        let tensors = [TorchSyntheticTensor.contiguous("module.net.conv.weight", key: "0", shape: [2, 3]),
+                       TorchSyntheticTensor.contiguous("module.net.conv.bias", key: "1", shape: [2])]
+        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors),
+                                 blobs: [("0", TorchTestFiles.float32Bytes([1, 2, 3, 4, 5, 6])), ("1", TorchTestFiles.float32Bytes([-0.5, 0.25]))])
+        let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(Set(file.tensors.keys), ["net.conv.weight", "net.conv.bias"])
         XCTAssertEqual(file.tensors["net.conv.weight"], StoredTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]))
         XCTAssertEqual(file.tensors["net.conv.bias"], StoredTensor(shape: [2], values: [-0.5, 0.25]))
@@ -60,24 +60,24 @@ final class TorchCheckpointTests: XCTestCase {
 
     /// A file that is itself a state_dict (no `net_G_ema`) is accepted as is.
     func testBareStateDictIsAccepted() throws {
-        var writer = TestPickleWriter()
+        var writer = TorchTestPickleWriter()
         writer.stateDict([.contiguous("layer.weight", key: "5", shape: [1, 2, 1, 1])])
         writer.stop()
-        let bytes = torchArchive(pickle: writer.bytes, blobs: [("5", float32Bytes([7, -8]))])
-        let file = try TorchCheckpoint.load(try temporaryFile(bytes))
+        let bytes = TorchTestFiles.torchArchive(pickle: writer.bytes, blobs: [("5", TorchTestFiles.float32Bytes([7, -8]))])
+        let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(file.tensors, ["layer.weight": StoredTensor(shape: [1, 2, 1, 1], values: [7, -8])])
     }
 
     /// Non-contiguous views (a transpose, an offset slice, a broadcast stride 0) are gathered into row-major order.
     func testNonContiguousStridesAreGatheredRowMajor() throws {
         let storage = (0..<12).map(Float.init)  // a (3, 4) matrix 0...11
-        let transposed = SyntheticTensor(name: "transposed", storageKey: "0", storageElementCount: 12, shape: [4, 3], strides: [1, 4])
-        let column = SyntheticTensor(name: "column", storageKey: "0", storageElementCount: 12, offset: 2, shape: [3], strides: [4])
-        let block = SyntheticTensor(name: "block", storageKey: "0", storageElementCount: 12, offset: 5, shape: [2, 2], strides: [4, 1])
-        let expanded = SyntheticTensor(name: "expanded", storageKey: "0", storageElementCount: 12, offset: 3, shape: [2, 3], strides: [0, 4])
-        let bytes = torchArchive(pickle: wrappedCheckpointPickle(tensors: [transposed, column, block, expanded]),
-                                 blobs: [("0", float32Bytes(storage))])
-        let file = try TorchCheckpoint.load(try temporaryFile(bytes))
+        let transposed = TorchSyntheticTensor(name: "transposed", storageKey: "0", storageElementCount: 12, shape: [4, 3], strides: [1, 4])
+        let column = TorchSyntheticTensor(name: "column", storageKey: "0", storageElementCount: 12, offset: 2, shape: [3], strides: [4])
+        let block = TorchSyntheticTensor(name: "block", storageKey: "0", storageElementCount: 12, offset: 5, shape: [2, 2], strides: [4, 1])
+        let expanded = TorchSyntheticTensor(name: "expanded", storageKey: "0", storageElementCount: 12, offset: 3, shape: [2, 3], strides: [0, 4])
+        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [transposed, column, block, expanded]),
+                                 blobs: [("0", TorchTestFiles.float32Bytes(storage))])
+        let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(file.tensors["transposed"], StoredTensor(shape: [4, 3], values: [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]))
         XCTAssertEqual(file.tensors["column"], StoredTensor(shape: [3], values: [2, 6, 10]))
         XCTAssertEqual(file.tensors["block"], StoredTensor(shape: [2, 2], values: [5, 6, 9, 10]))
@@ -92,16 +92,16 @@ final class TorchCheckpointTests: XCTestCase {
         let bfloatExpected: [Float] = [1, -5, 3.140625]
         let doubles: [Double] = [0.1, -1e-3, 12345.678]
         let tensors = [
-            SyntheticTensor(name: "half", storageKey: "0", storageType: "HalfStorage", storageElementCount: 8, shape: [8], strides: [1]),
-            SyntheticTensor(name: "bfloat", storageKey: "1", storageType: "BFloat16Storage", storageElementCount: 3, shape: [3], strides: [1]),
-            SyntheticTensor(name: "double", storageKey: "2", storageType: "DoubleStorage", storageElementCount: 3, shape: [3, 1], strides: [1, 1]),
+            TorchSyntheticTensor(name: "half", storageKey: "0", storageType: "HalfStorage", storageElementCount: 8, shape: [8], strides: [1]),
+            TorchSyntheticTensor(name: "bfloat", storageKey: "1", storageType: "BFloat16Storage", storageElementCount: 3, shape: [3], strides: [1]),
+            TorchSyntheticTensor(name: "double", storageKey: "2", storageType: "DoubleStorage", storageElementCount: 3, shape: [3, 1], strides: [1, 1]),
         ]
-        let bytes = torchArchive(
-            pickle: wrappedCheckpointPickle(tensors: tensors),
-            blobs: [("0", halfBits.flatMap { TestZipWriter.le(Int($0), 2) }),
-                    ("1", bfloatBits.flatMap { TestZipWriter.le(Int($0), 2) }),
-                    ("2", doubles.flatMap { TestZipWriter.le(Int(Int64(bitPattern: $0.bitPattern)), 8) })])
-        let file = try TorchCheckpoint.load(try temporaryFile(bytes))
+        let bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors),
+            blobs: [("0", halfBits.flatMap { TorchTestZipWriter.le(Int($0), 2) }),
+                    ("1", bfloatBits.flatMap { TorchTestZipWriter.le(Int($0), 2) }),
+                    ("2", doubles.flatMap { TorchTestZipWriter.le(Int(Int64(bitPattern: $0.bitPattern)), 8) })])
+        let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(file.tensors["half"]?.values.map(\.bitPattern), halfExpected.map(\.bitPattern))
         XCTAssertEqual(file.tensors["bfloat"]?.values, bfloatExpected)
         XCTAssertEqual(file.tensors["double"], StoredTensor(shape: [3, 1], values: doubles.map { Float($0) }))
@@ -110,22 +110,22 @@ final class TorchCheckpointTests: XCTestCase {
     /// `byteorder` = "big" makes every storage element byte-swapped.
     func testBigEndianByteOrderIsHonoured() throws {
         let values: [Float] = [1.5, -3.25, 1e-20]
-        let bigEndian = values.flatMap { TestZipWriter.le(Int($0.bitPattern.byteSwapped), 4) }
-        let bytes = torchArchive(pickle: wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
+        let bigEndian = values.flatMap { TorchTestZipWriter.le(Int($0.bitPattern.byteSwapped), 4) }
+        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
                                  blobs: [("0", bigEndian)], byteOrder: "big")
-        XCTAssertEqual(try TorchCheckpoint.load(try temporaryFile(bytes)).tensors["w"]?.values, values)
+        XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors["w"]?.values, values)
     }
 
     /// Archives with ZIP64 extra fields and ZIP64 end records (saturated 32-bit fields) read the same.
     func testZip64RecordsAreRead() throws {
-        let bytes = torchArchive(pickle: wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [2])]),
-                                 blobs: [("0", float32Bytes([4, 5]))], forceZip64: true)
-        XCTAssertEqual(try TorchCheckpoint.load(try temporaryFile(bytes)).tensors["w"]?.values, [4, 5])
+        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [2])]),
+                                 blobs: [("0", TorchTestFiles.float32Bytes([4, 5]))], forceZip64: true)
+        XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors["w"]?.values, [4, 5])
     }
 
     /// `_rebuild_parameter` wrapping a tensor, and a BUILD setting a state_dict's `_metadata`, are accepted.
     func testParametersAndStateDictMetadataAreAccepted() throws {
-        var writer = TestPickleWriter()
+        var writer = TorchTestPickleWriter()
         writer.emptyOrderedDict()
         writer.mark()
         writer.string("p")
@@ -141,28 +141,28 @@ final class TorchCheckpointTests: XCTestCase {
         writer.string("_metadata")
         writer.emptyOrderedDict()
         writer.raw(0x73, 0x62, 0x2E)  // SETITEM, BUILD, STOP
-        let bytes = torchArchive(pickle: writer.bytes, blobs: [("0", float32Bytes([9, 10]))])
-        XCTAssertEqual(try TorchCheckpoint.load(try temporaryFile(bytes)).tensors, ["p": StoredTensor(shape: [2], values: [9, 10])])
+        let bytes = TorchTestFiles.torchArchive(pickle: writer.bytes, blobs: [("0", TorchTestFiles.float32Bytes([9, 10]))])
+        XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors, ["p": StoredTensor(shape: [2], values: [9, 10])])
     }
 
     /// An unknown global outside the requested entry is inert: nothing runs and the entry still loads.
     func testUnknownGlobalOutsideTheEntryIsInert() throws {
-        let pickle = wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [1])]) { writer in
+        let pickle = TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [1])]) { writer in
             writer.global("torch.optim.adam", "Adam")
             writer.mark()
             writer.string("lr")
             writer.tuple()
             writer.reduce()
         }
-        let bytes = torchArchive(pickle: pickle, blobs: [("0", float32Bytes([3]))])
-        XCTAssertEqual(try TorchCheckpoint.load(try temporaryFile(bytes)).tensors["w"]?.values, [3])
+        let bytes = TorchTestFiles.torchArchive(pickle: pickle, blobs: [("0", TorchTestFiles.float32Bytes([3]))])
+        XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors["w"]?.values, [3])
     }
 
     // MARK: - Synthetic archives: failures
 
     /// An unknown global inside the state_dict fails, naming the global and the key.
     func testUnknownGlobalInStateDictIsNamed() throws {
-        var writer = TestPickleWriter()
+        var writer = TorchTestPickleWriter()
         writer.emptyDict()
         writer.mark()
         writer.string("net_G_ema")
@@ -177,83 +177,83 @@ final class TorchCheckpointTests: XCTestCase {
         writer.setItems()
         writer.setItems()
         writer.stop()
-        let url = try temporaryFile(torchArchive(pickle: writer.bytes, blobs: []))
+        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: writer.bytes, blobs: []))
         try assertLoadFails(url: url, code: .incompatible, mentioning: ["os.system", "'evil'", "expected a tensor"])
     }
 
     /// A tensor whose storage blob is absent fails, naming the blob and the tensor.
     func testMissingStorageBlobIsNamed() throws {
-        let tensors = [SyntheticTensor.contiguous("a", key: "0", shape: [1]), .contiguous("b", key: "7", shape: [2])]
-        let url = try temporaryFile(torchArchive(pickle: wrappedCheckpointPickle(tensors: tensors), blobs: [("0", float32Bytes([1]))]))
+        let tensors = [TorchSyntheticTensor.contiguous("a", key: "0", shape: [1]), .contiguous("b", key: "7", shape: [2])]
+        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors), blobs: [("0", TorchTestFiles.float32Bytes([1]))]))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["'archive/data/7'", "'b'", "missing"])
     }
 
     /// A view reaching past its storage fails, naming the tensor and the sizes.
     func testStorageTooSmallForTensorIsNamed() throws {
-        let view = SyntheticTensor(name: "conv.weight", storageKey: "0", storageElementCount: 4, offset: 1, shape: [2, 2], strides: [2, 1])
-        let url = try temporaryFile(torchArchive(pickle: wrappedCheckpointPickle(tensors: [view]), blobs: [("0", float32Bytes([1, 2, 3, 4]))]))
+        let view = TorchSyntheticTensor(name: "conv.weight", storageKey: "0", storageElementCount: 4, offset: 1, shape: [2, 2], strides: [2, 1])
+        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [view]), blobs: [("0", TorchTestFiles.float32Bytes([1, 2, 3, 4]))]))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["'conv.weight'", "too small", "element 4", "holds 4 float32"])
     }
 
     /// A blob shorter than its persistent id's element count fails, naming the blob.
     func testShortStorageBlobIsNamed() throws {
-        let url = try temporaryFile(torchArchive(pickle: wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
-                                                 blobs: [("0", float32Bytes([1, 2]))]))
+        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
+                                                 blobs: [("0", TorchTestFiles.float32Bytes([1, 2]))]))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["'archive/data/0'", "8 bytes", "3 float32 elements"])
     }
 
     /// A file cut short fails as a truncated zip archive.
     func testTruncatedFileIsReported() throws {
-        let bytes = torchArchive(pickle: wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [64])]),
-                                 blobs: [("0", float32Bytes(Array(repeating: 1, count: 64)))])
-        try assertLoadFails(url: try temporaryFile(Array(bytes.prefix(bytes.count / 2))), code: .malformed, mentioning: ["truncated"])
-        try assertLoadFails(url: try temporaryFile(Array(bytes.dropLast(30))), code: .malformed, mentioning: ["truncated"])
+        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [64])]),
+                                 blobs: [("0", TorchTestFiles.float32Bytes(Array(repeating: 1, count: 64)))])
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(Array(bytes.prefix(bytes.count / 2))), code: .malformed, mentioning: ["truncated"])
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(Array(bytes.dropLast(30))), code: .malformed, mentioning: ["truncated"])
     }
 
     /// A file that is not a zip archive at all says so.
     func testNonZipFileIsReported() throws {
-        let url = try temporaryFile(Array("this is a text file, not a checkpoint\n".utf8))
+        let url = try TorchTestFiles.temporaryFile(Array("this is a text file, not a checkpoint\n".utf8))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["not a zip archive"])
     }
 
     /// A legacy (pre-1.6) bare-pickle checkpoint is refused with advice.
     func testLegacyPickleCheckpointIsRefused() throws {
-        var writer = TestPickleWriter()
+        var writer = TorchTestPickleWriter()
         writer.emptyDict()
         writer.stop()
-        try assertLoadFails(url: try temporaryFile(writer.bytes), code: .unsupported, mentioning: ["legacy", "zip format"])
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(writer.bytes), code: .unsupported, mentioning: ["legacy", "zip format"])
     }
 
     /// A zip without `<archive>/data.pkl` says what it expected and what it found.
     func testMissingDataPickleIsReported() throws {
-        var zip = TestZipWriter()
+        var zip = TorchTestZipWriter()
         zip.add("archive/other.pkl", [0x80, 2, 0x2E])
-        try assertLoadFails(url: try temporaryFile(zip.archive()), code: .malformed, mentioning: ["data.pkl", "'archive/other.pkl'"])
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .malformed, mentioning: ["data.pkl", "'archive/other.pkl'"])
     }
 
     /// An opcode outside the supported set gives its byte and offset.
     func testUnsupportedOpcodeGivesByteAndOffset() throws {
-        var writer = TestPickleWriter()
+        var writer = TorchTestPickleWriter()
         writer.emptyDict()
         writer.raw(0xFF)  // offset 3: PROTO 2 (2 bytes), EMPTY_DICT (1 byte)
-        let url = try temporaryFile(torchArchive(pickle: writer.bytes, blobs: []))
+        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: writer.bytes, blobs: []))
         try assertLoadFails(url: url, code: .unsupported, mentioning: ["0xFF", "offset 3"])
     }
 
     /// A DEFLATE-compressed entry is refused with a clear message.
     func testCompressedEntryIsRefused() throws {
-        var zip = TestZipWriter()
+        var zip = TorchTestZipWriter()
         zip.add("archive/data.pkl", [0x80, 2, 0x7D, 0x2E], method: 8)
-        try assertLoadFails(url: try temporaryFile(zip.archive()), code: .unsupported, mentioning: ["compressed", "DEFLATE", "archive/data.pkl"])
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .unsupported, mentioning: ["compressed", "DEFLATE", "archive/data.pkl"])
     }
 
     /// A corrupted byte in a storage blob is caught by the CRC-32 check.
     func testCorruptBlobFailsTheChecksum() throws {
-        let blob = float32Bytes([1, 2, 3])
-        var bytes = torchArchive(pickle: wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]), blobs: [("0", blob)])
+        let blob = TorchTestFiles.float32Bytes([1, 2, 3])
+        var bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]), blobs: [("0", blob)])
         let blobStart = try XCTUnwrap(firstIndex(of: blob, in: bytes))
         bytes[blobStart + 5] ^= 0x40
-        try assertLoadFails(url: try temporaryFile(bytes), code: .malformed, mentioning: ["CRC-32", "archive/data/0"])
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(bytes), code: .malformed, mentioning: ["CRC-32", "archive/data/0"])
     }
 
     /// A missing file is `fileNotFound`.

@@ -5,7 +5,7 @@ import Foundation
 // independently of the reader under test (own CRC-32, own layout code).
 
 /// Builds a zip archive of STORED entries in memory.
-struct TestZipWriter {
+struct TorchTestZipWriter {
     /// One entry; `method` 8 only marks the entry as DEFLATE (the bytes are not really deflated).
     struct Entry {
         var name: String
@@ -82,7 +82,7 @@ struct TestZipWriter {
 }
 
 /// Emits pickle opcodes (protocol 2, like torch.save) one by one.
-struct TestPickleWriter {
+struct TorchTestPickleWriter {
     /// The program so far.
     private(set) var bytes: [UInt8] = [0x80, 2]  // PROTO 2
 
@@ -107,16 +107,16 @@ struct TestPickleWriter {
     /// BINUNICODE.
     mutating func string(_ text: String) {
         let utf8 = Array(text.utf8)
-        bytes += [0x58] + TestZipWriter.le(utf8.count, 4) + utf8
+        bytes += [0x58] + TorchTestZipWriter.le(utf8.count, 4) + utf8
     }
 
     /// The shortest of BININT1 / BININT2 / BININT / LONG1.
     mutating func int(_ value: Int) {
         switch value {
         case 0..<256: bytes += [0x4B, UInt8(value)]
-        case 256..<65536: bytes += [0x4D] + TestZipWriter.le(value, 2)
-        case -2_147_483_648..<2_147_483_648: bytes += [0x4A] + TestZipWriter.le(value, 4)
-        default: bytes += [0x8A, 8] + TestZipWriter.le(value, 8)
+        case 256..<65536: bytes += [0x4D] + TorchTestZipWriter.le(value, 2)
+        case -2_147_483_648..<2_147_483_648: bytes += [0x4A] + TorchTestZipWriter.le(value, 4)
+        default: bytes += [0x8A, 8] + TorchTestZipWriter.le(value, 8)
         }
     }
 
@@ -140,7 +140,7 @@ struct TestPickleWriter {
     }
 
     /// `_rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel) persisted, offset, size, stride, False, OrderedDict())`.
-    mutating func tensor(_ tensor: SyntheticTensor) {
+    mutating func tensor(_ tensor: TorchSyntheticTensor) {
         global("torch._utils", "_rebuild_tensor_v2")
         mark()
         mark()
@@ -161,7 +161,7 @@ struct TestPickleWriter {
     }
 
     /// An OrderedDict of tensors (a state_dict) filled with one SETITEMS.
-    mutating func stateDict(_ tensors: [SyntheticTensor]) {
+    mutating func stateDict(_ tensors: [TorchSyntheticTensor]) {
         emptyOrderedDict()
         mark()
         for item in tensors {
@@ -173,7 +173,7 @@ struct TestPickleWriter {
 }
 
 /// A tensor entry of a synthetic checkpoint.
-struct SyntheticTensor {
+struct TorchSyntheticTensor {
     var name: String
     var storageKey: String
     var storageType = "FloatStorage"
@@ -183,54 +183,57 @@ struct SyntheticTensor {
     var strides: [Int]
 
     /// A contiguous float32 tensor over its own storage.
-    static func contiguous(_ name: String, key: String, shape: [Int]) -> SyntheticTensor {
+    static func contiguous(_ name: String, key: String, shape: [Int]) -> TorchSyntheticTensor {
         var strides = [Int](repeating: 1, count: shape.count)
         for index in shape.indices.dropLast().reversed() { strides[index] = strides[index + 1] * shape[index + 1] }
-        return SyntheticTensor(name: name, storageKey: key, storageElementCount: shape.reduce(1, *), shape: shape, strides: strides)
+        return TorchSyntheticTensor(name: name, storageKey: key, storageElementCount: shape.reduce(1, *), shape: shape, strides: strides)
     }
 }
 
-/// Little-endian bytes of float32 values.
-func float32Bytes(_ values: [Float]) -> [UInt8] {
-    values.flatMap { TestZipWriter.le(Int($0.bitPattern), 4) }
-}
-
-/// A `torch.save`-layout archive: `<folder>/data.pkl`, `<folder>/byteorder`, `<folder>/data/<key>`, `<folder>/version`.
-func torchArchive(pickle: [UInt8], blobs: [(key: String, bytes: [UInt8])], byteOrder: String? = "little",
-                  folder: String = "archive", forceZip64: Bool = false) -> [UInt8] {
-    var zip = TestZipWriter()
-    zip.forceZip64 = forceZip64
-    zip.add("\(folder)/data.pkl", pickle)
-    if let byteOrder { zip.add("\(folder)/byteorder", Array(byteOrder.utf8)) }
-    for blob in blobs { zip.add("\(folder)/data/\(blob.key)", blob.bytes) }
-    zip.add("\(folder)/version", Array("3\n".utf8))
-    return zip.archive()
-}
-
-/// A pickle of `{key: state_dict(tensors), 'current_epoch': 190}` like PIRenderer's checkpoints.
-func wrappedCheckpointPickle(key: String = "net_G_ema", tensors: [SyntheticTensor],
-                             sibling: ((inout TestPickleWriter) -> Void)? = nil) -> [UInt8] {
-    var writer = TestPickleWriter()
-    writer.emptyDict()
-    writer.mark()
-    if let sibling {
-        writer.string("opt_G")
-        sibling(&writer)
+/// Builders of synthetic torch.save files for the tests.
+enum TorchTestFiles {
+    /// Little-endian bytes of float32 values.
+    static func float32Bytes(_ values: [Float]) -> [UInt8] {
+        values.flatMap { TorchTestZipWriter.le(Int($0.bitPattern), 4) }
     }
-    writer.string(key)
-    writer.stateDict(tensors)
-    writer.string("current_epoch")
-    writer.int(190)
-    writer.setItems()
-    writer.stop()
-    return writer.bytes
-}
 
-/// Writes `bytes` to a fresh temporary file and returns its URL.
-func temporaryFile(_ bytes: [UInt8], name: String = "checkpoint.pt") throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facet-torchio-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let url = folder.appendingPathComponent(name)
-    try Data(bytes).write(to: url)
-    return url
+    /// A `torch.save`-layout archive: `<folder>/data.pkl`, `<folder>/byteorder`, `<folder>/data/<key>`, `<folder>/version`.
+    static func torchArchive(pickle: [UInt8], blobs: [(key: String, bytes: [UInt8])], byteOrder: String? = "little",
+                             folder: String = "archive", forceZip64: Bool = false) -> [UInt8] {
+        var zip = TorchTestZipWriter()
+        zip.forceZip64 = forceZip64
+        zip.add("\(folder)/data.pkl", pickle)
+        if let byteOrder { zip.add("\(folder)/byteorder", Array(byteOrder.utf8)) }
+        for blob in blobs { zip.add("\(folder)/data/\(blob.key)", blob.bytes) }
+        zip.add("\(folder)/version", Array("3\n".utf8))
+        return zip.archive()
+    }
+
+    /// A pickle of `{key: state_dict(tensors), 'current_epoch': 190}` like PIRenderer's checkpoints.
+    static func wrappedCheckpointPickle(key: String = "net_G_ema", tensors: [TorchSyntheticTensor],
+                                        sibling: ((inout TorchTestPickleWriter) -> Void)? = nil) -> [UInt8] {
+        var writer = TorchTestPickleWriter()
+        writer.emptyDict()
+        writer.mark()
+        if let sibling {
+            writer.string("opt_G")
+            sibling(&writer)
+        }
+        writer.string(key)
+        writer.stateDict(tensors)
+        writer.string("current_epoch")
+        writer.int(190)
+        writer.setItems()
+        writer.stop()
+        return writer.bytes
+    }
+
+    /// Writes `bytes` to a fresh temporary file and returns its URL.
+    static func temporaryFile(_ bytes: [UInt8], name: String = "checkpoint.pt") throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facet-torchio-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
 }

@@ -325,7 +325,7 @@ struct PickleMachine {
     }
 
     private mutating func readUnsigned(_ width: Int) throws(NeuralError) -> UInt64 {
-        var cursor = ByteCursor(bytes: program, offset: position)
+        var cursor = ZipByteCursor(bytes: program, offset: position)
         guard let value = cursor.readUnsigned(width) else { throw error(at: position, "the pickle ends inside an opcode's argument") }
         position = cursor.offset
         return value

@@ -4,7 +4,7 @@
 // Only STORED (method 0) entries can be read; torch writes nothing else.
 
 /// Reads little-endian integers from a byte buffer with bounds checks.
-struct ByteCursor {
+struct ZipByteCursor {
     /// The bytes read from.
     let bytes: UnsafeRawBufferPointer
     /// The next byte to read.
@@ -92,7 +92,7 @@ struct ZipArchive {
         self.bytes = bytes
         self.path = path
         let directory = try Self.locateCentralDirectory(bytes, path: path)
-        var cursor = ByteCursor(bytes: bytes, offset: directory.offset)
+        var cursor = ZipByteCursor(bytes: bytes, offset: directory.offset)
         for ordinal in 0..<directory.entryCount {
             let entry = try readCentralHeader(&cursor, ordinal: ordinal, of: directory.entryCount)
             indexByName[entry.name] = entries.count
@@ -119,7 +119,7 @@ struct ZipArchive {
         guard entry.compressedSize == entry.uncompressedSize else {
             throw malformed("STORED entry '\(entry.name)' has compressed size \(entry.compressedSize) but uncompressed size \(entry.uncompressedSize); they must be equal")
         }
-        var cursor = ByteCursor(bytes: bytes, offset: entry.localHeaderOffset)
+        var cursor = ZipByteCursor(bytes: bytes, offset: entry.localHeaderOffset)
         guard cursor.has(30) else {
             throw truncated("local header of '\(entry.name)' at offset \(entry.localHeaderOffset) lies past the end")
         }
@@ -146,7 +146,7 @@ struct ZipArchive {
     private static func locateCentralDirectory(
         _ bytes: UnsafeRawBufferPointer, path: String
     ) throws(NeuralError) -> (offset: Int, size: Int, entryCount: Int) {
-        let cursor = ByteCursor(bytes: bytes, offset: 0)
+        let cursor = ZipByteCursor(bytes: bytes, offset: 0)
         // The record is 22 bytes plus a comment of at most 65,535 bytes, at the very end.
         var recordOffset: Int?
         var candidate = bytes.count - 22
@@ -192,7 +192,7 @@ struct ZipArchive {
     }
 
     /// Reads one central-directory header at `cursor` and advances past it.
-    private func readCentralHeader(_ cursor: inout ByteCursor, ordinal: Int, of total: Int) throws(NeuralError) -> Entry {
+    private func readCentralHeader(_ cursor: inout ZipByteCursor, ordinal: Int, of total: Int) throws(NeuralError) -> Entry {
         let start = cursor.offset
         guard cursor.has(46) else { throw truncated("central directory entry \(ordinal + 1) of \(total) at offset \(start) is cut off") }
         guard cursor.peekUnsigned(4, at: start) == Self.centralHeaderSignature else {
@@ -212,7 +212,7 @@ struct ZipArchive {
             throw truncated("central directory entry \(ordinal + 1) of \(total) at offset \(start) is cut off")
         }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[cursor.offset..<(cursor.offset + nameLength)]), as: UTF8.self)
-        var extra = ByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[(cursor.offset + nameLength)..<(cursor.offset + nameLength + extraLength)]), offset: 0)
+        var extra = ZipByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[(cursor.offset + nameLength)..<(cursor.offset + nameLength + extraLength)]), offset: 0)
         cursor.offset += nameLength + extraLength + commentLength
 
         // ZIP64 extended information (header ID 1): 8-byte values for the fields saturated at 0xFFFFFFFF, in order.
@@ -235,7 +235,7 @@ struct ZipArchive {
     }
 
     /// The next 8-byte value of a ZIP64 extra field.
-    private func zip64Value(_ extra: inout ByteCursor, end: Int, entry: String) throws(NeuralError) -> UInt64 {
+    private func zip64Value(_ extra: inout ZipByteCursor, end: Int, entry: String) throws(NeuralError) -> UInt64 {
         guard extra.offset + 8 <= end, let value = extra.readUnsigned(8) else {
             throw malformed("the ZIP64 extra field of entry '\(entry)' is too short for the values its header defers to it")
         }
