@@ -240,11 +240,28 @@ final class TorchCheckpointTests: XCTestCase {
         try assertLoadFails(url: url, code: .unsupported, mentioning: ["0xFF", "offset 3"])
     }
 
-    /// A DEFLATE-compressed entry is refused with a clear message.
-    func testCompressedEntryIsRefused() throws {
+    /// An entry compressed with a method other than STORED or DEFLATE (here bzip2, 12) is refused, naming the method.
+    func testUnsupportedCompressionMethodIsRefused() throws {
         var zip = TorchTestZipWriter()
-        zip.add("archive/data.pkl", [0x80, 2, 0x7D, 0x2E], method: 8)
-        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .unsupported, mentioning: ["compressed", "DEFLATE", "archive/data.pkl"])
+        zip.add("archive/data.pkl", [0x80, 2, 0x7D, 0x2E], method: 12)
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .unsupported, mentioning: ["method 12", "archive/data.pkl"])
+    }
+
+    /// DEFLATE entries (a re-zipped checkpoint) are inflated and load like stored ones.
+    func testDeflatedEntriesAreInflated() throws {
+        let values = (0..<70_000).map { Float($0 % 97) - 48 }  // more than one 64 KiB stored DEFLATE block
+        var zip = TorchTestZipWriter()
+        zip.addDeflated("archive/data.pkl", TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [700, 100])]))
+        zip.addDeflated("archive/data/0", TorchTestFiles.float32Bytes(values))
+        let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(zip.archive()))
+        XCTAssertEqual(file.tensors["w"], StoredTensor(shape: [700, 100], values: values))
+    }
+
+    /// A DEFLATE entry whose data does not decode fails as corrupt, naming the entry.
+    func testCorruptDeflateDataIsReported() throws {
+        var zip = TorchTestZipWriter()
+        zip.add("archive/data.pkl", [0x80, 2, 0x7D, 0x2E], method: 8)  // not DEFLATE data: a stored block whose length check fails
+        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .malformed, mentioning: ["DEFLATE", "archive/data.pkl", "corrupt"])
     }
 
     /// A corrupted byte in a storage blob is caught by the CRC-32 check.

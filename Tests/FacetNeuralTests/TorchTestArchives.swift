@@ -6,11 +6,13 @@ import Foundation
 
 /// Builds a zip archive of STORED entries in memory.
 struct TorchTestZipWriter {
-    /// One entry; `method` 8 only marks the entry as DEFLATE (the bytes are not really deflated).
+    /// One entry: `bytes` as written to the file, `method` as recorded, and the size and CRC-32 of the uncompressed data.
     struct Entry {
         var name: String
         var bytes: [UInt8]
         var method: UInt16 = 0
+        var uncompressedSize: Int
+        var crc: UInt32
     }
 
     /// The entries in order.
@@ -18,9 +20,22 @@ struct TorchTestZipWriter {
     /// Write ZIP64 extra fields, a ZIP64 end record and locator, with saturated 32-bit fields.
     var forceZip64 = false
 
-    /// Adds an entry.
+    /// Adds an entry whose file bytes are `bytes` (for a method other than 0 they are recorded as if uncompressed).
     mutating func add(_ name: String, _ bytes: [UInt8], method: UInt16 = 0) {
-        entries.append(Entry(name: name, bytes: bytes, method: method))
+        entries.append(Entry(name: name, bytes: bytes, method: method, uncompressedSize: bytes.count, crc: Self.crc32(bytes)))
+    }
+
+    /// Adds a DEFLATE (method 8) entry holding `original` in stored DEFLATE blocks.
+    mutating func addDeflated(_ name: String, _ original: [UInt8]) {
+        var stream: [UInt8] = []
+        var start = 0
+        repeat {
+            let end = min(start + 65_535, original.count)
+            let length = end - start
+            stream += [end == original.count ? 1 : 0] + Self.le(length, 2) + Self.le(length ^ 0xFFFF, 2) + original[start..<end]
+            start = end
+        } while start < original.count
+        entries.append(Entry(name: name, bytes: stream, method: 8, uncompressedSize: original.count, crc: Self.crc32(original)))
     }
 
     /// The archive's bytes.
@@ -30,24 +45,24 @@ struct TorchTestZipWriter {
         for entry in entries {
             let localOffset = output.count
             let name = Array(entry.name.utf8)
-            let crc = Self.crc32(entry.bytes)
+            let crc = entry.crc
             // Local header (sizes repeated; ZIP64 sizes go in a local extra field when forced).
             var localExtra: [UInt8] = []
             if forceZip64 {
-                localExtra += Self.le(1, 2) + Self.le(16, 2) + Self.le(entry.bytes.count, 8) + Self.le(entry.bytes.count, 8)
+                localExtra += Self.le(1, 2) + Self.le(16, 2) + Self.le(entry.uncompressedSize, 8) + Self.le(entry.bytes.count, 8)
             }
             output += Self.le(0x0403_4B50, 4) + Self.le(forceZip64 ? 45 : 20, 2) + Self.le(0, 2) + Self.le(Int(entry.method), 2)
             output += Self.le(0, 2) + Self.le(0x21, 2) + Self.le(Int(crc), 4)
-            output += Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4)
+            output += Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.uncompressedSize, 4)
             output += Self.le(name.count, 2) + Self.le(localExtra.count, 2) + name + localExtra + entry.bytes
 
             var centralExtra: [UInt8] = []
             if forceZip64 {
-                centralExtra += Self.le(1, 2) + Self.le(24, 2) + Self.le(entry.bytes.count, 8) + Self.le(entry.bytes.count, 8) + Self.le(localOffset, 8)
+                centralExtra += Self.le(1, 2) + Self.le(24, 2) + Self.le(entry.uncompressedSize, 8) + Self.le(entry.bytes.count, 8) + Self.le(localOffset, 8)
             }
             central += Self.le(0x0201_4B50, 4) + Self.le(forceZip64 ? 45 : 20, 2) + Self.le(forceZip64 ? 45 : 20, 2)
             central += Self.le(0, 2) + Self.le(Int(entry.method), 2) + Self.le(0, 2) + Self.le(0x21, 2) + Self.le(Int(crc), 4)
-            central += Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4)
+            central += Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.uncompressedSize, 4)
             central += Self.le(name.count, 2) + Self.le(centralExtra.count, 2) + Self.le(0, 2) + Self.le(0, 2) + Self.le(0, 2) + Self.le(0, 4)
             central += Self.le(forceZip64 ? 0xFFFF_FFFF : localOffset, 4) + name + centralExtra
         }

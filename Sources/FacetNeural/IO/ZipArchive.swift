@@ -1,7 +1,8 @@
 // A read-only ZIP reader for `torch.save` archives, written from PKWARE's APPNOTE.TXT (6.3.x):
 // end-of-central-directory record (4.3.16), ZIP64 locator and record (4.3.14-15), central
 // directory headers (4.3.12), local file headers (4.3.7) and the ZIP64 extra field (4.5.3).
-// Only STORED (method 0) entries can be read; torch writes nothing else.
+// STORED (method 0) entries are read in place, as torch writes them; DEFLATE (method 8) entries,
+// from re-zipped checkpoints, are inflated into memory (ZipInflate.swift).
 
 /// Reads little-endian integers from a byte buffer with bounds checks.
 struct ZipByteCursor {
@@ -50,6 +51,23 @@ enum ZipCRC32 {
     }
 }
 
+/// Owns the decompressed bytes of DEFLATE entries for as long as the archive that read them.
+final class ZipInflatedStore {
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+
+    /// Copies `bytes` into memory owned by the store and returns a view of it.
+    func keep(_ bytes: [UInt8]) -> UnsafeRawBufferPointer {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { source in buffer.copyMemory(from: source) }
+        buffers.append(buffer)
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count])
+    }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+    }
+}
+
 /// The entries of a zip archive held in memory, read through its central directory.
 ///
 /// The buffer must outlive the archive value (it is used inside one `withUnsafeBytes`).
@@ -80,6 +98,8 @@ struct ZipArchive {
     private(set) var entries: [Entry] = []
     /// Entry index by name.
     private var indexByName: [String: Int] = [:]
+    /// Owns the bytes of inflated (DEFLATE) entries.
+    private let inflated = ZipInflatedStore()
 
     private static let endOfCentralDirectorySignature: UInt64 = 0x0605_4B50
     private static let zip64LocatorSignature: UInt64 = 0x0706_4B50
@@ -103,20 +123,20 @@ struct ZipArchive {
     /// The entry called `name`, if any.
     func entry(named name: String) -> Entry? { indexByName[name].map { entries[$0] } }
 
-    /// The bytes of a STORED entry, checked against its CRC-32 (valid as long as `bytes` is).
+    /// The bytes of an entry (STORED, or DEFLATE inflated into memory the archive owns), checked
+    /// against its CRC-32. Valid as long as both `bytes` and this archive are.
     func contents(of entry: Entry) throws(NeuralError) -> UnsafeRawBufferPointer {
         if entry.flags & 1 != 0 {
             throw NeuralError(.unsupported, "zip entry '\(entry.name)' is encrypted; expected a plain entry", path: path)
         }
-        guard entry.method == 0 else {
-            let method = entry.method == 8 ? "DEFLATE" : "method \(entry.method)"
+        guard entry.method == 0 || entry.method == 8 else {
             throw NeuralError(
                 .unsupported,
-                "zip entry '\(entry.name)' is compressed (\(method)); compressed entries are not supported, only STORED "
-                    + "(method 0) as torch.save writes them. Re-save the checkpoint with torch.save instead of re-zipping it",
+                "zip entry '\(entry.name)' is compressed with method \(entry.method); only STORED (0) and DEFLATE (8) "
+                    + "are supported. Re-save the checkpoint with torch.save instead of re-zipping it",
                 path: path)
         }
-        guard entry.compressedSize == entry.uncompressedSize else {
+        if entry.method == 0, entry.compressedSize != entry.uncompressedSize {
             throw malformed("STORED entry '\(entry.name)' has compressed size \(entry.compressedSize) but uncompressed size \(entry.uncompressedSize); they must be equal")
         }
         var cursor = ZipByteCursor(bytes: bytes, offset: entry.localHeaderOffset)
@@ -132,7 +152,14 @@ struct ZipArchive {
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw truncated("entry '\(entry.name)' needs bytes \(start)..<\(start + entry.compressedSize)")
         }
-        let contents = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)])
+        var contents = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)])
+        if entry.method == 8 {
+            do {
+                contents = inflated.keep(try ZipInflater.inflate(contents, expectedSize: entry.uncompressedSize))
+            } catch {
+                throw malformed("DEFLATE data of entry '\(entry.name)' is corrupt: \(error.reason)")
+            }
+        }
         let computed = ZipCRC32.checksum(contents)
         guard computed == entry.crc32 else {
             throw malformed("CRC-32 of entry '\(entry.name)' is \(hex(computed)) but the directory records \(hex(entry.crc32)): the file is corrupt")
