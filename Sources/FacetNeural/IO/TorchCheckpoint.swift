@@ -3,8 +3,8 @@ import Foundation
 /// Reads the tensors of a PyTorch `torch.save` checkpoint without Python.
 ///
 /// Supported: the zip format torch has written by default since 1.6 (`<archive>/data.pkl`, storage
-/// blobs `<archive>/data/<key>`, `<archive>/byteorder`), STORED entries, ZIP64, pickle protocols
-/// 0-5 restricted to what `torch.save` emits, `collections.OrderedDict`,
+/// blobs `<archive>/data/<key>`, `<archive>/byteorder`), STORED and DEFLATE entries, ZIP64, pickle
+/// protocols 0-5 restricted to what `torch.save` emits, `collections.OrderedDict`,
 /// `torch._utils._rebuild_tensor_v2` / `_rebuild_tensor` / `_rebuild_parameter` with any strides,
 /// and float32, float16, bfloat16, float64 (and integer / bool) storages, all converted to Float.
 /// Nothing in the file is executed: a global the reader does not know becomes an inert placeholder,
@@ -23,7 +23,7 @@ public enum TorchCheckpoint {
     ///
     /// Every key loses a leading `module.`. The result's metadata is empty (checkpoints carry no
     /// config). Throws a `NeuralError` naming what was wrong: a missing file, a truncated or
-    /// non-zip file, a compressed entry, a missing `data.pkl` or storage blob, a storage too
+    /// non-zip file, an unsupported compression method, a missing `data.pkl` or storage blob, a storage too
     /// small for a tensor, an unsupported opcode (byte and offset), or a value that is not a tensor.
     public static func load(_ url: URL, key: String = "net_G_ema") throws(NeuralError) -> TensorFile {
         let path = url.path
@@ -137,6 +137,11 @@ public enum TorchCheckpoint {
             guard let shape = integers(arguments[2]) else { throw malformed("expects a tuple of integer sizes, got \(arguments[2].kindDescription)") }
             guard let strides = integers(arguments[3]) else { throw malformed("expects a tuple of integer strides, got \(arguments[3].kindDescription)") }
             return .tensor(TorchTensorReference(storage: storage, storageOffset: storageOffset, shape: shape, strides: strides))
+
+        case ("_codecs", "encode"):
+            // Protocol 2 pickles bytes as _codecs.encode(text, 'latin1').
+            guard arguments.count == 2, case .string(let text) = arguments[0] else { throw malformed("expects (str, encoding)") }
+            return .bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
 
         case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
             // (data, requires_grad, backward_hooks[, state]): a Parameter is its data tensor.
