@@ -54,6 +54,8 @@ public enum TorchCheckpoint {
                 path: path)
         }
         let archive = try ZipArchive(bytes: bytes, path: path)
+        // Inflated entries live in memory the archive owns: keep it alive until every tensor is read.
+        defer { withExtendedLifetime(archive) {} }
         let pickleEntry = try findDataPickle(in: archive, path: path)
         let prefix = String(pickleEntry.name.dropLast("data.pkl".count))
         let bigEndian = try readByteOrder(archive, prefix: prefix, path: path)
