@@ -7,6 +7,7 @@ public struct NeuralError: Error, Sendable, CustomStringConvertible {
             case malformed = "malformed file"
             case incompatible = "incompatible weights"
             case invalidArgument = "invalid argument"
+            case unsupported = "unsupported format feature"
         }
 
         private let kind: Kind
@@ -20,6 +21,9 @@ public struct NeuralError: Error, Sendable, CustomStringConvertible {
         public static let incompatible = Code(.incompatible)
         /// A value passed by the caller is out of range or inconsistent.
         public static let invalidArgument = Code(.invalidArgument)
+        /// A well-formed file uses a feature this reader does not implement (e.g. a compressed
+        /// zip entry, an unknown pickle opcode, a storage type without a float conversion).
+        public static let unsupported = Code(.unsupported)
 
         /// A short name of the code.
         public var description: String { kind.rawValue }
