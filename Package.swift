@@ -117,7 +117,7 @@ let package = Package(
                     dependencies: ["FacetAnalysis", "FacetMorphableModel", "FacetMedia", "FacetSDK", "FacetTestSupport"],
                     path: "Tests/FacetAnalysisTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetNeuralTests", dependencies: ["FacetNeural", "FacetTestSupport"],
-                    path: "Tests/FacetNeuralTests", swiftSettings: swiftSettings),
+                    path: "Tests/FacetNeuralTests", exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "FacetPIRenderTests", dependencies: ["FacetPIRender", "FacetNeural", "FacetTestSupport"],
                     path: "Tests/FacetPIRenderTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport"], path: "Tests/FacetCLITests",
