@@ -309,9 +309,10 @@ public struct EosModelFile: Sendable, Equatable {
 
     private static func writePcaModel(_ writer: inout ByteWriter, _ model: EosPcaModel) {
         let rows = model.mean.count
-        writeMatrix(&writer, rows: rows, cols: rows == 0 ? 0 : 1, model.mean)
+        // Eigen vectors always have one column, even when empty (eos writes an empty colour model as 0×1, 0×0, 0×1).
+        writeMatrix(&writer, rows: rows, cols: 1, model.mean)
         writeMatrix(&writer, rows: rows, cols: rows == 0 ? 0 : model.componentCount, model.orthonormalBasis)
-        writeMatrix(&writer, rows: model.eigenvalues.count, cols: model.eigenvalues.isEmpty ? 0 : 1, model.eigenvalues)
+        writeMatrix(&writer, rows: model.eigenvalues.count, cols: 1, model.eigenvalues)
         writeTriangles(&writer, model.triangles)
     }
 
