@@ -169,3 +169,25 @@ public struct TrackFit: Sendable, Equatable {
     /// Wall time spent fitting every frame with the final identity, seconds.
     public var framesSeconds: Double
 }
+
+extension TrackFit {
+    /// The fit as a `FaceTrack` of `model`: one `FaceFrame` per fitted frame, in order.
+    /// `frameIndices` and `times` give each fitted frame's video frame and time (same count as `frames`);
+    /// `boxes` and `landmarks`, when given, are stored with the frames too.
+    public func faceTrack(id: Int, model: MorphableModel, frameIndices: [Int], times: [Double],
+                          boxes: [FaceBox?]? = nil, landmarks: [[Point2]]? = nil) throws -> FaceTrack {
+        guard frameIndices.count == frames.count, times.count == frames.count,
+              boxes.map({ $0.count == frames.count }) ?? true, landmarks.map({ $0.count == frames.count }) ?? true else {
+            throw ModelError(.invalidArgument, "\(frames.count) fitted frames but \(frameIndices.count) frame indices, "
+                                + "\(times.count) times, \(boxes?.count ?? frames.count) boxes and "
+                                + "\(landmarks?.count ?? frames.count) landmark sets: expected one of each per frame")
+        }
+        let faceFrames = frames.indices.map { index in
+            FaceFrame(frameIndex: frameIndices[index], time: times[index], box: boxes?[index] ?? nil,
+                      landmarks: landmarks?[index], coefficients: frames[index].coefficients,
+                      fitError: frames[index].fitError, confidence: frames[index].confidence)
+        }
+        return FaceTrack(id: id, modelName: model.name, expressionBasis: model.expressionKind,
+                         expressionNames: model.expressionNames, identity: identity, camera: camera, frames: faceFrames)
+    }
+}

@@ -1,0 +1,101 @@
+// Fitter behaviour beyond accuracy: determinism, confidence, input errors, track output.
+
+import FacetSDK
+import Foundation
+import XCTest
+@testable import FacetMorphableModel
+
+final class FaceFitterTests: XCTestCase {
+    func views(_ model: MorphableModel, poses: [HeadPose], seed: UInt64 = 4, noise: Double = 1) -> (identity: [Float], views: [[Point2]]) {
+        var random = SeededRandom(seed: seed)
+        let camera = FaceFitter(model: model).camera(imageWidth: 640, imageHeight: 480)
+        let identity = (0..<model.identityCount).map { _ in Float(random.gaussian()) }
+        let views = poses.map { pose in
+            Synthesis.view(model: model, identity: identity,
+                           coefficients: FaceCoefficients(pose: pose, translation: Vector3(z: -480),
+                                                          expression: Synthesis.randomExpression(model, &random)),
+                           camera: camera, noise: noise, random: &random)
+        }
+        return (identity, views)
+    }
+
+    func testFittingIsDeterministic() throws {
+        let model = try TestModels.surrey()
+        let (_, landmarks) = views(model, poses: [HeadPose(yawDegrees: 10, pitchDegrees: 5, rollDegrees: 0),
+                                                  HeadPose(yawDegrees: -20, pitchDegrees: 0, rollDegrees: 8)])
+        let fitter = FaceFitter(model: model)
+        let first = try fitter.fitTrack(landmarks: landmarks, imageWidth: 640, imageHeight: 480)
+        let second = try fitter.fitTrack(landmarks: landmarks, imageWidth: 640, imageHeight: 480)
+        XCTAssertEqual(first.identity, second.identity)
+        XCTAssertEqual(first.frames, second.frames)
+    }
+
+    func testConfidenceFallsForProfilesAndForLandmarksTheModelCannotExplain() throws {
+        let model = try TestModels.surrey()
+        let fitter = FaceFitter(model: model)
+        let (identity, landmarks) = views(model, poses: [.frontal, HeadPose(yawDegrees: 80, pitchDegrees: 0, rollDegrees: 0)],
+                                          noise: 0.5)
+        let camera = fitter.camera(imageWidth: 640, imageHeight: 480)
+        let frontal = try fitter.fitFrame(landmarks: landmarks[0], identity: identity, camera: camera)
+        XCTAssertGreaterThan(frontal.confidence, 0.8)
+        XCTAssertLessThan(frontal.fitError, 1.5)
+        let profile = try fitter.fitFrame(landmarks: landmarks[1], identity: identity, camera: camera)
+        XCTAssertLessThan(profile.confidence, 0.2, "a face turned 80° is beyond the model's reach")
+        // Scrambled landmarks: no pose explains them.
+        var random = SeededRandom(seed: 8)
+        let scrambled = landmarks[0].map { Point2(x: $0.x + Float(random.uniform(-40, 40)), y: $0.y + Float(random.uniform(-40, 40))) }
+        let bad = try fitter.fitFrame(landmarks: scrambled, identity: identity, camera: camera)
+        XCTAssertGreaterThan(bad.fitError, 10)
+        XCTAssertLessThan(bad.confidence, 0.5)
+    }
+
+    func testContourMatchesUseTheSideFacingTheCamera() throws {
+        let model = try TestModels.surrey()
+        let fitter = FaceFitter(model: model)
+        let (identity, landmarks) = views(model, poses: [HeadPose(yawDegrees: 30, pitchDegrees: 0, rollDegrees: 0)], noise: 0)
+        let fit = try fitter.fitFrame(landmarks: landmarks[0], identity: identity, camera: fitter.camera(imageWidth: 640, imageHeight: 480))
+        // +yaw turns the face to its own right: its left contour (iBUG 10–17) faces the camera.
+        XCTAssertEqual(Set(fit.contourVertices.keys), Set(10...17))
+        XCTAssertTrue(fit.contourVertices.values.allSatisfy { model.landmarks.leftContour.contains($0) })
+    }
+
+    func testInvalidInputIsRejectedWithWhatWasExpected() throws {
+        let model = try TestModels.syntheticPCA()
+        let fitter = FaceFitter(model: model)
+        let points = [Point2](repeating: Point2(x: 1, y: 1), count: 68)
+        XCTAssertThrowsError(try fitter.fitTrack(landmarks: [Array(points.prefix(5))], imageWidth: 10, imageHeight: 10)) { error in
+            XCTAssertTrue("\(error)".contains("frame 0 has 5 landmarks: expected the 68 iBUG points"), "\(error)")
+        }
+        XCTAssertThrowsError(try fitter.fitTrack(landmarks: [], imageWidth: 10, imageHeight: 10))
+        XCTAssertThrowsError(try fitter.fitTrack(landmarks: [points], imageWidth: 0, imageHeight: 10))
+        var nan = points
+        nan[3] = Point2(x: .nan, y: 0)
+        XCTAssertThrowsError(try fitter.fitTrack(landmarks: [nan], imageWidth: 10, imageHeight: 10)) { error in
+            XCTAssertEqual((error as? ModelError)?.code, .invalidArgument)
+        }
+        XCTAssertThrowsError(try fitter.fitFrame(landmarks: points, identity: [1], camera: fitter.camera(imageWidth: 10, imageHeight: 10))) { error in
+            XCTAssertTrue("\(error)".contains("1 identity coefficients"), "\(error)")
+        }
+    }
+
+    func testTrackFitBecomesAFaceTrack() throws {
+        let model = try TestModels.syntheticPCA()
+        let (_, landmarks) = views(model, poses: [.frontal, HeadPose(yawDegrees: 15, pitchDegrees: 0, rollDegrees: 0)])
+        let fit = try FaceFitter(model: model).fitTrack(landmarks: landmarks, imageWidth: 640, imageHeight: 480)
+        let track = try fit.faceTrack(id: 3, model: model, frameIndices: [10, 11], times: [0.4, 0.44], landmarks: landmarks)
+        XCTAssertEqual(track.id, 3)
+        XCTAssertEqual(track.modelName, "synthetic")
+        XCTAssertEqual(track.expressionBasis, .pca)
+        XCTAssertEqual(track.identity.count, 10)
+        XCTAssertEqual(track.expressionDimension, 8)
+        XCTAssertEqual(track.frames.map(\.frameIndex), [10, 11])
+        XCTAssertEqual(track.camera?.projection, .weakPerspective)
+        XCTAssertThrowsError(try fit.faceTrack(id: 0, model: model, frameIndices: [1], times: [0]))
+        // The projected landmarks of the fit land on the input.
+        let projected = model.projectedLandmarks(identity: fit.identity, coefficients: fit.frames[0].coefficients, camera: fit.camera)
+        let error = zip(projected, landmarks[0]).map { hypot(($0.0?.x ?? 0) - $0.1.x, ($0.0?.y ?? 0) - $0.1.y) }.reduce(0, +) / 68
+        XCTAssertLessThan(error, 2.5)
+        XCTAssertEqual(model.projectedVertices(identity: fit.identity, coefficients: fit.frames[0].coefficients,
+                                               camera: fit.camera).count, model.vertexCount)
+    }
+}
