@@ -22,8 +22,9 @@ public struct FaceFitter: Sendable {
         /// Variance of the landmark noise in px² (σ² in the prior weighting); default 3.
         public var landmarkVariance: Float = 3
         /// Weight λ of the identity prior ‖α‖² against the landmark term Σ‖r‖²/σ² summed over the identity frames;
-        /// default 1 (on synthetic data with 1 px noise, 1 gave the lowest pose error of 0.1…30).
-        public var identityRegularization: Float = 1
+        /// default 2 (on synthetic SFM views, 1–3 gave the lowest pose error with 1 px noise, 3–10 with 3 px noise
+        /// on single images; with 50 frames per track the choice hardly matters).
+        public var identityRegularization: Float = 2
         /// Weight of the expression prior ‖ψ‖² (ridge) against Σ‖r‖²/σ² per frame; default 0.5.
         public var expressionRegularization: Float = 0.5
         /// Upper bound of blendshape weights (the lower bound is 0); `nil` = unbounded; default nil.
