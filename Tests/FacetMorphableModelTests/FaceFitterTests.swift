@@ -99,3 +99,25 @@ final class FaceFitterTests: XCTestCase {
                                                camera: fit.camera).count, model.vertexCount)
     }
 }
+
+final class FaceFitterDegenerateInputTests: XCTestCase {
+    /// Landmarks no face could produce (all in one spot, on a line) give finite numbers and no confidence.
+    func testDegenerateLandmarksGiveFiniteLowConfidenceFits() throws {
+        let model = try TestModels.surrey()
+        let fitter = FaceFitter(model: model)
+        let camera = fitter.camera(imageWidth: 640, imageHeight: 480)
+        let identity = [Float](repeating: 0, count: model.identityCount)
+        let point = [Point2](repeating: Point2(x: 100, y: 100), count: 68)
+        let line = (0..<68).map { Point2(x: Float($0) * 3, y: 50) }
+        for landmarks in [point, line] {
+            let fit = try fitter.fitFrame(landmarks: landmarks, identity: identity, camera: camera)
+            let c = fit.coefficients
+            let numbers = [c.pose.yaw, c.pose.pitch, c.pose.roll, c.translation.x, c.translation.y, c.translation.z,
+                           fit.fitError, fit.confidence] + c.expression
+            XCTAssertTrue(numbers.allSatisfy(\.isFinite), "\(fit)")
+            XCTAssertLessThan(fit.confidence, 0.5)
+            let track = try fitter.fitTrack(landmarks: [landmarks], imageWidth: 640, imageHeight: 480)
+            XCTAssertTrue(track.identity.allSatisfy(\.isFinite))
+        }
+    }
+}
