@@ -37,8 +37,10 @@ public struct FaceFitter: Sendable {
         public var poseIterations = 8
         /// Contour matching passes per frame (re-match, then Gauss–Newton); default 2.
         public var contourPasses = 2
-        /// Beyond this |yaw| (radians) only the contour facing the camera is used; default 10°.
-        public var contourSideYawThreshold: Float = 10 * .pi / 180
+        /// Beyond this |yaw| (radians) only the contour facing the camera is used (the other side's landmarks lie on
+        /// the silhouette, not on the candidate vertices); default 6° (best of 0–20° on synthetic views, with the far
+        /// side's landmarks on the true silhouette and on the candidates).
+        public var contourSideYawThreshold: Float = 6 * .pi / 180
         /// Confidence starts falling at this |yaw| (radians); default 45°.
         public var confidentYaw: Float = 45 * .pi / 180
         /// Confidence reaches 0 at this |yaw| (radians): profiles the model cannot fit; default 70°.
