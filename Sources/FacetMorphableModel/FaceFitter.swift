@@ -127,6 +127,18 @@ public struct FaceFitter: Sendable {
         return workspace.result()
     }
 
+    /// A reusable per-frame fitter for a known identity and camera (e.g. a live stream): it keeps its buffers
+    /// between frames, so each `fit` allocates only its result.
+    public func frameFitter(identity: [Float], camera: FaceCamera) throws -> FrameFitter {
+        guard identity.count == model.identityCount else {
+            throw ModelError(.invalidArgument, "\(identity.count) identity coefficients: the model \(model.name) has "
+                                + "\(model.identityCount)")
+        }
+        let workspace = FitWorkspace(model: model, configuration: configuration, camera: camera)
+        workspace.setIdentity(identity.map { Double($0) })
+        return FrameFitter(workspace: workspace)
+    }
+
     private func validate(_ landmarks: [[Point2]], imageWidth: Int, imageHeight: Int) throws {
         guard imageWidth > 0, imageHeight > 0 else {
             throw ModelError(.invalidArgument, "image size \(imageWidth)×\(imageHeight): expected positive dimensions")
@@ -142,6 +154,26 @@ public struct FaceFitter: Sendable {
                 throw ModelError(.invalidArgument, "frame \(index) has a non-finite landmark coordinate")
             }
         }
+    }
+}
+
+/// Fits frame after frame with one identity and camera, reusing its buffers (not for concurrent use).
+public final class FrameFitter {
+    private let workspace: FitWorkspace
+
+    init(workspace: FitWorkspace) {
+        self.workspace = workspace
+    }
+
+    /// Fits pose and expression to one frame's 68 landmarks (pixels, y down).
+    public func fit(landmarks: [Point2]) throws -> FrameFit {
+        guard landmarks.count == 68, landmarks.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
+            throw ModelError(.invalidArgument, "\(landmarks.count) landmarks: expected the 68 iBUG points, all finite")
+        }
+        workspace.loadObservations(landmarks)
+        workspace.initialisePose()
+        workspace.fitPoseAndExpression()
+        return workspace.result()
     }
 }
 

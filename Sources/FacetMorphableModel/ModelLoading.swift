@@ -111,9 +111,7 @@ extension MorphableModel {
             throw ModelError(.incompatible, "blendshape \"\(mismatch.name)\" has \(mismatch.deformation.count / 3) vertices: "
                                 + "expected \(vertexCount) as in \(SurreyFiles.model)", path: blendshapesURL.path)
         }
-        do {
-            try map.validate(vertexCount: vertexCount, path: mappingURL.path)
-        }
+        try map.validate(vertexCount: vertexCount, path: mappingURL.path)
         return try MorphableModel(name: "sfm_\(vertexCount)", file: file, blendshapes: blendshapes, landmarks: map,
                                   convention: .surrey, edgeTopology: topology, path: modelURL.path)
     }
@@ -131,7 +129,7 @@ extension MorphableModel {
                 throw ModelError(.malformed, "the model manifest is not valid: \(error)", path: manifestURL.path)
             }
         }
-        let model = try MorphableModel(name: manifest.name, file: file, convention: manifest.convention, path: modelFile.path)
-        return model
+        return try MorphableModel(name: manifest.name, file: file, convention: manifest.convention,
+                                  expressionNames: manifest.expressionNames, path: modelFile.path)
     }
 }

@@ -92,9 +92,11 @@ public struct MorphableModel: Sendable {
     /// The edge topology, when loaded (SFM), for occluding-contour fitting.
     public let edgeTopology: EdgeTopology?
 
-    /// Builds a model from an eos file's content; `blendshapes` (a separate file) override its expression model.
+    /// Builds a model from an eos file's content; `blendshapes` (a separate file) override its expression model,
+    /// `expressionNames` (e.g. from a manifest) name the expression dimensions when their count matches.
     public init(name: String, file: EosModelFile, blendshapes: [EosBlendshape]? = nil, landmarks: LandmarkMap? = nil,
-                convention: ModelConvention = .surrey, edgeTopology: EdgeTopology? = nil, path: String? = nil) throws {
+                convention: ModelConvention = .surrey, edgeTopology: EdgeTopology? = nil, expressionNames: [String]? = nil,
+                path: String? = nil) throws {
         let shape = file.shape
         let rows = shape.mean.count
         guard rows > 0, rows % 3 == 0, shape.orthonormalBasis.count == rows * shape.componentCount else {
@@ -177,6 +179,7 @@ public struct MorphableModel: Sendable {
         self.expressionBasis = expression
         self.expressionCount = names.count
         self.expressionKind = kind
+        if let expressionNames, expressionNames.count == names.count { names = expressionNames }
         self.expressionNames = names
         self.triangles = shape.triangles
         self.edges = Self.uniqueEdges(shape.triangles)

@@ -106,6 +106,7 @@ final class BFMConverterTests: XCTestCase {
         XCTAssertEqual(model.identityCount, 80)
         XCTAssertEqual(model.expressionCount, 64)
         XCTAssertEqual(model.expressionKind, .pca)
+        XCTAssertEqual(model.expressionNames.first, "exp1", "names from the manifest")
         XCTAssertEqual(model.triangles.first, SIMD3(0, 1, 2), "1-based tri becomes 0-based")
         XCTAssertEqual(model.triangles.count, 88)
         XCTAssertEqual(model.landmarks.fixed[2], 7, "keypoint 2 = vertex 8 (1-based) = 7")

@@ -30,6 +30,19 @@ final class FaceFitterTests: XCTestCase {
         XCTAssertEqual(first.frames, second.frames)
     }
 
+    func testReusableFrameFitterMatchesFitFrame() throws {
+        let model = try TestModels.surrey()
+        let fitter = FaceFitter(model: model)
+        let (identity, landmarks) = views(model, poses: [HeadPose(yawDegrees: 12, pitchDegrees: -5, rollDegrees: 3),
+                                                         HeadPose(yawDegrees: -25, pitchDegrees: 10, rollDegrees: 0)])
+        let camera = fitter.camera(imageWidth: 640, imageHeight: 480)
+        let reusable = try fitter.frameFitter(identity: identity, camera: camera)
+        for points in landmarks {
+            XCTAssertEqual(try reusable.fit(landmarks: points), try fitter.fitFrame(landmarks: points, identity: identity, camera: camera))
+        }
+        XCTAssertThrowsError(try reusable.fit(landmarks: []))
+    }
+
     func testConfidenceFallsForProfilesAndForLandmarksTheModelCannotExplain() throws {
         let model = try TestModels.surrey()
         let fitter = FaceFitter(model: model)
