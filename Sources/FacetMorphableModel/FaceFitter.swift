@@ -27,6 +27,10 @@ public struct FaceFitter: Sendable {
         public var identityRegularization: Float = 2
         /// Weight of the expression prior ‖ψ‖² (ridge) against Σ‖r‖²/σ² per frame; default 0.5.
         public var expressionRegularization: Float = 0.5
+        /// Landmark error (px) beyond which a landmark's weight falls as threshold / error (Huber), so a few
+        /// misplaced landmarks (occlusions, detector slips) cannot drag the fit; the threshold used is the larger of
+        /// this and 3 × the frame's median landmark error; `nil` = plain least squares; default 5.
+        public var outlierThreshold: Float? = 5
         /// Upper bound of blendshape weights (the lower bound is 0); `nil` = unbounded; default nil.
         public var blendshapeUpperBound: Float? = nil
         /// At most this many frames (spread over the track) fit the identity; default 20.

@@ -38,6 +38,8 @@ final class FitWorkspace {
     let correspondenceLandmark: UnsafeMutablePointer<Int>
     let correspondenceSlot: UnsafeMutablePointer<Int>
     var correspondenceCount = 0
+    /// Whether landmarks beyond `outlierThreshold` are down-weighted (not while the pose is still coarse).
+    var robust = true
     var landmarkSpread = 1.0
 
     // Solver scratch.
@@ -48,6 +50,7 @@ final class FitWorkspace {
     let rotatedExpression: UnsafeMutablePointer<Double>  // 3 × E
     let factor: UnsafeMutablePointer<Double>
     let freeIndex: UnsafeMutablePointer<Int>
+    let errors: UnsafeMutablePointer<Double>          // 68: sorted landmark errors
 
     init(model: MorphableModel, configuration: FaceFitter.Configuration, camera: FaceCamera) {
         self.model = model
@@ -115,11 +118,12 @@ final class FitWorkspace {
         row = .allocate(capacity: 2 * big)
         rotatedExpression = .allocate(capacity: max(3 * expressionCount, 1))
         freeIndex = .allocate(capacity: big)
+        errors = .allocate(capacity: 68)
     }
 
     deinit {
         for pointer in [base, meanSlots, expressionRows, identityRows, expression, observed, hessian, factor, gradient,
-                        step, row, rotatedExpression] {
+                        step, row, rotatedExpression, errors] {
             pointer.deallocate()
         }
         correspondenceLandmark.deallocate()
@@ -411,10 +415,14 @@ final class FitWorkspace {
     /// Gauss–Newton on pose + expression with contour re-matching between passes.
     func fitPoseAndExpression() {
         // The fixed landmarks first: contour matches made with a poor pose or expression can lock in.
+        // Plain least squares here: from the coarse start every residual is large, and down-weighting the
+        // landmarks that are merely far from a poor first guess would steer the fit.
         correspondenceCount = fixedLandmark.count
+        robust = false
         for _ in 0..<configuration.poseIterations {
             if gaussNewtonStep() < 1e-7 { break }
         }
+        robust = true
         for _ in 0..<max(configuration.contourPasses, 1) {
             matchContours()
             for _ in 0..<configuration.poseIterations {
@@ -545,12 +553,37 @@ final class FitWorkspace {
         for index in 0..<p { gradient[index] = 0 }
         if let coupling { for index in 0..<(p * k) { coupling[index] = 0 } }
         let identityTarget = row + p
+        var threshold = Double.infinity
+        if robust, let limit = configuration.outlierThreshold, correspondenceCount > 0 {
+            // The threshold follows the typical error (3 × the median), so while the whole fit is still far off
+            // nothing is down-weighted; only landmarks far worse than the rest are.
+            let r = rotation
+            for index in 0..<correspondenceCount {
+                let landmark = correspondenceLandmark[index]
+                let (x, y, z) = slotPoint(correspondenceSlot[index])
+                let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                                                       r.m20 * x + r.m21 * y + r.m22 * z)
+                let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
+                let error = (du * du + dv * dv).squareRoot()
+                // Insertion into the sorted prefix.
+                var position = index
+                while position > 0 && errors[position - 1] > error {
+                    errors[position] = errors[position - 1]
+                    position -= 1
+                }
+                errors[position] = error
+            }
+            threshold = max(Double(limit), 3 * errors[correspondenceCount / 2])
+        }
         for index in 0..<correspondenceCount {
             let prepared = prepare(index)
+            // Huber weight of the landmark: 1 within the threshold, threshold / error beyond (IRLS).
+            let error = (prepared.residualU * prepared.residualU + prepared.residualV * prepared.residualV).squareRoot()
+            let weight = error > threshold ? threshold / error : 1
             for axis in 0..<2 {
                 let residual = frameRow(prepared, axis: axis, into: row)
                 for i in 0..<p {
-                    let ri = row[i]
+                    let ri = row[i] * weight
                     if ri == 0 { continue }
                     gradient[i] += ri * residual
                     for j in i..<p { hessian[i * p + j] += ri * row[j] }
@@ -558,12 +591,12 @@ final class FitWorkspace {
                 if let coupling, let identityHessian, let identityGradient {
                     identityRow(prepared, axis: axis, into: identityTarget)
                     for a in 0..<k {
-                        let ia = identityTarget[a]
+                        let ia = identityTarget[a] * weight
                         identityGradient[a] += ia * residual
                         for b in a..<k { identityHessian[a * k + b] += ia * identityTarget[b] }
                     }
                     for i in 0..<p {
-                        let ri = row[i]
+                        let ri = row[i] * weight
                         if ri == 0 { continue }
                         for a in 0..<k { coupling[i * k + a] += ri * identityTarget[a] }
                     }
