@@ -7,6 +7,8 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
             case malformed = "malformed file"
             case incompatible = "incompatible input"
             case invalidArgument = "invalid argument"
+            case outOfMemory = "out of memory"
+            case libraryFailure = "face library failure"
         }
 
         private let kind: Kind
@@ -20,6 +22,10 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
         public static let incompatible = Code(.incompatible)
         /// A value passed by the caller is out of range or inconsistent.
         public static let invalidArgument = Code(.invalidArgument)
+        /// Memory ran out (detection on a huge image, a corrupt model asking for huge sizes).
+        public static let outOfMemory = Code(.outOfMemory)
+        /// dlib failed in a way the other codes do not describe (the message has its text).
+        public static let libraryFailure = Code(.libraryFailure)
 
         /// A short name of the code.
         public var description: String { kind.rawValue }
