@@ -1,0 +1,100 @@
+extension FaceTracker {
+    /// How the tracker detects, follows, confirms and drops faces. Every default is what
+    /// `Configuration()` gives.
+    public struct Configuration: Sendable, Equatable {
+        // MARK: Detection
+
+        /// Detection runs on the frame scaled down (area averaging) so its longest side is at most
+        /// this many pixels. Default 640 (1280x720 is searched at 640x360; smaller frames as they are).
+        public var detectionMaxSide: Int = 640
+        /// While faces are tracked, detection runs every this many frames (and on every frame while
+        /// a face is unconfirmed or has missed a detection; and on every frame when no face is
+        /// tracked). A face entering while others are tracked is found within this many frames.
+        /// Default 5.
+        public var redetectInterval: Int = 5
+        /// The smallest face (box width at detection scale) the detector is trusted to find without
+        /// upsampling, pixels. Tracked faces smaller than this make detection upsample. Default 70.
+        public var minimumFaceSize: Float = 70
+        /// Upsampling (0–2) of the search for new faces; nil picks it from the detection image:
+        /// 1 when its longest side is at most 400 px (e.g. 352x288, 176x144), else 0. Default nil.
+        public var searchUpsample: Int? = nil
+        /// Added to dlib's detection threshold (negative finds weaker faces). Default 0.
+        public var adjustThreshold: Double = 0
+
+        // MARK: Matching and confirmation
+
+        /// A detection belongs to a track when their boxes overlap at least this much (IoU).
+        /// Default 0.3.
+        public var matchOverlap: Float = 0.3
+        /// When a matching detection overlaps the landmark-derived box less than this (IoU), the
+        /// track's landmarks are re-predicted from the detection (drift correction). Default 0.5.
+        public var reseedOverlap: Float = 0.5
+        /// A new face becomes a track (gets an id) once this many detections matched it. Until
+        /// then it is tentative and detection runs on every frame. Default 2.
+        public var confirmationDetections: Int = 2
+        /// A tentative face that misses this many detections in a row is dropped as a false
+        /// positive (it never appears in the output). Default 2.
+        public var tentativeMisses: Int = 2
+        /// A tracked face that misses this many detections in a row (detection runs on every
+        /// frame after the first miss) is lost: its track ends at its last confirmed frame.
+        /// Misses are not counted while the face's box is partly outside the frame (the detector
+        /// cannot find half faces). Default 8.
+        public var lostAfterMisses: Int = 8
+        /// A new detection is a face only if the landmark predictor is drawn to it: landmarks
+        /// predicted from the box enlarged by 20% and shrunk by 15% must keep their size within
+        /// this total relative change (real faces: < 0.02; patterns that merely look like a face
+        /// to the detector follow the box). Default 0.06.
+        public var maximumShapeDrift: Float = 0.06
+        /// An unmatched detection covered more than this fraction by a tracked face's box is a
+        /// duplicate (e.g. a small false box inside the face) and starts no track. Default 0.3.
+        public var duplicateCoverage: Float = 0.3
+
+        // MARK: Following and loss
+
+        /// The track ends when fewer than this fraction of its landmarks are inside the frame.
+        /// Default 0.35.
+        public var minimumInsideFraction: Float = 0.35
+        /// The track ends when the gray levels inside the face box vary less than this (standard
+        /// deviation, 0–255): the face was cut away to a blank frame. Default 6.
+        public var minimumTexture: Float = 6
+        /// The track ends when the box of the newly predicted landmarks overlaps the box it was
+        /// predicted from less than this (IoU): the shape collapsed or jumped. Default 0.45.
+        public var minimumFollowOverlap: Float = 0.45
+        /// The track ends when the landmarks' size changes by more than this factor from one frame
+        /// to the next (a real head does not; a shape sliding off a non-face does). Default 1.2.
+        public var maximumScaleChange: Float = 1.2
+
+        // MARK: Output
+
+        /// How the landmark series of every finished track are smoothed (in units of a 200 px
+        /// face, so the same setting suits any resolution); nil: raw landmarks. Default
+        /// `TemporalSmoother()` (One Euro forward-backward, min cutoff 1 Hz).
+        public var smoothing: TemporalSmoother? = TemporalSmoother()
+
+        /// The defaults.
+        public init() {}
+
+        /// Throws `invalidArgument` naming the first value out of range.
+        func validate() throws(AnalysisError) {
+            func require(_ condition: Bool, _ message: String) throws(AnalysisError) {
+                if !condition { throw AnalysisError(.invalidArgument, "tracker configuration: " + message) }
+            }
+            try require(detectionMaxSide >= 64, "detectionMaxSide must be at least 64; got \(detectionMaxSide)")
+            try require(redetectInterval >= 1, "redetectInterval must be at least 1; got \(redetectInterval)")
+            try require(minimumFaceSize > 0, "minimumFaceSize must be positive; got \(minimumFaceSize)")
+            try require(searchUpsample.map { (0...2).contains($0) } ?? true,
+                        "searchUpsample must be 0, 1, 2 or nil; got \(String(describing: searchUpsample))")
+            try require(matchOverlap > 0 && matchOverlap < 1, "matchOverlap must be in (0, 1); got \(matchOverlap)")
+            try require(reseedOverlap >= 0 && reseedOverlap <= 1, "reseedOverlap must be in [0, 1]; got \(reseedOverlap)")
+            try require(confirmationDetections >= 1, "confirmationDetections must be at least 1; got \(confirmationDetections)")
+            try require(tentativeMisses >= 1, "tentativeMisses must be at least 1; got \(tentativeMisses)")
+            try require(lostAfterMisses >= 1, "lostAfterMisses must be at least 1; got \(lostAfterMisses)")
+            try require(minimumInsideFraction >= 0 && minimumInsideFraction <= 1,
+                        "minimumInsideFraction must be in [0, 1]; got \(minimumInsideFraction)")
+            try require(maximumShapeDrift > 0, "maximumShapeDrift must be positive; got \(maximumShapeDrift)")
+            try require(maximumScaleChange > 1, "maximumScaleChange must be above 1; got \(maximumScaleChange)")
+            try require(minimumFollowOverlap >= 0 && minimumFollowOverlap < 1,
+                        "minimumFollowOverlap must be in [0, 1); got \(minimumFollowOverlap)")
+        }
+    }
+}

@@ -1,0 +1,380 @@
+import FacetMedia
+import FacetSDK
+
+/// Follows faces through a video's frames and produces one `LandmarkTrack` (68 landmarks per
+/// frame, a stable id) per face.
+///
+/// Feed every frame in order with `process(_:frameIndex:time:)` (or `process(_:)` with a decoded
+/// `VideoFrame`), then call `finish()` for the tracks.
+///
+/// How it works, per frame:
+/// 1. Every live face is followed from its previous landmarks: a detector-style box is derived
+///    from them (`BoxCalibration`, learnt from the detections that matched the face), the
+///    landmarks are predicted in that box at full resolution, and the face is lost when its
+///    landmarks leave the frame, the face area turns blank, or the new shape's box no longer
+///    overlaps the old one.
+/// 2. Detection (on the frame scaled to `detectionMaxSide`, upsampled for small faces) runs when
+///    no face is tracked, every `redetectInterval` frames, and on every frame while a face is
+///    unconfirmed or missed its last detection. Detections are matched to faces greedily by box
+///    overlap (IoU, best first). A matched face is confirmed (and re-seeded from the detection
+///    when it drifted); an unmatched detection that is not inside a tracked face starts a
+///    tentative face, which becomes a track after `confirmationDetections` matches or is dropped
+///    as a false positive; a face that keeps missing detections is lost, and its track is cut
+///    back to its last confirmed frame.
+/// 3. `finish()` ends every face and smooths each track's landmarks (`Configuration.smoothing`).
+///
+/// Ids are 0, 1, 2, ... in confirmation order (left to right among faces confirmed on the same
+/// frame). An ended track stays ended: a face that leaves and comes back gets a new id.
+/// Deterministic: the same frames give the same tracks.
+///
+/// Not thread-safe (it owns a `FaceDetector`): use one tracker from one thread. The predictor
+/// may be shared with other trackers.
+public final class FaceTracker {
+    /// The settings this tracker runs with.
+    public let configuration: Configuration
+    /// The landmark model.
+    public let predictor: LandmarkPredictor
+
+    private let detector: FaceDetector
+    private var live: [FaceState] = []
+    private var finished: [LandmarkTrack] = []
+    private var nextSerial = 0
+    private var nextID = 0
+    private var lastFrameIndex: Int?
+    private var lastDetectionFrame: Int?
+    private var frameSize: (width: Int, height: Int)?
+
+    /// Figures the tracker has gathered so far (for benchmarks and diagnostics).
+    public private(set) var statistics = Statistics()
+
+    /// Counters of the work done.
+    public struct Statistics: Sendable, Equatable {
+        /// Frames processed.
+        public var frames = 0
+        /// Detection passes run.
+        public var detections = 0
+        /// Landmark predictions run.
+        public var landmarkPredictions = 0
+        /// Tentative faces dropped as false positives.
+        public var droppedFalsePositives = 0
+    }
+
+    /// Creates a tracker. Throws `invalidArgument` for a configuration value out of range and
+    /// `incompatible` when the predictor is not a 68-point model.
+    public init(configuration: Configuration = Configuration(), predictor: LandmarkPredictor,
+                detector: FaceDetector? = nil) throws(AnalysisError) {
+        try configuration.validate()
+        guard predictor.pointCount == 68 else {
+            throw AnalysisError(.incompatible,
+                                "the tracker needs a 68-point landmark model; \(predictor.modelURL.path) has \(predictor.pointCount) points",
+                                path: predictor.modelURL.path)
+        }
+        self.configuration = configuration
+        self.predictor = predictor
+        if let detector {
+            self.detector = detector
+        } else {
+            self.detector = try FaceDetector()
+        }
+    }
+
+    /// Tracks faces in a decoded frame (its luma; see `GrayImage.init(_:)`), using the frame's
+    /// index and time.
+    public func process(_ frame: VideoFrame) throws(AnalysisError) {
+        try process(GrayImage(frame), frameIndex: frame.index, time: frame.time)
+    }
+
+    /// Tracks faces in the next frame: `image` at full resolution, its 0-based index and its
+    /// time in seconds. Frames must come in increasing index order and keep one size.
+    public func process(_ image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        if let lastFrameIndex, frameIndex <= lastFrameIndex {
+            throw AnalysisError(.invalidArgument,
+                                "frames must come in increasing order; got frame \(frameIndex) after frame \(lastFrameIndex)")
+        }
+        if let frameSize, frameSize != (image.width, image.height) {
+            throw AnalysisError(.incompatible,
+                                "every frame must have the first frame's size \(frameSize.width)x\(frameSize.height); frame \(frameIndex) is \(image.width)x\(image.height)")
+        }
+        if let lastFrameIndex, frameIndex > lastFrameIndex + 1 {
+            // Frames were skipped: faces cannot be followed across the gap.
+            for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
+        }
+        frameSize = (image.width, image.height)
+        lastFrameIndex = frameIndex
+        statistics.frames += 1
+
+        try follow(in: image, frameIndex: frameIndex, time: time)
+        removeDuplicateFaces()
+        if needsDetection(frameIndex: frameIndex) {
+            try detectAndMatch(in: image, frameIndex: frameIndex, time: time)
+        }
+    }
+
+    /// Ends every face, smooths the tracks and returns every track of the video, ordered by id.
+    /// The tracker is then empty and could start on another video.
+    public func finish() throws(AnalysisError) -> [LandmarkTrack] {
+        for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
+        var tracks = finished.sorted { $0.id < $1.id }
+        if let smoothing = configuration.smoothing {
+            for index in tracks.indices { tracks[index] = try Self.smoothed(tracks[index], with: smoothing) }
+        }
+        finished = []
+        lastFrameIndex = nil
+        lastDetectionFrame = nil
+        frameSize = nil
+        nextID = 0
+        return tracks
+    }
+
+    /// The ids of the faces tracked on the last frame (confirmed ones only).
+    public var activeTrackIDs: [Int] { live.compactMap(\.id).sorted() }
+
+    // MARK: - Per-frame steps
+
+    /// Step 1: predict every live face's landmarks from its previous ones; end lost faces.
+    private func follow(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        for index in live.indices.reversed() where live[index].lastFrameIndex < frameIndex {
+            let face = live[index]
+            let box = face.calibration.box(for: face.landmarks)
+            let landmarks = try predict(image, box)
+            let newBox = face.calibration.box(for: landmarks)
+            let inside = insideFraction(landmarks, image)
+            let overlap = newBox.intersectionOverUnion(box)
+            let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
+            let scaleChange = FaceFrame(landmarks).scale / FaceFrame(face.landmarks).scale
+            if inside < configuration.minimumInsideFraction || overlap < configuration.minimumFollowOverlap
+                || texture < configuration.minimumTexture
+                || max(scaleChange, 1 / scaleChange) > configuration.maximumScaleChange {
+                end(at: index, trimToConfirmed: false)
+                continue
+            }
+            let stability = min(1, max(0, (overlap - configuration.minimumFollowOverlap) / (0.9 - configuration.minimumFollowOverlap)))
+            let doubt: Float = face.misses > 0 ? 0.7 : 1
+            live[index].append(TrackedFace(frameIndex: frameIndex, time: time, box: newBox, landmarks: landmarks,
+                                           detectionScore: nil, confidence: inside * stability * doubt))
+        }
+    }
+
+    /// Two faces that converged onto one: the younger one ends.
+    private func removeDuplicateFaces() {
+        var index = live.count - 1
+        while index > 0 {
+            let younger = live[index]
+            if live[..<index].contains(where: { $0.box.intersectionOverUnion(younger.box) > 0.5 }) {
+                end(at: index, trimToConfirmed: false)
+            }
+            index -= 1
+        }
+    }
+
+    private func needsDetection(frameIndex: Int) -> Bool {
+        if live.isEmpty { return true }
+        if live.contains(where: { $0.id == nil || $0.misses > 0 }) { return true }
+        guard let lastDetectionFrame else { return true }
+        return frameIndex - lastDetectionFrame >= configuration.redetectInterval
+    }
+
+    /// Step 2: detect, match detections to faces, confirm, re-seed, start and drop faces.
+    private func detectAndMatch(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        lastDetectionFrame = frameIndex
+        statistics.detections += 1
+        let longest = max(image.width, image.height)
+        let searched = longest > configuration.detectionMaxSide
+            ? image.downscaled(toWidth: max(1, image.width * configuration.detectionMaxSide / longest))
+            : image
+        let scale = Float(searched.width) / Float(image.width)   // detection pixels per full pixel
+        let searchUpsample = configuration.searchUpsample ?? (max(searched.width, searched.height) <= 400 ? 1 : 0)
+        var upsample = searchUpsample
+        if let smallest = live.map({ $0.box.width * scale }).min() {
+            let needed = smallest >= configuration.minimumFaceSize ? 0 : smallest >= configuration.minimumFaceSize / 2 ? 1 : 2
+            upsample = max(upsample, needed)
+        }
+        let detections = try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold)
+            .map { FaceDetection(box: $0.box.scaled(by: 1 / scale), score: $0.score, subdetector: $0.subdetector) }
+
+        // Greedy matching by overlap, best pair first (ties: higher score, then lower indices).
+        var pairs: [(face: Int, detection: Int, overlap: Float)] = []
+        for (faceIndex, face) in live.enumerated() {
+            for (detectionIndex, detection) in detections.enumerated() {
+                let overlap = face.box.intersectionOverUnion(detection.box)
+                if overlap >= configuration.matchOverlap { pairs.append((faceIndex, detectionIndex, overlap)) }
+            }
+        }
+        pairs.sort { a, b in
+            if a.overlap != b.overlap { return a.overlap > b.overlap }
+            if detections[a.detection].score != detections[b.detection].score {
+                return detections[a.detection].score > detections[b.detection].score
+            }
+            return (a.face, a.detection) < (b.face, b.detection)
+        }
+        var faceMatched = [Bool](repeating: false, count: live.count)
+        var detectionUsed = [Bool](repeating: false, count: detections.count)
+        for pair in pairs where !faceMatched[pair.face] && !detectionUsed[pair.detection] {
+            faceMatched[pair.face] = true
+            detectionUsed[pair.detection] = true
+            try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image)
+        }
+
+        // Faces no detection matched: count a miss (not for faces at the frame's edge).
+        for index in live.indices.reversed() where !faceMatched[index] {
+            guard live[index].box.isInside(width: image.width, height: image.height) else { continue }
+            live[index].misses += 1
+            if live[index].id == nil {
+                if live[index].misses >= configuration.tentativeMisses {
+                    statistics.droppedFalsePositives += 1
+                    live.remove(at: index)
+                }
+            } else if live[index].misses >= configuration.lostAfterMisses {
+                end(at: index, trimToConfirmed: true)
+            }
+        }
+
+        // Detections no face matched: new tentative faces, unless inside a tracked face.
+        for (index, detection) in detections.enumerated() where !detectionUsed[index] {
+            let covered = live.contains { face in
+                face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
+            }
+            if covered { continue }
+            let landmarks = try predict(image, detection.box)
+            guard try shapeDrift(image, detection.box, FaceFrame(landmarks)) <= configuration.maximumShapeDrift else {
+                statistics.droppedFalsePositives += 1
+                continue
+            }
+            let calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
+            let face = FaceState(serial: nextSerial, calibration: calibration,
+                                 first: TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
+                                                    landmarks: landmarks, detectionScore: detection.score,
+                                                    confidence: insideFraction(landmarks, image)))
+            nextSerial += 1
+            live.append(face)
+        }
+        assignIDs()
+    }
+
+    /// A detection matched face `index` on the current frame.
+    private func confirm(face index: Int, with detection: FaceDetection, overlap: Float, in image: GrayImage) throws(AnalysisError) {
+        var face = live[index]
+        let hadMissed = face.misses > 0
+        face.hits += 1
+        face.misses = 0
+        var current = face.frames[face.frames.count - 1]
+        if overlap < configuration.reseedOverlap {
+            // Drifted: predict again from the detection and start the calibration over.
+            let landmarks = try predict(image, detection.box)
+            face.calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
+            current.landmarks = landmarks
+            current.box = face.calibration.box(for: landmarks)
+            current.confidence = insideFraction(landmarks, image)
+        } else {
+            face.calibration.blend(towards: BoxCalibration(box: detection.box, landmarks: current.landmarks), weight: 0.2)
+            if hadMissed { current.confidence = min(1, current.confidence / 0.7) }   // the doubt is lifted
+        }
+        current.detectionScore = detection.score
+        face.frames[face.frames.count - 1] = current
+        face.confirmedCount = face.frames.count
+        live[index] = face
+    }
+
+    /// Gives ids to the tentative faces that reached `confirmationDetections`, left to right.
+    private func assignIDs() {
+        let ready = live.indices.filter { live[$0].id == nil && live[$0].hits >= configuration.confirmationDetections }
+        for index in ready.sorted(by: { live[$0].box.center.x < live[$1].box.center.x }) {
+            live[index].id = nextID
+            nextID += 1
+        }
+    }
+
+    /// Ends face `index`: a confirmed face becomes a finished track (cut back to its last
+    /// confirmed frame when `trimToConfirmed`); a tentative one is dropped.
+    private func end(at index: Int, trimToConfirmed: Bool) {
+        let face = live.remove(at: index)
+        guard let id = face.id else {
+            statistics.droppedFalsePositives += 1
+            return
+        }
+        let frames = trimToConfirmed ? Array(face.frames.prefix(face.confirmedCount)) : face.frames
+        if !frames.isEmpty { finished.append(LandmarkTrack(id: id, frames: frames)) }
+    }
+
+    // MARK: - Helpers
+
+    private func predict(_ image: GrayImage, _ box: FaceBox) throws(AnalysisError) -> [Point2] {
+        statistics.landmarkPredictions += 1
+        return try predictor.landmarks(in: image, box: box)
+    }
+
+    /// How much the landmarks' size follows the box: predicted again from `box` enlarged by 20%
+    /// and shrunk by 15% about its centre, the summed relative change of the shape's scale.
+    private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ reference: FaceFrame) throws(AnalysisError) -> Float {
+        var drift: Float = 0
+        for factor: Float in [1.2, 0.85] {
+            let probe = FaceBox(x: box.center.x - box.width * factor / 2, y: box.center.y - box.height * factor / 2,
+                                width: box.width * factor, height: box.height * factor)
+            drift += abs(FaceFrame(try predict(image, probe)).scale / reference.scale - 1)
+        }
+        return drift
+    }
+
+    /// The fraction of `landmarks` inside the image.
+    private func insideFraction(_ landmarks: [Point2], _ image: GrayImage) -> Float {
+        let width = Float(image.width), height = Float(image.height)
+        let inside = landmarks.reduce(0) { count, point in
+            count + (point.x >= 0 && point.y >= 0 && point.x < width && point.y < height ? 1 : 0)
+        }
+        return Float(inside) / Float(landmarks.count)
+    }
+
+    /// A track with smoothed landmarks; boxes follow the smoothed landmarks. Coordinates are
+    /// smoothed in units of a 200 px face so the smoother's `beta` does not depend on resolution.
+    static func smoothed(_ track: LandmarkTrack, with smoother: TemporalSmoother) throws(AnalysisError) -> LandmarkTrack {
+        guard track.frames.count > 2 else { return track }
+        let widths = track.frames.map(\.box.width).sorted()
+        let unit = max(widths[widths.count / 2], 1) / 200
+        let series = track.frames.map { face in face.landmarks.flatMap { [$0.x / unit, $0.y / unit] } }
+        let smoothed = try smoother.smooth(series, times: track.frames.map(\.time))
+        var result = track
+        for index in result.frames.indices {
+            let values = smoothed[index]
+            let landmarks = (0..<(values.count / 2)).map { Point2(x: values[2 * $0] * unit, y: values[2 * $0 + 1] * unit) }
+            let before = FaceFrame(result.frames[index].landmarks), after = FaceFrame(landmarks)
+            let box = result.frames[index].box
+            let ratio = after.scale / before.scale
+            let centerX = after.center.x + (box.center.x - before.center.x) * ratio
+            let centerY = after.center.y + (box.center.y - before.center.y) * ratio
+            result.frames[index].box = FaceBox(x: centerX - box.width * ratio / 2, y: centerY - box.height * ratio / 2,
+                                               width: box.width * ratio, height: box.height * ratio)
+            result.frames[index].landmarks = landmarks
+        }
+        return result
+    }
+}
+
+/// One face being followed (tentative until it has an id).
+private struct FaceState {
+    /// Creation order (for deterministic tie-breaks).
+    let serial: Int
+    /// The track id, once confirmed.
+    var id: Int?
+    /// How this face's detector box relates to its landmarks.
+    var calibration: BoxCalibration
+    /// The frames so far.
+    var frames: [TrackedFace]
+    /// Detections matched so far.
+    var hits = 1
+    /// Detection passes in a row that did not match.
+    var misses = 0
+    /// `frames.count` when a detection last matched.
+    var confirmedCount = 1
+
+    init(serial: Int, calibration: BoxCalibration, first: TrackedFace) {
+        self.serial = serial
+        self.calibration = calibration
+        self.frames = [first]
+    }
+
+    var landmarks: [Point2] { frames[frames.count - 1].landmarks }
+    var box: FaceBox { frames[frames.count - 1].box }
+    var lastFrameIndex: Int { frames[frames.count - 1].frameIndex }
+
+    mutating func append(_ face: TrackedFace) { frames.append(face) }
+}

@@ -1,0 +1,88 @@
+import FacetMedia
+import FacetSDK
+import FacetTestSupport
+import Foundation
+import XCTest
+@testable import FacetAnalysis
+
+/// The tracker on real and synthetic videos: one face throughout, none, two, entering and
+/// leaving, sliding out of the frame.
+final class TrackingTests: XCTestCase {
+    func testCarphoneIsOneTrackOverEveryFrame() throws {
+        let url = try SharedData.require("media/carphone_pristine.mp4")
+        let (tracks, frames, tracker) = try trackVideo(url)
+        XCTAssertEqual(frames, 120)
+        XCTAssertEqual(tracks.count, 1, "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex) })")
+        let track = try XCTUnwrap(tracks.first)
+        XCTAssertEqual(track.frames.map(\.frameIndex), Array(0..<120))
+        XCTAssertTrue(track.frames.allSatisfy { $0.landmarks.count == 68 })
+        // Detection is amortised: far fewer passes than frames.
+        print("carphone: \(tracker.statistics)")
+        XCTAssertLessThan(tracker.statistics.detections, 80)
+    }
+
+    func testVideoWithoutFacesHasNoTracks() throws {
+        let fixtures = try TrackingFixtures.require()
+        let (tracks, frames, tracker) = try trackVideo(fixtures.url("noface.mp4"))
+        XCTAssertEqual(frames, 50)
+        XCTAssertEqual(tracks, [])
+        XCTAssertEqual(tracker.statistics.detections, 50, "no face: every frame is searched")
+    }
+
+    func testTwoFacesKeepTheirIDsLeftAndRight() throws {
+        let fixtures = try TrackingFixtures.require()
+        let (tracks, frames, _) = try trackVideo(fixtures.url("two.mp4"))
+        XCTAssertEqual(frames, 25)
+        XCTAssertEqual(tracks.map(\.id), [0, 1], "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex) })")
+        for track in tracks { XCTAssertEqual(track.frames.map(\.frameIndex), Array(0..<25), "track \(track.id)") }
+        // Id 0 is the left face on every frame, id 1 the right one.
+        for frame in 0..<25 {
+            let left = try XCTUnwrap(tracks[0].face(atFrame: frame)), right = try XCTUnwrap(tracks[1].face(atFrame: frame))
+            XCTAssertLessThan(left.box.center.x, 512, "frame \(frame)")
+            XCTAssertGreaterThan(right.box.center.x, 512, "frame \(frame)")
+        }
+    }
+
+    func testFaceEnteringAndLeavingStartsAndEndsTheTrack() throws {
+        let fixtures = try TrackingFixtures.require()
+        let (tracks, frames, _) = try trackVideo(fixtures.url("enterleave.mp4"))
+        XCTAssertEqual(frames, 75)
+        XCTAssertEqual(tracks.count, 1, "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex) })")
+        let track = try XCTUnwrap(tracks.first)
+        let first = try XCTUnwrap(track.firstFrameIndex), last = try XCTUnwrap(track.lastFrameIndex)
+        XCTAssertEqual(first, 25, accuracy: 2)
+        XCTAssertEqual(last, 49, accuracy: 2)
+    }
+
+    func testFaceSlidingOutOfTheFrameLosesConfidenceThenEnds() throws {
+        let fixtures = try TrackingFixtures.require()
+        let (tracks, frames, _) = try trackVideo(fixtures.url("edge.mp4"))
+        XCTAssertEqual(frames, 60)
+        XCTAssertEqual(tracks.count, 1, "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex) })")
+        let track = try XCTUnwrap(tracks.first)
+        XCTAssertEqual(track.firstFrameIndex, 0)
+        let last = try XCTUnwrap(track.frames.last)
+        // Tracked while partly outside: some landmarks left of the frame, confidence lowered.
+        XCTAssertTrue(track.frames.contains { face in face.landmarks.contains { $0.x < 0 } },
+                      "the face was followed across the edge")
+        XCTAssertGreaterThan(track.frames[0].confidence, 0.9)
+        XCTAssertLessThan(last.confidence, 0.75, "confidence at the end: \(last.confidence)")
+        // The face is gone by frame ~45 (x = -360): the track must have ended before then.
+        XCTAssertLessThan(last.frameIndex, 50)
+        print("edge: track \(track.firstFrameIndex!)–\(last.frameIndex), confidences \(track.frames.map { ($0.confidence * 100).rounded() / 100 })")
+    }
+
+    func testBadFrameOrderAndSizeAreRejected() throws {
+        let tracker = try FaceTracker(predictor: TestModels.predictor())
+        try tracker.process(GrayImage(width: 64, height: 64), frameIndex: 3, time: 0.1)
+        XCTAssertThrowsError(try tracker.process(GrayImage(width: 64, height: 64), frameIndex: 3, time: 0.1)) { error in
+            XCTAssertEqual((error as? AnalysisError)?.code, .invalidArgument)
+        }
+        XCTAssertThrowsError(try tracker.process(GrayImage(width: 32, height: 64), frameIndex: 4, time: 0.2)) { error in
+            XCTAssertEqual((error as? AnalysisError)?.code, .incompatible)
+        }
+        var configuration = FaceTracker.Configuration()
+        configuration.redetectInterval = 0
+        XCTAssertThrowsError(try FaceTracker(configuration: configuration, predictor: TestModels.predictor()))
+    }
+}
