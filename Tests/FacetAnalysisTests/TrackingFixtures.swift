@@ -43,6 +43,9 @@ final class TrackingFixtures: @unchecked Sendable {
         // A still photo as a 10 s video (x264's default quality: realistic coding noise).
         try run(["-loop", "1", "-framerate", "25", "-t", "10", "-i", astronaut, "-c:v", "libx264", "-pix_fmt", "yuv420p",
                  "still.mp4"])
+        // The same with temporal sensor-like noise (std ~6 gray levels, new on every frame).
+        try run(["-loop", "1", "-framerate", "25", "-t", "10", "-i", astronaut, "-vf", "noise=alls=10:allf=t",
+                 "-c:v", "libx264", "-pix_fmt", "yuv420p", "still-noisy.mp4"])
     }
 
     private func run(_ arguments: [String]) throws {

@@ -18,15 +18,15 @@
 public struct TemporalSmoother: Sendable, Equatable {
     /// Cutoff frequency in Hz when the signal is still. Default 1.0.
     public var minCutoff: Double
-    /// Cutoff increase in Hz per unit/second of speed. Default 0.08.
+    /// Cutoff increase in Hz per unit/second of speed. Default 0.2.
     public var beta: Double
-    /// Cutoff in Hz of the speed estimate that drives the adaptive cutoff. Default 1.0.
+    /// Cutoff in Hz of the speed estimate that drives the adaptive cutoff. Default 2.0.
     public var derivativeCutoff: Double
     /// A time step longer than this many times the median step starts a new segment. Default 2.5.
     public var gapFactor: Double
 
     /// Creates a smoother; see the type's documentation for what each parameter does.
-    public init(minCutoff: Double = 1.0, beta: Double = 0.08, derivativeCutoff: Double = 1.0, gapFactor: Double = 2.5) {
+    public init(minCutoff: Double = 1.0, beta: Double = 0.2, derivativeCutoff: Double = 2.0, gapFactor: Double = 2.5) {
         self.minCutoff = minCutoff
         self.beta = beta
         self.derivativeCutoff = derivativeCutoff
