@@ -22,9 +22,10 @@ extension FaceBox {
         FaceBox(x: x * factor, y: y * factor, width: width * factor, height: height * factor)
     }
 
-    /// Whether the box lies inside a `width` x `height` image.
-    func isInside(width imageWidth: Int, height imageHeight: Int) -> Bool {
-        x >= 0 && y >= 0 && x + width <= Float(imageWidth) && y + height <= Float(imageHeight)
+    /// The fraction of the box's area inside a `width` x `height` image.
+    func insideFraction(width imageWidth: Int, height imageHeight: Int) -> Float {
+        guard area > 0 else { return 0 }
+        return intersectionArea(FaceBox(x: 0, y: 0, width: Float(imageWidth), height: Float(imageHeight))) / area
     }
 
     /// The bounding box of some points.

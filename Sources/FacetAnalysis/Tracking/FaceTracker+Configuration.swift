@@ -13,8 +13,11 @@ extension FaceTracker {
         /// Default 5.
         public var redetectInterval: Int = 5
         /// The smallest face (box width at detection scale) the detector is trusted to find without
-        /// upsampling, pixels. Tracked faces smaller than this make detection upsample. Default 70.
-        public var minimumFaceSize: Float = 70
+        /// upsampling, pixels. Tracked faces smaller than this make detection upsample. Default 80
+        /// (dlib's smallest search window). With the other defaults, a new face in a 1280x720
+        /// video is found from a box of about 150 px up; raise `detectionMaxSide` or set
+        /// `searchUpsample` for smaller faces (at 4x the detection cost).
+        public var minimumFaceSize: Float = 80
         /// Upsampling (0–2) of the search for new faces; nil picks it from the detection image:
         /// 1 when its longest side is at most 400 px (e.g. 352x288, 176x144), else 0. Default nil.
         public var searchUpsample: Int? = nil
@@ -30,21 +33,31 @@ extension FaceTracker {
         /// track's landmarks are re-predicted from the detection (drift correction). Default 0.5.
         public var reseedOverlap: Float = 0.5
         /// A new face becomes a track (gets an id) once this many detections matched it. Until
-        /// then it is tentative and detection runs on every frame. Default 2.
-        public var confirmationDetections: Int = 2
+        /// then it is tentative and detection runs on every frame. Default 3.
+        public var confirmationDetections: Int = 3
+        /// A new face becomes a track only if one of its detections scored at least this. dlib
+        /// scores real faces of workable size ~0.5–2 and face-like patterns (a badge on a suit)
+        /// ~0.0–0.2; a face at the detector's size limit can score low until detection upsamples
+        /// for it, which it does for tentative faces too. Default 0.3.
+        public var minimumConfirmationScore: Float = 0.3
+        /// A track is kept only if at least this fraction of the detection passes during its life
+        /// (while its box was at least 80% inside the frame) matched it: real faces are found nearly every
+        /// time, face-like patterns now and then. Default 0.5.
+        public var minimumHitRatio: Float = 0.5
         /// A tentative face that misses this many detections in a row is dropped as a false
         /// positive (it never appears in the output). Default 2.
         public var tentativeMisses: Int = 2
         /// A tracked face that misses this many detections in a row (detection runs on every
         /// frame after the first miss) is lost: its track ends at its last confirmed frame.
-        /// Misses are not counted while the face's box is partly outside the frame (the detector
-        /// cannot find half faces). Default 8.
+        /// Misses are not counted while more than 20% of the face's box is outside the frame (the
+        /// detector cannot find half faces). Default 8.
         public var lostAfterMisses: Int = 8
         /// A new detection is a face only if the landmark predictor is drawn to it: landmarks
         /// predicted from the box enlarged by 20% and shrunk by 15% must keep their size within
-        /// this total relative change (real faces: < 0.02; patterns that merely look like a face
-        /// to the detector follow the box). Default 0.06.
-        public var maximumShapeDrift: Float = 0.06
+        /// this total relative change (real faces: < 0.02 with well-fitting boxes, up to ~0.07
+        /// at the detector's size limit; patterns that merely look like a face to the detector
+        /// follow the box: ~0.13 for the mission patch on the astronaut portrait). Default 0.1.
+        public var maximumShapeDrift: Float = 0.1
         /// An unmatched detection covered more than this fraction by a tracked face's box is a
         /// duplicate (e.g. a small false box inside the face) and starts no track. Default 0.3.
         public var duplicateCoverage: Float = 0.3
@@ -87,6 +100,8 @@ extension FaceTracker {
             try require(matchOverlap > 0 && matchOverlap < 1, "matchOverlap must be in (0, 1); got \(matchOverlap)")
             try require(reseedOverlap >= 0 && reseedOverlap <= 1, "reseedOverlap must be in [0, 1]; got \(reseedOverlap)")
             try require(confirmationDetections >= 1, "confirmationDetections must be at least 1; got \(confirmationDetections)")
+            try require(minimumHitRatio >= 0 && minimumHitRatio <= 1, "minimumHitRatio must be in [0, 1]; got \(minimumHitRatio)")
+            try require(minimumConfirmationScore.isFinite, "minimumConfirmationScore must be finite; got \(minimumConfirmationScore)")
             try require(tentativeMisses >= 1, "tentativeMisses must be at least 1; got \(tentativeMisses)")
             try require(lostAfterMisses >= 1, "lostAfterMisses must be at least 1; got \(lostAfterMisses)")
             try require(minimumInsideFraction >= 0 && minimumInsideFraction <= 1,

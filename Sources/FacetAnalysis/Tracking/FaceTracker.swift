@@ -24,7 +24,8 @@ import FacetSDK
 /// 3. `finish()` ends every face and smooths each track's landmarks (`Configuration.smoothing`).
 ///
 /// Ids are 0, 1, 2, ... in confirmation order (left to right among faces confirmed on the same
-/// frame). An ended track stays ended: a face that leaves and comes back gets a new id.
+/// frame); a track dropped at its end as a false positive (`minimumHitRatio`) leaves a gap. An
+/// ended track stays ended: a face that leaves and comes back gets a new id.
 /// Deterministic: the same frames give the same tracks.
 ///
 /// Not thread-safe (it owns a `FaceDetector`): use one tracker from one thread. The predictor
@@ -215,10 +216,12 @@ public final class FaceTracker {
             try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image)
         }
 
-        // Faces no detection matched: count a miss (not for faces at the frame's edge).
+        // Faces no detection matched: count a miss (not for faces partly out of the frame, which
+        // the detector cannot find).
         for index in live.indices.reversed() where !faceMatched[index] {
-            guard live[index].box.isInside(width: image.width, height: image.height) else { continue }
+            guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.8 else { continue }
             live[index].misses += 1
+            live[index].passes += 1
             if live[index].id == nil {
                 if live[index].misses >= configuration.tentativeMisses {
                     statistics.droppedFalsePositives += 1
@@ -256,6 +259,8 @@ public final class FaceTracker {
         var face = live[index]
         let hadMissed = face.misses > 0
         face.hits += 1
+        face.passes += 1
+        face.bestScore = max(face.bestScore, detection.score)
         face.misses = 0
         var current = face.frames[face.frames.count - 1]
         if overlap < configuration.reseedOverlap {
@@ -275,8 +280,15 @@ public final class FaceTracker {
         live[index] = face
     }
 
-    /// Gives ids to the tentative faces that reached `confirmationDetections`, left to right.
+    /// Gives ids to the tentative faces that reached `confirmationDetections` with a good enough
+    /// score, left to right; drops those that reached it without one (face-like patterns).
     private func assignIDs() {
+        for index in live.indices.reversed()
+        where live[index].id == nil && live[index].hits >= configuration.confirmationDetections
+            && live[index].bestScore < configuration.minimumConfirmationScore {
+            statistics.droppedFalsePositives += 1
+            live.remove(at: index)
+        }
         let ready = live.indices.filter { live[$0].id == nil && live[$0].hits >= configuration.confirmationDetections }
         for index in ready.sorted(by: { live[$0].box.center.x < live[$1].box.center.x }) {
             live[index].id = nextID
@@ -290,6 +302,10 @@ public final class FaceTracker {
         let face = live.remove(at: index)
         guard let id = face.id else {
             statistics.droppedFalsePositives += 1
+            return
+        }
+        guard Float(face.hits) >= configuration.minimumHitRatio * Float(face.passes) else {
+            statistics.droppedFalsePositives += 1   // rarely re-detected: a pattern, not a face
             return
         }
         let frames = trimToConfirmed ? Array(face.frames.prefix(face.confirmedCount)) : face.frames
@@ -361,6 +377,10 @@ private struct FaceState {
     var frames: [TrackedFace]
     /// Detections matched so far.
     var hits = 1
+    /// Detection passes that could have matched (the face's box at least 80% inside the frame), creation included.
+    var passes = 1
+    /// The highest detection score so far.
+    var bestScore: Float
     /// Detection passes in a row that did not match.
     var misses = 0
     /// `frames.count` when a detection last matched.
@@ -370,6 +390,7 @@ private struct FaceState {
         self.serial = serial
         self.calibration = calibration
         self.frames = [first]
+        self.bestScore = first.detectionScore ?? 0
     }
 
     var landmarks: [Point2] { frames[frames.count - 1].landmarks }
