@@ -5,7 +5,7 @@ import Foundation
 import XCTest
 
 /// Videos for the tracking and smoothing tests, made once per run with the ffmpeg tool from the
-/// shared astronaut portrait (512x512; its face box is about 150 px wide around x = 250).
+/// shared astronaut portrait (512x512; dlib finds its face as an 88 px box at (179, 83)).
 final class TrackingFixtures: @unchecked Sendable {
     /// The shared instance (made on first use).
     static let shared: Result<TrackingFixtures, any Error> = Result { try TrackingFixtures() }
@@ -40,6 +40,12 @@ final class TrackingFixtures: @unchecked Sendable {
         try run(["-f", "lavfi", "-i", "color=gray:size=512x512:rate=25:duration=2.4",
                  "-loop", "1", "-framerate", "25", "-i", astronaut,
                  "-filter_complex", "[0][1]overlay=x='-8*n':y=0:shortest=1"] + x264 + ["edge.mp4"])
+        // The portrait (450 px) swaying on a 640x360 canvas, 3 s at 30 fps: the badges on the
+        // suit below the face look like faces to the HOG detector (scores ~0.1).
+        try run(["-f", "lavfi", "-i", "color=gray:size=640x360:rate=30:duration=3",
+                 "-loop", "1", "-framerate", "30", "-i", astronaut,
+                 "-filter_complex", "[1]scale=450:450[a];[0][a]overlay=x='95+100*sin(2*PI*t/4)':y='-30+15*sin(2*PI*t/3)':shortest=1"]
+                + x264 + ["sway.mp4"])
         // A still photo as a 10 s video (x264's default quality: realistic coding noise).
         try run(["-loop", "1", "-framerate", "25", "-t", "10", "-i", astronaut, "-c:v", "libx264", "-pix_fmt", "yuv420p",
                  "still.mp4"])

@@ -72,6 +72,22 @@ final class TrackingTests: XCTestCase {
         print("edge: track \(track.firstFrameIndex!)–\(last.frameIndex), confidences \(track.frames.map { ($0.confidence * 100).rounded() / 100 })")
     }
 
+    func testFaceLikePatternsAreDroppedAsFalsePositives() throws {
+        let fixtures = try TrackingFixtures.require()
+        let (tracks, frames, tracker) = try trackVideo(fixtures.url("sway.mp4"))
+        XCTAssertEqual(frames, 90)
+        XCTAssertEqual(tracks.count, 1, "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex, $0.frames[0].box) })")
+        XCTAssertEqual(tracks.first?.frames.count, 90)
+        XCTAssertGreaterThan(tracker.statistics.droppedFalsePositives, 0, "the video has face-like badges")
+        // Without the false-positive checks the badges become tracks: the checks are what removes them.
+        var permissive = FaceTracker.Configuration()
+        permissive.minimumConfirmationScore = -10
+        permissive.maximumShapeDrift = 100
+        permissive.minimumHitRatio = 0
+        let unfiltered = try trackVideo(fixtures.url("sway.mp4"), configuration: permissive).tracks
+        XCTAssertGreaterThan(unfiltered.count, 1)
+    }
+
     func testBadFrameOrderAndSizeAreRejected() throws {
         let tracker = try FaceTracker(predictor: TestModels.predictor())
         try tracker.process(GrayImage(width: 64, height: 64), frameIndex: 3, time: 0.1)

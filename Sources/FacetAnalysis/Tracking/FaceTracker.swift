@@ -39,7 +39,6 @@ public final class FaceTracker {
     private let detector: FaceDetector
     private var live: [FaceState] = []
     private var finished: [LandmarkTrack] = []
-    private var nextSerial = 0
     private var nextID = 0
     private var lastFrameIndex: Int?
     private var lastDetectionFrame: Int?
@@ -244,11 +243,10 @@ public final class FaceTracker {
                 continue
             }
             let calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
-            let face = FaceState(serial: nextSerial, calibration: calibration,
+            let face = FaceState(calibration: calibration,
                                  first: TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
                                                     landmarks: landmarks, detectionScore: detection.score,
                                                     confidence: insideFraction(landmarks, image)))
-            nextSerial += 1
             live.append(face)
         }
         assignIDs()
@@ -367,8 +365,6 @@ public final class FaceTracker {
 
 /// One face being followed (tentative until it has an id).
 private struct FaceState {
-    /// Creation order (for deterministic tie-breaks).
-    let serial: Int
     /// The track id, once confirmed.
     var id: Int?
     /// How this face's detector box relates to its landmarks.
@@ -386,8 +382,7 @@ private struct FaceState {
     /// `frames.count` when a detection last matched.
     var confirmedCount = 1
 
-    init(serial: Int, calibration: BoxCalibration, first: TrackedFace) {
-        self.serial = serial
+    init(calibration: BoxCalibration, first: TrackedFace) {
         self.calibration = calibration
         self.frames = [first]
         self.bestScore = first.detectionScore ?? 0
