@@ -21,6 +21,39 @@ final class TrackingTests: XCTestCase {
         XCTAssertLessThan(tracker.statistics.detections, 80)
     }
 
+    func testFollowedLandmarksAgreeWithFreshDetections() throws {
+        // Following landmarks from frame to frame must not drift away from what a fresh detection
+        // gives: on every frame where the detector finds the carphone face, the tracked (raw)
+        // landmarks are close to the landmarks predicted from the detection's box.
+        let url = try SharedData.require("media/carphone_pristine.mp4")
+        var configuration = FaceTracker.Configuration()
+        configuration.smoothing = nil
+        let track = try XCTUnwrap(try trackVideo(url, configuration: configuration).tracks.first)
+        let detector = try FaceDetector()
+        let predictor = try TestModels.predictor()
+        let reader = try VideoReader(url: url)
+        var distances: [Float] = []
+        while let frame = try reader.nextFrame() {
+            guard frame.index % 4 == 0, let tracked = track.face(atFrame: frame.index) else { continue }
+            let image = try GrayImage(frame)
+            guard let detection = try detector.detect(in: image, upsample: 1).max(by: { $0.score < $1.score }) else { continue }
+            let fresh = try predictor.landmarks(in: image, box: detection.box)
+            let eyes = (mean(fresh[36...41]), mean(fresh[42...47]))
+            let interocular = ((eyes.0.x - eyes.1.x) * (eyes.0.x - eyes.1.x) + (eyes.0.y - eyes.1.y) * (eyes.0.y - eyes.1.y)).squareRoot()
+            let distance = zip(fresh, tracked.landmarks).map { a, b in ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() }
+                .reduce(0, +) / 68
+            distances.append(distance / interocular)
+        }
+        // A fresh detection's box is itself coarse (one frame in 30 gets a box of another size and
+        // landmarks ~0.14 inter-ocular off): judge the median and the 90th percentile.
+        distances.sort()
+        let median = distances[distances.count / 2], high = distances[distances.count * 9 / 10]
+        print("carphone: tracked vs fresh-detection landmarks on \(distances.count) frames, mean point distance / inter-ocular: median \(median), 90th percentile \(high), worst \(distances.last!)")
+        XCTAssertGreaterThan(distances.count, 20)
+        XCTAssertLessThan(median, 0.04)
+        XCTAssertLessThan(high, 0.06)
+    }
+
     func testVideoWithoutFacesHasNoTracks() throws {
         let fixtures = try TrackingFixtures.require()
         let (tracks, frames, tracker) = try trackVideo(fixtures.url("noface.mp4"))
