@@ -85,6 +85,27 @@ facet_dlib_status fail(const facet_landmark_predictor *predictor, facet_dlib_sta
     return status;
 }
 
+/// dlib's feature sampling for one cascade level (`impl::extract_feature_pixel_values`), except
+/// that a sample falling outside the image reads the nearest border pixel instead of 0: for a
+/// face partly out of the frame, black beyond the border pulls the shape inwards (it shrinks by
+/// ~10% per frame while followed), replicated border pixels do not. Inside the image the values
+/// are dlib's.
+void sample_pixels(const facet::gray_view &image, const dlib::rectangle &rect,
+                   const dlib::matrix<float, 0, 1> &shape, const dlib::matrix<float, 0, 1> &reference,
+                   const std::vector<unsigned long> &anchors, const std::vector<dlib::vector<float, 2>> &deltas,
+                   std::vector<float> &samples) {
+    const dlib::matrix<float, 2, 2> to_shape =
+        dlib::matrix_cast<float>(dlib::impl::find_tform_between_shapes(reference, shape).get_m());
+    const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
+    samples.resize(deltas.size());
+    for (size_t i = 0; i < deltas.size(); ++i) {
+        const dlib::point p = to_image(to_shape * deltas[i] + dlib::impl::location(shape, anchors[i]));
+        const long x = std::min(std::max(p.x(), 0L), image.columns - 1);
+        const long y = std::min(std::max(p.y(), 0L), image.rows - 1);
+        samples[i] = float(image.data[size_t(y) * size_t(image.stride) + size_t(x)]);
+    }
+}
+
 bool valid_image(const uint8_t *pixels, int32_t width, int32_t height, int32_t row_stride) {
     return pixels != nullptr && width > 0 && height > 0 && row_stride >= width;
 }
@@ -301,9 +322,8 @@ extern "C" facet_dlib_status facet_landmark_predictor_predict(const facet_landma
         dlib::matrix<float, 0, 1> shape = predictor->initial_shape;
         std::vector<float> samples;
         for (size_t level = 0; level < predictor->forests.size(); ++level) {
-            dlib::impl::extract_feature_pixel_values(image, rect, shape, predictor->initial_shape,
-                                                     predictor->anchor_index[level], predictor->deltas[level],
-                                                     samples);
+            sample_pixels(image, rect, shape, predictor->initial_shape, predictor->anchor_index[level],
+                          predictor->deltas[level], samples);
             unsigned long leaf = 0;
             for (const auto &tree : predictor->forests[level]) shape += tree(samples, leaf);
         }

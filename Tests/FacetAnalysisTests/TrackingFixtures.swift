@@ -36,6 +36,11 @@ final class TrackingFixtures: @unchecked Sendable {
         try run(["-f", "lavfi", "-i", "color=black:size=512x512:rate=25:duration=3",
                  "-loop", "1", "-framerate", "25", "-i", astronaut,
                  "-filter_complex", "[0][1]overlay=enable='gte(t,1)*lt(t,2)':shortest=1"] + x264 + ["enterleave.mp4"])
+        // A face that comes back: black, face (frames 13–24), black, face (frames 38–49); 25 fps.
+        try run(["-f", "lavfi", "-i", "color=black:size=512x512:rate=25:duration=2",
+                 "-loop", "1", "-framerate", "25", "-i", astronaut,
+                 "-filter_complex", "[0][1]overlay=enable='between(n,13,24)+between(n,38,49)':shortest=1"] + x264
+                + ["comeback.mp4"])
         // The face slides left out of the frame: x = -8 px per frame, 60 frames (ends ~480 px left).
         try run(["-f", "lavfi", "-i", "color=gray:size=512x512:rate=25:duration=2.4",
                  "-loop", "1", "-framerate", "25", "-i", astronaut,

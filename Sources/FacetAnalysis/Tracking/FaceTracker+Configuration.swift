@@ -41,7 +41,7 @@ extension FaceTracker {
         /// for it, which it does for tentative faces too. Default 0.3.
         public var minimumConfirmationScore: Float = 0.3
         /// A track is kept only if at least this fraction of the detection passes during its life
-        /// (while its box was at least 80% inside the frame) matched it: real faces are found nearly every
+        /// (while its box was at least 95% inside the frame) matched it: real faces are found nearly every
         /// time, face-like patterns now and then. Default 0.5.
         public var minimumHitRatio: Float = 0.5
         /// A tentative face that misses this many detections in a row is dropped as a false
@@ -49,7 +49,7 @@ extension FaceTracker {
         public var tentativeMisses: Int = 2
         /// A tracked face that misses this many detections in a row (detection runs on every
         /// frame after the first miss) is lost: its track ends at its last confirmed frame.
-        /// Misses are not counted while more than 20% of the face's box is outside the frame (the
+        /// Misses are not counted while more than 5% of the face's box is outside the frame (the
         /// detector cannot find half faces). Default 8.
         public var lostAfterMisses: Int = 8
         /// A new detection is a face only if the landmark predictor is drawn to it: landmarks

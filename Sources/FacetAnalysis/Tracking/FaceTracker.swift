@@ -11,8 +11,9 @@ import FacetSDK
 /// 1. Every live face is followed from its previous landmarks: a detector-style box is derived
 ///    from them (`BoxCalibration`, learnt from the detections that matched the face), the
 ///    landmarks are predicted in that box at full resolution, and the face is lost when its
-///    landmarks leave the frame, the face area turns blank, or the new shape's box no longer
-///    overlaps the old one.
+///    landmarks leave the frame or the face area turns blank. When the new shape's box jumps
+///    (little overlap with the old one, or a sudden size change), detection runs on the frame
+///    and a matching detection re-seeds the face; without one, the face is lost.
 /// 2. Detection (on the frame scaled to `detectionMaxSide`, upsampled for small faces) runs when
 ///    no face is tracked, every `redetectInterval` frames, and on every frame while a face is
 ///    unconfirmed or missed its last detection. Detections are matched to faces greedily by box
@@ -142,13 +143,15 @@ public final class FaceTracker {
             let overlap = newBox.intersectionOverUnion(box)
             let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
             let scaleChange = FaceFrame(landmarks).scale / FaceFrame(face.landmarks).scale
-            if inside < configuration.minimumInsideFraction || overlap < configuration.minimumFollowOverlap
-                || texture < configuration.minimumTexture
-                || max(scaleChange, 1 / scaleChange) > configuration.maximumScaleChange {
-                end(at: index, trimToConfirmed: false)
+            if inside < configuration.minimumInsideFraction || texture < configuration.minimumTexture {
+                end(at: index, trimToConfirmed: false)   // left the frame, or cut to a blank picture
                 continue
             }
-            let stability = min(1, max(0, (overlap - configuration.minimumFollowOverlap) / (0.9 - configuration.minimumFollowOverlap)))
+            if overlap < configuration.minimumFollowOverlap || max(scaleChange, 1 / scaleChange) > configuration.maximumScaleChange {
+                live[index].isRescuing = true   // lost the shape: a detection on this frame may re-seed it
+                continue
+            }
+            let stability = min(1, max(0, (overlap - configuration.minimumFollowOverlap) / (0.7 - configuration.minimumFollowOverlap)))
             let doubt: Float = face.misses > 0 ? 0.7 : 1
             live[index].append(TrackedFace(frameIndex: frameIndex, time: time, box: newBox, landmarks: landmarks,
                                            detectionScore: nil, confidence: inside * stability * doubt))
@@ -169,7 +172,7 @@ public final class FaceTracker {
 
     private func needsDetection(frameIndex: Int) -> Bool {
         if live.isEmpty { return true }
-        if live.contains(where: { $0.id == nil || $0.misses > 0 }) { return true }
+        if live.contains(where: { $0.id == nil || $0.misses > 0 || $0.isRescuing }) { return true }
         guard let lastDetectionFrame else { return true }
         return frameIndex - lastDetectionFrame >= configuration.redetectInterval
     }
@@ -212,13 +215,20 @@ public final class FaceTracker {
         for pair in pairs where !faceMatched[pair.face] && !detectionUsed[pair.detection] {
             faceMatched[pair.face] = true
             detectionUsed[pair.detection] = true
-            try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image)
+            try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image,
+                        frameIndex: frameIndex, time: time)
+        }
+
+        // Faces that lost their shape and that no detection rescued end here.
+        for index in live.indices.reversed() where live[index].isRescuing {
+            end(at: index, trimToConfirmed: false)
+            faceMatched.remove(at: index)
         }
 
         // Faces no detection matched: count a miss (not for faces partly out of the frame, which
         // the detector cannot find).
         for index in live.indices.reversed() where !faceMatched[index] {
-            guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.8 else { continue }
+            guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
             live[index].misses += 1
             live[index].passes += 1
             if live[index].id == nil {
@@ -253,15 +263,23 @@ public final class FaceTracker {
     }
 
     /// A detection matched face `index` on the current frame.
-    private func confirm(face index: Int, with detection: FaceDetection, overlap: Float, in image: GrayImage) throws(AnalysisError) {
+    private func confirm(face index: Int, with detection: FaceDetection, overlap: Float, in image: GrayImage,
+                         frameIndex: Int, time: Double) throws(AnalysisError) {
         var face = live[index]
         let hadMissed = face.misses > 0
         face.hits += 1
         face.passes += 1
         face.bestScore = max(face.bestScore, detection.score)
         face.misses = 0
+        let rescued = face.isRescuing
+        if rescued {
+            // Following failed on this frame: start again from the detection.
+            face.isRescuing = false
+            face.frames.append(TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
+                                           landmarks: face.landmarks, detectionScore: nil, confidence: 0))
+        }
         var current = face.frames[face.frames.count - 1]
-        if overlap < configuration.reseedOverlap {
+        if overlap < configuration.reseedOverlap || rescued {
             // Drifted: predict again from the detection and start the calibration over.
             let landmarks = try predict(image, detection.box)
             face.calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
@@ -373,12 +391,14 @@ private struct FaceState {
     var frames: [TrackedFace]
     /// Detections matched so far.
     var hits = 1
-    /// Detection passes that could have matched (the face's box at least 80% inside the frame), creation included.
+    /// Detection passes that could have matched (the face's box at least 95% inside the frame), creation included.
     var passes = 1
     /// The highest detection score so far.
     var bestScore: Float
     /// Detection passes in a row that did not match.
     var misses = 0
+    /// Following failed on the current frame; a matching detection must re-seed the face or it ends.
+    var isRescuing = false
     /// `frames.count` when a detection last matched.
     var confirmedCount = 1
 
