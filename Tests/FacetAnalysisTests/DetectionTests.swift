@@ -134,6 +134,24 @@ final class DetectionTests: XCTestCase {
         XCTAssertLessThan(meanDifference, 3, "mean |Y plane - luma of RGB| = \(meanDifference)")
     }
 
+    func testFrameLumaOfRGBAndFullRangePictures() throws {
+        // An RGB picture (PNG) goes through the RGB fallback; a JPEG decodes to full-range YUV
+        // (yuvj420p), whose Y plane is used as it is.
+        let url = try SharedData.require("media/astronaut.png")
+        let png = try XCTUnwrap(try VideoReader(url: url).nextFrame())
+        XCTAssertFalse(png.pixelFormat.hasPrefix("yuv"), png.pixelFormat)
+        XCTAssertEqual(try GrayImage(png), GrayImage(try png.rgb))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-jpeg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FFmpegCLI.run(["-i", url.path, "-q:v", "1", "-pix_fmt", "yuvj420p", "still.jpg"], in: directory)
+        let jpeg = try XCTUnwrap(try VideoReader(url: directory.appendingPathComponent("still.jpg")).nextFrame())
+        XCTAssertEqual(jpeg.pixelFormat, "yuvj420p")
+        let fromLuma = try GrayImage(jpeg), fromRGB = GrayImage(try jpeg.rgb)
+        let difference = zip(fromLuma.pixels, fromRGB.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+        XCTAssertLessThan(Double(difference) / Double(fromLuma.pixels.count), 3)
+    }
+
     private func astronaut() throws -> GrayImage {
         GrayImage(try ImageIO.readImage(try SharedData.require("media/astronaut.png")))
     }
