@@ -4,19 +4,21 @@ extension FaceTracker {
     public struct Configuration: Sendable, Equatable {
         // MARK: Detection
 
-        /// Detection runs on the frame scaled down (area averaging) so its longest side is at most
-        /// this many pixels. Default 640 (1280x720 is searched at 640x360; smaller frames as they are).
+        /// The whole-frame search for faces runs on the frame scaled down (area averaging) so its
+        /// longest side is at most this many pixels. Default 640 (1280x720 is searched at 640x360;
+        /// smaller frames as they are).
         public var detectionMaxSide: Int = 640
-        /// While faces are tracked, detection runs every this many frames (and on every frame while
-        /// a face is unconfirmed or has missed a detection; and on every frame when no face is
-        /// tracked). A face entering while others are tracked is found within this many frames.
-        /// Default 5.
+        /// While faces are tracked, the whole frame is searched every this many frames (on every
+        /// frame when no face is tracked). A face entering while others are tracked is found
+        /// within this many frames. Tracked faces that need it (unconfirmed, missed their last
+        /// detection, lost their shape, or too small for the search) are looked for in a region
+        /// around them instead, scaled so the face is ~100 px. Default 5.
         public var redetectInterval: Int = 5
         /// The smallest face (box width at detection scale) the detector is trusted to find without
-        /// upsampling, pixels. Tracked faces smaller than this make detection upsample. Default 80
-        /// (dlib's smallest search window). With the other defaults, a new face in a 1280x720
-        /// video is found from a box of about 150 px up; raise `detectionMaxSide` or set
-        /// `searchUpsample` for smaller faces (at 4x the detection cost).
+        /// upsampling, pixels. Default 80 (dlib's smallest search window). With the other
+        /// defaults, a new face in a 1280x720 video is found from a box of about 150 px up (and
+        /// followed down to any size once found); raise `detectionMaxSide` or set
+        /// `searchUpsample` to find smaller new faces (at 4x the search cost).
         public var minimumFaceSize: Float = 80
         /// Upsampling (0–2) of the search for new faces; nil picks it from the detection image:
         /// 1 when its longest side is at most 400 px (e.g. 352x288, 176x144), else 0. Default nil.
@@ -33,12 +35,12 @@ extension FaceTracker {
         /// track's landmarks are re-predicted from the detection (drift correction). Default 0.5.
         public var reseedOverlap: Float = 0.5
         /// A new face becomes a track (gets an id) once this many detections matched it. Until
-        /// then it is tentative and detection runs on every frame. Default 3.
+        /// then it is tentative and is looked for on every frame. Default 3.
         public var confirmationDetections: Int = 3
         /// A new face becomes a track only if one of its detections scored at least this. dlib
         /// scores real faces of workable size ~0.5–2 and face-like patterns (a badge on a suit)
-        /// ~0.0–0.2; a face at the detector's size limit can score low until detection upsamples
-        /// for it, which it does for tentative faces too. Default 0.3.
+        /// ~0.0–0.2; a face at the search's size limit can score low there, but the region
+        /// detections that confirm it see it at ~100 px. Default 0.3.
         public var minimumConfirmationScore: Float = 0.3
         /// A track is kept only if at least this fraction of the detection passes during its life
         /// (while its box was at least 95% inside the frame) matched it: real faces are found nearly every
@@ -47,7 +49,7 @@ extension FaceTracker {
         /// A tentative face that misses this many detections in a row is dropped as a false
         /// positive (it never appears in the output). Default 2.
         public var tentativeMisses: Int = 2
-        /// A tracked face that misses this many detections in a row (detection runs on every
+        /// A tracked face that misses this many detections in a row (it is looked for on every
         /// frame after the first miss) is lost: its track ends at its last confirmed frame.
         /// Misses are not counted while more than 5% of the face's box is outside the frame (the
         /// detector cannot find half faces). Default 8.

@@ -14,14 +14,17 @@ import FacetSDK
 ///    landmarks leave the frame or the face area turns blank. When the new shape's box jumps
 ///    (little overlap with the old one, or a sudden size change), detection runs on the frame
 ///    and a matching detection re-seeds the face; without one, the face is lost.
-/// 2. Detection (on the frame scaled to `detectionMaxSide`, upsampled for small faces) runs when
-///    no face is tracked, every `redetectInterval` frames, and on every frame while a face is
-///    unconfirmed or missed its last detection. Detections are matched to faces greedily by box
-///    overlap (IoU, best first). A matched face is confirmed (and re-seeded from the detection
-///    when it drifted); an unmatched detection that is not inside a tracked face starts a
-///    tentative face, which becomes a track after `confirmationDetections` matches or is dropped
-///    as a false positive; a face that keeps missing detections is lost, and its track is cut
-///    back to its last confirmed frame.
+/// 2. The whole frame (scaled to `detectionMaxSide`) is searched when no face is tracked and
+///    every `redetectInterval` frames; a face that is unconfirmed, missed its last detection,
+///    lost its shape, or is too small for the search is looked for in a region around it
+///    (scaled so the face is ~100 px). Detections are matched to faces greedily by box overlap
+///    (IoU, best first; one box per face, the higher-scoring of overlapping ones). A matched
+///    face is confirmed (and re-seeded from the detection when it drifted); an unmatched
+///    detection that is not inside a tracked face, and that the landmark predictor is drawn to
+///    (`maximumShapeDrift`), starts a tentative face, which becomes a track after
+///    `confirmationDetections` matches with a real-face score, or is dropped as a false
+///    positive; a face that keeps missing detections is lost, and its track is cut back to its
+///    last confirmed frame.
 /// 3. `finish()` ends every face and smooths each track's landmarks (`Configuration.smoothing`).
 ///
 /// Ids are 0, 1, 2, ... in confirmation order (left to right among faces confirmed on the same
@@ -52,8 +55,10 @@ public final class FaceTracker {
     public struct Statistics: Sendable, Equatable {
         /// Frames processed.
         public var frames = 0
-        /// Detection passes run.
+        /// Whole-frame detection passes run.
         public var detections = 0
+        /// Detection passes run in a region around one face.
+        public var regionDetections = 0
         /// Landmark predictions run.
         public var landmarkPredictions = 0
         /// Tentative faces dropped as false positives.
@@ -170,30 +175,58 @@ public final class FaceTracker {
         }
     }
 
-    private func needsDetection(frameIndex: Int) -> Bool {
-        if live.isEmpty { return true }
-        if live.contains(where: { $0.id == nil || $0.misses > 0 || $0.isRescuing }) { return true }
-        guard let lastDetectionFrame else { return true }
+    /// Whether the whole frame is searched on this frame: when no face is tracked, and every
+    /// `redetectInterval` frames.
+    private func isSearchFrame(_ frameIndex: Int) -> Bool {
+        guard !live.isEmpty, let lastDetectionFrame else { return true }
         return frameIndex - lastDetectionFrame >= configuration.redetectInterval
     }
 
+    /// Whether a face needs a detection on this frame even without a search: unconfirmed,
+    /// missed its last detection, or lost its shape.
+    private func needsLook(_ face: FaceState) -> Bool {
+        face.id == nil || face.misses > 0 || face.isRescuing
+    }
+
+    private func needsDetection(frameIndex: Int) -> Bool {
+        isSearchFrame(frameIndex) || live.contains(where: needsLook)
+    }
+
     /// Step 2: detect, match detections to faces, confirm, re-seed, start and drop faces.
+    ///
+    /// On a search frame the whole frame is searched (scaled to `detectionMaxSide`); every face
+    /// too small for that search, and on other frames every face that `needsLook`, is looked for
+    /// in a region around it (twice its box) scaled so the face is ~100 px: cheap, and never
+    /// upsampled unless the face is below ~80 px at full resolution.
     private func detectAndMatch(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
-        lastDetectionFrame = frameIndex
-        statistics.detections += 1
-        let longest = max(image.width, image.height)
-        let searched = longest > configuration.detectionMaxSide
-            ? image.downscaled(toWidth: max(1, image.width * configuration.detectionMaxSide / longest))
-            : image
-        let scale = Float(searched.width) / Float(image.width)   // detection pixels per full pixel
-        let searchUpsample = configuration.searchUpsample ?? (max(searched.width, searched.height) <= 400 ? 1 : 0)
-        var upsample = searchUpsample
-        if let smallest = live.map({ $0.box.width * scale }).min() {
-            let needed = smallest >= configuration.minimumFaceSize ? 0 : smallest >= configuration.minimumFaceSize / 2 ? 1 : 2
-            upsample = max(upsample, needed)
+        var detections: [FaceDetection] = []
+        var lookedAt = [Bool](repeating: false, count: live.count)
+        let searching = isSearchFrame(frameIndex)
+        if searching {
+            lastDetectionFrame = frameIndex
+            statistics.detections += 1
+            let longest = max(image.width, image.height)
+            let searched = longest > configuration.detectionMaxSide
+                ? image.downscaled(toWidth: max(1, image.width * configuration.detectionMaxSide / longest))
+                : image
+            let searchScale = Float(searched.width) / Float(image.width)   // detection pixels per full pixel
+            let upsample = configuration.searchUpsample ?? (max(searched.width, searched.height) <= 400 ? 1 : 0)
+            detections = try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold)
+                .map { FaceDetection(box: $0.box.scaled(by: 1 / searchScale), score: $0.score, subdetector: $0.subdetector) }
+            let reach = configuration.minimumFaceSize / Float(1 << upsample)   // smallest face the search finds
+            for index in live.indices where live[index].box.width * searchScale >= reach { lookedAt[index] = true }
         }
-        let detections = try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold)
-            .map { FaceDetection(box: $0.box.scaled(by: 1 / scale), score: $0.score, subdetector: $0.subdetector) }
+        for index in live.indices where !lookedAt[index] && (searching || needsLook(live[index])) {
+            lookedAt[index] = true
+            for found in try detectAround(live[index].box, in: image) {
+                // Keep one box per face: the higher-scoring of two that overlap.
+                if let twin = detections.firstIndex(where: { $0.box.intersectionOverUnion(found.box) > 0.5 }) {
+                    if found.score > detections[twin].score { detections[twin] = found }
+                } else {
+                    detections.append(found)
+                }
+            }
+        }
 
         // Greedy matching by overlap, best pair first (ties: higher score, then lower indices).
         var pairs: [(face: Int, detection: Int, overlap: Float)] = []
@@ -223,11 +256,12 @@ public final class FaceTracker {
         for index in live.indices.reversed() where live[index].isRescuing {
             end(at: index, trimToConfirmed: false)
             faceMatched.remove(at: index)
+            lookedAt.remove(at: index)
         }
 
         // Faces no detection matched: count a miss (not for faces partly out of the frame, which
         // the detector cannot find).
-        for index in live.indices.reversed() where !faceMatched[index] {
+        for index in live.indices.reversed() where !faceMatched[index] && lookedAt[index] {
             guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
             live[index].misses += 1
             live[index].passes += 1
@@ -333,6 +367,30 @@ public final class FaceTracker {
     private func predict(_ image: GrayImage, _ box: FaceBox) throws(AnalysisError) -> [Point2] {
         statistics.landmarkPredictions += 1
         return try predictor.landmarks(in: image, box: box)
+    }
+
+    /// Detections in the region of twice `box` around its centre, scaled so the face is about
+    /// 100 px (upsampled when it is below `minimumFaceSize` even at full resolution), in
+    /// full-resolution pixels.
+    private func detectAround(_ box: FaceBox, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
+        let side = max(box.width, box.height) * 2
+        let x = Int((box.center.x - side / 2).rounded(.down)), y = Int((box.center.y - side / 2).rounded(.down))
+        guard let region = image.cropped(x: x, y: y, width: Int(side.rounded(.up)), height: Int(side.rounded(.up))) else {
+            return []
+        }
+        let left = max(0, x), top = max(0, y)   // where the clipped region starts
+        let scale = min(1, 100 / max(box.width, 1))
+        let searched = scale < 1 ? region.resampled(width: max(1, Int(Float(region.width) * scale)),
+                                                     height: max(1, Int(Float(region.height) * scale))) : region
+        let actualScale = Float(searched.width) / Float(region.width)
+        let faceSize = box.width * actualScale
+        let upsample = faceSize >= configuration.minimumFaceSize ? 0 : faceSize >= configuration.minimumFaceSize / 2 ? 1 : 2
+        statistics.regionDetections += 1
+        return try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold).map {
+            FaceDetection(box: FaceBox(x: $0.box.x / actualScale + Float(left), y: $0.box.y / actualScale + Float(top),
+                                       width: $0.box.width / actualScale, height: $0.box.height / actualScale),
+                          score: $0.score, subdetector: $0.subdetector)
+        }
     }
 
     /// How much the landmarks' size follows the box: predicted again from `box` enlarged by 20%
