@@ -133,6 +133,17 @@ final class TrackingTests: XCTestCase {
         XCTAssertGreaterThan(unfiltered.count, 1)
     }
 
+    func testSingleStillImageGivesOneTrack() throws {
+        // One frame cannot collect three detections: the face is kept because nothing contradicts it.
+        let image = GrayImage(try ImageIO.readImage(try SharedData.require("media/astronaut.png")))
+        let tracker = try FaceTracker(predictor: TestModels.predictor())
+        try tracker.process(image, frameIndex: 0, time: 0)
+        let tracks = try tracker.finish()
+        XCTAssertEqual(tracks.map(\.id), [0])
+        XCTAssertEqual(tracks.first?.frames.count, 1)
+        XCTAssertEqual(tracks.first?.frames.first?.landmarks.count, 68)
+    }
+
     func testBadFrameOrderAndSizeAreRejected() throws {
         let tracker = try FaceTracker(predictor: TestModels.predictor())
         try tracker.process(GrayImage(width: 64, height: 64), frameIndex: 3, time: 0.1)

@@ -117,8 +117,19 @@ public final class FaceTracker {
     }
 
     /// Ends every face, smooths the tracks and returns every track of the video, ordered by id.
-    /// The tracker is then empty and could start on another video.
+    /// A face the video ended too soon to confirm (a still image, a face in the last frames) is
+    /// kept if no detection missed it and one scored as a real face. The tracker is then empty
+    /// and could start on another video.
     public func finish() throws(AnalysisError) -> [LandmarkTrack] {
+        // A face still tentative because the video ended (e.g. a still image: one frame) is kept
+        // when every detection so far found it with a real-face score.
+        let unfinished = live.indices.filter {
+            live[$0].id == nil && live[$0].misses == 0 && live[$0].bestScore >= configuration.minimumConfirmationScore
+        }
+        for index in unfinished.sorted(by: { live[$0].box.center.x < live[$1].box.center.x }) {
+            live[index].id = nextID
+            nextID += 1
+        }
         for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
         var tracks = finished.sorted { $0.id < $1.id }
         if let smoothing = configuration.smoothing {
