@@ -8,6 +8,9 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
             case incompatible = "incompatible input"
             case invalidArgument = "invalid argument"
             case io = "file error"
+            case outOfMemory = "out of memory"
+            case libraryFailure = "face library failure"
+            case cancelled = "cancelled"
         }
 
         private let kind: Kind
@@ -21,9 +24,15 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
         public static let incompatible = Code(.incompatible)
         /// A value passed by the caller is out of range or inconsistent.
         public static let invalidArgument = Code(.invalidArgument)
+        /// Memory ran out (detection on a huge image, a corrupt model asking for huge sizes).
+        public static let outOfMemory = Code(.outOfMemory)
+        /// dlib failed in a way the other codes do not describe (the message has its text).
+        public static let libraryFailure = Code(.libraryFailure)
 
         /// A file could not be written.
         public static let io = Code(.io)
+        /// The caller asked the analysis to stop.
+        public static let cancelled = Code(.cancelled)
 
         /// A short name of the code.
         public var description: String { kind.rawValue }

@@ -1,0 +1,485 @@
+import FacetMedia
+import FacetSDK
+
+/// Follows faces through a video's frames and produces one `LandmarkTrack` (68 landmarks per
+/// frame, a stable id) per face.
+///
+/// Feed every frame in order with `process(_:frameIndex:time:)` (or `process(_:)` with a decoded
+/// `VideoFrame`), then call `finish()` for the tracks.
+///
+/// How it works, per frame:
+/// 1. Every live face is followed from its previous landmarks: a detector-style box is derived
+///    from them (`BoxCalibration`, learnt from the detections that matched the face), the
+///    landmarks are predicted in that box at full resolution, and the face is lost when its
+///    landmarks leave the frame or the face area turns blank. When the new shape's box jumps
+///    (little overlap with the old one, or a sudden size change), detection runs on the frame
+///    and a matching detection re-seeds the face; without one, the face is lost.
+/// 2. The whole frame (scaled to `detectionMaxSide`) is searched when no face is tracked and
+///    every `redetectInterval` frames; a face that is unconfirmed, missed its last detection,
+///    lost its shape, or is too small for the search is looked for in a region around it
+///    (scaled so the face is ~100 px). Detections are matched to faces greedily by box overlap
+///    (IoU, best first; one box per face, the higher-scoring of overlapping ones). A matched
+///    face is confirmed (and re-seeded from the detection when it drifted); an unmatched
+///    detection that is not inside a tracked face, and that the landmark predictor is drawn to
+///    (`maximumShapeDrift`), starts a tentative face, which becomes a track after
+///    `confirmationDetections` matches with a real-face score, or is dropped as a false
+///    positive; a face that keeps missing detections is lost, and its track is cut back to its
+///    last confirmed frame.
+/// 3. `finish()` ends every face and smooths each track's landmarks (`Configuration.smoothing`).
+///
+/// Ids are 0, 1, 2, ... in confirmation order (left to right among faces confirmed on the same
+/// frame); a track dropped at its end as a false positive (`minimumHitRatio`) leaves a gap. An
+/// ended track stays ended: a face that leaves and comes back gets a new id.
+/// Deterministic: the same frames give the same tracks.
+///
+/// Not thread-safe (it owns a `FaceDetector`): use one tracker from one thread. The predictor
+/// may be shared with other trackers.
+public final class FaceTracker {
+    /// The settings this tracker runs with.
+    public let configuration: Configuration
+    /// The landmark model.
+    public let predictor: LandmarkPredictor
+
+    private let detector: FaceDetector
+    private var live: [FaceState] = []
+    private var finished: [LandmarkTrack] = []
+    private var nextID = 0
+    private var lastFrameIndex: Int?
+    private var lastDetectionFrame: Int?
+    private var frameSize: (width: Int, height: Int)?
+
+    /// Figures the tracker has gathered so far (for benchmarks and diagnostics).
+    public private(set) var statistics = Statistics()
+
+    /// Counters of the work done.
+    public struct Statistics: Sendable, Equatable {
+        /// Frames processed.
+        public var frames = 0
+        /// Whole-frame detection passes run.
+        public var detections = 0
+        /// Detection passes run in a region around one face.
+        public var regionDetections = 0
+        /// Landmark predictions run.
+        public var landmarkPredictions = 0
+        /// Tentative faces dropped as false positives.
+        public var droppedFalsePositives = 0
+    }
+
+    /// Creates a tracker. Throws `invalidArgument` for a configuration value out of range and
+    /// `incompatible` when the predictor is not a 68-point model.
+    public init(configuration: Configuration = Configuration(), predictor: LandmarkPredictor,
+                detector: FaceDetector? = nil) throws(AnalysisError) {
+        try configuration.validate()
+        guard predictor.pointCount == 68 else {
+            throw AnalysisError(.incompatible,
+                                "the tracker needs a 68-point landmark model; \(predictor.modelURL.path) has \(predictor.pointCount) points",
+                                path: predictor.modelURL.path)
+        }
+        self.configuration = configuration
+        self.predictor = predictor
+        if let detector {
+            self.detector = detector
+        } else {
+            self.detector = try FaceDetector()
+        }
+    }
+
+    /// Tracks faces in a decoded frame (its luma; see `GrayImage.init(_:)`), using the frame's
+    /// index and time.
+    public func process(_ frame: VideoFrame) throws(AnalysisError) {
+        try process(GrayImage(frame), frameIndex: frame.index, time: frame.time)
+    }
+
+    /// Tracks faces in the next frame: `image` at full resolution, its 0-based index and its
+    /// time in seconds. Frames must come in increasing index order and keep one size.
+    public func process(_ image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        if let lastFrameIndex, frameIndex <= lastFrameIndex {
+            throw AnalysisError(.invalidArgument,
+                                "frames must come in increasing order; got frame \(frameIndex) after frame \(lastFrameIndex)")
+        }
+        if let frameSize, frameSize != (image.width, image.height) {
+            throw AnalysisError(.incompatible,
+                                "every frame must have the first frame's size \(frameSize.width)x\(frameSize.height); frame \(frameIndex) is \(image.width)x\(image.height)")
+        }
+        if let lastFrameIndex, frameIndex > lastFrameIndex + 1 {
+            // Frames were skipped: faces cannot be followed across the gap.
+            for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
+        }
+        frameSize = (image.width, image.height)
+        lastFrameIndex = frameIndex
+        statistics.frames += 1
+
+        try follow(in: image, frameIndex: frameIndex, time: time)
+        removeDuplicateFaces()
+        if needsDetection(frameIndex: frameIndex) {
+            try detectAndMatch(in: image, frameIndex: frameIndex, time: time)
+        }
+    }
+
+    /// Ends every face, smooths the tracks and returns every track of the video, ordered by id.
+    /// A face the video ended too soon to confirm (a still image, a face in the last frames) is
+    /// kept if no detection missed it and one scored as a real face. The tracker is then empty
+    /// and could start on another video.
+    public func finish() throws(AnalysisError) -> [LandmarkTrack] {
+        // A face still tentative because the video ended (e.g. a still image: one frame) is kept
+        // when every detection so far found it with a real-face score.
+        let unfinished = live.indices.filter {
+            live[$0].id == nil && live[$0].misses == 0 && live[$0].bestScore >= configuration.minimumConfirmationScore
+        }
+        for index in unfinished.sorted(by: { live[$0].box.center.x < live[$1].box.center.x }) {
+            live[index].id = nextID
+            nextID += 1
+        }
+        for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
+        var tracks = finished.sorted { $0.id < $1.id }
+        if let smoothing = configuration.smoothing {
+            for index in tracks.indices { tracks[index] = try Self.smoothed(tracks[index], with: smoothing) }
+        }
+        finished = []
+        lastFrameIndex = nil
+        lastDetectionFrame = nil
+        frameSize = nil
+        nextID = 0
+        return tracks
+    }
+
+    /// The ids of the faces tracked on the last frame (confirmed ones only).
+    public var activeTrackIDs: [Int] { live.compactMap(\.id).sorted() }
+
+    // MARK: - Per-frame steps
+
+    /// Step 1: predict every live face's landmarks from its previous ones; end lost faces.
+    private func follow(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        for index in live.indices.reversed() where live[index].lastFrameIndex < frameIndex {
+            let face = live[index]
+            let box = face.calibration.box(for: face.landmarks)
+            let landmarks = try predict(image, box)
+            let newBox = face.calibration.box(for: landmarks)
+            let inside = insideFraction(landmarks, image)
+            let overlap = newBox.intersectionOverUnion(box)
+            let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
+            let scaleChange = FaceFrame(landmarks).scale / FaceFrame(face.landmarks).scale
+            if inside < configuration.minimumInsideFraction || texture < configuration.minimumTexture {
+                end(at: index, trimToConfirmed: false)   // left the frame, or cut to a blank picture
+                continue
+            }
+            if overlap < configuration.minimumFollowOverlap || max(scaleChange, 1 / scaleChange) > configuration.maximumScaleChange {
+                live[index].isRescuing = true   // lost the shape: a detection on this frame may re-seed it
+                continue
+            }
+            let stability = min(1, max(0, (overlap - configuration.minimumFollowOverlap) / (0.7 - configuration.minimumFollowOverlap)))
+            let doubt: Float = face.misses > 0 ? 0.7 : 1
+            live[index].append(TrackedFace(frameIndex: frameIndex, time: time, box: newBox, landmarks: landmarks,
+                                           detectionScore: nil, confidence: inside * stability * doubt))
+        }
+    }
+
+    /// Two faces that converged onto one: the younger one ends.
+    private func removeDuplicateFaces() {
+        var index = live.count - 1
+        while index > 0 {
+            let younger = live[index]
+            if live[..<index].contains(where: { $0.box.intersectionOverUnion(younger.box) > 0.5 }) {
+                end(at: index, trimToConfirmed: false)
+            }
+            index -= 1
+        }
+    }
+
+    /// Whether the whole frame is searched on this frame: when no face is tracked, and every
+    /// `redetectInterval` frames.
+    private func isSearchFrame(_ frameIndex: Int) -> Bool {
+        guard !live.isEmpty, let lastDetectionFrame else { return true }
+        return frameIndex - lastDetectionFrame >= configuration.redetectInterval
+    }
+
+    /// Whether a face needs a detection on this frame even without a search: unconfirmed,
+    /// missed its last detection, or lost its shape.
+    private func needsLook(_ face: FaceState) -> Bool {
+        face.id == nil || face.misses > 0 || face.isRescuing
+    }
+
+    private func needsDetection(frameIndex: Int) -> Bool {
+        isSearchFrame(frameIndex) || live.contains(where: needsLook)
+    }
+
+    /// Step 2: detect, match detections to faces, confirm, re-seed, start and drop faces.
+    ///
+    /// On a search frame the whole frame is searched (scaled to `detectionMaxSide`); every face
+    /// too small for that search, and on other frames every face that `needsLook`, is looked for
+    /// in a region around it (twice its box) scaled so the face is ~100 px: cheap, and never
+    /// upsampled unless the face is below ~80 px at full resolution.
+    private func detectAndMatch(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        var detections: [FaceDetection] = []
+        var lookedAt = [Bool](repeating: false, count: live.count)
+        let searching = isSearchFrame(frameIndex)
+        if searching {
+            lastDetectionFrame = frameIndex
+            statistics.detections += 1
+            let longest = max(image.width, image.height)
+            let searched = longest > configuration.detectionMaxSide
+                ? image.downscaled(toWidth: max(1, image.width * configuration.detectionMaxSide / longest))
+                : image
+            let searchScale = Float(searched.width) / Float(image.width)   // detection pixels per full pixel
+            let upsample = configuration.searchUpsample ?? (max(searched.width, searched.height) <= 400 ? 1 : 0)
+            detections = try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold)
+                .map { FaceDetection(box: $0.box.scaled(by: 1 / searchScale), score: $0.score, subdetector: $0.subdetector) }
+            let reach = configuration.minimumFaceSize / Float(1 << upsample)   // smallest face the search finds
+            for index in live.indices where live[index].box.width * searchScale >= reach { lookedAt[index] = true }
+        }
+        for index in live.indices where !lookedAt[index] && (searching || needsLook(live[index])) {
+            lookedAt[index] = true
+            for found in try detectAround(live[index].box, in: image) {
+                // Keep one box per face: the higher-scoring of two that overlap.
+                if let twin = detections.firstIndex(where: { $0.box.intersectionOverUnion(found.box) > 0.5 }) {
+                    if found.score > detections[twin].score { detections[twin] = found }
+                } else {
+                    detections.append(found)
+                }
+            }
+        }
+
+        // Greedy matching by overlap, best pair first (ties: higher score, then lower indices).
+        var pairs: [(face: Int, detection: Int, overlap: Float)] = []
+        for (faceIndex, face) in live.enumerated() {
+            for (detectionIndex, detection) in detections.enumerated() {
+                let overlap = face.box.intersectionOverUnion(detection.box)
+                if overlap >= configuration.matchOverlap { pairs.append((faceIndex, detectionIndex, overlap)) }
+            }
+        }
+        pairs.sort { a, b in
+            if a.overlap != b.overlap { return a.overlap > b.overlap }
+            if detections[a.detection].score != detections[b.detection].score {
+                return detections[a.detection].score > detections[b.detection].score
+            }
+            return (a.face, a.detection) < (b.face, b.detection)
+        }
+        var faceMatched = [Bool](repeating: false, count: live.count)
+        var detectionUsed = [Bool](repeating: false, count: detections.count)
+        for pair in pairs where !faceMatched[pair.face] && !detectionUsed[pair.detection] {
+            faceMatched[pair.face] = true
+            detectionUsed[pair.detection] = true
+            try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image,
+                        frameIndex: frameIndex, time: time)
+        }
+
+        // Faces that lost their shape and that no detection rescued end here.
+        for index in live.indices.reversed() where live[index].isRescuing {
+            end(at: index, trimToConfirmed: false)
+            faceMatched.remove(at: index)
+            lookedAt.remove(at: index)
+        }
+
+        // Faces no detection matched: count a miss (not for faces partly out of the frame, which
+        // the detector cannot find).
+        for index in live.indices.reversed() where !faceMatched[index] && lookedAt[index] {
+            guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
+            live[index].misses += 1
+            live[index].passes += 1
+            if live[index].id == nil {
+                if live[index].misses >= configuration.tentativeMisses {
+                    statistics.droppedFalsePositives += 1
+                    live.remove(at: index)
+                }
+            } else if live[index].misses >= configuration.lostAfterMisses {
+                end(at: index, trimToConfirmed: true)
+            }
+        }
+
+        // Detections no face matched: new tentative faces, unless inside a tracked face.
+        for (index, detection) in detections.enumerated() where !detectionUsed[index] {
+            let covered = live.contains { face in
+                face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
+            }
+            if covered { continue }
+            let landmarks = try predict(image, detection.box)
+            guard try shapeDrift(image, detection.box, FaceFrame(landmarks)) <= configuration.maximumShapeDrift else {
+                statistics.droppedFalsePositives += 1
+                continue
+            }
+            let calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
+            let face = FaceState(calibration: calibration,
+                                 first: TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
+                                                    landmarks: landmarks, detectionScore: detection.score,
+                                                    confidence: insideFraction(landmarks, image)))
+            live.append(face)
+        }
+        assignIDs()
+    }
+
+    /// A detection matched face `index` on the current frame.
+    private func confirm(face index: Int, with detection: FaceDetection, overlap: Float, in image: GrayImage,
+                         frameIndex: Int, time: Double) throws(AnalysisError) {
+        var face = live[index]
+        let hadMissed = face.misses > 0
+        face.hits += 1
+        face.passes += 1
+        face.bestScore = max(face.bestScore, detection.score)
+        face.misses = 0
+        let rescued = face.isRescuing
+        if rescued {
+            // Following failed on this frame: start again from the detection.
+            face.isRescuing = false
+            face.frames.append(TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
+                                           landmarks: face.landmarks, detectionScore: nil, confidence: 0))
+        }
+        var current = face.frames[face.frames.count - 1]
+        if overlap < configuration.reseedOverlap || rescued {
+            // Drifted: predict again from the detection and start the calibration over.
+            let landmarks = try predict(image, detection.box)
+            face.calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
+            current.landmarks = landmarks
+            current.box = face.calibration.box(for: landmarks)
+            current.confidence = insideFraction(landmarks, image)
+        } else {
+            face.calibration.blend(towards: BoxCalibration(box: detection.box, landmarks: current.landmarks), weight: 0.2)
+            if hadMissed { current.confidence = min(1, current.confidence / 0.7) }   // the doubt is lifted
+        }
+        current.detectionScore = detection.score
+        face.frames[face.frames.count - 1] = current
+        face.confirmedCount = face.frames.count
+        live[index] = face
+    }
+
+    /// Gives ids to the tentative faces that reached `confirmationDetections` with a good enough
+    /// score, left to right; drops those that reached it without one (face-like patterns).
+    private func assignIDs() {
+        for index in live.indices.reversed()
+        where live[index].id == nil && live[index].hits >= configuration.confirmationDetections
+            && live[index].bestScore < configuration.minimumConfirmationScore {
+            statistics.droppedFalsePositives += 1
+            live.remove(at: index)
+        }
+        let ready = live.indices.filter { live[$0].id == nil && live[$0].hits >= configuration.confirmationDetections }
+        for index in ready.sorted(by: { live[$0].box.center.x < live[$1].box.center.x }) {
+            live[index].id = nextID
+            nextID += 1
+        }
+    }
+
+    /// Ends face `index`: a confirmed face becomes a finished track (cut back to its last
+    /// confirmed frame when `trimToConfirmed`); a tentative one is dropped.
+    private func end(at index: Int, trimToConfirmed: Bool) {
+        let face = live.remove(at: index)
+        guard let id = face.id else {
+            statistics.droppedFalsePositives += 1
+            return
+        }
+        guard Float(face.hits) >= configuration.minimumHitRatio * Float(face.passes) else {
+            statistics.droppedFalsePositives += 1   // rarely re-detected: a pattern, not a face
+            return
+        }
+        let frames = trimToConfirmed ? Array(face.frames.prefix(face.confirmedCount)) : face.frames
+        if !frames.isEmpty { finished.append(LandmarkTrack(id: id, frames: frames)) }
+    }
+
+    // MARK: - Helpers
+
+    private func predict(_ image: GrayImage, _ box: FaceBox) throws(AnalysisError) -> [Point2] {
+        statistics.landmarkPredictions += 1
+        return try predictor.landmarks(in: image, box: box)
+    }
+
+    /// Detections in the region of twice `box` around its centre, scaled so the face is about
+    /// 100 px (upsampled when it is below `minimumFaceSize` even at full resolution), in
+    /// full-resolution pixels.
+    private func detectAround(_ box: FaceBox, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
+        let side = max(box.width, box.height) * 2
+        let x = Int((box.center.x - side / 2).rounded(.down)), y = Int((box.center.y - side / 2).rounded(.down))
+        guard let region = image.cropped(x: x, y: y, width: Int(side.rounded(.up)), height: Int(side.rounded(.up))) else {
+            return []
+        }
+        let left = max(0, x), top = max(0, y)   // where the clipped region starts
+        let scale = min(1, 100 / max(box.width, 1))
+        let searched = scale < 1 ? region.resampled(width: max(1, Int(Float(region.width) * scale)),
+                                                     height: max(1, Int(Float(region.height) * scale))) : region
+        let actualScale = Float(searched.width) / Float(region.width)
+        let faceSize = box.width * actualScale
+        let upsample = faceSize >= configuration.minimumFaceSize ? 0 : faceSize >= configuration.minimumFaceSize / 2 ? 1 : 2
+        statistics.regionDetections += 1
+        return try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold).map {
+            FaceDetection(box: FaceBox(x: $0.box.x / actualScale + Float(left), y: $0.box.y / actualScale + Float(top),
+                                       width: $0.box.width / actualScale, height: $0.box.height / actualScale),
+                          score: $0.score, subdetector: $0.subdetector)
+        }
+    }
+
+    /// How much the landmarks' size follows the box: predicted again from `box` enlarged by 20%
+    /// and shrunk by 15% about its centre, the summed relative change of the shape's scale.
+    private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ reference: FaceFrame) throws(AnalysisError) -> Float {
+        var drift: Float = 0
+        for factor: Float in [1.2, 0.85] {
+            let probe = FaceBox(x: box.center.x - box.width * factor / 2, y: box.center.y - box.height * factor / 2,
+                                width: box.width * factor, height: box.height * factor)
+            drift += abs(FaceFrame(try predict(image, probe)).scale / reference.scale - 1)
+        }
+        return drift
+    }
+
+    /// The fraction of `landmarks` inside the image.
+    private func insideFraction(_ landmarks: [Point2], _ image: GrayImage) -> Float {
+        let width = Float(image.width), height = Float(image.height)
+        let inside = landmarks.reduce(0) { count, point in
+            count + (point.x >= 0 && point.y >= 0 && point.x < width && point.y < height ? 1 : 0)
+        }
+        return Float(inside) / Float(landmarks.count)
+    }
+
+    /// A track with smoothed landmarks; boxes follow the smoothed landmarks. Coordinates are
+    /// smoothed in units of a 200 px face so the smoother's `beta` does not depend on resolution.
+    static func smoothed(_ track: LandmarkTrack, with smoother: TemporalSmoother) throws(AnalysisError) -> LandmarkTrack {
+        guard track.frames.count > 2 else { return track }
+        let widths = track.frames.map(\.box.width).sorted()
+        let unit = max(widths[widths.count / 2], 1) / 200
+        let series = track.frames.map { face in face.landmarks.flatMap { [$0.x / unit, $0.y / unit] } }
+        let smoothed = try smoother.smooth(series, times: track.frames.map(\.time))
+        var result = track
+        for index in result.frames.indices {
+            let values = smoothed[index]
+            let landmarks = (0..<(values.count / 2)).map { Point2(x: values[2 * $0] * unit, y: values[2 * $0 + 1] * unit) }
+            let before = FaceFrame(result.frames[index].landmarks), after = FaceFrame(landmarks)
+            let box = result.frames[index].box
+            let ratio = after.scale / before.scale
+            let centerX = after.center.x + (box.center.x - before.center.x) * ratio
+            let centerY = after.center.y + (box.center.y - before.center.y) * ratio
+            result.frames[index].box = FaceBox(x: centerX - box.width * ratio / 2, y: centerY - box.height * ratio / 2,
+                                               width: box.width * ratio, height: box.height * ratio)
+            result.frames[index].landmarks = landmarks
+        }
+        return result
+    }
+}
+
+/// One face being followed (tentative until it has an id).
+private struct FaceState {
+    /// The track id, once confirmed.
+    var id: Int?
+    /// How this face's detector box relates to its landmarks.
+    var calibration: BoxCalibration
+    /// The frames so far.
+    var frames: [TrackedFace]
+    /// Detections matched so far.
+    var hits = 1
+    /// Detection passes that could have matched (the face's box at least 95% inside the frame), creation included.
+    var passes = 1
+    /// The highest detection score so far.
+    var bestScore: Float
+    /// Detection passes in a row that did not match.
+    var misses = 0
+    /// Following failed on the current frame; a matching detection must re-seed the face or it ends.
+    var isRescuing = false
+    /// `frames.count` when a detection last matched.
+    var confirmedCount = 1
+
+    init(calibration: BoxCalibration, first: TrackedFace) {
+        self.calibration = calibration
+        self.frames = [first]
+        self.bestScore = first.detectionScore ?? 0
+    }
+
+    var landmarks: [Point2] { frames[frames.count - 1].landmarks }
+    var box: FaceBox { frames[frames.count - 1].box }
+    var lastFrameIndex: Int { frames[frames.count - 1].frameIndex }
+
+    mutating func append(_ face: TrackedFace) { frames.append(face) }
+}
