@@ -44,7 +44,7 @@ extension FaceBox {
 /// Where a face is and how big, from its landmarks: the centroid and RMS radius of the points
 /// that move least with expression (brows, eyes, nose, mouth corners; 0-based iBUG indices).
 /// Rotation-invariant; the jaw and lips are left out because they move with speech.
-struct FaceFrame: Equatable {
+struct LandmarkPlacement: Equatable {
     /// Centroid of the stable points.
     var center: Point2
     /// RMS distance of the stable points from the centroid (pixels).
@@ -70,7 +70,7 @@ struct FaceFrame: Equatable {
     }
 }
 
-/// How a track's detector box sits relative to its landmarks' `FaceFrame` (offset of the box
+/// How a track's detector box sits relative to its landmarks' `LandmarkPlacement` (offset of the box
 /// centre and box size, in units of the frame's scale). Learnt from the detections that match
 /// the track, so following a face from its landmarks gives the predictor the kind of box it was
 /// trained with.
@@ -82,7 +82,7 @@ struct BoxCalibration: Equatable {
 
     /// The calibration that turns `landmarks` into exactly `box`.
     init(box: FaceBox, landmarks: [Point2]) {
-        let frame = FaceFrame(landmarks)
+        let frame = LandmarkPlacement(landmarks)
         offsetX = (box.center.x - frame.center.x) / frame.scale
         offsetY = (box.center.y - frame.center.y) / frame.scale
         width = box.width / frame.scale
@@ -99,11 +99,11 @@ struct BoxCalibration: Equatable {
 
     /// The detector-style box for `landmarks`.
     func box(for landmarks: [Point2]) -> FaceBox {
-        box(for: FaceFrame(landmarks))
+        box(for: LandmarkPlacement(landmarks))
     }
 
     /// The detector-style box for a face frame.
-    func box(for frame: FaceFrame) -> FaceBox {
+    func box(for frame: LandmarkPlacement) -> FaceBox {
         let boxWidth = width * frame.scale, boxHeight = height * frame.scale
         return FaceBox(x: frame.center.x + offsetX * frame.scale - boxWidth / 2,
                        y: frame.center.y + offsetY * frame.scale - boxHeight / 2,

@@ -158,7 +158,7 @@ public final class FaceTracker {
             let inside = insideFraction(landmarks, image)
             let overlap = newBox.intersectionOverUnion(box)
             let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
-            let scaleChange = FaceFrame(landmarks).scale / FaceFrame(face.landmarks).scale
+            let scaleChange = LandmarkPlacement(landmarks).scale / LandmarkPlacement(face.landmarks).scale
             if inside < configuration.minimumInsideFraction || texture < configuration.minimumTexture {
                 end(at: index, trimToConfirmed: false)   // left the frame, or cut to a blank picture
                 continue
@@ -293,7 +293,7 @@ public final class FaceTracker {
             }
             if covered { continue }
             let landmarks = try predict(image, detection.box)
-            guard try shapeDrift(image, detection.box, FaceFrame(landmarks)) <= configuration.maximumShapeDrift else {
+            guard try shapeDrift(image, detection.box, LandmarkPlacement(landmarks)) <= configuration.maximumShapeDrift else {
                 statistics.droppedFalsePositives += 1
                 continue
             }
@@ -406,12 +406,12 @@ public final class FaceTracker {
 
     /// How much the landmarks' size follows the box: predicted again from `box` enlarged by 20%
     /// and shrunk by 15% about its centre, the summed relative change of the shape's scale.
-    private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ reference: FaceFrame) throws(AnalysisError) -> Float {
+    private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ reference: LandmarkPlacement) throws(AnalysisError) -> Float {
         var drift: Float = 0
         for factor: Float in [1.2, 0.85] {
             let probe = FaceBox(x: box.center.x - box.width * factor / 2, y: box.center.y - box.height * factor / 2,
                                 width: box.width * factor, height: box.height * factor)
-            drift += abs(FaceFrame(try predict(image, probe)).scale / reference.scale - 1)
+            drift += abs(LandmarkPlacement(try predict(image, probe)).scale / reference.scale - 1)
         }
         return drift
     }
@@ -437,7 +437,7 @@ public final class FaceTracker {
         for index in result.frames.indices {
             let values = smoothed[index]
             let landmarks = (0..<(values.count / 2)).map { Point2(x: values[2 * $0] * unit, y: values[2 * $0 + 1] * unit) }
-            let before = FaceFrame(result.frames[index].landmarks), after = FaceFrame(landmarks)
+            let before = LandmarkPlacement(result.frames[index].landmarks), after = LandmarkPlacement(landmarks)
             let box = result.frames[index].box
             let ratio = after.scale / before.scale
             let centerX = after.center.x + (box.center.x - before.center.x) * ratio
