@@ -193,7 +193,7 @@ public struct FrameFit: Sendable, Equatable {
     public var contourVertices: [Int: Int]
 }
 
-/// The fit of a whole track.
+/// The fit of a whole track. (The two timings differ from run to run; everything else is deterministic.)
 public struct TrackFit: Sendable, Equatable {
     /// Identity coefficients (~N(0, 1)), shared by all frames.
     public var identity: [Float]
