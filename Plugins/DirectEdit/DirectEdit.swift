@@ -14,7 +14,7 @@ public struct DirectEdit: PerFrameFaceEffect {
         version: EffectVersion(0, 1, 0),
         summary: "Turn, tilt and move the head by exact amounts, constant or keyframed.",
         parameters: [
-            .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn left/right; positive turns the face to the viewer's left."),
+            .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left)."),
             .number("pitch", default: 0, min: -30, max: 30, unit: "deg", "Nod; positive tilts the chin down."),
             .number("roll", default: 0, min: -30, max: 30, unit: "deg", "Tilt in the image plane; positive is counter-clockwise."),
             .number("shift-x", default: 0, min: -50, max: 50, unit: "mm", "Move the head right (model units)."),

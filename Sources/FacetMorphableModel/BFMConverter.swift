@@ -24,8 +24,8 @@ public enum BFMConverter {
     public static let convention = ModelConvention(
         lengthUnit: "dm", projection: .perspective, referenceFocalLength: 1015, referenceImageSize: 224, cameraDistance: 10,
         coefficientLayout: "Deep3DFaceRecon 257-vector: identity 0-79 (this model's identity), expression 80-143 "
-            + "(this model's 64 PCA expression coefficients), texture 144-223, angles 224-226 (x = pitch, y = -yaw in "
-            + "Facet's convention, z = roll), lighting 227-253, translation 254-256 (Facet translation = "
+            + "(this model's 64 PCA expression coefficients), texture 144-223, angles 224-226 (x = pitch, y = yaw, "
+            + "z = roll, as in Facet's convention), lighting 227-253, translation 254-256 (Facet translation = "
             + "(tx, ty, tz - 10)).")
 
     /// Reads `BFM_model_front.mat` and writes `<outputDirectory>/bfm_front.bin` and `bfm_front.json`;
@@ -143,17 +143,17 @@ public enum BFMConverter {
 
 /// Conversions between Deep3DFaceRecon's (and PIRender's) pose numbers and the project's conventions.
 public enum Deep3DFaceRecon {
-    /// The pose for Deep3DFaceRecon's angles (x, y, z) in radians: pitch = x, yaw = −y, roll = z.
+    /// The pose for Deep3DFaceRecon's angles (x, y, z) in radians: pitch = x, yaw = y, roll = z.
     ///
-    /// Deep3DFaceRecon rotates by standard right-handed matrices, so a positive y turns the nose towards +x
-    /// (the viewer's right); the project's positive yaw turns it to the viewer's left.
+    /// Deep3DFaceRecon rotates by standard right-handed matrices, R = Rz·Ry·Rx, exactly Facet's convention,
+    /// so the angles carry over unchanged (a positive y turns the nose towards +x, the viewer's right).
     public static func pose(angles: (x: Float, y: Float, z: Float)) -> HeadPose {
-        HeadPose(yaw: -angles.y, pitch: angles.x, roll: angles.z)
+        HeadPose(yaw: angles.y, pitch: angles.x, roll: angles.z)
     }
 
     /// Deep3DFaceRecon's angles (x, y, z) for a pose.
     public static func angles(_ pose: HeadPose) -> (x: Float, y: Float, z: Float) {
-        (pose.pitch, -pose.yaw, pose.roll)
+        (pose.pitch, pose.yaw, pose.roll)
     }
 
     /// The project's translation (camera at the origin) for Deep3DFaceRecon's (camera at z = 10).

@@ -1,6 +1,7 @@
 // Rotations and projection in the project's conventions (FacetSDK/Motion.swift):
-// R = Rz(roll) · Ry(yaw) · Rx(pitch), where positive yaw turns the face to the viewer's left
-// (its nose moves towards −x), positive pitch tilts the chin down, positive roll turns the face
+// R = Rz(roll) · Ry(yaw) · Rx(pitch) with standard right-handed rotations (PIRender's and
+// Deep3DFaceRecon's): positive yaw turns the face to the viewer's right (its nose moves towards +x),
+// positive pitch tilts the chin down, positive roll turns the face
 // counter-clockwise in the image. Camera space: x right, y up, z towards the viewer.
 
 import FacetSDK
@@ -15,8 +16,8 @@ struct Matrix3: Equatable {
     /// The rotation of a head pose: `Rz(roll) · Ry(yaw) · Rx(pitch)` in the project's sign convention.
     init(pose: HeadPose) {
         let (sp, cp) = (sin(Double(pose.pitch)), cos(Double(pose.pitch)))
-        // Positive yaw moves the nose (+z) towards −x: a right-handed rotation by −yaw about y.
-        let (sy, cy) = (sin(-Double(pose.yaw)), cos(-Double(pose.yaw)))
+        // Positive yaw moves the nose (+z) towards +x: the right-handed rotation by yaw about y.
+        let (sy, cy) = (sin(Double(pose.yaw)), cos(Double(pose.yaw)))
         let (sr, cr) = (sin(Double(pose.roll)), cos(Double(pose.roll)))
         self.init(m00: cr * cy, m01: cr * sy * sp - sr * cp, m02: cr * sy * cp + sr * sp,
                   m10: sr * cy, m11: sr * sy * sp + cr * cp, m12: sr * sy * cp - cr * sp,
@@ -59,7 +60,7 @@ struct Matrix3: Equatable {
 
     /// The head pose of this rotation (inverse of `init(pose:)`).
     var pose: HeadPose {
-        let sinYaw = max(-1, min(1, m20))   // m20 = −sin(−yaw)
+        let sinYaw = max(-1, min(1, -m20))   // m20 = −sin(yaw)
         let yaw = asin(sinYaw)
         let pitch = atan2(m21, m22)
         let roll = atan2(m10, m00)

@@ -438,9 +438,10 @@ final class FitWorkspace {
         guard !rightSlots.isEmpty || !leftSlots.isEmpty else { return }
         let yaw = Double(rotation.pose.yaw)
         let threshold = Double(configuration.contourSideYawThreshold)
-        // Positive yaw turns the face to its own right: its right contour (iBUG 1–8) turns away.
-        let useRight = yaw <= threshold
-        let useLeft = yaw >= -threshold
+        // Positive yaw turns the face to its own left (the viewer's right): its left contour
+        // (iBUG 10–17) turns away and its right contour (iBUG 1–8) faces the camera.
+        let useRight = yaw >= -threshold
+        let useLeft = yaw <= threshold
         if useRight && !rightSlots.isEmpty { matchSide(landmarks: 0..<8, slots: rightSlots) }
         if useLeft && !leftSlots.isEmpty { matchSide(landmarks: 9..<17, slots: leftSlots) }
     }

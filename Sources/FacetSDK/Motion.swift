@@ -2,7 +2,7 @@
 //
 // Conventions (one for the whole project; converted only at the edges):
 // - Angles are radians. Yaw turns about the vertical (y) axis, positive = the face turns to the
-//   viewer's left (its own right); pitch turns about x, positive = chin down; roll turns about
+//   viewer's right (its own left); pitch turns about x, positive = chin down; roll turns about
 //   the optical axis z, positive = counter-clockwise in the image. The rotation is R = Rz·Ry·Rx,
 //   PIRender's convention, so an in-plane image rotation changes roll only.
 // - Translation is in the model's camera space: x right, y up, z towards the viewer, in the
@@ -12,7 +12,7 @@
 
 /// Head orientation in radians, `R = Rz(roll) · Ry(yaw) · Rx(pitch)`.
 public struct HeadPose: Codable, Sendable, Equatable, Hashable {
-    /// Rotation about the vertical axis (radians); positive turns the face to the viewer's left.
+    /// Rotation about the vertical axis (radians); positive turns the face to the viewer's right (its own left).
     public var yaw: Float
     /// Rotation about the horizontal axis (radians); positive tilts the chin down.
     public var pitch: Float

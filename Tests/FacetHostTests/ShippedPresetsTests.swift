@@ -39,8 +39,8 @@ final class ShippedPresetsTests: XCTestCase {
     func testLookLeftAndRightTurnOppositeWaysAndReturn() throws {
         let left = try XCTUnwrap(shipped("look-left").chain.invocations.first).parameters
         let right = try XCTUnwrap(shipped("look-right").chain.invocations.first).parameters
-        XCTAssertEqual(left.number("yaw", at: 1.5), 15)
-        XCTAssertEqual(right.number("yaw", at: 1.5), -15)
+        XCTAssertEqual(left.number("yaw", at: 1.5), -15, "negative yaw turns to the viewer's left")
+        XCTAssertEqual(right.number("yaw", at: 1.5), 15)
         XCTAssertEqual(left.number("yaw", at: 0), 0)
         XCTAssertEqual(left.number("yaw", at: 10), 0)
         XCTAssertEqual(try shipped("look-left").chain.animationEndTime, 3)

@@ -179,11 +179,11 @@ final class BFMConverterTests: XCTestCase {
 
     func testDeep3DFaceReconPoseConversion() {
         let pose = Deep3DFaceRecon.pose(angles: (x: 0.1, y: 0.2, z: 0.3))
-        XCTAssertEqual(pose, HeadPose(yaw: -0.2, pitch: 0.1, roll: 0.3))
+        XCTAssertEqual(pose, HeadPose(yaw: 0.2, pitch: 0.1, roll: 0.3))
         let angles = Deep3DFaceRecon.angles(pose)
         XCTAssertEqual(angles.y, 0.2)
-        // Deep3DFaceRecon's standard Ry(y) maps the nose (+z) to x = sin(y) > 0 for y > 0; the same rotation in
-        // Facet's convention has yaw −y, and its matrix's (0, 2) entry is the same sin(y).
+        // Deep3DFaceRecon's standard Ry(y) maps the nose (+z) to x = sin(y) > 0 for y > 0; Facet's convention is
+        // the same rotation, so its matrix's (0, 2) entry is the same sin(y).
         XCTAssertEqual(FaceGeometry.rotationMatrix(Deep3DFaceRecon.pose(angles: (x: 0, y: 0.2, z: 0)))[2], sin(0.2), accuracy: 1e-6)
     }
 }

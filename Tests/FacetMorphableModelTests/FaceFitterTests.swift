@@ -108,9 +108,9 @@ final class FaceFitterTests: XCTestCase {
         let fitter = FaceFitter(model: model)
         let (identity, landmarks) = views(model, poses: [HeadPose(yawDegrees: 30, pitchDegrees: 0, rollDegrees: 0)], noise: 0)
         let fit = try fitter.fitFrame(landmarks: landmarks[0], identity: identity, camera: fitter.camera(imageWidth: 640, imageHeight: 480))
-        // +yaw turns the face to its own right: its left contour (iBUG 10–17) faces the camera.
-        XCTAssertEqual(Set(fit.contourVertices.keys), Set(10...17))
-        XCTAssertTrue(fit.contourVertices.values.allSatisfy { model.landmarks.leftContour.contains($0) })
+        // +yaw turns the face to its own left (the viewer's right): its right contour (iBUG 1–8) faces the camera.
+        XCTAssertEqual(Set(fit.contourVertices.keys), Set(1...8))
+        XCTAssertTrue(fit.contourVertices.values.allSatisfy { model.landmarks.rightContour.contains($0) })
     }
 
     func testInvalidInputIsRejectedWithWhatWasExpected() throws {

@@ -108,7 +108,7 @@ final class SurreyModelTests: XCTestCase {
         }
     }
 
-    /// Positive yaw turns the face to the viewer's left, positive pitch tilts the chin down, positive roll
+    /// Positive yaw turns the face to the viewer's right (PIRender's convention), positive pitch tilts the chin down, positive roll
     /// turns the face counter-clockwise in the image (FacetSDK/Motion.swift).
     func testSignConventionsOfProjectedLandmarks() throws {
         let model = try TestModels.surrey()
@@ -129,7 +129,7 @@ final class SurreyModelTests: XCTestCase {
             Point2(x: points[30].x - (points[36].x + points[45].x) / 2, y: points[30].y - (points[36].y + points[45].y) / 2)
         }
         let yawed = landmarks(HeadPose(yawDegrees: 20, pitchDegrees: 0, rollDegrees: 0))
-        XCTAssertLessThan(noseOffset(yawed).x, noseOffset(frontal).x - 10, "+yaw moves the nose tip to the viewer's left")
+        XCTAssertGreaterThan(noseOffset(yawed).x, noseOffset(frontal).x + 10, "+yaw moves the nose tip to the viewer's right")
         let pitched = landmarks(HeadPose(yawDegrees: 0, pitchDegrees: 20, rollDegrees: 0))
         XCTAssertGreaterThan(noseOffset(pitched).y, noseOffset(frontal).y + 5, "+pitch (chin down) moves the nose tip down")
         let rolled = landmarks(HeadPose(yawDegrees: 0, pitchDegrees: 0, rollDegrees: 20))
@@ -156,7 +156,7 @@ final class SurreyModelTests: XCTestCase {
         }
         // R = Rz·Ry·Rx: with yaw and roll both set, the rotation is not the same as Rx·Ry·Rz.
         let matrix = FaceGeometry.rotationMatrix(HeadPose(yaw: 0.3, pitch: 0, roll: 0.4))
-        XCTAssertEqual(matrix[6], sin(0.3), accuracy: 1e-6, "row 3, column 1 of Rz·Ry(yaw)·Rx is sin(yaw)")
+        XCTAssertEqual(matrix[6], -sin(0.3), accuracy: 1e-6, "row 3, column 1 of Rz·Ry(yaw)·Rx is −sin(yaw)")
     }
 
     private func copyOfSurreyFolder(_ source: URL) throws -> URL {

@@ -163,7 +163,7 @@ extension Synthesis {
             let normal = SIMD3(u.y * w.z - u.z * w.y, u.z * w.x - u.x * w.z, u.x * w.y - u.y * w.x)
             return r[6] * normal.x + r[7] * normal.y + r[8] * normal.z > 0
         }
-        let farIsRight = coefficients.pose.yaw > 0      // +yaw turns the face's right side away
+        let farIsRight = coefficients.pose.yaw < 0      // −yaw turns the face's right side away
         let eyeLevel = position(model.landmarks.fixed[37]!).y
         var boundary = Set<Int>()
         for (index, pair) in edges.faces.enumerated() where facing[pair.0] != facing[pair.1] {

@@ -10,7 +10,7 @@
 //       - effect: direct-edit
 //         version: ">=0.1"
 //         params:
-//           yaw: [{ t: 0, value: 0 }, { t: 1, value: 15, ease: ease-in-out }, { t: 2.5, value: 0 }]
+//           yaw: [{ t: 0, value: 0 }, { t: 1, value: -15, ease: ease-in-out }, { t: 2.5, value: 0 }]
 //           faces: largest
 
 import FacetSDK
