@@ -81,7 +81,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
-                dependencies: ["FacetSDK", "FacetMedia", "FacetAnalysis", "CFacetPlugin", "DirectEdit",
+                dependencies: ["FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "CFacetPlugin", "DirectEdit",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 

@@ -38,6 +38,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
             case media = "media error"
             case pluginFailed = "plugin failed to load"
             case cancelled = "cancelled"
+            case analysisFailed = "face analysis failed"
             case io = "file error"
         }
 
@@ -68,6 +69,8 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code(.cancelled)
         /// A file could not be read or written.
         public static let io = Code(.io)
+        /// Face analysis could not run (a model missing or malformed) or failed on the input.
+        public static let analysisFailed = Code(.analysisFailed)
 
         /// A short name of the code.
         public var description: String { kind.rawValue }

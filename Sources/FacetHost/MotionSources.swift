@@ -1,5 +1,6 @@
 import FacetAnalysis
 import FacetMedia
+import FacetMorphableModel
 import FacetSDK
 import Foundation
 
@@ -54,4 +55,76 @@ public struct MotionFileSource: MotionSource {
 
     /// Names the file.
     public var summary: String { "motion file \(url.lastPathComponent)" }
+}
+
+/// Face analysis of the input itself: detection, tracking and 3DMM fitting (`FaceAnalyzer`).
+///
+/// The models load on the first use, so a run that needs no analysis never pays for them and a
+/// missing model is reported only when analysis is actually needed.
+public final class FaceAnalysisSource: MotionSource {
+    /// The analysis settings.
+    public let configuration: AnalysisConfiguration
+    /// Hears the frames analysed so far.
+    public var progress: ((Int) -> Void)?
+    /// Polled between frames; true stops the analysis.
+    public var isCancelled: () -> Bool = { false }
+    /// Warnings and timings of the last analysis.
+    public private(set) var lastResult: AnalysisResult?
+    private var analyzer: FaceAnalyzer?
+
+    /// Creates the source; nothing is loaded yet.
+    public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
+        self.configuration = configuration
+    }
+
+    /// Loads the models now (otherwise done by the first analysis); returns the analyzer.
+    @discardableResult
+    public func load() throws(HostError) -> FaceAnalyzer {
+        if let analyzer { return analyzer }
+        do {
+            let loaded = try FaceAnalyzer(configuration: configuration)
+            analyzer = loaded
+            return loaded
+        } catch {
+            throw HostError(.analysisFailed, error.description)
+        }
+    }
+
+    /// Analyses the input.
+    public func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
+        let analyzer = try load()
+        do {
+            let result = try analyzer.analyze(input, stillImage: stillImage, progress: progress, isCancelled: isCancelled)
+            lastResult = result
+            return result.motion
+        } catch {
+            throw HostError(error.code == .cancelled ? .cancelled : .analysisFailed, error.description)
+        }
+    }
+
+    /// Names the detector and model.
+    public var summary: String { analyzer?.summary ?? "dlib HOG + 68 landmarks, \(configuration.modelName)" }
+}
+
+/// Draws the analysis of every face onto the frames (`facet analyze --overlay`): wireframe,
+/// landmarks, pose axes, boxes.
+public struct OverlayRenderer: FrameRenderer {
+    private let overlay: FaceOverlay
+
+    /// Draws with `model` (nil: landmarks and boxes only).
+    public init(model: MorphableModel?) {
+        overlay = FaceOverlay(model: model)
+    }
+
+    /// Draws the faces present in `frame` (from `source`, the analysed motion).
+    public mutating func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws {
+        let present = source.tracks.compactMap { track in track.position(ofFrame: frame.index).map { (track, track.frames[$0]) } }
+        guard !present.isEmpty else { return }
+        var painter = OverlayPainter(image: try frame.rgb)
+        for (track, face) in present { overlay.draw(face, of: track, on: &painter) }
+        frame.replaceImage(painter.image)
+    }
+
+    /// Describes the renderer.
+    public var summary: String { "analysis overlay" }
 }

@@ -200,7 +200,7 @@ public struct Pipeline {
                 throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
             }
         }
-        if source.tracks.isEmpty {
+        if source.tracks.isEmpty && !request.chain.invocations.isEmpty {
             warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
         }
 

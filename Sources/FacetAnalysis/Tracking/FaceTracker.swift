@@ -1,3 +1,4 @@
+import Dispatch
 import FacetMedia
 import FacetSDK
 
@@ -63,7 +64,17 @@ public final class FaceTracker {
         public var landmarkPredictions = 0
         /// Tentative faces dropped as false positives.
         public var droppedFalsePositives = 0
+        /// Wall time in detection (whole-frame and region searches, including scaling the image), seconds.
+        public var detectionSeconds: Double = 0
+        /// Wall time in landmark prediction, seconds.
+        public var landmarkSeconds: Double = 0
+        /// Wall time reading the frames' luma, seconds.
+        public var lumaSeconds: Double = 0
     }
+
+    /// Seconds since an arbitrary origin, for the stage timings.
+    @inline(__always)
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// Creates a tracker. Throws `invalidArgument` for a configuration value out of range and
     /// `incompatible` when the predictor is not a 68-point model.
@@ -87,7 +98,10 @@ public final class FaceTracker {
     /// Tracks faces in a decoded frame (its luma; see `GrayImage.init(_:)`), using the frame's
     /// index and time.
     public func process(_ frame: VideoFrame) throws(AnalysisError) {
-        try process(GrayImage(frame), frameIndex: frame.index, time: frame.time)
+        let start = Self.now()
+        let image = try GrayImage(frame)
+        statistics.lumaSeconds += Self.now() - start
+        try process(image, frameIndex: frame.index, time: frame.time)
     }
 
     /// Tracks faces in the next frame: `image` at full resolution, its 0-based index and its
@@ -216,6 +230,8 @@ public final class FaceTracker {
         if searching {
             lastDetectionFrame = frameIndex
             statistics.detections += 1
+            let start = Self.now()
+            defer { statistics.detectionSeconds += Self.now() - start }
             let longest = max(image.width, image.height)
             let searched = longest > configuration.detectionMaxSide
                 ? image.downscaled(toWidth: max(1, image.width * configuration.detectionMaxSide / longest))
@@ -377,6 +393,8 @@ public final class FaceTracker {
 
     private func predict(_ image: GrayImage, _ box: FaceBox) throws(AnalysisError) -> [Point2] {
         statistics.landmarkPredictions += 1
+        let start = Self.now()
+        defer { statistics.landmarkSeconds += Self.now() - start }
         return try predictor.landmarks(in: image, box: box)
     }
 
@@ -384,6 +402,8 @@ public final class FaceTracker {
     /// 100 px (upsampled when it is below `minimumFaceSize` even at full resolution), in
     /// full-resolution pixels.
     private func detectAround(_ box: FaceBox, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
+        let start = Self.now()
+        defer { statistics.detectionSeconds += Self.now() - start }
         let side = max(box.width, box.height) * 2
         let x = Int((box.center.x - side / 2).rounded(.down)), y = Int((box.center.y - side / 2).rounded(.down))
         guard let region = image.cropped(x: x, y: y, width: Int(side.rounded(.up)), height: Int(side.rounded(.up))) else {

@@ -1,0 +1,284 @@
+import Dispatch
+import FacetMedia
+import FacetMorphableModel
+import FacetSDK
+import Foundation
+
+/// How a video is analysed: which models, how faces are tracked, fitted and smoothed.
+public struct AnalysisConfiguration: Sendable {
+    /// The face model's folder name in the models directory ("sfm": the Surrey Face Model).
+    public var modelName = "sfm"
+    /// The models directory; nil searches the standard places (see `ModelDirectory`).
+    public var modelsDirectory: URL?
+    /// dlib's 68-point landmark model; nil uses `LandmarkPredictor.defaultModelURL`.
+    public var landmarkModel: URL?
+    /// Detection and tracking settings (landmark smoothing included).
+    public var tracking = FaceTracker.Configuration()
+    /// Fitting settings.
+    public var fitting = FaceFitter.Configuration()
+    /// Smoothing of the fitted pose, translation and expression after fitting (nil: none). The
+    /// components are smoothed in units chosen so one unit is about one pixel of a 200 px face:
+    /// degrees for angles, the model's length unit scaled to the face, expression × 100.
+    public var coefficientSmoothing: TemporalSmoother? = TemporalSmoother(minCutoff: 1.0, beta: 0.3)
+
+    /// The defaults: Surrey Face Model, dlib's landmarks, landmark and coefficient smoothing on.
+    public init() {}
+}
+
+/// Where analysis spent its time, for `facet analyze --timings` and the benchmark.
+public struct AnalysisTimings: Codable, Sendable, Equatable {
+    /// Frames analysed.
+    public var frames: Int
+    /// Face-frames fitted (one face in one frame).
+    public var faceFrames: Int
+    /// Wall time of the whole analysis including decoding, seconds.
+    public var totalSeconds: Double
+    /// Loading the face model and the landmark model, seconds (not part of `totalSeconds`).
+    public var loadSeconds: Double
+    /// Reading the frames' luma (grayscale), seconds.
+    public var lumaSeconds: Double
+    /// Face detection (whole frames and regions, scaling included), seconds.
+    public var detectionSeconds: Double
+    /// Whole-frame plus region detection passes.
+    public var detectionPasses: Int
+    /// Landmark prediction, seconds.
+    public var landmarkSeconds: Double
+    /// Landmark predictions run (more than face-frames: the tracker also probes).
+    public var landmarkPredictions: Int
+    /// Fitting identities over tracks, seconds.
+    public var identityFitSeconds: Double
+    /// Fitting pose and expression of every face-frame, seconds.
+    public var frameFitSeconds: Double
+    /// Smoothing fitted coefficients, seconds.
+    public var smoothingSeconds: Double
+
+    /// Frames per second of the whole analysis.
+    public var framesPerSecond: Double { totalSeconds > 0 ? Double(frames) / totalSeconds : 0 }
+    /// Mean milliseconds per detection pass.
+    public var millisecondsPerDetection: Double { detectionPasses > 0 ? detectionSeconds * 1000 / Double(detectionPasses) : 0 }
+    /// Mean milliseconds per landmark prediction.
+    public var millisecondsPerLandmarkPrediction: Double {
+        landmarkPredictions > 0 ? landmarkSeconds * 1000 / Double(landmarkPredictions) : 0
+    }
+    /// Mean milliseconds per face-frame fit (pose and expression with the track's identity).
+    public var millisecondsPerFrameFit: Double { faceFrames > 0 ? frameFitSeconds * 1000 / Double(faceFrames) : 0 }
+}
+
+/// What an analysis produced.
+public struct AnalysisResult: Sendable {
+    /// Every face's motion.
+    public var motion: SceneMotion
+    /// Where the time went.
+    public var timings: AnalysisTimings
+    /// Things a person should know (e.g. "no faces found", profile views fitted with low confidence).
+    public var warnings: [String]
+}
+
+/// Analyses a video (or a still image): detects and tracks faces, fits the 3D morphable model to
+/// every track and returns the motion effects edit.
+///
+/// Per track, the identity is fitted jointly over up to 20 frames spread over it, then pose,
+/// translation and expression per frame; landmarks are smoothed before fitting and the
+/// coefficients after, both forwards and backwards in time (no lag). A still image is analysed
+/// once and its fit repeated for every frame of the video made from it.
+///
+/// Not for concurrent use: one analyzer analyses one video at a time.
+public final class FaceAnalyzer {
+    /// The settings.
+    public let configuration: AnalysisConfiguration
+    /// The face model fitted.
+    public let model: MorphableModel
+    /// The landmark predictor (shareable).
+    public let predictor: LandmarkPredictor
+    private let loadSeconds: Double
+
+    /// Loads the face model and the landmark model. Throws `AnalysisError` naming the file that
+    /// is missing or malformed.
+    public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) throws(AnalysisError) {
+        let start = FaceTracker.now()
+        self.configuration = configuration
+        do {
+            model = try MorphableModel.load(named: configuration.modelName, modelsDirectory: configuration.modelsDirectory)
+        } catch let error as ModelError {
+            let code: AnalysisError.Code = error.code == .fileNotFound ? .fileNotFound : error.code == .incompatible ? .incompatible : .malformed
+            throw AnalysisError(code, "face model \"\(configuration.modelName)\": \(error.message)"
+                                + (error.code == .fileNotFound ? " (see Docs/Models.md: pass --models DIR or set FACET_MODELS_DIR; scripts/fetch-sfm.sh downloads the Surrey Face Model)" : ""),
+                                path: error.path)
+        } catch {
+            throw AnalysisError(.malformed, "face model \"\(configuration.modelName)\" could not be loaded: \(error)")
+        }
+        predictor = try LandmarkPredictor(modelURL: configuration.landmarkModel ?? LandmarkPredictor.defaultModelURL)
+        loadSeconds = FaceTracker.now() - start
+    }
+
+    /// A one-line description for reports, e.g. "dlib HOG + 68 landmarks, sfm_3448".
+    public var summary: String { "dlib HOG + 68 landmarks, \(model.name)" }
+
+    /// The settings as strings, for the `analysis` field of motion files.
+    public var settingsDescription: [String: String] {
+        let tracking = configuration.tracking
+        return [
+            "detector": "dlib HOG frontal face detector (frames scaled to \(tracking.detectionMaxSide) px, whole-frame search every \(tracking.redetectInterval) frames)",
+            "landmarks": predictor.modelURL.lastPathComponent,
+            "faceModel": model.name,
+            "landmarkSmoothing": tracking.smoothing.map { "forward-backward One Euro, minCutoff \($0.minCutoff) Hz, beta \($0.beta)" } ?? "off",
+            "coefficientSmoothing": configuration.coefficientSmoothing.map { "forward-backward One Euro, minCutoff \($0.minCutoff) Hz, beta \($0.beta)" } ?? "off",
+        ]
+    }
+
+    /// Analyses `url`. `stillImage` makes a still image into a video of that length (as the
+    /// pipeline does); `progress` hears the frames analysed so far; `isCancelled` is polled
+    /// between frames and stops the run with `AnalysisError.cancelled`.
+    public func analyze(_ url: URL, stillImage: StillImageOptions? = nil,
+                        progress: ((Int) -> Void)? = nil,
+                        isCancelled: () -> Bool = { false }) throws(AnalysisError) -> AnalysisResult {
+        let start = FaceTracker.now()
+        let reader: VideoReader
+        do {
+            reader = try VideoReader(url: url, stillImage: stillImage)
+        } catch {
+            throw AnalysisError(error.code == .fileNotFound ? .fileNotFound : .malformed, error.message, path: url.path)
+        }
+        let video = reader.video
+        let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
+        var frameTimes: [Double] = []
+        let isStill = video.isStillImage
+        do {
+            while let frame = try reader.nextFrame() {
+                if isCancelled() { throw AnalysisError(.cancelled, "analysis interrupted after \(frameTimes.count) frames") }
+                frameTimes.append(frame.time)
+                // A still image repeats one picture: analyse it once.
+                if !isStill || frame.index == 0 { try tracker.process(frame) }
+                progress?(frameTimes.count)
+            }
+        } catch let error as AnalysisError {
+            throw error
+        } catch let error as MediaError {
+            throw AnalysisError(.malformed, "decoding failed after \(frameTimes.count) frames: \(error.message)", path: url.path)
+        } catch {
+            throw AnalysisError(.libraryFailure, "analysis failed after \(frameTimes.count) frames: \(error)", path: url.path)
+        }
+        let landmarkTracks = try tracker.finish()
+
+        var timings = AnalysisTimings(
+            frames: frameTimes.count, faceFrames: 0, totalSeconds: 0, loadSeconds: loadSeconds,
+            lumaSeconds: tracker.statistics.lumaSeconds, detectionSeconds: tracker.statistics.detectionSeconds,
+            detectionPasses: tracker.statistics.detections + tracker.statistics.regionDetections,
+            landmarkSeconds: tracker.statistics.landmarkSeconds, landmarkPredictions: tracker.statistics.landmarkPredictions,
+            identityFitSeconds: 0, frameFitSeconds: 0, smoothingSeconds: 0)
+        var tracks: [FaceTrack] = []
+        var warnings: [String] = []
+        let fitter = FaceFitter(model: model, configuration: configuration.fitting)
+        for landmarkTrack in landmarkTracks {
+            var track = try fit(landmarkTrack, fitter: fitter, width: video.width, height: video.height, timings: &timings)
+            if isStill, let only = track.frames.first {
+                // Repeat the still's one fit at every frame time of the video made from it.
+                track.frames = frameTimes.enumerated().map { index, time in
+                    var frame = only
+                    frame.frameIndex = index
+                    frame.time = time
+                    return frame
+                }
+            }
+            let low = track.frames.filter { $0.confidence < 0.5 }.count
+            if low > 0 {
+                warnings.append("face \(track.id): \(low) of \(track.frames.count) frames fitted with low confidence (profile views beyond what the model fits, or a face leaving the frame)")
+            }
+            tracks.append(track)
+        }
+        if tracks.isEmpty {
+            warnings.append("no faces found in \(url.lastPathComponent) (the detector finds roughly frontal faces of about 80 px or more)")
+        }
+        timings.faceFrames = isStill ? landmarkTracks.count : tracks.reduce(0) { $0 + $1.frames.count }
+        timings.totalSeconds = FaceTracker.now() - start
+        let motion = SceneMotion(frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
+                                 frameHeight: video.height, tracks: tracks)
+        return AnalysisResult(motion: motion, timings: timings, warnings: warnings)
+    }
+
+    // MARK: - Fitting one track
+
+    private func fit(_ track: LandmarkTrack, fitter: FaceFitter, width: Int, height: Int,
+                     timings: inout AnalysisTimings) throws(AnalysisError) -> FaceTrack {
+        let landmarks = track.frames.map(\.landmarks)
+        let trackFit: TrackFit
+        var faceTrack: FaceTrack
+        do {
+            trackFit = try fitter.fitTrack(landmarks: landmarks, imageWidth: width, imageHeight: height)
+            faceTrack = try trackFit.faceTrack(id: track.id, model: model, frameIndices: track.frames.map(\.frameIndex),
+                                               times: track.frames.map(\.time), boxes: track.frames.map(\.box),
+                                               landmarks: landmarks)
+        } catch {
+            throw AnalysisError(.libraryFailure, "fitting face \(track.id) failed: \(error)")
+        }
+        timings.identityFitSeconds += trackFit.identitySeconds
+        timings.frameFitSeconds += trackFit.framesSeconds
+
+        let smoothingStart = FaceTracker.now()
+        if let smoother = configuration.coefficientSmoothing, faceTrack.frames.count > 2 {
+            try smoothCoefficients(&faceTrack, with: smoother)
+        }
+        // Fit error after smoothing, over the landmarks the fit used; confidence combines the
+        // tracker's (landmarks out of the frame, lost detections) and the fit's (profiles).
+        for index in faceTrack.frames.indices {
+            let frameFit = trackFit.frames[index]
+            faceTrack.frames[index].fitError = reprojectionError(
+                of: faceTrack.frames[index].coefficients, identity: faceTrack.identity, camera: trackFit.camera,
+                contourVertices: frameFit.contourVertices, landmarks: landmarks[index])
+            faceTrack.frames[index].confidence = max(0, min(1, frameFit.confidence * track.frames[index].confidence))
+        }
+        timings.smoothingSeconds += FaceTracker.now() - smoothingStart
+        return faceTrack
+    }
+
+    /// Smooths pose, translation and expression together, in units of about a pixel of a 200 px face.
+    private func smoothCoefficients(_ track: inout FaceTrack, with smoother: TemporalSmoother) throws(AnalysisError) {
+        let widths = track.frames.compactMap { $0.box?.width }.sorted()
+        let faceWidth = widths.isEmpty ? 200 : max(widths[widths.count / 2], 1)
+        let degrees: Float = 180 / .pi
+        let expressionScale: Float = 100
+        // Translation x/y: model units → pixels of this face → pixels of a 200 px face.
+        let depths = track.frames.map { -$0.coefficients.translation.z }.sorted()
+        let depth = depths[depths.count / 2]
+        let pixelsPerUnit = track.camera.map { $0.focalLength / max(depth, 1e-6) } ?? 1
+        let translationScale = pixelsPerUnit * 200 / faceWidth
+        // Depth changes the scale: relative depth × 100 is about pixels of a 200 px face.
+        let depthScale = 100 / max(depth, 1e-6)
+        let series: [[Float]] = track.frames.map { frame in
+            let c = frame.coefficients
+            return [c.pose.yaw * degrees, c.pose.pitch * degrees, c.pose.roll * degrees,
+                    c.translation.x * translationScale, c.translation.y * translationScale, c.translation.z * depthScale]
+                + c.expression.map { $0 * expressionScale }
+        }
+        let smoothed = try smoother.smooth(series, times: track.frames.map(\.time))
+        let isBlendshapes = track.expressionBasis == .blendshapes
+        for index in track.frames.indices {
+            let values = smoothed[index]
+            track.frames[index].coefficients = FaceCoefficients(
+                pose: HeadPose(yaw: values[0] / degrees, pitch: values[1] / degrees, roll: values[2] / degrees),
+                translation: Vector3(x: values[3] / translationScale, y: values[4] / translationScale, z: values[5] / depthScale),
+                expression: values[6...].map { isBlendshapes ? max(0, $0 / expressionScale) : $0 / expressionScale })
+        }
+    }
+
+    /// Mean distance (px) between `landmarks` and the model's projected landmarks, over the
+    /// fixed landmarks and the contour landmarks the fit matched.
+    private func reprojectionError(of coefficients: FaceCoefficients, identity: [Float], camera: FaceCamera,
+                                   contourVertices: [Int: Int], landmarks: [Point2]) -> Float {
+        let projected = model.projectedLandmarks(identity: identity, coefficients: coefficients, camera: camera,
+                                                 contourVertices: contourVertices)
+        var total: Float = 0
+        var count = 0
+        for (index, point) in projected.enumerated() {
+            guard let point else { continue }
+            let number = index + 1
+            let isContour = LandmarkMap.rightContourLandmarks.contains(number) || LandmarkMap.leftContourLandmarks.contains(number)
+            if isContour && contourVertices[number] == nil { continue }
+            let dx = point.x - landmarks[index].x
+            let dy = point.y - landmarks[index].y
+            total += (dx * dx + dy * dy).squareRoot()
+            count += 1
+        }
+        return count > 0 ? total / Float(count) : 0
+    }
+}

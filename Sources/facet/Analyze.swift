@@ -1,0 +1,206 @@
+import ArgumentParser
+import FacetAnalysis
+import FacetHost
+import FacetMedia
+import FacetSDK
+import Foundation
+
+/// `facet analyze`: find, track and fit every face of a video; save the motion and/or draw it.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse the faces of a video: track them, fit the 3D face model, save or draw the result.",
+        discussion: """
+            Every face is detected (dlib HOG), followed with 68 landmarks, and fitted with the \
+            3D morphable model (the Surrey Face Model by default): identity over the whole \
+            track, head pose, translation and expression per frame, smoothed without lag.
+
+            -o writes a motion file (Docs/MotionFiles.md) that `facet apply --motion` reuses, so \
+            a video is analysed once and edited many times. --overlay writes a copy of the video \
+            with the fitted mesh, the landmarks, the pose axes and each face's id and confidence \
+            drawn on it. Without either, a summary is printed.
+
+            The face model is looked for in --models, $FACET_MODELS_DIR, \
+            ~/.local/share/facet/models, <facet>/../share/facet/models and ../shared/models \
+            (see Docs/Models.md; scripts/fetch-sfm.sh downloads the Surrey Face Model).
+            """
+    )
+
+    @Argument(help: "The input video or still image.", completion: .file())
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Write the motion file here (.json).", completion: .file())
+    var output: String?
+
+    @Option(name: .long, help: "Write a video with the analysis drawn on it (.mp4, .m4v, .mov or .mkv).", completion: .file())
+    var overlay: String?
+
+    @Option(name: .long, help: "The models directory (holding sfm/ and converted models).", completion: .directory)
+    var models: String?
+
+    @Option(name: .long, help: "The face model's folder in the models directory.")
+    var model: String = "sfm"
+
+    @Option(name: .customLong("landmark-model"), help: "dlib's 68-point landmark model (default: $FACET_LANDMARK_MODEL or /usr/share/dlib/shape_predictor_68_face_landmarks.dat).", completion: .file())
+    var landmarkModel: String?
+
+    @Option(name: .customLong("detect-every"), help: "Search whole frames for new faces every N frames.")
+    var detectEvery: Int = 5
+
+    @Flag(name: .customLong("no-smoothing"), help: "Keep the raw per-frame landmarks and fits (no temporal smoothing).")
+    var noSmoothing = false
+
+    @Option(name: .long, help: "For a still image: the video's length in seconds.")
+    var duration: Double = 5
+
+    @Option(name: .long, help: "For a still image: frames per second.")
+    var fps: Double = 25
+
+    @Flag(name: [.customShort("y"), .long], help: "Replace output files that exist.")
+    var overwrite = false
+
+    @Flag(name: .long, help: "Print the summary, quality figures and timings as JSON on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard detectEvery >= 1, detectEvery <= 1000 else { throw ValidationError("--detect-every \(detectEvery) is out of range; expected 1 … 1000") }
+        guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]") }
+        guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
+        if let output, !output.lowercased().hasSuffix(".json") {
+            throw ValidationError("-o \(output): a motion file is JSON; expected a path ending in .json")
+        }
+    }
+
+    /// What `--json` prints.
+    struct Report: Encodable {
+        var input: String
+        var motionFile: String?
+        var overlay: String?
+        var frames: Int
+        var faces: [FaceSummary]
+        var statistics: MotionStatistics
+        var timings: AnalysisTimings
+        var warnings: [String]
+    }
+
+    /// One track in the report.
+    struct FaceSummary: Encodable {
+        var id: Int
+        var firstFrame: Int
+        var lastFrame: Int
+        var frames: Int
+        var meanFitError: Float?
+        var meanConfidence: Float
+    }
+
+    func run() throws {
+        let inputURL = URL(fileURLWithPath: input)
+        let cancellation = CancellationFlag()
+        InterruptHandler.install(cancelling: cancellation)
+        do {
+            try checkPaths(inputURL)
+            var analysis = AnalysisConfiguration()
+            analysis.modelName = model
+            analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            analysis.landmarkModel = landmarkModel.map { URL(fileURLWithPath: $0) }
+            analysis.tracking.redetectInterval = detectEvery
+            if noSmoothing {
+                analysis.tracking.smoothing = nil
+                analysis.coefficientSmoothing = nil
+            }
+            let source = FaceAnalysisSource(configuration: analysis)
+            let analyzer = try source.load()
+            let info: MediaInfo
+            do { info = try MediaProbe.probe(inputURL) } catch { throw HostError(.media, error.description) }
+            let still = info.video?.isStillImage == true ? StillImageOptions(duration: duration, frameRate: fps) : nil
+
+            let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
+            progressBar.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? info.video?.estimatedFrameCount)
+            source.progress = { progressBar.advanced(framesDone: $0) }
+            source.isCancelled = { cancellation.isCancelled }
+            let motion = try source.motion(for: inputURL, info: info, stillImage: still)
+            progressBar.finished()
+            guard let result = source.lastResult else { throw HostError(.analysisFailed, "analysis returned no result") }
+
+            if let output {
+                let file = MotionFile(
+                    generator: "facet \(FacetVersion.current)",
+                    source: .init(path: inputURL.path, width: motion.frameWidth, height: motion.frameHeight,
+                                  frameCount: motion.frameCount, frameRate: motion.frameRate),
+                    analysis: analyzer.settingsDescription, motion: motion)
+                do { try file.write(to: URL(fileURLWithPath: output)) } catch { throw HostError(.io, error.description) }
+            }
+            var warnings = result.warnings
+            if let overlay {
+                var pipeline = Pipeline(motionSource: PrecomputedMotion(motion, summary: analyzer.summary),
+                                        renderer: OverlayRenderer(model: analyzer.model))
+                let request = ApplyRequest(input: inputURL, output: URL(fileURLWithPath: overlay),
+                                           stillDuration: still?.duration, stillFrameRate: fps, overwrite: overwrite)
+                let overlayBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
+                let written = try pipeline.apply(request, progress: overlayBar, cancellation: cancellation)
+                warnings += written.warnings
+            }
+            try present(motion: motion, result: result, warnings: warnings)
+        } catch let error as HostError {
+            throw ExitCode(FacetCLI.report(error))
+        }
+    }
+
+    /// Refuses outputs that exist (without --overwrite) or that are the input, before analysing.
+    private func checkPaths(_ inputURL: URL) throws(HostError) {
+        guard FileManager.default.fileExists(atPath: inputURL.path) else {
+            throw HostError(.io, "input \(input) does not exist; expected a video or image file")
+        }
+        for path in [output, overlay].compactMap({ $0 }) {
+            let url = URL(fileURLWithPath: path)
+            if url.standardizedFileURL.path == inputURL.standardizedFileURL.path {
+                throw HostError(.invalidArguments, "\(path) is the input itself; expected a different output path")
+            }
+            if FileManager.default.fileExists(atPath: url.path) && !overwrite {
+                throw HostError(.invalidArguments, "\(path) already exists; pass --overwrite (-y) to replace it")
+            }
+        }
+        if let overlay {
+            do { try VideoWriter.checkOutput(URL(fileURLWithPath: overlay)) } catch { throw HostError(.media, error.description) }
+        }
+        if output != nil, output == overlay {
+            throw HostError(.invalidArguments, "-o and --overlay name the same file; expected two different paths")
+        }
+    }
+
+    private func present(motion: SceneMotion, result: AnalysisResult, warnings: [String]) throws {
+        let statistics = MotionStatistics(measuring: motion)
+        let faces = motion.tracks.map { track in
+            let errors = track.frames.compactMap(\.fitError)
+            return FaceSummary(id: track.id, firstFrame: track.frames.first?.frameIndex ?? 0,
+                               lastFrame: track.frames.last?.frameIndex ?? 0, frames: track.frames.count,
+                               meanFitError: errors.isEmpty ? nil : errors.reduce(0, +) / Float(errors.count),
+                               meanConfidence: track.frames.isEmpty ? 0 : track.frames.map(\.confidence).reduce(0, +) / Float(track.frames.count))
+        }
+        if json {
+            try Terminal.printJSON(Report(input: input, motionFile: output, overlay: overlay, frames: motion.frameCount,
+                                          faces: faces, statistics: statistics, timings: result.timings, warnings: warnings))
+            return
+        }
+        guard !quiet else { return }
+        for warning in warnings { Terminal.warning(warning) }
+        let timings = result.timings
+        Terminal.error(String(format: "facet: analysed %d frames in %.2f s (%.1f fps): %d face%@",
+                              timings.frames, timings.totalSeconds, timings.framesPerSecond, faces.count, faces.count == 1 ? "" : "s"))
+        for face in faces {
+            Terminal.error(String(format: "  face %d: frames %d–%d (%d), fit error %.2f px, confidence %.2f",
+                                  face.id, face.firstFrame, face.lastFrame, face.frames, face.meanFitError ?? .nan, face.meanConfidence))
+        }
+        if let error = statistics.normalisedReprojectionError {
+            Terminal.error(String(format: "  reprojection error %.2f%% of the eye distance; jitter: landmarks %.3f px, pose %.3f°",
+                                  error * 100, statistics.landmarkJitter ?? .nan, statistics.poseJitterRMSDegrees ?? .nan))
+        }
+        Terminal.error(String(format: "  time per frame: detection %.2f ms per pass (%d passes), landmarks %.2f ms, fit %.3f ms per face",
+                              timings.millisecondsPerDetection, timings.detectionPasses,
+                              timings.millisecondsPerLandmarkPrediction, timings.millisecondsPerFrameFit))
+        if let output { Terminal.error("facet: wrote \(output)") }
+        if let overlay { Terminal.error("facet: wrote \(overlay)") }
+    }
+}
