@@ -200,6 +200,9 @@ public struct Pipeline {
                 throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
             }
         }
+        if renderer is PassThroughRenderer, edited.tracks != source.tracks {
+            warnings.append("the chain edited \(source.tracks.count) face(s), but no face renderer is configured: the frames pass through unchanged")
+        }
         if source.tracks.isEmpty && !request.chain.invocations.isEmpty {
             warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FacetAnalysis
 import FacetHost
 import FacetMedia
 import Foundation
@@ -52,6 +53,9 @@ struct Apply: ParsableCommand {
     @Option(name: .long, help: "Use the motion saved by `facet analyze -o FILE` instead of analysing the input again.", completion: .file())
     var motion: String?
 
+    @Option(name: .long, help: "The models directory for face analysis (see `facet analyze --help`).", completion: .directory)
+    var models: String?
+
     @Flag(name: [.customShort("y"), .long], help: "Replace the output file if it exists.")
     var overwrite = false
 
@@ -91,6 +95,14 @@ struct Apply: ParsableCommand {
             var pipeline = Pipeline()
             if let motion {
                 pipeline.motionSource = try MotionFileSource(url: URL(fileURLWithPath: motion))
+            } else if !effects.invocations.isEmpty {
+                // Faces are analysed only when an effect will edit them.
+                var analysis = AnalysisConfiguration()
+                analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                let source = FaceAnalysisSource(configuration: analysis)
+                try source.load()
+                source.isCancelled = { cancellation.isCancelled }
+                pipeline.motionSource = source
             }
             let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)
             if json {
