@@ -82,8 +82,8 @@ public struct AnalysisResult: Sendable {
 /// coefficients after, both forwards and backwards in time (no lag). A still image is analysed
 /// once and its fit repeated for every frame of the video made from it.
 ///
-/// Not for concurrent use: one analyzer analyses one video at a time.
-public final class FaceAnalyzer {
+/// Immutable once loaded: several videos may be analysed at once, each call with its own tracker.
+public final class FaceAnalyzer: Sendable {
     /// The settings.
     public let configuration: AnalysisConfiguration
     /// The face model fitted.
