@@ -1,0 +1,113 @@
+import FacetTestSupport
+import Foundation
+import XCTest
+
+/// `facet analyze` and `facet apply --motion`: analyse once, edit many times.
+final class AnalyzeCLITests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = try makeTemporaryDirectory(self)
+    }
+
+    private func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    func testAnalyseOnceThenApplyTheSavedMotion() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let motion = directory.appendingPathComponent("motion.json")
+        let analysed = try CommandRunner.facet("analyze", portrait.path, "-o", motion.path, "--duration", "2", "--json")
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+        let report = try json(analysed.stdout)
+        XCTAssertEqual(report["frames"] as? Int, 50)
+        let faces = try XCTUnwrap(report["faces"] as? [[String: Any]])
+        XCTAssertEqual(faces.count, 1)
+        let statistics = try XCTUnwrap(report["statistics"] as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap(statistics["normalisedReprojectionError"] as? Double), 0.04)
+        let timings = try XCTUnwrap(report["timings"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(timings["detectionPasses"] as? Int), 0)
+
+        // The motion file is the documented format.
+        let file = try json(String(decoding: try Data(contentsOf: motion), as: UTF8.self))
+        XCTAssertEqual(file["format"] as? String, "facet-motion")
+        XCTAssertEqual(file["version"] as? Int, 1)
+        let scene = try XCTUnwrap(file["motion"] as? [String: Any])
+        let tracks = try XCTUnwrap(scene["tracks"] as? [[String: Any]])
+        XCTAssertEqual((tracks.first?["frames"] as? [Any])?.count, 50)
+
+        // Re-used by apply: no analysis, the file's face is edited.
+        let output = directory.appendingPathComponent("out.mp4")
+        let applied = try CommandRunner.facet("apply", portrait.path, "--duration", "2", "--motion", motion.path,
+                                              "--chain", "direct-edit:yaw=10", "-o", output.path, "--json")
+        XCTAssertEqual(applied.status, 0, applied.stderr)
+        let applyReport = try json(applied.stdout)
+        XCTAssertEqual(applyReport["faces"] as? Int, 1)
+        XCTAssertEqual(applyReport["analysis"] as? String, "motion file motion.json")
+    }
+
+    func testMotionFileForAnotherVideoIsRefused() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let motion = directory.appendingPathComponent("motion.json")
+        XCTAssertEqual(try CommandRunner.facet("analyze", portrait.path, "-o", motion.path, "--duration", "1").status, 0)
+        let other = directory.appendingPathComponent("other.mp4")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264",
+                                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", other.path])
+        let result = try CommandRunner.facet("apply", other.path, "--motion", motion.path, "--chain", "direct-edit:yaw=5",
+                                             "-o", directory.appendingPathComponent("out.mp4").path)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("512x512") && result.stderr.contains("320x240"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.mp4").path))
+    }
+
+    func testOverlayVideoKeepsEveryFrame() throws {
+        let carphone = try SharedData.require("media/carphone_pristine.mp4")
+        let overlay = directory.appendingPathComponent("overlay.mp4")
+        let result = try CommandRunner.facet("analyze", carphone.path, "--overlay", overlay.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("face 0: frames 0–119 (120)"), result.stderr)
+        let probe = try CommandRunner.facet("probe", overlay.path, "--json")
+        XCTAssertEqual(probe.status, 0, probe.stderr)
+        let streams = try XCTUnwrap(try json(probe.stdout)["streams"] as? [[String: Any]])
+        let video = try XCTUnwrap(streams.first?["video"] as? [String: Any])
+        XCTAssertEqual(video["width"] as? Int, 176)
+        XCTAssertEqual(video["height"] as? Int, 144)
+        XCTAssertEqual(video["estimatedFrameCount"] as? Int, 120)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["overlay.mp4"])
+    }
+
+    func testNoFaceIsReportedAndNotAnError() throws {
+        let video = directory.appendingPathComponent("pattern.mp4")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264",
+                                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
+        let result = try CommandRunner.facet("analyze", video.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no faces found"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("0 faces"), result.stderr)
+    }
+
+    func testBadArgumentsAreRefusedBeforeAnalysing() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let notJSON = try CommandRunner.facet("analyze", portrait.path, "-o", directory.appendingPathComponent("m.txt").path)
+        XCTAssertEqual(notJSON.status, 64)
+        XCTAssertTrue(notJSON.stderr.contains(".json"), notJSON.stderr)
+
+        let existing = directory.appendingPathComponent("exists.json")
+        try Data("{}".utf8).write(to: existing)
+        let refused = try CommandRunner.facet("analyze", portrait.path, "-o", existing.path)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("--overwrite"), refused.stderr)
+        XCTAssertEqual(try String(contentsOf: existing, encoding: .utf8), "{}", "the existing file is untouched")
+
+        let missingModels = try CommandRunner.facet("analyze", portrait.path, "--models", directory.appendingPathComponent("nowhere").path)
+        XCTAssertEqual(missingModels.status, 1)
+        XCTAssertTrue(missingModels.stderr.contains("nowhere"), missingModels.stderr)
+
+        let badMotion = directory.appendingPathComponent("bad.json")
+        try Data(#"{"format": "something-else"}"#.utf8).write(to: badMotion)
+        let applied = try CommandRunner.facet("apply", portrait.path, "--motion", badMotion.path, "--chain", "direct-edit:yaw=5",
+                                              "-o", directory.appendingPathComponent("out.mp4").path)
+        XCTAssertEqual(applied.status, 1)
+        XCTAssertTrue(applied.stderr.contains("not a motion file"), applied.stderr)
+    }
+}
