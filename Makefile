@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test bench install clean
+.PHONY: setup build release demo test bench bench-analysis install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,9 +29,14 @@ test: setup
 	$(SWIFT) test --skip-build
 	bash scripts/check-sdk-package.sh
 
-## Benchmarks (figures, not assertions): pass-through speed against ffmpeg, and peak memory.
+## Benchmarks (figures, not assertions): pass-through speed against ffmpeg and peak memory;
+## face analysis speed (detection, landmarks, fit) and quality (reprojection, jitter).
 bench: release
 	bash scripts/bench-passthrough.sh
+	bash scripts/bench-analysis.sh
+
+bench-analysis: release
+	bash scripts/bench-analysis.sh
 
 ## Installs facet, its presets and an (empty) system plugin directory under $(PREFIX).
 install: release

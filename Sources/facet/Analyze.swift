@@ -2,6 +2,7 @@ import ArgumentParser
 import FacetAnalysis
 import FacetHost
 import FacetMedia
+import FacetMorphableModel
 import FacetSDK
 import Foundation
 
@@ -26,7 +27,10 @@ struct Analyze: ParsableCommand {
     )
 
     @Argument(help: "The input video or still image.", completion: .file())
-    var input: String
+    var input: String?
+
+    @Flag(name: .customLong("benchmark-fit"), help: "Instead of analysing a file, time the model fit on synthetic landmark frames and print the figures.")
+    var benchmarkFit = false
 
     @Option(name: .shortAndLong, help: "Write the motion file here (.json).", completion: .file())
     var output: String?
@@ -65,6 +69,7 @@ struct Analyze: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if input == nil && !benchmarkFit { throw ValidationError("missing the input video or image; expected `facet analyze INPUT …`") }
         guard detectEvery >= 1, detectEvery <= 1000 else { throw ValidationError("--detect-every \(detectEvery) is out of range; expected 1 … 1000") }
         guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]") }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
@@ -96,6 +101,8 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
+        if benchmarkFit { return try runFitBenchmark() }
+        guard let input else { return }
         let inputURL = URL(fileURLWithPath: input)
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
@@ -148,8 +155,21 @@ struct Analyze: ParsableCommand {
         }
     }
 
+    /// Times the fit of the configured model on synthetic views (`FaceFitter.benchmark`).
+    private func runFitBenchmark() throws {
+        do {
+            let model = try MorphableModel.load(named: self.model, modelsDirectory: models.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                                                loadEdgeTopology: false)
+            let timings = try FaceFitter(model: model).benchmark()
+            if json { try Terminal.printJSON(["description": timings.description]) } else { print("  \(timings.description)") }
+        } catch let error as ModelError {
+            throw ExitCode(FacetCLI.report(HostError(.analysisFailed, error.description)))
+        }
+    }
+
     /// Refuses outputs that exist (without --overwrite) or that are the input, before analysing.
     private func checkPaths(_ inputURL: URL) throws(HostError) {
+        let input = inputURL.path
         guard FileManager.default.fileExists(atPath: inputURL.path) else {
             throw HostError(.io, "input \(input) does not exist; expected a video or image file")
         }
@@ -180,7 +200,7 @@ struct Analyze: ParsableCommand {
                                meanConfidence: track.frames.isEmpty ? 0 : track.frames.map(\.confidence).reduce(0, +) / Float(track.frames.count))
         }
         if json {
-            try Terminal.printJSON(Report(input: input, motionFile: output, overlay: overlay, frames: motion.frameCount,
+            try Terminal.printJSON(Report(input: input ?? "", motionFile: output, overlay: overlay, frames: motion.frameCount,
                                           faces: faces, statistics: statistics, timings: result.timings, warnings: warnings))
             return
         }
