@@ -110,4 +110,18 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertEqual(applied.status, 1)
         XCTAssertTrue(applied.stderr.contains("not a motion file"), applied.stderr)
     }
+
+    func testModelsListingAndConversionErrors() throws {
+        let models = try SharedData.require("models/sfm/sfm_shape_3448.bin").deletingLastPathComponent().deletingLastPathComponent()
+        let listed = try CommandRunner.facet("models", "list", "--models", models.path)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.contains("sfm: sfm_3448, 3448 vertices, 63 identity and 6 blendshapes"), listed.stdout)
+
+        let notMat = directory.appendingPathComponent("model.mat")
+        try Data("MATLAB? no".utf8).write(to: notMat)
+        let converted = try CommandRunner.facet("models", "convert-bfm", notMat.path, "-o", directory.appendingPathComponent("bfm").path)
+        XCTAssertEqual(converted.status, 1)
+        XCTAssertTrue(converted.stderr.contains("model.mat"), converted.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("bfm/bfm_front.bin").path))
+    }
 }
