@@ -21,7 +21,8 @@ release: setup
 demo: release
 	@mkdir -p $(dir $(DEMO_OUT))
 	$(RELEASE_BIN) apply Samples/astronaut.png --preset look-left -o $(DEMO_OUT) --overwrite
-	@echo "demo: wrote $(DEMO_OUT)"
+	$(RELEASE_BIN) analyze Samples/astronaut.png --duration 1 -o out/demo-motion.json --overlay out/demo-analysis.mp4 --overwrite
+	@echo "demo: wrote $(DEMO_OUT), and the analysis of the portrait: out/demo-motion.json, out/demo-analysis.mp4"
 
 ## The test suite (what CI runs).
 test: setup
