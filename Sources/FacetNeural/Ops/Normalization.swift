@@ -1,0 +1,138 @@
+// Normalisations: LayerNorm over C·H·W jointly (PIRender's LayerNorm2d), instance norm, and
+// adaptive instance norm (ADAIN, Huang & Belongie 2017, as used by PIRender).
+// Statistics are accumulated in float64 per block of float32 partial sums, so 8 M-element
+// LayerNorms keep full float32 accuracy.
+
+extension Ops {
+    /// The default epsilon of PyTorch's normalisation layers.
+    public static let normalizationEpsilon: Float = 1e-5
+
+    /// Layer normalisation of each sample over all of C·H·W jointly, with a per-channel affine
+    /// (PIRender's `LayerNorm2d`): y = (x − μ) / sqrt(σ² + eps) · weight[c] + bias[c].
+    ///
+    /// `weight` and `bias` hold C values (stored shape `(C,1,1)` or `(C)`); both nil means no
+    /// affine. When `leakyReLUSlope` is given, LeakyReLU with that slope is applied to the
+    /// result in the same pass. `out` may be `x`.
+    public static func layerNorm2d(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
+                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil) throws(NeuralError) {
+        // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H,W)
+        try x.requireRank(4, of: "layer_norm2d input", layout: "(N,C,H,W)")
+        try out.requireShape(x.shape, of: "layer_norm2d output")
+        let (n, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        for parameter in [weight, bias].compactMap({ $0 }) where parameter.count != channels {
+            throw NeuralError(.invalidArgument, "layer_norm2d affine parameters must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(parameter.shape))")
+        }
+        for sample in 0..<n {
+            let input = x.data + sample * channels * plane
+            let output = out.data + sample * channels * plane
+            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane)
+            let inverse = Float(1 / (variance + Double(eps)).squareRoot())
+            for channel in 0..<channels {
+                let scale = inverse * (weight?.data[channel] ?? 1)
+                let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
+                affine(output + channel * plane, input + channel * plane, count: plane,
+                       scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+            }
+        }
+    }
+
+    /// Instance normalisation without affine: each (sample, channel) plane is normalised to zero
+    /// mean and unit biased variance (PyTorch `InstanceNorm2d(affine=False)`). `out` may be `x`.
+    public static func instanceNorm2d(_ out: Tensor, _ x: Tensor, eps: Float = normalizationEpsilon) throws(NeuralError) {
+        // x (N,C,H,W) -> out (N,C,H,W)
+        try x.requireRank(4, of: "instance_norm input", layout: "(N,C,H,W)")
+        try out.requireShape(x.shape, of: "instance_norm output")
+        let plane = x.shape[2] * x.shape[3]
+        for index in 0..<(x.shape[0] * x.shape[1]) {
+            let input = x.data + index * plane
+            let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+            let scale = Float(1 / (variance + Double(eps)).squareRoot())
+            affine(out.data + index * plane, input, count: plane, scale: scale, shift: -Float(mean) * scale, leakyReLUSlope: nil)
+        }
+    }
+
+    /// Adaptive instance normalisation as in PIRender's `ADAIN`:
+    /// y = instance_norm(x) · (1 + gamma[n,c]) + beta[n,c].
+    ///
+    /// `gamma` and `beta` (N,C) come from the descriptor through the ADAIN MLPs (see
+    /// `AdaptiveInstanceNorm`). When `leakyReLUSlope` is given, LeakyReLU is applied in the same
+    /// pass. `out` may be `x`.
+    public static func adaptiveInstanceNorm(_ out: Tensor, _ x: Tensor, gamma: Tensor, beta: Tensor,
+                                            eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil) throws(NeuralError) {
+        // x (N,C,H,W), gamma (N,C), beta (N,C) -> out (N,C,H,W)
+        try x.requireRank(4, of: "adain input", layout: "(N,C,H,W)")
+        try out.requireShape(x.shape, of: "adain output")
+        try gamma.requireShape([x.shape[0], x.shape[1]], of: "adain gamma")
+        try beta.requireShape([x.shape[0], x.shape[1]], of: "adain beta")
+        let plane = x.shape[2] * x.shape[3]
+        for index in 0..<(x.shape[0] * x.shape[1]) {
+            let input = x.data + index * plane
+            let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+            let scale = Float(1 / (variance + Double(eps)).squareRoot()) * (1 + gamma.data[index])
+            let shift = beta.data[index] - Float(mean) * scale
+            affine(out.data + index * plane, input, count: plane, scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+        }
+    }
+
+    // x (count) -> out (count): out = x·scale + shift, then optionally LeakyReLU
+    static func affine(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                       scale: Float, shift: Float, leakyReLUSlope: Float?) {
+        if let slope = leakyReLUSlope {
+            for index in 0..<count {
+                let value = x[index] * scale + shift
+                out[index] = value >= 0 ? value : value * slope
+            }
+        } else {
+            for index in 0..<count { out[index] = x[index] * scale + shift }
+        }
+    }
+}
+
+/// Accurate mean and biased variance of float32 data.
+enum Statistics {
+    /// Block size of the float32 partial sums that are accumulated into float64.
+    private static let block = 512
+
+    // x (count) -> (mean, biased variance), two passes
+    static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (Double, Double) {
+        guard count > 0 else { return (0, 0) }
+        var total = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                partial += UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { tail += x[index]; index += 1 }
+            total += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        let mean = total / Double(count)
+        let meanFloat = Float(mean)
+        let meanVector = SIMD8<Float>(repeating: meanFloat)
+        var squares = 0.0
+        start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                let deviation = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - meanVector
+                partial += deviation * deviation
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { let d = x[index] - meanFloat; tail += d * d; index += 1 }
+            squares += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        // Correct for mean rounded to float: Σ(x−m̃)² = Σ(x−m)² + n(m−m̃)².
+        let rounding = mean - Double(meanFloat)
+        let variance = Swift.max(0, squares / Double(count) - rounding * rounding)
+        return (mean, variance)
+    }
+}

@@ -1,0 +1,34 @@
+// The engine's only contact with OpenBLAS: thread control and the sgemm call.
+
+import COpenBLAS
+
+/// Controls the threads OpenBLAS uses for matrix products (the engine's other ops run on the
+/// calling thread).
+public enum ComputeThreads {
+    /// Sets the number of OpenBLAS threads (at least 1).
+    public static func set(_ count: Int) {
+        openblas_set_num_threads(Int32(Swift.max(1, count)))
+    }
+
+    /// The number of OpenBLAS threads in use.
+    public static var current: Int { Int(openblas_get_num_threads()) }
+}
+
+/// Row-major single-precision matrix products.
+enum GEMM {
+    // A (m,k) [or A^T stored (k,m) when transposeA] @ B (k,n) -> C (m,n), C = A·B + beta·C
+    static func multiply(m: Int, n: Int, k: Int,
+                         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            for row in 0..<m {
+                for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : beta * c[row * ldc + column] }
+            }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
