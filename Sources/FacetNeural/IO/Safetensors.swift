@@ -81,11 +81,12 @@ public enum Safetensors {
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
         do {
             try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw NeuralError(.invalidArgument, "cannot move the finished file into place: \(String(cString: strerror(errno)))", path: url.path)
             }
+        } catch let error as NeuralError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw NeuralError(.invalidArgument, "cannot write: \(error.localizedDescription)", path: url.path)
