@@ -182,6 +182,9 @@ struct PIRender: ParsableCommand {
         var samples: [PIRenderStageTimings] = []
         for _ in 0..<runs { samples.append(try generator.forward(inputImage: image, drivingCoefficients: window).timings) }
         let peak = MemoryUsage.peakResidentBytes
+        GEMMProfile.start()
+        let profiled = try generator.forward(inputImage: image, drivingCoefficients: window).timings.total.milliseconds
+        let gemm = GEMMProfile.stop()
         func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
             return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
@@ -193,6 +196,9 @@ struct PIRender: ParsableCommand {
         print(String(format: "  editing_net   %8.1f ms", median(samples.map { $0.editingNet.milliseconds })))
         print(String(format: "  total         %8.1f ms  (min %.1f, max %.1f)", median(samples.map { $0.total.milliseconds }),
                      samples.map { $0.total.milliseconds }.min()!, samples.map { $0.total.milliseconds }.max()!))
+        print(String(format: "  in sgemm      %8.1f ms of %.1f ms in one profiled run: %.2f GMAC, %.1f GMAC/s inside sgemm; the rest (%.0f%%) is im2col/col2im, norms, activations, resampling",
+                     gemm.seconds * 1000, profiled, Double(gemm.multiplyAccumulates) / 1e9,
+                     Double(gemm.multiplyAccumulates) / 1e9 / gemm.seconds, 100 * (1 - gemm.seconds * 1000 / profiled)))
         print(String(format: "  memory plan   %8.1f MB  (run-state buffers + im2col scratch, allocated once)",
                      Double(generator.planFloatCount * 4) / 1e6))
         print(String(format: "  parameters    %8.1f MB  (%d live floats)", Double(parameters * 4) / 1e6, parameters))

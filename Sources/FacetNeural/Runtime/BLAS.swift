@@ -1,6 +1,7 @@
 // The engine's only contact with OpenBLAS: thread control and the sgemm call.
 
 import COpenBLAS
+import Foundation
 
 /// Controls the threads OpenBLAS uses for matrix products (the engine's other ops run on the
 /// calling thread).
@@ -28,6 +29,38 @@ public enum ComputeThreads {
     }
 }
 
+/// Measures the time the engine spends inside OpenBLAS sgemm and the multiply-accumulates it
+/// asks for (for benchmarks: the distance of a model from its sgemm-bound time). Off by default;
+/// not meant for concurrent forward passes.
+public enum GEMMProfile {
+    nonisolated(unsafe) private static var enabled = false
+    nonisolated(unsafe) private static var accumulatedSeconds = 0.0
+    nonisolated(unsafe) private static var accumulatedMACs = 0
+
+    /// Starts counting from zero.
+    public static func start() {
+        accumulatedSeconds = 0
+        accumulatedMACs = 0
+        enabled = true
+    }
+
+    /// Stops counting and returns the seconds spent in sgemm and the multiply-accumulates done.
+    public static func stop() -> (seconds: Double, multiplyAccumulates: Int) {
+        enabled = false
+        return (accumulatedSeconds, accumulatedMACs)
+    }
+
+    static func record(_ body: () -> Void, macs: Int) {
+        guard enabled else { return body() }
+        var start = timespec(), end = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        body()
+        clock_gettime(CLOCK_MONOTONIC, &end)
+        accumulatedSeconds += Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+        accumulatedMACs += macs
+    }
+}
+
 /// Row-major single-precision matrix products.
 enum GEMM {
     // A (m,k) [or A^T stored (k,m) when transposeA] @ B (k,n) -> C (m,n), C = A·B + beta·C
@@ -42,7 +75,9 @@ enum GEMM {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        GEMMProfile.record({
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }, macs: m * n * k)
     }
 }
