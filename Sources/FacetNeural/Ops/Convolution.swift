@@ -62,10 +62,12 @@ extension Ops {
                 GEMM.multiply(m: cout, n: tileWidth, k: k, a: weight.data, lda: k, b: cols, ldb: tileWidth,
                               c: output + rowStart * wo, ldc: ho * wo)
                 if let bias {
-                    for channel in 0..<cout {
-                        let value = bias.data[channel]
-                        let row = output + channel * ho * wo + rowStart * wo
-                        for index in 0..<tileWidth { row[index] += value }
+                    Parallel.forChunks(cout, minimumPerChunk: Swift.max(1, 16384 / tileWidth)) { range in
+                        for channel in range {
+                            let value = bias.data[channel]
+                            let row = output + channel * ho * wo + rowStart * wo
+                            for index in 0..<tileWidth { row[index] += value }
+                        }
                     }
                 }
                 rowStart += rows
@@ -79,9 +81,10 @@ extension Ops {
                        stride: Int, padding: Int, dilation: Int,
                        outputWidth: Int, rowStart: Int, rows: Int) {
         let tileWidth = rows * outputWidth
-        var columnRow = cols
-        for channel in 0..<channels {
+        Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 8192 / Swift.max(kernelHeight * kernelWidth * tileWidth, 1))) { range in
+          for channel in range {
             let plane = input + channel * height * width
+            var columnRow = cols + channel * kernelHeight * kernelWidth * tileWidth
             for ky in 0..<kernelHeight {
                 for kx in 0..<kernelWidth {
                     let xOffset = kx * dilation - padding
@@ -112,6 +115,7 @@ extension Ops {
                     columnRow += tileWidth
                 }
             }
+          }
         }
     }
 
@@ -164,7 +168,8 @@ extension Ops {
                 // Wᵀ (Cout·kh·kw, Cin) @ x tile (Cin, rows·W) -> cols (Cout·kh·kw, rows·W)
                 GEMM.multiply(m: columnRows, n: tileWidth, k: cin, a: weight.data, lda: columnRows, transposeA: true,
                               b: input + rowStart * w, ldb: h * w, c: cols, ldc: tileWidth)
-                for channel in 0..<cout {
+                Parallel.forChunks(cout, minimumPerChunk: Swift.max(1, 16384 / Swift.max(kh * kw * tileWidth, 1))) { range in
+                  for channel in range {
                     let plane = output + channel * ho * wo
                     for ky in 0..<kh {
                         for kx in 0..<kw {
@@ -181,6 +186,7 @@ extension Ops {
                             }
                         }
                     }
+                  }
                 }
                 rowStart += rows
             }

@@ -8,9 +8,11 @@ extension Ops {
     public static func leakyReLU(_ out: Tensor, _ x: Tensor, negativeSlope: Float = 0.01) throws(NeuralError) {
         // x (any) -> out (same shape)
         try out.requireShape(x.shape, of: "leaky_relu output")
-        for index in 0..<x.count {
-            let value = x.data[index]
-            out.data[index] = value >= 0 ? value : value * negativeSlope
+        Parallel.forChunks(x.count, minimumPerChunk: 16384) { range in
+            for index in range {
+                let value = x.data[index]
+                out.data[index] = value >= 0 ? value : value * negativeSlope
+            }
         }
     }
 
@@ -25,7 +27,9 @@ extension Ops {
     public static func tanh(_ out: Tensor, _ x: Tensor) throws(NeuralError) {
         // x (any) -> out (same shape)
         try out.requireShape(x.shape, of: "tanh output")
-        for index in 0..<x.count { out.data[index] = Foundation.tanh(x.data[index]) }
+        Parallel.forChunks(x.count, minimumPerChunk: 4096) { range in
+            for index in range { out.data[index] = Foundation.tanh(x.data[index]) }
+        }
     }
 
     /// Element-wise sum. `out` may be `a` or `b`.
@@ -33,7 +37,9 @@ extension Ops {
         // a (any), b (same shape) -> out (same shape)
         try b.requireShape(a.shape, of: "add's second operand")
         try out.requireShape(a.shape, of: "add output")
-        for index in 0..<a.count { out.data[index] = a.data[index] + b.data[index] }
+        Parallel.forChunks(a.count, minimumPerChunk: 16384) { range in
+            for index in range { out.data[index] = a.data[index] + b.data[index] }
+        }
     }
 
     /// Concatenation of two tensors along dim 1 (channels), `first` then `second`.

@@ -25,13 +25,15 @@ extension Ops {
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * plane
-            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane)
+            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
             let inverse = Float(1 / (variance + Double(eps)).squareRoot())
-            for channel in 0..<channels {
-                let scale = inverse * (weight?.data[channel] ?? 1)
-                let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
-                affine(output + channel * plane, input + channel * plane, count: plane,
-                       scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+            Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+                for channel in range {
+                    let scale = inverse * (weight?.data[channel] ?? 1)
+                    let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
+                    affine(output + channel * plane, input + channel * plane, count: plane,
+                           scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+                }
             }
         }
     }
@@ -43,11 +45,13 @@ extension Ops {
         try x.requireRank(4, of: "instance_norm input", layout: "(N,C,H,W)")
         try out.requireShape(x.shape, of: "instance_norm output")
         let plane = x.shape[2] * x.shape[3]
-        for index in 0..<(x.shape[0] * x.shape[1]) {
-            let input = x.data + index * plane
-            let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
-            let scale = Float(1 / (variance + Double(eps)).squareRoot())
-            affine(out.data + index * plane, input, count: plane, scale: scale, shift: -Float(mean) * scale, leakyReLUSlope: nil)
+        Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+            for index in range {
+                let input = x.data + index * plane
+                let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+                let scale = Float(1 / (variance + Double(eps)).squareRoot())
+                affine(out.data + index * plane, input, count: plane, scale: scale, shift: -Float(mean) * scale, leakyReLUSlope: nil)
+            }
         }
     }
 
@@ -65,12 +69,14 @@ extension Ops {
         try gamma.requireShape([x.shape[0], x.shape[1]], of: "adain gamma")
         try beta.requireShape([x.shape[0], x.shape[1]], of: "adain beta")
         let plane = x.shape[2] * x.shape[3]
-        for index in 0..<(x.shape[0] * x.shape[1]) {
-            let input = x.data + index * plane
-            let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
-            let scale = Float(1 / (variance + Double(eps)).squareRoot()) * (1 + gamma.data[index])
-            let shift = beta.data[index] - Float(mean) * scale
-            affine(out.data + index * plane, input, count: plane, scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+        Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+            for index in range {
+                let input = x.data + index * plane
+                let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+                let scale = Float(1 / (variance + Double(eps)).squareRoot()) * (1 + gamma.data[index])
+                let shift = beta.data[index] - Float(mean) * scale
+                affine(out.data + index * plane, input, count: plane, scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+            }
         }
     }
 
@@ -92,6 +98,71 @@ extension Ops {
 enum Statistics {
     /// Block size of the float32 partial sums that are accumulated into float64.
     private static let block = 512
+
+    // x (count) split in `parts` equal parts -> (mean, biased variance), two passes; the parts are
+    // reduced in parallel and their float64 partial sums combined in order
+    static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int, parts: Int) -> (Double, Double) {
+        guard parts > 1, count % parts == 0 else { return meanAndVariance(x, count: count) }
+        let part = count / parts
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: parts)
+        defer { partials.deallocate() }
+        Parallel.forChunks(parts, minimumPerChunk: Swift.max(1, 4096 / Swift.max(part, 1))) { range in
+            for index in range { partials[index] = sum(x + index * part, count: part, minus: 0) }
+        }
+        var total = 0.0
+        for index in 0..<parts { total += partials[index] }
+        let mean = total / Double(count)
+        let meanFloat = Float(mean)
+        Parallel.forChunks(parts, minimumPerChunk: Swift.max(1, 4096 / Swift.max(part, 1))) { range in
+            for index in range { partials[index] = sumOfSquares(x + index * part, count: part, minus: meanFloat) }
+        }
+        var squares = 0.0
+        for index in 0..<parts { squares += partials[index] }
+        let rounding = mean - Double(meanFloat)
+        return (mean, Swift.max(0, squares / Double(count) - rounding * rounding))
+    }
+
+    // x (count) -> Σ x, float32 blocks accumulated in float64
+    static func sum(_ x: UnsafePointer<Float>, count: Int, minus: Float) -> Double {
+        var total = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                partial += UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { tail += x[index]; index += 1 }
+            total += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        return total
+    }
+
+    // x (count) -> Σ (x − m)², float32 blocks accumulated in float64
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, minus mean: Float) -> Double {
+        let meanVector = SIMD8<Float>(repeating: mean)
+        var squares = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                let deviation = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - meanVector
+                partial += deviation * deviation
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { let d = x[index] - mean; tail += d * d; index += 1 }
+            squares += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        return squares
+    }
 
     // x (count) -> (mean, biased variance), two passes
     static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (Double, Double) {

@@ -10,7 +10,8 @@ extension Ops {
         let (h, w) = (x.shape[2], x.shape[3])
         let (ho, wo) = (h / 2, w / 2)
         try out.requireShape([x.shape[0], x.shape[1], ho, wo], of: "avg_pool2d output")
-        for index in 0..<(x.shape[0] * x.shape[1]) {
+        Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 8192 / Swift.max(h * w, 1))) { range in
+          for index in range {
             let input = x.data + index * h * w
             let output = out.data + index * ho * wo
             for oy in 0..<ho {
@@ -21,6 +22,7 @@ extension Ops {
                     row[ox] = (top[2 * ox] + top[2 * ox + 1] + bottom[2 * ox] + bottom[2 * ox + 1]) * 0.25
                 }
             }
+          }
         }
     }
 
@@ -31,7 +33,8 @@ extension Ops {
         try x.requireRank(4, of: "upsample_nearest2x input", layout: "(N,C,H,W)")
         let (h, w) = (x.shape[2], x.shape[3])
         try out.requireShape([x.shape[0], x.shape[1], 2 * h, 2 * w], of: "upsample_nearest2x output")
-        for index in 0..<(x.shape[0] * x.shape[1]) {
+        Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 8192 / Swift.max(h * w, 1))) { range in
+          for index in range {
             let input = x.data + index * h * w
             let output = out.data + index * 4 * h * w
             for y in 0..<h {
@@ -43,6 +46,7 @@ extension Ops {
                 }
                 (destination + 2 * w).update(from: destination, count: 2 * w)
             }
+          }
         }
     }
 
@@ -108,7 +112,8 @@ extension Ops {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * ho * wo
             let positions = grid.data + sample * ho * wo * 2
-            for pixel in 0..<(ho * wo) {
+            Parallel.forChunks(ho * wo, minimumPerChunk: 4096) { range in
+              for pixel in range {
                 let px = ((positions[2 * pixel] + 1) * Float(w) - 1) / 2
                 let py = ((positions[2 * pixel + 1] + 1) * Float(h) - 1) / 2
                 let fx = px.rounded(.down), fy = py.rounded(.down)
@@ -133,6 +138,7 @@ extension Ops {
                     output[channel * ho * wo + pixel] =
                         source[i00] * w00 + source[i01] * w01 + source[i10] * w10 + source[i11] * w11
                 }
+              }
             }
         }
     }

@@ -3,12 +3,13 @@
 import COpenBLAS
 import Foundation
 
-/// Controls the threads OpenBLAS uses for matrix products (the engine's other ops run on the
-/// calling thread).
+/// Controls the threads of the engine: OpenBLAS's for matrix products, and the engine's own
+/// for the loops outside them (1 until set).
 public enum ComputeThreads {
     /// Sets the number of OpenBLAS threads (at least 1).
     public static func set(_ count: Int) {
         openblas_set_num_threads(Int32(Swift.max(1, count)))
+        Parallel.workers = Swift.max(1, count)
     }
 
     /// The number of OpenBLAS threads in use.
