@@ -168,6 +168,7 @@ struct PIRender: ParsableCommand {
         } else {
             generator = try PIRenderGenerator(config: try config.map { try ConfigFiles.load(URL(fileURLWithPath: $0)) } ?? .default)
             RandomWeights.fill(generator.registry, seed: 1)
+            generator.registry.parametersDidChange()
         }
         let size = resolution ?? generator.config.resolution
         var random = SplitMix64(seed: 7)

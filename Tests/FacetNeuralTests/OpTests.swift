@@ -53,6 +53,60 @@ final class OpTests: XCTestCase {
         }
     }
 
+    func testWinogradConvMatchesDirectLoops() throws {
+        // (name, N, Cin, H, W, Cout, scratch floats; 0 = whole image)
+        let cases: [(String, Int, Int, Int, Int, Int, Int)] = [
+            ("8x8", 1, 3, 8, 8, 4, 0),
+            ("non-square, batch 2", 2, 5, 6, 10, 3, 0),
+            ("2x2 (a single tile)", 1, 2, 2, 2, 2, 0),
+            ("one row of tiles per pass", 1, 4, 12, 8, 6, Ops.winogradScratch(inChannels: 4, outChannels: 6, tiles: 4)),
+            ("three rows per pass, remainder", 1, 3, 10, 6, 2, Ops.winogradScratch(inChannels: 3, outChannels: 2, tiles: 9)),
+        ]
+        var random = TestRandom(seed: 9)
+        for (name, n, cin, h, w, cout, scratchFloats) in cases {
+            let x = Array4(shape: [n, cin, h, w], values: random.values(n * cin * h * w))
+            let weight = Array4(shape: [cout, cin, 3, 3], values: random.values(cout * cin * 9))
+            let bias = random.values(cout)
+            let expected = Reference.conv2d(x, weight, bias, stride: 1, padding: 1, dilation: 1)
+            let transformed = Tensor(shape: [16, cout, cin])
+            try Ops.winogradTransformWeights(transformed, weight: tensor(weight))
+            let out = Tensor(shape: expected.shape)
+            let scratch = ScratchBuffer(capacity: scratchFloats > 0 ? scratchFloats
+                                            : Ops.winogradScratch(inChannels: cin, outChannels: cout, tiles: h * w / 4))
+            try Ops.conv2dWinograd3x3(out, tensor(x), transformedWeight: transformed,
+                                      bias: try Tensor(shape: [cout], values: bias.map(Float.init)), scratch: scratch)
+            assertClose(out, expected, tolerance: 1e-5, name)
+        }
+        XCTAssertThrowsError(try Ops.conv2dWinograd3x3(Tensor(shape: [1, 1, 3, 4]), Tensor(shape: [1, 1, 3, 4]),
+                                                       transformedWeight: Tensor(shape: [16, 1, 1]), bias: nil,
+                                                       scratch: ScratchBuffer(capacity: 1000))) { error in
+            XCTAssertTrue(String(describing: error).contains("even height and width"), "\(error)")
+        }
+    }
+
+    func testConv2dLayerPicksWinogradOnlyWhereItApplies() throws {
+        // A 3×3 pad-1 layer runs Winograd on even sizes and im2col on odd ones; both match.
+        let registry = ParameterRegistry()
+        let layer = Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, registry: registry, prefix: "c")
+        XCTAssertNotNil(layer.winogradWeight)
+        XCTAssertNil(Conv2d(inChannels: 3, outChannels: 4, kernelSize: 4, stride: 2, padding: 1, registry: registry, prefix: "d").winogradWeight)
+        var random = TestRandom(seed: 10)
+        let weight = random.values(4 * 3 * 9), bias = random.values(4)
+        try registry.load(TensorFile(tensors: [
+            "c.weight": StoredTensor(shape: [4, 3, 3, 3], values: weight.map(Float.init)),
+            "c.bias": StoredTensor(shape: [4], values: bias.map(Float.init)),
+            "d.weight": StoredTensor(shape: [4, 3, 4, 4], values: [Float](repeating: 0, count: 192)),
+            "d.bias": StoredTensor(shape: [4], values: [0, 0, 0, 0]),
+        ]))
+        for (h, w) in [(6, 8), (5, 7)] {
+            let x = Array4(shape: [1, 3, h, w], values: random.values(3 * h * w))
+            let expected = Reference.conv2d(x, Array4(shape: [4, 3, 3, 3], values: weight), bias, stride: 1, padding: 1, dilation: 1)
+            let out = Tensor(shape: expected.shape)
+            try layer.forward(out, tensor(x), scratch: ScratchBuffer(capacity: layer.scratchForWholeImage(height: h, width: w)))
+            assertClose(out, expected, tolerance: 1e-5, "\(h)x\(w)")
+        }
+    }
+
     func testConv2dHandValues() throws {
         // 1×1×3×3 input 1…9, 3×3 kernel of ones, padding 1: each output is the sum of its neighbourhood.
         let x = try Tensor(shape: [1, 1, 3, 3], values: (1...9).map(Float.init))

@@ -91,6 +91,7 @@ final class GeneratorTests: XCTestCase {
                 tensor.data[index] = Float(Int64(bitPattern: seed >> 11) % 2000) / 40000
             }
         }
+        generator.registry.parametersDidChange()
         let image = Tensor(shape: [1, 3, 32, 32])
         for index in 0..<image.count { image.data[index] = Float(index % 17) / 8 - 1 }
         let window = Tensor(shape: [1, 73, 27])

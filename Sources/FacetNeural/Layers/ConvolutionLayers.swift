@@ -41,6 +41,10 @@ public final class Conv1d {
 
 /// A 2-D convolution layer (PyTorch `nn.Conv2d`, groups 1, dilation 1): `weight`
 /// (out, in, kh, kw), `bias` (out).
+///
+/// 3×3 stride-1 padding-1 layers run by Winograd F(2×2, 3×3) on even-sized inputs, with weights
+/// transformed whenever the registry loads or is told `parametersDidChange`; others by
+/// im2col + sgemm.
 public final class Conv2d {
     /// Kernel weights, (out, in, kh, kw).
     public let weight: Tensor
@@ -50,6 +54,8 @@ public final class Conv2d {
     public let stride: Int
     /// Zero padding on each side.
     public let padding: Int
+    /// Winograd-transformed weights (16, out, in) for 3×3 stride-1 padding-1 layers, else nil.
+    public let winogradWeight: Tensor?
 
     /// Creates the layer and registers `prefix.weight` and `prefix.bias`.
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -57,6 +63,27 @@ public final class Conv2d {
         weight = registry.register(prefix + ".weight", Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize]))
         bias = registry.register(prefix + ".bias", Tensor(shape: [outChannels]))
         (self.stride, self.padding) = (stride, padding)
+        if kernelSize == 3, stride == 1, padding == 1 {
+            winogradWeight = Tensor(shape: [Ops.winogradPositions, outChannels, inChannels])
+            registry.registerDerivedWeights { [weak self] in self?.transformWeights() }
+        } else {
+            winogradWeight = nil
+        }
+    }
+
+    /// Recomputes `winogradWeight` from `weight`.
+    private func transformWeights() {
+        guard let winogradWeight else { return }
+        do {
+            try Ops.winogradTransformWeights(winogradWeight, weight: weight)
+        } catch {
+            preconditionFailure("Conv2d: the Winograd buffer was made for this weight: \(error)")
+        }
+    }
+
+    /// Whether an input of this size runs by Winograd.
+    private func usesWinograd(height: Int, width: Int) -> Bool {
+        winogradWeight != nil && height % 2 == 0 && width % 2 == 0
     }
 
     /// The number of output channels.
@@ -70,20 +97,30 @@ public final class Conv2d {
     /// The scratch floats to process the whole output of an `height`×`width` input in one
     /// matrix product (more than the minimum; plans cap it).
     public func scratchForWholeImage(height: Int, width: Int) -> Int {
-        Ops.conv2dFullScratch(inChannels: weight.shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                              outputHeight: outputSize(height), outputWidth: outputSize(width))
+        if usesWinograd(height: height, width: width) {
+            return Ops.winogradScratch(inChannels: weight.shape[1], outChannels: weight.shape[0], tiles: height / 2 * width / 2)
+        }
+        return Ops.conv2dFullScratch(inChannels: weight.shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                     outputHeight: outputSize(height), outputWidth: outputSize(width))
     }
 
-    /// The minimum scratch floats for an input `width` pixels wide (one output row).
+    /// The minimum scratch floats for an input `width` pixels wide (one output row, or one row
+    /// of Winograd tiles).
     public func minimumScratch(width: Int) -> Int {
-        Ops.conv2dMinimumScratch(inChannels: weight.shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                                 outputWidth: outputSize(width))
+        let rowOfColumns = Ops.conv2dMinimumScratch(inChannels: weight.shape[1], kernelHeight: weight.shape[2],
+                                                    kernelWidth: weight.shape[3], outputWidth: outputSize(width))
+        guard winogradWeight != nil else { return rowOfColumns }
+        return Swift.max(rowOfColumns, Ops.winogradScratch(inChannels: weight.shape[1], outChannels: weight.shape[0], tiles: width / 2))
     }
 
     /// out = conv2d(x).
     public func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
         // x (N,in,H,W) -> out (N,out,Ho,Wo)
-        try Ops.conv2d(out, x, weight: weight, bias: bias, stride: stride, padding: padding, scratch: scratch)
+        if let winogradWeight, x.rank == 4, usesWinograd(height: x.shape[2], width: x.shape[3]) {
+            try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, scratch: scratch)
+        } else {
+            try Ops.conv2d(out, x, weight: weight, bias: bias, stride: stride, padding: padding, scratch: scratch)
+        }
     }
 }
 

@@ -13,6 +13,7 @@ public final class ParameterRegistry {
     /// Keys accepted but not computed, with their required shapes.
     public private(set) var unusedKeys: [String: [Int]] = [:]
     private var shapes: [String: [Int]] = [:]
+    private var derivedWeightUpdates: [() -> Void] = []
 
     /// An empty registry.
     public init() {}
@@ -31,6 +32,17 @@ public final class ParameterRegistry {
         precondition(shapes[name] == nil, "parameter \(name) registered twice")
         unusedKeys[name] = shape
         shapes[name] = shape
+    }
+
+    /// Registers work that recomputes values derived from parameters (e.g. Winograd-transformed
+    /// conv weights); it runs after every `load` and on `parametersDidChange`.
+    public func registerDerivedWeights(_ update: @escaping () -> Void) {
+        derivedWeightUpdates.append(update)
+    }
+
+    /// Recomputes derived weights; call after writing parameter tensors directly.
+    public func parametersDidChange() {
+        for update in derivedWeightUpdates { update() }
     }
 
     /// Every expected key with its shape (live and unused).
@@ -65,5 +77,6 @@ public final class ParameterRegistry {
         for (name, tensor) in parameters {
             tensors[name]!.values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
         }
+        parametersDidChange()
     }
 }
