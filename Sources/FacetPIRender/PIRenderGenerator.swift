@@ -18,8 +18,8 @@ import FacetNeural
 public final class PIRenderGenerator {
     /// The negative slope of every LeakyReLU in the generator.
     public static let leakyReLUSlope: Float = 0.1
-    /// The largest im2col tile, in floats (16 MiB), that a plan reserves.
-    public static let scratchCap = 1 << 22
+    /// The largest im2col/Winograd tile, in floats (8 MiB), that a plan reserves.
+    public static let scratchCap = 1 << 21
 
     /// The hyper-parameters.
     public let config: PIRenderConfig
