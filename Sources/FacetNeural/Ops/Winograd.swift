@@ -100,35 +100,44 @@ extension Ops {
         let tiles = tileRows * tileColumns
         let half = tileColumns + 1  // even/odd samples of a padded row of width + 2
         Parallel.forChunks(channels) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * half) { buffer in
-                // even[i] (t = 0…W/2) = padded row i at 2t, odd[i] = at 2t + 1, padded p[k] = t_i[k − 1]
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * half) { buffer in
                 let start = buffer.baseAddress!
+                // raw rows split by parity: rawEven(i)[t] = padded row i at 2t = input column 2t − 1,
+                // rawOdd(i)[t] = input column 2t (zero outside the image)
+                @inline(__always) func rawEven(_ i: Int) -> UnsafeMutablePointer<Float> { start + (8 + 2 * i) * half }
+                @inline(__always) func rawOdd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (9 + 2 * i) * half }
+                // t = Bᵀ d rows split by parity
                 @inline(__always) func even(_ i: Int) -> UnsafeMutablePointer<Float> { start + 2 * i * half }
                 @inline(__always) func odd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (2 * i + 1) * half }
                 for channel in range {
                     let plane = input + channel * height * width
                     for tileRow in 0..<tileRows {
                         let top = 2 * (firstTileRow + tileRow) - 1
-                        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float>? {
+                        for i in 0..<4 {
+                            let (e, o) = (rawEven(i), rawOdd(i))
                             let y = top + i
-                            return y >= 0 && y < height ? plane + y * width : nil
+                            guard y >= 0, y < height else {
+                                e.update(repeating: 0, count: half)
+                                o.update(repeating: 0, count: half)
+                                continue
+                            }
+                            let source = plane + y * width
+                            e[0] = 0
+                            for t in 1..<half { e[t] = source[2 * t - 1] }
+                            for t in 0..<(half - 1) { o[t] = source[2 * t] }
+                            o[half - 1] = 0
                         }
-                        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                        // padded column k (0…W+1) holds input column k − 1; k = 2t (even), 2t + 1 (odd)
-                        for t in 0..<half {
-                            for parity in 0..<2 {
-                                let column = 2 * t + parity - 1
-                                let inside = column >= 0 && column < width
-                                let d0: Float = inside ? (r0?[column] ?? 0) : 0
-                                let d1: Float = inside ? (r1?[column] ?? 0) : 0
-                                let d2: Float = inside ? (r2?[column] ?? 0) : 0
-                                let d3: Float = inside ? (r3?[column] ?? 0) : 0
-                                let row0 = parity == 0 ? even(0) : odd(0), row1 = parity == 0 ? even(1) : odd(1)
-                                let row2 = parity == 0 ? even(2) : odd(2), row3 = parity == 0 ? even(3) : odd(3)
-                                row0[t] = d0 - d2
-                                row1[t] = d1 + d2
-                                row2[t] = d2 - d1
-                                row3[t] = d1 - d3
+                        // t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on both parities
+                        for parity in 0..<2 {
+                            let (d0, d1, d2, d3) = parity == 0 ? (rawEven(0), rawEven(1), rawEven(2), rawEven(3))
+                                                                : (rawOdd(0), rawOdd(1), rawOdd(2), rawOdd(3))
+                            let t0 = start + parity * half, t1 = start + (2 + parity) * half
+                            let t2 = start + (4 + parity) * half, t3 = start + (6 + parity) * half
+                            for t in 0..<half {
+                                t0[t] = d0[t] - d2[t]
+                                t1[t] = d1[t] + d2[t]
+                                t2[t] = d2[t] - d1[t]
+                                t3[t] = d1[t] - d3[t]
                             }
                         }
                         let base = tileRow * tileColumns
@@ -138,11 +147,24 @@ extension Ops {
                             let v1 = transformed + ((4 * i + 1) * channels + channel) * tiles + base
                             let v2 = transformed + ((4 * i + 2) * channels + channel) * tiles + base
                             let v3 = transformed + ((4 * i + 3) * channels + channel) * tiles + base
-                            for t in 0..<tileColumns {
+                            var t = 0
+                            while t + 8 <= tileColumns {
+                                let e0 = UnsafeRawPointer(e + t).loadUnaligned(as: SIMD8<Float>.self)
+                                let e1 = UnsafeRawPointer(e + t + 1).loadUnaligned(as: SIMD8<Float>.self)
+                                let o0 = UnsafeRawPointer(o + t).loadUnaligned(as: SIMD8<Float>.self)
+                                let o1 = UnsafeRawPointer(o + t + 1).loadUnaligned(as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(v0 + t).storeBytes(of: e0 - e1, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(v1 + t).storeBytes(of: o0 + e1, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(v2 + t).storeBytes(of: e1 - o0, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(v3 + t).storeBytes(of: o0 - o1, as: SIMD8<Float>.self)
+                                t += 8
+                            }
+                            while t < tileColumns {
                                 v0[t] = e[t] - e[t + 1]
                                 v1[t] = o[t] + e[t + 1]
                                 v2[t] = e[t + 1] - o[t]
                                 v3[t] = o[t] - o[t + 1]
+                                t += 1
                             }
                         }
                     }
