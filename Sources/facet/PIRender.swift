@@ -113,10 +113,7 @@ struct PIRender: ParsableCommand {
         for path in [output, dump].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw NeuralError(.invalidArgument, "the output exists; pass --overwrite to replace it", path: path)
         }
-        let weightsURL = URL(fileURLWithPath: weights!)
-        let stateDict = try WeightFiles.load(weightsURL)
-        let generator = try PIRenderGenerator(weights: stateDict, config: try explicitConfig(for: stateDict),
-                                              source: weightsURL.path)
+        let generator = try loadGenerator(URL(fileURLWithPath: weights!))
         let (inputImage, window) = try loadInputs(config: generator.config)
         let stages = try generator.forward(inputImage: inputImage, drivingCoefficients: window)
         if let output {
@@ -130,6 +127,12 @@ struct PIRender: ParsableCommand {
         let milliseconds = stages.timings.total.milliseconds
         Terminal.error(String(format: "facet: rendered %dx%d in %.0f ms%@%@", inputImage.shape[3], inputImage.shape[2], milliseconds,
                               output.map { ", wrote \($0)" } ?? "", dump.map { ", stages in \($0)" } ?? ""))
+    }
+
+    /// The generator for a weights file (the file's tensors are released once bound).
+    private func loadGenerator(_ url: URL) throws -> PIRenderGenerator {
+        let stateDict = try WeightFiles.load(url)
+        return try PIRenderGenerator(weights: stateDict, config: try explicitConfig(for: stateDict), source: url.path)
     }
 
     /// The config given by --config, when the weights carry none (nil: use the file's).
@@ -161,10 +164,8 @@ struct PIRender: ParsableCommand {
         let generator: PIRenderGenerator
         var origin = "random weights"
         if let weights {
-            let url = URL(fileURLWithPath: weights)
-            let stateDict = try WeightFiles.load(url)
-            generator = try PIRenderGenerator(weights: stateDict, config: try explicitConfig(for: stateDict), source: url.path)
-            origin = url.lastPathComponent
+            generator = try loadGenerator(URL(fileURLWithPath: weights))
+            origin = URL(fileURLWithPath: weights).lastPathComponent
         } else {
             generator = try PIRenderGenerator(config: try config.map { try ConfigFiles.load(URL(fileURLWithPath: $0)) } ?? .default)
             RandomWeights.fill(generator.registry, seed: 1)
