@@ -37,6 +37,9 @@ final class OpTests: XCTestCase {
             ("k4 s2 p1, two rows per tile", 1, 3, 12, 12, 4, 4, 2, 1, 1, 2 * 3 * 16 * 6),
             ("k3 dilation 2 p2", 1, 2, 8, 8, 3, 3, 1, 2, 2, 0),
             ("k1 no padding", 1, 6, 5, 5, 2, 1, 1, 0, 1, 0),
+            ("k7 p3, 3 outputs (direct path)", 2, 5, 9, 12, 3, 7, 1, 3, 1, 0),
+            ("k3 p0, 1 output (direct path)", 1, 4, 6, 5, 1, 3, 1, 0, 1, 0),
+            ("k7 p3, 5 outputs (im2col path)", 1, 4, 9, 10, 5, 7, 1, 3, 1, 0),
             ("k3 s3 p0 (input larger than covered)", 1, 2, 10, 10, 2, 3, 3, 0, 1, 0),
         ]
         var random = TestRandom(seed: 1)
@@ -351,7 +354,8 @@ final class OpTests: XCTestCase {
                                             scratch: ScratchBuffer(capacity: 1000))) { error in
             XCTAssertEqual(String(describing: error), "conv2d output must be (1,4,8,8); got (1,4,7,8)")
         }
-        XCTAssertThrowsError(try Ops.conv2d(Tensor(shape: [1, 4, 8, 8]), x, weight: goodWeight, bias: nil, padding: 1,
+        let wideWeight = Tensor(shape: [8, 3, 3, 3])  // more outputs than the direct path takes: im2col needs scratch
+        XCTAssertThrowsError(try Ops.conv2d(Tensor(shape: [1, 8, 8, 8]), x, weight: wideWeight, bias: nil, padding: 1,
                                             scratch: ScratchBuffer(capacity: 10))) { error in
             XCTAssertTrue(String(describing: error).contains("scratch"), "\(error)")
         }

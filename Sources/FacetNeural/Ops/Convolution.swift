@@ -45,6 +45,12 @@ extension Ops {
         }
         try out.requireShape([n, cout, ho, wo], of: "conv2d output")
         if let bias { try bias.requireShape([cout], of: "conv2d bias") }
+        if cout <= directConvMaximumOutputs, stride == 1, dilation == 1 {
+            // A handful of output channels (e.g. an RGB or flow head): im2col would write
+            // cin·kh·kw floats per output pixel for a matrix product of only `cout` rows.
+            directConv2d(out, x, weight: weight, bias: bias, padding: padding)
+            return
+        }
         let k = cin * kh * kw
         try scratch.require(k * wo, for: "conv2d (one output row)")
         let rowsPerTile = Swift.max(1, Swift.min(ho, scratch.capacity / (k * wo)))
@@ -72,6 +78,61 @@ extension Ops {
                 }
                 rowStart += rows
             }
+        }
+    }
+
+    /// Convolutions with at most this many output channels (stride 1) are computed directly,
+    /// by shifted multiply-adds, instead of im2col + sgemm.
+    public static let directConvMaximumOutputs = 4
+
+    // x (N,Cin,H,W), weight (Cout,Cin,kh,kw) -> out (N,Cout,Ho,Wo), stride 1, by shifted axpys
+    static func directConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        let (ho, wo) = (out.shape[2], out.shape[3])
+        for sample in 0..<n {
+            let input = x.data + sample * cin * h * w
+            let output = out.data + sample * cout * ho * wo
+            Parallel.forChunks(ho, minimumPerChunk: 4) { rows in
+                for oy in rows {
+                    for o in 0..<cout { (output + (o * ho + oy) * wo).update(repeating: bias?.data[o] ?? 0, count: wo) }
+                    for channel in 0..<cin {
+                        for ky in 0..<kh {
+                            let iy = oy - padding + ky
+                            if iy < 0 || iy >= h { continue }
+                            let sourceRow = input + (channel * h + iy) * w
+                            for kx in 0..<kw {
+                                let shift = kx - padding  // output column ox reads input column ox + shift
+                                let first = Swift.max(0, -shift), last = Swift.min(wo, w - shift)
+                                if first >= last { continue }
+                                let source = sourceRow + shift
+                                for o in 0..<cout {
+                                    let factor = weight.data[((o * cin + channel) * kh + ky) * kw + kx]
+                                    axpy(output + (o * ho + oy) * wo, source, factor: factor, range: first..<last)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // destination[i] += factor · source[i] for i in range
+    @inline(__always)
+    static func axpy(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, factor: Float, range: Range<Int>) {
+        var index = range.lowerBound
+        let vectorFactor = SIMD8<Float>(repeating: factor)
+        while index + 8 <= range.upperBound {
+            let target = UnsafeMutableRawPointer(destination + index)
+            let sum = target.loadUnaligned(as: SIMD8<Float>.self)
+                + vectorFactor * UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self)
+            target.storeBytes(of: sum, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < range.upperBound {
+            destination[index] += factor * source[index]
+            index += 1
         }
     }
 
