@@ -4,11 +4,10 @@
 #
 #   scripts/bench-pirender.sh [extra `facet pirender --benchmark` options, e.g. --weights FILE]
 #
-# OpenBLAS picks its kernels when it loads. On AVX-512 machines where it picks AVX2 (Haswell)
-# kernels, `facet pirender` restarts itself with OPENBLAS_CORETYPE=SkylakeX unless the variable
-# is already set. If the environment pins it (e.g. OPENBLAS_CORETYPE=Haswell), this script runs
-# the benchmark as the environment says and then, when the CPU has AVX-512, once more with
-# SkylakeX kernels, so both figures are visible.
+# OpenBLAS picks its kernels when it loads; OPENBLAS_CORETYPE overrides the choice. If the
+# environment pins a family other than SkylakeX (the development machines set Haswell, AVX2),
+# this script runs the benchmark as the environment says and then, when the CPU has AVX-512,
+# once more with SkylakeX kernels, so both figures are visible.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

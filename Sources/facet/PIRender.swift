@@ -90,7 +90,6 @@ struct PIRender: ParsableCommand {
     }
 
     func run() throws {
-        KernelSelection.restartWithFasterKernelsIfNeeded()
         ComputeThreads.set(threads)
         do {
             if benchmark {
@@ -212,41 +211,6 @@ struct PIRender: ParsableCommand {
 }
 
 // MARK: - Helpers
-
-/// Making OpenBLAS use its AVX-512 kernels where it picked AVX2 ones (see
-/// `ComputeThreads.recommendedKernelOverride`): the process restarts itself once with
-/// `OPENBLAS_CORETYPE` set, before anything is read or written. Setting the variable yourself
-/// (any value) turns this off.
-enum KernelSelection {
-    static func restartWithFasterKernelsIfNeeded() {
-        let flags = cpuFlags()
-        guard let kernel = ComputeThreads.recommendedKernelOverride(environment: ProcessInfo.processInfo.environment,
-                                                                   cpuFlags: Set(flags)) else { return }
-        setenv("OPENBLAS_CORETYPE", kernel, 1)
-        let arguments = CommandLine.arguments
-        var pointers: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        pointers.append(nil)
-        execv("/proc/self/exe", pointers)
-        // execv returned: keep going with the slower kernels.
-        Terminal.warning("could not restart with OPENBLAS_CORETYPE=\(kernel) (\(String(cString: strerror(errno)))); using \(ComputeThreads.kernelName) kernels")
-    }
-
-    /// The `flags` line of /proc/cpuinfo (procfs files have no size, so read line by line).
-    static func cpuFlags() -> Set<String> {
-        guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let line {
-            let text = String(cString: line)
-            if text.hasPrefix("flags") {
-                return Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
-            }
-        }
-        return []
-    }
-}
 
 /// Loading a state_dict by file extension.
 enum WeightFiles {

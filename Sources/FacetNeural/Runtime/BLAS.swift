@@ -15,19 +15,9 @@ public enum ComputeThreads {
     /// The number of OpenBLAS threads in use.
     public static var current: Int { Int(openblas_get_num_threads()) }
 
-    /// The name of the kernel family OpenBLAS selected at load time (e.g. `Haswell`, `SkylakeX`).
+    /// The name of the kernel family OpenBLAS selected at load time (e.g. `Haswell`, `SkylakeX`);
+    /// the environment variable `OPENBLAS_CORETYPE` overrides its choice when the process starts.
     public static var kernelName: String { String(cString: openblas_get_corename()) }
-
-    /// A better `OPENBLAS_CORETYPE` for this machine, when OpenBLAS picked AVX2 kernels on a CPU
-    /// with AVX-512 (OpenBLAS 0.3.21 maps AMD Zen 4 to its Haswell kernels; its SkylakeX sgemm is
-    /// about 2.4x faster there). The choice is made when the library loads, so a process must be
-    /// started with the variable set: nil when it already is, or when nothing better exists.
-    public static func recommendedKernelOverride(environment: [String: String], cpuFlags: Set<String>) -> String? {
-        guard environment["OPENBLAS_CORETYPE"] == nil else { return nil }
-        guard ["haswell", "zen"].contains(kernelName.lowercased()) else { return nil }
-        let avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"]
-        return avx512.allSatisfy(cpuFlags.contains) ? "SkylakeX" : nil
-    }
 }
 
 /// Measures the time the engine spends inside OpenBLAS sgemm and the multiply-accumulates it
