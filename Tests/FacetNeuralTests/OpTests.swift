@@ -39,6 +39,8 @@ final class OpTests: XCTestCase {
             ("k1 no padding", 1, 6, 5, 5, 2, 1, 1, 0, 1, 0),
             ("k7 p3, 3 outputs (direct path)", 2, 5, 9, 12, 3, 7, 1, 3, 1, 0),
             ("k3 p0, 1 output (direct path)", 1, 4, 6, 5, 1, 3, 1, 0, 1, 0),
+            ("k7 p3, 4 outputs, wide rows (direct path, vector interior)", 1, 3, 5, 29, 4, 7, 1, 3, 1, 0),
+            ("k3 p1, 2 outputs, 40 wide (direct path, vector interior)", 2, 2, 3, 40, 2, 3, 1, 1, 1, 0),
             ("k7 p3, 5 outputs (im2col path)", 1, 4, 9, 10, 5, 7, 1, 3, 1, 0),
             ("k3 s3 p0 (input larger than covered)", 1, 2, 10, 10, 2, 3, 3, 0, 1, 0),
         ]

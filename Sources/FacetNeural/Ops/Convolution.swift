@@ -85,30 +85,69 @@ extension Ops {
     /// by shifted multiply-adds, instead of im2col + sgemm.
     public static let directConvMaximumOutputs = 4
 
-    // x (N,Cin,H,W), weight (Cout,Cin,kh,kw) -> out (N,Cout,Ho,Wo), stride 1, by shifted axpys
+    // x (N,Cin,H,W), weight (Cout,Cin,kh,kw) -> out (N,Cout,Ho,Wo), stride 1: interior runs of
+    // 8 output pixels accumulate every tap in registers (one source load feeds all outputs);
+    // the columns near the left and right edges take shifted axpys
     static func directConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (ho, wo) = (out.shape[2], out.shape[3])
+        // Output columns whose whole kw-wide input window lies inside the row.
+        let interiorStart = Swift.min(wo, padding), interiorEnd = Swift.max(interiorStart, Swift.min(wo, w - kw + 1 + padding))
+        let vectorEnd = interiorStart + (interiorEnd - interiorStart) / 8 * 8
         for sample in 0..<n {
             let input = x.data + sample * cin * h * w
             let output = out.data + sample * cout * ho * wo
             Parallel.forChunks(ho, minimumPerChunk: 4) { rows in
                 for oy in rows {
-                    for o in 0..<cout { (output + (o * ho + oy) * wo).update(repeating: bias?.data[o] ?? 0, count: wo) }
-                    for channel in 0..<cin {
-                        for ky in 0..<kh {
-                            let iy = oy - padding + ky
-                            if iy < 0 || iy >= h { continue }
-                            let sourceRow = input + (channel * h + iy) * w
-                            for kx in 0..<kw {
-                                let shift = kx - padding  // output column ox reads input column ox + shift
-                                let first = Swift.max(0, -shift), last = Swift.min(wo, w - shift)
-                                if first >= last { continue }
-                                let source = sourceRow + shift
-                                for o in 0..<cout {
-                                    let factor = weight.data[((o * cin + channel) * kh + ky) * kw + kx]
-                                    axpy(output + (o * ho + oy) * wo, source, factor: factor, range: first..<last)
+                    // Interior: registers accumulate 8 pixels × up to 4 outputs over every tap.
+                    var ox = interiorStart
+                    while ox < vectorEnd {
+                        var accumulators = (SIMD8<Float>(repeating: bias?.data[0] ?? 0),
+                                            SIMD8<Float>(repeating: cout > 1 ? bias?.data[1] ?? 0 : 0),
+                                            SIMD8<Float>(repeating: cout > 2 ? bias?.data[2] ?? 0 : 0),
+                                            SIMD8<Float>(repeating: cout > 3 ? bias?.data[3] ?? 0 : 0))
+                        for channel in 0..<cin {
+                            for ky in 0..<kh {
+                                let iy = oy - padding + ky
+                                if iy < 0 || iy >= h { continue }
+                                let source = input + (channel * h + iy) * w + ox - padding
+                                let taps = weight.data + (channel * kh + ky) * kw
+                                let stride = cin * kh * kw  // between output channels' kernels
+                                for kx in 0..<kw {
+                                    let pixels = UnsafeRawPointer(source + kx).loadUnaligned(as: SIMD8<Float>.self)
+                                    accumulators.0 += taps[kx] * pixels
+                                    if cout > 1 { accumulators.1 += taps[stride + kx] * pixels }
+                                    if cout > 2 { accumulators.2 += taps[2 * stride + kx] * pixels }
+                                    if cout > 3 { accumulators.3 += taps[3 * stride + kx] * pixels }
+                                }
+                            }
+                        }
+                        let row = output + oy * wo + ox
+                        UnsafeMutableRawPointer(row).storeBytes(of: accumulators.0, as: SIMD8<Float>.self)
+                        if cout > 1 { UnsafeMutableRawPointer(row + ho * wo).storeBytes(of: accumulators.1, as: SIMD8<Float>.self) }
+                        if cout > 2 { UnsafeMutableRawPointer(row + 2 * ho * wo).storeBytes(of: accumulators.2, as: SIMD8<Float>.self) }
+                        if cout > 3 { UnsafeMutableRawPointer(row + 3 * ho * wo).storeBytes(of: accumulators.3, as: SIMD8<Float>.self) }
+                        ox += 8
+                    }
+                    // Edges (and the interior remainder): shifted axpys on those columns only.
+                    for segment in 0..<2 {
+                        let (first, last) = segment == 0 ? (0, interiorStart) : (vectorEnd, wo)
+                        if first >= last { continue }
+                        for o in 0..<cout { (output + (o * ho + oy) * wo + first).update(repeating: bias?.data[o] ?? 0, count: last - first) }
+                        for channel in 0..<cin {
+                            for ky in 0..<kh {
+                                let iy = oy - padding + ky
+                                if iy < 0 || iy >= h { continue }
+                                let sourceRow = input + (channel * h + iy) * w
+                                for kx in 0..<kw {
+                                    let shift = kx - padding  // output column ox reads input column ox + shift
+                                    let lower = Swift.max(first, -shift), upper = Swift.min(last, w - shift)
+                                    if lower >= upper { continue }
+                                    for o in 0..<cout {
+                                        let factor = weight.data[((o * cin + channel) * kh + ky) * kw + kx]
+                                        axpy(output + (o * ho + oy) * wo, sourceRow + shift, factor: factor, range: lower..<upper)
+                                    }
                                 }
                             }
                         }
