@@ -47,8 +47,11 @@ final class GoldenTests: XCTestCase {
         try checkGoldenSet("small_seed1", checkIntermediates: true)
     }
 
-    /// The default config at 256×256 (about 5 s in a debug build: the convs run in OpenBLAS).
-    func testFullSeed1MatchesEveryStage() throws {
+    /// The default config at 256×256 (10–20 s in a debug build), with 2 threads so the threaded
+    /// loops are checked against the reference too.
+    func testFullSeed1MatchesEveryStageWithTwoThreads() throws {
+        ComputeThreads.set(2)
+        defer { ComputeThreads.set(1) }
         try checkGoldenSet("full_seed1", checkIntermediates: false)
     }
 
