@@ -182,40 +182,40 @@ extension Ops {
                        outputWidth: Int, rowStart: Int, rows: Int) {
         let tileWidth = rows * outputWidth
         Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 8192 / Swift.max(kernelHeight * kernelWidth * tileWidth, 1))) { range in
-          for channel in range {
-            let plane = input + channel * height * width
-            var columnRow = cols + channel * kernelHeight * kernelWidth * tileWidth
-            for ky in 0..<kernelHeight {
-                for kx in 0..<kernelWidth {
-                    let xOffset = kx * dilation - padding
-                    // Output columns whose source column ox·stride + xOffset lies inside [0, width).
-                    let firstValid = xOffset >= 0 ? 0 : (-xOffset + stride - 1) / stride
-                    let lastValidExclusive = Swift.min(outputWidth, width - xOffset <= 0 ? 0 : (width - 1 - xOffset) / stride + 1)
-                    for r in 0..<rows {
-                        let destination = columnRow + r * outputWidth
-                        let sourceRow = (rowStart + r) * stride + ky * dilation - padding
-                        if sourceRow < 0 || sourceRow >= height || firstValid >= lastValidExclusive {
-                            destination.update(repeating: 0, count: outputWidth)
-                            continue
-                        }
-                        let source = plane + sourceRow * width
-                        if firstValid > 0 { destination.update(repeating: 0, count: firstValid) }
-                        if stride == 1 {
-                            (destination + firstValid).update(from: source + firstValid + xOffset,
-                                                              count: lastValidExclusive - firstValid)
-                        } else {
-                            for ox in firstValid..<lastValidExclusive {
-                                destination[ox] = source[ox * stride + xOffset]
+            for channel in range {
+                let plane = input + channel * height * width
+                var columnRow = cols + channel * kernelHeight * kernelWidth * tileWidth
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        let xOffset = kx * dilation - padding
+                        // Output columns whose source column ox·stride + xOffset lies inside [0, width).
+                        let firstValid = xOffset >= 0 ? 0 : (-xOffset + stride - 1) / stride
+                        let lastValidExclusive = Swift.min(outputWidth, width - xOffset <= 0 ? 0 : (width - 1 - xOffset) / stride + 1)
+                        for r in 0..<rows {
+                            let destination = columnRow + r * outputWidth
+                            let sourceRow = (rowStart + r) * stride + ky * dilation - padding
+                            if sourceRow < 0 || sourceRow >= height || firstValid >= lastValidExclusive {
+                                destination.update(repeating: 0, count: outputWidth)
+                                continue
+                            }
+                            let source = plane + sourceRow * width
+                            if firstValid > 0 { destination.update(repeating: 0, count: firstValid) }
+                            if stride == 1 {
+                                (destination + firstValid).update(from: source + firstValid + xOffset,
+                                                                  count: lastValidExclusive - firstValid)
+                            } else {
+                                for ox in firstValid..<lastValidExclusive {
+                                    destination[ox] = source[ox * stride + xOffset]
+                                }
+                            }
+                            if lastValidExclusive < outputWidth {
+                                (destination + lastValidExclusive).update(repeating: 0, count: outputWidth - lastValidExclusive)
                             }
                         }
-                        if lastValidExclusive < outputWidth {
-                            (destination + lastValidExclusive).update(repeating: 0, count: outputWidth - lastValidExclusive)
-                        }
+                        columnRow += tileWidth
                     }
-                    columnRow += tileWidth
                 }
             }
-          }
         }
     }
 
@@ -269,24 +269,24 @@ extension Ops {
                 GEMM.multiply(m: columnRows, n: tileWidth, k: cin, a: weight.data, lda: columnRows, transposeA: true,
                               b: input + rowStart * w, ldb: h * w, c: cols, ldc: tileWidth)
                 Parallel.forChunks(cout, minimumPerChunk: Swift.max(1, 16384 / Swift.max(kh * kw * tileWidth, 1))) { range in
-                  for channel in range {
-                    let plane = output + channel * ho * wo
-                    for ky in 0..<kh {
-                        for kx in 0..<kw {
-                            let column = cols + ((channel * kh + ky) * kw + kx) * tileWidth
-                            for r in 0..<rows {
-                                let oy = (rowStart + r) * stride - padding + ky
-                                if oy < 0 || oy >= ho { continue }
-                                let destination = plane + oy * wo
-                                let source = column + r * w
-                                for ix in 0..<w {
-                                    let ox = ix * stride - padding + kx
-                                    if ox >= 0 && ox < wo { destination[ox] += source[ix] }
+                    for channel in range {
+                        let plane = output + channel * ho * wo
+                        for ky in 0..<kh {
+                            for kx in 0..<kw {
+                                let column = cols + ((channel * kh + ky) * kw + kx) * tileWidth
+                                for r in 0..<rows {
+                                    let oy = (rowStart + r) * stride - padding + ky
+                                    if oy < 0 || oy >= ho { continue }
+                                    let destination = plane + oy * wo
+                                    let source = column + r * w
+                                    for ix in 0..<w {
+                                        let ox = ix * stride - padding + kx
+                                        if ox >= 0 && ox < wo { destination[ox] += source[ix] }
+                                    }
                                 }
                             }
                         }
                     }
-                  }
                 }
                 rowStart += rows
             }

@@ -11,18 +11,18 @@ extension Ops {
         let (ho, wo) = (h / 2, w / 2)
         try out.requireShape([x.shape[0], x.shape[1], ho, wo], of: "avg_pool2d output")
         Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 8192 / Swift.max(h * w, 1))) { range in
-          for index in range {
-            let input = x.data + index * h * w
-            let output = out.data + index * ho * wo
-            for oy in 0..<ho {
-                let top = input + 2 * oy * w
-                let bottom = top + w
-                let row = output + oy * wo
-                for ox in 0..<wo {
-                    row[ox] = (top[2 * ox] + top[2 * ox + 1] + bottom[2 * ox] + bottom[2 * ox + 1]) * 0.25
+            for index in range {
+                let input = x.data + index * h * w
+                let output = out.data + index * ho * wo
+                for oy in 0..<ho {
+                    let top = input + 2 * oy * w
+                    let bottom = top + w
+                    let row = output + oy * wo
+                    for ox in 0..<wo {
+                        row[ox] = (top[2 * ox] + top[2 * ox + 1] + bottom[2 * ox] + bottom[2 * ox + 1]) * 0.25
+                    }
                 }
             }
-          }
         }
     }
 
@@ -34,19 +34,19 @@ extension Ops {
         let (h, w) = (x.shape[2], x.shape[3])
         try out.requireShape([x.shape[0], x.shape[1], 2 * h, 2 * w], of: "upsample_nearest2x output")
         Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 8192 / Swift.max(h * w, 1))) { range in
-          for index in range {
-            let input = x.data + index * h * w
-            let output = out.data + index * 4 * h * w
-            for y in 0..<h {
-                let source = input + y * w
-                let destination = output + 2 * y * 2 * w
-                for column in 0..<w {
-                    destination[2 * column] = source[column]
-                    destination[2 * column + 1] = source[column]
+            for index in range {
+                let input = x.data + index * h * w
+                let output = out.data + index * 4 * h * w
+                for y in 0..<h {
+                    let source = input + y * w
+                    let destination = output + 2 * y * 2 * w
+                    for column in 0..<w {
+                        destination[2 * column] = source[column]
+                        destination[2 * column + 1] = source[column]
+                    }
+                    (destination + 2 * w).update(from: destination, count: 2 * w)
                 }
-                (destination + 2 * w).update(from: destination, count: 2 * w)
             }
-          }
         }
     }
 
@@ -113,32 +113,32 @@ extension Ops {
             let output = out.data + sample * channels * ho * wo
             let positions = grid.data + sample * ho * wo * 2
             Parallel.forChunks(ho * wo, minimumPerChunk: 4096) { range in
-              for pixel in range {
-                let px = ((positions[2 * pixel] + 1) * Float(w) - 1) / 2
-                let py = ((positions[2 * pixel + 1] + 1) * Float(h) - 1) / 2
-                let fx = px.rounded(.down), fy = py.rounded(.down)
-                let wx1 = px - fx, wy1 = py - fy
-                let wx0 = 1 - wx1, wy0 = 1 - wy1
-                // Clamp before converting, so wild grid values cannot overflow Int.
-                let x0 = Int(Swift.max(-2, Swift.min(Float(w) + 1, fx)))
-                let y0 = Int(Swift.max(-2, Swift.min(Float(h) + 1, fy)))
-                let x1 = x0 + 1, y1 = y0 + 1
-                let x0In = x0 >= 0 && x0 < w, x1In = x1 >= 0 && x1 < w
-                let y0In = y0 >= 0 && y0 < h, y1In = y1 >= 0 && y1 < h
-                let w00: Float = x0In && y0In ? wx0 * wy0 : 0
-                let w01: Float = x1In && y0In ? wx1 * wy0 : 0
-                let w10: Float = x0In && y1In ? wx0 * wy1 : 0
-                let w11: Float = x1In && y1In ? wx1 * wy1 : 0
-                let i00 = x0In && y0In ? y0 * w + x0 : 0
-                let i01 = x1In && y0In ? y0 * w + x1 : 0
-                let i10 = x0In && y1In ? y1 * w + x0 : 0
-                let i11 = x1In && y1In ? y1 * w + x1 : 0
-                for channel in 0..<channels {
-                    let source = input + channel * plane
-                    output[channel * ho * wo + pixel] =
-                        source[i00] * w00 + source[i01] * w01 + source[i10] * w10 + source[i11] * w11
+                for pixel in range {
+                    let px = ((positions[2 * pixel] + 1) * Float(w) - 1) / 2
+                    let py = ((positions[2 * pixel + 1] + 1) * Float(h) - 1) / 2
+                    let fx = px.rounded(.down), fy = py.rounded(.down)
+                    let wx1 = px - fx, wy1 = py - fy
+                    let wx0 = 1 - wx1, wy0 = 1 - wy1
+                    // Clamp before converting, so wild grid values cannot overflow Int.
+                    let x0 = Int(Swift.max(-2, Swift.min(Float(w) + 1, fx)))
+                    let y0 = Int(Swift.max(-2, Swift.min(Float(h) + 1, fy)))
+                    let x1 = x0 + 1, y1 = y0 + 1
+                    let x0In = x0 >= 0 && x0 < w, x1In = x1 >= 0 && x1 < w
+                    let y0In = y0 >= 0 && y0 < h, y1In = y1 >= 0 && y1 < h
+                    let w00: Float = x0In && y0In ? wx0 * wy0 : 0
+                    let w01: Float = x1In && y0In ? wx1 * wy0 : 0
+                    let w10: Float = x0In && y1In ? wx0 * wy1 : 0
+                    let w11: Float = x1In && y1In ? wx1 * wy1 : 0
+                    let i00 = x0In && y0In ? y0 * w + x0 : 0
+                    let i01 = x1In && y0In ? y0 * w + x1 : 0
+                    let i10 = x0In && y1In ? y1 * w + x0 : 0
+                    let i11 = x1In && y1In ? y1 * w + x1 : 0
+                    for channel in 0..<channels {
+                        let source = input + channel * plane
+                        output[channel * ho * wo + pixel] =
+                            source[i00] * w00 + source[i01] * w01 + source[i10] * w10 + source[i11] * w11
+                    }
                 }
-              }
             }
         }
     }
