@@ -110,6 +110,43 @@ final class GeneratorTests: XCTestCase {
         XCTAssertLessThanOrEqual(GoldenTests.maxAbsDifference(threaded, first), 1e-5)
     }
 
+    func testOtherArchitectureDepthsBuildConsistentNets() throws {
+        // Nothing is hard-coded to face.yaml's depths: 4 warping encoder levels with 2 decoder
+        // levels (flow at R/4), 2 editing levels with 1 residual block, radius 10 (window 21).
+        var config = PIRenderConfig()
+        config.mapping = .init(coeffChannels: 73, descriptorChannels: 24, layers: 2)
+        config.common = .init(imageChannels: 3, descriptorChannels: 24, maxChannels: 40)
+        config.warping = .init(encoderLayers: 4, decoderLayers: 2, baseChannels: 6)
+        config.editing = .init(layers: 2, residualBlocks: 1, baseChannels: 10)
+        config.semanticRadius = 10
+        XCTAssertEqual(config.resolutionMultiple, 16)
+        let generator = try PIRenderGenerator(config: config, resolution: 48)
+        let shapes = generator.registry.expectedShapes
+        XCTAssertEqual(shapes["warpping_net.hourglass.decoder.decoder3.conv_s.weight"], [40, 40, 3, 3])
+        XCTAssertEqual(shapes["warpping_net.hourglass.decoder.decoder2.conv_0.weight"], [24, 80, 3, 3])
+        XCTAssertNil(shapes["warpping_net.hourglass.decoder.decoder1.conv_0.weight"])
+        XCTAssertEqual(shapes["warpping_net.flow_out.0.weight"], [48, 1, 1])  // decoder2 out 24 + e1 24
+        XCTAssertEqual(shapes["editing_net.decoder.res1.res0.conv2.weight"], [40, 40, 3, 3])
+        XCTAssertNil(shapes["editing_net.decoder.res1.res1.conv2.weight"])
+        XCTAssertEqual(shapes["editing_net.decoder.up0.model.0.weight"], [10, 20, 3, 3])
+        XCTAssertNil(shapes["mapping_net.encoder2.1.weight"])
+        var seed: UInt64 = 11
+        for (_, tensor) in generator.registry.parameters {
+            for index in 0..<tensor.count {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                tensor.data[index] = Float(Int64(bitPattern: seed >> 11) % 2000) / 40000
+            }
+        }
+        generator.registry.parametersDidChange()
+        let image = Tensor(shape: [1, 3, 48, 48])
+        for index in 0..<image.count { image.data[index] = Float(index % 13) / 6.5 - 1 }
+        let stages = try generator.forward(inputImage: image, drivingCoefficients: Tensor(shape: [1, 73, 21]))
+        XCTAssertEqual(stages.descriptor.shape, [1, 24, 1])
+        XCTAssertEqual(stages.flowField.shape, [1, 2, 12, 12])
+        XCTAssertEqual(stages.fakeImage.shape, [1, 3, 48, 48])
+        XCTAssertTrue(stages.fakeImage.values.allSatisfy { $0 > -1 && $0 < 1 })
+    }
+
     func testDeadBranchKeysAreAcceptedButNotComputed() throws {
         let weightsURL = try SharedData.require("pirender/golden/small_seed1.weights.safetensors")
         let io = try Safetensors.read(try SharedData.require("pirender/golden/small_seed1.io.safetensors"))
