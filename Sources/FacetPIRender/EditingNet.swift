@@ -175,8 +175,11 @@ public final class EditingNet {
         try Ops.concatChannels(state.input, source, warped)
         try first.forward(state.encoderOutputs[0], state.input, scratch: scratch)
         for (level, block) in downs.enumerated() {
-            try block.forward(state.downConvolved[level], state.encoderOutputs[level], scratch: scratch)
-            try Ops.avgPool2d(state.encoderOutputs[level + 1], state.downConvolved[level])
+            // conv → LayerNorm2d → LReLU → AvgPool2d(2), the last three in one pass
+            try block.conv.forward(state.downConvolved[level], state.encoderOutputs[level], scratch: scratch)
+            try Ops.layerNorm2dLeakyReLUAvgPool(state.encoderOutputs[level + 1], state.downConvolved[level],
+                                                weight: block.norm.weight, bias: block.norm.bias, eps: block.norm.eps,
+                                                leakyReLUSlope: PIRenderGenerator.leakyReLUSlope)
         }
         var current = state.encoderOutputs[downs.count]
         for level in (0..<downs.count).reversed() {

@@ -3,6 +3,14 @@ import XCTest
 
 /// Every op against the independent direct-loop references of NaiveReference.swift (table-driven,
 /// compared by normalised max error) plus a few values computed by hand.
+/// Max absolute difference of two float arrays (infinity on a length mismatch).
+enum Differences {
+    static func maxAbs(_ a: [Float], _ b: [Float]) -> Float {
+        guard a.count == b.count else { return .infinity }
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+}
+
 final class OpTests: XCTestCase {
     /// max |actual − expected| / max(1, max |expected|).
     static func normalisedError(_ actual: [Float], _ expected: [Double]) -> Double {
@@ -221,6 +229,31 @@ final class OpTests: XCTestCase {
         let input = try tensor(x)
         try Ops.layerNorm2d(input, input, weight: nil, bias: nil, leakyReLUSlope: 0.1)  // in place
         assertClose(input, expected, "fused, in place")
+    }
+
+    func testFusedLayerNormLeakyReLUPoolEqualsTheComposition() throws {
+        var random = TestRandom(seed: 11)
+        for (n, c, h, w) in [(1, 3, 4, 6), (2, 5, 8, 8), (1, 2, 5, 7)] {
+            let x = Array4(shape: [n, c, h, w], values: random.values(n * c * h * w, -2, 3))
+            let weight = try Tensor(shape: [c, 1, 1], values: random.values(c, 0.5, 1.5).map(Float.init))
+            let bias = try Tensor(shape: [c, 1, 1], values: random.values(c).map(Float.init))
+            let normalised = Tensor(shape: x.shape)
+            try Ops.layerNorm2d(normalised, tensor(x), weight: weight, bias: bias, leakyReLUSlope: 0.1)
+            let composed = Tensor(shape: [n, c, h / 2, w / 2])
+            try Ops.avgPool2d(composed, normalised)
+            let fused = Tensor(shape: [n, c, h / 2, w / 2])
+            try Ops.layerNorm2dLeakyReLUAvgPool(fused, tensor(x), weight: weight, bias: bias, leakyReLUSlope: 0.1)
+            XCTAssertEqual(Differences.maxAbs(fused.values, composed.values), 0, accuracy: 1e-6, "\(x.shape)")
+            // and the composition against the float64 reference
+            var reference = Reference.layerNorm2d(x, weight: weight.values.map(Double.init), bias: bias.values.map(Double.init), eps: 1e-5)
+            reference.values = reference.values.map { $0 >= 0 ? $0 : 0.1 * $0 }
+            var pooled = Array4(shape: [n, c, h / 2, w / 2])
+            for s in 0..<n { for ch in 0..<c { for y in 0..<(h / 2) { for xo in 0..<(w / 2) {
+                pooled[s, ch, y, xo] = (reference[s, ch, 2 * y, 2 * xo] + reference[s, ch, 2 * y, 2 * xo + 1]
+                    + reference[s, ch, 2 * y + 1, 2 * xo] + reference[s, ch, 2 * y + 1, 2 * xo + 1]) / 4
+            } } } }
+            assertClose(fused, pooled, tolerance: 1e-5, "fused vs reference \(x.shape)")
+        }
     }
 
     func testInstanceNormAndAdaptiveInstanceNorm() throws {

@@ -38,6 +38,49 @@ extension Ops {
         }
     }
 
+    /// `layerNorm2d` with a LeakyReLU, followed by 2×2 average pooling, in one pass over `x`
+    /// (PIRender's DownBlock2d body: conv → LayerNorm2d → LeakyReLU → AvgPool2d(2)).
+    ///
+    /// Same as `layerNorm2d(t, x, …, leakyReLUSlope:)` then `avgPool2d(out, t)`, without the
+    /// full-resolution intermediate.
+    public static func layerNorm2dLeakyReLUAvgPool(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
+                                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float) throws(NeuralError) {
+        // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H/2,W/2)
+        try x.requireRank(4, of: "layer_norm2d+pool input", layout: "(N,C,H,W)")
+        let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (ho, wo) = (h / 2, w / 2)
+        try out.requireShape([n, channels, ho, wo], of: "layer_norm2d+pool output")
+        for parameter in [weight, bias].compactMap({ $0 }) where parameter.count != channels {
+            throw NeuralError(.invalidArgument, "layer_norm2d affine parameters must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(parameter.shape))")
+        }
+        let plane = h * w
+        for sample in 0..<n {
+            let input = x.data + sample * channels * plane
+            let output = out.data + sample * channels * ho * wo
+            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
+            let inverse = Float(1 / (variance + Double(eps)).squareRoot())
+            Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+                for channel in range {
+                    let scale = inverse * (weight?.data[channel] ?? 1)
+                    let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
+                    @inline(__always) func activated(_ value: Float) -> Float {
+                        let normalised = value * scale + shift
+                        return normalised >= 0 ? normalised : normalised * leakyReLUSlope
+                    }
+                    let source = input + channel * plane
+                    let destination = output + channel * ho * wo
+                    for oy in 0..<ho {
+                        let top = source + 2 * oy * w, bottom = top + w
+                        for ox in 0..<wo {
+                            destination[oy * wo + ox] = (activated(top[2 * ox]) + activated(top[2 * ox + 1])
+                                + activated(bottom[2 * ox]) + activated(bottom[2 * ox + 1])) * 0.25
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Instance normalisation without affine: each (sample, channel) plane is normalised to zero
     /// mean and unit biased variance (PyTorch `InstanceNorm2d(affine=False)`). `out` may be `x`.
     public static func instanceNorm2d(_ out: Tensor, _ x: Tensor, eps: Float = normalizationEpsilon) throws(NeuralError) {
