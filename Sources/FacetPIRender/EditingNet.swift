@@ -190,8 +190,14 @@ public final class EditingNet {
                 try Ops.add(output, output, current)
                 current = output
             }
-            try Ops.upsampleNearest2x(state.upsampled[level], current)
-            try ups[level].forward(state.upOutputs[level], state.upsampled[level], scratch: scratch)
+            let up = ups[level]
+            if up.conv.canFuseUpsampling(height: current.shape[2], width: current.shape[3]) {
+                try up.conv.forward(state.upOutputs[level], upsampling: current, scratch: scratch)
+                try up.norm.forward(state.upOutputs[level], state.upOutputs[level], leakyReLUSlope: PIRenderGenerator.leakyReLUSlope)
+            } else {
+                try Ops.upsampleNearest2x(state.upsampled[level], current)
+                try up.forward(state.upOutputs[level], state.upsampled[level], scratch: scratch)
+            }
             try jumps[level].forward(state.jumpOutputs[level], state.encoderOutputs[level], scratch: scratch)
             try Ops.add(state.levelOutputs[level], state.upOutputs[level], state.jumpOutputs[level])
             current = state.levelOutputs[level]

@@ -90,6 +90,20 @@ final class OpTests: XCTestCase {
                                       bias: try Tensor(shape: [cout], values: bias.map(Float.init)), scratch: scratch)
             assertClose(out, expected, tolerance: 1e-5, name)
         }
+        // Fused nearest ×2 upsampling equals upsampling then convolving.
+        for (h, w) in [(3, 4), (1, 1), (5, 2)] {
+            let small = Array4(shape: [1, 3, h, w], values: random.values(3 * h * w))
+            var upsampled = Array4(shape: [1, 3, 2 * h, 2 * w])
+            for c in 0..<3 { for y in 0..<(2 * h) { for xo in 0..<(2 * w) { upsampled[0, c, y, xo] = small[0, c, y / 2, xo / 2] } } }
+            let weight = Array4(shape: [2, 3, 3, 3], values: random.values(54))
+            let expected = Reference.conv2d(upsampled, weight, nil, stride: 1, padding: 1, dilation: 1)
+            let transformed = Tensor(shape: [16, 2, 3])
+            try Ops.winogradTransformWeights(transformed, weight: tensor(weight))
+            let out = Tensor(shape: expected.shape)
+            try Ops.conv2dWinograd3x3(out, tensor(small), transformedWeight: transformed, bias: nil, upsamplingInput: true,
+                                      scratch: ScratchBuffer(capacity: Ops.winogradScratch(inChannels: 3, outChannels: 2, tiles: h * w)))
+            assertClose(out, expected, tolerance: 1e-5, "fused upsampling \(h)x\(w)")
+        }
         XCTAssertThrowsError(try Ops.conv2dWinograd3x3(Tensor(shape: [1, 1, 3, 4]), Tensor(shape: [1, 1, 3, 4]),
                                                        transformedWeight: Tensor(shape: [16, 1, 1]), bias: nil,
                                                        scratch: ScratchBuffer(capacity: 1000))) { error in

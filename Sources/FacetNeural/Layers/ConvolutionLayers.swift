@@ -113,6 +113,22 @@ public final class Conv2d {
         return Swift.max(rowOfColumns, Ops.winogradScratch(inChannels: weight.shape[1], outChannels: weight.shape[0], tiles: width / 2))
     }
 
+    /// Whether `forward(_:upsampling:scratch:)` can run on inputs of this size (a Winograd layer,
+    /// even upsampled size).
+    public func canFuseUpsampling(height: Int, width: Int) -> Bool {
+        usesWinograd(height: 2 * height, width: 2 * width)
+    }
+
+    /// out = conv2d(nearest ×2 upsampling of x), without materialising the upsampled input.
+    /// Only for layers and sizes where `canFuseUpsampling` holds.
+    public func forward(_ out: Tensor, upsampling x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
+        // x (N,in,H,W) -> out (N,out,2H,2W)
+        guard let winogradWeight, x.rank == 4, canFuseUpsampling(height: x.shape[2], width: x.shape[3]) else {
+            throw NeuralError(.invalidArgument, "a fused ×2 upsampling needs a 3x3 stride-1 padding-1 conv; this one is \(Tensor.describe(weight.shape)) stride \(stride) padding \(padding)")
+        }
+        try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, upsamplingInput: true, scratch: scratch)
+    }
+
     /// out = conv2d(x).
     public func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
         // x (N,in,H,W) -> out (N,out,Ho,Wo)

@@ -47,13 +47,16 @@ extension Ops {
     ///
     /// Same result as `conv2d(…, padding: 1)` up to float rounding. `transformedWeight` comes
     /// from `winogradTransformWeights`. Processes as many rows of tiles per pass as `scratch`
-    /// holds (at least one: `winogradScratch(…, tiles: W/2)`).
+    /// holds (at least one: `winogradScratch(…, tiles: W/2)`). With `upsamplingInput`, `x` is
+    /// (N,C,H/2,W/2) and the conv runs on its nearest ×2 upsampling without materialising it
+    /// (PIRender's decoder: `F.interpolate(scale_factor=2)` then conv).
     public static func conv2dWinograd3x3(_ out: Tensor, _ x: Tensor, transformedWeight: Tensor, bias: Tensor?,
-                                         scratch: ScratchBuffer) throws(NeuralError) {
-        // x (N,C,H,W) H,W even, transformedWeight (16,O,C), bias (O) -> out (N,O,H,W)
+                                         upsamplingInput: Bool = false, scratch: ScratchBuffer) throws(NeuralError) {
+        // x (N,C,H,W) H,W even [or (N,C,H/2,W/2) when upsampling], transformedWeight (16,O,C), bias (O) -> out (N,O,H,W)
         try x.requireRank(4, of: "winograd conv input", layout: "(N,C,H,W)")
         try transformedWeight.requireRank(3, of: "winograd transformed weight", layout: "(16,out,in)")
-        let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let factor = upsamplingInput ? 2 : 1
+        let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2] * factor, x.shape[3] * factor)
         let outputs = transformedWeight.shape[1]
         guard transformedWeight.shape[0] == winogradPositions, transformedWeight.shape[2] == channels else {
             throw NeuralError(.invalidArgument, "winograd transformed weight must be (16,out,\(channels)); got \(Tensor.describe(transformedWeight.shape))")
@@ -61,6 +64,7 @@ extension Ops {
         guard h % 2 == 0, w % 2 == 0, h > 0, w > 0 else {
             throw NeuralError(.invalidArgument, "Winograd F(2x2,3x3) needs an even height and width; got \(Tensor.describe(x.shape))")
         }
+        let sourcePlane = x.shape[2] * x.shape[3]
         try out.requireShape([n, outputs, h, w], of: "winograd conv output")
         if let bias { try bias.requireShape([outputs], of: "winograd conv bias") }
         let (tileRows, tileColumns) = (h / 2, w / 2)
@@ -68,7 +72,7 @@ extension Ops {
         try scratch.require(perTileRow, for: "winograd conv (one row of tiles)")
         let rowsPerPass = Swift.max(1, Swift.min(tileRows, scratch.capacity / perTileRow))
         for sample in 0..<n {
-            let input = x.data + sample * channels * h * w
+            let input = x.data + sample * channels * sourcePlane
             let output = out.data + sample * outputs * h * w
             var firstRow = 0
             while firstRow < tileRows {
@@ -77,7 +81,7 @@ extension Ops {
                 let transformed = scratch.data                                  // (16, C, tiles)
                 let products = scratch.data + winogradPositions * channels * tiles  // (16, O, tiles)
                 winogradInputTransform(transformed, input, channels: channels, height: h, width: w,
-                                       firstTileRow: firstRow, tileRows: rows)
+                                       upsampled: upsamplingInput, firstTileRow: firstRow, tileRows: rows)
                 for position in 0..<winogradPositions {
                     GEMM.multiply(m: outputs, n: tiles, k: channels,
                                   a: transformedWeight.data + position * outputs * channels, lda: channels,
@@ -94,8 +98,13 @@ extension Ops {
     // x (C,H,W) -> transformed (16, C, rows·W/2): V = Bᵀ d B of each zero-padded 4×4 input tile.
     // Row-wise: t = Bᵀ d is formed on whole padded rows, split into even and odd columns, and
     // each of the 16 outputs is then a contiguous vector expression over the tiles of a row.
+    // With `upsampled`, input is (C, H/2, W/2) and read as its nearest ×2 upsampling: virtual row
+    // y is source row y/2, and the parity split of a virtual row is the source row shifted by one.
     static func winogradInputTransform(_ transformed: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
-                                       channels: Int, height: Int, width: Int, firstTileRow: Int, tileRows: Int) {
+                                       channels: Int, height: Int, width: Int, upsampled: Bool,
+                                       firstTileRow: Int, tileRows: Int) {
+        let sourceWidth = upsampled ? width / 2 : width
+        let sourcePlane = upsampled ? height / 2 * sourceWidth : height * width
         let tileColumns = width / 2
         let tiles = tileRows * tileColumns
         let half = tileColumns + 1  // even/odd samples of a padded row of width + 2
@@ -110,7 +119,7 @@ extension Ops {
                 @inline(__always) func even(_ i: Int) -> UnsafeMutablePointer<Float> { start + 2 * i * half }
                 @inline(__always) func odd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (2 * i + 1) * half }
                 for channel in range {
-                    let plane = input + channel * height * width
+                    let plane = input + channel * sourcePlane
                     for tileRow in 0..<tileRows {
                         let top = 2 * (firstTileRow + tileRow) - 1
                         for i in 0..<4 {
@@ -121,11 +130,18 @@ extension Ops {
                                 o.update(repeating: 0, count: half)
                                 continue
                             }
-                            let source = plane + y * width
                             e[0] = 0
-                            for t in 1..<half { e[t] = source[2 * t - 1] }
-                            for t in 0..<(half - 1) { o[t] = source[2 * t] }
                             o[half - 1] = 0
+                            if upsampled {
+                                // virtual column 2t − 1 is source t − 1; virtual column 2t is source t
+                                let source = plane + (y / 2) * sourceWidth
+                                (e + 1).update(from: source, count: half - 1)
+                                o.update(from: source, count: half - 1)
+                            } else {
+                                let source = plane + y * width
+                                for t in 1..<half { e[t] = source[2 * t - 1] }
+                                for t in 0..<(half - 1) { o[t] = source[2 * t] }
+                            }
                         }
                         // t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on both parities
                         for parity in 0..<2 {
