@@ -84,6 +84,7 @@ public final class EditingNet {
                                          registry: registry, prefix: prefix + ".decoder.jump\(level)")
         }
         self.residuals = residuals
+        adaptiveNorms = residuals.flatMap { $0.map(\.norm2) }
         self.ups = ups.map { $0! }
         self.jumps = jumps.map { $0! }
         final = Conv2d(inChannels: base, outChannels: config.common.imageChannels, kernelSize: 7, padding: 3,
@@ -91,7 +92,7 @@ public final class EditingNet {
     }
 
     /// The ADAINs that are computed (norm2 of every residual block).
-    var adaptiveNorms: [AdaptiveInstanceNorm] { residuals.flatMap { $0.map(\.norm2) } }
+    let adaptiveNorms: [AdaptiveInstanceNorm]
 
     /// The buffers of one forward pass at resolution R (shapes in the comments).
     public final class RunState {

@@ -53,11 +53,14 @@ public final class WarpingNet {
     let flowNorm: LayerNorm2d
     /// `flow_out.2`: c7 Conv2d → 2.
     let flowConv: Conv2d
+    /// The decoder blocks' levels, in execution order.
+    let decoderLevels: [Int]
     private let config: PIRenderConfig
 
     /// Builds the layers and registers their keys under `prefix` (`warpping_net`).
     public init(config: PIRenderConfig, registry: ParameterRegistry, prefix: String = "warpping_net") {
         self.config = config
+        decoderLevels = WarpingNet.decoderLevels(config)
         let (base, cap, descriptor) = (config.warping.baseChannels, config.common.maxChannels, config.common.descriptorChannels)
         let encoderCount = config.warping.encoderLayers
         let width = { (level: Int) in Swift.min(base << level, cap) }
@@ -76,6 +79,7 @@ public final class WarpingNet {
         flowNorm = LayerNorm2d(channels: hourglassChannels, registry: registry, prefix: prefix + ".flow_out.0")
         flowConv = Conv2d(inChannels: hourglassChannels, outChannels: 2, kernelSize: 7, padding: 3,
                           registry: registry, prefix: prefix + ".flow_out.2")
+        adaptiveNorms = encoders.flatMap(\.norms) + decoders.flatMap(\.norms)
     }
 
     /// Decoder levels in execution order: encoder_layer−1 down to encoder_layer−decoder_layer.
@@ -85,7 +89,7 @@ public final class WarpingNet {
     }
 
     /// Every ADAIN of the net (their γ/β are computed once per frame).
-    var adaptiveNorms: [AdaptiveInstanceNorm] { encoders.flatMap(\.norms) + decoders.flatMap(\.norms) }
+    let adaptiveNorms: [AdaptiveInstanceNorm]
 
     /// The buffers of one forward pass at resolution R (shapes in the comments).
     public final class RunState {
@@ -182,7 +186,8 @@ public final class WarpingNet {
             try block.conv1.forward(state.encoderOutputs[index + 1], state.encoderHidden[index], scratch: scratch)
         }
         var current = state.encoderOutputs[encoders.count]
-        for (index, (block, level)) in zip(decoders, WarpingNet.decoderLevels(config)).enumerated() {
+        for (index, block) in decoders.enumerated() {
+            let level = decoderLevels[index]
             try block.normS.forward(state.decoderNormedShortcut[index], current, leakyReLUSlope: slope)
             try block.convS.forward(state.decoderSum[index], state.decoderNormedShortcut[index], scratch: scratch)
             try block.norm0.forward(state.decoderNormedMain[index], current, leakyReLUSlope: slope)

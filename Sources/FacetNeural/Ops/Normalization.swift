@@ -19,9 +19,7 @@ extension Ops {
         try x.requireRank(4, of: "layer_norm2d input", layout: "(N,C,H,W)")
         try out.requireShape(x.shape, of: "layer_norm2d output")
         let (n, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
-        for parameter in [weight, bias].compactMap({ $0 }) where parameter.count != channels {
-            throw NeuralError(.invalidArgument, "layer_norm2d affine parameters must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(parameter.shape))")
-        }
+        try checkAffine(weight, bias, channels: channels)
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * plane
@@ -50,9 +48,7 @@ extension Ops {
         let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (ho, wo) = (h / 2, w / 2)
         try out.requireShape([n, channels, ho, wo], of: "layer_norm2d+pool output")
-        for parameter in [weight, bias].compactMap({ $0 }) where parameter.count != channels {
-            throw NeuralError(.invalidArgument, "layer_norm2d affine parameters must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(parameter.shape))")
-        }
+        try checkAffine(weight, bias, channels: channels)
         let plane = h * w
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
@@ -120,6 +116,16 @@ extension Ops {
                 let shift = beta.data[index] - Float(mean) * scale
                 affine(out.data + index * plane, input, count: plane, scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
             }
+        }
+    }
+
+    // weight, bias: nil or C values each
+    static func checkAffine(_ weight: Tensor?, _ bias: Tensor?, channels: Int) throws(NeuralError) {
+        if let weight, weight.count != channels {
+            throw NeuralError(.invalidArgument, "layer_norm2d weight must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(weight.shape))")
+        }
+        if let bias, bias.count != channels {
+            throw NeuralError(.invalidArgument, "layer_norm2d bias must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(bias.shape))")
         }
     }
 
