@@ -20,9 +20,10 @@ struct PIRender: ParsableCommand {
             73 numbers per line, one line per video frame: the 27-frame window is centred on \
             --frame (clamped at the ends, see Docs/NeuralEngine.md for the 73 channels).
 
-            The generator's hyper-parameters come from the weights file's `config` metadata, \
-            else from --config (JSON, or PIRender's YAML such as config/face.yaml), else the \
-            defaults of config/face.yaml. --dump writes every stage (descriptor, flow_field, \
+            The generator's hyper-parameters come from --config (JSON, or PIRender's YAML such \
+            as config/face.yaml; it overrides a config stored in the weights, with a warning), \
+            else from the weights file's `config` metadata, else the defaults of \
+            config/face.yaml. --dump writes every stage (descriptor, flow_field, \
             deformation, warp_image, fake_image) to a safetensors file.
 
             --benchmark times the generator (median of --runs after 3 warm-up runs) with \
@@ -39,7 +40,7 @@ struct PIRender: ParsableCommand {
     @Option(name: .long, help: "Generator weights: a safetensors state_dict (PIRender key names).", completion: .file())
     var weights: String?
 
-    @Option(name: .long, help: "Generator hyper-parameters (JSON or YAML) for weights without a config.", completion: .file())
+    @Option(name: .long, help: "Generator hyper-parameters (JSON or YAML), e.g. for weights without a stored config.", completion: .file())
     var config: String?
 
     @Option(name: .long, help: "The source portrait (PNG/JPEG), square.", completion: .file())
