@@ -97,7 +97,8 @@ let package = Package(
             name: "facet",
             dependencies: ["FacetHost", "FacetMedia", "FacetSDK", "FacetAnalysis", "FacetMorphableModel",
                            "FacetNeural", "FacetPIRender",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Yams", package: "Yams")],
             path: "Sources/facet", swiftSettings: swiftSettings),
 
         // MARK: - Tests

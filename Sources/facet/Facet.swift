@@ -25,7 +25,7 @@ struct Facet: ParsableCommand {
             the repository's Presets/, ~/.config/facet/presets and $FACET_PRESET_PATH.
             """,
         version: FacetVersion.current,
-        subcommands: [Apply.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self]
+        subcommands: [Apply.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self]
     )
 }
 

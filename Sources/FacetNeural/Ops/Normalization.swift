@@ -1,0 +1,258 @@
+// Normalisations: LayerNorm over C·H·W jointly (PIRender's LayerNorm2d), instance norm, and
+// adaptive instance norm (ADAIN, Huang & Belongie 2017, as used by PIRender).
+// Statistics are accumulated in float64 per block of float32 partial sums, so 8 M-element
+// LayerNorms keep full float32 accuracy.
+
+extension Ops {
+    /// The default epsilon of PyTorch's normalisation layers.
+    public static let normalizationEpsilon: Float = 1e-5
+
+    /// Layer normalisation of each sample over all of C·H·W jointly, with a per-channel affine
+    /// (PIRender's `LayerNorm2d`): y = (x − μ) / sqrt(σ² + eps) · weight[c] + bias[c].
+    ///
+    /// `weight` and `bias` hold C values (stored shape `(C,1,1)` or `(C)`); both nil means no
+    /// affine. When `leakyReLUSlope` is given, LeakyReLU with that slope is applied to the
+    /// result in the same pass. `out` may be `x`.
+    public static func layerNorm2d(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
+                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil) throws(NeuralError) {
+        // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H,W)
+        try x.requireRank(4, of: "layer_norm2d input", layout: "(N,C,H,W)")
+        try out.requireShape(x.shape, of: "layer_norm2d output")
+        let (n, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        try checkAffine(weight, bias, channels: channels)
+        for sample in 0..<n {
+            let input = x.data + sample * channels * plane
+            let output = out.data + sample * channels * plane
+            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
+            let inverse = Float(1 / (variance + Double(eps)).squareRoot())
+            Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+                for channel in range {
+                    let scale = inverse * (weight?.data[channel] ?? 1)
+                    let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
+                    affine(output + channel * plane, input + channel * plane, count: plane,
+                           scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+                }
+            }
+        }
+    }
+
+    /// `layerNorm2d` with a LeakyReLU, followed by 2×2 average pooling, in one pass over `x`
+    /// (PIRender's DownBlock2d body: conv → LayerNorm2d → LeakyReLU → AvgPool2d(2)).
+    ///
+    /// Same as `layerNorm2d(t, x, …, leakyReLUSlope:)` then `avgPool2d(out, t)`, without the
+    /// full-resolution intermediate.
+    public static func layerNorm2dLeakyReLUAvgPool(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
+                                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float) throws(NeuralError) {
+        // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H/2,W/2)
+        try x.requireRank(4, of: "layer_norm2d+pool input", layout: "(N,C,H,W)")
+        let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (ho, wo) = (h / 2, w / 2)
+        try out.requireShape([n, channels, ho, wo], of: "layer_norm2d+pool output")
+        try checkAffine(weight, bias, channels: channels)
+        let plane = h * w
+        for sample in 0..<n {
+            let input = x.data + sample * channels * plane
+            let output = out.data + sample * channels * ho * wo
+            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
+            let inverse = Float(1 / (variance + Double(eps)).squareRoot())
+            Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+                for channel in range {
+                    let scale = inverse * (weight?.data[channel] ?? 1)
+                    let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
+                    @inline(__always) func activated(_ value: Float) -> Float {
+                        let normalised = value * scale + shift
+                        return normalised >= 0 ? normalised : normalised * leakyReLUSlope
+                    }
+                    let source = input + channel * plane
+                    let destination = output + channel * ho * wo
+                    for oy in 0..<ho {
+                        let top = source + 2 * oy * w, bottom = top + w
+                        for ox in 0..<wo {
+                            destination[oy * wo + ox] = (activated(top[2 * ox]) + activated(top[2 * ox + 1])
+                                + activated(bottom[2 * ox]) + activated(bottom[2 * ox + 1])) * 0.25
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Instance normalisation without affine: each (sample, channel) plane is normalised to zero
+    /// mean and unit biased variance (PyTorch `InstanceNorm2d(affine=False)`). `out` may be `x`.
+    public static func instanceNorm2d(_ out: Tensor, _ x: Tensor, eps: Float = normalizationEpsilon) throws(NeuralError) {
+        // x (N,C,H,W) -> out (N,C,H,W)
+        try x.requireRank(4, of: "instance_norm input", layout: "(N,C,H,W)")
+        try out.requireShape(x.shape, of: "instance_norm output")
+        let plane = x.shape[2] * x.shape[3]
+        Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+            for index in range {
+                let input = x.data + index * plane
+                let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+                let scale = Float(1 / (variance + Double(eps)).squareRoot())
+                affine(out.data + index * plane, input, count: plane, scale: scale, shift: -Float(mean) * scale, leakyReLUSlope: nil)
+            }
+        }
+    }
+
+    /// Adaptive instance normalisation as in PIRender's `ADAIN`:
+    /// y = instance_norm(x) · (1 + gamma[n,c]) + beta[n,c].
+    ///
+    /// `gamma` and `beta` (N,C) come from the descriptor through the ADAIN MLPs (see
+    /// `AdaptiveInstanceNorm`). When `leakyReLUSlope` is given, LeakyReLU is applied in the same
+    /// pass. `out` may be `x`.
+    public static func adaptiveInstanceNorm(_ out: Tensor, _ x: Tensor, gamma: Tensor, beta: Tensor,
+                                            eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil) throws(NeuralError) {
+        // x (N,C,H,W), gamma (N,C), beta (N,C) -> out (N,C,H,W)
+        try x.requireRank(4, of: "adain input", layout: "(N,C,H,W)")
+        try out.requireShape(x.shape, of: "adain output")
+        try gamma.requireShape([x.shape[0], x.shape[1]], of: "adain gamma")
+        try beta.requireShape([x.shape[0], x.shape[1]], of: "adain beta")
+        let plane = x.shape[2] * x.shape[3]
+        Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+            for index in range {
+                let input = x.data + index * plane
+                let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+                let scale = Float(1 / (variance + Double(eps)).squareRoot()) * (1 + gamma.data[index])
+                let shift = beta.data[index] - Float(mean) * scale
+                affine(out.data + index * plane, input, count: plane, scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+            }
+        }
+    }
+
+    // weight, bias: nil or C values each
+    static func checkAffine(_ weight: Tensor?, _ bias: Tensor?, channels: Int) throws(NeuralError) {
+        if let weight, weight.count != channels {
+            throw NeuralError(.invalidArgument, "layer_norm2d weight must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(weight.shape))")
+        }
+        if let bias, bias.count != channels {
+            throw NeuralError(.invalidArgument, "layer_norm2d bias must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(bias.shape))")
+        }
+    }
+
+    // x (count) -> out (count): out = x·scale + shift, then optionally LeakyReLU
+    static func affine(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                       scale: Float, shift: Float, leakyReLUSlope: Float?) {
+        if let slope = leakyReLUSlope {
+            for index in 0..<count {
+                let value = x[index] * scale + shift
+                out[index] = value >= 0 ? value : value * slope
+            }
+        } else {
+            for index in 0..<count { out[index] = x[index] * scale + shift }
+        }
+    }
+}
+
+/// Accurate mean and biased variance of float32 data.
+enum Statistics {
+    /// Block size of the float32 partial sums that are accumulated into float64.
+    private static let block = 512
+
+    // x (count) split in `parts` equal parts -> (mean, biased variance), two passes; the parts are
+    // reduced in parallel and their float64 partial sums combined in order
+    static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int, parts: Int) -> (Double, Double) {
+        guard parts > 1, count % parts == 0 else { return meanAndVariance(x, count: count) }
+        let part = count / parts
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: parts)
+        defer { partials.deallocate() }
+        Parallel.forChunks(parts, minimumPerChunk: Swift.max(1, 4096 / Swift.max(part, 1))) { range in
+            for index in range { partials[index] = sum(x + index * part, count: part, minus: 0) }
+        }
+        var total = 0.0
+        for index in 0..<parts { total += partials[index] }
+        let mean = total / Double(count)
+        let meanFloat = Float(mean)
+        Parallel.forChunks(parts, minimumPerChunk: Swift.max(1, 4096 / Swift.max(part, 1))) { range in
+            for index in range { partials[index] = sumOfSquares(x + index * part, count: part, minus: meanFloat) }
+        }
+        var squares = 0.0
+        for index in 0..<parts { squares += partials[index] }
+        let rounding = mean - Double(meanFloat)
+        return (mean, Swift.max(0, squares / Double(count) - rounding * rounding))
+    }
+
+    // x (count) -> Σ x, float32 blocks accumulated in float64
+    static func sum(_ x: UnsafePointer<Float>, count: Int, minus: Float) -> Double {
+        var total = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                partial += UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { tail += x[index]; index += 1 }
+            total += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        return total
+    }
+
+    // x (count) -> Σ (x − m)², float32 blocks accumulated in float64
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, minus mean: Float) -> Double {
+        let meanVector = SIMD8<Float>(repeating: mean)
+        var squares = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                let deviation = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - meanVector
+                partial += deviation * deviation
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { let d = x[index] - mean; tail += d * d; index += 1 }
+            squares += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        return squares
+    }
+
+    // x (count) -> (mean, biased variance), two passes
+    static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (Double, Double) {
+        guard count > 0 else { return (0, 0) }
+        var total = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                partial += UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { tail += x[index]; index += 1 }
+            total += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        let mean = total / Double(count)
+        let meanFloat = Float(mean)
+        let meanVector = SIMD8<Float>(repeating: meanFloat)
+        var squares = 0.0
+        start = 0
+        while start < count {
+            let end = Swift.min(count, start + block)
+            var partial = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                let deviation = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - meanVector
+                partial += deviation * deviation
+                index += 8
+            }
+            var tail: Float = 0
+            while index < end { let d = x[index] - meanFloat; tail += d * d; index += 1 }
+            squares += Double(partial.sum()) + Double(tail)
+            start = end
+        }
+        // Correct for mean rounded to float: Σ(x−m̃)² = Σ(x−m)² + n(m−m̃)².
+        let rounding = mean - Double(meanFloat)
+        let variance = Swift.max(0, squares / Double(count) - rounding * rounding)
+        return (mean, variance)
+    }
+}
