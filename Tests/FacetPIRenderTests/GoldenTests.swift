@@ -55,6 +55,30 @@ final class GoldenTests: XCTestCase {
         try checkGoldenSet("full_seed1", checkIntermediates: false)
     }
 
+    /// The official checkpoint layout (`torch.save` zip, `net_G_ema`, read with no Python): the same
+    /// generator stages as the safetensors weights. The `.pt` carries no config, so the small set's
+    /// config comes from its io file's metadata, as `--config` would give it.
+    func testSmallSeed1CheckpointReproducesEveryStage() throws {
+        let checkpointURL = try SharedData.require("pirender/golden/small_seed1.checkpoint.pt")
+        let ioURL = try SharedData.require("pirender/golden/small_seed1.io.safetensors")
+        let io = try Safetensors.read(ioURL)
+        let weights = try WeightFiles.load(checkpointURL)
+        XCTAssertTrue(weights.metadata.isEmpty, "a PyTorch checkpoint has no safetensors metadata")
+        let config = try PIRenderConfig(json: XCTUnwrap(io.metadata["config"], "the io file names its config"))
+        let generator = try PIRenderGenerator(weights: weights, config: config, source: checkpointURL.path)
+        let stages = try generator.forward(inputImage: Tensor(XCTUnwrap(io.tensors["input_image"])),
+                                           drivingCoefficients: Tensor(XCTUnwrap(io.tensors["driving_coeffs"])))
+        var checked = 0
+        for (stage, tensor) in stages.named {
+            let expected = try XCTUnwrap(io.tensors[stage], "golden \(stage)")
+            XCTAssertEqual(tensor.shape, expected.shape, "checkpoint \(stage) shape")
+            let error = Self.maxAbsDifference(tensor.values, expected.values)
+            XCTAssertLessThanOrEqual(error, Self.tolerance, "checkpoint \(stage): max abs error \(error)")
+            checked += 1
+        }
+        XCTAssertEqual(checked, Self.stages.count)
+    }
+
     static func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         guard a.count == b.count else { return .infinity }
         var worst: Float = 0
