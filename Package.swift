@@ -121,7 +121,7 @@ let package = Package(
                     path: "Tests/FacetNeuralTests", exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "FacetPIRenderTests", dependencies: ["FacetPIRender", "FacetNeural", "FacetTestSupport"],
                     path: "Tests/FacetPIRenderTests", swiftSettings: swiftSettings),
-        .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport"], path: "Tests/FacetCLITests",
+        .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
                     swiftSettings: swiftSettings),
     ]
 )

@@ -37,7 +37,7 @@ struct PIRender: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Generator weights: a safetensors state_dict (PIRender key names).", completion: .file())
+    @Option(name: .long, help: "Generator weights: a safetensors state_dict (PIRender key names) or an official PyTorch checkpoint (.pt/.pth: net_G_ema is read, with no Python).", completion: .file())
     var weights: String?
 
     @Option(name: .long, help: "Generator hyper-parameters (JSON or YAML), e.g. for weights without a stored config.", completion: .file())
