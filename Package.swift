@@ -64,9 +64,11 @@ let package = Package(
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["CFFmpeg"], path: "Sources/FacetMedia",
                 swiftSettings: swiftSettings),
+        /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements).
+        .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: swiftSettings),
         /// 3D morphable models (eos format, Surrey Face Model, BFM converter) and fitting them to
         /// landmarks. Pure Swift: no C library.
-        .target(name: "FacetMorphableModel", dependencies: ["FacetSDK"], path: "Sources/FacetMorphableModel",
+        .target(name: "FacetMorphableModel", dependencies: ["FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
                 swiftSettings: swiftSettings),
         /// Face analysis of video: detection and landmarks (dlib), tracking, smoothing, fitting
         /// every track into motion, motion files.
@@ -74,7 +76,7 @@ let package = Package(
                 path: "Sources/FacetAnalysis", swiftSettings: swiftSettings),
         /// A CPU neural-network engine over OpenBLAS: NCHW tensors, ops, memory plans, weight
         /// loading (safetensors, PyTorch checkpoints). Knows nothing of faces.
-        .target(name: "FacetNeural", dependencies: ["COpenBLAS"], path: "Sources/FacetNeural",
+        .target(name: "FacetNeural", dependencies: ["COpenBLAS", "FacetCompression"], path: "Sources/FacetNeural",
                 swiftSettings: swiftSettings),
         /// The PIRender generator (mapping, warping, editing networks) on the neural engine.
         .target(name: "FacetPIRender", dependencies: ["FacetNeural"], path: "Sources/FacetPIRender",
@@ -112,6 +114,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetCompressionTests", dependencies: ["FacetCompression"], path: "Tests/FacetCompressionTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
                     path: "Tests/FacetMorphableModelTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetAnalysisTests",

@@ -8,6 +8,7 @@
 // dimensions (i32), name (i8), the real part (any numeric type, column-major) and, if complex, the
 // imaginary part. miCOMPRESSED (zlib) elements are inflated by `Inflate`.
 
+import FacetCompression
 import Foundation
 
 /// One variable of a MAT file: a numeric or char array, column-major.
@@ -119,8 +120,12 @@ public struct MatFile: Sendable {
                 file.skipped.append("element at offset \(start)")
             }
         case miCOMPRESSED:
-            let inflated = try Inflate.zlib(Array(reader.data[reader.offset..<end]), path: reader.path,
-                                            what: "the compressed element at offset \(start)")
+            let inflated: [UInt8]
+            do {
+                inflated = try Inflate.zlib(Array(reader.data[reader.offset..<end]))
+            } catch {
+                throw ModelError(.malformed, "the compressed element at offset \(start): \(error.reason)", path: reader.path)
+            }
             var sub = ByteReader(data: inflated, path: reader.path)
             sub.bigEndian = reader.bigEndian
             while sub.remaining >= 8 { try readElement(&sub, into: &file) }

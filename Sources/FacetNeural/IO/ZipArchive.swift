@@ -2,7 +2,9 @@
 // end-of-central-directory record (4.3.16), ZIP64 locator and record (4.3.14-15), central
 // directory headers (4.3.12), local file headers (4.3.7) and the ZIP64 extra field (4.5.3).
 // STORED (method 0) entries are read in place, as torch writes them; DEFLATE (method 8) entries,
-// from re-zipped checkpoints, are inflated into memory (ZipInflate.swift).
+// from re-zipped checkpoints, are inflated into memory (FacetCompression's `Inflate`).
+
+import FacetCompression
 
 /// Reads little-endian integers from a byte buffer with bounds checks.
 struct ZipByteCursor {
@@ -155,7 +157,7 @@ struct ZipArchive {
         var contents = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)])
         if entry.method == 8 {
             do {
-                contents = inflated.keep(try ZipInflater.inflate(contents, expectedSize: entry.uncompressedSize))
+                contents = inflated.keep(try Inflate.raw(contents, expectedSize: entry.uncompressedSize))
             } catch {
                 throw malformed("DEFLATE data of entry '\(entry.name)' is corrupt: \(error.reason)")
             }

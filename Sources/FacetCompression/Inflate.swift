@@ -1,13 +1,16 @@
-// DEFLATE decompression (RFC 1951) for zip entries stored with method 8: stored, fixed-Huffman and
-// dynamic-Huffman blocks. torch.save never compresses, but a checkpoint re-packed with a zip
-// tool is. Decoding is canonical-Huffman bit by bit: simple, and fast enough for a fallback.
+// DEFLATE decompression (RFC 1951) and the zlib wrapper (RFC 1950), written for Facet: the zip
+// entries of re-packed PyTorch checkpoints (raw DEFLATE) and the compressed elements of MATLAB
+// model files (zlib). Stored, fixed-Huffman and dynamic-Huffman blocks; canonical Huffman codes
+// decoded bit by bit: simple, and fast enough for files read once.
 
-/// Inflates raw DEFLATE data (no zlib or gzip wrapper).
-struct ZipInflater {
-    /// Why inflating failed, as text for a `NeuralError`.
-    struct Failure: Error {
-        /// What was wrong.
-        let reason: String
+/// Decompresses DEFLATE data, raw (`raw`) or in a zlib stream (`zlib`).
+public struct Inflate {
+    /// Why inflating failed.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// What was wrong with the data.
+        public let reason: String
+        /// The reason.
+        public var description: String { reason }
     }
 
     /// A canonical Huffman code: how many codes of each length, and the symbols in code order.
@@ -48,14 +51,58 @@ struct ZipInflater {
     private var bitCount = 0
     private var output: [UInt8] = []
 
-    private init(input: UnsafeRawBufferPointer, expectedSize: Int) {
+    private init(input: UnsafeRawBufferPointer, expectedSize: Int?) {
         self.input = input
-        output.reserveCapacity(expectedSize)
+        if let expectedSize { output.reserveCapacity(expectedSize) }
     }
 
-    /// The decompressed bytes of `input`, which must come to exactly `expectedSize` bytes.
-    static func inflate(_ input: UnsafeRawBufferPointer, expectedSize: Int) throws(Failure) -> [UInt8] {
-        var inflater = ZipInflater(input: input, expectedSize: expectedSize)
+    /// The decompressed bytes of raw DEFLATE data; with `expectedSize` (e.g. a zip directory's
+    /// record) the output must come to exactly that many bytes.
+    public static func raw(_ input: UnsafeRawBufferPointer, expectedSize: Int? = nil) throws(Failure) -> [UInt8] {
+        try decompress(input, expectedSize: expectedSize).output
+    }
+
+    /// The decompressed bytes of a zlib stream (2-byte header, DEFLATE data, Adler-32), whose
+    /// checksum is verified.
+    public static func zlib(_ data: [UInt8]) throws(Failure) -> [UInt8] {
+        guard data.count >= 6 else { throw Failure(reason: "a zlib stream needs at least 6 bytes, got \(data.count)") }
+        let cmf = Int(data[0]), flg = Int(data[1])
+        guard cmf & 0x0F == 8, (cmf << 8 | flg) % 31 == 0 else {
+            throw Failure(reason: "not a zlib stream (header bytes \(cmf), \(flg))")
+        }
+        guard flg & 0x20 == 0 else { throw Failure(reason: "zlib preset dictionaries are not supported") }
+        let decoded = data.withUnsafeBytes { bytes in
+            Result { () throws(Failure) in try decompress(UnsafeRawBufferPointer(rebasing: bytes[2...]), expectedSize: nil) }
+        }
+        let (output, consumed) = try decoded.get()
+        let end = consumed + 2
+        guard end + 4 <= data.count else { throw Failure(reason: "truncated before the Adler-32 checksum") }
+        let stored = UInt32(data[end]) << 24 | UInt32(data[end + 1]) << 16 | UInt32(data[end + 2]) << 8 | UInt32(data[end + 3])
+        guard stored == adler32(output) else { throw Failure(reason: "Adler-32 checksum mismatch: the data is damaged") }
+        return output
+    }
+
+    /// The Adler-32 checksum (RFC 1950) of `bytes`.
+    public static func adler32(_ bytes: [UInt8]) -> UInt32 {
+        var a: UInt32 = 1, b: UInt32 = 0
+        var index = 0
+        while index < bytes.count {
+            let chunkEnd = min(index + 5552, bytes.count)   // the most bytes before b can overflow
+            while index < chunkEnd {
+                a += UInt32(bytes[index])
+                b += a
+                index += 1
+            }
+            a %= 65521
+            b %= 65521
+        }
+        return b << 16 | a
+    }
+
+    /// Inflates blocks until the final one; returns the output and the input bytes consumed.
+    private static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int?) throws(Failure)
+        -> (output: [UInt8], consumed: Int) {
+        var inflater = Inflate(input: input, expectedSize: expectedSize)
         var isFinal = false
         while !isFinal {
             isFinal = try inflater.bits(1) == 1
@@ -67,14 +114,15 @@ struct ZipInflater {
                 try inflater.huffmanBlock(literals, distances)
             default: throw Failure(reason: "block type 3 is reserved")
             }
-            guard inflater.output.count <= expectedSize else {
-                throw Failure(reason: "the data inflates to more than the \(expectedSize) bytes the directory records")
+            if let expectedSize, inflater.output.count > expectedSize {
+                throw Failure(reason: "the data inflates to more than the \(expectedSize) bytes expected")
             }
         }
-        guard inflater.output.count == expectedSize else {
-            throw Failure(reason: "the data inflates to \(inflater.output.count) bytes but the directory records \(expectedSize)")
+        if let expectedSize, inflater.output.count != expectedSize {
+            throw Failure(reason: "the data inflates to \(inflater.output.count) bytes but \(expectedSize) were expected")
         }
-        return inflater.output
+        // Whole bytes still in the bit buffer were read ahead but not used.
+        return (inflater.output, inflater.bytePosition - inflater.bitCount / 8)
     }
 
     private static var fixedLiteralCode: HuffmanCode {
