@@ -1,6 +1,7 @@
 import DirectEdit
 import FacetHost
 import FacetSDK
+import FacetTestSupport
 import XCTest
 
 final class ChainParserTests: XCTestCase {
@@ -159,7 +160,7 @@ final class ChainParserTests: XCTestCase {
     }
 
     func testRandomKeyframesRoundTrip() throws {
-        var generator = SplitMix(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for _ in 0..<200 {
             var time = 0.0
             var keyframes: [Keyframe] = []
@@ -180,18 +181,5 @@ final class ChainParserTests: XCTestCase {
     func testDefaultsAreLeftOutOfTheDescription() throws {
         let chain = try parse("direct-edit:yaw=0:mode=relative:faces=all:pitch=3")
         XCTAssertEqual(chain.description, "org.facet.direct-edit:pitch=3")
-    }
-}
-
-/// A small seeded random number generator, so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
