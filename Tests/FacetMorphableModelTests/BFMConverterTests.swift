@@ -1,6 +1,7 @@
 // The MAT-file reader, inflate, and the BFM converter on a small synthetic BFM_model_front.mat.
 
 import FacetSDK
+import FacetTestSupport
 import Foundation
 import XCTest
 @testable import FacetMorphableModel

@@ -1,6 +1,7 @@
 // Fitter behaviour beyond accuracy: determinism, confidence, input errors, track output.
 
 import FacetSDK
+import FacetTestSupport
 import Foundation
 import XCTest
 @testable import FacetMorphableModel

@@ -2,6 +2,7 @@
 // identity and expression plus 1 px noise, and compare the recovered pose and expression.
 
 import FacetSDK
+import FacetTestSupport
 import Foundation
 import XCTest
 @testable import FacetMorphableModel
