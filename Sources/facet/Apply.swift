@@ -102,6 +102,16 @@ struct Apply: ParsableCommand {
                 let source = FaceAnalysisSource(configuration: analysis)
                 try source.load()
                 source.isCancelled = { cancellation.isCancelled }
+                var analysisStarted = false
+                source.progress = { frames in
+                    if !analysisStarted {
+                        analysisStarted = true
+                        progressBar.nextLabel = "analysing"
+                        progressBar.started(totalFrames: nil)
+                        progressBar.nextLabel = "rendering"
+                    }
+                    progressBar.advanced(framesDone: frames)
+                }
                 pipeline.motionSource = source
             }
             let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)

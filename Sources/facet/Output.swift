@@ -31,6 +31,10 @@ final class ProgressBar: ProgressObserver {
     private var startTime = Date()
     private var lastDraw = Date.distantPast
     private let enabled: Bool
+    /// A word in front of the bar naming the phase (e.g. "analysing"); empty for none.
+    var label = ""
+    /// The label the next `started` call switches to (the next phase), if any.
+    var nextLabel: String?
 
     /// A bar that draws only when `enabled` (a terminal, not --quiet or --json).
     init(enabled: Bool) { self.enabled = enabled }
@@ -38,6 +42,10 @@ final class ProgressBar: ProgressObserver {
     func started(totalFrames: Int?) {
         total = totalFrames
         startTime = Date()
+        if let nextLabel {
+            label = nextLabel
+            self.nextLabel = nil
+        }
     }
 
     func advanced(framesDone: Int) {
@@ -47,7 +55,7 @@ final class ProgressBar: ProgressObserver {
         lastDraw = now
         let elapsed = now.timeIntervalSince(startTime)
         let fps = elapsed > 0 ? Double(framesDone) / elapsed : 0
-        var line = ""
+        var line = label.isEmpty ? "" : label + " "
         if let total, total > 0 {
             let fraction = min(1, Double(framesDone) / Double(total))
             let width = 28
