@@ -124,6 +124,7 @@ struct Analyze: ParsableCommand {
             let still = info.video?.isStillImage == true ? StillImageOptions(duration: duration, frameRate: fps) : nil
 
             let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
+            progressBar.label = "analysing"
             progressBar.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? info.video?.estimatedFrameCount)
             source.progress = { progressBar.advanced(framesDone: $0) }
             source.isCancelled = { cancellation.isCancelled }
@@ -146,6 +147,7 @@ struct Analyze: ParsableCommand {
                 let request = ApplyRequest(input: inputURL, output: URL(fileURLWithPath: overlay),
                                            stillDuration: still?.duration, stillFrameRate: fps, overwrite: overwrite)
                 let overlayBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
+                overlayBar.label = "drawing"
                 let written = try pipeline.apply(request, progress: overlayBar, cancellation: cancellation)
                 warnings += written.warnings
             }
