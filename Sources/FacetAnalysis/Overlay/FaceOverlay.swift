@@ -57,7 +57,17 @@ public struct FaceOverlay: Sendable {
                 let a = projected[Int(triangle.x)], b = projected[Int(triangle.y)], c = projected[Int(triangle.z)]
                 return (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x) < 0
             }
-            painter.opacity = opacity * 0.25
+            // A dense mesh on a small face would paint it solid: fade the wireframe when the
+            // typical edge is shorter than 4 px.
+            var lengthSum: Float = 0
+            var sampled = 0
+            for entry in stride(from: 0, to: edgeTriangles.count, by: 16).map({ edgeTriangles[$0] }) {
+                let a = projected[Int(entry.edge.x)], b = projected[Int(entry.edge.y)]
+                lengthSum += ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot()
+                sampled += 1
+            }
+            let typicalEdge = sampled > 0 ? lengthSum / Float(sampled) : 4
+            painter.opacity = opacity * 0.25 * min(1, max(0.15, typicalEdge / 4))
             for entry in edgeTriangles where facing[Int(entry.first)] || facing[Int(entry.second)] {
                 painter.line(from: projected[Int(entry.edge.x)], to: projected[Int(entry.edge.y)], .wireframe)
             }
