@@ -43,6 +43,9 @@ public struct NeuralError: Error, Sendable, CustomStringConvertible {
         self.path = path
     }
 
-    /// `path: message` (or just the message).
-    public var description: String { path.map { "\($0): \(message)" } ?? message }
+    /// `path: message`, or just the message when it has no path or already names it.
+    public var description: String {
+        guard let path, !message.contains(path) else { return message }
+        return "\(path): \(message)"
+    }
 }
