@@ -42,15 +42,40 @@ public struct MotionFileSource: MotionSource {
     }
 
     /// The file's motion, after checking it belongs to a video of this size and length.
+    ///
+    /// For a still image the length may differ: a still's motion is the same at every frame, so
+    /// it is repeated (or cut) to the length of the video being made.
     public func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
         guard let video = info.video else { return file.motion }
         let frames = stillImage.map { Int(($0.duration * $0.frameRate).rounded()) } ?? video.estimatedFrameCount
         do {
-            try file.checkMatches(width: video.width, height: video.height, frameCount: frames, videoPath: input.path)
+            try file.checkMatches(width: video.width, height: video.height,
+                                  frameCount: stillImage == nil ? frames : nil, videoPath: input.path)
         } catch {
             throw HostError(.invalidArguments, "\(url.path): \(error.message)")
         }
-        return file.motion
+        guard let stillImage else { return file.motion }
+        return Self.retimed(file.motion, to: stillImage)
+    }
+
+    /// A still's motion at every frame of a video of `still.duration` seconds at `still.frameRate`.
+    static func retimed(_ motion: SceneMotion, to still: StillImageOptions) -> SceneMotion {
+        let count = max(1, Int((still.duration * still.frameRate).rounded()))
+        let times = (0..<count).map { Double($0) / still.frameRate }
+        var result = SceneMotion(frameTimes: times, frameRate: still.frameRate, frameWidth: motion.frameWidth,
+                                 frameHeight: motion.frameHeight)
+        result.tracks = motion.tracks.compactMap { track in
+            guard let first = track.frames.first else { return nil }
+            var retimed = track
+            retimed.frames = times.enumerated().map { index, time in
+                var frame = first
+                frame.frameIndex = index
+                frame.time = time
+                return frame
+            }
+            return retimed
+        }
+        return result
     }
 
     /// Names the file.

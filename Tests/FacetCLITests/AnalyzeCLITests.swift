@@ -36,13 +36,15 @@ final class AnalyzeCLITests: XCTestCase {
         let tracks = try XCTUnwrap(scene["tracks"] as? [[String: Any]])
         XCTAssertEqual((tracks.first?["frames"] as? [Any])?.count, 50)
 
-        // Re-used by apply: no analysis, the file's face is edited.
+        // Re-used by apply: no analysis, the file's face is edited. A still's motion is the same at
+        // every frame, so a video of another length (3 s here, 2 s analysed) re-uses it too.
         let output = directory.appendingPathComponent("out.mp4")
-        let applied = try CommandRunner.facet("apply", portrait.path, "--duration", "2", "--motion", motion.path,
+        let applied = try CommandRunner.facet("apply", portrait.path, "--duration", "3", "--motion", motion.path,
                                               "--chain", "direct-edit:yaw=10", "-o", output.path, "--json")
         XCTAssertEqual(applied.status, 0, applied.stderr)
         let applyReport = try json(applied.stdout)
         XCTAssertEqual(applyReport["faces"] as? Int, 1)
+        XCTAssertEqual(applyReport["frames"] as? Int, 75)
         XCTAssertEqual(applyReport["analysis"] as? String, "motion file motion.json")
     }
 
