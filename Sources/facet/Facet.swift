@@ -16,13 +16,19 @@ struct Facet: ParsableCommand {
             Examples:
               facet apply talk.mp4 -o out.mp4 --preset look-left
               facet apply portrait.png --duration 4 -o out.mp4 --chain 'direct-edit:yaw=0@0,15@2~ease-in-out'
+              facet analyze talk.mp4 -o talk.json --overlay check.mp4
+              facet apply talk.mp4 --motion talk.json --preset nod -o nod.mp4
+              facet models
+              facet pirender --weights face.safetensors --inputs io.safetensors -o frame.png
               facet probe talk.mp4 --json
               facet effects direct-edit
               facet presets show nod
 
             Effects from plugin libraries are loaded from $FACET_PLUGIN_PATH, \
             ~/.local/share/facet/plugins and <facet>/../lib/facet/plugins. Presets are found in \
-            the repository's Presets/, ~/.config/facet/presets and $FACET_PRESET_PATH.
+            the repository's Presets/, ~/.config/facet/presets and $FACET_PRESET_PATH. Face \
+            models are found in --models, $FACET_MODELS_DIR, ~/.local/share/facet/models, \
+            <facet>/../share/facet/models and ../shared/models (see `facet models`).
             """,
         version: FacetVersion.current,
         subcommands: [Apply.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self]
@@ -31,5 +37,5 @@ struct Facet: ParsableCommand {
 
 /// The version printed by `facet --version`.
 enum FacetVersion {
-    static let current = "0.1.0"
+    static let current = "0.2.0"
 }
