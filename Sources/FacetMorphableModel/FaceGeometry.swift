@@ -126,11 +126,15 @@ extension MorphableModel {
                                    contourVertices: [Int: Int] = [:]) -> [Point2?] {
         let positions = landmarkPositions(identity: identity, expression: coefficients.expression,
                                           contourVertices: contourVertices)
+        // One projection call for all present points (one rotation matrix, not one per point).
+        let present = positions.compactMap { $0 }
+        let projected = FaceGeometry.project(points: present.flatMap { [$0.x, $0.y, $0.z] }, pose: coefficients.pose,
+                                             translation: coefficients.translation, camera: camera)
+        var next = 0
         return positions.map { position in
-            position.map {
-                FaceGeometry.project(points: [$0.x, $0.y, $0.z], pose: coefficients.pose,
-                                     translation: coefficients.translation, camera: camera)[0]
-            }
+            guard position != nil else { return nil }
+            defer { next += 1 }
+            return projected[next]
         }
     }
 }
