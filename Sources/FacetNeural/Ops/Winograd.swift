@@ -82,12 +82,10 @@ extension Ops {
                 let products = scratch.data + winogradPositions * channels * tiles  // (16, O, tiles)
                 winogradInputTransform(transformed, input, channels: channels, height: h, width: w,
                                        upsampled: upsamplingInput, firstTileRow: firstRow, tileRows: rows)
-                for position in 0..<winogradPositions {
-                    GEMM.multiply(m: outputs, n: tiles, k: channels,
-                                  a: transformedWeight.data + position * outputs * channels, lda: channels,
-                                  b: transformed + position * channels * tiles, ldb: tiles,
-                                  c: products + position * outputs * tiles, ldc: tiles)
-                }
+                GEMM.multiplyBatch(count: winogradPositions, m: outputs, n: tiles, k: channels,
+                                   a: transformedWeight.data, strideA: outputs * channels, lda: channels,
+                                   b: transformed, strideB: channels * tiles, ldb: tiles,
+                                   c: products, strideC: outputs * tiles, ldc: tiles)
                 winogradOutputTransform(output, products, bias: bias?.data, outputs: outputs, height: h, width: w,
                                         firstTileRow: firstRow, tileRows: rows)
                 firstRow += rows
