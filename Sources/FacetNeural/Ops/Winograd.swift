@@ -136,9 +136,21 @@ extension Ops {
                                 (e + 1).update(from: source, count: half - 1)
                                 o.update(from: source, count: half - 1)
                             } else {
+                                // deinterleave the row: even columns to o[t], odd ones to e[t + 1]
                                 let source = plane + y * width
-                                for t in 1..<half { e[t] = source[2 * t - 1] }
-                                for t in 0..<(half - 1) { o[t] = source[2 * t] }
+                                let shiftedEven = e + 1
+                                var t = 0
+                                while t + 8 <= half - 1 {
+                                    let pair = UnsafeRawPointer(source + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                                    UnsafeMutableRawPointer(o + t).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(shiftedEven + t).storeBytes(of: pair.oddHalf, as: SIMD8<Float>.self)
+                                    t += 8
+                                }
+                                while t < half - 1 {
+                                    o[t] = source[2 * t]
+                                    shiftedEven[t] = source[2 * t + 1]
+                                    t += 1
+                                }
                             }
                         }
                         // t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on both parities
