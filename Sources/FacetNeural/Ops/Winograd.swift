@@ -49,9 +49,12 @@ extension Ops {
     /// from `winogradTransformWeights`. Processes as many rows of tiles per pass as `scratch`
     /// holds (at least one: `winogradScratch(…, tiles: W/2)`). With `upsamplingInput`, `x` is
     /// (N,C,H/2,W/2) and the conv runs on its nearest ×2 upsampling without materialising it
-    /// (PIRender's decoder: `F.interpolate(scale_factor=2)` then conv).
+    /// (PIRender's decoder: `F.interpolate(scale_factor=2)` then conv). With `statistics`, the
+    /// output transform also gathers each output channel's sums (shifted by its bias) for a
+    /// following normalisation, while the values are still in cache.
     public static func conv2dWinograd3x3(_ out: Tensor, _ x: Tensor, transformedWeight: Tensor, bias: Tensor?,
-                                         upsamplingInput: Bool = false, scratch: ScratchBuffer) throws(NeuralError) {
+                                         upsamplingInput: Bool = false, scratch: ScratchBuffer,
+                                         statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,C,H,W) H,W even [or (N,C,H/2,W/2) when upsampling], transformedWeight (16,O,C), bias (O) -> out (N,O,H,W)
         try x.requireRank(4, of: "winograd conv input", layout: "(N,C,H,W)")
         try transformedWeight.requireRank(3, of: "winograd transformed weight", layout: "(16,out,in)")
@@ -71,6 +74,7 @@ extension Ops {
         let perTileRow = winogradScratch(inChannels: channels, outChannels: outputs, tiles: tileColumns)
         try scratch.require(perTileRow, for: "winograd conv (one row of tiles)")
         let rowsPerPass = Swift.max(1, Swift.min(tileRows, scratch.capacity / perTileRow))
+        try statistics?.begin(samples: n, channels: outputs, planeCount: h * w, shifts: bias.map { UnsafePointer($0.data) })
         for sample in 0..<n {
             let input = x.data + sample * channels * sourcePlane
             let output = out.data + sample * outputs * h * w
@@ -87,7 +91,8 @@ extension Ops {
                                    b: transformed, strideB: channels * tiles, ldb: tiles,
                                    c: products, strideC: outputs * tiles, ldc: tiles)
                 winogradOutputTransform(output, products, bias: bias?.data, outputs: outputs, height: h, width: w,
-                                        firstTileRow: firstRow, tileRows: rows)
+                                        firstTileRow: firstRow, tileRows: rows, statistics: statistics,
+                                        firstPlane: sample * outputs)
                 firstRow += rows
             }
         }
@@ -200,10 +205,12 @@ extension Ops {
     }
 
     // products (16, O, rows·W/2) -> out (O,H,W) rows of this pass: Y = Aᵀ M A + bias, row-wise
-    // over the tiles of a row
+    // over the tiles of a row; each finished output row is added to `statistics` (plane
+    // firstPlane + channel) while in cache
     static func winogradOutputTransform(_ output: UnsafeMutablePointer<Float>, _ products: UnsafePointer<Float>,
                                         bias: UnsafePointer<Float>?, outputs: Int, height: Int, width: Int,
-                                        firstTileRow: Int, tileRows: Int) {
+                                        firstTileRow: Int, tileRows: Int,
+                                        statistics: ChannelStatistics? = nil, firstPlane: Int = 0) {
         let tileColumns = width / 2
         let tiles = tileRows * tileColumns
         Parallel.forChunks(outputs) { range in
@@ -235,6 +242,7 @@ extension Ops {
                                 destination[2 * t] = a[t] + b[t] + c[t] + offset
                                 destination[2 * t + 1] = b[t] - c[t] - d[t] + offset
                             }
+                            statistics?.accumulate(firstPlane + channel, destination, count: width)
                         }
                     }
                 }
