@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of the PIRender generator (issue 4): default config, 256x256, random weights,
-# 2 OpenBLAS threads, median of 10 runs after 3 warm-up runs; per-stage milliseconds and memory.
+# 2 compute threads, median of 10 runs after 3 warm-up runs; per-stage milliseconds and memory.
 #
 #   scripts/bench-pirender.sh [extra `facet pirender --benchmark` options, e.g. --weights FILE]
 #

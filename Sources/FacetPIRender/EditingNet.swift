@@ -40,10 +40,11 @@ final class ConvNormBlock {
         norm = LayerNorm2d(channels: outChannels, registry: registry, prefix: prefix + ".model.1")
     }
 
-    // x (1,in,H,W) -> out (1,out,H,W): LReLU(LN(conv(x)))
-    func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
-        try conv.forward(out, x, scratch: scratch)
-        try norm.forward(out, out, leakyReLUSlope: PIRenderGenerator.leakyReLUSlope)
+    // x (1,in,H,W) -> out (1,out,H,W): LReLU(LN(conv(x))); with `statistics`, the conv gathers
+    // the norm's statistics (no separate passes)
+    func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer, statistics: ChannelStatistics? = nil) throws(NeuralError) {
+        try conv.forward(out, x, scratch: scratch, statistics: statistics)
+        try norm.forward(out, out, leakyReLUSlope: PIRenderGenerator.leakyReLUSlope, statistics: statistics)
     }
 }
 
@@ -113,6 +114,8 @@ public final class EditingNet {
         public let upOutputs: [Tensor], jumpOutputs: [Tensor], levelOutputs: [Tensor]
         /// The generated image, (1, 3, R, R), in (−1, 1).
         public let fakeImage: Tensor
+        /// Per-channel sums a conv gathers for the norm after it (up to the widest layer).
+        let statistics: ChannelStatistics
         let scratchNeeded: Int
 
         init(net: EditingNet, resolution: Int, scratchCap: Int) throws(NeuralError) {
@@ -158,6 +161,9 @@ public final class EditingNet {
                     : residualBuffers[level][(net.residuals[level].count - 1) % 2]
             }
             fakeImage = Tensor(shape: [1, net.final.outChannels, resolution, resolution])
+            let widest = ([net.first.conv] + net.downs.map(\.conv) + net.ups.map(\.conv) + net.jumps.map(\.conv)
+                          + net.residuals.flatMap { $0.map(\.conv2) }).map(\.outChannels).max() ?? 1
+            statistics = ChannelStatistics(capacity: widest)
             scratchNeeded = scratch
         }
     }
@@ -177,29 +183,32 @@ public final class EditingNet {
         try first.forward(state.encoderOutputs[0], state.input, scratch: scratch)
         for (level, block) in downs.enumerated() {
             // conv → LayerNorm2d → LReLU → AvgPool2d(2), the last three in one pass
-            try block.conv.forward(state.downConvolved[level], state.encoderOutputs[level], scratch: scratch)
+            try block.conv.forward(state.downConvolved[level], state.encoderOutputs[level], scratch: scratch,
+                                   statistics: state.statistics)
             try Ops.layerNorm2dLeakyReLUAvgPool(state.encoderOutputs[level + 1], state.downConvolved[level],
                                                 weight: block.norm.weight, bias: block.norm.bias, eps: block.norm.eps,
-                                                leakyReLUSlope: PIRenderGenerator.leakyReLUSlope)
+                                                leakyReLUSlope: PIRenderGenerator.leakyReLUSlope, statistics: state.statistics)
         }
         var current = state.encoderOutputs[downs.count]
         for level in (0..<downs.count).reversed() {
             for (index, block) in residuals[level].enumerated() {
                 let output = state.residualBuffers[level][index % 2]
-                try block.conv2.forward(output, current, scratch: scratch)
-                try block.norm2.forward(output, output)
+                try block.conv2.forward(output, current, scratch: scratch, statistics: state.statistics)
+                try block.norm2.forward(output, output, statistics: state.statistics)
                 try Ops.add(output, output, current)
                 current = output
             }
             let up = ups[level]
             if up.conv.canFuseUpsampling(height: current.shape[2], width: current.shape[3]) {
-                try up.conv.forward(state.upOutputs[level], upsampling: current, scratch: scratch)
-                try up.norm.forward(state.upOutputs[level], state.upOutputs[level], leakyReLUSlope: PIRenderGenerator.leakyReLUSlope)
+                try up.conv.forward(state.upOutputs[level], upsampling: current, scratch: scratch, statistics: state.statistics)
+                try up.norm.forward(state.upOutputs[level], state.upOutputs[level], leakyReLUSlope: PIRenderGenerator.leakyReLUSlope,
+                                    statistics: state.statistics)
             } else {
                 try Ops.upsampleNearest2x(state.upsampled[level], current)
-                try up.forward(state.upOutputs[level], state.upsampled[level], scratch: scratch)
+                try up.forward(state.upOutputs[level], state.upsampled[level], scratch: scratch, statistics: state.statistics)
             }
-            try jumps[level].forward(state.jumpOutputs[level], state.encoderOutputs[level], scratch: scratch)
+            try jumps[level].forward(state.jumpOutputs[level], state.encoderOutputs[level], scratch: scratch,
+                                     statistics: state.statistics)
             try Ops.add(state.levelOutputs[level], state.upOutputs[level], state.jumpOutputs[level])
             current = state.levelOutputs[level]
         }

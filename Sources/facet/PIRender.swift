@@ -64,7 +64,7 @@ struct PIRender: ParsableCommand {
     @Flag(name: [.customShort("y"), .long], help: "Replace output files that exist.")
     var overwrite = false
 
-    @Option(name: .long, help: "OpenBLAS threads.")
+    @Option(name: .long, help: "Compute threads (the engine splits matrix products and loops over them).")
     var threads: Int = 2
 
     @Flag(name: .long, help: "Time the generator instead of rendering.")
@@ -192,7 +192,7 @@ struct PIRender: ParsableCommand {
             return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
         let parameters = generator.registry.liveParameterCount
-        print("PIRender generator benchmark: \(size)x\(size), \(ComputeThreads.current) OpenBLAS threads (\(ComputeThreads.kernelName) kernels), \(origin), median of \(runs) after 3 warm-up runs")
+        print("PIRender generator benchmark: \(size)x\(size), \(ComputeThreads.current) threads (products split over them, single-threaded OpenBLAS \(ComputeThreads.kernelName) kernels), \(origin), median of \(runs) after 3 warm-up runs")
         print(String(format: "  mapping_net   %8.1f ms", median(samples.map { $0.mappingNet.milliseconds })))
         print(String(format: "  warpping_net  %8.1f ms", median(samples.map { $0.warpingNet.milliseconds })))
         print(String(format: "  editing_net   %8.1f ms", median(samples.map { $0.editingNet.milliseconds })))

@@ -50,6 +50,16 @@ final class OpTests: XCTestCase {
             ("k7 p3, 4 outputs, wide rows (direct path, vector interior)", 1, 3, 5, 29, 4, 7, 1, 3, 1, 0),
             ("k3 p1, 2 outputs, 40 wide (direct path, vector interior)", 2, 2, 3, 40, 2, 3, 1, 1, 1, 0),
             ("k7 p3, 5 outputs (im2col path)", 1, 4, 9, 10, 5, 7, 1, 3, 1, 0),
+            ("k7 p3, 3 outputs, two input rows per sgemm (few-outputs path, tiled)", 2, 5, 9, 12, 3, 7, 1, 3, 1,
+             Ops.conv2dFewOutputsScratch(inChannels: 5, outChannels: 3, kernelHeight: 7, kernelWidth: 7, inputWidth: 12) + 3 * 49 * 12),
+            ("k3 p1, 2 outputs, one input row per sgemm (few-outputs path)", 1, 4, 6, 19, 2, 3, 1, 1, 1,
+             Ops.conv2dFewOutputsScratch(inChannels: 4, outChannels: 2, kernelHeight: 3, kernelWidth: 3, inputWidth: 19)),
+            ("k7 p3, 3 outputs, scratch below one row (direct loop)", 2, 5, 9, 12, 3, 7, 1, 3, 1, 1),
+            ("k7 p3, 4 outputs, 29 wide (direct loop, overlapping last run)", 1, 3, 5, 29, 4, 7, 1, 3, 1, 1),
+            ("k3 p1, 2 outputs, 40 wide (direct loop)", 2, 2, 3, 40, 2, 3, 1, 1, 1, 1),
+            ("k3 p0, 1 output, 5 wide (direct loop, narrower than a run)", 1, 4, 6, 5, 1, 3, 1, 0, 1, 1),
+            ("k5 p4, 3 outputs, padding wider than half the kernel (direct loop)", 1, 2, 4, 9, 3, 5, 1, 4, 1, 1),
+            ("k5 p4, 3 outputs, padding wider than half the kernel (few-outputs path)", 1, 2, 4, 9, 3, 5, 1, 4, 1, 0),
             ("k3 s3 p0 (input larger than covered)", 1, 2, 10, 10, 2, 3, 3, 0, 1, 0),
         ]
         var random = TestRandom(seed: 1)

@@ -120,22 +120,27 @@ public final class Conv2d {
     }
 
     /// out = conv2d(nearest ×2 upsampling of x), without materialising the upsampled input.
-    /// Only for layers and sizes where `canFuseUpsampling` holds.
-    public func forward(_ out: Tensor, upsampling x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
+    /// Only for layers and sizes where `canFuseUpsampling` holds. With `statistics`, also fills
+    /// them for `out` (see `forward(_:_:scratch:statistics:)`).
+    public func forward(_ out: Tensor, upsampling x: Tensor, scratch: ScratchBuffer,
+                        statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,in,H,W) -> out (N,out,2H,2W)
         guard let winogradWeight, x.rank == 4, canFuseUpsampling(height: x.shape[2], width: x.shape[3]) else {
             throw NeuralError(.invalidArgument, "a fused ×2 upsampling needs a 3x3 stride-1 padding-1 conv; this one is \(Tensor.describe(weight.shape)) stride \(stride) padding \(padding)")
         }
-        try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, upsamplingInput: true, scratch: scratch)
+        try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, upsamplingInput: true,
+                                  scratch: scratch, statistics: statistics)
     }
 
-    /// out = conv2d(x).
-    public func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
+    /// out = conv2d(x). With `statistics`, also fills them for `out` (a following norm's input):
+    /// gathered by the Winograd output transform, else measured in one pass over `out`.
+    public func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer, statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,in,H,W) -> out (N,out,Ho,Wo)
         if let winogradWeight, x.rank == 4, usesWinograd(height: x.shape[2], width: x.shape[3]) {
-            try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, scratch: scratch)
+            try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, scratch: scratch, statistics: statistics)
         } else {
             try Ops.conv2d(out, x, weight: weight, bias: bias, stride: stride, padding: padding, scratch: scratch)
+            try statistics?.measure(out)
         }
     }
 }

@@ -47,8 +47,15 @@ extension Ops {
         if let bias { try bias.requireShape([cout], of: "conv2d bias") }
         if cout <= directConvMaximumOutputs, stride == 1, dilation == 1 {
             // A handful of output channels (e.g. an RGB or flow head): im2col would write
-            // cin·kh·kw floats per output pixel for a matrix product of only `cout` rows.
-            directConv2d(out, x, weight: weight, bias: bias, padding: padding)
+            // cin·kh·kw floats per output pixel for a matrix product of only `cout` rows. Instead
+            // one sgemm gives every tap's contribution of every input pixel, and shifted adds
+            // place them; with too little scratch for that, a direct loop.
+            let needed = conv2dFewOutputsScratch(inChannels: cin, outChannels: cout, kernelHeight: kh, kernelWidth: kw, inputWidth: w)
+            if scratch.capacity >= needed {
+                fewOutputsConv2d(out, x, weight: weight, bias: bias, padding: padding, scratch: scratch)
+            } else {
+                directConv2d(out, x, weight: weight, bias: bias, padding: padding)
+            }
             return
         }
         let k = cin * kh * kw
@@ -81,97 +88,180 @@ extension Ops {
         }
     }
 
-    /// Convolutions with at most this many output channels (stride 1) are computed directly,
-    /// by shifted multiply-adds, instead of im2col + sgemm.
+    /// Convolutions with at most this many output channels (stride 1, dilation 1) skip im2col:
+    /// an sgemm over the taps followed by shifted adds (`conv2dFewOutputsScratch`), or shifted
+    /// multiply-adds directly when the scratch is smaller than that.
     public static let directConvMaximumOutputs = 4
 
-    // x (N,Cin,H,W), weight (Cout,Cin,kh,kw) -> out (N,Cout,Ho,Wo), stride 1: interior runs of
-    // 8 output pixels accumulate every tap in registers (one source load feeds all outputs);
-    // the columns near the left and right edges take shifted axpys
-    static func directConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) {
+    /// The scratch floats the few-outputs path of `conv2d` (at most `directConvMaximumOutputs`
+    /// outputs, stride 1, dilation 1) needs for one input row: the repacked weights plus every
+    /// tap's contribution of one row; more scratch lets it process more rows per sgemm.
+    public static func conv2dFewOutputsScratch(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+                                               inputWidth: Int) -> Int {
+        let taps = outChannels * kernelHeight * kernelWidth
+        return taps * inChannels + taps * inputWidth
+    }
+
+    // x (N,Cin,H,W), weight (Cout,Cin,kh,kw) -> out (N,Cout,Ho,Wo), stride 1, dilation 1, scratch ≥
+    // conv2dFewOutputsScratch: the weights repacked as P (Cin, Cout·kh·kw), then per tile of input
+    // rows the contributions T = Pᵀ·x_tile (Cout·kh·kw, rows·W) by sgemm, each added to the output
+    // row and column it lands on (input (iy, ix) under tap (ky, kx) feeds output
+    // (iy + padding − ky, ix + padding − kx)). Every output row is written by one chunk, and its
+    // sum order (tile, ky, kx) does not depend on the thread count.
+    static func fewOutputsConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int,
+                                 scratch: ScratchBuffer) {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (ho, wo) = (out.shape[2], out.shape[3])
-        // Output columns whose whole kw-wide input window lies inside the row.
-        let interiorStart = Swift.min(wo, padding), interiorEnd = Swift.max(interiorStart, Swift.min(wo, w - kw + 1 + padding))
-        let vectorEnd = interiorStart + (interiorEnd - interiorStart) / 8 * 8
+        let taps = cout * kh * kw
+        let packed = scratch.data
+        for o in 0..<cout {
+            for c in 0..<cin {
+                let kernel = weight.data + (o * cin + c) * kh * kw
+                (packed + c * taps + o * kh * kw).update(from: kernel, count: kh * kw)
+            }
+        }
+        let contributions = scratch.data + cin * taps
+        let rowsPerTile = Swift.max(1, Swift.min(h, (scratch.capacity - cin * taps) / (taps * w)))
         for sample in 0..<n {
             let input = x.data + sample * cin * h * w
             let output = out.data + sample * cout * ho * wo
-            Parallel.forChunks(ho, minimumPerChunk: 4) { rows in
-                for oy in rows {
-                    // Interior: registers accumulate 8 pixels × up to 4 outputs over every tap.
-                    var ox = interiorStart
-                    while ox < vectorEnd {
-                        var accumulators = (SIMD8<Float>(repeating: bias?.data[0] ?? 0),
-                                            SIMD8<Float>(repeating: cout > 1 ? bias?.data[1] ?? 0 : 0),
-                                            SIMD8<Float>(repeating: cout > 2 ? bias?.data[2] ?? 0 : 0),
-                                            SIMD8<Float>(repeating: cout > 3 ? bias?.data[3] ?? 0 : 0))
-                        for channel in 0..<cin {
-                            for ky in 0..<kh {
-                                let iy = oy - padding + ky
-                                if iy < 0 || iy >= h { continue }
-                                let source = input + (channel * h + iy) * w + ox - padding
-                                let taps = weight.data + (channel * kh + ky) * kw
-                                let stride = cin * kh * kw  // between output channels' kernels
-                                for kx in 0..<kw {
-                                    let pixels = UnsafeRawPointer(source + kx).loadUnaligned(as: SIMD8<Float>.self)
-                                    accumulators.0 += taps[kx] * pixels
-                                    if cout > 1 { accumulators.1 += taps[stride + kx] * pixels }
-                                    if cout > 2 { accumulators.2 += taps[2 * stride + kx] * pixels }
-                                    if cout > 3 { accumulators.3 += taps[3 * stride + kx] * pixels }
-                                }
-                            }
-                        }
-                        let row = output + oy * wo + ox
-                        UnsafeMutableRawPointer(row).storeBytes(of: accumulators.0, as: SIMD8<Float>.self)
-                        if cout > 1 { UnsafeMutableRawPointer(row + ho * wo).storeBytes(of: accumulators.1, as: SIMD8<Float>.self) }
-                        if cout > 2 { UnsafeMutableRawPointer(row + 2 * ho * wo).storeBytes(of: accumulators.2, as: SIMD8<Float>.self) }
-                        if cout > 3 { UnsafeMutableRawPointer(row + 3 * ho * wo).storeBytes(of: accumulators.3, as: SIMD8<Float>.self) }
-                        ox += 8
-                    }
-                    // Edges (and the interior remainder): shifted axpys on those columns only.
-                    for segment in 0..<2 {
-                        let (first, last) = segment == 0 ? (0, interiorStart) : (vectorEnd, wo)
-                        if first >= last { continue }
-                        for o in 0..<cout { (output + (o * ho + oy) * wo + first).update(repeating: bias?.data[o] ?? 0, count: last - first) }
-                        for channel in 0..<cin {
-                            for ky in 0..<kh {
-                                let iy = oy - padding + ky
-                                if iy < 0 || iy >= h { continue }
-                                let sourceRow = input + (channel * h + iy) * w
-                                for kx in 0..<kw {
-                                    let shift = kx - padding  // output column ox reads input column ox + shift
-                                    let lower = Swift.max(first, -shift), upper = Swift.min(last, w - shift)
-                                    if lower >= upper { continue }
-                                    for o in 0..<cout {
-                                        let factor = weight.data[((o * cin + channel) * kh + ky) * kw + kx]
-                                        axpy(output + (o * ho + oy) * wo, sourceRow + shift, factor: factor, range: lower..<upper)
+            for o in 0..<cout {
+                (output + o * ho * wo).update(repeating: bias?.data[o] ?? 0, count: ho * wo)
+            }
+            var rowStart = 0
+            while rowStart < h {
+                let rows = Swift.min(rowsPerTile, h - rowStart)
+                let tileWidth = rows * w
+                GEMM.multiply(m: taps, n: tileWidth, k: cin, a: packed, lda: taps, transposeA: true,
+                              b: input + rowStart * w, ldb: h * w, c: contributions, ldc: tileWidth)
+                // output rows that input rows [rowStart, rowStart + rows) reach
+                let first = Swift.max(0, rowStart + padding - (kh - 1)), last = Swift.min(ho, rowStart + rows + padding)
+                if first < last {
+                    Parallel.forChunks(last - first, minimumPerChunk: Swift.max(1, 8192 / Swift.max(taps * wo, 1))) { chunk in
+                        for y in (first + chunk.lowerBound)..<(first + chunk.upperBound) {
+                            for o in 0..<cout {
+                                let destination = output + (o * ho + y) * wo
+                                for ky in 0..<kh {
+                                    let r = y - padding + ky - rowStart  // the tile row feeding row y under ky
+                                    if r < 0 || r >= rows { continue }
+                                    for kx in 0..<kw {
+                                        let shift = kx - padding  // output column x takes input column x + shift
+                                        let source = contributions + ((o * kh + ky) * kw + kx) * tileWidth + r * w + shift
+                                        let lower = Swift.max(0, -shift), upper = Swift.min(wo, w - shift)
+                                        var column = lower
+                                        while column + 8 <= upper {
+                                            let target = UnsafeMutableRawPointer(destination + column)
+                                            let sum = target.loadUnaligned(as: SIMD8<Float>.self)
+                                                + UnsafeRawPointer(source + column).loadUnaligned(as: SIMD8<Float>.self)
+                                            target.storeBytes(of: sum, as: SIMD8<Float>.self)
+                                            column += 8
+                                        }
+                                        while column < upper {
+                                            destination[column] += source[column]
+                                            column += 1
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
+                rowStart += rows
             }
         }
     }
 
-    // destination[i] += factor · source[i] for i in range
-    @inline(__always)
-    static func axpy(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, factor: Float, range: Range<Int>) {
-        var index = range.lowerBound
-        let vectorFactor = SIMD8<Float>(repeating: factor)
-        while index + 8 <= range.upperBound {
-            let target = UnsafeMutableRawPointer(destination + index)
-            let sum = target.loadUnaligned(as: SIMD8<Float>.self)
-                + vectorFactor * UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self)
-            target.storeBytes(of: sum, as: SIMD8<Float>.self)
-            index += 8
+    // x (N,Cin,H,W), weight (Cout,Cin,kh,kw) -> out (N,Cout,Ho,Wo), stride 1: every run of 8
+    // output pixels accumulates all taps in registers (one source load feeds all outputs). Runs
+    // whose kw+7-wide input window leaves the row (the edges, rows narrower than 8) read it from
+    // a zero-padded copy of that window; a row's last run starts at Wo−8 and may overlap the
+    // previous one (it recomputes the same values in the same order).
+    static func directConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) {
+        switch weight.shape[0] {
+        case 1: directConv2d(out, x, weight: weight, bias: bias, padding: padding, outputs: 1)
+        case 2: directConv2d(out, x, weight: weight, bias: bias, padding: padding, outputs: 2)
+        case 3: directConv2d(out, x, weight: weight, bias: bias, padding: padding, outputs: 3)
+        default: directConv2d(out, x, weight: weight, bias: bias, padding: padding, outputs: 4)
         }
-        while index < range.upperBound {
-            destination[index] += factor * source[index]
-            index += 1
+    }
+
+    // the body of directConv2d for a constant number of outputs (1…4), so the unused
+    // accumulators and their branches vanish after inlining
+    @inline(__always)
+    private static func directConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, outputs cout: Int) {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw) = (weight.shape[2], weight.shape[3])
+        let (ho, wo) = (out.shape[2], out.shape[3])
+        let kernels = UnsafePointer(weight.data)
+        let stride = cin * kh * kw  // between output channels' kernels
+        var offsets = (Float(0), Float(0), Float(0), Float(0))
+        if let bias {
+            offsets.0 = bias.data[0]
+            if cout > 1 { offsets.1 = bias.data[1] }
+            if cout > 2 { offsets.2 = bias.data[2] }
+            if cout > 3 { offsets.3 = bias.data[3] }
+        }
+        let initial = offsets
+        let window = 8 + kw - 1  // input columns one run reads
+        let runs = (wo + 7) / 8
+        for sample in 0..<n {
+            let input = UnsafePointer(x.data + sample * cin * h * w)
+            let output = out.data + sample * cout * ho * wo
+            Parallel.forChunks(ho, minimumPerChunk: 4) { rows in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: window + 8) { buffer in
+                    let padded = buffer.baseAddress!
+                    padded.initialize(repeating: 0, count: window + 8)
+                    for oy in rows {
+                        for run in 0..<runs {
+                            let ox = Swift.max(0, Swift.min(run * 8, wo - 8))
+                            let count = Swift.min(8, wo - ox)
+                            let left = ox - padding  // input column of the window's first tap
+                            let inside = left >= 0 && left + window <= w
+                            var accumulators = (SIMD8<Float>(repeating: initial.0), SIMD8<Float>(repeating: initial.1),
+                                                SIMD8<Float>(repeating: initial.2), SIMD8<Float>(repeating: initial.3))
+                            for channel in 0..<cin {
+                                for ky in 0..<kh {
+                                    let iy = oy - padding + ky
+                                    if iy < 0 || iy >= h { continue }
+                                    let row = input + (channel * h + iy) * w
+                                    let source: UnsafePointer<Float>
+                                    if inside {
+                                        source = row + left
+                                    } else {
+                                        for index in 0..<window {
+                                            let column = left + index
+                                            padded[index] = column >= 0 && column < w ? row[column] : 0
+                                        }
+                                        source = UnsafePointer(padded)
+                                    }
+                                    let taps = kernels + (channel * kh + ky) * kw
+                                    for kx in 0..<kw {
+                                        let pixels = UnsafeRawPointer(source + kx).loadUnaligned(as: SIMD8<Float>.self)
+                                        accumulators.0 += taps[kx] * pixels
+                                        if cout > 1 { accumulators.1 += taps[stride + kx] * pixels }
+                                        if cout > 2 { accumulators.2 += taps[2 * stride + kx] * pixels }
+                                        if cout > 3 { accumulators.3 += taps[3 * stride + kx] * pixels }
+                                    }
+                                }
+                            }
+                            let destination = output + oy * wo + ox
+                            @inline(__always) func store(_ values: SIMD8<Float>, _ plane: Int) {
+                                let target = destination + plane * ho * wo
+                                if count == 8 {
+                                    UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD8<Float>.self)
+                                } else {
+                                    for index in 0..<count { target[index] = values[index] }
+                                }
+                            }
+                            store(accumulators.0, 0)
+                            if cout > 1 { store(accumulators.1, 1) }
+                            if cout > 2 { store(accumulators.2, 2) }
+                            if cout > 3 { store(accumulators.3, 3) }
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -12,18 +12,23 @@ extension Ops {
     ///
     /// `weight` and `bias` hold C values (stored shape `(C,1,1)` or `(C)`); both nil means no
     /// affine. When `leakyReLUSlope` is given, LeakyReLU with that slope is applied to the
-    /// result in the same pass. `out` may be `x`.
+    /// result in the same pass. `statistics`, when given, must describe `x` (gathered by the op
+    /// that wrote it, e.g. `conv2dWinograd3x3(…, statistics:)`) and replace the two passes
+    /// that measure it. `out` may be `x`.
     public static func layerNorm2d(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
-                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil) throws(NeuralError) {
+                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil,
+                                   statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H,W)
         try x.requireRank(4, of: "layer_norm2d input", layout: "(N,C,H,W)")
         try out.requireShape(x.shape, of: "layer_norm2d output")
         let (n, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         try checkAffine(weight, bias, channels: channels)
+        try statistics?.require(describing: x, for: "layer_norm2d")
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * plane
-            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
+            let (mean, variance) = statistics?.sampleMoments(sample)
+                ?? Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
             let inverse = Float(1 / (variance + Double(eps)).squareRoot())
             Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
                 for channel in range {
@@ -40,20 +45,23 @@ extension Ops {
     /// (PIRender's DownBlock2d body: conv → LayerNorm2d → LeakyReLU → AvgPool2d(2)).
     ///
     /// Same as `layerNorm2d(t, x, …, leakyReLUSlope:)` then `avgPool2d(out, t)`, without the
-    /// full-resolution intermediate.
+    /// full-resolution intermediate. `statistics` as in `layerNorm2d`.
     public static func layerNorm2dLeakyReLUAvgPool(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
-                                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float) throws(NeuralError) {
+                                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float,
+                                                   statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H/2,W/2)
         try x.requireRank(4, of: "layer_norm2d+pool input", layout: "(N,C,H,W)")
         let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (ho, wo) = (h / 2, w / 2)
         try out.requireShape([n, channels, ho, wo], of: "layer_norm2d+pool output")
         try checkAffine(weight, bias, channels: channels)
+        try statistics?.require(describing: x, for: "layer_norm2d+pool")
         let plane = h * w
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * ho * wo
-            let (mean, variance) = Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
+            let (mean, variance) = statistics?.sampleMoments(sample)
+                ?? Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
             let inverse = Float(1 / (variance + Double(eps)).squareRoot())
             Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
                 for channel in range {
@@ -99,19 +107,21 @@ extension Ops {
     ///
     /// `gamma` and `beta` (N,C) come from the descriptor through the ADAIN MLPs (see
     /// `AdaptiveInstanceNorm`). When `leakyReLUSlope` is given, LeakyReLU is applied in the same
-    /// pass. `out` may be `x`.
+    /// pass. `statistics` as in `layerNorm2d`. `out` may be `x`.
     public static func adaptiveInstanceNorm(_ out: Tensor, _ x: Tensor, gamma: Tensor, beta: Tensor,
-                                            eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil) throws(NeuralError) {
+                                            eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil,
+                                            statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,C,H,W), gamma (N,C), beta (N,C) -> out (N,C,H,W)
         try x.requireRank(4, of: "adain input", layout: "(N,C,H,W)")
         try out.requireShape(x.shape, of: "adain output")
         try gamma.requireShape([x.shape[0], x.shape[1]], of: "adain gamma")
         try beta.requireShape([x.shape[0], x.shape[1]], of: "adain beta")
+        try statistics?.require(describing: x, for: "adain")
         let plane = x.shape[2] * x.shape[3]
         Parallel.forChunks(x.shape[0] * x.shape[1], minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
             for index in range {
                 let input = x.data + index * plane
-                let (mean, variance) = Statistics.meanAndVariance(input, count: plane)
+                let (mean, variance) = statistics?.planeMoments(index) ?? Statistics.meanAndVariance(input, count: plane)
                 let scale = Float(1 / (variance + Double(eps)).squareRoot()) * (1 + gamma.data[index])
                 let shift = beta.data[index] - Float(mean) * scale
                 affine(out.data + index * plane, input, count: plane, scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
@@ -146,7 +156,7 @@ extension Ops {
 /// Accurate mean and biased variance of float32 data.
 enum Statistics {
     /// Block size of the float32 partial sums that are accumulated into float64.
-    private static let block = 512
+    static let block = 512
 
     // x (count) split in `parts` equal parts -> (mean, biased variance), two passes; the parts are
     // reduced in parallel and their float64 partial sums combined in order
@@ -254,5 +264,120 @@ enum Statistics {
         let rounding = mean - Double(meanFloat)
         let variance = Swift.max(0, squares / Double(count) - rounding * rounding)
         return (mean, variance)
+    }
+}
+
+/// Per-channel sums of a tensor, gathered while a producing op writes it (e.g. the Winograd
+/// output transform), so a following normalisation needs no statistics passes of its own.
+///
+/// For each (sample, channel) plane of n values it holds a shift K (the conv bias, close to the
+/// plane's mean), Σ(x − K) and Σ(x − K)², accumulated as float32 runs of at most
+/// `Statistics.block` values added into float64 in a fixed order. Allocated once (plans keep one
+/// per net); valid after the op that fills it until the next one.
+public final class ChannelStatistics {
+    /// The most (sample, channel) planes it can describe.
+    public let capacity: Int
+    /// Planes described by the last fill: samples × channels, each of `planeCount` values.
+    public private(set) var samples = 0, channels = 0, planeCount = 0
+    // (capacity, 3): shift, Σ(x − K), Σ(x − K)²
+    let sums: UnsafeMutablePointer<Double>
+
+    /// Creates storage for up to `capacity` (sample, channel) planes.
+    public init(capacity: Int) {
+        self.capacity = Swift.max(capacity, 1)
+        sums = UnsafeMutablePointer<Double>.allocate(capacity: 3 * self.capacity)
+        sums.initialize(repeating: 0, count: 3 * self.capacity)
+    }
+
+    deinit { sums.deallocate() }
+
+    // starts a fill: planes of `planeCount` values, shift[c] = shifts?[c] ?? 0
+    func begin(samples: Int, channels: Int, planeCount: Int, shifts: UnsafePointer<Float>?) throws(NeuralError) {
+        guard samples * channels <= capacity else {
+            throw NeuralError(.invalidArgument, "channel statistics hold \(capacity) planes; \(samples)x\(channels) needed")
+        }
+        (self.samples, self.channels, self.planeCount) = (samples, channels, planeCount)
+        for sample in 0..<samples {
+            for channel in 0..<channels {
+                let entry = sums + 3 * (sample * channels + channel)
+                entry[0] = Double(shifts?[channel] ?? 0)
+                entry[1] = 0
+                entry[2] = 0
+            }
+        }
+    }
+
+    // x (count): adds Σ(x − K), Σ(x − K)² of plane `index` (float32 runs of ≤ Statistics.block values)
+    @inline(__always)
+    func accumulate(_ index: Int, _ x: UnsafePointer<Float>, count: Int) {
+        let entry = sums + 3 * index
+        let shift = Float(entry[0])
+        let shiftVector = SIMD8<Float>(repeating: shift)
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + Statistics.block)
+            var total = SIMD8<Float>(), squares = SIMD8<Float>()
+            var position = start
+            while position + 8 <= end {
+                let deviation = UnsafeRawPointer(x + position).loadUnaligned(as: SIMD8<Float>.self) - shiftVector
+                total += deviation
+                squares += deviation * deviation
+                position += 8
+            }
+            var totalTail: Float = 0, squaresTail: Float = 0
+            while position < end {
+                let deviation = x[position] - shift
+                totalTail += deviation
+                squaresTail += deviation * deviation
+                position += 1
+            }
+            entry[1] += Double(total.sum()) + Double(totalTail)
+            entry[2] += Double(squares.sum()) + Double(squaresTail)
+            start = end
+        }
+    }
+
+    /// Fills the statistics of x (N,C,H,W) by one pass over it (for producers that cannot
+    /// gather them as they write), with each plane's first value as its shift.
+    public func measure(_ x: Tensor) throws(NeuralError) {
+        // x (N,C,H,W) -> self: N·C planes of H·W values
+        try x.requireRank(4, of: "channel statistics input", layout: "(N,C,H,W)")
+        let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        try begin(samples: n, channels: c, planeCount: plane, shifts: nil)
+        Parallel.forChunks(n * c, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
+            for index in range {
+                let values = x.data + index * plane
+                if plane > 0 { sums[3 * index] = Double(values[0]) }
+                accumulate(index, values, count: plane)
+            }
+        }
+    }
+
+    // the mean and biased variance of plane `index`
+    func planeMoments(_ index: Int) -> (mean: Double, variance: Double) {
+        let entry = sums + 3 * index
+        let count = Double(Swift.max(planeCount, 1))
+        let offset = entry[1] / count
+        return (entry[0] + offset, Swift.max(0, entry[2] / count - offset * offset))
+    }
+
+    // the mean and biased variance over all channels of `sample` jointly (LayerNorm2d)
+    func sampleMoments(_ sample: Int) -> (mean: Double, variance: Double) {
+        var mean = 0.0
+        for channel in 0..<channels { mean += planeMoments(sample * channels + channel).mean }
+        mean /= Double(Swift.max(channels, 1))
+        var spread = 0.0  // Σ over planes of n·(variance_c + (mean_c − mean)²)
+        for channel in 0..<channels {
+            let (planeMean, planeVariance) = planeMoments(sample * channels + channel)
+            spread += planeVariance + (planeMean - mean) * (planeMean - mean)
+        }
+        return (mean, spread / Double(Swift.max(channels, 1)))
+    }
+
+    // whether these statistics describe x (N,C,H,W)
+    func require(describing x: Tensor, for op: String) throws(NeuralError) {
+        guard x.rank == 4, samples == x.shape[0], channels == x.shape[1], planeCount == x.shape[2] * x.shape[3] else {
+            throw NeuralError(.invalidArgument, "\(op): the channel statistics describe \(samples)x\(channels) planes of \(planeCount) values, not \(Tensor.describe(x.shape))")
+        }
     }
 }

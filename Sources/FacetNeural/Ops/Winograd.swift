@@ -49,9 +49,12 @@ extension Ops {
     /// from `winogradTransformWeights`. Processes as many rows of tiles per pass as `scratch`
     /// holds (at least one: `winogradScratch(…, tiles: W/2)`). With `upsamplingInput`, `x` is
     /// (N,C,H/2,W/2) and the conv runs on its nearest ×2 upsampling without materialising it
-    /// (PIRender's decoder: `F.interpolate(scale_factor=2)` then conv).
+    /// (PIRender's decoder: `F.interpolate(scale_factor=2)` then conv). With `statistics`, the
+    /// output transform also gathers each output channel's sums (shifted by its bias) for a
+    /// following normalisation, while the values are still in cache.
     public static func conv2dWinograd3x3(_ out: Tensor, _ x: Tensor, transformedWeight: Tensor, bias: Tensor?,
-                                         upsamplingInput: Bool = false, scratch: ScratchBuffer) throws(NeuralError) {
+                                         upsamplingInput: Bool = false, scratch: ScratchBuffer,
+                                         statistics: ChannelStatistics? = nil) throws(NeuralError) {
         // x (N,C,H,W) H,W even [or (N,C,H/2,W/2) when upsampling], transformedWeight (16,O,C), bias (O) -> out (N,O,H,W)
         try x.requireRank(4, of: "winograd conv input", layout: "(N,C,H,W)")
         try transformedWeight.requireRank(3, of: "winograd transformed weight", layout: "(16,out,in)")
@@ -71,6 +74,7 @@ extension Ops {
         let perTileRow = winogradScratch(inChannels: channels, outChannels: outputs, tiles: tileColumns)
         try scratch.require(perTileRow, for: "winograd conv (one row of tiles)")
         let rowsPerPass = Swift.max(1, Swift.min(tileRows, scratch.capacity / perTileRow))
+        try statistics?.begin(samples: n, channels: outputs, planeCount: h * w, shifts: bias.map { UnsafePointer($0.data) })
         for sample in 0..<n {
             let input = x.data + sample * channels * sourcePlane
             let output = out.data + sample * outputs * h * w
@@ -82,14 +86,13 @@ extension Ops {
                 let products = scratch.data + winogradPositions * channels * tiles  // (16, O, tiles)
                 winogradInputTransform(transformed, input, channels: channels, height: h, width: w,
                                        upsampled: upsamplingInput, firstTileRow: firstRow, tileRows: rows)
-                for position in 0..<winogradPositions {
-                    GEMM.multiply(m: outputs, n: tiles, k: channels,
-                                  a: transformedWeight.data + position * outputs * channels, lda: channels,
-                                  b: transformed + position * channels * tiles, ldb: tiles,
-                                  c: products + position * outputs * tiles, ldc: tiles)
-                }
+                GEMM.multiplyBatch(count: winogradPositions, m: outputs, n: tiles, k: channels,
+                                   a: transformedWeight.data, strideA: outputs * channels, lda: channels,
+                                   b: transformed, strideB: channels * tiles, ldb: tiles,
+                                   c: products, strideC: outputs * tiles, ldc: tiles)
                 winogradOutputTransform(output, products, bias: bias?.data, outputs: outputs, height: h, width: w,
-                                        firstTileRow: firstRow, tileRows: rows)
+                                        firstTileRow: firstRow, tileRows: rows, statistics: statistics,
+                                        firstPlane: sample * outputs)
                 firstRow += rows
             }
         }
@@ -138,9 +141,21 @@ extension Ops {
                                 (e + 1).update(from: source, count: half - 1)
                                 o.update(from: source, count: half - 1)
                             } else {
+                                // deinterleave the row: even columns to o[t], odd ones to e[t + 1]
                                 let source = plane + y * width
-                                for t in 1..<half { e[t] = source[2 * t - 1] }
-                                for t in 0..<(half - 1) { o[t] = source[2 * t] }
+                                let shiftedEven = e + 1
+                                var t = 0
+                                while t + 8 <= half - 1 {
+                                    let pair = UnsafeRawPointer(source + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                                    UnsafeMutableRawPointer(o + t).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(shiftedEven + t).storeBytes(of: pair.oddHalf, as: SIMD8<Float>.self)
+                                    t += 8
+                                }
+                                while t < half - 1 {
+                                    o[t] = source[2 * t]
+                                    shiftedEven[t] = source[2 * t + 1]
+                                    t += 1
+                                }
                             }
                         }
                         // t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on both parities
@@ -190,10 +205,12 @@ extension Ops {
     }
 
     // products (16, O, rows·W/2) -> out (O,H,W) rows of this pass: Y = Aᵀ M A + bias, row-wise
-    // over the tiles of a row
+    // over the tiles of a row; each finished output row is added to `statistics` (plane
+    // firstPlane + channel) while in cache
     static func winogradOutputTransform(_ output: UnsafeMutablePointer<Float>, _ products: UnsafePointer<Float>,
                                         bias: UnsafePointer<Float>?, outputs: Int, height: Int, width: Int,
-                                        firstTileRow: Int, tileRows: Int) {
+                                        firstTileRow: Int, tileRows: Int,
+                                        statistics: ChannelStatistics? = nil, firstPlane: Int = 0) {
         let tileColumns = width / 2
         let tiles = tileRows * tileColumns
         Parallel.forChunks(outputs) { range in
@@ -225,6 +242,7 @@ extension Ops {
                                 destination[2 * t] = a[t] + b[t] + c[t] + offset
                                 destination[2 * t + 1] = b[t] - c[t] - d[t] + offset
                             }
+                            statistics?.accumulate(firstPlane + channel, destination, count: width)
                         }
                     }
                 }
