@@ -166,7 +166,7 @@ enum Statistics {
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: parts)
         defer { partials.deallocate() }
         Parallel.forChunks(parts, minimumPerChunk: Swift.max(1, 4096 / Swift.max(part, 1))) { range in
-            for index in range { partials[index] = sum(x + index * part, count: part, minus: 0) }
+            for index in range { partials[index] = sum(x + index * part, count: part) }
         }
         var total = 0.0
         for index in 0..<parts { total += partials[index] }
@@ -182,7 +182,7 @@ enum Statistics {
     }
 
     // x (count) -> Σ x, float32 blocks accumulated in float64
-    static func sum(_ x: UnsafePointer<Float>, count: Int, minus: Float) -> Double {
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
         var total = 0.0
         var start = 0
         while start < count {
@@ -226,44 +226,12 @@ enum Statistics {
     // x (count) -> (mean, biased variance), two passes
     static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (Double, Double) {
         guard count > 0 else { return (0, 0) }
-        var total = 0.0
-        var start = 0
-        while start < count {
-            let end = Swift.min(count, start + block)
-            var partial = SIMD8<Float>()
-            var index = start
-            while index + 8 <= end {
-                partial += UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
-                index += 8
-            }
-            var tail: Float = 0
-            while index < end { tail += x[index]; index += 1 }
-            total += Double(partial.sum()) + Double(tail)
-            start = end
-        }
-        let mean = total / Double(count)
+        let mean = sum(x, count: count) / Double(count)
         let meanFloat = Float(mean)
-        let meanVector = SIMD8<Float>(repeating: meanFloat)
-        var squares = 0.0
-        start = 0
-        while start < count {
-            let end = Swift.min(count, start + block)
-            var partial = SIMD8<Float>()
-            var index = start
-            while index + 8 <= end {
-                let deviation = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - meanVector
-                partial += deviation * deviation
-                index += 8
-            }
-            var tail: Float = 0
-            while index < end { let d = x[index] - meanFloat; tail += d * d; index += 1 }
-            squares += Double(partial.sum()) + Double(tail)
-            start = end
-        }
+        let squares = sumOfSquares(x, count: count, minus: meanFloat)
         // Correct for mean rounded to float: Σ(x−m̃)² = Σ(x−m)² + n(m−m̃)².
         let rounding = mean - Double(meanFloat)
-        let variance = Swift.max(0, squares / Double(count) - rounding * rounding)
-        return (mean, variance)
+        return (mean, Swift.max(0, squares / Double(count) - rounding * rounding))
     }
 }
 
