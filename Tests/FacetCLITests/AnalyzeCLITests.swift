@@ -126,4 +126,21 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertTrue(converted.stderr.contains("model.mat"), converted.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("bfm/bfm_front.bin").path))
     }
+
+    func testInterruptedAnalysisLeavesNoFiles() throws {
+        let video = directory.appendingPathComponent("long.mp4")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
+                                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
+        let motion = directory.appendingPathComponent("motion.json")
+        let overlay = directory.appendingPathComponent("overlay.mp4")
+        let started = Date()
+        let result = try CommandRunner.run(CommandRunner.facet, ["analyze", video.path, "-o", motion.path,
+                                                                 "--overlay", overlay.path, "--quiet"]) { process in
+            Thread.sleep(forTimeInterval: 1.5)
+            kill(process.processIdentifier, SIGINT)
+        }
+        XCTAssertEqual(result.status, 130, "stopped after \(Date().timeIntervalSince(started)) s: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["long.mp4"])
+    }
 }
