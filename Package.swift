@@ -2,7 +2,9 @@
 //
 // Facet — a plugin-based face-editing video host (PIRenderer-style 3DMM motion editing).
 // Dependencies point one way, top to bottom of this file: the SDK knows nothing of the C
-// libraries; media wraps FFmpeg; the host composes media, effects and presets; the CLI presents.
+// libraries; media wraps FFmpeg; analysis wraps dlib and fits face models; the neural engine
+// wraps OpenBLAS and runs PIRender; the host composes media, analysis, effects and presets; the
+// CLI presents.
 import PackageDescription
 
 // MARK: - Shared settings
@@ -105,7 +107,8 @@ let package = Package(
 
         // MARK: - Tests
 
-        /// Helpers shared by the test targets (making test media with the ffmpeg tool).
+        /// Helpers shared by the test targets: test media made with the ffmpeg tool, the shared
+        /// data folder (skip when absent, fail under CI), a seeded random source.
         .target(name: "FacetTestSupport", path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "FacetSDKTests", dependencies: ["FacetSDK"], path: "Tests/FacetSDKTests",
