@@ -83,9 +83,14 @@ let package = Package(
         /// The PIRender generator (mapping, warping, editing networks) on the neural engine.
         .target(name: "FacetPIRender", dependencies: ["FacetNeural"], path: "Sources/FacetPIRender",
                 swiftSettings: swiftSettings),
+        /// The render stage: edited motion back into pixels. The geometric renderer (mesh-guided
+        /// warp, no weights) and the neural renderer (PIRender crop, generate, composite).
+        .target(name: "FacetRender",
+                dependencies: ["FacetSDK", "FacetMedia", "FacetMorphableModel", "FacetNeural", "FacetPIRender"],
+                path: "Sources/FacetRender", swiftSettings: swiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
-                dependencies: ["FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "CFacetPlugin", "DirectEdit",
+                dependencies: ["FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "FacetRender", "CFacetPlugin", "DirectEdit",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 
@@ -100,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "facet",
             dependencies: ["FacetHost", "FacetMedia", "FacetSDK", "FacetAnalysis", "FacetMorphableModel",
-                           "FacetNeural", "FacetPIRender",
+                           "FacetNeural", "FacetPIRender", "FacetRender",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Yams", package: "Yams")],
             path: "Sources/facet", swiftSettings: swiftSettings),
@@ -115,7 +120,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetMediaTests", dependencies: ["FacetMedia", "FacetTestSupport"], path: "Tests/FacetMediaTests",
                     swiftSettings: swiftSettings),
-        .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "DirectEdit", "FacetTestSupport"],
+        .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "FacetRender", "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCompressionTests", dependencies: ["FacetCompression"], path: "Tests/FacetCompressionTests",
                     swiftSettings: swiftSettings),
@@ -128,6 +133,10 @@ let package = Package(
                     path: "Tests/FacetNeuralTests", exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "FacetPIRenderTests", dependencies: ["FacetPIRender", "FacetNeural", "FacetTestSupport"],
                     path: "Tests/FacetPIRenderTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetRenderTests",
+                    dependencies: ["FacetRender", "FacetMedia", "FacetMorphableModel", "FacetSDK", "FacetPIRender", "FacetNeural",
+                                   "FacetTestSupport"],
+                    path: "Tests/FacetRenderTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
                     swiftSettings: swiftSettings),
     ]

@@ -1,4 +1,5 @@
 import FacetMedia
+import FacetRender
 import FacetSDK
 import Foundation
 
@@ -11,15 +12,13 @@ public protocol MotionSource {
     func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion
     /// A short description for reports, e.g. "dlib + sfm_3448" or "motion file x.json".
     var summary: String { get }
+    /// The face model behind the motion's coefficients, as effects see it (nil when unknown).
+    var faceModel: FaceModelDescription? { get }
 }
 
-/// Turns edited motion back into pixels, once per frame, after the whole effect chain ran.
-public protocol FrameRenderer {
-    /// Re-renders the faces of `frame` whose coefficients differ between `source` and `edited`.
-    /// Leaves the frame untouched (and so encoded without any colour round trip) otherwise.
-    mutating func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws
-    /// A short description for reports, e.g. "geometric".
-    var summary: String { get }
+extension MotionSource {
+    /// No model known by default.
+    public var faceModel: FaceModelDescription? { nil }
 }
 
 /// The motion source used until face analysis is available: reports no faces.
@@ -34,16 +33,6 @@ public struct NoFaceAnalysis: MotionSource {
     }
     /// Describes the source.
     public var summary: String { "none (face analysis not available)" }
-}
-
-/// The renderer used when no face changed: leaves every frame as decoded.
-public struct PassThroughRenderer: FrameRenderer {
-    /// Creates the renderer.
-    public init() {}
-    /// Does nothing.
-    public mutating func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws {}
-    /// Describes the renderer.
-    public var summary: String { "pass-through" }
 }
 
 // MARK: - Requests and reports
@@ -193,7 +182,7 @@ public struct Pipeline {
         let audioClip = try audioForEffects(request.chain, request: request, soundtrackURL: soundtrack?.url)
         for (effect, invocation) in zip(effects, request.chain.invocations) {
             let id = invocation.descriptor.id
-            let context = EffectContext(audio: audioClip, warn: { message in warningSink.add("\(id): \(message)") })
+            let context = EffectContext(audio: audioClip, faceModel: motionSource.faceModel, warn: { message in warningSink.add("\(id): \(message)") })
             do {
                 try effect.process(&edited, context: context)
             } catch {

@@ -28,7 +28,7 @@ public final class VideoFrame {
     let timeBase: AVRational
     /// The reader's converter, shared by its frames (used on the consumer's thread only).
     private let scaler: Scaler
-    private var cachedRGB: RGBImage?
+    var cachedRGB: RGBImage?
     /// The image set by `replaceImage(_:)`.
     private(set) var replacement: RGBImage?
 

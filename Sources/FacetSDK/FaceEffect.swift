@@ -136,12 +136,17 @@ public struct AudioClip: Sendable, Equatable {
 public struct EffectContext: Sendable {
     /// The video's audio at 16 kHz mono, when the effect asked for `.audio` and the video has sound.
     public let audio: AudioClip?
+    /// The face model the coefficients belong to (expression names and named controls); nil when
+    /// the host analysed no faces or knows nothing of the model (e.g. motion from a file).
+    public let faceModel: FaceModelDescription?
     /// Collects warnings the host shows the user (e.g. a clamped value), prefixed with the effect id.
     public let warn: @Sendable (String) -> Void
 
     /// Creates a context.
-    public init(audio: AudioClip? = nil, warn: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(audio: AudioClip? = nil, faceModel: FaceModelDescription? = nil,
+                warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.audio = audio
+        self.faceModel = faceModel
         self.warn = warn
     }
 }

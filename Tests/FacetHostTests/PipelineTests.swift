@@ -1,5 +1,6 @@
 import FacetHost
 import FacetMedia
+import FacetRender
 import FacetSDK
 import FacetTestSupport
 import Foundation
