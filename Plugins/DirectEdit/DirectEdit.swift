@@ -1,62 +1,146 @@
 import FacetSDK
 
-/// Semantic head-pose edits in degrees, keyframable, on chosen faces.
+/// Semantic edits of chosen faces: head pose in degrees, head position, and named expressions,
+/// every number constant or keyframed.
 ///
-/// Relative mode adds the angles to the source's own motion; absolute mode replaces the
-/// source's pose by the given angles (the source's motion then no longer shows). Expression
-/// controls arrive with the renderer (they need the face model's named directions).
-public struct DirectEdit: PerFrameFaceEffect {
+/// Order of operations per frame: take the source's coefficients (or, with `motion: freeze`,
+/// the pose and expression of the frame at `freeze-at`); scale the expression towards neutral by
+/// `neutralise`; add (relative mode) or set (absolute mode) the pose; shift the head; add each
+/// named expression control times its strength; clamp to plausible limits (see `Limits`), warning
+/// once per effect with the limit that was applied.
+public struct DirectEdit: FaceEffect {
     // MARK: - Parameter table
 
     /// Identity, version and parameters.
     public static let descriptor = EffectDescriptor(
         id: "org.facet.direct-edit",
-        version: EffectVersion(0, 1, 0),
-        summary: "Turn, tilt and move the head by exact amounts, constant or keyframed.",
+        version: EffectVersion(0, 2, 0),
+        summary: "Turn, tilt and move the head by exact amounts and set expressions (smile, mouth, eyes, brows), constant or keyframed.",
         parameters: [
             .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left)."),
             .number("pitch", default: 0, min: -30, max: 30, unit: "deg", "Nod; positive tilts the chin down."),
             .number("roll", default: 0, min: -30, max: 30, unit: "deg", "Tilt in the image plane; positive is counter-clockwise."),
-            .number("shift-x", default: 0, min: -50, max: 50, unit: "mm", "Move the head right (model units)."),
-            .number("shift-y", default: 0, min: -50, max: 50, unit: "mm", "Move the head up (model units)."),
-            .choice("mode", ["relative", "absolute"], default: "relative", "Add to the source's pose, or replace it."),
-            .text("faces", default: "all", "Which faces: all, largest, id:N, or index:N counted from the left."),
+            .choice("mode", ["relative", "absolute"], default: "relative", "Add the angles to the source's pose, or replace it by them."),
+            .number("shift-x", default: 0, min: -50, max: 50, unit: "mm", "Move the head right (model units; millimetres for the Surrey model)."),
+            .number("shift-y", default: 0, min: -50, max: 50, unit: "mm", "Move the head up."),
+            .number("shift-z", default: 0, min: -100, max: 100, unit: "mm", "Move the head towards the camera (it grows)."),
+            .number(ExpressionControlName.smile, default: 0, min: -1, max: 1.5, "Smile strength; 1 is a full smile, negative removes the source's smile."),
+            .number(ExpressionControlName.mouthOpen, default: 0, min: -1, max: 1.5, "Open the mouth (drop the jaw); 1 parts the lips by about 2 cm."),
+            .number(ExpressionControlName.eyesClosed, default: 0, min: -1, max: 1, "Close both eyes; 1 shuts them, negative opens them wider than the source."),
+            .number(ExpressionControlName.leftEyeClosed, default: 0, min: -1, max: 1, "Close the subject's left eye (on the viewer's right): a wink."),
+            .number(ExpressionControlName.rightEyeClosed, default: 0, min: -1, max: 1, "Close the subject's right eye (on the viewer's left)."),
+            .number(ExpressionControlName.browsRaised, default: 0, min: -1, max: 1.5, "Raise both eyebrows."),
+            .text("expression", default: "", "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); see `facet effects show direct-edit`."),
+            .number("expression-strength", default: 1, min: -1, max: 1.5, "Strength of `expression`."),
+            .number("neutralise", default: 0, min: 0, max: 1, "Take the source's own expression away: 0 keeps it, 1 makes the face neutral before the controls above apply."),
+            .choice("motion", ["keep", "freeze"], default: "keep", "Keep the source's own head motion and expression, or freeze them at `freeze-at` (the head still follows the source's position)."),
+            .number("freeze-at", default: 0, min: 0, unit: "s", "With motion: freeze, the time whose pose and expression every frame takes."),
+            .text("faces", default: "all", "Which faces: all, largest, id:N (a track id), or index:N counted from the left (0 is the leftmost)."),
         ],
         temporalAccess: .perFrame
     )
+
+    /// The plausibility limits of the edited pose; beyond them the renderers show artefacts (the
+    /// far side of the face was never seen). Results beyond a limit are clamped with a warning.
+    public enum Limits {
+        /// Largest absolute yaw of the result, degrees.
+        public static let yawDegrees: Float = 50
+        /// Largest absolute pitch of the result, degrees.
+        public static let pitchDegrees: Float = 35
+        /// Largest absolute roll of the result, degrees.
+        public static let rollDegrees: Float = 45
+    }
+
+    /// The numeric parameters that name expression controls, in table order.
+    static let controlParameters = ExpressionControlName.all
 
     // MARK: - Setup
 
     private let parameters: EffectParameters
     private let isAbsolute: Bool
+    private let freezes: Bool
     private let selector: FaceSelector
+    private let modelExpression: String
 
     /// Creates the effect from validated parameters.
     public init(parameters: EffectParameters) throws {
         self.parameters = parameters
         self.isAbsolute = parameters.text("mode") == "absolute"
+        self.freezes = parameters.text("motion") == "freeze"
         self.selector = try FaceSelector(parsing: parameters.text("faces"))
+        self.modelExpression = parameters.text("expression").trimmingCharacters(in: .whitespaces)
     }
 
     // MARK: - Processing
 
     /// Edits the selected tracks only.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
-        let selected = selector.trackIndices(in: motion)
-        if selected.isEmpty, !motion.tracks.isEmpty {
-            context.warn("no face matches \"\(selector)\" (the video has \(motion.tracks.count)); nothing edited")
-        }
+        let selected = try selectedTracks(in: motion)
+        let directions = try controlDirections(context.faceModel, motion: motion)
+        var clamps = ClampLog()
         for trackIndex in selected {
             let track = motion.tracks[trackIndex]
+            let frozen = freezes ? Self.frame(of: track, nearest: parameters.number("freeze-at", at: 0)) : nil
             for frameIndex in track.frames.indices {
-                let time = track.frames[frameIndex].time
-                try edit(&motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track)
+                let frame = track.frames[frameIndex]
+                var coefficients = frame.coefficients
+                if let frozen {
+                    coefficients.pose = frozen.coefficients.pose
+                    coefficients.expression = frozen.coefficients.expression
+                }
+                edit(&coefficients, time: frame.time, directions: directions, model: context.faceModel, clamps: &clamps)
+                motion.tracks[trackIndex].frames[frameIndex].coefficients = coefficients
             }
+        }
+        for warning in clamps.warnings { context.warn(warning) }
+    }
+
+    /// The tracks the `faces` parameter picks; an explicit id or index the video lacks is an error.
+    private func selectedTracks(in motion: SceneMotion) throws -> [Int] {
+        let selected = selector.trackIndices(in: motion)
+        guard selected.isEmpty, !motion.tracks.isEmpty else { return selected }
+        let ids = motion.tracks.map { String($0.id) }.joined(separator: ", ")
+        switch selector {
+        case .trackID(let id):
+            throw EffectError(.invalidParameter, "faces=id:\(id), but the video has no face \(id); its faces are \(ids) "
+                                + "(see `facet analyze`), or use all / largest")
+        case .leftToRight(let index):
+            throw EffectError(.invalidParameter, "faces=index:\(index), but the video has \(motion.tracks.count) face(s); "
+                                + "expected index:0 … index:\(motion.tracks.count - 1), all or largest")
+        case .all, .largest:
+            return selected
         }
     }
 
-    /// Applies the pose and translation change at `time`.
-    public func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack) throws {
+    /// The directions of the named controls in use, checked against the model.
+    private func controlDirections(_ model: FaceModelDescription?, motion: SceneMotion) throws -> [(String, [Float])] {
+        var wanted = Self.controlParameters.filter { parameters.isAnimatedOrNonzero($0) }
+        if !modelExpression.isEmpty { wanted.append("expression") }
+        guard !wanted.isEmpty else { return [] }
+        guard let model else {
+            throw EffectError(.missingInput, "expression controls (\(wanted.joined(separator: ", "))) need the face model's "
+                                + "expression space, which the host did not provide (motion without a model?)")
+        }
+        return try wanted.map { name in
+            let controlName = name == "expression" ? modelExpression : name
+            guard let direction = model.control(named: controlName) else {
+                let own = model.expressionNames.joined(separator: ", ")
+                throw EffectError(.invalidParameter, name == "expression"
+                    ? "expression \"\(modelExpression)\" is not one of model \(model.name)'s expressions; expected one of \(own)"
+                    : "model \(model.name) has no \"\(name)\" control (its expressions: \(own))")
+            }
+            return (name, direction)
+        }
+    }
+
+    /// The track's frame closest in time to `time`.
+    private static func frame(of track: FaceTrack, nearest time: Double) -> FaceFrame? {
+        track.frames.min { abs($0.time - time) < abs($1.time - time) }
+    }
+
+    /// Applies the pose, translation and expression change at `time`.
+    private func edit(_ coefficients: inout FaceCoefficients, time: Double, directions: [(String, [Float])],
+                      model: FaceModelDescription?, clamps: inout ClampLog) {
         let radians = Float.pi / 180
         let yaw = Float(parameters.number("yaw", at: time)) * radians
         let pitch = Float(parameters.number("pitch", at: time)) * radians
@@ -68,7 +152,81 @@ public struct DirectEdit: PerFrameFaceEffect {
             coefficients.pose.pitch += pitch
             coefficients.pose.roll += roll
         }
+        coefficients.pose.yaw = clamps.clamp(coefficients.pose.yaw, limit: Limits.yawDegrees * radians, what: "yaw",
+                                             unit: "°", scale: 1 / radians)
+        coefficients.pose.pitch = clamps.clamp(coefficients.pose.pitch, limit: Limits.pitchDegrees * radians,
+                                               what: "pitch", unit: "°", scale: 1 / radians)
+        coefficients.pose.roll = clamps.clamp(coefficients.pose.roll, limit: Limits.rollDegrees * radians, what: "roll",
+                                              unit: "°", scale: 1 / radians)
         coefficients.translation.x += Float(parameters.number("shift-x", at: time))
         coefficients.translation.y += Float(parameters.number("shift-y", at: time))
+        coefficients.translation.z += Float(parameters.number("shift-z", at: time))
+
+        let neutralise = Float(parameters.number("neutralise", at: time))
+        guard neutralise > 0 || !directions.isEmpty, let model else { return }
+        var expression = coefficients.expression
+        if expression.count < model.expressionDimension {
+            // Motion fitted before the model gained dimensions (e.g. derived blendshapes): the
+            // missing ones were zero.
+            expression += [Float](repeating: 0, count: model.expressionDimension - expression.count)
+        }
+        if neutralise > 0 {
+            for index in expression.indices { expression[index] *= 1 - neutralise }
+        }
+        for (name, direction) in directions {
+            let strength = Float(parameters.number(name == "expression" ? "expression-strength" : name, at: time))
+            guard strength != 0 else { continue }
+            for index in 0..<min(direction.count, expression.count) { expression[index] += strength * direction[index] }
+        }
+        for index in expression.indices where index < model.coefficientRange.count {
+            let range = model.coefficientRange[index]
+            if expression[index] < range.lowerBound || expression[index] > range.upperBound {
+                let name = index < model.expressionNames.count ? model.expressionNames[index] : "expression \(index)"
+                clamps.noteExpression(name, range: range)
+                expression[index] = min(max(expression[index], range.lowerBound), range.upperBound)
+            }
+        }
+        coefficients.expression = expression
+    }
+}
+
+/// Remembers which limits were applied, to warn once per limit rather than once per frame.
+private struct ClampLog {
+    private var poseClamps: [String: (limit: Float, count: Int)] = [:]
+    private var expressionClamps: [String: (range: ClosedRange<Float>, count: Int)] = [:]
+    private var order: [String] = []
+
+    mutating func clamp(_ value: Float, limit: Float, what: String, unit: String, scale: Float) -> Float {
+        guard abs(value) > limit else { return value }
+        if poseClamps[what] == nil { order.append(what) }
+        poseClamps[what, default: (limit * scale, 0)].count += 1
+        return value < 0 ? -limit : limit
+    }
+
+    mutating func noteExpression(_ name: String, range: ClosedRange<Float>) {
+        let key = "expression " + name
+        if expressionClamps[key] == nil { order.append(key) }
+        expressionClamps[key, default: (range, 0)].count += 1
+    }
+
+    var warnings: [String] {
+        order.compactMap { key in
+            if let pose = poseClamps[key] {
+                return "the edited \(key) went beyond ±\(Int(pose.limit))° in \(pose.count) face-frame(s); clamped to "
+                    + "±\(Int(pose.limit))° (beyond that the side of the face the source never showed would be drawn)"
+            }
+            if let expression = expressionClamps[key] {
+                return "\(key) went outside \(expression.range.lowerBound)…\(expression.range.upperBound) in "
+                    + "\(expression.count) face-frame(s); clamped (larger values distort the face)"
+            }
+            return nil
+        }
+    }
+}
+
+extension EffectParameters {
+    /// Whether the numeric parameter `name` is keyframed or set to a non-zero constant.
+    func isAnimatedOrNonzero(_ name: String) -> Bool {
+        isAnimated(name) || number(name, at: 0) != 0
     }
 }

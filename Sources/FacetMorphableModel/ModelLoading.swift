@@ -76,10 +76,12 @@ extension MorphableModel {
     /// Loads a model by name from the models directory (resolved as `ModelDirectory.resolve`):
     /// "sfm" (the Surrey Face Model) or the name of a converted model folder holding `<file>.bin` + `<file>.json`.
     public static func load(named name: String = "sfm", modelsDirectory: URL? = nil,
-                            loadEdgeTopology: Bool = true) throws -> MorphableModel {
+                            loadEdgeTopology: Bool = true, deriveExpressions: Bool = true) throws -> MorphableModel {
         let root = try ModelDirectory.resolve(explicit: modelsDirectory)
         let folder = root.appendingPathComponent(name, isDirectory: true)
-        if name == "sfm" { return try loadSurrey(directory: folder, loadEdgeTopology: loadEdgeTopology) }
+        if name == "sfm" {
+            return try loadSurrey(directory: folder, loadEdgeTopology: loadEdgeTopology, deriveExpressions: deriveExpressions)
+        }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         guard let binary = contents.sorted().first(where: { $0.hasSuffix(".bin") }) else {
             throw ModelError(.fileNotFound, "model folder \"\(name)\" has no .bin model file (expected e.g. "
@@ -89,7 +91,12 @@ extension MorphableModel {
     }
 
     /// Loads the Surrey Face Model from a folder holding its five files (see `SurreyFiles`).
-    public static func loadSurrey(directory: URL, loadEdgeTopology: Bool = true) throws -> MorphableModel {
+    ///
+    /// With `deriveExpressions` (the default) the six emotion blendshapes are followed by the
+    /// `DerivedExpressions.blendshapeNames` (jaw open, each eye closed, each brow raised), so
+    /// fitting follows speech and blinks and effects can edit them.
+    public static func loadSurrey(directory: URL, loadEdgeTopology: Bool = true,
+                                  deriveExpressions: Bool = true) throws -> MorphableModel {
         let modelURL = directory.appendingPathComponent(SurreyFiles.model)
         let file = try EosModelFile.read(from: modelURL)
         let blendshapesURL = directory.appendingPathComponent(SurreyFiles.blendshapes)
@@ -112,7 +119,12 @@ extension MorphableModel {
                                 + "expected \(vertexCount) as in \(SurreyFiles.model)", path: blendshapesURL.path)
         }
         try map.validate(vertexCount: vertexCount, path: mappingURL.path)
-        return try MorphableModel(name: "sfm_\(vertexCount)", file: file, blendshapes: blendshapes, landmarks: map,
+        var shapes = blendshapes
+        if deriveExpressions {
+            shapes += try DerivedExpressions.blendshapes(mean: file.shape.mean, landmarks: map, triangles: file.shape.triangles,
+                                                         existing: blendshapes.map(\.name))
+        }
+        return try MorphableModel(name: "sfm_\(vertexCount)", file: file, blendshapes: shapes, landmarks: map,
                                   convention: .surrey, edgeTopology: topology, path: modelURL.path)
     }
 

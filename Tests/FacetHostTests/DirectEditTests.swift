@@ -64,7 +64,7 @@ final class DirectEditTests: XCTestCase {
         XCTAssertEqual(pose.roll, -20 * .pi / 180, accuracy: 1e-6)
     }
 
-    func testFaceSelectionEditsOnlyTheChosenTrackAndWarnsOnNoMatch() throws {
+    func testFaceSelectionEditsOnlyTheChosenTrackAndRefusesAFaceTheVideoLacks() throws {
         let before = scene()
         var motion = before
         XCTAssertTrue(try run(["yaw": .number(10), "faces": .text("index:0")], on: &motion).isEmpty)
@@ -72,10 +72,18 @@ final class DirectEditTests: XCTestCase {
         XCTAssertNotEqual(motion.tracks[1], before.tracks[1])
 
         var untouched = before
-        let warnings = try run(["yaw": .number(10), "faces": .text("id:9")], on: &untouched)
-        XCTAssertEqual(untouched, before)
-        XCTAssertEqual(warnings.count, 1)
-        XCTAssertTrue(warnings[0].contains("id:9"), warnings[0])
+        XCTAssertThrowsError(try run(["yaw": .number(10), "faces": .text("id:9")], on: &untouched)) { error in
+            XCTAssertTrue("\(error)".contains("id:9") && "\(error)".contains("0, 1"), "names the id and the faces there are: \(error)")
+        }
+        XCTAssertThrowsError(try run(["yaw": .number(10), "faces": .text("index:2")], on: &untouched)) { error in
+            XCTAssertTrue("\(error)".contains("index:0 … index:1"), "\(error)")
+        }
+        XCTAssertEqual(untouched, before, "nothing is edited when the selection fails")
+
+        var noFaces = before
+        noFaces.tracks = []
+        XCTAssertNoThrow(try run(["yaw": .number(10), "faces": .text("id:9")], on: &noFaces),
+                         "a video without faces is not an error here (the host says no faces were found)")
     }
 
     func testBadFaceSelectorFailsAtCreation() throws {
