@@ -130,6 +130,9 @@ public final class FaceAnalysisSource: MotionSource {
 
     /// Names the detector and model.
     public var summary: String { analyzer?.summary ?? "dlib HOG + 68 landmarks, \(configuration.modelName)" }
+
+    /// The analysis model's expression space and named controls (once loaded).
+    public var faceModel: FaceModelDescription? { analyzer?.model.effectDescription() }
 }
 
 /// Draws the analysis of every face onto the frames (`facet analyze --overlay`): wireframe,

@@ -139,6 +139,8 @@ public struct Pipeline {
     public var motionSource: any MotionSource
     /// What turns edited motion into pixels.
     public var renderer: any FrameRenderer
+    /// The face model effects see (named expression controls); nil: the motion source's.
+    public var faceModel: FaceModelDescription?
 
     /// Creates a pipeline with the given stages (defaults: no analysis, pass-through).
     public init(motionSource: any MotionSource = NoFaceAnalysis(), renderer: any FrameRenderer = PassThroughRenderer()) {
@@ -178,11 +180,12 @@ public struct Pipeline {
         }
         var warnings: [String] = []
         let warningSink = WarningSink()
+        let faceModel = self.faceModel ?? motionSource.faceModel
         var edited = source
         let audioClip = try audioForEffects(request.chain, request: request, soundtrackURL: soundtrack?.url)
         for (effect, invocation) in zip(effects, request.chain.invocations) {
             let id = invocation.descriptor.id
-            let context = EffectContext(audio: audioClip, faceModel: motionSource.faceModel, warn: { message in warningSink.add("\(id): \(message)") })
+            let context = EffectContext(audio: audioClip, faceModel: faceModel, warn: { message in warningSink.add("\(id): \(message)") })
             do {
                 try effect.process(&edited, context: context)
             } catch {
