@@ -103,6 +103,12 @@ public final class FaceAnalysisSource: MotionSource {
         self.configuration = configuration
     }
 
+    /// Creates the source around an analyzer already loaded (its models are shared, not reloaded).
+    public init(analyzer: FaceAnalyzer) {
+        self.configuration = analyzer.configuration
+        self.analyzer = analyzer
+    }
+
     /// Loads the models now (otherwise done by the first analysis); returns the analyzer.
     @discardableResult
     public func load() throws(HostError) -> FaceAnalyzer {
