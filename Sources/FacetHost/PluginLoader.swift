@@ -149,19 +149,23 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         var output: UnsafeMutablePointer<CChar>?
         var error: UnsafeMutablePointer<CChar>?
         let samples = context.audio?.samples ?? []
+        let modelJSON = context.faceModel.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         let status: Int32 = samples.withUnsafeBufferPointer { buffer in
-            var hostContext = FacetHostContext(
-                struct_size: UInt32(MemoryLayout<FacetHostContext>.size),
-                audio_samples: buffer.isEmpty ? nil : buffer.baseAddress,
-                audio_sample_count: Int64(buffer.count),
-                audio_sample_rate: Int32(context.audio?.sampleRate ?? 0),
-                audio_start_time: context.audio?.startTime ?? 0,
-                host_data: warnBox.toOpaque(),
-                warn: { hostData, message in
-                    guard let hostData, let message else { return }
-                    Unmanaged<WarnBox>.fromOpaque(hostData).takeUnretainedValue().warn(String(cString: message))
-                })
-            return library.api.pointee.process(handle, input, &hostContext, &output, &error)
+            withOptionalCString(modelJSON) { modelPointer in
+                var hostContext = FacetHostContext(
+                    struct_size: UInt32(MemoryLayout<FacetHostContext>.size),
+                    audio_samples: buffer.isEmpty ? nil : buffer.baseAddress,
+                    audio_sample_count: Int64(buffer.count),
+                    audio_sample_rate: Int32(context.audio?.sampleRate ?? 0),
+                    audio_start_time: context.audio?.startTime ?? 0,
+                    host_data: warnBox.toOpaque(),
+                    warn: { hostData, message in
+                        guard let hostData, let message else { return }
+                        Unmanaged<WarnBox>.fromOpaque(hostData).takeUnretainedValue().warn(String(cString: message))
+                    },
+                    face_model_json: modelPointer)
+                return library.api.pointee.process(handle, input, &hostContext, &output, &error)
+            }
         }
         guard status == 0 else {
             throw EffectError(.processingFailed, library.take(error) ?? "\(effectDescriptor.id) failed without a message")
@@ -182,4 +186,10 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
 private final class WarnBox {
     let warn: @Sendable (String) -> Void
     init(_ warn: @escaping @Sendable (String) -> Void) { self.warn = warn }
+}
+
+/// Calls `body` with a C string of `text`, or with nil when there is no text.
+private func withOptionalCString<Result>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

@@ -135,7 +135,13 @@ private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> Ef
     }
     let warn = context.warn
     let hostData = UInt(bitPattern: context.host_data)
-    return EffectContext(audio: audio, warn: { message in
+    var faceModel: FaceModelDescription?
+    let modelFieldEnd = MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.face_model_json)!
+        + MemoryLayout<UnsafePointer<CChar>?>.size
+    if Int(context.struct_size) >= modelFieldEnd, let json = context.face_model_json {
+        faceModel = try? JSONDecoder().decode(FaceModelDescription.self, from: Data(String(cString: json).utf8))
+    }
+    return EffectContext(audio: audio, faceModel: faceModel, warn: { message in
         warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
     })
 }

@@ -27,7 +27,7 @@ public enum ExpressionControlName {
 /// The host builds this from the model it analysed with and passes it in `EffectContext`. A
 /// control's direction has the expression dimension; adding `strength × direction` to a frame's
 /// expression makes that expression `strength` times (1 = a full, natural-looking amount).
-public struct FaceModelDescription: Sendable, Equatable {
+public struct FaceModelDescription: Codable, Sendable, Equatable {
     /// The model's name, as in `FaceTrack.modelName`.
     public var name: String
     /// How expression coefficients combine.

@@ -5,6 +5,7 @@
  * API version history (FACET_PLUGIN_API_VERSION):
  *   1  First version: JSON descriptors, JSON parameters, JSON motion in and out, audio as a
  *      float array, warnings through a host callback.
+ *      Later addition (same version, detected by struct_size): FacetHostContext.face_model_json.
  *
  * Why JSON and plain C: Swift has no stable ABI on Linux, and two copies of a Swift module in
  * one process break type casts. Nothing Swift crosses this boundary, so the host and each
@@ -61,6 +62,10 @@ typedef struct FacetHostContext {
     void *host_data;
     /** Shows a warning to the user; the message is copied by the host. */
     void (*warn)(void *host_data, const char *message);
+    /** The face model as JSON (the SDK's FaceModelDescription: expression names, named
+     *  controls, coefficient ranges), or NULL when the host knows none. Added after the first
+     *  release: read it only when struct_size covers it. */
+    const char *face_model_json;
 } FacetHostContext;
 
 /** The table a plugin returns from its entry function; static lifetime. */
