@@ -213,11 +213,12 @@ public struct Pipeline {
             try request.encoder.validate()
             try VideoWriter.checkOutput(request.output)
         }
-        let prepared = try prepare(RunInput(request))
-        let videoInfo = prepared.videoInfo
-        _ = try media("encode \(videoInfo.width)x\(videoInfo.height)") {
-            try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
+        let prepared = try prepare(RunInput(request)) { videoInfo throws(HostError) in
+            _ = try Self.media("encode \(videoInfo.width)x\(videoInfo.height)") {
+                try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
+            }
         }
+        let videoInfo = prepared.videoInfo
         let (source, edited, still, soundtrack) = (prepared.source, prepared.edited, prepared.still, prepared.soundtrack)
         let sheetFrames = try request.contactSheet.map { sheet throws(HostError) in
             try Set(sheet.frameIndices(frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
@@ -357,14 +358,17 @@ public struct Pipeline {
 
     // MARK: - Shared stages
 
-    /// Probe, analysis and the effect chain: everything that happens before the first frame is rendered.
-    private mutating func prepare(_ run: RunInput) throws(HostError) -> Prepared {
+    /// Probe, analysis and the effect chain: everything that happens before the first frame is
+    /// rendered; `check` sees the probed video before analysis starts.
+    private mutating func prepare(_ run: RunInput,
+                                  check: (VideoStreamInfo) throws(HostError) -> Void = { _ in }) throws(HostError) -> Prepared {
         let effects = try run.chain.invocations.map { invocation throws(HostError) in try invocation.instantiate() }
 
         let info = try media("probe \(run.input.path)") { try MediaProbe.probe(run.input) }
         guard let videoInfo = info.video else {
             throw HostError(.media, "\(run.input.path) has no video stream; expected a video or a still image")
         }
+        try check(videoInfo)
         var warnings: [String] = []
         let stillLength = stillDuration(run, videoInfo: videoInfo, warnings: &warnings)
         let soundtrack = try soundtrackInfo(run, inputInfo: info, stillDuration: stillLength)
@@ -558,6 +562,11 @@ public struct Pipeline {
 
     /// Runs a media call, turning its error into a `HostError` that keeps the cause.
     private func media<T>(_ what: String, _ body: () throws -> T) throws(HostError) -> T {
+        try Self.media(what, body)
+    }
+
+    /// Runs a media call, turning its error into a `HostError` that keeps the cause.
+    private static func media<T>(_ what: String, _ body: () throws -> T) throws(HostError) -> T {
         do {
             return try body()
         } catch let error as HostError {
