@@ -75,8 +75,8 @@ public struct ContactSheetRequest: Sendable, Equatable {
     /// The frames to show, in row order.
     ///
     /// With `times`: the frame nearest each time (an error names a time past the end). Otherwise
-    /// the video is cut into `frameCount` equal parts and each part gives the frame where the edit
-    /// (`editStrength`) is largest — its middle frame when nothing is edited there.
+    /// the video is cut into `frameCount` equal parts and each part gives the frame of its middle
+    /// half where the edit (`editStrength`) is largest — its middle frame when nothing is edited there.
     public func frameIndices(frameCount total: Int, frameRate: Double, duration: Double,
                              source: SceneMotion, edited: SceneMotion) throws(HostError) -> [Int] {
         guard total > 0 else {
@@ -100,7 +100,9 @@ public struct ContactSheetRequest: Sendable, Equatable {
             let end = max(start + 1, (part + 1) * total / parts)
             var best = (start + end - 1) / 2
             var bestScore: Float = 0
-            for index in start..<end {
+            // Only the middle half of each part is searched, so neighbouring rows stay apart.
+            let quarter = (end - start) / 4
+            for index in (start + quarter)..<max(start + quarter + 1, end - quarter) {
                 if let score = strength[index], score > bestScore {
                     best = index
                     bestScore = score
