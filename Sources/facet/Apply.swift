@@ -98,6 +98,7 @@ struct Apply: ParsableCommand {
                 contactSheet: contactSheet.map {
                     ContactSheetRequest(output: URL(fileURLWithPath: $0), frameCount: sheetFrames, overwrite: overwrite)
                 })
+            try request.contactSheet?.validate(videoOutput: request.output)  // before models load
             var pipeline = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
                                                cancellation: cancellation)
             let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)

@@ -101,6 +101,7 @@ struct Preview: ParsableCommand {
             let sheet = ContactSheetRequest(output: URL(fileURLWithPath: output), frameCount: frames,
                                             times: try parsedTimes(), cellHeight: cellHeight,
                                             cropToFaces: !wholeFrame, overwrite: overwrite)
+            try sheet.validate()  // before models load: a refused output fails at once
             let request = PreviewRequest(input: URL(fileURLWithPath: input), chain: effects, sheet: sheet,
                                          stillDuration: duration, stillFrameRate: fps,
                                          audio: audio.map { URL(fileURLWithPath: $0) })
