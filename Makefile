@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test bench bench-analysis install clean
+.PHONY: setup build release demo test bench bench-analysis bench-apply install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +38,11 @@ bench: release
 
 bench-analysis: release
 	bash scripts/bench-analysis.sh
+
+## A whole edit, `facet apply --preset look-left` on 10 s of 720p30 with one face: end-to-end fps
+## (median of 3) and peak memory, then `facet preview` of the same edit.
+bench-apply: release
+	bash scripts/bench-apply.sh
 
 ## Installs facet, its presets and an (empty) system plugin directory under $(PREFIX).
 install: release

@@ -56,10 +56,14 @@ public struct ApplyRequest: Sendable {
     public var audio: URL?
     /// Replace an existing output file.
     public var overwrite: Bool
+    /// A before | after contact sheet to write alongside the video (nil: none).
+    public var contactSheet: ContactSheetRequest?
 
     /// Creates a request with default encoder settings.
     public init(input: URL, output: URL, chain: EffectChain = .empty, encoder: EncoderSettings = EncoderSettings(),
-                stillDuration: Double? = nil, stillFrameRate: Double = 25, audio: URL? = nil, overwrite: Bool = false) {
+                stillDuration: Double? = nil, stillFrameRate: Double = 25, audio: URL? = nil, overwrite: Bool = false,
+                contactSheet: ContactSheetRequest? = nil) {
+        self.contactSheet = contactSheet
         self.input = input
         self.output = output
         self.chain = chain
@@ -100,6 +104,59 @@ public struct ApplyReport: Codable, Sendable {
     /// Damage found while decoding the input (empty when none).
     public var inputDamage: [String]
     /// Warnings from the media layer and the effects.
+    public var warnings: [String]
+    /// The contact sheet written, if one was asked for.
+    public var contactSheet: String?
+}
+
+/// What `facet preview` needs: the input, the chain, and the contact sheet to write (no video).
+public struct PreviewRequest: Sendable {
+    /// The input video or still image.
+    public var input: URL
+    /// The effects to run, in order.
+    public var chain: EffectChain
+    /// The sheet to write and the frames to show.
+    public var sheet: ContactSheetRequest
+    /// For a still-image input: the length of the video `apply` would make, in seconds (nil: as `apply` decides).
+    public var stillDuration: Double?
+    /// For a still-image input: frames per second (default 25).
+    public var stillFrameRate: Double
+    /// A separate soundtrack (effects that follow audio read it).
+    public var audio: URL?
+
+    /// Creates a request.
+    public init(input: URL, chain: EffectChain = .empty, sheet: ContactSheetRequest, stillDuration: Double? = nil,
+                stillFrameRate: Double = 25, audio: URL? = nil) {
+        self.input = input
+        self.chain = chain
+        self.sheet = sheet
+        self.stillDuration = stillDuration
+        self.stillFrameRate = stillFrameRate
+        self.audio = audio
+    }
+}
+
+/// What a preview run did.
+public struct PreviewReport: Codable, Sendable {
+    /// The input path.
+    public var input: String
+    /// The contact sheet written.
+    public var output: String
+    /// The frames shown, in row order.
+    public var frameIndices: [Int]
+    /// Their times in seconds.
+    public var times: [Double]
+    /// The effect chain that ran, in one-line syntax.
+    public var chain: String
+    /// Faces found by analysis.
+    public var faces: Int
+    /// What analysed the faces.
+    public var analysis: String
+    /// The renderer.
+    public var renderer: String
+    /// Wall-clock seconds of the whole run.
+    public var elapsedSeconds: Double
+    /// Warnings from analysis and the effects.
     public var warnings: [String]
 }
 
@@ -153,51 +210,23 @@ public struct Pipeline {
                                cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> ApplyReport {
         let started = Date()
         try Self.validatePaths(request)
+        try request.contactSheet?.validate(videoOutput: request.output)
         try media("write \(request.output.path)") {
             try request.encoder.validate()
             try VideoWriter.checkOutput(request.output)
         }
-        let effects = try request.chain.invocations.map { invocation throws(HostError) in try invocation.instantiate() }
-
-        let info = try media("probe \(request.input.path)") { try MediaProbe.probe(request.input) }
-        guard let videoInfo = info.video else {
-            throw HostError(.media, "\(request.input.path) has no video stream; expected a video or a still image")
-        }
-        _ = try media("encode \(videoInfo.width)x\(videoInfo.height)") {
-            try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
-        }
-        let soundtrack = try soundtrackInfo(request, inputInfo: info)
-        let still = stillImageOptions(request, videoInfo: videoInfo, soundtrackDuration: soundtrack?.duration)
-
-        // Analysis and the effect chain run on motion before a single frame is rendered.
-        let source: SceneMotion
-        do {
-            source = try motionSource.motion(for: request.input, info: info, stillImage: still)
-        } catch let error as HostError {
-            throw error
-        } catch {
-            throw HostError(.media, "face analysis of \(request.input.path) failed", underlying: error)
-        }
-        var warnings: [String] = []
-        let warningSink = WarningSink()
-        let faceModel = self.faceModel ?? motionSource.faceModel
-        var edited = source
-        let audioClip = try audioForEffects(request.chain, request: request, soundtrackURL: soundtrack?.url)
-        for (effect, invocation) in zip(effects, request.chain.invocations) {
-            let id = invocation.descriptor.id
-            let context = EffectContext(audio: audioClip, faceModel: faceModel, warn: { message in warningSink.add("\(id): \(message)") })
-            do {
-                try effect.process(&edited, context: context)
-            } catch {
-                throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
+        let prepared = try prepare(RunInput(request)) { videoInfo throws(HostError) in
+            _ = try Self.media("encode \(videoInfo.width)x\(videoInfo.height)") {
+                try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
             }
         }
-        if renderer is PassThroughRenderer, edited.tracks != source.tracks {
-            warnings.append("the chain edited \(source.tracks.count) face(s), but no face renderer is configured: the frames pass through unchanged")
-        }
-        if source.tracks.isEmpty && !request.chain.invocations.isEmpty {
-            warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
-        }
+        let videoInfo = prepared.videoInfo
+        let (source, edited, still, soundtrack) = (prepared.source, prepared.edited, prepared.still, prepared.soundtrack)
+        let sheetFrames = try request.contactSheet.map { sheet throws(HostError) in
+            try Set(sheet.frameIndices(frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
+                                       duration: prepared.duration, source: source, edited: edited))
+        } ?? []
+        var sheetEntries: [ContactSheetEntry] = []
 
         // Render pass: stream frames from the reader through the renderer into the writer.
         let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: still) }
@@ -218,7 +247,11 @@ public struct Pipeline {
                 if cancellation.isCancelled {
                     throw HostError(.cancelled, "interrupted after \(framesDone) frames; no output was written")
                 }
-                try renderer.render(frame, source: source, edited: edited)
+                if let sheet = request.contactSheet, sheetFrames.contains(frame.index) {
+                    sheetEntries.append(try renderCapturing(frame, sheet: sheet, source: source, edited: edited))
+                } else {
+                    try renderer.render(frame, source: source, edited: edited)
+                }
                 try writer.write(frame)
                 framesDone += 1
                 progress?.advanced(framesDone: framesDone)
@@ -233,8 +266,36 @@ public struct Pipeline {
             writer.cancel()
             throw HostError(.cancelled, "interrupted at the end; no output was written")
         }
-        let written = try media("finish \(request.output.path)") { try writer.finish() }
-        warnings += written.warnings + warningSink.messages
+        // The sheet goes to a temporary file first, so a failure on either side leaves nothing behind.
+        var sheetTemporary: URL?
+        if let sheet = request.contactSheet {
+            do throws(HostError) {
+                guard !sheetEntries.isEmpty else {
+                    throw HostError(.media, "no frame of \(request.input.path) was captured for the contact sheet (frames \(sheetFrames.sorted()) were expected)")
+                }
+                sheetTemporary = try ContactSheet.writeTemporary(ContactSheet.compose(rowOrder(sheetEntries, sheet)),
+                                                                 beside: sheet.output)
+            } catch {
+                writer.cancel()
+                throw error
+            }
+        }
+        let written: WriteReport
+        do throws(HostError) {
+            written = try media("finish \(request.output.path)") { try writer.finish() }
+        } catch {
+            if let sheetTemporary { try? FileManager.default.removeItem(at: sheetTemporary) }
+            throw error
+        }
+        if let sheetTemporary, let sheet = request.contactSheet {
+            do throws(HostError) {
+                try ContactSheet.commit(sheetTemporary, to: sheet.output)
+            } catch {
+                try? FileManager.default.removeItem(at: request.output)
+                throw error
+            }
+        }
+        let warnings = prepared.warnings + written.warnings + prepared.warningSink.messages
         let elapsed = Date().timeIntervalSince(started)
         return ApplyReport(
             input: request.input.path, output: request.output.path, frames: written.framesWritten,
@@ -243,7 +304,132 @@ public struct Pipeline {
             audio: written.audioDescription, audioDuration: written.audioDuration,
             chain: request.chain.description, faces: source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
-            inputDamage: reader.damage.messages, warnings: warnings)
+            inputDamage: reader.damage.messages, warnings: warnings,
+            contactSheet: request.contactSheet?.output.path)
+    }
+
+    /// Renders only the frames a contact sheet shows and writes the sheet; no video is encoded.
+    ///
+    /// Analysis and the chain run over the whole input as in `apply` (effects may look at every
+    /// frame); the other frames are decoded but neither converted nor rendered.
+    public mutating func preview(_ request: PreviewRequest, progress: (any ProgressObserver)? = nil,
+                                 cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> PreviewReport {
+        let started = Date()
+        try Self.validateInput(request.input, audio: request.audio)
+        try request.sheet.validate()
+        let prepared = try prepare(RunInput(request))
+        let (source, edited) = (prepared.source, prepared.edited)
+        let chosen = try request.sheet.frameIndices(frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
+                                                    duration: prepared.duration, source: source, edited: edited)
+        let wanted = Set(chosen)
+        let last = wanted.max() ?? 0
+        let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: prepared.still) }
+        progress?.started(totalFrames: last + 1)
+        defer { progress?.finished() }
+        var entries: [ContactSheetEntry] = []
+        do {
+            while let frame = try reader.nextFrame() {
+                if cancellation.isCancelled {
+                    throw HostError(.cancelled, "interrupted at frame \(frame.index); no contact sheet was written")
+                }
+                if wanted.contains(frame.index) {
+                    entries.append(try renderCapturing(frame, sheet: request.sheet, source: source, edited: edited))
+                }
+                progress?.advanced(framesDone: frame.index + 1)
+                if frame.index >= last { break }
+            }
+        } catch {
+            if let error = error as? HostError { throw error }
+            throw HostError(.media, "decoding \(request.input.path) for the contact sheet failed", underlying: error)
+        }
+        guard !entries.isEmpty else {
+            throw HostError(.media, "\(request.input.path) ended before frame \(chosen.min() ?? 0); no contact sheet was written")
+        }
+        let rows = rowOrder(entries, request.sheet)
+        try ContactSheet.write(rows, to: request.sheet.output)
+        var warnings = prepared.warnings + prepared.warningSink.messages
+        if rows.count < chosen.count {
+            warnings.append("the input ended early: the contact sheet shows \(rows.count) of \(chosen.count) frames")
+        }
+        return PreviewReport(
+            input: request.input.path, output: request.sheet.output.path, frameIndices: rows.map(\.frameIndex),
+            times: rows.map(\.time), chain: request.chain.description, faces: source.tracks.count,
+            analysis: motionSource.summary, renderer: renderer.summary,
+            elapsedSeconds: Date().timeIntervalSince(started), warnings: warnings)
+    }
+
+    // MARK: - Shared stages
+
+    /// Probe, analysis and the effect chain: everything that happens before the first frame is
+    /// rendered; `check` sees the probed video before analysis starts.
+    private mutating func prepare(_ run: RunInput,
+                                  check: (VideoStreamInfo) throws(HostError) -> Void = { _ in }) throws(HostError) -> Prepared {
+        let effects = try run.chain.invocations.map { invocation throws(HostError) in try invocation.instantiate() }
+
+        let info = try media("probe \(run.input.path)") { try MediaProbe.probe(run.input) }
+        guard let videoInfo = info.video else {
+            throw HostError(.media, "\(run.input.path) has no video stream; expected a video or a still image")
+        }
+        try check(videoInfo)
+        var warnings: [String] = []
+        let stillLength = stillDuration(run, videoInfo: videoInfo, warnings: &warnings)
+        let soundtrack = try soundtrackInfo(run, inputInfo: info, stillDuration: stillLength)
+        let still = stillImageOptions(run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration)
+
+        // Analysis and the effect chain run on motion before a single frame is rendered.
+        let source: SceneMotion
+        do {
+            source = try motionSource.motion(for: run.input, info: info, stillImage: still)
+        } catch let error as HostError {
+            throw error
+        } catch {
+            throw HostError(.media, "face analysis of \(run.input.path) failed", underlying: error)
+        }
+        let warningSink = WarningSink()
+        var edited = source
+        let audioClip = try audioForEffects(run.chain, soundtrackURL: soundtrack?.url)
+        let faceModel = self.faceModel ?? motionSource.faceModel
+        for (effect, invocation) in zip(effects, run.chain.invocations) {
+            let id = invocation.descriptor.id
+            let context = EffectContext(audio: audioClip, faceModel: faceModel,
+                                        warn: { message in warningSink.add("\(id): \(message)") })
+            do {
+                try effect.process(&edited, context: context)
+            } catch {
+                throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
+            }
+        }
+        if renderer is PassThroughRenderer, edited.tracks != source.tracks {
+            warnings.append("the chain edited \(source.tracks.count) face(s), but no face renderer is configured: the frames pass through unchanged")
+        }
+        if source.tracks.isEmpty && !run.chain.invocations.isEmpty {
+            warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
+        }
+        return Prepared(info: info, videoInfo: videoInfo, soundtrack: soundtrack, still: still, source: source,
+                        edited: edited, warnings: warnings, warningSink: warningSink)
+    }
+
+    /// Renders `frame`, capturing its picture before and after for a contact sheet row.
+    private mutating func renderCapturing(_ frame: VideoFrame, sheet: ContactSheetRequest, source: SceneMotion,
+                                          edited: SceneMotion) throws -> ContactSheetEntry {
+        // `rgb` is a value: this copy is unaffected by whatever the renderer then does to the frame
+        // (in-place plane edits invalidate the frame's cache; a replaced image is a new array).
+        let before = try frame.rgb
+        try renderer.render(frame, source: source, edited: edited)
+        let after = try frame.rgb
+        let crop = sheet.cropToFaces
+            ? ContactSheet.cropRect(frameIndex: frame.index, source: source, edited: edited,
+                                    frameWidth: frame.width, frameHeight: frame.height)
+            : nil
+        return ContactSheetEntry(frameIndex: frame.index, time: frame.time, fullBefore: before, fullAfter: after,
+                                 crop: crop, cellHeight: sheet.cellHeight)
+    }
+
+    /// The captured rows in the order asked for: one per entry of `times` (the frame nearest
+    /// each), else by frame.
+    private func rowOrder(_ entries: [ContactSheetEntry], _ sheet: ContactSheetRequest) -> [ContactSheetEntry] {
+        guard let times = sheet.times else { return entries.sorted { $0.frameIndex < $1.frameIndex } }
+        return times.compactMap { time in entries.min { abs($0.time - time) < abs($1.time - time) } }
     }
 
     // MARK: - Helpers
@@ -252,19 +438,11 @@ public struct Pipeline {
     static func validatePaths(_ request: ApplyRequest) throws(HostError) {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
-        guard files.fileExists(atPath: request.input.path, isDirectory: &isDirectory) else {
-            throw HostError(.io, "input \(request.input.path) does not exist; expected a video or image file")
-        }
-        guard !isDirectory.boolValue else {
-            throw HostError(.io, "input \(request.input.path) is a directory; expected a video or image file")
-        }
+        try validateInput(request.input, audio: request.audio)
         let input = request.input.resolvingSymlinksInPath().standardizedFileURL.path
         let output = request.output.resolvingSymlinksInPath().standardizedFileURL.path
         if input == output {
             throw HostError(.invalidArguments, "output \(request.output.path) is the input itself; expected a different output path (the input is never overwritten)")
-        }
-        if let audio = request.audio, !files.fileExists(atPath: audio.path) {
-            throw HostError(.io, "audio file \(audio.path) does not exist")
         }
         if files.fileExists(atPath: request.output.path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
@@ -276,6 +454,65 @@ public struct Pipeline {
         }
     }
 
+    /// Rejects a missing input (or audio file) before anything is decoded.
+    static func validateInput(_ input: URL, audio: URL?) throws(HostError) {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
+            throw HostError(.io, "input \(input.path) does not exist; expected a video or image file")
+        }
+        guard !isDirectory.boolValue else {
+            throw HostError(.io, "input \(input.path) is a directory; expected a video or image file")
+        }
+        if let audio, !files.fileExists(atPath: audio.path) {
+            throw HostError(.io, "audio file \(audio.path) does not exist")
+        }
+    }
+
+    /// What `apply` and `preview` share of their requests.
+    private struct RunInput {
+        var input: URL
+        var chain: EffectChain
+        var stillDuration: Double?
+        var stillFrameRate: Double
+        var audio: URL?
+
+        init(_ request: ApplyRequest) {
+            (input, chain, stillDuration, stillFrameRate, audio) =
+                (request.input, request.chain, request.stillDuration, request.stillFrameRate, request.audio)
+        }
+
+        init(_ request: PreviewRequest) {
+            (input, chain, stillDuration, stillFrameRate, audio) =
+                (request.input, request.chain, request.stillDuration, request.stillFrameRate, request.audio)
+        }
+    }
+
+    /// The state after analysis and the chain.
+    private struct Prepared {
+        var info: MediaInfo
+        var videoInfo: VideoStreamInfo
+        var soundtrack: Soundtrack?
+        var still: StillImageOptions?
+        var source: SceneMotion
+        var edited: SceneMotion
+        var warnings: [String]
+        var warningSink: WarningSink
+
+        /// Frames per second of the video rendered.
+        var frameRate: Double { still?.frameRate ?? videoInfo.frameRate }
+        /// Length in seconds of the video rendered (0 when unknown).
+        var duration: Double { still?.duration ?? videoInfo.duration ?? info.duration ?? 0 }
+
+        /// How many frames the render pass will see.
+        func frameCount() throws(HostError) -> Int {
+            if let still { return max(1, Int((still.duration * still.frameRate).rounded())) }
+            if !source.frameTimes.isEmpty { return source.frameTimes.count }
+            if let count = videoInfo.estimatedFrameCount, count > 0 { return count }
+            throw HostError(.media, "the number of frames of \(info.path) is unknown (no frame count or duration in the container); expected a video with a known length for a contact sheet")
+        }
+    }
+
     private struct Soundtrack {
         var url: URL
         var duration: Double?
@@ -284,33 +521,43 @@ public struct Pipeline {
     }
 
     /// Where the output's audio comes from: a separate audio file, or the input's own audio stream.
-    private func soundtrackInfo(_ request: ApplyRequest, inputInfo: MediaInfo) throws(HostError) -> Soundtrack? {
-        if let audioURL = request.audio {
+    private func soundtrackInfo(_ run: RunInput, inputInfo: MediaInfo, stillDuration: Double?) throws(HostError) -> Soundtrack? {
+        if let audioURL = run.audio {
             let audioInfo = try media("probe \(audioURL.path)") { try MediaProbe.probe(audioURL) }
             guard let audio = audioInfo.audio else {
                 throw HostError(.media, "\(audioURL.path) has no audio stream; expected an audio file for --audio")
             }
-            let videoLength = inputInfo.video?.isStillImage == true ? request.stillDuration : inputInfo.duration
+            let videoLength = inputInfo.video?.isStillImage == true ? stillDuration : inputInfo.duration
             return Soundtrack(url: audioURL, duration: audio.duration ?? audioInfo.duration, cutAt: videoLength,
                               isInputItself: false)
         }
         guard let audio = inputInfo.audio else { return nil }
-        return Soundtrack(url: request.input, duration: audio.duration ?? inputInfo.duration, cutAt: nil,
+        return Soundtrack(url: run.input, duration: audio.duration ?? inputInfo.duration, cutAt: nil,
                           isInputItself: true)
     }
 
+    /// For a still image, the length asked for — lengthened to the chain's animation when it is
+    /// shorter, with a warning saying so. Nil for a video input or when no length was asked for.
+    private func stillDuration(_ run: RunInput, videoInfo: VideoStreamInfo, warnings: inout [String]) -> Double? {
+        guard videoInfo.isStillImage, let asked = run.stillDuration else { return nil }
+        let animation = run.chain.animationEndTime
+        guard animation > asked else { return asked }
+        warnings.append(String(format: "--duration %g s is shorter than the preset's %g s animation; the video lasts %g s",
+                               asked, animation, animation))
+        return animation
+    }
+
     /// How long a video to make from a still image; nil for a video input.
-    private func stillImageOptions(_ request: ApplyRequest, videoInfo: VideoStreamInfo,
+    private func stillImageOptions(_ run: RunInput, videoInfo: VideoStreamInfo, stillDuration: Double?,
                                    soundtrackDuration: Double?) -> StillImageOptions? {
         guard videoInfo.isStillImage else { return nil }
-        let animation = request.chain.animationEndTime
-        let duration = request.stillDuration ?? soundtrackDuration ?? (animation > 0 ? animation : 5)
-        return StillImageOptions(duration: duration, frameRate: request.stillFrameRate)
+        let animation = run.chain.animationEndTime
+        let duration = stillDuration ?? soundtrackDuration ?? (animation > 0 ? animation : 5)
+        return StillImageOptions(duration: duration, frameRate: run.stillFrameRate)
     }
 
     /// Decodes 16 kHz mono audio only when an effect asked for it.
-    private func audioForEffects(_ chain: EffectChain, request: ApplyRequest,
-                                 soundtrackURL: URL?) throws(HostError) -> AudioClip? {
+    private func audioForEffects(_ chain: EffectChain, soundtrackURL: URL?) throws(HostError) -> AudioClip? {
         let wantsAudio = chain.invocations.contains { $0.descriptor.inputs.contains(.audio) }
         guard wantsAudio, let url = soundtrackURL else { return nil }
         let pcm = try media("decode audio of \(url.path)") { try AudioDecoder.decodePCM(url: url, sampleRate: 16_000) }
@@ -319,6 +566,11 @@ public struct Pipeline {
 
     /// Runs a media call, turning its error into a `HostError` that keeps the cause.
     private func media<T>(_ what: String, _ body: () throws -> T) throws(HostError) -> T {
+        try Self.media(what, body)
+    }
+
+    /// Runs a media call, turning its error into a `HostError` that keeps the cause.
+    private static func media<T>(_ what: String, _ body: () throws -> T) throws(HostError) -> T {
         do {
             return try body()
         } catch let error as HostError {

@@ -50,11 +50,13 @@ struct Apply: ParsableCommand {
     @Option(name: .long, help: "Use this audio file as the soundtrack instead of the input's own audio.", completion: .file())
     var audio: String?
 
-    @Option(name: .long, help: "Use the motion saved by `facet analyze -o FILE` instead of analysing the input again.", completion: .file())
-    var motion: String?
+    @OptionGroup var stages: StageOptions
 
-    @Option(name: .long, help: "The models directory for face analysis (see `facet analyze --help`).", completion: .directory)
-    var models: String?
+    @Option(name: .customLong("contact-sheet"), help: "Also write a before | after PNG of a few frames (see `facet preview`).", completion: .file())
+    var contactSheet: String?
+
+    @Option(name: .customLong("sheet-frames"), help: "How many frames the contact sheet shows (1 … 64).")
+    var sheetFrames: Int = 4
 
     @Flag(name: [.customShort("y"), .long], help: "Replace the output file if it exists.")
     var overwrite = false
@@ -66,6 +68,7 @@ struct Apply: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        guard (1...64).contains(sheetFrames) else { throw ValidationError("--sheet-frames \(sheetFrames) is out of range; expected 1 … 64") }
         guard (0...51).contains(crf) else { throw ValidationError("--crf \(crf) is out of range; expected 0 … 51") }
         if let duration, !(duration > 0 && duration <= 24 * 3600) {
             throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]")
@@ -87,33 +90,17 @@ struct Apply: ParsableCommand {
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
         do {
-            let effects = try resolveChain(registry: registry)
+            let effects = try Stages.chain(preset: preset, chain: chain, registry: registry)
             let request = ApplyRequest(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), chain: effects,
                 encoder: settings, stillDuration: duration, stillFrameRate: fps,
-                audio: audio.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
-            var pipeline = Pipeline()
-            if let motion {
-                pipeline.motionSource = try MotionFileSource(url: URL(fileURLWithPath: motion))
-            } else if !effects.invocations.isEmpty {
-                // Faces are analysed only when an effect will edit them.
-                var analysis = AnalysisConfiguration()
-                analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                let source = FaceAnalysisSource(configuration: analysis)
-                try source.load()
-                source.isCancelled = { cancellation.isCancelled }
-                var analysisStarted = false
-                source.progress = { frames in
-                    if !analysisStarted {
-                        analysisStarted = true
-                        progressBar.nextLabel = "analysing"
-                        progressBar.started(totalFrames: nil)
-                        progressBar.nextLabel = "rendering"
-                    }
-                    progressBar.advanced(framesDone: frames)
-                }
-                pipeline.motionSource = source
-            }
+                audio: audio.map { URL(fileURLWithPath: $0) }, overwrite: overwrite,
+                contactSheet: contactSheet.map {
+                    ContactSheetRequest(output: URL(fileURLWithPath: $0), frameCount: sheetFrames, overwrite: overwrite)
+                })
+            try request.contactSheet?.validate(videoOutput: request.output)  // before models load
+            var pipeline = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
+                                               cancellation: cancellation)
             let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)
             if json {
                 try Terminal.printJSON(report)
@@ -122,21 +109,10 @@ struct Apply: ParsableCommand {
                 for damage in report.inputDamage { Terminal.warning("input damaged: \(damage)") }
                 Terminal.error(String(format: "facet: wrote %@: %d frames, %.2f s, audio %@ (%.1f fps)",
                                       report.output, report.frames, report.duration, report.audio, report.framesPerSecond))
+                if let sheet = report.contactSheet { Terminal.error("facet: wrote the contact sheet \(sheet)") }
             }
         } catch let error as HostError {
             throw ExitCode(FacetCLI.report(error))
         }
-    }
-
-    /// The preset's chain followed by the --chain effects; empty when neither is given.
-    private func resolveChain(registry: EffectRegistry) throws(HostError) -> EffectChain {
-        var invocations: [EffectInvocation] = []
-        if let preset {
-            invocations += try PresetLibrary.standard().resolve(preset, registry: registry).chain.invocations
-        }
-        if let chain {
-            invocations += try ChainParser.parse(chain, registry: registry).invocations
-        }
-        return EffectChain(invocations: invocations)
     }
 }

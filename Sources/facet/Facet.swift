@@ -16,6 +16,7 @@ struct Facet: ParsableCommand {
             Examples:
               facet apply talk.mp4 -o out.mp4 --preset look-left
               facet apply portrait.png --duration 4 -o out.mp4 --chain 'direct-edit:yaw=0@0,15@2~ease-in-out'
+              facet preview talk.mp4 --preset look-left -o sheet.png
               facet analyze talk.mp4 -o talk.json --overlay check.mp4
               facet apply talk.mp4 --motion talk.json --preset nod -o nod.mp4
               facet models
@@ -31,7 +32,7 @@ struct Facet: ParsableCommand {
             <facet>/../share/facet/models and ../shared/models (see `facet models`).
             """,
         version: FacetVersion.current,
-        subcommands: [Apply.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self]
+        subcommands: [Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self]
     )
 }
 

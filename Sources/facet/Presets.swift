@@ -46,37 +46,70 @@ struct Presets: ParsableCommand {
         }
     }
 
-    /// `facet presets show NAME`.
+    /// `facet presets show [NAME]`.
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a preset's chain, effect by effect.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a preset's chain, effect by effect (every preset's when no name is given).")
 
-        @Argument(help: "A preset name or a preset file path.")
-        var name: String
+        @Argument(help: "A preset name or a preset file path (default: every preset).")
+        var name: String?
 
         @Flag(name: .long, help: "Print the result as JSON.")
         var json = false
 
         func run() throws {
-            let preset: Preset
+            let library = PresetLibrary.standard()
+            let registry = EffectCatalog.load()
+            var presets: [Preset] = []
+            var failed = false
             do {
-                preset = try PresetLibrary.standard().resolve(name, registry: EffectCatalog.load())
+                if let name {
+                    presets = [try library.resolve(name, registry: registry)]
+                } else {
+                    for entry in library.list() {
+                        do {
+                            presets.append(try library.resolve(entry.url.path, registry: registry))
+                        } catch {
+                            // One broken preset does not hide the others; the exit status reports it.
+                            Terminal.error("facet: error: preset \(entry.name): \(error)")
+                            failed = true
+                        }
+                    }
+                }
             } catch {
                 throw ExitCode(FacetCLI.report(error))
             }
+            let details = presets.map(Self.detail)
+            if json {
+                if name != nil, let only = details.first { try Terminal.printJSON(only) } else { try Terminal.printJSON(details) }
+            } else {
+                if details.isEmpty && !failed { print("No presets found.") }
+                for (index, detail) in details.enumerated() {
+                    if index > 0 { print("") }
+                    Self.printDetail(detail)
+                }
+            }
+            if failed { throw ExitCode(ExitStatus.failure) }
+        }
+
+        /// A preset's chain as printed and as JSON.
+        static func detail(_ preset: Preset) -> PresetDetail {
             let steps = preset.chain.invocations.map { invocation in
                 PresetStep(effect: invocation.effect.descriptor.id,
                            version: invocation.effect.descriptor.version.description,
                            parameters: invocation.parameters.values.mapValues(\.chainText))
             }
-            if json {
-                try Terminal.printJSON(PresetDetail(name: preset.name, summary: preset.summary, path: preset.url.path,
-                                                    chain: preset.chain.description, steps: steps))
-                return
-            }
-            print("\(preset.name) — \(preset.summary)")
-            print("  file:  \(preset.url.path)")
-            print("  chain: \(preset.chain.invocations.isEmpty ? "(empty: pass-through)" : preset.chain.description)")
-            for (index, step) in steps.enumerated() {
+            return PresetDetail(name: preset.name, summary: preset.summary, path: preset.url.path,
+                                chain: preset.chain.description, steps: steps)
+        }
+
+        /// Name and summary, file, one-line chain, then each effect with its parameters (keyframes
+        /// as `value@time~easing`).
+        static func printDetail(_ detail: PresetDetail) {
+            print("\(detail.name) — \(detail.summary)")
+            print("  file:  \(detail.path)")
+            print("  chain: \(detail.steps.isEmpty ? "(empty: pass-through)" : detail.chain)")
+            for (index, step) in detail.steps.enumerated() {
                 print("  \(index + 1). \(step.effect) \(step.version)")
                 for (key, value) in step.parameters.sorted(by: { $0.key < $1.key }) {
                     print("       \(key) = \(value)")

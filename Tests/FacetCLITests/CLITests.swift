@@ -60,14 +60,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(animated["frames"] as? Int, 90)
         XCTAssertEqual(animated["audio"] as? String, "none")
 
-        // An explicit --duration wins over both, and cuts the audio to it.
-        let cut = try applyReport([still.path, "--audio", speech.path, "--duration", "0.8", "--preset", "look-left",
+        // An explicit --duration wins over the audio, and cuts the audio to it.
+        let cut = try applyReport([still.path, "--audio", speech.path, "--duration", "0.8",
                                    "-o", directory.appendingPathComponent("c.mkv").path])
         XCTAssertEqual(cut["frames"] as? Int, 20)
         XCTAssertEqual(cut["duration"] as? Double ?? 0, 0.8, accuracy: 0.05)
         // AAC works in 1024-sample frames plus 1024 priming samples: up to two frames (0.128 s at 16 kHz) over.
         XCTAssertEqual(cut["audioDuration"] as? Double ?? 0, 0.8 + 0.064, accuracy: 0.065, "the audio is cut to the video")
         XCTAssertEqual(spoken["audioDuration"] as? Double ?? 0, 1.5 + 0.064, accuracy: 0.065)
+
+        // A --duration shorter than the preset's animation is lengthened to it, with a warning.
+        let short = try applyReport([still.path, "--duration", "1", "--preset", "look-left",
+                                     "-o", directory.appendingPathComponent("d.mp4").path])
+        XCTAssertEqual(short["frames"] as? Int, 75, "3 s at 25 fps")
+        XCTAssertEqual(short["duration"] as? Double ?? 0, 3, accuracy: 0.05)
+        XCTAssertTrue((short["warnings"] as? [String] ?? []).contains(
+            "--duration 1 s is shorter than the preset's 3 s animation; the video lasts 3 s"), "\(short["warnings"] ?? "")")
     }
 
     func testMissingInputIsNamed() throws {
