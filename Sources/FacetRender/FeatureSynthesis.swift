@@ -1,10 +1,13 @@
 // Mouth interiors and closed eyelids: what a warp of the source cannot show.
 //
-// Both use the same test on an output pixel x that reads the source at s(x):
-// - mouth: x is inside the edited inner-lip polygon but s(x) is outside the source's one, so the
-//   warp would show stretched lips where the edited face has an opening → dark cavity;
-// - eye: x is outside the edited eye opening but s(x) is inside the source's one, so the warp would
-//   show the eyeball where the edited lid now is → eyelid skin, with a lash line on the lid edge.
+// - mouth: the mesh has no hole between the lips, so inside the edited inner-lip polygon the warp
+//   shows the source's lips (or its smaller opening) stretched. The cavity is drawn over the edited
+//   opening with an opacity from how much of it is new: (edited area − source area) / edited area,
+//   so an opening that grows from a closed mouth becomes fully synthetic, while a source that was
+//   already open keeps some of its own (stretched) interior;
+// - eye: where an output pixel x is outside the edited eye opening but reads the source at s(x)
+//   inside the source's opening, the warp would show the eyeball where the edited lid now is →
+//   eyelid skin, with a lash line on the lid edge.
 // Coverage is anti-aliased with the signed distance to the polygons (one pixel ramp).
 
 import FacetSDK
@@ -104,6 +107,8 @@ struct MouthSynthesis {
     var lowerLip: LipCurve
     var leftCorner: Float
     var rightCorner: Float
+    /// The cavity's opacity: how much of the edited opening is new.
+    var newness: Float
     /// Where it may draw (frame pixels): minX, minY, maxX, maxY.
     var bounds: (Float, Float, Float, Float)
     /// Sample values per plane of the cavity's edge, its back, and the teeth hint.
@@ -119,6 +124,7 @@ struct MouthSynthesis {
         guard editedPolygon.area > sourcePolygon.area * 1.1 + 4 else { return nil }
         self.edited = editedPolygon
         self.source = sourcePolygon
+        newness = min(max(1.25 * (editedPolygon.area - sourcePolygon.area) / editedPolygon.area, 0), 1)
         upperLip = LipCurve(Array(edited[0...4]))
         lowerLip = LipCurve([edited[4], edited[5], edited[6], edited[7], edited[0]])
         leftCorner = min(edited[0].x, edited[4].x)
@@ -134,8 +140,7 @@ struct MouthSynthesis {
         let inside = edited.signedDistance(x, y)
         let coverage = min(max(inside + 0.5, 0), 1)
         guard coverage > 0 else { return warped }
-        let alpha = coverage * (1 - source.coverage(sx, sy))
-        guard alpha > 0 else { return warped }
+        let alpha = coverage * newness
         let top = upperLip.y(at: x)
         let opening = max(lowerLip.y(at: x) - top, 1)
         // Darker towards the back (the middle of the opening).

@@ -321,8 +321,9 @@ private struct WarpContext: @unchecked Sendable {
                     dy = topY + av * (bottomY - topY)
                     nearestFlow = Int(v.rounded()) * flowWidth + Int(u.rounded())
                 }
-                let onMesh = coverage[nearestFlow] != 0
-                let hasFeature = onMesh && (features?.contains(frameX, frameY) ?? false)
+                // Features are drawn only inside the head region (mesh or moving pixels).
+                let inHeadRegion = coverage[nearestFlow] != 0 || dx != 0 || dy != 0
+                let hasFeature = inHeadRegion && (features?.contains(frameX, frameY) ?? false)
                 guard dx != 0 || dy != 0 || hasFeature else { continue }
                 // The source point in this plane's copy.
                 let sourceX = frameX + dx, sourceY = frameY + dy

@@ -91,7 +91,7 @@ final class GeometricRendererTests: XCTestCase {
         let frame = try TestFrames.rgbFrame(image)
         var edited = scene.source
         edited.pose = HeadPose(yawDegrees: 14, pitchDegrees: 6, rollDegrees: -3)
-        edited.translation.x += 4
+        edited.translation.x += 12
         let editedLandmarks = scene.landmarks(edited)
         var renderer = GeometricRenderer(model: scene.model)
         let motion = scene.motion(edited: edited)
