@@ -278,50 +278,55 @@ enum FlowBuilder {
     /// Two raster passes that give every pixel (approximately) its nearest seed pixel and the
     /// Euclidean distance to it; seeds hold their own index in `nearest`, others −1.
     static func propagateNearestSeed(_ nearest: inout [Int32], distance: inout [Float], width: Int, height: Int) {
+        // The nearest seed's column and row, carried along with its index (no division per test).
+        var seedColumn = [Float](repeating: 0, count: nearest.count)
+        var seedRow = [Float](repeating: 0, count: nearest.count)
         nearest.withUnsafeMutableBufferPointer { seed in
         distance.withUnsafeMutableBufferPointer { dist in
-            @inline(__always) func squaredDistance(_ s: Int32, _ px: Int, _ py: Int) -> Float {
-                let sx = Int(s) % width, sy = Int(s) / width
-                let dx = Float(sx - px), dy = Float(sy - py)
-                return dx * dx + dy * dy
+        seedColumn.withUnsafeMutableBufferPointer { column in
+        seedRow.withUnsafeMutableBufferPointer { row in
+            for i in 0..<seed.count where seed[i] >= 0 {
+                dist[i] = 0
+                column[i] = Float(i % width)
+                row[i] = Float(i / width)
             }
-            for i in 0..<seed.count where seed[i] >= 0 { dist[i] = 0 }
-            @inline(__always) func consider(_ i: Int, _ j: Int, _ px: Int, _ py: Int) {
+            @inline(__always) func consider(_ i: Int, _ j: Int, _ px: Float, _ py: Float) {
                 let candidate = seed[j]
                 guard candidate >= 0 else { return }
-                let d = squaredDistance(candidate, px, py)
-                if d < dist[i] { dist[i] = d; seed[i] = candidate }
+                let dx = column[j] - px, dy = row[j] - py
+                let d = dx * dx + dy * dy
+                if d < dist[i] { dist[i] = d; seed[i] = candidate; column[i] = column[j]; row[i] = row[j] }
             }
             // Forward: from the left and the row above, then from the right within the row.
             for py in 0..<height {
-                let row = py * width
+                let line = py * width, y = Float(py)
                 for px in 0..<width {
-                    let i = row + px
-                    if px > 0 { consider(i, i - 1, px, py) }
+                    let i = line + px, x = Float(px)
+                    if px > 0 { consider(i, i - 1, x, y) }
                     if py > 0 {
-                        consider(i, i - width, px, py)
-                        if px > 0 { consider(i, i - width - 1, px, py) }
-                        if px < width - 1 { consider(i, i - width + 1, px, py) }
+                        consider(i, i - width, x, y)
+                        if px > 0 { consider(i, i - width - 1, x, y) }
+                        if px < width - 1 { consider(i, i - width + 1, x, y) }
                     }
                 }
-                for px in stride(from: width - 2, through: 0, by: -1) { consider(row + px, row + px + 1, px, py) }
+                for px in stride(from: width - 2, through: 0, by: -1) { consider(line + px, line + px + 1, Float(px), y) }
             }
             // Backward: from the right and the row below, then from the left within the row.
             for py in stride(from: height - 1, through: 0, by: -1) {
-                let row = py * width
+                let line = py * width, y = Float(py)
                 for px in stride(from: width - 1, through: 0, by: -1) {
-                    let i = row + px
-                    if px < width - 1 { consider(i, i + 1, px, py) }
+                    let i = line + px, x = Float(px)
+                    if px < width - 1 { consider(i, i + 1, x, y) }
                     if py < height - 1 {
-                        consider(i, i + width, px, py)
-                        if px > 0 { consider(i, i + width - 1, px, py) }
-                        if px < width - 1 { consider(i, i + width + 1, px, py) }
+                        consider(i, i + width, x, y)
+                        if px > 0 { consider(i, i + width - 1, x, y) }
+                        if px < width - 1 { consider(i, i + width + 1, x, y) }
                     }
                 }
-                for px in 1..<max(width, 1) { consider(row + px, row + px - 1, px, py) }
+                for px in 1..<max(width, 1) { consider(line + px, line + px - 1, Float(px), y) }
             }
             for i in 0..<dist.count { dist[i] = dist[i].squareRoot() }
-        }}
+        }}}}
     }
 
     /// A box blur of `radius` along rows then columns, clamping at the edges.
