@@ -1,0 +1,56 @@
+// The geometric renderer's settings: how far the warp reaches beyond the face, how the mesh flow
+// blends into that extension, and which facial features are synthesised.
+
+extension GeometricRenderer {
+    /// Settings of the geometric renderer. Lengths are multiples of the face size: the larger side
+    /// of the projected mesh's bounding box (about the forehead-to-chin height, ~175 px for a face
+    /// in a 720p talking-head shot).
+    public struct Configuration: Sendable, Equatable {
+        /// How far beyond the rasterised face the flow reaches before it is exactly zero, as a
+        /// multiple of the face size (hair, ears and neck move with the head within this distance).
+        public var falloffDistance: Float
+        /// The shortest falloff the renderer may shrink to when the face is near a frame edge, as a
+        /// multiple of the face size; the falloff is shrunk so the flow reaches zero before the edge.
+        public var minimumFalloffDistance: Float
+        /// Width of the band just inside the mesh boundary over which the per-triangle (barycentric)
+        /// flow blends into the smooth extension, as a multiple of the face size (no seam).
+        public var boundaryBlendWidth: Float
+        /// Whether a mouth interior (dark cavity, a hint of teeth) is drawn where the edit opens the
+        /// mouth wider than in the source, instead of stretched lip pixels.
+        public var synthesizesMouthInterior: Bool
+        /// Whether eyelid skin (with a lash line) is drawn over the part of the source's eye opening
+        /// that an edit closing the eye covers.
+        public var synthesizesClosedEyelids: Bool
+        /// Whether the warp spreads its rows over all processor cores.
+        public var usesMultipleThreads: Bool
+
+        /// Creates settings; the defaults suit talking-head video.
+        public init(falloffDistance: Float = 0.35, minimumFalloffDistance: Float = 0.08,
+                    boundaryBlendWidth: Float = 0.05, synthesizesMouthInterior: Bool = true,
+                    synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true) {
+            self.falloffDistance = falloffDistance
+            self.minimumFalloffDistance = minimumFalloffDistance
+            self.boundaryBlendWidth = boundaryBlendWidth
+            self.synthesizesMouthInterior = synthesizesMouthInterior
+            self.synthesizesClosedEyelids = synthesizesClosedEyelids
+            self.usesMultipleThreads = usesMultipleThreads
+        }
+
+        /// Throws `RenderError.invalidArgument` naming the first setting out of range.
+        public func validate() throws(RenderError) {
+            func check(_ value: Float, _ name: String, _ range: ClosedRange<Float>) throws(RenderError) {
+                guard value.isFinite, range.contains(value) else {
+                    throw RenderError(.invalidArgument, "geometric renderer: \(name) is \(value); expected a multiple "
+                                      + "of the face size in \(range.lowerBound)...\(range.upperBound)")
+                }
+            }
+            try check(falloffDistance, "falloffDistance", 0.01...3)
+            try check(minimumFalloffDistance, "minimumFalloffDistance", 0.01...3)
+            try check(boundaryBlendWidth, "boundaryBlendWidth", 0...0.5)
+            guard minimumFalloffDistance <= falloffDistance else {
+                throw RenderError(.invalidArgument, "geometric renderer: minimumFalloffDistance \(minimumFalloffDistance) "
+                                  + "exceeds falloffDistance \(falloffDistance); expected minimum <= falloff")
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+// The geometric renderer: re-renders edited faces by warping the full-resolution frame through a
+// mesh-guided backward flow that is exactly zero away from the head (see FaceFlow.swift), then
+// draws what a warp cannot show — a mouth interior where the edit opens the mouth, eyelid skin
+// where it closes an eye (FeatureSynthesis.swift). No weights; pixels outside the head region stay
+// bit-identical.
+
+import Dispatch
+import FacetMedia
+import FacetMorphableModel
+import FacetSDK
+
+/// Re-renders each edited face by warping the frame through a flow built from the face model's
+/// mesh projected with the source and with the edited coefficients.
+public struct GeometricRenderer: FrameRenderer {
+    /// The face model the tracks were fitted with.
+    public let model: MorphableModel
+    /// The renderer's settings.
+    public let configuration: Configuration
+
+    /// Triangle vertex indices, 3 per triangle.
+    private let triangleIndices: [Int32]
+    /// The sign of a front-facing triangle's signed area in image coordinates (y down).
+    private let frontSign: Float
+    /// Vertices of the inner-lip polygon (iBUG 61…68, the corners from 49/55), if the model has them.
+    private let mouthVertices: [Int]?
+    /// Vertices of the two eye outlines (iBUG 37…42, 43…48), if the model has them.
+    private let eyeVertices: [[Int]]
+    /// Identity shapes (mean + identity basis · identity) by identity, reused across frames.
+    private var identityShapes: [[Float]: [Float]] = [:]
+
+    /// Creates the renderer for a model; per-model tables (triangles, feature vertices) are built here.
+    public init(model: MorphableModel, configuration: Configuration = .init()) {
+        self.model = model
+        self.configuration = configuration
+        triangleIndices = model.triangles.flatMap { [$0.x, $0.y, $0.z] }
+        // The front side is the one facing the camera for the frontal pose: y flips in the image.
+        var areaSum: Float = 0
+        let mean = model.mean
+        for triangle in model.triangles {
+            let a = Int(triangle.x) * 3, b = Int(triangle.y) * 3, c = Int(triangle.z) * 3
+            let (x0, y0) = (mean[a], -mean[a + 1]), (x1, y1) = (mean[b], -mean[b + 1]), (x2, y2) = (mean[c], -mean[c + 1])
+            areaSum += (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+        }
+        frontSign = areaSum >= 0 ? 1 : -1
+        let mouthNumbers = [49, 62, 63, 64, 55, 66, 67, 68]
+        let mouth = mouthNumbers.compactMap { model.landmarkVertex($0) }
+        mouthVertices = mouth.count == mouthNumbers.count ? mouth : nil
+        eyeVertices = [Array(37...42), Array(43...48)].compactMap { numbers in
+            let vertices = numbers.compactMap { model.landmarkVertex($0) }
+            return vertices.count == numbers.count ? vertices : nil
+        }
+    }
+
+    /// Describes the renderer.
+    public var summary: String { "geometric" }
+
+    // MARK: - Rendering
+
+    /// Re-renders, in place, every face of `edited` at this frame whose coefficients or identity
+    /// differ from the same track in `source`; other faces and all pixels outside the edited
+    /// faces' head regions stay bit-identical.
+    public mutating func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws {
+        try configuration.validate()
+        if edited.frameWidth > 0, edited.frameHeight > 0, edited.frameWidth != frame.width || edited.frameHeight != frame.height {
+            throw RenderError(.incompatible, "frame \(frame.index) is \(frame.width)x\(frame.height) but the motion was "
+                              + "analysed at \(edited.frameWidth)x\(edited.frameHeight); expected the same size")
+        }
+        var faces: [(source: ProjectedMesh, edited: ProjectedMesh)] = []
+        for track in edited.tracks {
+            guard let editedPosition = track.position(ofFrame: frame.index),
+                  let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
+                  let sourcePosition = sourceTrack.position(ofFrame: frame.index) else { continue }
+            let editedCoefficients = track.frames[editedPosition].coefficients
+            let sourceCoefficients = sourceTrack.frames[sourcePosition].coefficients
+            guard editedCoefficients != sourceCoefficients || track.identity != sourceTrack.identity else { continue }
+            try checkCompatible(track, coefficients: editedCoefficients, frame: frame.index)
+            try checkCompatible(sourceTrack, coefficients: sourceCoefficients, frame: frame.index)
+            let sourceMesh = ProjectedMesh(vertices: vertices(identity: sourceTrack.identity, expression: sourceCoefficients.expression),
+                                           coefficients: sourceCoefficients, camera: sourceTrack.camera!)
+            let editedMesh = ProjectedMesh(vertices: vertices(identity: track.identity, expression: editedCoefficients.expression),
+                                           coefficients: editedCoefficients, camera: track.camera!)
+            faces.append((sourceMesh, editedMesh))
+        }
+        guard !faces.isEmpty else { return }
+        let flows = faces.map { face in
+            FlowBuilder.build(source: face.source, edited: face.edited, triangles: triangleIndices, frontSign: frontSign,
+                              frameWidth: frame.width, frameHeight: frame.height, configuration: configuration)
+        }
+        guard flows.contains(where: { !$0.isEmpty }) else { return }
+        do {
+            try frame.withWritablePlanes { picture in
+                for (face, flow) in zip(faces, flows) where !flow.isEmpty {
+                    renderFace(into: picture, flow: flow, source: face.source, edited: face.edited)
+                }
+            }
+        } catch let error as RenderError {
+            throw error
+        } catch {
+            throw RenderError(.pixels, "frame \(frame.index): could not reach the pixels to render edited faces (\(error))")
+        }
+    }
+
+    /// The backward flow the renderer would use for one face edit on a frame of the given size.
+    ///
+    /// - Parameters:
+    ///   - identity: the track's identity coefficients (same for source and edit).
+    ///   - camera: the track's camera.
+    ///   - source: the face's coefficients as analysed.
+    ///   - edited: the face's coefficients after the effect chain.
+    public func flow(identity: [Float], camera: FaceCamera, source: FaceCoefficients, edited: FaceCoefficients,
+                     frameWidth: Int, frameHeight: Int) throws(RenderError) -> FaceFlow {
+        try configuration.validate()
+        guard frameWidth > 0, frameHeight > 0 else {
+            throw RenderError(.invalidArgument, "frame size \(frameWidth)x\(frameHeight); expected positive dimensions")
+        }
+        var shapes = identityShapes
+        let sourceMesh = ProjectedMesh(vertices: Self.vertices(model, identity: identity, expression: source.expression, cache: &shapes),
+                                       coefficients: source, camera: camera)
+        let editedMesh = ProjectedMesh(vertices: Self.vertices(model, identity: identity, expression: edited.expression, cache: &shapes),
+                                       coefficients: edited, camera: camera)
+        return flow(source: sourceMesh, edited: editedMesh, frameWidth: frameWidth, frameHeight: frameHeight)
+    }
+
+    /// The flow between two projections of the model's mesh.
+    func flow(source: ProjectedMesh, edited: ProjectedMesh, frameWidth: Int, frameHeight: Int) -> FaceFlow {
+        FlowBuilder.build(source: source, edited: edited, triangles: triangleIndices, frontSign: frontSign,
+                          frameWidth: frameWidth, frameHeight: frameHeight, configuration: configuration)
+    }
+
+    /// Renders one face given its two projections (model-space vertices already posed and projected).
+    func renderFace(_ frame: VideoFrame, source: ProjectedMesh, edited: ProjectedMesh) throws {
+        let flow = self.flow(source: source, edited: edited, frameWidth: frame.width, frameHeight: frame.height)
+        guard !flow.isEmpty else { return }
+        try frame.withWritablePlanes { picture in
+            renderFace(into: picture, flow: flow, source: source, edited: edited)
+        }
+    }
+
+    private func checkCompatible(_ track: FaceTrack, coefficients: FaceCoefficients, frame: Int) throws(RenderError) {
+        guard track.modelName == model.name else {
+            throw RenderError(.incompatible, "track \(track.id) was fitted with the face model \"\(track.modelName)\"; the "
+                              + "geometric renderer was created with \"\(model.name)\"")
+        }
+        guard track.camera != nil else {
+            throw RenderError(.incompatible, "track \(track.id) has no camera; the geometric renderer needs the camera the "
+                              + "coefficients were fitted with to project the mesh")
+        }
+        guard track.identity.count <= model.identityCount else {
+            throw RenderError(.incompatible, "track \(track.id) has \(track.identity.count) identity coefficients; the model "
+                              + "\"\(model.name)\" has \(model.identityCount)")
+        }
+        guard coefficients.expression.count <= model.expressionCount else {
+            throw RenderError(.incompatible, "track \(track.id) frame \(frame) has \(coefficients.expression.count) expression "
+                              + "coefficients; the model \"\(model.name)\" has \(model.expressionCount)")
+        }
+    }
+
+    /// Model-space vertices, reusing the identity shape across frames.
+    private mutating func vertices(identity: [Float], expression: [Float]) -> [Float] {
+        if identityShapes.count > 32 { identityShapes.removeAll() }
+        return Self.vertices(model, identity: identity, expression: expression, cache: &identityShapes)
+    }
+
+    private static func vertices(_ model: MorphableModel, identity: [Float], expression: [Float],
+                                 cache: inout [[Float]: [Float]]) -> [Float] {
+        var shape: [Float]
+        if let cached = cache[identity] {
+            shape = cached
+        } else {
+            shape = model.vertices(identity: identity, expression: [])
+            cache[identity] = shape
+        }
+        let rows = shape.count
+        shape.withUnsafeMutableBufferPointer { target in
+            model.expressionBasis.withUnsafeBufferPointer { basis in
+                for column in 0..<min(expression.count, model.expressionCount) where expression[column] != 0 {
+                    let weight = expression[column]
+                    let base = column * rows
+                    for row in 0..<rows { target[row] += weight * basis[base + row] }
+                }
+            }
+        }
+        return shape
+    }
+
+    // MARK: - Warp and synthesis
+
+    private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh) {
+        var features = synthesis(source: source, edited: edited)
+        if var mouth = features?.mouth {
+            mouth.edgeColour = picture.samples(red: 96, green: 38, blue: 34).map(Float.init)
+            mouth.backColour = picture.samples(red: 28, green: 9, blue: 9).map(Float.init)
+            mouth.teethColour = picture.samples(red: 176, green: 160, blue: 146).map(Float.init)
+            features?.mouth = mouth
+        }
+        let lash = picture.samples(red: 42, green: 28, blue: 24).map(Float.init)
+        for index in features?.eyes.indices ?? (0..<0) { features?.eyes[index].lashColour = lash }
+        let skinPoints = features?.eyes.map(\.skinPoints) ?? []
+        for (planeIndex, plane) in picture.planes.enumerated() {
+            PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features, skinPoints: skinPoints,
+                           parallel: configuration.usesMultipleThreads)
+        }
+    }
+
+    private func synthesis(source: ProjectedMesh, edited: ProjectedMesh) -> FeatureSynthesis? {
+        var mouth: MouthSynthesis?
+        if configuration.synthesizesMouthInterior, let mouthVertices {
+            mouth = MouthSynthesis(source: mouthVertices.map(source.point), edited: mouthVertices.map(edited.point))
+        }
+        var eyes: [EyelidSynthesis] = []
+        if configuration.synthesizesClosedEyelids {
+            eyes = eyeVertices.compactMap { EyelidSynthesis(source: $0.map(source.point), edited: $0.map(edited.point)) }
+        }
+        return FeatureSynthesis(mouth: mouth, eyes: eyes)
+    }
+}
+
+/// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
+enum PlaneWarp {
+    static func warp(plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
+                     skinPoints: [[Point2]], parallel: Bool) {
+        let scaleX = 1 << plane.shiftX, scaleY = 1 << plane.shiftY
+        let x0 = flow.originX >> plane.shiftX, y0 = flow.originY >> plane.shiftY
+        let x1 = min(plane.width - 1, (flow.originX + flow.width - 1) >> plane.shiftX)
+        let y1 = min(plane.height - 1, (flow.originY + flow.height - 1) >> plane.shiftY)
+        guard x1 >= x0, y1 >= y0 else { return }
+        let copyWidth = x1 - x0 + 1, copyHeight = y1 - y0 + 1
+        // copy (copyHeight, copyWidth): the region as it was before this face was drawn.
+        var copy = [UInt8](repeating: 0, count: copyWidth * copyHeight)
+        copy.withUnsafeMutableBufferPointer { target in
+            for row in 0..<copyHeight {
+                let line = plane.base + (y0 + row) * plane.rowStride + x0 * plane.pixelStep
+                for column in 0..<copyWidth { target[row * copyWidth + column] = line[column * plane.pixelStep] }
+            }
+        }
+        // Lid skin per eye: the mean of a 3×3 patch just above the source's upper lid.
+        var features = features
+        if features != nil {
+            for (eye, points) in skinPoints.enumerated() {
+                var sum: Float = 0, count: Float = 0
+                for point in points {
+                    let cx = Int(((point.x + 0.5) / Float(scaleX) - 0.5).rounded()) - x0
+                    let cy = Int(((point.y + 0.5) / Float(scaleY) - 0.5).rounded()) - y0
+                    for dy in -1...1 { for dx in -1...1 {
+                        let x = min(max(cx + dx, 0), copyWidth - 1), y = min(max(cy + dy, 0), copyHeight - 1)
+                        sum += Float(copy[y * copyWidth + x]); count += 1
+                    } }
+                }
+                var skin = features!.eyes[eye].skinColour
+                if skin.count <= planeIndex { skin += [Float](repeating: 0, count: planeIndex + 1 - skin.count) }
+                skin[planeIndex] = sum / max(count, 1)
+                features!.eyes[eye].skinColour = skin
+            }
+        }
+        let rows = copyHeight
+        let bandCount = parallel ? min(rows, 8) : 1
+        let shared = features
+        copy.withUnsafeBufferPointer { source in
+        flow.displacementX.withUnsafeBufferPointer { fxs in flow.displacementY.withUnsafeBufferPointer { fys in
+        flow.meshCoverage.withUnsafeBufferPointer { coverage in
+            let context = WarpContext(plane: plane, planeIndex: planeIndex, source: source, fx: fxs, fy: fys, coverage: coverage,
+                                      flowOriginX: flow.originX, flowOriginY: flow.originY, flowWidth: flow.width,
+                                      flowHeight: flow.height, x0: x0, y0: y0, copyWidth: copyWidth, copyHeight: copyHeight,
+                                      scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared)
+            if bandCount > 1 {
+                DispatchQueue.concurrentPerform(iterations: bandCount) { band in
+                    let start = rows * band / bandCount, end = rows * (band + 1) / bandCount
+                    context.warpRows(start..<end)
+                }
+            } else {
+                context.warpRows(0..<rows)
+            }
+        }}}}
+    }
+}
+
+/// Everything one row band of the warp reads; rows of different bands never overlap.
+private struct WarpContext: @unchecked Sendable {
+    let plane: PixelPlane
+    let planeIndex: Int
+    /// The region's copy (copyHeight, copyWidth).
+    let source: UnsafeBufferPointer<UInt8>
+    /// The flow (flowHeight, flowWidth), in frame pixels.
+    let fx: UnsafeBufferPointer<Float>
+    let fy: UnsafeBufferPointer<Float>
+    let coverage: UnsafeBufferPointer<UInt8>
+    let flowOriginX: Int, flowOriginY: Int, flowWidth: Int, flowHeight: Int
+    let x0: Int, y0: Int, copyWidth: Int, copyHeight: Int
+    let scaleX: Float, scaleY: Float
+    let features: FeatureSynthesis?
+
+    func warpRows(_ rows: Range<Int>) {
+        let isFullResolution = scaleX == 1 && scaleY == 1
+        let maxX = Float(copyWidth - 1), maxY = Float(copyHeight - 1)
+        let flowMaxX = Float(flowWidth - 1), flowMaxY = Float(flowHeight - 1)
+        for row in rows {
+            let line = plane.base + (y0 + row) * plane.rowStride
+            // The plane sample's centre in frame pixels.
+            let frameY = isFullResolution ? Float(y0 + row) : (Float(y0 + row) + 0.5) * scaleY - 0.5
+            for column in 0..<copyWidth {
+                let frameX = isFullResolution ? Float(x0 + column) : (Float(x0 + column) + 0.5) * scaleX - 0.5
+                var dx: Float, dy: Float
+                var nearestFlow: Int
+                if isFullResolution {
+                    nearestFlow = (y0 + row - flowOriginY) * flowWidth + (x0 + column - flowOriginX)
+                    dx = fx[nearestFlow]
+                    dy = fy[nearestFlow]
+                } else {
+                    // Bilinear flow at the chroma sample's centre.
+                    let u = min(max(frameX - Float(flowOriginX), 0), flowMaxX)
+                    let v = min(max(frameY - Float(flowOriginY), 0), flowMaxY)
+                    let iu = min(Int(u), flowWidth - 2 < 0 ? 0 : flowWidth - 2), iv = min(Int(v), flowHeight - 2 < 0 ? 0 : flowHeight - 2)
+                    let au = u - Float(iu), av = v - Float(iv)
+                    let i00 = iv * flowWidth + iu
+                    let i01 = flowWidth > 1 ? i00 + 1 : i00
+                    let i10 = flowHeight > 1 ? i00 + flowWidth : i00
+                    let i11 = flowHeight > 1 ? i01 + flowWidth : i01
+                    let topX = fx[i00] + au * (fx[i01] - fx[i00]), bottomX = fx[i10] + au * (fx[i11] - fx[i10])
+                    let topY = fy[i00] + au * (fy[i01] - fy[i00]), bottomY = fy[i10] + au * (fy[i11] - fy[i10])
+                    dx = topX + av * (bottomX - topX)
+                    dy = topY + av * (bottomY - topY)
+                    nearestFlow = Int(v.rounded()) * flowWidth + Int(u.rounded())
+                }
+                // Features are drawn only inside the head region (mesh or moving pixels).
+                let inHeadRegion = coverage[nearestFlow] != 0 || dx != 0 || dy != 0
+                let hasFeature = inHeadRegion && (features?.contains(frameX, frameY) ?? false)
+                guard dx != 0 || dy != 0 || hasFeature else { continue }
+                // The source point in this plane's copy.
+                let sourceX = frameX + dx, sourceY = frameY + dy
+                let u = min(max((sourceX + 0.5) / scaleX - 0.5 - Float(x0), 0), maxX)
+                let v = min(max((sourceY + 0.5) / scaleY - 0.5 - Float(y0), 0), maxY)
+                let iu = Int(u), iv = Int(v)
+                let au = u - Float(iu), av = v - Float(iv)
+                let iu1 = min(iu + 1, copyWidth - 1), iv1 = min(iv + 1, copyHeight - 1)
+                let s00 = Float(source[iv * copyWidth + iu]), s01 = Float(source[iv * copyWidth + iu1])
+                let s10 = Float(source[iv1 * copyWidth + iu]), s11 = Float(source[iv1 * copyWidth + iu1])
+                let top = s00 + au * (s01 - s00), bottom = s10 + au * (s11 - s10)
+                var value = top + av * (bottom - top)
+                if hasFeature, let features {
+                    value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value)
+                }
+                line[(x0 + column) * plane.pixelStep] = UInt8(min(max(value + 0.5, 0), 255))
+            }
+        }
+    }
+}
