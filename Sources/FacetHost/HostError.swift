@@ -39,6 +39,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
             case pluginFailed = "plugin failed to load"
             case cancelled = "cancelled"
             case analysisFailed = "face analysis failed"
+            case renderer = "renderer unavailable"
             case io = "file error"
         }
 
@@ -71,6 +72,8 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let io = Code(.io)
         /// Face analysis could not run (a model missing or malformed) or failed on the input.
         public static let analysisFailed = Code(.analysisFailed)
+        /// The renderer asked for cannot run (e.g. the neural renderer without weights).
+        public static let renderer = Code(.renderer)
 
         /// A short name of the code.
         public var description: String { kind.rawValue }

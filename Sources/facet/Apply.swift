@@ -99,8 +99,9 @@ struct Apply: ParsableCommand {
                     ContactSheetRequest(output: URL(fileURLWithPath: $0), frameCount: sheetFrames, overwrite: overwrite)
                 })
             try request.contactSheet?.validate(videoOutput: request.output)  // before models load
-            var pipeline = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
-                                               cancellation: cancellation)
+            var (pipeline, rendererNote) = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
+                                                               cancellation: cancellation)
+            if let rendererNote, !quiet, !json { Terminal.error("facet: \(rendererNote)") }
             let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)
             if json {
                 try Terminal.printJSON(report)

@@ -105,8 +105,9 @@ struct Preview: ParsableCommand {
             let request = PreviewRequest(input: URL(fileURLWithPath: input), chain: effects, sheet: sheet,
                                          stillDuration: duration, stillFrameRate: fps,
                                          audio: audio.map { URL(fileURLWithPath: $0) })
-            var pipeline = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
-                                               cancellation: cancellation)
+            var (pipeline, rendererNote) = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
+                                                               cancellation: cancellation)
+            if let rendererNote, !quiet, !json { Terminal.error("facet: \(rendererNote)") }
             let report = try pipeline.preview(request, progress: progressBar, cancellation: cancellation)
             if json {
                 try Terminal.printJSON(report)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FacetAnalysis
 import FacetHost
+import FacetMorphableModel
 import FacetRender
 import Foundation
 
@@ -15,21 +16,47 @@ struct StageOptions: ParsableArguments {
 
     @Option(name: .long, help: "The models directory for face analysis (see `facet analyze --help`).", completion: .directory)
     var models: String?
+
+    @Option(name: .long, help: "The face model: sfm (the Surrey Face Model, default) or a converted model's folder name, e.g. bfm.")
+    var model: String = "sfm"
+
+    @Option(name: .long, help: "The renderer: auto (neural when its weights and a compatible model are configured, else geometric), geometric or neural.")
+    var renderer: String = "auto"
+
+    @Option(name: .long, help: "PIRender's weights for the neural renderer (safetensors or the official .pth); default $FACET_PIRENDER_WEIGHTS.", completion: .file())
+    var weights: String?
+
+    func validate() throws {
+        guard RendererChoice(rawValue: renderer) != nil else {
+            throw ValidationError("--renderer \(renderer) is not known; expected auto, geometric or neural")
+        }
+    }
 }
 
 /// Builds the pipeline of a run.
 enum Stages {
     /// The pipeline for `chain`: motion from `--motion`, else face analysis (only when an effect
     /// will edit faces); the renderer from `makeRenderer`. Analysis progress goes to `progressBar`.
+    /// `note` says which renderer runs and why (nil when no face is edited).
     static func pipeline(options: StageOptions, chain: EffectChain, progressBar: ProgressBar,
-                         cancellation: CancellationFlag) throws(HostError) -> Pipeline {
+                         cancellation: CancellationFlag) throws(HostError) -> (pipeline: Pipeline, note: String?) {
         var pipeline = Pipeline()
+        var model: MorphableModel?
+        let modelsDirectory = options.models.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let motion = options.motion {
             pipeline.motionSource = try MotionFileSource(url: URL(fileURLWithPath: motion))
+            if !chain.invocations.isEmpty {
+                do {
+                    model = try MorphableModel.load(named: options.model, modelsDirectory: modelsDirectory, loadEdgeTopology: false)
+                } catch {
+                    throw HostError(.analysisFailed, "the face model \(options.model) is needed to render the motion file's faces: \(error)")
+                }
+            }
         } else if !chain.invocations.isEmpty {
             // Faces are analysed only when an effect will edit them.
             var analysis = AnalysisConfiguration()
-            analysis.modelsDirectory = options.models.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            analysis.modelName = options.model
+            analysis.modelsDirectory = modelsDirectory
             let source = FaceAnalysisSource(configuration: analysis)
             try source.load()
             source.isCancelled = { cancellation.isCancelled }
@@ -44,9 +71,13 @@ enum Stages {
                 progressBar.advanced(framesDone: frames)
             }
             pipeline.motionSource = source
+            model = try source.load().model
         }
-        pipeline.renderer = try makeRenderer(options: options, motionSource: pipeline.motionSource)
-        return pipeline
+        guard let model else { return (pipeline, nil) }
+        pipeline.faceModel = model.effectDescription()
+        let selection = try makeRenderer(options: options, model: model)
+        pipeline.renderer = selection.renderer
+        return (pipeline, "rendering with " + selection.reason)
     }
 
     /// The preset's chain followed by the --chain effects; empty when neither is given.
@@ -62,11 +93,8 @@ enum Stages {
     }
 
     /// THE place where the renderer is chosen, for `apply` and `preview` alike.
-    ///
-    /// RENDERER SELECTION GOES HERE (e.g. a `--renderer geometric|neural` option in
-    /// `StageOptions` picking `GeometricRenderer(model:)` or `NeuralRenderer`). Until then every
-    /// run passes frames through unchanged.
-    static func makeRenderer(options: StageOptions, motionSource: any MotionSource) throws(HostError) -> any FrameRenderer {
-        PassThroughRenderer()
+    static func makeRenderer(options: StageOptions, model: MorphableModel) throws(HostError) -> RendererSelection {
+        try RendererSelection.make(RendererChoice(rawValue: options.renderer) ?? .auto, model: model,
+                                   weights: options.weights.map { URL(fileURLWithPath: $0) })
     }
 }
