@@ -4,7 +4,8 @@
 # same clip as bench-analysis.sh): end-to-end fps (decode, analysis, chain, render, encode; wall
 # time from process start, so model loading counts), the median of RUNS runs, and peak RSS (when
 # /usr/bin/time is there). Then `facet preview` of the same edit (4 frames, no video encoded).
-# The renderer is whatever `facet apply` picks by default (pass-through until renderers land).
+# The renderer is whatever `facet apply` picks by default (geometric without PIRender weights). The
+# default preset, smile, edits every frame: the renderer's worst case.
 #
 #   bash scripts/bench-apply.sh               # uses .build/release/facet; make bench-apply builds it
 #   FACET=path/to/facet RUNS=5 PRESET=nod bash scripts/bench-apply.sh
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FACET=${FACET:-.build/release/facet}
 RUNS=${RUNS:-3}
-PRESET=${PRESET:-look-left}
+PRESET=${PRESET:-smile}
 WORK=${WORK:-out/bench}
 SHARED=${FACET_SHARED_DIR:-../shared}
 mkdir -p "$WORK"
@@ -54,6 +55,10 @@ print(f"  end to end (process wall time): {statistics.median(frames / w for w in
       f"{statistics.median(walls):.2f} s for {frames} frames")
 print(f"  inside the pipeline (report):   {statistics.median(x['framesPerSecond'] for x in reports):.1f} fps")
 print(f"  faces {r['faces']}, analysis: {r['analysis']}, renderer: {r['renderer']}")
+t = [x["timings"] for x in reports]
+print(f"  analysis {statistics.median(x['analysisSeconds'] for x in t):.2f} s, effects {1000 * statistics.median(x['effectsSeconds'] for x in t):.1f} ms, "
+      f"render {statistics.median(x['renderSeconds'] for x in t):.2f} s for {t[0]['editedFaceFrames']} edited face-frames "
+      f"({statistics.median(1000 * x['renderSeconds'] / max(x['editedFaceFrames'], 1) for x in t):.2f} ms per face)")
 print(f"  peak RSS: {max(peaks) / 1024:.0f} MiB" if peaks else "  peak RSS: skipped (no /usr/bin/time)")
 for w in r["warnings"]: print(f"  warning: {w}")
 PY

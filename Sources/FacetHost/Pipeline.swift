@@ -107,6 +107,28 @@ public struct ApplyReport: Codable, Sendable {
     public var warnings: [String]
     /// The contact sheet written, if one was asked for.
     public var contactSheet: String?
+    /// Where the time went.
+    public var timings: StageTimings
+}
+
+/// Seconds spent in each stage of a run (decoding and encoding make up the rest of the time).
+public struct StageTimings: Codable, Sendable, Equatable {
+    /// Face analysis (its own decoding pass included) or reading the motion file.
+    public var analysisSeconds: Double = 0
+    /// The effect chain.
+    public var effectsSeconds: Double = 0
+    /// The renderer, over all frames.
+    public var renderSeconds: Double = 0
+    /// Face-frames whose coefficients the chain changed: the ones the renderer redrew.
+    public var editedFaceFrames: Int = 0
+
+    /// Creates empty timings.
+    public init() {}
+
+    /// The renderer's mean cost per edited face and frame, in milliseconds (nil when none was edited).
+    public var renderMillisecondsPerFace: Double? {
+        editedFaceFrames > 0 ? 1000 * renderSeconds / Double(editedFaceFrames) : nil
+    }
 }
 
 /// What `facet preview` needs: the input, the chain, and the contact sheet to write (no video).
@@ -242,16 +264,19 @@ public struct Pipeline {
         progress?.started(totalFrames: expectedFrames)
         defer { progress?.finished() }
         var framesDone = 0
+        var timings = prepared.timings
         do {
             while let frame = try reader.nextFrame() {
                 if cancellation.isCancelled {
                     throw HostError(.cancelled, "interrupted after \(framesDone) frames; no output was written")
                 }
+                let renderStarted = Date()
                 if let sheet = request.contactSheet, sheetFrames.contains(frame.index) {
                     sheetEntries.append(try renderCapturing(frame, sheet: sheet, source: source, edited: edited))
                 } else {
                     try renderer.render(frame, source: source, edited: edited)
                 }
+                timings.renderSeconds += Date().timeIntervalSince(renderStarted)
                 try writer.write(frame)
                 framesDone += 1
                 progress?.advanced(framesDone: framesDone)
@@ -305,7 +330,7 @@ public struct Pipeline {
             chain: request.chain.description, faces: source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
             inputDamage: reader.damage.messages, warnings: warnings,
-            contactSheet: request.contactSheet?.output.path)
+            contactSheet: request.contactSheet?.output.path, timings: timings)
     }
 
     /// Renders only the frames a contact sheet shows and writes the sheet; no video is encoded.
@@ -377,6 +402,8 @@ public struct Pipeline {
         let still = stillImageOptions(run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration)
 
         // Analysis and the effect chain run on motion before a single frame is rendered.
+        var timings = StageTimings()
+        let analysisStarted = Date()
         let source: SceneMotion
         do {
             source = try motionSource.motion(for: run.input, info: info, stillImage: still)
@@ -385,6 +412,8 @@ public struct Pipeline {
         } catch {
             throw HostError(.media, "face analysis of \(run.input.path) failed", underlying: error)
         }
+        timings.analysisSeconds = Date().timeIntervalSince(analysisStarted)
+        let effectsStarted = Date()
         let warningSink = WarningSink()
         var edited = source
         let audioClip = try audioForEffects(run.chain, soundtrackURL: soundtrack?.url)
@@ -399,6 +428,8 @@ public struct Pipeline {
                 throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
             }
         }
+        timings.effectsSeconds = Date().timeIntervalSince(effectsStarted)
+        timings.editedFaceFrames = Self.editedFaceFrames(source: source, edited: edited)
         if renderer is PassThroughRenderer, edited.tracks != source.tracks {
             warnings.append("the chain edited \(source.tracks.count) face(s), but no face renderer is configured: the frames pass through unchanged")
         }
@@ -406,7 +437,20 @@ public struct Pipeline {
             warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
         }
         return Prepared(info: info, videoInfo: videoInfo, soundtrack: soundtrack, still: still, source: source,
-                        edited: edited, warnings: warnings, warningSink: warningSink)
+                        edited: edited, warnings: warnings, warningSink: warningSink, timings: timings)
+    }
+
+    /// How many face-frames differ between `source` and `edited` (matched by track id and frame).
+    static func editedFaceFrames(source: SceneMotion, edited: SceneMotion) -> Int {
+        var count = 0
+        for track in edited.tracks {
+            guard let original = source.tracks.first(where: { $0.id == track.id }) else { continue }
+            for (before, after) in zip(original.frames, track.frames)
+            where before.coefficients != after.coefficients || original.identity != track.identity {
+                count += 1
+            }
+        }
+        return count
     }
 
     /// Renders `frame`, capturing its picture before and after for a contact sheet row.
@@ -498,6 +542,7 @@ public struct Pipeline {
         var edited: SceneMotion
         var warnings: [String]
         var warningSink: WarningSink
+        var timings: StageTimings
 
         /// Frames per second of the video rendered.
         var frameRate: Double { still?.frameRate ?? videoInfo.frameRate }
