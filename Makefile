@@ -17,12 +17,14 @@ build: setup
 release: setup
 	$(SWIFT) build -c release --product facet
 
-## The main job: apply a bundled preset to the bundled portrait and write a video.
+## The main job: apply a bundled preset to the bundled portrait and write a video, with a
+## before/after contact sheet to look at first.
+DEMO_PRESET ?= performance
 demo: release
 	@mkdir -p $(dir $(DEMO_OUT))
-	$(RELEASE_BIN) apply Samples/astronaut.png --preset look-left -o $(DEMO_OUT) --overwrite
+	$(RELEASE_BIN) apply Samples/astronaut.png --preset $(DEMO_PRESET) -o $(DEMO_OUT) --contact-sheet out/demo-sheet.png --sheet-frames 6 --overwrite
 	$(RELEASE_BIN) analyze Samples/astronaut.png --duration 1 -o out/demo-motion.json --overlay out/demo-analysis.mp4 --overwrite
-	@echo "demo: wrote $(DEMO_OUT), and the analysis of the portrait: out/demo-motion.json, out/demo-analysis.mp4"
+	@echo "demo: wrote $(DEMO_OUT) (preset $(DEMO_PRESET)) and its before/after contact sheet out/demo-sheet.png; the analysis of the portrait: out/demo-motion.json, out/demo-analysis.mp4"
 
 ## The test suite (what CI runs).
 test: setup
@@ -39,7 +41,7 @@ bench: release
 bench-analysis: release
 	bash scripts/bench-analysis.sh
 
-## A whole edit, `facet apply --preset look-left` on 10 s of 720p30 with one face: end-to-end fps
+## A whole edit, `facet apply --preset smile` (every frame edited) on 10 s of 720p30 with one face: end-to-end fps,
 ## (median of 3) and peak memory, then `facet preview` of the same edit.
 bench-apply: release
 	bash scripts/bench-apply.sh
