@@ -109,6 +109,8 @@ public struct ApplyReport: Codable, Sendable {
     public var contactSheet: String?
     /// Where the time went.
     public var timings: StageTimings
+    /// The renderer's own account of the run (e.g. the neural renderer's per-stage cost), if any.
+    public var rendererStatistics: String?
 }
 
 /// Seconds spent in each stage of a run (decoding and encoding make up the rest of the time).
@@ -330,7 +332,8 @@ public struct Pipeline {
             chain: request.chain.description, faces: source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
             inputDamage: reader.damage.messages, warnings: warnings,
-            contactSheet: request.contactSheet?.output.path, timings: timings)
+            contactSheet: request.contactSheet?.output.path, timings: timings,
+            rendererStatistics: renderer.statisticsSummary)
     }
 
     /// Renders only the frames a contact sheet shows and writes the sheet; no video is encoded.

@@ -11,6 +11,13 @@ public protocol FrameRenderer {
     mutating func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws
     /// A short description for reports, e.g. "geometric".
     var summary: String { get }
+    /// What the renderer did and what it cost, once the run is over (nil: nothing to add).
+    var statisticsSummary: String? { get }
+}
+
+extension FrameRenderer {
+    /// No statistics by default.
+    public var statisticsSummary: String? { nil }
 }
 
 /// The renderer used when no face changed: leaves every frame as decoded.

@@ -195,6 +195,9 @@ public struct NeuralRenderer: FrameRenderer {
     }
 
     /// Describes the renderer.
+    /// Faces rendered and the time spent cropping, generating and pasting.
+    public var statisticsSummary: String? { statistics.summary }
+
     public var summary: String { "neural (PIRender, \(workspace.generator.cropResolution)×\(workspace.generator.cropResolution))" }
 
     /// Re-renders every face of `frame` whose edited coefficients differ from the source's.

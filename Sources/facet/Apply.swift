@@ -111,6 +111,7 @@ struct Apply: ParsableCommand {
                 Terminal.error(String(format: "facet: wrote %@: %d frames, %.2f s, audio %@ (%.1f fps)",
                                       report.output, report.frames, report.duration, report.audio, report.framesPerSecond))
                 if let sheet = report.contactSheet { Terminal.error("facet: wrote the contact sheet \(sheet)") }
+                if let statistics = report.rendererStatistics { Terminal.error("facet: renderer: \(statistics)") }
             }
         } catch let error as HostError {
             throw ExitCode(FacetCLI.report(error))
