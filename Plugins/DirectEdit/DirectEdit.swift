@@ -30,7 +30,7 @@ public struct DirectEdit: FaceEffect {
             .number(ExpressionControlName.leftEyeClosed, default: 0, min: -1, max: 1, "Close the subject's left eye (on the viewer's right): a wink."),
             .number(ExpressionControlName.rightEyeClosed, default: 0, min: -1, max: 1, "Close the subject's right eye (on the viewer's left)."),
             .number(ExpressionControlName.browsRaised, default: 0, min: -1, max: 1.5, "Raise both eyebrows."),
-            .text("expression", default: "", "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); see `facet effects show direct-edit`."),
+            .text("expression", default: "", "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); `facet models list` lists them."),
             .number("expression-strength", default: 1, min: -1, max: 1.5, "Strength of `expression`."),
             .number("neutralise", default: 0, min: 0, max: 1, "Take the source's own expression away: 0 keeps it, 1 makes the face neutral before the controls above apply."),
             .choice("motion", ["keep", "freeze"], default: "keep", "Keep the source's own head motion and expression, or freeze them at `freeze-at` (the head still follows the source's position)."),

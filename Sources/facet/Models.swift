@@ -45,6 +45,9 @@ struct Models: ParsableCommand {
                     print("  \(folder): \(model.name), \(model.vertexCount) vertices, \(model.identityCount) identity and "
                           + "\(model.expressionCount) \(model.expressionKind.rawValue) expression components, "
                           + "\(model.convention.projection.rawValue) camera, unit \(model.convention.lengthUnit)")
+                    if model.expressionKind == .blendshapes {
+                        print("    expressions: " + model.expressionNames.joined(separator: ", "))
+                    }
                 } catch {
                     print("  \(folder): not loadable: \(error)")
                 }
