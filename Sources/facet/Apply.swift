@@ -26,12 +26,6 @@ struct Apply: ParsableCommand {
     @Option(name: .shortAndLong, help: "The output video (.mp4, .m4v, .mov or .mkv).", completion: .file())
     var output: String
 
-    @Option(name: .long, help: "A preset name (see `facet presets`) or a preset file path.")
-    var preset: String?
-
-    @Option(name: .long, help: "An effect chain in one-line syntax, e.g. 'direct-edit:yaw=15 | direct-edit:roll=-3'.")
-    var chain: String?
-
     @Option(name: .long, help: "H.264 constant rate factor, 0 (lossless) … 51 (worst).")
     var crf: Int = 18
 
@@ -41,14 +35,7 @@ struct Apply: ParsableCommand {
     @Option(name: .customLong("pix-fmt"), help: "Output chroma: auto (4:2:0, or 4:4:4 for odd sizes), yuv420p or yuv444p.")
     var pixelFormat: String = "auto"
 
-    @Option(name: .long, help: "For a still image: the video's length in seconds (default: the audio's, else the preset's animation, else 5).")
-    var duration: Double?
-
-    @Option(name: .long, help: "For a still image: frames per second of the video made.")
-    var fps: Double = 25
-
-    @Option(name: .long, help: "Use this audio file as the soundtrack instead of the input's own audio.", completion: .file())
-    var audio: String?
+    @OptionGroup var edit: EditInputOptions
 
     @OptionGroup var stages: StageOptions
 
@@ -70,10 +57,6 @@ struct Apply: ParsableCommand {
     func validate() throws {
         guard (1...64).contains(sheetFrames) else { throw ValidationError("--sheet-frames \(sheetFrames) is out of range; expected 1 … 64") }
         guard (0...51).contains(crf) else { throw ValidationError("--crf \(crf) is out of range; expected 0 … 51") }
-        if let duration, !(duration > 0 && duration <= 24 * 3600) {
-            throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]")
-        }
-        guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
     }
 
     func run() throws {
@@ -90,11 +73,11 @@ struct Apply: ParsableCommand {
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
         do {
-            let effects = try Stages.chain(preset: preset, chain: chain, registry: registry)
+            let effects = try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
             let request = ApplyRequest(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), chain: effects,
-                encoder: settings, stillDuration: duration, stillFrameRate: fps,
-                audio: audio.map { URL(fileURLWithPath: $0) }, overwrite: overwrite,
+                encoder: settings, stillDuration: edit.duration, stillFrameRate: edit.fps,
+                audio: edit.audio.map { URL(fileURLWithPath: $0) }, overwrite: overwrite,
                 contactSheet: contactSheet.map {
                     ContactSheetRequest(output: URL(fileURLWithPath: $0), frameCount: sheetFrames, overwrite: overwrite)
                 })

@@ -25,12 +25,6 @@ struct Preview: ParsableCommand {
     @Option(name: .shortAndLong, help: "The contact sheet to write (.png).", completion: .file())
     var output: String
 
-    @Option(name: .long, help: "A preset name (see `facet presets`) or a preset file path.")
-    var preset: String?
-
-    @Option(name: .long, help: "An effect chain in one-line syntax (runs after the preset's effects).")
-    var chain: String?
-
     @Option(name: .long, help: "How many frames to show (1 … 64), spread over the video.")
     var frames: Int = 4
 
@@ -43,14 +37,7 @@ struct Preview: ParsableCommand {
     @Flag(name: .customLong("whole-frame"), help: "Show whole frames instead of crops around the faces.")
     var wholeFrame = false
 
-    @Option(name: .long, help: "For a still image: the length of the video `apply` would make, in seconds.")
-    var duration: Double?
-
-    @Option(name: .long, help: "For a still image: frames per second.")
-    var fps: Double = 25
-
-    @Option(name: .long, help: "A separate soundtrack (for effects that follow the audio).", completion: .file())
-    var audio: String?
+    @OptionGroup var edit: EditInputOptions
 
     @OptionGroup var stages: StageOptions
 
@@ -69,10 +56,6 @@ struct Preview: ParsableCommand {
             throw ValidationError("--cell-height \(cellHeight) is out of range; expected 16 … 4096 pixels")
         }
         _ = try parsedTimes()
-        if let duration, !(duration > 0 && duration <= 24 * 3600) {
-            throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]")
-        }
-        guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
     }
 
     /// `--times` as seconds; nil when not given.
@@ -97,14 +80,14 @@ struct Preview: ParsableCommand {
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
         do {
-            let effects = try Stages.chain(preset: preset, chain: chain, registry: registry)
+            let effects = try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
             let sheet = ContactSheetRequest(output: URL(fileURLWithPath: output), frameCount: frames,
                                             times: try parsedTimes(), cellHeight: cellHeight,
                                             cropToFaces: !wholeFrame, overwrite: overwrite)
             try sheet.validate()  // before models load: a refused output fails at once
             let request = PreviewRequest(input: URL(fileURLWithPath: input), chain: effects, sheet: sheet,
-                                         stillDuration: duration, stillFrameRate: fps,
-                                         audio: audio.map { URL(fileURLWithPath: $0) })
+                                         stillDuration: edit.duration, stillFrameRate: edit.fps,
+                                         audio: edit.audio.map { URL(fileURLWithPath: $0) })
             var (pipeline, rendererNote) = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
                                                                cancellation: cancellation)
             if let rendererNote, !quiet, !json { Terminal.error("facet: \(rendererNote)") }

@@ -9,6 +9,32 @@ import Foundation
 // renders the edited faces. Both commands build their `Pipeline` here, so a choice made here
 // (a new renderer option, say) applies to both.
 
+/// What to do to the input: the chain, and how a still image becomes a video; shared by `apply`
+/// and `preview`.
+struct EditInputOptions: ParsableArguments {
+    @Option(name: .long, help: "A preset name (see `facet presets`) or a preset file path.")
+    var preset: String?
+
+    @Option(name: .long, help: "An effect chain in one-line syntax, e.g. 'direct-edit:yaw=15 | direct-edit:roll=-3' (runs after the preset's effects).")
+    var chain: String?
+
+    @Option(name: .long, help: "For a still image: the video's length in seconds (default: the audio's, else the preset's animation, else 5).")
+    var duration: Double?
+
+    @Option(name: .long, help: "For a still image: frames per second of the video made.")
+    var fps: Double = 25
+
+    @Option(name: .long, help: "Use this audio file as the soundtrack instead of the input's own audio.", completion: .file())
+    var audio: String?
+
+    func validate() throws {
+        if let duration, !(duration > 0 && duration <= 24 * 3600) {
+            throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]")
+        }
+        guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
+    }
+}
+
 /// The options that pick the pipeline's stages, shared by `apply` and `preview`.
 struct StageOptions: ParsableArguments {
     @Option(name: .long, help: "Use the motion saved by `facet analyze -o FILE` instead of analysing the input again.", completion: .file())

@@ -117,7 +117,7 @@ final class AnalyzeCLITests: XCTestCase {
         let models = try SharedData.require("models/sfm/sfm_shape_3448.bin").deletingLastPathComponent().deletingLastPathComponent()
         let listed = try CommandRunner.facet("models", "list", "--models", models.path)
         XCTAssertEqual(listed.status, 0, listed.stderr)
-        XCTAssertTrue(listed.stdout.contains("sfm: sfm_3448, 3448 vertices, 63 identity and 6 blendshapes"), listed.stdout)
+        XCTAssertTrue(listed.stdout.contains("sfm: sfm_3448, 3448 vertices, 63 identity and 11 blendshapes"), listed.stdout)
 
         let notMat = directory.appendingPathComponent("model.mat")
         try Data("MATLAB? no".utf8).write(to: notMat)

@@ -81,23 +81,23 @@ final class PreviewCLITests: XCTestCase {
     func testPresetsShowPrintsTheChainAndKeyframes() throws {
         let nod = try CommandRunner.facet("presets", "show", "nod")
         XCTAssertEqual(nod.status, 0, nod.stderr)
-        XCTAssertTrue(nod.stdout.contains("chain: org.facet.direct-edit@^0.1:pitch=0@0~ease-in-out,10@0.4"), nod.stdout)
+        XCTAssertTrue(nod.stdout.contains("chain: org.facet.direct-edit@^0.2:pitch=0@0~ease-in-out,10@0.4"), nod.stdout)
         XCTAssertTrue(nod.stdout.contains("pitch = 0@0~ease-in-out,10@0.4~ease-in-out"), nod.stdout)
         XCTAssertTrue(nod.stdout.contains("faces = largest"), nod.stdout)
 
         let all = try CommandRunner.facet("presets", "show")
         XCTAssertEqual(all.status, 0, all.stderr)
-        for name in ["identity", "look-left", "look-right", "nod", "shake"] {
+        for name in ["identity", "look-left", "look-right", "neutralise", "nod", "performance", "shake", "smile", "surprise", "wink"] {
             XCTAssertTrue(all.stdout.contains("\n\(name) — ") || all.stdout.hasPrefix("\(name) — "), "\(name) in \(all.stdout)")
         }
         XCTAssertTrue(all.stdout.contains("yaw=0@0,-15@1~ease-in-out"), all.stdout)
 
         let json = try CommandRunner.facet("presets", "show", "--json")
         let details = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertEqual(details.count, 5, json.stdout)
+        XCTAssertEqual(details.count, 10, json.stdout)
 
-        let unknown = try CommandRunner.facet("presets", "show", "wink")
+        let unknown = try CommandRunner.facet("presets", "show", "twirl")
         XCTAssertEqual(unknown.status, 1)
-        XCTAssertTrue(unknown.stderr.contains("no preset named 'wink'; expected one of: identity, look-left"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no preset named 'twirl'; expected one of: identity, look-left"), unknown.stderr)
     }
 }

@@ -27,6 +27,7 @@ final class EditAccuracyTests: XCTestCase {
         init() throws {
             portrait = try SharedData.require("media/astronaut.png")
             analyzer = try FaceAnalyzer(configuration: AnalysisConfiguration())
+
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-edit-accuracy-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             expressionNames = analyzer.model.expressionNames
