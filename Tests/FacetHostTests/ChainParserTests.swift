@@ -63,9 +63,9 @@ final class ChainParserTests: XCTestCase {
     }
 
     func testVersionRequirementInChain() throws {
-        let chain = try parse("direct-edit@^0.1:roll=2")
-        XCTAssertEqual(chain.invocations[0].versionRequirement, VersionRequirement(parsing: "0.1"))
-        XCTAssertEqual(chain.description, "org.facet.direct-edit@^0.1:roll=2")
+        let chain = try parse("direct-edit@^0.2:roll=2")
+        XCTAssertEqual(chain.invocations[0].versionRequirement, VersionRequirement(parsing: "0.2"))
+        XCTAssertEqual(chain.description, "org.facet.direct-edit@^0.2:roll=2")
     }
 
     func testChainAndPresetMeanTheSame() throws {
@@ -117,8 +117,8 @@ final class ChainParserTests: XCTestCase {
         assertChainError("probe:style=wobbly", code: .invalidParameter, column: 13, mentions: ["one of soft, hard"])
         assertChainError("probe:count=2.5", code: .invalidParameter, column: 13, mentions: ["not whole"])
         assertChainError("direct-edit:yaw=1:yaw=2", code: .invalidParameter, column: 19, mentions: ["'yaw' is given twice"])
-        assertChainError("direct-edit@>=0.2:yaw=1", code: .unknownEffect, column: 13,
-                         mentions: ["version 0.1.0", ">=0.2"])
+        assertChainError("direct-edit@>=0.3:yaw=1", code: .unknownEffect, column: 13,
+                         mentions: ["version 0.2.0", ">=0.3"])
     }
 
     func testKeyframeErrorsPointInsideTheValue() {
