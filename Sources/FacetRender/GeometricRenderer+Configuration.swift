@@ -2,6 +2,15 @@
 // blends into that extension, and which facial features are synthesised.
 
 extension GeometricRenderer {
+    /// How the warp resamples the source frame between pixel centres.
+    public enum Interpolation: Sendable, Equatable {
+        /// 2×2 taps: cheap, but softens the warped face.
+        case bilinear
+        /// Catmull-Rom bicubic, 4×4 taps, clamped to 0…255: keeps the face's detail sharp and
+        /// reproduces linear gradients exactly.
+        case bicubic
+    }
+
     /// Settings of the geometric renderer. Lengths are multiples of the face size: the larger side
     /// of the projected mesh's bounding box (about the forehead-to-chin height, ~175 px for a face
     /// in a 720p talking-head shot).
@@ -23,17 +32,21 @@ extension GeometricRenderer {
         public var synthesizesClosedEyelids: Bool
         /// Whether the warp spreads its rows over all processor cores.
         public var usesMultipleThreads: Bool
+        /// How the warp resamples the source frame.
+        public var interpolation: Interpolation
 
         /// Creates settings; the defaults suit talking-head video.
         public init(falloffDistance: Float = 0.35, minimumFalloffDistance: Float = 0.08,
                     boundaryBlendWidth: Float = 0.05, synthesizesMouthInterior: Bool = true,
-                    synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true) {
+                    synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true,
+                    interpolation: Interpolation = .bicubic) {
             self.falloffDistance = falloffDistance
             self.minimumFalloffDistance = minimumFalloffDistance
             self.boundaryBlendWidth = boundaryBlendWidth
             self.synthesizesMouthInterior = synthesizesMouthInterior
             self.synthesizesClosedEyelids = synthesizesClosedEyelids
             self.usesMultipleThreads = usesMultipleThreads
+            self.interpolation = interpolation
         }
 
         /// Throws `RenderError.invalidArgument` naming the first setting out of range.

@@ -188,17 +188,22 @@ public struct GeometricRenderer: FrameRenderer {
     private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh) {
         var features = synthesis(source: source, edited: edited)
         if var mouth = features?.mouth {
-            mouth.edgeColour = picture.samples(red: 96, green: 38, blue: 34).map(Float.init)
-            mouth.backColour = picture.samples(red: 28, green: 9, blue: 9).map(Float.init)
+            mouth.edgeColour = picture.samples(red: 92, green: 36, blue: 32).map(Float.init)
+            mouth.backColour = picture.samples(red: 20, green: 7, blue: 7).map(Float.init)
+            mouth.tongueColour = picture.samples(red: 132, green: 58, blue: 58).map(Float.init)
             mouth.teethColour = picture.samples(red: 176, green: 160, blue: 146).map(Float.init)
             features?.mouth = mouth
         }
-        let lash = picture.samples(red: 42, green: 28, blue: 24).map(Float.init)
-        for index in features?.eyes.indices ?? (0..<0) { features?.eyes[index].lashColour = lash }
+        let lash = picture.samples(red: 40, green: 27, blue: 23).map(Float.init)
+        let black = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
+        for index in features?.eyes.indices ?? (0..<0) {
+            features?.eyes[index].lashColour = lash
+            features?.eyes[index].blackColour = black
+        }
         let skinPoints = features?.eyes.map(\.skinPoints) ?? []
         for (planeIndex, plane) in picture.planes.enumerated() {
             PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features, skinPoints: skinPoints,
-                           parallel: configuration.usesMultipleThreads)
+                           interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads)
         }
     }
 
@@ -218,7 +223,7 @@ public struct GeometricRenderer: FrameRenderer {
 /// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
 enum PlaneWarp {
     static func warp(plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
-                     skinPoints: [[Point2]], parallel: Bool) {
+                     skinPoints: [[Point2]], interpolation: GeometricRenderer.Interpolation, parallel: Bool) {
         let scaleX = 1 << plane.shiftX, scaleY = 1 << plane.shiftY
         let x0 = flow.originX >> plane.shiftX, y0 = flow.originY >> plane.shiftY
         let x1 = min(plane.width - 1, (flow.originX + flow.width - 1) >> plane.shiftX)
@@ -233,22 +238,25 @@ enum PlaneWarp {
                 for column in 0..<copyWidth { target[row * copyWidth + column] = line[column * plane.pixelStep] }
             }
         }
-        // Lid skin per eye: the mean of a 3×3 patch just above the source's upper lid.
+        // Lid skin per eye: the median of 3×3 patches on the source's lid between lashes and brow
+        // (the median ignores a stray lash or brow hair).
         var features = features
         if features != nil {
             for (eye, points) in skinPoints.enumerated() {
-                var sum: Float = 0, count: Float = 0
+                var values: [UInt8] = []
+                values.reserveCapacity(points.count * 9)
                 for point in points {
                     let cx = Int(((point.x + 0.5) / Float(scaleX) - 0.5).rounded()) - x0
                     let cy = Int(((point.y + 0.5) / Float(scaleY) - 0.5).rounded()) - y0
                     for dy in -1...1 { for dx in -1...1 {
                         let x = min(max(cx + dx, 0), copyWidth - 1), y = min(max(cy + dy, 0), copyHeight - 1)
-                        sum += Float(copy[y * copyWidth + x]); count += 1
+                        values.append(copy[y * copyWidth + x])
                     } }
                 }
+                values.sort()
                 var skin = features!.eyes[eye].skinColour
                 if skin.count <= planeIndex { skin += [Float](repeating: 0, count: planeIndex + 1 - skin.count) }
-                skin[planeIndex] = sum / max(count, 1)
+                skin[planeIndex] = values.isEmpty ? 128 : Float(values[values.count / 2])
                 features!.eyes[eye].skinColour = skin
             }
         }
@@ -261,7 +269,8 @@ enum PlaneWarp {
             let context = WarpContext(plane: plane, planeIndex: planeIndex, source: source, fx: fxs, fy: fys, coverage: coverage,
                                       flowOriginX: flow.originX, flowOriginY: flow.originY, flowWidth: flow.width,
                                       flowHeight: flow.height, x0: x0, y0: y0, copyWidth: copyWidth, copyHeight: copyHeight,
-                                      scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared)
+                                      scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared,
+                                      bicubic: interpolation == .bicubic)
             if bandCount > 1 {
                 DispatchQueue.concurrentPerform(iterations: bandCount) { band in
                     let start = rows * band / bandCount, end = rows * (band + 1) / bandCount
@@ -288,10 +297,48 @@ private struct WarpContext: @unchecked Sendable {
     let x0: Int, y0: Int, copyWidth: Int, copyHeight: Int
     let scaleX: Float, scaleY: Float
     let features: FeatureSynthesis?
+    /// Catmull-Rom bicubic resampling instead of bilinear.
+    let bicubic: Bool
+
+    /// The copy's value at plane point (u, v), clamped to the copy.
+    @inline(__always)
+    func sample(_ u: Float, _ v: Float) -> Float {
+        let maxX = Float(copyWidth - 1), maxY = Float(copyHeight - 1)
+        let u = min(max(u, 0), maxX), v = min(max(v, 0), maxY)
+        let iu = Int(u), iv = Int(v)
+        let au = u - Float(iu), av = v - Float(iv)
+        if !bicubic {
+            let iu1 = min(iu + 1, copyWidth - 1), iv1 = min(iv + 1, copyHeight - 1)
+            let s00 = Float(source[iv * copyWidth + iu]), s01 = Float(source[iv * copyWidth + iu1])
+            let s10 = Float(source[iv1 * copyWidth + iu]), s11 = Float(source[iv1 * copyWidth + iu1])
+            let top = s00 + au * (s01 - s00), bottom = s10 + au * (s11 - s10)
+            return top + av * (bottom - top)
+        }
+        if au == 0, av == 0 { return Float(source[iv * copyWidth + iu]) }
+        // Catmull-Rom weights.
+        let wx0 = ((-0.5 * au + 1) * au - 0.5) * au, wx1 = (1.5 * au - 2.5) * au * au + 1
+        let wx2 = ((-1.5 * au + 2) * au + 0.5) * au, wx3 = (0.5 * au - 0.5) * au * au
+        let wy0 = ((-0.5 * av + 1) * av - 0.5) * av, wy1 = (1.5 * av - 2.5) * av * av + 1
+        let wy2 = ((-1.5 * av + 2) * av + 0.5) * av, wy3 = (0.5 * av - 0.5) * av * av
+        var c0 = iu - 1, c1 = iu, c2 = iu + 1, c3 = iu + 2
+        var r0 = iv - 1, r1 = iv, r2 = iv + 1, r3 = iv + 2
+        if c0 < 0 || c3 >= copyWidth {
+            c0 = max(c0, 0); c2 = min(c2, copyWidth - 1); c3 = min(c3, copyWidth - 1)
+        }
+        if r0 < 0 || r3 >= copyHeight {
+            r0 = max(r0, 0); r2 = min(r2, copyHeight - 1); r3 = min(r3, copyHeight - 1)
+        }
+        @inline(__always) func row(_ r: Int) -> Float {
+            let base = r * copyWidth
+            return wx0 * Float(source[base + c0]) + wx1 * Float(source[base + c1])
+                + wx2 * Float(source[base + c2]) + wx3 * Float(source[base + c3])
+        }
+        let value = wy0 * row(r0) + wy1 * row(r1) + wy2 * row(r2) + wy3 * row(r3)
+        return min(max(value, 0), 255)
+    }
 
     func warpRows(_ rows: Range<Int>) {
         let isFullResolution = scaleX == 1 && scaleY == 1
-        let maxX = Float(copyWidth - 1), maxY = Float(copyHeight - 1)
         let flowMaxX = Float(flowWidth - 1), flowMaxY = Float(flowHeight - 1)
         for row in rows {
             let line = plane.base + (y0 + row) * plane.rowStride
@@ -324,20 +371,22 @@ private struct WarpContext: @unchecked Sendable {
                 // Features are drawn only inside the head region (mesh or moving pixels).
                 let inHeadRegion = coverage[nearestFlow] != 0 || dx != 0 || dy != 0
                 let hasFeature = inHeadRegion && (features?.contains(frameX, frameY) ?? false)
-                guard dx != 0 || dy != 0 || hasFeature else { continue }
+                // Displacements under 1/64 px keep the pixel as it is (no resampling blur).
+                guard abs(dx) >= 1 / 64 || abs(dy) >= 1 / 64 || hasFeature else { continue }
                 // The source point in this plane's copy.
                 let sourceX = frameX + dx, sourceY = frameY + dy
-                let u = min(max((sourceX + 0.5) / scaleX - 0.5 - Float(x0), 0), maxX)
-                let v = min(max((sourceY + 0.5) / scaleY - 0.5 - Float(y0), 0), maxY)
-                let iu = Int(u), iv = Int(v)
-                let au = u - Float(iu), av = v - Float(iv)
-                let iu1 = min(iu + 1, copyWidth - 1), iv1 = min(iv + 1, copyHeight - 1)
-                let s00 = Float(source[iv * copyWidth + iu]), s01 = Float(source[iv * copyWidth + iu1])
-                let s10 = Float(source[iv1 * copyWidth + iu]), s11 = Float(source[iv1 * copyWidth + iu1])
-                let top = s00 + au * (s01 - s00), bottom = s10 + au * (s11 - s10)
-                var value = top + av * (bottom - top)
+                var value = sample((sourceX + 0.5) / scaleX - 0.5 - Float(x0), (sourceY + 0.5) / scaleY - 0.5 - Float(y0))
                 if hasFeature, let features {
                     value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value)
+                    if let mouth = features.mouth, let pixel = mouth.pixel(x: frameX, y: frameY) {
+                        var interior = mouth.cavityValue(plane: planeIndex, pixel)
+                        if pixel.cavity < 1 {
+                            let own = sample((pixel.sourceX + 0.5) / scaleX - 0.5 - Float(x0),
+                                             (pixel.sourceY + 0.5) / scaleY - 0.5 - Float(y0))
+                            interior = own + pixel.cavity * (interior - own)
+                        }
+                        value += pixel.coverage * (interior - value)
+                    }
                 }
                 line[(x0 + column) * plane.pixelStep] = UInt8(min(max(value + 0.5, 0), 255))
             }
