@@ -312,13 +312,13 @@ struct EyelidSynthesis {
         closure = min(max(1 - editedPolygon.area / sourcePolygon.area, 0), 1)
         let eyeWidth = max(abs(source[3].x - source[0].x), 1)
         sourceHeight = sourcePolygon.area / eyeWidth
-        lidBand = 0.14 * eyeWidth
+        lidBand = 0.24 * eyeWidth
         lashWidth = min(max(eyeWidth / 30, 0.7), 3)
         // Lid skin: above the lashes and below the brow, across the lid's middle.
         var points: [Point2] = []
         for t: Float in [0.3, 0.42, 0.54, 0.66] {
             let x = source[0].x + t * (source[3].x - source[0].x)
-            for k: Float in [0.22, 0.3] { points.append(Point2(x: x, y: sourceLid.y(at: x) - k * eyeWidth)) }
+            for k: Float in [0.25, 0.35, 0.45] { points.append(Point2(x: x, y: sourceLid.y(at: x) - k * eyeWidth)) }
         }
         skinPoints = points
         let (a0, b0, a1, b1) = editedPolygon.bounds
@@ -326,8 +326,11 @@ struct EyelidSynthesis {
         bounds = (min(a0, c0) - 3, min(b0, d0) - lidBand - 3, max(a1, c1) + 3, max(b1, d1) + 3)
     }
 
+    /// The value of plane `plane` at output point `(x, y)`, whose warp reads the source at
+    /// `(sx, sy)` and shows `warped`; `source` reads the source plane at a frame point.
     @inline(__always)
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float) -> Float {
+    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float,
+               source read: (Float, Float) -> Float) -> Float {
         guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return warped }
         var value = warped
         let edge = lidEdge.y(at: x)
@@ -335,26 +338,33 @@ struct EyelidSynthesis {
         var alpha = (1 - edited.coverage(x, y)) * source.coverage(sx, sy)
         // …and over the band from the source's lashes and crease down to the closed lid's edge.
         let left = lidEdge.xs[0], right = lidEdge.xs[lidEdge.xs.count - 1]
+        let sourceEdge = sourceLid.y(at: x)
         if x > left, x < right {
-            let drop = edge - sourceLid.y(at: x)
+            let drop = edge - sourceEdge
             let lowered = FlowBuilder.smoothstep(drop / max(0.35 * sourceHeight, 1))
-            let bandTop = sourceLid.y(at: x) - lidBand
+            let bandTop = sourceEdge - lidBand
             let vertical = FlowBuilder.smoothstep((y - bandTop) / (0.6 * lidBand)) * min(max(edge - y + 0.5, 0), 1)
-            let corner = FlowBuilder.smoothstep(min(x - left, right - x) / (0.12 * (right - left)))
+            let corner = FlowBuilder.smoothstep(min(x - left, right - x) / (0.06 * (right - left)))
             alpha = max(alpha, vertical * lowered * corner)
         }
         if alpha > 0 {
-            // Slightly darker towards the lash line.
+            // The skin's texture from just above the lash band (mirrored: lower on the lid reads
+            // higher above the band), kept within a few levels of the lid's median colour so a
+            // brow hair or lash cannot darken it; slightly darker towards the lash line.
+            let down = min(max((y - (sourceEdge - lidBand)) / max(edge - sourceEdge + lidBand, 1), 0), 1)
+            let textureY = sourceEdge - lidBand - (0.03 + 0.07 * down) * lidBand / 0.24
+            let skin = skinColour[plane]
+            let texture = skin + min(max(read(x, textureY) - skin, -10), 10)
             let shadow = 0.16 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.8 * lidBand, 1)))
-            let skin = skinColour[plane] + shadow * (blackColour[plane] - skinColour[plane])
-            value += alpha * (skin - value)
+            let lid = texture + shadow * (blackColour[plane] - texture)
+            value += alpha * (lid - value)
         }
         // A thin lash line along the closed lid edge, as dark as the eye is closed, thinner at the corners.
         if x > left, x < right {
             let taper = FlowBuilder.smoothstep(min(x - left, right - x) / (0.25 * (right - left)))
             let width = lashWidth * (0.5 + 0.5 * taper)
             let distance = lidEdge.distance(x, y)
-            let lash = 0.8 * closure * min(max(0.5 * width + 0.5 - distance, 0), 1) * (0.4 + 0.6 * taper)
+            let lash = 0.9 * closure * min(max(0.5 * width + 0.5 - distance, 0), 1) * (0.4 + 0.6 * taper)
             if lash > 0 { value += lash * (lashColour[plane] - value) }
         }
         return value
@@ -382,10 +392,13 @@ struct FeatureSynthesis {
         x >= bounds.0 && x <= bounds.2 && y >= bounds.1 && y <= bounds.3
     }
 
-    /// The eyelids drawn over a warped value (the mouth is drawn by the warp itself).
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float) -> Float {
+    /// The eyelids drawn over a warped value (the mouth is drawn by the warp itself); `source`
+    /// reads the source plane at a frame point.
+    @inline(__always)
+    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float,
+               source: (Float, Float) -> Float) -> Float {
         var value = warped
-        for eye in eyes { value = eye.shade(plane: plane, x: x, y: y, sx: sx, sy: sy, warped: value) }
+        for eye in eyes { value = eye.shade(plane: plane, x: x, y: y, sx: sx, sy: sy, warped: value, source: source) }
         return value
     }
 }

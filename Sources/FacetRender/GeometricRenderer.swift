@@ -238,8 +238,8 @@ enum PlaneWarp {
                 for column in 0..<copyWidth { target[row * copyWidth + column] = line[column * plane.pixelStep] }
             }
         }
-        // Lid skin per eye: the median of 3×3 patches on the source's lid between lashes and brow
-        // (the median ignores a stray lash or brow hair).
+        // Lid skin per eye: the 60th percentile of 3×3 patches on the source's lid between lashes and
+        // brow (ignores lashes, brow hairs and the crease's shadow).
         var features = features
         if features != nil {
             for (eye, points) in skinPoints.enumerated() {
@@ -256,7 +256,7 @@ enum PlaneWarp {
                 values.sort()
                 var skin = features!.eyes[eye].skinColour
                 if skin.count <= planeIndex { skin += [Float](repeating: 0, count: planeIndex + 1 - skin.count) }
-                skin[planeIndex] = values.isEmpty ? 128 : Float(values[values.count / 2])
+                skin[planeIndex] = values.isEmpty ? 128 : Float(values[values.count * 6 / 10])
                 features!.eyes[eye].skinColour = skin
             }
         }
@@ -377,7 +377,9 @@ private struct WarpContext: @unchecked Sendable {
                 let sourceX = frameX + dx, sourceY = frameY + dy
                 var value = sample((sourceX + 0.5) / scaleX - 0.5 - Float(x0), (sourceY + 0.5) / scaleY - 0.5 - Float(y0))
                 if hasFeature, let features {
-                    value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value)
+                    value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value) {
+                        sample(($0 + 0.5) / scaleX - 0.5 - Float(x0), ($1 + 0.5) / scaleY - 0.5 - Float(y0))
+                    }
                     if let mouth = features.mouth, let pixel = mouth.pixel(x: frameX, y: frameY) {
                         var interior = mouth.cavityValue(plane: planeIndex, pixel)
                         if pixel.cavity < 1 {
