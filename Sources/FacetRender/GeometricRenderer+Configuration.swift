@@ -6,8 +6,9 @@ extension GeometricRenderer {
     public enum Interpolation: Sendable, Equatable {
         /// 2×2 taps: cheap, but softens the warped face.
         case bilinear
-        /// Catmull-Rom bicubic, 4×4 taps, clamped to 0…255: keeps the face's detail sharp and
-        /// reproduces linear gradients exactly.
+        /// Catmull-Rom bicubic, 4×4 taps, clamped to 0…255, on full-resolution planes (luma or
+        /// RGB; subsampled chroma stays bilinear): keeps the face's detail sharp and reproduces
+        /// linear gradients exactly.
         case bicubic
     }
 

@@ -27,6 +27,8 @@ public struct GeometricRenderer: FrameRenderer {
     private let eyeVertices: [[Int]]
     /// Identity shapes (mean + identity basis · identity) by identity, reused across frames.
     private var identityShapes: [[Float]: [Float]] = [:]
+    /// Per-face buffers reused across frames.
+    private let workspace = RenderWorkspace()
 
     /// Creates the renderer for a model; per-model tables (triangles, feature vertices) are built here.
     public init(model: MorphableModel, configuration: Configuration = .init()) {
@@ -82,15 +84,24 @@ public struct GeometricRenderer: FrameRenderer {
             faces.append((sourceMesh, editedMesh))
         }
         guard !faces.isEmpty else { return }
-        let flows = faces.map { face in
-            FlowBuilder.build(source: face.source, edited: face.edited, triangles: triangleIndices, frontSign: frontSign,
-                              frameWidth: frame.width, frameHeight: frame.height, configuration: configuration)
+        var buffers = faces.map { _ in workspace.take() }
+        var flows = faces.indices.map { index in
+            FlowBuilder.build(source: faces[index].source, edited: faces[index].edited, triangles: triangleIndices,
+                              frontSign: frontSign, frameWidth: frame.width, frameHeight: frame.height,
+                              configuration: configuration, buffers: &buffers[index])
+        }
+        defer {
+            // The flows' arrays go back to the workspace once the flows are gone.
+            for index in buffers.indices { buffers[index].recycle(flows[index]) }
+            flows.removeAll()
+            for set in buffers { workspace.give(set) }
         }
         guard flows.contains(where: { !$0.isEmpty }) else { return }
         do {
             try frame.withWritablePlanes { picture in
-                for (face, flow) in zip(faces, flows) where !flow.isEmpty {
-                    renderFace(into: picture, flow: flow, source: face.source, edited: face.edited)
+                for index in faces.indices where !flows[index].isEmpty {
+                    renderFace(into: picture, flow: flows[index], source: faces[index].source, edited: faces[index].edited,
+                               copy: &buffers[index].copy)
                 }
             }
         } catch let error as RenderError {
@@ -131,8 +142,9 @@ public struct GeometricRenderer: FrameRenderer {
     func renderFace(_ frame: VideoFrame, source: ProjectedMesh, edited: ProjectedMesh) throws {
         let flow = self.flow(source: source, edited: edited, frameWidth: frame.width, frameHeight: frame.height)
         guard !flow.isEmpty else { return }
+        var copy: [UInt8] = []
         try frame.withWritablePlanes { picture in
-            renderFace(into: picture, flow: flow, source: source, edited: edited)
+            renderFace(into: picture, flow: flow, source: source, edited: edited, copy: &copy)
         }
     }
 
@@ -185,7 +197,9 @@ public struct GeometricRenderer: FrameRenderer {
 
     // MARK: - Warp and synthesis
 
-    private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh) {
+    /// `copy` is scratch for the warp's copy of each plane's region.
+    private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh,
+                            copy: inout [UInt8]) {
         var features = synthesis(source: source, edited: edited)
         if var mouth = features?.mouth {
             mouth.edgeColour = picture.samples(red: 92, green: 36, blue: 32).map(Float.init)
@@ -203,7 +217,8 @@ public struct GeometricRenderer: FrameRenderer {
         let skinPoints = features?.eyes.map(\.skinPoints) ?? []
         for (planeIndex, plane) in picture.planes.enumerated() {
             PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features, skinPoints: skinPoints,
-                           interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads)
+                           interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads,
+                           copy: &copy)
         }
     }
 
@@ -223,7 +238,8 @@ public struct GeometricRenderer: FrameRenderer {
 /// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
 enum PlaneWarp {
     static func warp(plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
-                     skinPoints: [[Point2]], interpolation: GeometricRenderer.Interpolation, parallel: Bool) {
+                     skinPoints: [[Point2]], interpolation: GeometricRenderer.Interpolation, parallel: Bool,
+                     copy: inout [UInt8]) {
         let scaleX = 1 << plane.shiftX, scaleY = 1 << plane.shiftY
         let x0 = flow.originX >> plane.shiftX, y0 = flow.originY >> plane.shiftY
         let x1 = min(plane.width - 1, (flow.originX + flow.width - 1) >> plane.shiftX)
@@ -231,7 +247,7 @@ enum PlaneWarp {
         guard x1 >= x0, y1 >= y0 else { return }
         let copyWidth = x1 - x0 + 1, copyHeight = y1 - y0 + 1
         // copy (copyHeight, copyWidth): the region as it was before this face was drawn.
-        var copy = [UInt8](repeating: 0, count: copyWidth * copyHeight)
+        copy.reset(count: copyWidth * copyHeight, to: 0)
         copy.withUnsafeMutableBufferPointer { target in
             for row in 0..<copyHeight {
                 let line = plane.base + (y0 + row) * plane.rowStride + x0 * plane.pixelStep
@@ -270,7 +286,7 @@ enum PlaneWarp {
                                       flowOriginX: flow.originX, flowOriginY: flow.originY, flowWidth: flow.width,
                                       flowHeight: flow.height, x0: x0, y0: y0, copyWidth: copyWidth, copyHeight: copyHeight,
                                       scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared,
-                                      bicubic: interpolation == .bicubic)
+                                      bicubic: interpolation == .bicubic && plane.shiftX == 0 && plane.shiftY == 0)
             if bandCount > 1 {
                 DispatchQueue.concurrentPerform(iterations: bandCount) { band in
                     let start = rows * band / bandCount, end = rows * (band + 1) / bandCount
@@ -297,7 +313,8 @@ private struct WarpContext: @unchecked Sendable {
     let x0: Int, y0: Int, copyWidth: Int, copyHeight: Int
     let scaleX: Float, scaleY: Float
     let features: FeatureSynthesis?
-    /// Catmull-Rom bicubic resampling instead of bilinear.
+    /// Catmull-Rom bicubic resampling instead of bilinear (full-resolution planes: luma or RGB;
+    /// subsampled chroma stays bilinear, where the eye does not see the difference).
     let bicubic: Bool
 
     /// The copy's value at plane point (u, v), clamped to the copy.
