@@ -195,7 +195,7 @@ struct MouthSynthesis {
     var sourceOutline: MouthOutline
     var editedOutline: MouthOutline
     /// The share of the source opening that stays attached to the upper lip (the rest to the lower).
-    var upperShare: Float = 0.5
+    var upperShare: Float = 0.65
     /// Where it may draw (frame pixels): minX, minY, maxX, maxY.
     var bounds: (Float, Float, Float, Float)
     /// Sample values per plane of the cavity's edge, its back, the tongue and teeth hints.
@@ -312,7 +312,7 @@ struct EyelidSynthesis {
         closure = min(max(1 - editedPolygon.area / sourcePolygon.area, 0), 1)
         let eyeWidth = max(abs(source[3].x - source[0].x), 1)
         sourceHeight = sourcePolygon.area / eyeWidth
-        lidBand = 0.24 * eyeWidth
+        lidBand = 0.3 * eyeWidth
         lashWidth = min(max(eyeWidth / 30, 0.7), 3)
         // Lid skin: above the lashes and below the brow, across the lid's middle.
         var points: [Point2] = []
@@ -352,10 +352,13 @@ struct EyelidSynthesis {
             // higher above the band), kept within a few levels of the lid's median colour so a
             // brow hair or lash cannot darken it; slightly darker towards the lash line.
             let down = min(max((y - (sourceEdge - lidBand)) / max(edge - sourceEdge + lidBand, 1), 0), 1)
-            let textureY = sourceEdge - lidBand - (0.03 + 0.07 * down) * lidBand / 0.24
+            let textureY = sourceEdge - lidBand - (0.03 + 0.07 * down) * lidBand / 0.3
             let skin = skinColour[plane]
             let texture = skin + min(max(read(x, textureY) - skin, -10), 10)
-            let shadow = 0.16 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.8 * lidBand, 1)))
+            // The lid is round: brightest over the eyeball's middle, shaded towards the corners.
+            let across = min(max((x - left) / max(right - left, 1), 0), 1)
+            let sides = 1 - FlowBuilder.smoothstep(4 * across * (1 - across))
+            let shadow = 0.06 + 0.13 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.8 * lidBand, 1))) + 0.16 * sides
             let lid = texture + shadow * (blackColour[plane] - texture)
             value += alpha * (lid - value)
         }

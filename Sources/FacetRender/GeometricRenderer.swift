@@ -214,12 +214,39 @@ public struct GeometricRenderer: FrameRenderer {
             features?.eyes[index].lashColour = lash
             features?.eyes[index].blackColour = black
         }
-        let skinPoints = features?.eyes.map(\.skinPoints) ?? []
+        for index in features?.eyes.indices ?? (0..<0) {
+            let points = features?.eyes[index].skinPoints ?? []
+            features?.eyes[index].skinColour = Self.skinColour(picture, at: points)
+        }
         for (planeIndex, plane) in picture.planes.enumerated() {
-            PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features, skinPoints: skinPoints,
+            PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features,
                            interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads,
                            copy: &copy)
         }
+    }
+
+    /// The lid skin's sample values (per plane) from points on the source's lid: each point's 3×3
+    /// mean; the points ranked by the first plane (luma, or red) and the middle-to-bright ones
+    /// (40th to 80th percentile) averaged, so lashes, brow hairs and the crease's shadow do not
+    /// count and every plane comes from the same pixels.
+    static func skinColour(_ picture: WritablePicture, at points: [Point2]) -> [Float] {
+        let planes = picture.planes
+        guard !points.isEmpty, !planes.isEmpty else { return [Float](repeating: 128, count: planes.count) }
+        let means: [[Float]] = points.map { point in
+            planes.map { plane in
+                let scaleX = Float(1 << plane.shiftX), scaleY = Float(1 << plane.shiftY)
+                let cx = Int(((point.x + 0.5) / scaleX - 0.5).rounded()), cy = Int(((point.y + 0.5) / scaleY - 0.5).rounded())
+                var sum: Float = 0
+                for dy in -1...1 { for dx in -1...1 {
+                    sum += Float(plane[min(max(cx + dx, 0), plane.width - 1), min(max(cy + dy, 0), plane.height - 1)])
+                } }
+                return sum / 9
+            }
+        }
+        let ranked = means.sorted { $0[0] < $1[0] }
+        let low = ranked.count * 4 / 10, high = max(low + 1, ranked.count * 8 / 10)
+        let chosen = ranked[low..<min(high, ranked.count)]
+        return planes.indices.map { index in chosen.reduce(0) { $0 + $1[index] } / Float(chosen.count) }
     }
 
     private func synthesis(source: ProjectedMesh, edited: ProjectedMesh) -> FeatureSynthesis? {
@@ -238,7 +265,7 @@ public struct GeometricRenderer: FrameRenderer {
 /// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
 enum PlaneWarp {
     static func warp(plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
-                     skinPoints: [[Point2]], interpolation: GeometricRenderer.Interpolation, parallel: Bool,
+                     interpolation: GeometricRenderer.Interpolation, parallel: Bool,
                      copy: inout [UInt8]) {
         let scaleX = 1 << plane.shiftX, scaleY = 1 << plane.shiftY
         let x0 = flow.originX >> plane.shiftX, y0 = flow.originY >> plane.shiftY
@@ -254,28 +281,7 @@ enum PlaneWarp {
                 for column in 0..<copyWidth { target[row * copyWidth + column] = line[column * plane.pixelStep] }
             }
         }
-        // Lid skin per eye: the 60th percentile of 3×3 patches on the source's lid between lashes and
-        // brow (ignores lashes, brow hairs and the crease's shadow).
-        var features = features
-        if features != nil {
-            for (eye, points) in skinPoints.enumerated() {
-                var values: [UInt8] = []
-                values.reserveCapacity(points.count * 9)
-                for point in points {
-                    let cx = Int(((point.x + 0.5) / Float(scaleX) - 0.5).rounded()) - x0
-                    let cy = Int(((point.y + 0.5) / Float(scaleY) - 0.5).rounded()) - y0
-                    for dy in -1...1 { for dx in -1...1 {
-                        let x = min(max(cx + dx, 0), copyWidth - 1), y = min(max(cy + dy, 0), copyHeight - 1)
-                        values.append(copy[y * copyWidth + x])
-                    } }
-                }
-                values.sort()
-                var skin = features!.eyes[eye].skinColour
-                if skin.count <= planeIndex { skin += [Float](repeating: 0, count: planeIndex + 1 - skin.count) }
-                skin[planeIndex] = values.isEmpty ? 128 : Float(values[values.count * 6 / 10])
-                features!.eyes[eye].skinColour = skin
-            }
-        }
+        let features = features
         let rows = copyHeight
         let bandCount = parallel ? min(rows, 8) : 1
         let shared = features
