@@ -25,11 +25,14 @@ extension GeometricRenderer {
         /// Width of the band just inside the mesh boundary over which the per-triangle (barycentric)
         /// flow blends into the smooth extension, as a multiple of the face size (no seam).
         public var boundaryBlendWidth: Float
-        /// Whether a mouth interior (dark cavity, a hint of teeth) is drawn where the edit opens the
-        /// mouth wider than in the source, instead of stretched lip pixels.
+        /// Whether the mouth interior is drawn explicitly where the edit changes the opening between
+        /// the lips: the source's own interior stays attached to the lips (upper teeth with the upper
+        /// lip, the lower interior with the lower lip) and only the new gap becomes a dark cavity,
+        /// instead of stretched lip or teeth pixels.
         public var synthesizesMouthInterior: Bool
-        /// Whether eyelid skin (with a lash line) is drawn over the part of the source's eye opening
-        /// that an edit closing the eye covers.
+        /// Whether eyelid skin (source skin colour and texture, shaded, with a thin lash line) is
+        /// drawn over the part of the source's eye opening and lash band that an edit closing the
+        /// eye covers.
         public var synthesizesClosedEyelids: Bool
         /// Whether the warp spreads its rows over all processor cores.
         public var usesMultipleThreads: Bool
