@@ -9,6 +9,7 @@
 //    over a band along the boundary, so the flow is continuous across it.
 
 import FacetMorphableModel
+import Foundation
 import FacetSDK
 
 /// The backward flow of one edited face over its region of interest: the output pixel `(x, y)`
@@ -131,6 +132,56 @@ struct ProjectedMesh {
     }
 }
 
+/// The large per-face arrays of a flow and its warp, kept between frames (see `RenderWorkspace`)
+/// so they are neither allocated nor zero-filled by the kernel anew for every frame.
+struct FlowBuffers {
+    var flowX: [Float] = [], flowY: [Float] = [], coverage: [UInt8] = []
+    var depth: [Float] = [], nearest: [Int32] = [], distance: [Float] = []
+    var extensionX: [Float] = [], extensionY: [Float] = []
+    var seedColumn: [Float] = [], seedRow: [Float] = []
+    var blurred: [Float] = [], line: [Float] = []
+    /// A plane region's copy for the warp.
+    var copy: [UInt8] = []
+
+    /// Takes the flow's arrays back once the flow has been used.
+    mutating func recycle(_ flow: FaceFlow) {
+        if flow.displacementX.capacity > flowX.capacity {
+            flowX = flow.displacementX; flowY = flow.displacementY; coverage = flow.meshCoverage
+        }
+    }
+}
+
+/// Per-renderer pools of `FlowBuffers`, shared (under a lock) by copies of a renderer.
+final class RenderWorkspace: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pool: [FlowBuffers] = []
+
+    /// A set of buffers (empty when the pool is).
+    func take() -> FlowBuffers {
+        lock.lock(); defer { lock.unlock() }
+        return pool.popLast() ?? FlowBuffers()
+    }
+
+    /// Returns buffers to the pool (at most four sets are kept).
+    func give(_ buffers: FlowBuffers) {
+        lock.lock(); defer { lock.unlock() }
+        if pool.count < 4 { pool.append(buffers) }
+    }
+}
+
+extension Array {
+    /// Makes the array `count` copies of `value`, reusing its storage when it can.
+    @inline(__always)
+    mutating func reset(count: Int, to value: Element) {
+        if self.count == count {
+            withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+        } else {
+            removeAll(keepingCapacity: true)
+            append(contentsOf: repeatElement(value, count: count))
+        }
+    }
+}
+
 /// Computes a `FaceFlow` from the two projections of one mesh.
 enum FlowBuilder {
     /// - Parameters:
@@ -138,6 +189,15 @@ enum FlowBuilder {
     ///   - frontSign: the sign of a front-facing triangle's image-space signed area.
     static func build(source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
                       frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration) -> FaceFlow {
+        var buffers = FlowBuffers()
+        return build(source: source, edited: edited, triangles: triangles, frontSign: frontSign, frameWidth: frameWidth,
+                     frameHeight: frameHeight, configuration: configuration, buffers: &buffers)
+    }
+
+    /// As above, reusing (and refilling) `buffers`; the flow owns the buffers' flow arrays.
+    static func build(source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
+                      frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration,
+                      buffers: inout FlowBuffers) -> FaceFlow {
         let (sx0, sy0, sx1, sy1) = source.bounds
         let (ex0, ey0, ex1, ey1) = edited.bounds
         let minX = min(sx0, ex0), minY = min(sy0, ey0), maxX = max(sx1, ex1), maxY = max(sy1, ey1)
@@ -158,10 +218,13 @@ enum FlowBuilder {
         let width = endX - originX, height = endY - originY
         let count = width * height
 
-        var flowX = [Float](repeating: 0, count: count)
-        var flowY = [Float](repeating: 0, count: count)
-        var coverage = [UInt8](repeating: 0, count: count)
-        var depth = [Float](repeating: -.infinity, count: count)
+        var flowX = buffers.flowX, flowY = buffers.flowY, coverage = buffers.coverage, depth = buffers.depth
+        buffers.flowX = []; buffers.flowY = []; buffers.coverage = []; buffers.depth = []
+        flowX.reset(count: count, to: 0)
+        flowY.reset(count: count, to: 0)
+        coverage.reset(count: count, to: 0)
+        depth.reset(count: count, to: -.infinity)
+        defer { buffers.depth = depth }
 
         // 1. Rasterise the edited mesh; store the barycentric flow of the front-most triangle.
         let ox = Float(originX), oy = Float(originY)
@@ -213,10 +276,17 @@ enum FlowBuilder {
             coverage[i] = 1
             meshPixels += 1
         }
-        guard meshPixels > 0 else { return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight) }
+        guard meshPixels > 0 else {
+            buffers.flowX = flowX; buffers.flowY = flowY; buffers.coverage = coverage
+            return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
+        }
 
         // 2. Boundary seeds (mesh pixels with a 4-neighbour off the mesh), nearest seed everywhere.
-        var nearest = [Int32](repeating: -1, count: count)
+        var nearest = buffers.nearest, distance = buffers.distance
+        buffers.nearest = []; buffers.distance = []
+        nearest.reset(count: count, to: -1)
+        distance.reset(count: count, to: .infinity)
+        defer { buffers.nearest = nearest; buffers.distance = distance }
         coverage.withUnsafeBufferPointer { cov in
             for py in 0..<height {
                 for px in 0..<width {
@@ -228,12 +298,26 @@ enum FlowBuilder {
                 }
             }
         }
-        var distance = [Float](repeating: .infinity, count: count)
-        propagateNearestSeed(&nearest, distance: &distance, width: width, height: height)
+        var seedColumn = buffers.seedColumn, seedRow = buffers.seedRow
+        buffers.seedColumn = []; buffers.seedRow = []
+        seedColumn.reset(count: count, to: 0)
+        seedRow.reset(count: count, to: 0)
+        propagateNearestSeed(&nearest, distance: &distance, seedColumn: &seedColumn, seedRow: &seedRow,
+                             width: width, height: height)
+        buffers.seedColumn = seedColumn; buffers.seedRow = seedRow
 
         // 3. The extension: boundary flow carried to every pixel, smoothed.
-        var extensionX = [Float](repeating: 0, count: count)
-        var extensionY = [Float](repeating: 0, count: count)
+        var extensionX = buffers.extensionX, extensionY = buffers.extensionY
+        var blurred = buffers.blurred, scratch = buffers.line
+        buffers.extensionX = []; buffers.extensionY = []; buffers.blurred = []; buffers.line = []
+        extensionX.reset(count: count, to: 0)
+        extensionY.reset(count: count, to: 0)
+        blurred.reset(count: count, to: 0)
+        scratch.reset(count: max(width, height), to: 0)
+        defer {
+            buffers.extensionX = extensionX; buffers.extensionY = extensionY
+            buffers.blurred = blurred; buffers.line = scratch
+        }
         for i in 0..<count {
             let seed = Int(nearest[i])
             guard seed >= 0 else { continue }
@@ -241,10 +325,9 @@ enum FlowBuilder {
             extensionY[i] = flowY[seed]
         }
         let blurRadius = max(1, Int((configuration.boundaryBlendWidth * faceSize * 0.5).rounded()))
-        var scratch = [Float](repeating: 0, count: max(width, height))
         for _ in 0..<2 {
-            boxBlur(&extensionX, width: width, height: height, radius: blurRadius, scratch: &scratch)
-            boxBlur(&extensionY, width: width, height: height, radius: blurRadius, scratch: &scratch)
+            boxBlur(&extensionX, width: width, height: height, radius: blurRadius, scratch: &scratch, output: &blurred)
+            boxBlur(&extensionY, width: width, height: height, radius: blurRadius, scratch: &scratch, output: &blurred)
         }
 
         // 4. Blend: barycentric inside (after the band), extension fading to zero outside.
@@ -277,10 +360,10 @@ enum FlowBuilder {
 
     /// Two raster passes that give every pixel (approximately) its nearest seed pixel and the
     /// Euclidean distance to it; seeds hold their own index in `nearest`, others −1.
-    static func propagateNearestSeed(_ nearest: inout [Int32], distance: inout [Float], width: Int, height: Int) {
-        // The nearest seed's column and row, carried along with its index (no division per test).
-        var seedColumn = [Float](repeating: 0, count: nearest.count)
-        var seedRow = [Float](repeating: 0, count: nearest.count)
+    /// `seedColumn` and `seedRow` are scratch (`nearest.count` each): the nearest seed's column
+    /// and row, carried along with its index (no division per test).
+    static func propagateNearestSeed(_ nearest: inout [Int32], distance: inout [Float], seedColumn: inout [Float],
+                                     seedRow: inout [Float], width: Int, height: Int) {
         nearest.withUnsafeMutableBufferPointer { seed in
         distance.withUnsafeMutableBufferPointer { dist in
         seedColumn.withUnsafeMutableBufferPointer { column in
@@ -329,22 +412,40 @@ enum FlowBuilder {
         }}}}
     }
 
-    /// A box blur of `radius` along rows then columns, clamping at the edges.
-    static func boxBlur(_ field: inout [Float], width: Int, height: Int, radius: Int, scratch: inout [Float]) {
+    /// A box blur of `radius` along rows then columns, clamping at the edges. `scratch` holds at
+    /// least one row; `output` is a scratch field of the same size (swapped with `field`).
+    static func boxBlur(_ field: inout [Float], width: Int, height: Int, radius: Int, scratch: inout [Float],
+                        output: inout [Float]) {
+        let scale = 1 / Float(2 * radius + 1)
         field.withUnsafeMutableBufferPointer { f in
+        output.withUnsafeMutableBufferPointer { out in
         scratch.withUnsafeMutableBufferPointer { line in
-            let scale = 1 / Float(2 * radius + 1)
-            func blurLine(start: Int, step: Int, count: Int) {
-                for k in 0..<count { line[k] = f[start + k * step] }
+            // Rows: each row into `line`, then a running sum back into the field.
+            for py in 0..<height {
+                let start = py * width
+                for k in 0..<width { line[k] = f[start + k] }
                 var sum: Float = 0
-                for k in -radius...radius { sum += line[min(max(k, 0), count - 1)] }
-                for k in 0..<count {
-                    f[start + k * step] = sum * scale
-                    sum += line[min(k + radius + 1, count - 1)] - line[max(k - radius, 0)]
+                for k in -radius...radius { sum += line[min(max(k, 0), width - 1)] }
+                for k in 0..<width {
+                    f[start + k] = sum * scale
+                    sum += line[min(k + radius + 1, width - 1)] - line[max(k - radius, 0)]
                 }
             }
-            for py in 0..<height { blurLine(start: py * width, step: 1, count: width) }
-            for px in 0..<width { blurLine(start: px, step: width, count: height) }
-        }}
+            // Columns, a row at a time (cache friendly): running sums per column into `out`.
+            for px in 0..<width { line[px] = 0 }
+            for k in -radius...radius {
+                let start = min(max(k, 0), height - 1) * width
+                for px in 0..<width { line[px] += f[start + px] }
+            }
+            for py in 0..<height {
+                let target = py * width
+                let adding = min(py + radius + 1, height - 1) * width, removing = max(py - radius, 0) * width
+                for px in 0..<width {
+                    out[target + px] = line[px] * scale
+                    line[px] += f[adding + px] - f[removing + px]
+                }
+            }
+        }}}
+        swap(&field, &output)
     }
 }

@@ -1,14 +1,19 @@
 // Mouth interiors and closed eyelids: what a warp of the source cannot show.
 //
-// - mouth: the mesh has no hole between the lips, so inside the edited inner-lip polygon the warp
-//   shows the source's lips (or its smaller opening) stretched. The cavity is drawn over the edited
-//   opening with an opacity from how much of it is new: (edited area − source area) / edited area,
-//   so an opening that grows from a closed mouth becomes fully synthetic, while a source that was
-//   already open keeps some of its own (stretched) interior;
+// - mouth: the mesh has a slit between the lips, so inside the edited inner-lip polygon the flow
+//   is only the boundary extension. The interior is mapped explicitly instead: both inner-lip
+//   outlines are parametrised by u (fraction between the corners) and v (offset across the corner
+//   axis). An edited pixel at depth d below the edited upper lip (or above the edited lower lip)
+//   reads the source interior at the same u and depth d below the source's upper lip (above its
+//   lower lip) while d is within that lip's share of the source opening: upper teeth move with the
+//   upper lip, the lower interior with the lower lip. The rest, the new gap, is a cavity: dark
+//   red-brown at its edges, near black at the back, a hint of tongue above the lower lip (and a
+//   faint teeth band under the upper lip when the source mouth was closed);
 // - eye: where an output pixel x is outside the edited eye opening but reads the source at s(x)
-//   inside the source's opening, the warp would show the eyeball where the edited lid now is →
-//   eyelid skin, with a lash line on the lid edge.
-// Coverage is anti-aliased with the signed distance to the polygons (one pixel ramp).
+//   inside the source's opening, or lies between the closed lid's edge and the source's lash and
+//   crease band above the lid, it becomes lid skin (colour from the source lid below the brow,
+//   slightly darker towards the lash line), with a thin lash line on the closed lid's edge.
+// Coverage is anti-aliased with the signed distance to the outlines (one pixel ramp).
 
 import FacetSDK
 
@@ -99,60 +104,173 @@ struct LipCurve {
     }
 }
 
-/// The mouth opening an edit adds.
+/// One projection's inner-lip outline in mouth coordinates: u is the fraction along the axis from
+/// the first corner (iBUG 49) to the second (55), v the offset in pixels across it (down for an
+/// upright face). Both lips are piecewise linear in u, so the region between them is exactly the
+/// inner-lip polygon.
+struct MouthOutline {
+    var originX: Float, originY: Float
+    /// Unit axis from corner to corner.
+    var axisX: Float, axisY: Float
+    /// Corner-to-corner length in pixels.
+    var length: Float
+    /// The upper and lower lips: (u, v) knots sorted by u, from u = 0 to u = 1.
+    var upperU: [Float], upperV: [Float]
+    var lowerU: [Float], lowerV: [Float]
+
+    /// Eight inner-lip points: 49, 62, 63, 64, 55 (upper, corner to corner), 66, 67, 68 (lower, back).
+    init(_ points: [Point2]) {
+        let a = points[0], b = points[4]
+        let ex = b.x - a.x, ey = b.y - a.y
+        let length = max((ex * ex + ey * ey).squareRoot(), 1e-3)
+        originX = a.x; originY = a.y
+        axisX = ex / length; axisY = ey / length
+        self.length = length
+        let (ax, ay) = (axisX, axisY)
+        func uv(_ p: Point2) -> (Float, Float) {
+            let rx = p.x - a.x, ry = p.y - a.y
+            return ((rx * ax + ry * ay) / length, ry * ax - rx * ay)
+        }
+        let upper = [0, 1, 2, 3, 4].map { uv(points[$0]) }.sorted { $0.0 < $1.0 }
+        let lower = [4, 5, 6, 7, 0].map { uv(points[$0]) }.sorted { $0.0 < $1.0 }
+        upperU = upper.map(\.0); upperV = upper.map(\.1)
+        lowerU = lower.map(\.0); lowerV = lower.map(\.1)
+    }
+
+    /// (u, v) of a point.
+    @inline(__always)
+    func coordinates(_ p: Point2) -> (Float, Float) { coordinates(p.x, p.y) }
+
+    @inline(__always)
+    func coordinates(_ x: Float, _ y: Float) -> (Float, Float) {
+        let rx = x - originX, ry = y - originY
+        return ((rx * axisX + ry * axisY) / length, ry * axisX - rx * axisY)
+    }
+
+    /// The point at (u, v).
+    @inline(__always)
+    func point(u: Float, v: Float) -> (Float, Float) {
+        (originX + u * length * axisX - v * axisY, originY + u * length * axisY + v * axisX)
+    }
+
+    @inline(__always)
+    static func interpolate(_ us: [Float], _ vs: [Float], _ u: Float) -> Float {
+        if u <= us[0] { return vs[0] }
+        for i in 1..<us.count where u <= us[i] {
+            let span = us[i] - us[i - 1]
+            let t = span > 1e-6 ? (u - us[i - 1]) / span : 1
+            return vs[i - 1] + t * (vs[i] - vs[i - 1])
+        }
+        return vs[vs.count - 1]
+    }
+
+    /// The upper lip's v at u.
+    @inline(__always)
+    func upper(_ u: Float) -> Float { Self.interpolate(upperU, upperV, u) }
+    /// The lower lip's v at u.
+    @inline(__always)
+    func lower(_ u: Float) -> Float { Self.interpolate(lowerU, lowerV, u) }
+    /// The opening's height at u (0 where the lips touch or cross).
+    @inline(__always)
+    func opening(_ u: Float) -> Float { max(lower(u) - upper(u), 0) }
+}
+
+/// What the mouth interior shows at one output pixel (the same for every plane).
+struct MouthPixel {
+    /// How much of the pixel is inside the edited opening (anti-aliased).
+    var coverage: Float
+    /// How much of the interior is the synthetic cavity rather than the source's own interior.
+    var cavity: Float
+    /// Where the source's own interior is read (frame pixels), when `cavity < 1`.
+    var sourceX: Float, sourceY: Float
+    /// 0 at the cavity's edge … 1 at its back.
+    var depth: Float
+    /// Weights of the tongue hint and the teeth hint in the cavity colour.
+    var tongue: Float, teeth: Float
+}
+
+/// The mouth interior of an edit that changes the opening between the lips.
 struct MouthSynthesis {
     var edited: FeaturePolygon
-    var source: FeaturePolygon
-    var upperLip: LipCurve
-    var lowerLip: LipCurve
-    var leftCorner: Float
-    var rightCorner: Float
-    /// The cavity's opacity: how much of the edited opening is new.
-    var newness: Float
+    var sourceOutline: MouthOutline
+    var editedOutline: MouthOutline
+    /// The share of the source opening that stays attached to the upper lip (the rest to the lower).
+    var upperShare: Float = 0.65
     /// Where it may draw (frame pixels): minX, minY, maxX, maxY.
     var bounds: (Float, Float, Float, Float)
-    /// Sample values per plane of the cavity's edge, its back, and the teeth hint.
+    /// Sample values per plane of the cavity's edge, its back, the tongue and teeth hints.
     var edgeColour: [Float] = []
     var backColour: [Float] = []
+    var tongueColour: [Float] = []
     var teethColour: [Float] = []
 
-    /// Inner-lip polygons (8 points from iBUG 61…68, corners 61/65 taken from 49/55) of source and
-    /// edited projections; nil when the edit does not open the mouth wider.
+    /// Inner-lip outlines (8 points: 49, 62, 63, 64, 55, 66, 67, 68; 61/65 are the corners) of
+    /// source and edited projections; nil when the edit changes neither the opening's size nor
+    /// its height anywhere by more than about a pixel.
     init?(source: [Point2], edited: [Point2]) {
         let editedPolygon = FeaturePolygon(edited)
         let sourcePolygon = FeaturePolygon(source)
-        guard editedPolygon.area > sourcePolygon.area * 1.1 + 4 else { return nil }
+        let sourceOutline = MouthOutline(source), editedOutline = MouthOutline(edited)
+        let grows = editedPolygon.area > sourcePolygon.area * 1.1 + 4
+        let reshaped = sourcePolygon.area > 4 && [0.25, 0.5, 0.75].contains { (u: Float) in
+            abs(editedOutline.opening(u) - sourceOutline.opening(u)) > 1
+        }
+        guard grows || reshaped, editedPolygon.area > 1 else { return nil }
         self.edited = editedPolygon
-        self.source = sourcePolygon
-        newness = min(max(1.25 * (editedPolygon.area - sourcePolygon.area) / editedPolygon.area, 0), 1)
-        upperLip = LipCurve(Array(edited[0...4]))
-        lowerLip = LipCurve([edited[4], edited[5], edited[6], edited[7], edited[0]])
-        leftCorner = min(edited[0].x, edited[4].x)
-        rightCorner = max(edited[0].x, edited[4].x)
+        self.sourceOutline = sourceOutline
+        self.editedOutline = editedOutline
         let (x0, y0, x1, y1) = editedPolygon.bounds
         bounds = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
     }
 
-    /// The value of plane `plane` at output point `(x, y)` reading the source at `(sx, sy)`.
+    /// The interior at output point `(x, y)`; nil outside the edited opening.
     @inline(__always)
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float) -> Float {
-        guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return warped }
+    func pixel(x: Float, y: Float) -> MouthPixel? {
+        guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return nil }
         let inside = edited.signedDistance(x, y)
         let coverage = min(max(inside + 0.5, 0), 1)
-        guard coverage > 0 else { return warped }
-        let alpha = coverage * newness
-        let top = upperLip.y(at: x)
-        let opening = max(lowerLip.y(at: x) - top, 1)
-        // Darker towards the back (the middle of the opening).
-        let depth = FlowBuilder.smoothstep(inside / (0.5 * opening))
-        var colour = edgeColour[plane] + depth * (backColour[plane] - edgeColour[plane])
-        // A lighter band below the upper lip hints at the upper teeth, fading to the corners.
-        let down = (y - top) / opening
-        let across = (x - leftCorner) / max(rightCorner - leftCorner, 1)
-        let teeth = 0.55 * (1 - FlowBuilder.smoothstep(down / 0.35)) * FlowBuilder.smoothstep(4 * across * (1 - across))
-            * min(max(inside - 0.5, 0), 1)
-        colour += teeth * (teethColour[plane] - colour)
-        return warped + alpha * (colour - warped)
+        guard coverage > 0 else { return nil }
+        let (rawU, v) = editedOutline.coordinates(x, y)
+        let u = min(max(rawU, 0), 1)
+        let top = editedOutline.upper(u), bottom = editedOutline.lower(u)
+        let downFromUpper = max(v - top, 0), upFromLower = max(bottom - v, 0)
+        // The source's opening at u, split between the lips.
+        let sourceTop = sourceOutline.upper(u), sourceBottom = sourceOutline.lower(u)
+        let sourceHeight = max(sourceBottom - sourceTop, 0)
+        let upperPart = upperShare * sourceHeight, lowerPart = sourceHeight - upperPart
+        let gapTop = downFromUpper - upperPart, gapBottom = upFromLower - lowerPart
+        let cavity = min(max(min(gapTop, gapBottom) + 0.5, 0), 1)
+        var sourceX: Float = 0, sourceY: Float = 0
+        if cavity < 1 {
+            let sourceV = gapTop <= gapBottom ? sourceTop + min(downFromUpper, upperPart)
+                                              : sourceBottom - min(upFromLower, lowerPart)
+            (sourceX, sourceY) = sourceOutline.point(u: u, v: sourceV)
+        }
+        var depth: Float = 0, tongue: Float = 0, teeth: Float = 0
+        if cavity > 0 {
+            let gapHeight = max(gapTop + gapBottom, 1)
+            let mouthWidth = editedOutline.length
+            let edge = max(min(gapTop, gapBottom, inside), 0)
+            depth = FlowBuilder.smoothstep(edge / max(min(0.45 * gapHeight, 0.12 * mouthWidth), 1))
+            let across = FlowBuilder.smoothstep(4 * u * (1 - u))
+            let down = min(max(gapTop / gapHeight, 0), 1)
+            tongue = 0.5 * FlowBuilder.smoothstep((down - 0.5) / 0.45) * across
+                * FlowBuilder.smoothstep(gapHeight / (0.2 * mouthWidth))
+            // Where the source showed no interior at all, a faint band of upper teeth.
+            let closedSource = 1 - FlowBuilder.smoothstep(sourceHeight / 3)
+            teeth = 0.55 * closedSource * (1 - FlowBuilder.smoothstep(down / 0.35)) * across * min(max(inside - 0.5, 0), 1)
+        }
+        return MouthPixel(coverage: coverage, cavity: cavity, sourceX: sourceX, sourceY: sourceY,
+                          depth: depth, tongue: tongue, teeth: teeth)
+    }
+
+    /// The cavity's value in plane `plane` for a pixel.
+    @inline(__always)
+    func cavityValue(plane: Int, _ pixel: MouthPixel) -> Float {
+        var colour = edgeColour[plane] + pixel.depth * (backColour[plane] - edgeColour[plane])
+        colour += pixel.tongue * (tongueColour[plane] - colour)
+        colour += pixel.teeth * (teethColour[plane] - colour)
+        return colour
     }
 }
 
@@ -162,13 +280,23 @@ struct EyelidSynthesis {
     var source: FeaturePolygon
     /// The edited upper lid edge (iBUG 37…40 or 43…46), where the lash line goes.
     var lidEdge: LipCurve
+    /// The source's upper lid edge.
+    var sourceLid: LipCurve
+    /// How far above the source lid edge its lashes and crease reach (pixels); the closed lid
+    /// covers that band too.
+    var lidBand: Float
+    /// The source opening's mean height (pixels).
+    var sourceHeight: Float
+    /// The lash line's width in pixels (≈ 1 px for a 30 px wide eye).
+    var lashWidth: Float
     /// How much of the source opening the edit closes, 0…1.
     var closure: Float
-    /// Points just above the source's upper lid whose colour becomes the lid's.
+    /// Points on the source's lid skin, between the lashes and the brow, whose colour becomes the lid's.
     var skinPoints: [Point2]
     var bounds: (Float, Float, Float, Float)
-    /// Sample values per plane of the lid skin (set per plane from the source) and the lash line.
+    /// Sample values per plane of the lid skin (set per plane from the source), of black, and of the lash line.
     var skinColour: [Float] = []
+    var blackColour: [Float] = []
     var lashColour: [Float] = []
 
     /// Six-point eye outlines (iBUG 37…42 or 43…48) of source and edited projections; nil when
@@ -180,24 +308,67 @@ struct EyelidSynthesis {
         self.edited = editedPolygon
         self.source = sourcePolygon
         lidEdge = LipCurve(Array(edited[0...3]))
+        sourceLid = LipCurve(Array(source[0...3]))
         closure = min(max(1 - editedPolygon.area / sourcePolygon.area, 0), 1)
-        let eyeWidth = abs(source[3].x - source[0].x)
-        skinPoints = [source[1], source[2]].map { Point2(x: $0.x, y: $0.y - 0.22 * eyeWidth) }
+        let eyeWidth = max(abs(source[3].x - source[0].x), 1)
+        sourceHeight = sourcePolygon.area / eyeWidth
+        lidBand = 0.3 * eyeWidth
+        lashWidth = min(max(eyeWidth / 30, 0.7), 3)
+        // Lid skin: above the lashes and below the brow, across the lid's middle.
+        var points: [Point2] = []
+        for t: Float in [0.3, 0.42, 0.54, 0.66] {
+            let x = source[0].x + t * (source[3].x - source[0].x)
+            for k: Float in [0.25, 0.35, 0.45] { points.append(Point2(x: x, y: sourceLid.y(at: x) - k * eyeWidth)) }
+        }
+        skinPoints = points
         let (a0, b0, a1, b1) = editedPolygon.bounds
         let (c0, d0, c1, d1) = sourcePolygon.bounds
-        bounds = (min(a0, c0) - 3, min(b0, d0) - 3, max(a1, c1) + 3, max(b1, d1) + 3)
+        bounds = (min(a0, c0) - 3, min(b0, d0) - lidBand - 3, max(a1, c1) + 3, max(b1, d1) + 3)
     }
 
+    /// The value of plane `plane` at output point `(x, y)`, whose warp reads the source at
+    /// `(sx, sy)` and shows `warped`; `source` reads the source plane at a frame point.
     @inline(__always)
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float) -> Float {
+    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float,
+               source read: (Float, Float) -> Float) -> Float {
         guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return warped }
         var value = warped
-        let alpha = (1 - edited.coverage(x, y)) * source.coverage(sx, sy)
-        if alpha > 0 { value += alpha * (skinColour[plane] - value) }
-        // The lash line along the closed lid edge, as dark as the eye is closed.
-        let lash = 0.85 * closure * min(max(1.6 - lidEdge.distance(x, y), 0), 1)
-        if lash > 0, x >= lidEdge.xs[0], x <= lidEdge.xs[lidEdge.xs.count - 1] {
-            value += lash * (lashColour[plane] - value)
+        let edge = lidEdge.y(at: x)
+        // Lid skin over the part of the source opening the warp would show outside the edited one…
+        var alpha = (1 - edited.coverage(x, y)) * source.coverage(sx, sy)
+        // …and over the band from the source's lashes and crease down to the closed lid's edge.
+        let left = lidEdge.xs[0], right = lidEdge.xs[lidEdge.xs.count - 1]
+        let sourceEdge = sourceLid.y(at: x)
+        if x > left, x < right {
+            let drop = edge - sourceEdge
+            let lowered = FlowBuilder.smoothstep(drop / max(0.35 * sourceHeight, 1))
+            let bandTop = sourceEdge - lidBand
+            let vertical = FlowBuilder.smoothstep((y - bandTop) / (0.6 * lidBand)) * min(max(edge - y + 0.5, 0), 1)
+            let corner = FlowBuilder.smoothstep(min(x - left, right - x) / (0.06 * (right - left)))
+            alpha = max(alpha, vertical * lowered * corner)
+        }
+        if alpha > 0 {
+            // The skin's texture from just above the lash band (mirrored: lower on the lid reads
+            // higher above the band), kept within a few levels of the lid's median colour so a
+            // brow hair or lash cannot darken it; slightly darker towards the lash line.
+            let down = min(max((y - (sourceEdge - lidBand)) / max(edge - sourceEdge + lidBand, 1), 0), 1)
+            let textureY = sourceEdge - lidBand - (0.03 + 0.07 * down) * lidBand / 0.3
+            let skin = skinColour[plane]
+            let texture = skin + min(max(read(x, textureY) - skin, -10), 10)
+            // The lid is round: brightest over the eyeball's middle, shaded towards the corners.
+            let across = min(max((x - left) / max(right - left, 1), 0), 1)
+            let sides = 1 - FlowBuilder.smoothstep(4 * across * (1 - across))
+            let shadow = 0.06 + 0.13 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.8 * lidBand, 1))) + 0.16 * sides
+            let lid = texture + shadow * (blackColour[plane] - texture)
+            value += alpha * (lid - value)
+        }
+        // A thin lash line along the closed lid edge, as dark as the eye is closed, thinner at the corners.
+        if x > left, x < right {
+            let taper = FlowBuilder.smoothstep(min(x - left, right - x) / (0.25 * (right - left)))
+            let width = lashWidth * (0.5 + 0.5 * taper)
+            let distance = lidEdge.distance(x, y)
+            let lash = 0.9 * closure * min(max(0.5 * width + 0.5 - distance, 0), 1) * (0.4 + 0.6 * taper)
+            if lash > 0 { value += lash * (lashColour[plane] - value) }
         }
         return value
     }
@@ -224,10 +395,13 @@ struct FeatureSynthesis {
         x >= bounds.0 && x <= bounds.2 && y >= bounds.1 && y <= bounds.3
     }
 
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float) -> Float {
+    /// The eyelids drawn over a warped value (the mouth is drawn by the warp itself); `source`
+    /// reads the source plane at a frame point.
+    @inline(__always)
+    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float,
+               source: (Float, Float) -> Float) -> Float {
         var value = warped
-        for eye in eyes { value = eye.shade(plane: plane, x: x, y: y, sx: sx, sy: sy, warped: value) }
-        if let mouth { value = mouth.shade(plane: plane, x: x, y: y, sx: sx, sy: sy, warped: value) }
+        for eye in eyes { value = eye.shade(plane: plane, x: x, y: y, sx: sx, sy: sy, warped: value, source: source) }
         return value
     }
 }

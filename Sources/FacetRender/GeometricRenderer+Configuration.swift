@@ -2,6 +2,16 @@
 // blends into that extension, and which facial features are synthesised.
 
 extension GeometricRenderer {
+    /// How the warp resamples the source frame between pixel centres.
+    public enum Interpolation: Sendable, Equatable {
+        /// 2×2 taps: cheap, but softens the warped face.
+        case bilinear
+        /// Catmull-Rom bicubic, 4×4 taps, clamped to 0…255, on full-resolution planes (luma or
+        /// RGB; subsampled chroma stays bilinear): keeps the face's detail sharp and reproduces
+        /// linear gradients exactly.
+        case bicubic
+    }
+
     /// Settings of the geometric renderer. Lengths are multiples of the face size: the larger side
     /// of the projected mesh's bounding box (about the forehead-to-chin height, ~175 px for a face
     /// in a 720p talking-head shot).
@@ -15,25 +25,32 @@ extension GeometricRenderer {
         /// Width of the band just inside the mesh boundary over which the per-triangle (barycentric)
         /// flow blends into the smooth extension, as a multiple of the face size (no seam).
         public var boundaryBlendWidth: Float
-        /// Whether a mouth interior (dark cavity, a hint of teeth) is drawn where the edit opens the
-        /// mouth wider than in the source, instead of stretched lip pixels.
+        /// Whether the mouth interior is drawn explicitly where the edit changes the opening between
+        /// the lips: the source's own interior stays attached to the lips (upper teeth with the upper
+        /// lip, the lower interior with the lower lip) and only the new gap becomes a dark cavity,
+        /// instead of stretched lip or teeth pixels.
         public var synthesizesMouthInterior: Bool
-        /// Whether eyelid skin (with a lash line) is drawn over the part of the source's eye opening
-        /// that an edit closing the eye covers.
+        /// Whether eyelid skin (source skin colour and texture, shaded, with a thin lash line) is
+        /// drawn over the part of the source's eye opening and lash band that an edit closing the
+        /// eye covers.
         public var synthesizesClosedEyelids: Bool
         /// Whether the warp spreads its rows over all processor cores.
         public var usesMultipleThreads: Bool
+        /// How the warp resamples the source frame.
+        public var interpolation: Interpolation
 
         /// Creates settings; the defaults suit talking-head video.
         public init(falloffDistance: Float = 0.35, minimumFalloffDistance: Float = 0.08,
                     boundaryBlendWidth: Float = 0.05, synthesizesMouthInterior: Bool = true,
-                    synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true) {
+                    synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true,
+                    interpolation: Interpolation = .bicubic) {
             self.falloffDistance = falloffDistance
             self.minimumFalloffDistance = minimumFalloffDistance
             self.boundaryBlendWidth = boundaryBlendWidth
             self.synthesizesMouthInterior = synthesizesMouthInterior
             self.synthesizesClosedEyelids = synthesizesClosedEyelids
             self.usesMultipleThreads = usesMultipleThreads
+            self.interpolation = interpolation
         }
 
         /// Throws `RenderError.invalidArgument` naming the first setting out of range.

@@ -1,7 +1,9 @@
 // The geometric renderer: re-renders edited faces by warping the full-resolution frame through a
 // mesh-guided backward flow that is exactly zero away from the head (see FaceFlow.swift), then
-// draws what a warp cannot show — a mouth interior where the edit opens the mouth, eyelid skin
-// where it closes an eye (FeatureSynthesis.swift). No weights; pixels outside the head region stay
+// draws what a warp cannot show — a mouth interior attached to the lips with a cavity where the
+// edit opens the mouth, eyelid skin where it closes an eye (FeatureSynthesis.swift). Resampling is
+// Catmull-Rom bicubic on full-resolution planes; displacements under 1/64 px leave pixels as they
+// are; per-face buffers are reused across frames. No weights; pixels outside the head region stay
 // bit-identical.
 
 import Dispatch
@@ -27,6 +29,8 @@ public struct GeometricRenderer: FrameRenderer {
     private let eyeVertices: [[Int]]
     /// Identity shapes (mean + identity basis · identity) by identity, reused across frames.
     private var identityShapes: [[Float]: [Float]] = [:]
+    /// Per-face buffers reused across frames.
+    private let workspace = RenderWorkspace()
 
     /// Creates the renderer for a model; per-model tables (triangles, feature vertices) are built here.
     public init(model: MorphableModel, configuration: Configuration = .init()) {
@@ -82,15 +86,24 @@ public struct GeometricRenderer: FrameRenderer {
             faces.append((sourceMesh, editedMesh))
         }
         guard !faces.isEmpty else { return }
-        let flows = faces.map { face in
-            FlowBuilder.build(source: face.source, edited: face.edited, triangles: triangleIndices, frontSign: frontSign,
-                              frameWidth: frame.width, frameHeight: frame.height, configuration: configuration)
+        var buffers = faces.map { _ in workspace.take() }
+        var flows = faces.indices.map { index in
+            FlowBuilder.build(source: faces[index].source, edited: faces[index].edited, triangles: triangleIndices,
+                              frontSign: frontSign, frameWidth: frame.width, frameHeight: frame.height,
+                              configuration: configuration, buffers: &buffers[index])
+        }
+        defer {
+            // The flows' arrays go back to the workspace once the flows are gone.
+            for index in buffers.indices { buffers[index].recycle(flows[index]) }
+            flows.removeAll()
+            for set in buffers { workspace.give(set) }
         }
         guard flows.contains(where: { !$0.isEmpty }) else { return }
         do {
             try frame.withWritablePlanes { picture in
-                for (face, flow) in zip(faces, flows) where !flow.isEmpty {
-                    renderFace(into: picture, flow: flow, source: face.source, edited: face.edited)
+                for index in faces.indices where !flows[index].isEmpty {
+                    renderFace(into: picture, flow: flows[index], source: faces[index].source, edited: faces[index].edited,
+                               copy: &buffers[index].copy)
                 }
             }
         } catch let error as RenderError {
@@ -131,8 +144,9 @@ public struct GeometricRenderer: FrameRenderer {
     func renderFace(_ frame: VideoFrame, source: ProjectedMesh, edited: ProjectedMesh) throws {
         let flow = self.flow(source: source, edited: edited, frameWidth: frame.width, frameHeight: frame.height)
         guard !flow.isEmpty else { return }
+        var copy: [UInt8] = []
         try frame.withWritablePlanes { picture in
-            renderFace(into: picture, flow: flow, source: source, edited: edited)
+            renderFace(into: picture, flow: flow, source: source, edited: edited, copy: &copy)
         }
     }
 
@@ -185,21 +199,56 @@ public struct GeometricRenderer: FrameRenderer {
 
     // MARK: - Warp and synthesis
 
-    private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh) {
+    /// `copy` is scratch for the warp's copy of each plane's region.
+    private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh,
+                            copy: inout [UInt8]) {
         var features = synthesis(source: source, edited: edited)
         if var mouth = features?.mouth {
-            mouth.edgeColour = picture.samples(red: 96, green: 38, blue: 34).map(Float.init)
-            mouth.backColour = picture.samples(red: 28, green: 9, blue: 9).map(Float.init)
+            mouth.edgeColour = picture.samples(red: 92, green: 36, blue: 32).map(Float.init)
+            mouth.backColour = picture.samples(red: 20, green: 7, blue: 7).map(Float.init)
+            mouth.tongueColour = picture.samples(red: 132, green: 58, blue: 58).map(Float.init)
             mouth.teethColour = picture.samples(red: 176, green: 160, blue: 146).map(Float.init)
             features?.mouth = mouth
         }
-        let lash = picture.samples(red: 42, green: 28, blue: 24).map(Float.init)
-        for index in features?.eyes.indices ?? (0..<0) { features?.eyes[index].lashColour = lash }
-        let skinPoints = features?.eyes.map(\.skinPoints) ?? []
-        for (planeIndex, plane) in picture.planes.enumerated() {
-            PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features, skinPoints: skinPoints,
-                           parallel: configuration.usesMultipleThreads)
+        let lash = picture.samples(red: 40, green: 27, blue: 23).map(Float.init)
+        let black = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
+        for index in features?.eyes.indices ?? (0..<0) {
+            features?.eyes[index].lashColour = lash
+            features?.eyes[index].blackColour = black
         }
+        for index in features?.eyes.indices ?? (0..<0) {
+            let points = features?.eyes[index].skinPoints ?? []
+            features?.eyes[index].skinColour = Self.skinColour(picture, at: points)
+        }
+        for (planeIndex, plane) in picture.planes.enumerated() {
+            PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features,
+                           interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads,
+                           copy: &copy)
+        }
+    }
+
+    /// The lid skin's sample values (per plane) from points on the source's lid: each point's 3×3
+    /// mean; the points ranked by the first plane (luma, or red) and the middle-to-bright ones
+    /// (40th to 80th percentile) averaged, so lashes, brow hairs and the crease's shadow do not
+    /// count and every plane comes from the same pixels.
+    static func skinColour(_ picture: WritablePicture, at points: [Point2]) -> [Float] {
+        let planes = picture.planes
+        guard !points.isEmpty, !planes.isEmpty else { return [Float](repeating: 128, count: planes.count) }
+        let means: [[Float]] = points.map { point in
+            planes.map { plane in
+                let scaleX = Float(1 << plane.shiftX), scaleY = Float(1 << plane.shiftY)
+                let cx = Int(((point.x + 0.5) / scaleX - 0.5).rounded()), cy = Int(((point.y + 0.5) / scaleY - 0.5).rounded())
+                var sum: Float = 0
+                for dy in -1...1 { for dx in -1...1 {
+                    sum += Float(plane[min(max(cx + dx, 0), plane.width - 1), min(max(cy + dy, 0), plane.height - 1)])
+                } }
+                return sum / 9
+            }
+        }
+        let ranked = means.sorted { $0[0] < $1[0] }
+        let low = ranked.count * 4 / 10, high = max(low + 1, ranked.count * 8 / 10)
+        let chosen = ranked[low..<min(high, ranked.count)]
+        return planes.indices.map { index in chosen.reduce(0) { $0 + $1[index] } / Float(chosen.count) }
     }
 
     private func synthesis(source: ProjectedMesh, edited: ProjectedMesh) -> FeatureSynthesis? {
@@ -218,7 +267,8 @@ public struct GeometricRenderer: FrameRenderer {
 /// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
 enum PlaneWarp {
     static func warp(plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
-                     skinPoints: [[Point2]], parallel: Bool) {
+                     interpolation: GeometricRenderer.Interpolation, parallel: Bool,
+                     copy: inout [UInt8]) {
         let scaleX = 1 << plane.shiftX, scaleY = 1 << plane.shiftY
         let x0 = flow.originX >> plane.shiftX, y0 = flow.originY >> plane.shiftY
         let x1 = min(plane.width - 1, (flow.originX + flow.width - 1) >> plane.shiftX)
@@ -226,32 +276,14 @@ enum PlaneWarp {
         guard x1 >= x0, y1 >= y0 else { return }
         let copyWidth = x1 - x0 + 1, copyHeight = y1 - y0 + 1
         // copy (copyHeight, copyWidth): the region as it was before this face was drawn.
-        var copy = [UInt8](repeating: 0, count: copyWidth * copyHeight)
+        copy.reset(count: copyWidth * copyHeight, to: 0)
         copy.withUnsafeMutableBufferPointer { target in
             for row in 0..<copyHeight {
                 let line = plane.base + (y0 + row) * plane.rowStride + x0 * plane.pixelStep
                 for column in 0..<copyWidth { target[row * copyWidth + column] = line[column * plane.pixelStep] }
             }
         }
-        // Lid skin per eye: the mean of a 3×3 patch just above the source's upper lid.
-        var features = features
-        if features != nil {
-            for (eye, points) in skinPoints.enumerated() {
-                var sum: Float = 0, count: Float = 0
-                for point in points {
-                    let cx = Int(((point.x + 0.5) / Float(scaleX) - 0.5).rounded()) - x0
-                    let cy = Int(((point.y + 0.5) / Float(scaleY) - 0.5).rounded()) - y0
-                    for dy in -1...1 { for dx in -1...1 {
-                        let x = min(max(cx + dx, 0), copyWidth - 1), y = min(max(cy + dy, 0), copyHeight - 1)
-                        sum += Float(copy[y * copyWidth + x]); count += 1
-                    } }
-                }
-                var skin = features!.eyes[eye].skinColour
-                if skin.count <= planeIndex { skin += [Float](repeating: 0, count: planeIndex + 1 - skin.count) }
-                skin[planeIndex] = sum / max(count, 1)
-                features!.eyes[eye].skinColour = skin
-            }
-        }
+        let features = features
         let rows = copyHeight
         let bandCount = parallel ? min(rows, 8) : 1
         let shared = features
@@ -261,7 +293,8 @@ enum PlaneWarp {
             let context = WarpContext(plane: plane, planeIndex: planeIndex, source: source, fx: fxs, fy: fys, coverage: coverage,
                                       flowOriginX: flow.originX, flowOriginY: flow.originY, flowWidth: flow.width,
                                       flowHeight: flow.height, x0: x0, y0: y0, copyWidth: copyWidth, copyHeight: copyHeight,
-                                      scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared)
+                                      scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared,
+                                      bicubic: interpolation == .bicubic && plane.shiftX == 0 && plane.shiftY == 0)
             if bandCount > 1 {
                 DispatchQueue.concurrentPerform(iterations: bandCount) { band in
                     let start = rows * band / bandCount, end = rows * (band + 1) / bandCount
@@ -288,10 +321,49 @@ private struct WarpContext: @unchecked Sendable {
     let x0: Int, y0: Int, copyWidth: Int, copyHeight: Int
     let scaleX: Float, scaleY: Float
     let features: FeatureSynthesis?
+    /// Catmull-Rom bicubic resampling instead of bilinear (full-resolution planes: luma or RGB;
+    /// subsampled chroma stays bilinear, where the eye does not see the difference).
+    let bicubic: Bool
+
+    /// The copy's value at plane point (u, v), clamped to the copy.
+    @inline(__always)
+    func sample(_ u: Float, _ v: Float) -> Float {
+        let maxX = Float(copyWidth - 1), maxY = Float(copyHeight - 1)
+        let u = min(max(u, 0), maxX), v = min(max(v, 0), maxY)
+        let iu = Int(u), iv = Int(v)
+        let au = u - Float(iu), av = v - Float(iv)
+        if !bicubic {
+            let iu1 = min(iu + 1, copyWidth - 1), iv1 = min(iv + 1, copyHeight - 1)
+            let s00 = Float(source[iv * copyWidth + iu]), s01 = Float(source[iv * copyWidth + iu1])
+            let s10 = Float(source[iv1 * copyWidth + iu]), s11 = Float(source[iv1 * copyWidth + iu1])
+            let top = s00 + au * (s01 - s00), bottom = s10 + au * (s11 - s10)
+            return top + av * (bottom - top)
+        }
+        if au == 0, av == 0 { return Float(source[iv * copyWidth + iu]) }
+        // Catmull-Rom weights.
+        let wx0 = ((-0.5 * au + 1) * au - 0.5) * au, wx1 = (1.5 * au - 2.5) * au * au + 1
+        let wx2 = ((-1.5 * au + 2) * au + 0.5) * au, wx3 = (0.5 * au - 0.5) * au * au
+        let wy0 = ((-0.5 * av + 1) * av - 0.5) * av, wy1 = (1.5 * av - 2.5) * av * av + 1
+        let wy2 = ((-1.5 * av + 2) * av + 0.5) * av, wy3 = (0.5 * av - 0.5) * av * av
+        var c0 = iu - 1, c1 = iu, c2 = iu + 1, c3 = iu + 2
+        var r0 = iv - 1, r1 = iv, r2 = iv + 1, r3 = iv + 2
+        if c0 < 0 || c3 >= copyWidth {
+            c0 = max(c0, 0); c2 = min(c2, copyWidth - 1); c3 = min(c3, copyWidth - 1)
+        }
+        if r0 < 0 || r3 >= copyHeight {
+            r0 = max(r0, 0); r2 = min(r2, copyHeight - 1); r3 = min(r3, copyHeight - 1)
+        }
+        @inline(__always) func row(_ r: Int) -> Float {
+            let base = r * copyWidth
+            return wx0 * Float(source[base + c0]) + wx1 * Float(source[base + c1])
+                + wx2 * Float(source[base + c2]) + wx3 * Float(source[base + c3])
+        }
+        let value = wy0 * row(r0) + wy1 * row(r1) + wy2 * row(r2) + wy3 * row(r3)
+        return min(max(value, 0), 255)
+    }
 
     func warpRows(_ rows: Range<Int>) {
         let isFullResolution = scaleX == 1 && scaleY == 1
-        let maxX = Float(copyWidth - 1), maxY = Float(copyHeight - 1)
         let flowMaxX = Float(flowWidth - 1), flowMaxY = Float(flowHeight - 1)
         for row in rows {
             let line = plane.base + (y0 + row) * plane.rowStride
@@ -324,20 +396,24 @@ private struct WarpContext: @unchecked Sendable {
                 // Features are drawn only inside the head region (mesh or moving pixels).
                 let inHeadRegion = coverage[nearestFlow] != 0 || dx != 0 || dy != 0
                 let hasFeature = inHeadRegion && (features?.contains(frameX, frameY) ?? false)
-                guard dx != 0 || dy != 0 || hasFeature else { continue }
+                // Displacements under 1/64 px keep the pixel as it is (no resampling blur).
+                guard abs(dx) >= 1 / 64 || abs(dy) >= 1 / 64 || hasFeature else { continue }
                 // The source point in this plane's copy.
                 let sourceX = frameX + dx, sourceY = frameY + dy
-                let u = min(max((sourceX + 0.5) / scaleX - 0.5 - Float(x0), 0), maxX)
-                let v = min(max((sourceY + 0.5) / scaleY - 0.5 - Float(y0), 0), maxY)
-                let iu = Int(u), iv = Int(v)
-                let au = u - Float(iu), av = v - Float(iv)
-                let iu1 = min(iu + 1, copyWidth - 1), iv1 = min(iv + 1, copyHeight - 1)
-                let s00 = Float(source[iv * copyWidth + iu]), s01 = Float(source[iv * copyWidth + iu1])
-                let s10 = Float(source[iv1 * copyWidth + iu]), s11 = Float(source[iv1 * copyWidth + iu1])
-                let top = s00 + au * (s01 - s00), bottom = s10 + au * (s11 - s10)
-                var value = top + av * (bottom - top)
+                var value = sample((sourceX + 0.5) / scaleX - 0.5 - Float(x0), (sourceY + 0.5) / scaleY - 0.5 - Float(y0))
                 if hasFeature, let features {
-                    value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value)
+                    value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value) {
+                        sample(($0 + 0.5) / scaleX - 0.5 - Float(x0), ($1 + 0.5) / scaleY - 0.5 - Float(y0))
+                    }
+                    if let mouth = features.mouth, let pixel = mouth.pixel(x: frameX, y: frameY) {
+                        var interior = mouth.cavityValue(plane: planeIndex, pixel)
+                        if pixel.cavity < 1 {
+                            let own = sample((pixel.sourceX + 0.5) / scaleX - 0.5 - Float(x0),
+                                             (pixel.sourceY + 0.5) / scaleY - 0.5 - Float(y0))
+                            interior = own + pixel.cavity * (interior - own)
+                        }
+                        value += pixel.coverage * (interior - value)
+                    }
                 }
                 line[(x0 + column) * plane.pixelStep] = UInt8(min(max(value + 0.5, 0), 255))
             }
