@@ -170,20 +170,7 @@ final class GeometricLookTests: XCTestCase {
         let model = try SurreyModel.load()
         let scene = GeometricTestScene(model: model)
         // The right eye's upper lid (iBUG 38, 39) brought down onto the lower lid.
-        let neutral = model.vertices(identity: [], expression: [])
-        let eye = try (37...42).map { try XCTUnwrap(model.landmarkVertex($0)) }
-        let xs = eye.map { neutral[3 * $0] }, ys = eye.map { neutral[3 * $0 + 1] }
-        let (left, right) = (xs.min()!, xs.max()!)
-        let upper = (ys[1] + ys[2]) / 2, lower = (ys[4] + ys[5]) / 2
-        let top = upper + 9
-        var closed = neutral
-        for v in 0..<model.vertexCount {
-            let x = neutral[3 * v], y = neutral[3 * v + 1]
-            guard y > lower, y < top, x > left - 4, x < right + 4 else { continue }
-            let across = x < left ? (x - (left - 4)) / 4 : x > right ? ((right + 4) - x) / 4 : 1
-            let target = y <= upper ? lower : lower + (y - upper) * (top - lower) / (top - upper)
-            closed[3 * v + 1] = y + across * (target - y)
-        }
+        let (neutral, closed, eye) = try GeometricTestScene.closedRightEye(model)
         let sourceMesh = ProjectedMesh(vertices: neutral, coefficients: scene.source, camera: scene.camera)
         let editedMesh = ProjectedMesh(vertices: closed, coefficients: scene.source, camera: scene.camera)
         let sourceEye = eye.map { sourceMesh.point($0) }

@@ -153,3 +153,26 @@ func distanceToOutline(_ point: Point2, polygon: [Point2]) -> Float {
 func luma(_ pixel: (red: UInt8, green: UInt8, blue: UInt8)) -> Float {
     0.299 * Float(pixel.red) + 0.587 * Float(pixel.green) + 0.114 * Float(pixel.blue)
 }
+
+extension GeometricTestScene {
+    /// The model's neutral vertices, the same with the right eye's upper lid (iBUG 38, 39) brought
+    /// down onto the lower lid (the skin up to 9 mm above following), and the eye's six landmark
+    /// vertices (iBUG 37–42).
+    static func closedRightEye(_ model: MorphableModel) throws -> (neutral: [Float], closed: [Float], eye: [Int]) {
+        let neutral = model.vertices(identity: [], expression: [])
+        let eye = try (37...42).map { try XCTUnwrap(model.landmarkVertex($0)) }
+        let xs = eye.map { neutral[3 * $0] }, ys = eye.map { neutral[3 * $0 + 1] }
+        let (left, right) = (xs.min()!, xs.max()!)
+        let upper = (ys[1] + ys[2]) / 2, lower = (ys[4] + ys[5]) / 2
+        let top = upper + 9
+        var closed = neutral
+        for v in 0..<model.vertexCount {
+            let x = neutral[3 * v], y = neutral[3 * v + 1]
+            guard y > lower, y < top, x > left - 4, x < right + 4 else { continue }
+            let across = x < left ? (x - (left - 4)) / 4 : x > right ? ((right + 4) - x) / 4 : 1
+            let target = y <= upper ? lower : lower + (y - upper) * (top - lower) / (top - upper)
+            closed[3 * v + 1] = y + across * (target - y)
+        }
+        return (neutral, closed, eye)
+    }
+}
