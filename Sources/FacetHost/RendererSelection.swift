@@ -43,7 +43,11 @@ public struct RendererSelection {
             guard availability.isAvailable, let weightsURL else {
                 return try geometric(model, reason: "the geometric renderer (the neural one cannot run: \(missing))")
             }
-            return try neural(model, weights: weightsURL)
+            do {
+                return try neural(model, weights: weightsURL)
+            } catch {
+                return try geometric(model, reason: "the geometric renderer (\(error.message))")
+            }
         }
     }
 
