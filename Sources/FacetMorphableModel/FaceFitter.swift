@@ -34,6 +34,11 @@ public struct FaceFitter: Sendable {
         /// misplaced landmarks (occlusions, detector slips) cannot drag the fit; the threshold used is the larger of
         /// this and 3 × the frame's median landmark error; `nil` = plain least squares; default 5.
         public var outlierThreshold: Float? = 5
+        /// Weight of a jaw-line landmark's (iBUG 1–17) error along the face's outline, against 1 across
+        /// it. dlib finds the outline but not a fixed place on it, so an expression that slides the
+        /// model's jaw-line vertices along the outline (a smile raising the cheeks) would otherwise be
+        /// read as a head tilt. 1 = plain point-to-point; default 0.25.
+        public var jawLineAlongOutlineWeight: Float = 0.25
         /// Upper bound of blendshape weights (the lower bound is 0); `nil` = unbounded; default nil.
         public var blendshapeUpperBound: Float? = nil
         /// At most this many frames (spread over the track) fit the identity; default 20.

@@ -501,10 +501,11 @@ final class FitWorkspace {
         var residualU, residualV: Double
     }
 
-    /// Fills `target[0..<6+E]` with the Jacobian row of one axis (0 = u, 1 = v) w.r.t. the frame parameters.
+    /// Fills `target[0..<6+E]` with the Jacobian row of the residual along `direction` (a unit vector
+    /// in (u, v)) w.r.t. the frame parameters; returns that residual.
     @inline(__always)
-    func frameRow(_ c: Prepared, axis: Int, into target: UnsafeMutablePointer<Double>) -> Double {
-        let d = axis == 0 ? c.du : c.dv
+    func frameRow(_ c: Prepared, direction n: (Double, Double), into target: UnsafeMutablePointer<Double>) -> Double {
+        let d = (n.0 * c.du.0 + n.1 * c.dv.0, n.0 * c.du.1 + n.1 * c.dv.1, n.0 * c.du.2 + n.1 * c.dv.2)
         let e = expressionCount
         // ∂q/∂ω columns: (0, −qz, qy), (qz, 0, −qx), (−qy, qx, 0).
         target[0] = -d.1 * c.qz + d.2 * c.qy
@@ -512,9 +513,9 @@ final class FitWorkspace {
         target[2] = -d.0 * c.qy + d.1 * c.qx
         if weakPerspective {
             // Parameters tx, ty, s.
-            target[3] = axis == 0 ? scale : 0
-            target[4] = axis == 0 ? 0 : -scale
-            target[5] = axis == 0 ? (c.qx + tx) : -(c.qy + ty)
+            target[3] = n.0 * scale
+            target[4] = -n.1 * scale
+            target[5] = n.0 * (c.qx + tx) - n.1 * (c.qy + ty)
         } else {
             target[3] = d.0
             target[4] = d.1
@@ -523,13 +524,14 @@ final class FitWorkspace {
         for k in 0..<e {
             target[6 + k] = d.0 * rotatedExpression[k] + d.1 * rotatedExpression[e + k] + d.2 * rotatedExpression[2 * e + k]
         }
-        return axis == 0 ? c.residualU : c.residualV
+        return n.0 * c.residualU + n.1 * c.residualV
     }
 
-    /// Fills `target[0..<K]` with the Jacobian row of one axis w.r.t. the identity coefficients.
+    /// Fills `target[0..<K]` with the Jacobian row of the residual along `direction` w.r.t. the identity
+    /// coefficients.
     @inline(__always)
-    func identityRow(_ c: Prepared, axis: Int, into target: UnsafeMutablePointer<Double>) {
-        let d = axis == 0 ? c.du : c.dv
+    func identityRow(_ c: Prepared, direction n: (Double, Double), into target: UnsafeMutablePointer<Double>) {
+        let d = (n.0 * c.du.0 + n.1 * c.dv.0, n.0 * c.du.1 + n.1 * c.dv.1, n.0 * c.du.2 + n.1 * c.dv.2)
         let r = rotation
         let k = identityCount
         // w = d · R (1×3); row = w · B_slot (1×K).
@@ -540,6 +542,24 @@ final class FitWorkspace {
         for i in 0..<k {
             target[i] = w0 * identityRows[b0 + i] + w1 * identityRows[b1 + i] + w2 * identityRows[b2 + i]
         }
+    }
+
+    /// The directions a landmark's residual is measured along, each scaled by the square root of its
+    /// weight: u and v for most landmarks. A jaw-line landmark (iBUG 1–17) counts fully across the
+    /// face's outline but only with `jawLineAlongOutlineWeight` along it: dlib places those points
+    /// on the visible outline but not at a fixed place on it, so their error along the outline says
+    /// little about the head (a smile slides the model's jaw-line vertices up the cheeks).
+    @inline(__always)
+    func residualDirections(_ landmark: Int) -> (count: Int, first: (Double, Double), second: (Double, Double)) {
+        let along = Double(configuration.jawLineAlongOutlineWeight)
+        guard landmark < 17, along < 1 else { return (2, (1, 0), (0, 1)) }
+        let before = max(landmark - 1, 0), after = min(landmark + 1, 16)
+        let tu = observed[after * 2] - observed[before * 2], tv = observed[after * 2 + 1] - observed[before * 2 + 1]
+        let length = (tu * tu + tv * tv).squareRoot()
+        guard length > 1e-9 else { return (2, (1, 0), (0, 1)) }
+        let (nu, nv) = (-tv / length, tu / length)
+        let scale = max(along, 0).squareRoot()
+        return (2, (nu, nv), (scale * tu / length, scale * tv / length))
     }
 
     /// Accumulates the frame block: `hessian` (P×P, upper and lower), `gradient` (P), with the expression
@@ -581,8 +601,10 @@ final class FitWorkspace {
             // Huber weight of the landmark: 1 within the threshold, threshold / error beyond (IRLS).
             let error = (prepared.residualU * prepared.residualU + prepared.residualV * prepared.residualV).squareRoot()
             let weight = error > threshold ? threshold / error : 1
-            for axis in 0..<2 {
-                let residual = frameRow(prepared, axis: axis, into: row)
+            let directions = residualDirections(correspondenceLandmark[index])
+            for which in 0..<directions.count {
+                let direction = which == 0 ? directions.first : directions.second
+                let residual = frameRow(prepared, direction: direction, into: row)
                 for i in 0..<p {
                     let ri = row[i] * weight
                     if ri == 0 { continue }
@@ -590,7 +612,7 @@ final class FitWorkspace {
                     for j in i..<p { hessian[i * p + j] += ri * row[j] }
                 }
                 if let coupling, let identityHessian, let identityGradient {
-                    identityRow(prepared, axis: axis, into: identityTarget)
+                    identityRow(prepared, direction: direction, into: identityTarget)
                     for a in 0..<k {
                         let ia = identityTarget[a] * weight
                         identityGradient[a] += ia * residual

@@ -118,23 +118,22 @@ final class EditAccuracyTests: XCTestCase {
         return (change, pose)
     }
 
-    /// How far an expression-only edit may move the measured pose. The target is 1°; measured:
-    /// mouth-open 1.1–1.2°, smile 2.1–2.4° (mostly pitch). The inner landmarks move as the model
-    /// predicts; the fitter explains part of the happiness blendshape's jaw-line movement, which
-    /// dlib does not find on the rendered outline, by tilting the head. Until the fit of jaw-line
-    /// landmarks is better, this bound guards against regressions, not the target.
-    private let expressionPoseTolerance: Float = 3
+    /// How far opening the mouth may move the measured pose. The target is 1°; measured 1.28°
+    /// (mostly pitch): the rendered jaw line drops a little more at its sides than the model's
+    /// jaw-open blendshape says, and the fitter reads the difference as a slight tilt. Until that is
+    /// fixed, this bound guards against regressions, not the target.
+    private let mouthOpenPoseTolerance: Float = 2
 
     func testSmileRaisesTheMeasuredHappinessAndKeepsThePose() throws {
         let result = try expressionChange("smile=0.5", name: "smile", component: "happiness")
         XCTAssertGreaterThan(result.change, 0.15)
-        XCTAssertLessThan(result.poseChange, expressionPoseTolerance)
+        XCTAssertLessThan(result.poseChange, 1)
     }
 
     func testMouthOpenRaisesTheMeasuredJawAndKeepsThePose() throws {
         let result = try expressionChange("mouth-open=1", name: "mouth", component: DerivedExpressions.jawOpen)
         XCTAssertGreaterThan(result.change, 0.25)
-        XCTAssertLessThan(result.poseChange, expressionPoseTolerance)
+        XCTAssertLessThan(result.poseChange, mouthOpenPoseTolerance)
     }
 }
 
