@@ -40,6 +40,17 @@ public struct Tilt: PerFrameFaceEffect {
     public func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack) throws {
         coefficients.pose.roll += Float(parameters.number("angle", at: time)) * .pi / 180
     }
+    /// Says which face model the host described (the check looks for it), then edits every frame.
+    public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
+        if let model = context.faceModel {
+            context.warn("face model \(model.name), smile control: \(model.control(named: ExpressionControlName.smile) != nil)")
+        }
+        for t in motion.tracks.indices {
+            for f in motion.tracks[t].frames.indices {
+                try edit(&motion.tracks[t].frames[f].coefficients, time: motion.tracks[t].frames[f].time, track: motion.tracks[t])
+            }
+        }
+    }
 }
 SWIFT
 cat > "$work/tilt/Sources/tilt-check/main.swift" <<'SWIFT'
@@ -95,4 +106,5 @@ echo "$bad" | grep -q "above the maximum 30" || { echo "sdk-check: FAILED — pl
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=1 -c:v libx264 -preset ultrafast "$work/in.mp4"
 report=$(FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/in.mp4" -o "$work/out.mp4" --chain 'tilt:angle=0@0,10@1' --json)
 echo "$report" | grep -q '"frames" : 25' || { echo "sdk-check: FAILED — applying the plugin's chain: $report" >&2; exit 1; }
-echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters and ran it"
+echo "$report" | grep -q 'face model sfm_3448, smile control: true' || { echo "sdk-check: FAILED — the plugin did not receive the face model description: $report" >&2; exit 1; }
+echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model and ran it"
