@@ -282,6 +282,10 @@ struct EyelidSynthesis {
     var lidEdge: LipCurve
     /// The source's upper lid edge.
     var sourceLid: LipCurve
+    /// The source's lower lid edge.
+    var sourceLowerLid: LipCurve
+    /// How far below the source's lower lid the skin under the eye is sampled (pixels).
+    var underEyeOffset: Float
     /// How far above the source lid edge its lashes and crease reach (pixels); the closed lid
     /// covers that band too.
     var lidBand: Float
@@ -309,10 +313,12 @@ struct EyelidSynthesis {
         self.source = sourcePolygon
         lidEdge = LipCurve(Array(edited[0...3]))
         sourceLid = LipCurve(Array(source[0...3]))
+        sourceLowerLid = LipCurve([source[0], source[5], source[4], source[3]])
         closure = min(max(1 - editedPolygon.area / sourcePolygon.area, 0), 1)
         let eyeWidth = max(abs(source[3].x - source[0].x), 1)
         sourceHeight = sourcePolygon.area / eyeWidth
         lidBand = 0.3 * eyeWidth
+        underEyeOffset = 0.12 * eyeWidth
         lashWidth = min(max(eyeWidth / 30, 0.7), 3)
         // Lid skin: above the lashes and below the brow, across the lid's middle.
         var points: [Point2] = []
@@ -348,18 +354,26 @@ struct EyelidSynthesis {
             alpha = max(alpha, vertical * lowered * corner)
         }
         if alpha > 0 {
-            // The skin's texture from just above the lash band (mirrored: lower on the lid reads
-            // higher above the band), kept within a few levels of the lid's median colour so a
-            // brow hair or lash cannot darken it; slightly darker towards the lash line.
-            let down = min(max((y - (sourceEdge - lidBand)) / max(edge - sourceEdge + lidBand, 1), 0), 1)
-            let textureY = sourceEdge - lidBand - (0.03 + 0.07 * down) * lidBand / 0.3
+            // The lid's colour runs from the skin just above the covered band down to the skin just
+            // under the lower lid, so it joins both without a seam and keeps their shading; the
+            // median lid colour bounds it, so a brow hair or a lash in a sample cannot darken it.
+            let bandTop = sourceEdge - lidBand
             let skin = skinColour[plane]
-            let texture = skin + min(max(read(x, textureY) - skin, -10), 10)
-            // The lid is round: brightest over the eyeball's middle, shaded towards the corners.
+            // Each sample is the mean of a short row (±3 px), so single lashes and pores leave no streaks.
+            func row(_ y: Float) -> Float {
+                var sum: Float = 0
+                for dx: Float in [-3, -1.5, 0, 1.5, 3] { sum += read(x + dx, y) }
+                return sum / 5
+            }
+            let above = skin + min(max(row(bandTop - 1) - skin, -40), 12)
+            let below = skin + min(max(row(sourceLowerLid.y(at: x) + underEyeOffset) - skin, -40), 12)
+            let down = min(max((y - bandTop) / max(edge - bandTop, 1), 0), 1)
+            let base = above + down * (below - above)
+            // The lid is round: shaded towards the lash line and the corners.
             let across = min(max((x - left) / max(right - left, 1), 0), 1)
             let sides = 1 - FlowBuilder.smoothstep(4 * across * (1 - across))
-            let shadow = 0.06 + 0.13 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.8 * lidBand, 1))) + 0.16 * sides
-            let lid = texture + shadow * (blackColour[plane] - texture)
+            let shadow = 0.03 + 0.09 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.6 * lidBand, 1))) + 0.08 * sides
+            let lid = base + shadow * (blackColour[plane] - base)
             value += alpha * (lid - value)
         }
         // A thin lash line along the closed lid edge, as dark as the eye is closed, thinner at the corners.
