@@ -11,8 +11,9 @@
 //   faint teeth band under the upper lip when the source mouth was closed);
 // - eye: where an output pixel x is outside the edited eye opening but reads the source at s(x)
 //   inside the source's opening, or lies between the closed lid's edge and the source's lash and
-//   crease band above the lid, it becomes lid skin (colour from the source lid below the brow,
-//   slightly darker towards the lash line), with a thin lash line on the closed lid's edge.
+//   crease band above the lid, it becomes lid skin (colour running from the skin above that band
+//   to the skin under the lower lid, slightly darker towards the lash line), with a thin lash
+//   line on the closed lid's edge.
 // Coverage is anti-aliased with the signed distance to the outlines (one pixel ramp).
 
 import FacetSDK
