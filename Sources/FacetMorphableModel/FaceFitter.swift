@@ -41,6 +41,13 @@ public struct FaceFitter: Sendable {
         public var jawLineAlongOutlineWeight: Float = 0.25
         /// Upper bound of blendshape weights (the lower bound is 0); `nil` = unbounded; default nil.
         public var blendshapeUpperBound: Float? = nil
+        /// How alike two identity frames must be to count as one view of the face: the RMS difference of their
+        /// landmarks after removing position, size and in-plane rotation, as a fraction of the eye distance, at
+        /// which two frames count as e^−1 of the same view; default 0.02 (about the landmark noise of dlib on a
+        /// face that holds still). Repeated views add no evidence about the identity (the landmark errors of one
+        /// view repeat with it), so a still picture made into a video fits the identity as the picture alone
+        /// does, while a track that shows the face from several angles fits it from all of them.
+        public var identityViewSimilarity: Float = 0.02
         /// At most this many frames (spread over the track) fit the identity; default 20.
         public var maxIdentityFrames = 20
         /// Gauss–Newton iterations of the joint identity + identity-frames fit; default 8.

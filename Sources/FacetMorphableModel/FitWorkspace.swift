@@ -150,6 +150,7 @@ final class FitWorkspace {
     func fitIdentity(frames: [[Point2]]) -> [Int] {
         let chosen = chooseIdentityFrames(frames)
         let count = chosen.count
+        let viewWeights = Self.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))
         let p = parameterCount
         let k = identityCount
         let e = expressionCount
@@ -201,7 +202,8 @@ final class FitWorkspace {
                     save(position)
                 }
                 let coupling = couplings + position * p * k
-                accumulateFrame(coupling: coupling, identityHessian: schur, identityGradient: identityGradient)
+                accumulateFrame(coupling: coupling, identityHessian: schur, identityGradient: identityGradient,
+                                identityWeight: viewWeights[position])
                 // Held blendshape weights do not move: drop their rows.
                 for i in 0..<p where isHeldAtBound(i) {
                     for j in 0..<p { hessian[i * p + j] = i == j ? 1 : 0; hessian[j * p + i] = i == j ? 1 : 0 }
@@ -221,11 +223,11 @@ final class FitWorkspace {
                     for b in a..<k {
                         var sum = 0.0
                         for i in 0..<p { sum += coupling[i * k + b] * step[i] }
-                        schur[a * k + b] -= sum
+                        schur[a * k + b] -= viewWeights[position] * sum
                     }
                     var dot = 0.0
                     for i in 0..<p { dot += row[i] * frameSteps[position * p + i] }
-                    identityGradient[a] -= dot
+                    identityGradient[a] -= viewWeights[position] * dot
                     // Keep Y = H_ff⁻¹ H_fα column a in place of H_fα column a (no longer needed).
                     for i in 0..<p { coupling[i * k + a] = step[i] }
                 }
@@ -262,6 +264,59 @@ final class FitWorkspace {
     struct FrameState {
         var rotation = Matrix3.identity
         var tx = 0.0, ty = 0.0, tz = -1.0, scale = 1.0
+    }
+
+    /// How much each identity frame counts as evidence of the identity: 1 for a view unlike the others,
+    /// 1/n for each of n views that are the same up to the landmark noise (a still picture made into a video,
+    /// a head that holds still). Frames are compared by their 68 landmarks after removing position, size and
+    /// in-plane rotation (Procrustes), as an RMS distance in units of the eye distance; a kernel of width
+    /// `similarity` says how alike two views are (exp(−(d/similarity)²)), and a frame's weight is 1 over the
+    /// sum of its likeness to every identity frame, itself included. The weights sum to the number of distinct
+    /// views, so n copies of one picture fit the identity exactly as the picture alone does.
+    static func viewWeights(_ frames: [[Point2]], similarity: Double) -> [Double] {
+        let count = frames.count
+        guard count > 1, similarity > 0 else { return [Double](repeating: 1, count: count) }
+        // Each frame centred and scaled to a unit eye distance; in-plane rotation removed pairwise.
+        let shapes: [[(Double, Double)]] = frames.map { points in
+            var cx = 0.0, cy = 0.0
+            for point in points { cx += Double(point.x); cy += Double(point.y) }
+            cx /= Double(points.count)
+            cy /= Double(points.count)
+            func eye(_ range: Range<Int>) -> (Double, Double) {
+                var x = 0.0, y = 0.0
+                for index in range { x += Double(points[index].x); y += Double(points[index].y) }
+                return (x / Double(range.count), y / Double(range.count))
+            }
+            let right = eye(36..<42), left = eye(42..<48)
+            let eyes = max(((left.0 - right.0) * (left.0 - right.0) + (left.1 - right.1) * (left.1 - right.1)).squareRoot(), 1e-9)
+            return points.map { ((Double($0.x) - cx) / eyes, (Double($0.y) - cy) / eyes) }
+        }
+        func distance(_ a: [(Double, Double)], _ b: [(Double, Double)]) -> Double {
+            // The rotation that best aligns b to a (2-D Procrustes without scale), then the RMS difference.
+            var dot = 0.0, cross = 0.0
+            for (p, q) in zip(a, b) {
+                dot += p.0 * q.0 + p.1 * q.1
+                cross += q.0 * p.1 - q.1 * p.0
+            }
+            let angle = atan2(cross, dot)
+            let (c, s) = (cos(angle), sin(angle))
+            var squares = 0.0
+            for (p, q) in zip(a, b) {
+                let (x, y) = (c * q.0 - s * q.1, s * q.0 + c * q.1)
+                squares += (x - p.0) * (x - p.0) + (y - p.1) * (y - p.1)
+            }
+            return (squares / Double(a.count)).squareRoot()
+        }
+        var likeness = [Double](repeating: 1, count: count)   // each frame is like itself
+        for i in 0..<count {
+            for j in (i + 1)..<count {
+                let ratio = distance(shapes[i], shapes[j]) / similarity
+                let value = exp(-ratio * ratio)
+                likeness[i] += value
+                likeness[j] += value
+            }
+        }
+        return likeness.map { 1 / $0 }
     }
 
     /// Up to `maxIdentityFrames` frames spread evenly over the track, preferring views within ±45° yaw.
@@ -566,7 +621,7 @@ final class FitWorkspace {
     /// prior and damping; when `coupling` is given also the frame–identity block (P×K), the identity block
     /// (K×K, upper triangle, added to `identityHessian`) and the identity gradient.
     func accumulateFrame(coupling: UnsafeMutablePointer<Double>?, identityHessian: UnsafeMutablePointer<Double>?,
-                         identityGradient: UnsafeMutablePointer<Double>?) {
+                         identityGradient: UnsafeMutablePointer<Double>?, identityWeight: Double = 1) {
         let p = parameterCount
         let e = expressionCount
         let k = identityCount
@@ -614,7 +669,7 @@ final class FitWorkspace {
                 if let coupling, let identityHessian, let identityGradient {
                     identityRow(prepared, direction: direction, into: identityTarget)
                     for a in 0..<k {
-                        let ia = identityTarget[a] * weight
+                        let ia = identityTarget[a] * weight * identityWeight
                         identityGradient[a] += ia * residual
                         for b in a..<k { identityHessian[a * k + b] += ia * identityTarget[b] }
                     }
