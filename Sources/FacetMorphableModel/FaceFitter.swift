@@ -19,21 +19,32 @@ import Foundation
 public struct FaceFitter: Sendable {
     /// Fitting settings; the defaults suit dlib's 68 landmarks on the Surrey Face Model.
     public struct Configuration: Sendable, Equatable {
-        /// Variance of the landmark noise in px² (σ² in the prior weighting); default 3.
-        public var landmarkVariance: Float = 3
-        /// Weight λ of the identity prior ‖α‖² against the landmark term Σ‖r‖²/σ² summed over the identity frames;
-        /// default 3. On synthetic SFM views 1–3 gave the lowest pose error with 1 px noise (3–10 with 3 px noise on
-        /// single images). On real dlib landmarks a weaker prior fits the landmarks a little closer but lets the
-        /// identity trade against pitch when the views do not vary (a still portrait): at 1 the same face and its
-        /// mirror image came out 23° apart in pitch, at 3 within 3°, while the reprojection error stays below 4 % of
-        /// the eye distance (astronaut 3.45 %, carphone 3.94 %, a still video 2.57 %).
+        /// The landmark noise: the standard deviation of a landmark's error in each image direction, as a fraction
+        /// of the landmarks' RMS distance from their centroid (about 0.4 of the face's width for a frontal face);
+        /// `nil` (the default) measures it on each track. Residuals are weighed in units of this noise, so the
+        /// priors below weigh against the landmarks the same whatever the face's size in pixels (a picture and the
+        /// same picture at twice the resolution give the same fit) and as much as the landmarks deserve: dlib's
+        /// landmarks on real faces miss the model's by about 0.04–0.05 of the spread, where the identity prior must
+        /// hold the identity from trading against pitch, while exact landmarks (synthetic views) deserve a weak
+        /// prior. Measured: the track's identity is fitted with `initialLandmarkNoise`, the noise its residuals
+        /// leave is estimated (a robust median, see `FitWorkspace.residualNoise`), and the identity is fitted
+        /// again with that noise, up to twice.
+        public var landmarkNoise: Float? = nil
+        /// The noise the first identity fit of a track assumes when `landmarkNoise` is nil: 0.05.
+        public static let initialLandmarkNoise: Float = 0.05
+        /// The measured landmark noise is kept within this range (fractions of the landmark spread); default
+        /// 0.01–0.15.
+        public var landmarkNoiseRange: ClosedRange<Float> = 0.01...0.15
+        /// Weight λ of the identity prior ‖α‖² against the landmark term Σ‖r/σ‖² (σ: `landmarkNoise`), summed over
+        /// the identity frames, each weighed by how distinct a view it is (`identityViewSimilarity`); default 3.
         public var identityRegularization: Float = 3
-        /// Weight of the expression prior ‖ψ‖² (ridge) against Σ‖r‖²/σ² per frame; default 0.5.
+        /// Weight of the expression prior ‖ψ‖² (ridge) against Σ‖r/σ‖² per frame; default 0.5.
         public var expressionRegularization: Float = 0.5
-        /// Landmark error (px) beyond which a landmark's weight falls as threshold / error (Huber), so a few
-        /// misplaced landmarks (occlusions, detector slips) cannot drag the fit; the threshold used is the larger of
-        /// this and 3 × the frame's median landmark error; `nil` = plain least squares; default 5.
-        public var outlierThreshold: Float? = 5
+        /// Landmark error, in units of the landmark noise (`landmarkNoise`), beyond which a landmark's weight falls
+        /// as threshold / error (Huber), so a few misplaced landmarks (occlusions, detector slips) cannot drag the
+        /// fit; the threshold used is the larger of this and 3 × the frame's median landmark error; `nil` = plain
+        /// least squares; default 3 (about 5 px on the bundled portrait's face).
+        public var outlierThreshold: Float? = 3
         /// Weight of a jaw-line landmark's (iBUG 1–17) error along the face's outline, against 1 across
         /// it. dlib finds the outline but not a fixed place on it, so an expression that slides the
         /// model's jaw-line vertices along the outline (a smile raising the cheeks) would otherwise be
@@ -122,7 +133,8 @@ public struct FaceFitter: Sendable {
         }
         let end = DispatchTime.now().uptimeNanoseconds
         return TrackFit(identity: workspace.identity.map { Float($0) }, camera: camera, frames: frames,
-                        identityFrames: chosen, identitySeconds: Double(identityEnd - start) / 1e9,
+                        identityFrames: chosen, landmarkNoise: Float(workspace.relativeNoise),
+                        identitySeconds: Double(identityEnd - start) / 1e9,
                         framesSeconds: Double(end - identityEnd) / 1e9)
     }
 
@@ -132,13 +144,16 @@ public struct FaceFitter: Sendable {
     }
 
     /// Fits pose and expression of one frame with a known identity and camera (e.g. a track's).
-    public func fitFrame(landmarks: [Point2], identity: [Float], camera: FaceCamera) throws -> FrameFit {
+    /// `landmarkNoise`: the noise to weigh the landmarks by (a track's `TrackFit.landmarkNoise`); nil: the
+    /// configured one, or `Configuration.initialLandmarkNoise`.
+    public func fitFrame(landmarks: [Point2], identity: [Float], camera: FaceCamera, landmarkNoise: Float? = nil) throws -> FrameFit {
         try validate([landmarks], imageWidth: 1, imageHeight: 1)
         guard identity.count == model.identityCount else {
             throw ModelError(.invalidArgument, "\(identity.count) identity coefficients: the model \(model.name) has "
                                 + "\(model.identityCount)")
         }
         let workspace = FitWorkspace(model: model, configuration: configuration, camera: camera)
+        if let landmarkNoise { workspace.relativeNoise = Double(landmarkNoise) }
         workspace.setIdentity(identity.map { Double($0) })
         workspace.loadObservations(landmarks)
         workspace.initialisePose()
@@ -148,12 +163,14 @@ public struct FaceFitter: Sendable {
 
     /// A reusable per-frame fitter for a known identity and camera (e.g. a live stream): it keeps its buffers
     /// between frames, so each `fit` allocates only its result.
-    public func frameFitter(identity: [Float], camera: FaceCamera) throws -> FrameFitter {
+    /// `landmarkNoise` as for `fitFrame`.
+    public func frameFitter(identity: [Float], camera: FaceCamera, landmarkNoise: Float? = nil) throws -> FrameFitter {
         guard identity.count == model.identityCount else {
             throw ModelError(.invalidArgument, "\(identity.count) identity coefficients: the model \(model.name) has "
                                 + "\(model.identityCount)")
         }
         let workspace = FitWorkspace(model: model, configuration: configuration, camera: camera)
+        if let landmarkNoise { workspace.relativeNoise = Double(landmarkNoise) }
         workspace.setIdentity(identity.map { Double($0) })
         return FrameFitter(workspace: workspace)
     }
@@ -218,6 +235,9 @@ public struct TrackFit: Sendable, Equatable {
     public var frames: [FrameFit]
     /// Positions (into the input) of the frames that fitted the identity.
     public var identityFrames: [Int]
+    /// The landmark noise the fit weighed the landmarks by (measured on the track unless configured), as a
+    /// fraction of the landmark spread; pass it to `fitFrame` or `frameFitter` to fit more frames of the face alike.
+    public var landmarkNoise: Float
     /// Wall time spent fitting the identity, seconds.
     public var identitySeconds: Double
     /// Wall time spent fitting every frame with the final identity, seconds.

@@ -41,6 +41,9 @@ final class FitWorkspace {
     /// Whether landmarks beyond `outlierThreshold` are down-weighted (not while the pose is still coarse).
     var robust = true
     var landmarkSpread = 1.0
+    /// The landmark noise the residuals are weighed by, as a fraction of `landmarkSpread` (see
+    /// `FaceFitter.Configuration.landmarkNoise`).
+    var relativeNoise: Double
 
     // Solver scratch.
     let hessian: UnsafeMutablePointer<Double>
@@ -63,6 +66,7 @@ final class FitWorkspace {
         identityCount = model.identityCount
         blendshapes = model.expressionKind == .blendshapes
         parameterCount = 6 + model.expressionCount
+        relativeNoise = Double(configuration.landmarkNoise ?? FaceFitter.Configuration.initialLandmarkNoise)
 
         var vertices: [Int] = []
         var fixed: [Int] = []
@@ -145,9 +149,26 @@ final class FitWorkspace {
         }
     }
 
-    /// Fits the identity jointly with the pose and expression of a spread subset of frames (Gauss–Newton
-    /// with the frame blocks eliminated by their Schur complement); returns the frames used.
+    /// Fits the identity to a track (a spread subset of its frames); returns the frames used. Unless the
+    /// configuration fixes the landmark noise, the noise the fit leaves is measured and the identity fitted again
+    /// with it, from the identity found so far, up to twice (see `FaceFitter.Configuration.landmarkNoise`).
     func fitIdentity(frames: [[Point2]]) -> [Int] {
+        let chosen = fitIdentityAtCurrentNoise(frames: frames)
+        guard configuration.landmarkNoise == nil else { return chosen }
+        let range = configuration.landmarkNoiseRange
+        for _ in 0..<2 {
+            let measured = min(max(residualNoise(frames: frames, chosen: chosen), Double(range.lowerBound)), Double(range.upperBound))
+            if abs(measured - relativeNoise) < 0.1 * relativeNoise { break }
+            relativeNoise = measured
+            _ = fitIdentityAtCurrentNoise(frames: frames)
+        }
+        return chosen
+    }
+
+    /// Fits the identity jointly with the pose and expression of a spread subset of frames (Gauss–Newton
+    /// with the frame blocks eliminated by their Schur complement), with the landmarks weighed by the current
+    /// `relativeNoise`; returns the frames used.
+    private func fitIdentityAtCurrentNoise(frames: [[Point2]]) -> [Int] {
         let chosen = chooseIdentityFrames(frames)
         let count = chosen.count
         let viewWeights = Self.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))
@@ -191,7 +212,7 @@ final class FitWorkspace {
             couplings.deallocate()
             frameSteps.deallocate()
         }
-        let prior = Double(configuration.landmarkVariance * configuration.identityRegularization)
+        let prior = Double(configuration.identityRegularization)
         for iteration in 0..<max(configuration.identityIterations, 1) {
             for index in 0..<(k * k) { schur[index] = 0 }
             for index in 0..<k { identityGradient[index] = 0 }
@@ -258,6 +279,44 @@ final class FitWorkspace {
             if stepSize < 1e-10 { break }
         }
         return chosen
+    }
+
+    /// The landmark noise the fit leaves: every identity frame fitted again with the current identity, the
+    /// squared landmark errors (relative to each frame's landmark spread) of all of them, weighed by the frames'
+    /// view weights; the weighted median of the squared errors over 2 ln 2 (the median of a 2-D Gaussian error's
+    /// square is 2 ln 2 σ², and the median ignores the few landmarks an occlusion throws off). Returns σ as a
+    /// fraction of the landmark spread.
+    func residualNoise(frames: [[Point2]], chosen: [Int]) -> Double {
+        let weights = Self.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))
+        var samples: [(value: Double, weight: Double)] = []
+        for (position, index) in chosen.enumerated() {
+            loadObservations(frames[index])
+            initialisePose()
+            fitPoseAndExpression()
+            let r = rotation
+            let spread2 = landmarkSpread * landmarkSpread
+            for correspondence in 0..<correspondenceCount {
+                let landmark = correspondenceLandmark[correspondence]
+                let (x, y, z) = slotPoint(correspondenceSlot[correspondence])
+                let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                                                       r.m20 * x + r.m21 * y + r.m22 * z)
+                let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
+                samples.append(((du * du + dv * dv) / spread2, weights[position]))
+            }
+        }
+        guard !samples.isEmpty else { return relativeNoise }
+        samples.sort { $0.value < $1.value }
+        let half = samples.reduce(0) { $0 + $1.weight } / 2
+        var cumulative = 0.0
+        var median = samples[samples.count - 1].value
+        for sample in samples {
+            cumulative += sample.weight
+            if cumulative >= half {
+                median = sample.value
+                break
+            }
+        }
+        return (median / (2 * log(2.0))).squareRoot()
     }
 
     /// The pose and translation of one frame, saved while the identity is fitted.
@@ -629,6 +688,10 @@ final class FitWorkspace {
         for index in 0..<p { gradient[index] = 0 }
         if let coupling { for index in 0..<(p * k) { coupling[index] = 0 } }
         let identityTarget = row + p
+        // Residuals count in units of the landmark noise, a fixed fraction of the face's size: the same
+        // landmarks at twice the resolution give the same fit.
+        let noise = relativeNoise * landmarkSpread
+        let noiseWeight = 1 / (noise * noise)
         var threshold = Double.infinity
         if robust, let limit = configuration.outlierThreshold, correspondenceCount > 0 {
             // The threshold follows the typical error (3 × the median), so while the whole fit is still far off
@@ -649,13 +712,13 @@ final class FitWorkspace {
                 }
                 errors[position] = error
             }
-            threshold = max(Double(limit), 3 * errors[correspondenceCount / 2])
+            threshold = max(Double(limit) * noise, 3 * errors[correspondenceCount / 2])
         }
         for index in 0..<correspondenceCount {
             let prepared = prepare(index)
             // Huber weight of the landmark: 1 within the threshold, threshold / error beyond (IRLS).
             let error = (prepared.residualU * prepared.residualU + prepared.residualV * prepared.residualV).squareRoot()
-            let weight = error > threshold ? threshold / error : 1
+            let weight = (error > threshold ? threshold / error : 1) * noiseWeight
             let directions = residualDirections(correspondenceLandmark[index])
             for which in 0..<directions.count {
                 let direction = which == 0 ? directions.first : directions.second
@@ -681,7 +744,7 @@ final class FitWorkspace {
                 }
             }
         }
-        let prior = Double(configuration.landmarkVariance * configuration.expressionRegularization)
+        let prior = Double(configuration.expressionRegularization)
         for index in 0..<e {
             hessian[(6 + index) * p + 6 + index] += prior
             gradient[6 + index] += prior * expression[index]
