@@ -56,9 +56,27 @@ struct facet_face_detector {
 /// (version 1: initial shape, forests, anchor indices, deltas). Kept here rather than in a
 /// `dlib::shape_predictor` so that points come out with sub-pixel precision: dlib's own
 /// `operator()` rounds every point to whole pixels, which adds up to ±0.5 px of jitter.
+namespace facet {
+
+/// One cascade level's regression trees, packed for speed: dlib keeps every leaf (a 136-float
+/// shape offset) in its own heap block, and the 7,500 leaves one prediction reads are scattered
+/// over ~65 MB, so prediction waits on memory. Here each level's splits and leaves lie in flat
+/// arrays, every tree's leaf is found first, and the leaves are then summed in tree order (the
+/// same sums as dlib's) while the next ones are being fetched.
+struct packed_forest {
+    std::vector<uint32_t> first_split;   // per tree: index of its first split in the arrays below
+    std::vector<uint32_t> split_count;   // per tree
+    std::vector<uint32_t> first_leaf;    // per tree: index of its first leaf (in leaf vectors)
+    std::vector<uint32_t> pixel_a, pixel_b;   // per split: the two sampled pixels compared
+    std::vector<float> threshold;             // per split
+    std::vector<float> leaves;                // leaf vectors, `values` floats each
+};
+
+} // namespace facet
+
 struct facet_landmark_predictor {
     dlib::matrix<float, 0, 1> initial_shape;
-    std::vector<std::vector<dlib::impl::regression_tree>> forests;
+    std::vector<facet::packed_forest> forests;
     std::vector<std::vector<unsigned long>> anchor_index;
     std::vector<std::vector<dlib::vector<float, 2>>> deltas;
     bool loaded = false;
@@ -90,13 +108,22 @@ facet_dlib_status fail(const facet_landmark_predictor *predictor, facet_dlib_sta
 /// face partly out of the frame, black beyond the border pulls the shape inwards (it shrinks by
 /// ~10% per frame while followed), replicated border pixels do not. Inside the image the values
 /// are dlib's.
-void sample_pixels(const facet::gray_view &image, const dlib::rectangle &rect,
+/// dlib's `impl::unnormalizing_tform` for a box with sub-pixel corners: (0, 0) goes to the top left
+/// corner and (1, 1) to the bottom right pixel (left + width - 1, top + height - 1), as dlib does for
+/// whole-pixel rectangles. A box that moves by a fraction of a pixel moves the shape with it.
+dlib::point_transform_affine unnormalizing_transform(double left, double top, double width, double height) {
+    dlib::matrix<double, 2, 2> scale;
+    scale = std::max(width - 1, 1.0), 0,
+            0, std::max(height - 1, 1.0);
+    return dlib::point_transform_affine(scale, dlib::vector<double, 2>(left, top));
+}
+
+void sample_pixels(const facet::gray_view &image, const dlib::point_transform_affine &to_image,
                    const dlib::matrix<float, 0, 1> &shape, const dlib::matrix<float, 0, 1> &reference,
                    const std::vector<unsigned long> &anchors, const std::vector<dlib::vector<float, 2>> &deltas,
                    std::vector<float> &samples) {
     const dlib::matrix<float, 2, 2> to_shape =
         dlib::matrix_cast<float>(dlib::impl::find_tform_between_shapes(reference, shape).get_m());
-    const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
     samples.resize(deltas.size());
     for (size_t i = 0; i < deltas.size(); ++i) {
         const dlib::point p = to_image(to_shape * deltas[i] + dlib::impl::location(shape, anchors[i]));
@@ -265,8 +292,25 @@ extern "C" facet_dlib_status facet_landmark_predictor_load(facet_landmark_predic
             return fail(predictor, FACET_DLIB_MALFORMED_FILE,
                         name + " is not a usable dlib shape predictor: its cascade levels, trees and point "
                                "counts do not agree (expected dlib's shape_predictor_68_face_landmarks.dat)");
+        const size_t values = size_t(initial_shape.size());
+        std::vector<facet::packed_forest> packed(forests.size());
+        for (size_t level = 0; level < forests.size(); ++level) {
+            facet::packed_forest &target = packed[level];
+            for (const auto &tree : forests[level]) {
+                target.first_split.push_back(uint32_t(target.threshold.size()));
+                target.split_count.push_back(uint32_t(tree.splits.size()));
+                target.first_leaf.push_back(uint32_t(target.leaves.size() / values));
+                for (const auto &split : tree.splits) {
+                    target.pixel_a.push_back(uint32_t(split.idx1));
+                    target.pixel_b.push_back(uint32_t(split.idx2));
+                    target.threshold.push_back(split.thresh);
+                }
+                for (const auto &leaf : tree.leaf_values)
+                    for (long i = 0; i < leaf.size(); ++i) target.leaves.push_back(leaf(i));
+            }
+        }
         predictor->initial_shape = std::move(initial_shape);
-        predictor->forests = std::move(forests);
+        predictor->forests = std::move(packed);
         predictor->anchor_index = std::move(anchor_index);
         predictor->deltas = std::move(deltas);
         predictor->loaded = true;
@@ -292,11 +336,81 @@ extern "C" int32_t facet_landmark_predictor_point_count(const facet_landmark_pre
     return int32_t(predictor->initial_shape.size() / 2);
 }
 
-extern "C" facet_dlib_status facet_landmark_predictor_predict(const facet_landmark_predictor *predictor,
-                                                              const uint8_t *pixels, int32_t width, int32_t height,
-                                                              int32_t row_stride,
-                                                              float left, float top, float box_width, float box_height,
-                                                              float *out_xy, int32_t out_capacity) {
+extern "C" facet_dlib_status facet_landmark_predictor_mean_shape(const facet_landmark_predictor *predictor,
+                                                                 float *out_xy, int32_t out_capacity) {
+    if (predictor == nullptr) return FACET_DLIB_INVALID_ARGUMENT;
+    if (!predictor->loaded)
+        return fail(predictor, FACET_DLIB_NOT_LOADED, "the landmark predictor has no model loaded");
+    const long values = long(predictor->initial_shape.size());
+    if (out_xy == nullptr || out_capacity < values)
+        return fail(predictor, FACET_DLIB_INVALID_ARGUMENT,
+                    "the output buffer must hold " + std::to_string(values) + " floats; got " + std::to_string(out_capacity));
+    for (long i = 0; i < values; ++i) out_xy[i] = predictor->initial_shape(i);
+    return FACET_DLIB_OK;
+}
+
+namespace {
+
+/// The iBUG 68-point layout's left-right counterpart of every point (0-based).
+const int ibug_mirror[68] = {
+    16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,   // jaw
+    26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                     // brows
+    27, 28, 29, 30, 35, 34, 33, 32, 31,                         // nose
+    45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,             // eyes
+    54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,             // outer lips
+    64, 63, 62, 61, 60, 67, 66, 65,                             // inner lips
+};
+
+/// Runs the cascade for the box (left, top, width, height) of `image`; writes 2 * points floats.
+void run_cascade(const facet_landmark_predictor *predictor, const facet::gray_view &image, double left, double top,
+                 double box_width, double box_height, float *out_xy) {
+    // The box keeps its sub-pixel corners (dlib rounds them), so the points follow a box that
+    // moves by less than a pixel instead of jumping a whole pixel at a time.
+    const dlib::point_transform_affine to_image = unnormalizing_transform(left, top, box_width, box_height);
+    // The cascade: at every level, sample pixels relative to the current shape and add the
+    // trees' leaf offsets (in the box's normalised [0,1] coordinates).
+    dlib::matrix<float, 0, 1> shape = predictor->initial_shape;
+    const size_t values = size_t(shape.size());
+    std::vector<float> samples;
+    std::vector<const float *> chosen;
+    for (size_t level = 0; level < predictor->forests.size(); ++level) {
+        sample_pixels(image, to_image, shape, predictor->initial_shape, predictor->anchor_index[level],
+                      predictor->deltas[level], samples);
+        const facet::packed_forest &forest = predictor->forests[level];
+        // Every tree's leaf (dlib's walk: left child 2i + 1 when a - b > threshold, else 2i + 2).
+        const size_t trees = forest.first_split.size();
+        chosen.resize(trees);
+        for (size_t tree = 0; tree < trees; ++tree) {
+            const uint32_t base = forest.first_split[tree], count = forest.split_count[tree];
+            uint32_t node = 0;
+            while (node < count) {
+                const uint32_t split = base + node;
+                node = samples[forest.pixel_a[split]] - samples[forest.pixel_b[split]] > forest.threshold[split]
+                           ? 2 * node + 1 : 2 * node + 2;
+            }
+            chosen[tree] = forest.leaves.data() + size_t(forest.first_leaf[tree] + (node - count)) * values;
+        }
+        // Sum the leaves in tree order, fetching a few trees ahead.
+        float *target = &shape(0);
+        for (size_t tree = 0; tree < trees; ++tree) {
+            if (tree + 6 < trees)
+                for (size_t offset = 0; offset < values; offset += 16) __builtin_prefetch(chosen[tree + 6] + offset);
+            const float *leaf = chosen[tree];
+            for (size_t i = 0; i < values; ++i) target[i] += leaf[i];
+        }
+    }
+    const long points = long(values / 2);
+    for (long i = 0; i < points; ++i) {
+        const dlib::dpoint p = to_image(dlib::dpoint(shape(2 * i), shape(2 * i + 1)));
+        out_xy[2 * i] = float(p.x());
+        out_xy[2 * i + 1] = float(p.y());
+    }
+}
+
+/// The checks both predict functions make; FACET_DLIB_OK when the call may go ahead.
+facet_dlib_status check_prediction(const facet_landmark_predictor *predictor, const uint8_t *pixels, int32_t width,
+                                   int32_t height, int32_t row_stride, float left, float top, float box_width,
+                                   float box_height, const float *out_xy, int32_t out_capacity) {
     if (predictor == nullptr) return FACET_DLIB_INVALID_ARGUMENT;
     if (!predictor->loaded)
         return fail(predictor, FACET_DLIB_NOT_LOADED, "the landmark predictor has no model loaded");
@@ -312,26 +426,75 @@ extern "C" facet_dlib_status facet_landmark_predictor_predict(const facet_landma
     if (!(std::isfinite(left) && std::isfinite(top) && std::isfinite(box_width) && std::isfinite(box_height)) ||
         box_width < 1 || box_height < 1)
         return fail(predictor, FACET_DLIB_INVALID_ARGUMENT, "the face box must be finite and at least 1x1 pixel");
+    return FACET_DLIB_OK;
+}
+
+} // namespace
+
+extern "C" facet_dlib_status facet_landmark_predictor_predict(const facet_landmark_predictor *predictor,
+                                                              const uint8_t *pixels, int32_t width, int32_t height,
+                                                              int32_t row_stride,
+                                                              float left, float top, float box_width, float box_height,
+                                                              float *out_xy, int32_t out_capacity) {
+    const facet_dlib_status status = check_prediction(predictor, pixels, width, height, row_stride, left, top,
+                                                      box_width, box_height, out_xy, out_capacity);
+    if (status != FACET_DLIB_OK) return status;
     try {
-        const facet::gray_view image{pixels, height, width, row_stride};
-        const long x0 = std::lround(left), y0 = std::lround(top);
-        const dlib::rectangle rect(x0, y0, x0 + std::max(1L, std::lround(box_width)) - 1,
-                                   y0 + std::max(1L, std::lround(box_height)) - 1);
-        // The cascade: at every level, sample pixels relative to the current shape and add the
-        // trees' leaf offsets (in the box's normalised [0,1] coordinates).
-        dlib::matrix<float, 0, 1> shape = predictor->initial_shape;
-        std::vector<float> samples;
-        for (size_t level = 0; level < predictor->forests.size(); ++level) {
-            sample_pixels(image, rect, shape, predictor->initial_shape, predictor->anchor_index[level],
-                          predictor->deltas[level], samples);
-            unsigned long leaf = 0;
-            for (const auto &tree : predictor->forests[level]) shape += tree(samples, leaf);
+        run_cascade(predictor, facet::gray_view{pixels, height, width, row_stride}, left, top, box_width, box_height,
+                    out_xy);
+        return FACET_DLIB_OK;
+    } catch (const std::bad_alloc &) {
+        return fail(predictor, FACET_DLIB_OUT_OF_MEMORY, "out of memory predicting landmarks");
+    } catch (const std::exception &error) {
+        return fail(predictor, FACET_DLIB_INTERNAL, std::string("landmark prediction failed: ") + error.what());
+    } catch (...) {
+        return fail(predictor, FACET_DLIB_INTERNAL, "landmark prediction failed with an unknown exception");
+    }
+}
+
+extern "C" facet_dlib_status facet_landmark_predictor_predict_symmetric(
+    const facet_landmark_predictor *predictor, const uint8_t *pixels, int32_t width, int32_t height, int32_t row_stride,
+    float left, float top, float box_width, float box_height, float *out_xy, int32_t out_capacity) {
+    const facet_dlib_status status = check_prediction(predictor, pixels, width, height, row_stride, left, top,
+                                                      box_width, box_height, out_xy, out_capacity);
+    if (status != FACET_DLIB_OK) return status;
+    if (predictor->initial_shape.size() != 136)
+        return fail(predictor, FACET_DLIB_INVALID_ARGUMENT,
+                    "mirror-averaged landmarks need the iBUG 68-point layout; the model has " +
+                        std::to_string(predictor->initial_shape.size() / 2) + " points");
+    try {
+        // Both passes read the same region: the box and one box size around it, clipped to the image
+        // (a sample beyond the region reads its nearest edge pixel, in both passes alike).
+        const double margin = std::max(box_width, box_height);
+        const long x0 = std::max(0L, long(std::floor(left - margin)));
+        const long y0 = std::max(0L, long(std::floor(top - margin)));
+        const long x1 = std::min(long(width), long(std::ceil(left + box_width + margin)));
+        const long y1 = std::min(long(height), long(std::ceil(top + box_height + margin)));
+        if (x1 <= x0 || y1 <= y0) {
+            run_cascade(predictor, facet::gray_view{pixels, height, width, row_stride}, left, top, box_width,
+                        box_height, out_xy);
+            return FACET_DLIB_OK;
         }
-        const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
-        for (long i = 0; i < points; ++i) {
-            const dlib::dpoint p = to_image(dlib::dpoint(shape(2 * i), shape(2 * i + 1)));
-            out_xy[2 * i] = float(p.x());
-            out_xy[2 * i + 1] = float(p.y());
+        const long region_width = x1 - x0, region_height = y1 - y0;
+        const facet::gray_view region{pixels + size_t(y0) * size_t(row_stride) + size_t(x0), region_height,
+                                      region_width, row_stride};
+        float direct[136], mirrored[136];
+        run_cascade(predictor, region, left - x0, top - y0, box_width, box_height, direct);
+        std::vector<uint8_t> flipped(size_t(region_width) * size_t(region_height));
+        for (long y = 0; y < region_height; ++y) {
+            const uint8_t *row = region.data + size_t(y) * size_t(row_stride);
+            uint8_t *target = flipped.data() + size_t(y) * size_t(region_width);
+            for (long x = 0; x < region_width; ++x) target[x] = row[region_width - 1 - x];
+        }
+        // The box mirrored: pixels [L, L + w - 1] become [W - L - w, W - 1 - L].
+        const double mirrored_left = double(region_width) - (left - x0) - box_width;
+        run_cascade(predictor, facet::gray_view{flipped.data(), region_height, region_width, region_width},
+                    mirrored_left, top - y0, box_width, box_height, mirrored);
+        for (int i = 0; i < 68; ++i) {
+            const int j = ibug_mirror[i];
+            const float mirror_x = float(region_width - 1) - mirrored[2 * j];
+            out_xy[2 * i] = 0.5f * (direct[2 * i] + mirror_x) + float(x0);
+            out_xy[2 * i + 1] = 0.5f * (direct[2 * i + 1] + mirrored[2 * j + 1]) + float(y0);
         }
         return FACET_DLIB_OK;
     } catch (const std::bad_alloc &) {
@@ -361,8 +524,10 @@ extern "C" void facet_gray_from_rgb(const uint8_t *rgb, int32_t width, int32_t h
 
 namespace {
 
-/// For one axis: destination pixel i covers source [i * ratio, (i + 1) * ratio); the taps list
-/// every overlapped source pixel with its overlap as weight (weights of one pixel sum to 1).
+/// For one axis, the source pixels each destination pixel reads and their weights (summing to 1).
+/// Shrinking: destination pixel i covers source [i * ratio, (i + 1) * ratio), and every overlapped
+/// source pixel weighs its overlap (area averaging). Enlarging: the two source pixels whose centres
+/// bracket the destination pixel's centre, weighed linearly (edges replicated).
 struct axis_taps {
     std::vector<int32_t> first;   // per destination pixel: index into `index`/`weight`
     std::vector<int32_t> count;
@@ -373,6 +538,21 @@ struct axis_taps {
         const double ratio = double(source) / double(destination);
         first.resize(size_t(destination));
         count.resize(size_t(destination));
+        if (destination > source) {
+            for (int32_t i = 0; i < destination; ++i) {
+                const double centre = std::min(std::max((i + 0.5) * ratio - 0.5, 0.0), double(source - 1));
+                const int32_t left = std::min(int32_t(centre), source - 1);
+                const int32_t right = std::min(left + 1, source - 1);
+                const float fraction = float(centre - left);
+                first[size_t(i)] = int32_t(index.size());
+                index.push_back(left);
+                weight.push_back(1.0f - fraction);
+                index.push_back(right);
+                weight.push_back(fraction);
+                count[size_t(i)] = 2;
+            }
+            return;
+        }
         for (int32_t i = 0; i < destination; ++i) {
             const double start = i * ratio, end = (i + 1) * ratio;
             first[size_t(i)] = int32_t(index.size());
@@ -384,7 +564,7 @@ struct axis_taps {
                 index.push_back(s);
                 weight.push_back(float(overlap / ratio));
             }
-            if (int32_t(index.size()) == first[size_t(i)]) {   // enlarging: nearest pixel
+            if (int32_t(index.size()) == first[size_t(i)]) {   // rounding left no overlap: the nearest pixel
                 index.push_back(std::min(source - 1, int32_t(start)));
                 weight.push_back(1.0f);
             }
@@ -434,6 +614,41 @@ extern "C" int facet_gray_resample_area(const uint8_t *src, int32_t width, int32
     } catch (...) {
         return 1;
     }
+}
+
+extern "C" int facet_gray_rotate(const uint8_t *src, int32_t width, int32_t height, int32_t row_stride, double angle,
+                                 uint8_t *dst, int32_t dst_width, int32_t dst_height) {
+    if (src == nullptr || dst == nullptr || width <= 0 || height <= 0 || row_stride < width || dst_width <= 0 ||
+        dst_height <= 0 || !std::isfinite(angle))
+        return 1;
+    // Destination pixel (x, y) reads the source at the inverse rotation of its offset from the centre.
+    // With y down, a counter-clockwise turn on screen by `angle` maps source offset (u, v) to
+    // (u cos a + v sin a, -u sin a + v cos a); the inverse is the transpose.
+    const double c = std::cos(angle), s = std::sin(angle);
+    const double source_cx = 0.5 * (width - 1), source_cy = 0.5 * (height - 1);
+    const double target_cx = 0.5 * (dst_width - 1), target_cy = 0.5 * (dst_height - 1);
+    for (int32_t y = 0; y < dst_height; ++y) {
+        uint8_t *target = dst + size_t(y) * size_t(dst_width);
+        const double dy = y - target_cy;
+        for (int32_t x = 0; x < dst_width; ++x) {
+            const double dx = x - target_cx;
+            double u = c * dx - s * dy + source_cx;
+            double v = s * dx + c * dy + source_cy;
+            u = std::min(std::max(u, 0.0), double(width - 1));
+            v = std::min(std::max(v, 0.0), double(height - 1));
+            const int32_t u0 = std::min(int32_t(u), width - 2 >= 0 ? width - 2 : 0);
+            const int32_t v0 = std::min(int32_t(v), height - 2 >= 0 ? height - 2 : 0);
+            const int32_t u1 = std::min(u0 + 1, width - 1), v1 = std::min(v0 + 1, height - 1);
+            const double fu = u - u0, fv = v - v0;
+            const uint8_t *row0 = src + size_t(v0) * size_t(row_stride);
+            const uint8_t *row1 = src + size_t(v1) * size_t(row_stride);
+            const double top = row0[u0] + fu * (row0[u1] - row0[u0]);
+            const double bottom = row1[u0] + fu * (row1[u1] - row1[u0]);
+            const double value = top + fv * (bottom - top) + 0.5;
+            target[x] = uint8_t(value < 0 ? 0 : (value > 255 ? 255 : value));
+        }
+    }
+    return 0;
 }
 
 extern "C" void facet_gray_grid_statistics(const uint8_t *pixels, int32_t width, int32_t height, int32_t row_stride,

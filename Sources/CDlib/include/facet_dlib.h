@@ -126,16 +126,40 @@ facet_dlib_status facet_landmark_predictor_load(facet_landmark_predictor *predic
 int32_t facet_landmark_predictor_point_count(const facet_landmark_predictor *predictor);
 
 /**
- * Predicts the model's points for the face in the box (left, top, width, height; rounded to
- * whole pixels as dlib requires). The box should look like a detector box: the points are found
- * relative to it. Writes x0, y0, x1, y1, ... into `out_xy`, which must hold 2 * point_count
- * floats. Points may lie outside the image when the box does.
+ * The model's mean shape, where its cascade starts: x0, y0, x1, y1, ... in the face box's
+ * normalised coordinates ((0, 0) the box's top left corner, (1, 1) its bottom right pixel), into
+ * `out_xy`, which must hold 2 * point_count floats. It says how the boxes the model was trained
+ * with sit on a face (the box convention of dlib's HOG detector for the 68-point model).
+ */
+facet_dlib_status facet_landmark_predictor_mean_shape(const facet_landmark_predictor *predictor,
+                                                      float *out_xy, int32_t out_capacity);
+
+/**
+ * Predicts the model's points for the face in the box (left, top, width, height, sub-pixel:
+ * unlike dlib's own predictor, the corners are not rounded to whole pixels). The box should look
+ * like a detector box: the points are found relative to it. Writes x0, y0, x1, y1, ... into
+ * `out_xy`, which must hold 2 * point_count floats. Points may lie outside the image when the box
+ * does.
  */
 facet_dlib_status facet_landmark_predictor_predict(const facet_landmark_predictor *predictor,
                                                    const uint8_t *pixels, int32_t width, int32_t height,
                                                    int32_t row_stride,
                                                    float left, float top, float box_width, float box_height,
                                                    float *out_xy, int32_t out_capacity);
+
+/**
+ * Like `facet_landmark_predictor_predict`, but the mean of two predictions: one on the picture
+ * and one on its mirror image (with the box mirrored), mirrored back with the points' left-right
+ * counterparts swapped. The model's own left-right bias cancels, so a mirrored picture gives
+ * exactly mirrored points, and the two predictions' independent errors average. Both read the
+ * same region (the box and one box size around it). Needs the iBUG 68-point layout
+ * (FACET_DLIB_INVALID_ARGUMENT otherwise). Twice the cost of one prediction.
+ */
+facet_dlib_status facet_landmark_predictor_predict_symmetric(const facet_landmark_predictor *predictor,
+                                                             const uint8_t *pixels, int32_t width, int32_t height,
+                                                             int32_t row_stride,
+                                                             float left, float top, float box_width, float box_height,
+                                                             float *out_xy, int32_t out_capacity);
 
 /* ------------------------------------------------------------------------------------------
  * Grayscale pixel loops (no dlib; plain optimised loops)
@@ -148,14 +172,23 @@ void facet_gray_from_rgb(const uint8_t *rgb, int32_t width, int32_t height, int3
 
 /**
  * Resamples the source rectangle (`src_x`, `src_y`, `src_width`, `src_height`, inside the
- * `width` x `height` image) to `dst_width` x `dst_height` (stride `dst_width`) by area
- * averaging: each destination pixel is the mean of the source area it covers (exact box filter
- * for any ratio; when enlarging it degenerates to nearest-neighbour). Returns 0, or 1 when a
- * size or the rectangle is invalid.
+ * `width` x `height` image) to `dst_width` x `dst_height` (stride `dst_width`), each axis on its
+ * own: shrinking averages areas (each destination pixel is the mean of the source area it covers,
+ * an exact box filter for any ratio); enlarging interpolates linearly between the source pixels'
+ * centres (edges replicated). Returns 0, or 1 when a size or the rectangle is invalid.
  */
 int facet_gray_resample_area(const uint8_t *src, int32_t width, int32_t height, int32_t row_stride,
                              int32_t src_x, int32_t src_y, int32_t src_width, int32_t src_height,
                              uint8_t *dst, int32_t dst_width, int32_t dst_height);
+
+/**
+ * Rotates the image by `angle` radians (counter-clockwise as seen on screen, y down) about its
+ * centre into `dst` (`dst_width` x `dst_height`, stride `dst_width`), whose centre it lands on;
+ * bilinear, pixels from outside the source are the nearest edge pixel. For searching faces tilted
+ * beyond what the detector finds upright. Returns 0, or 1 when a size is invalid.
+ */
+int facet_gray_rotate(const uint8_t *src, int32_t width, int32_t height, int32_t row_stride, double angle,
+                      uint8_t *dst, int32_t dst_width, int32_t dst_height);
 
 /** Mean and standard deviation of the pixels on a `samples` x `samples` grid spread over the
  *  rectangle (clipped to the image; both 0 when nothing of it is inside). */

@@ -1,6 +1,7 @@
 import CDlib
 import FacetMedia
 import FacetSDK
+import Foundation
 
 /// An 8-bit grayscale image: `height` rows of `width` bytes, top row first, no row padding.
 ///
@@ -84,7 +85,8 @@ public struct GrayImage: Sendable, Equatable {
         return resampled(width: targetWidth, height: newHeight)
     }
 
-    /// The whole image resampled to `width` x `height` by area averaging (nearest pixel when enlarging).
+    /// The whole image resampled to `width` x `height`: area averaging along an axis that shrinks,
+    /// linear interpolation along one that grows.
     public func resampled(width newWidth: Int, height newHeight: Int) -> GrayImage {
         cropped(x: 0, y: 0, width: width, height: height, resampledTo: (newWidth, newHeight))
     }
@@ -113,6 +115,40 @@ public struct GrayImage: Sendable, Equatable {
         }
         precondition(status == 0, "resampling \(cropWidth)x\(cropHeight) at (\(x), \(y)) of a \(width)x\(height) image failed")
         return result
+    }
+
+    /// The image rotated by `angle` radians about its centre (counter-clockwise on screen), on a
+    /// canvas just large enough to hold all of it; the corners outside the picture repeat its
+    /// nearest edge pixels. A point (x, y) of this image lands at `rotatedPoint(x, y, angle)`.
+    public func rotated(by angle: Float) -> GrayImage {
+        let (newWidth, newHeight) = Self.rotatedSize(width: width, height: height, angle: angle)
+        var result = GrayImage(width: newWidth, height: newHeight)
+        let status = pixels.withUnsafeBufferPointer { source in
+            result.pixels.withUnsafeMutableBufferPointer { target in
+                facet_gray_rotate(source.baseAddress!, Int32(width), Int32(height), Int32(width), Double(angle),
+                                  target.baseAddress!, Int32(newWidth), Int32(newHeight))
+            }
+        }
+        precondition(status == 0, "rotating a \(width)x\(height) image by \(angle) failed")
+        return result
+    }
+
+    /// The canvas size `rotated(by:)` makes for a `width` x `height` image.
+    static func rotatedSize(width: Int, height: Int, angle: Float) -> (width: Int, height: Int) {
+        let c = abs(cos(Double(angle))), s = abs(sin(Double(angle)))
+        return (max(1, Int((Double(width) * c + Double(height) * s).rounded(.up))),
+                max(1, Int((Double(width) * s + Double(height) * c).rounded(.up))))
+    }
+
+    /// Where the point (`x`, `y`) of a `width` x `height` image lands in `rotated(by: angle)`, or
+    /// (with `inverse`) where a point of the rotated canvas came from.
+    static func rotatedPoint(_ point: Point2, width: Int, height: Int, angle: Float, inverse: Bool = false) -> Point2 {
+        let canvas = rotatedSize(width: width, height: height, angle: angle)
+        let (from, to) = inverse ? ((canvas.width, canvas.height), (width, height)) : ((width, height), (canvas.width, canvas.height))
+        let a = Double(inverse ? -angle : angle)
+        let dx = Double(point.x) - 0.5 * Double(from.0 - 1), dy = Double(point.y) - 0.5 * Double(from.1 - 1)
+        let x = dx * cos(a) + dy * sin(a), y = -dx * sin(a) + dy * cos(a)
+        return Point2(x: Float(x + 0.5 * Double(to.0 - 1)), y: Float(y + 0.5 * Double(to.1 - 1)))
     }
 
     /// Mean and standard deviation of the pixels sampled on a `samples` x `samples` grid over
