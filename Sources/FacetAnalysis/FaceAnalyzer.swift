@@ -163,7 +163,7 @@ public final class FaceAnalyzer: Sendable {
         var timings = AnalysisTimings(
             frames: frameTimes.count, faceFrames: 0, totalSeconds: 0, loadSeconds: loadSeconds,
             lumaSeconds: tracker.statistics.lumaSeconds, detectionSeconds: tracker.statistics.detectionSeconds,
-            detectionPasses: tracker.statistics.detections + tracker.statistics.regionDetections,
+            detectionPasses: tracker.statistics.detections + tracker.statistics.regionDetections + tracker.statistics.thoroughPasses,
             landmarkSeconds: tracker.statistics.landmarkSeconds, landmarkPredictions: tracker.statistics.landmarkPredictions,
             identityFitSeconds: 0, frameFitSeconds: 0, smoothingSeconds: 0)
         var tracks: [FaceTrack] = []
@@ -186,14 +186,39 @@ public final class FaceAnalyzer: Sendable {
             }
             tracks.append(track)
         }
+        let notUsed = Self.summary(of: tracker.rejections, keeping: tracks)
         if tracks.isEmpty {
-            warnings.append("no faces found in \(url.lastPathComponent) (the detector finds roughly frontal faces of about 80 px or more)")
+            warnings.append("no faces found in \(url.lastPathComponent)"
+                            + (notUsed.isEmpty ? " (the detector finds roughly frontal faces, from \(Int(configuration.tracking.minimumFaceSize)) px tall; --min-face-size sets the smallest)" : ""))
         }
+        warnings += notUsed
         timings.faceFrames = isStill ? landmarkTracks.count : tracks.reduce(0) { $0 + $1.frames.count }
         timings.totalSeconds = FaceTracker.now() - start
         let motion = SceneMotion(frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
                                  frameHeight: video.height, tracks: tracks)
         return AnalysisResult(motion: motion, timings: timings, warnings: warnings)
+    }
+
+    /// One warning per candidate face that was not used (the first of the rejections at one place
+    /// and for one reason), leaving out candidates where a track was kept; at most five, and a count
+    /// of the rest.
+    static func summary(of rejections: [Rejection], keeping tracks: [FaceTrack]) -> [String] {
+        var kept: [Rejection] = []
+        for rejection in rejections {
+            let tracked = tracks.contains { track in
+                track.frames.contains { frame in
+                    guard let box = frame.box, abs(frame.frameIndex - rejection.frameIndex) <= 1 else { return false }
+                    return box.intersectionOverUnion(rejection.box) > 0.3
+                }
+            }
+            if tracked { continue }
+            if kept.contains(where: { $0.box.intersectionOverUnion(rejection.box) > 0.3 }) { continue }
+            kept.append(rejection)
+        }
+        let limit = 5
+        var lines = kept.prefix(limit).map { "not used: \($0.description)" }
+        if kept.count > limit { lines.append("not used: \(kept.count - limit) more candidate faces") }
+        return lines
     }
 
     // MARK: - Fitting one track

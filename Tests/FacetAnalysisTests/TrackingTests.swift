@@ -124,11 +124,14 @@ final class TrackingTests: XCTestCase {
         XCTAssertEqual(tracks.count, 1, "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex, $0.frames[0].box) })")
         XCTAssertEqual(tracks.first?.frames.count, 90)
         XCTAssertGreaterThan(tracker.statistics.droppedFalsePositives, 0, "the video has face-like badges")
+        XCTAssertTrue(tracker.rejections.contains { if case .landmarksDoNotSettle = $0.reason { true } else { false } },
+                      "the badges are reported as not holding the landmarks: \(tracker.rejections)")
         // Without the false-positive checks the badges become tracks: the checks are what removes them.
         var permissive = FaceTracker.Configuration()
         permissive.minimumConfirmationScore = -10
         permissive.maximumShapeDrift = 100
         permissive.minimumHitRatio = 0
+        permissive.confirmationDetections = 1   // badges are seldom found twice in a row
         let unfiltered = try trackVideo(fixtures.url("sway.mp4"), configuration: permissive).tracks
         XCTAssertGreaterThan(unfiltered.count, 1)
     }

@@ -70,43 +70,55 @@ struct LandmarkPlacement: Equatable {
     }
 }
 
-/// How a track's detector box sits relative to its landmarks' `LandmarkPlacement` (offset of the box
-/// centre and box size, in units of the frame's scale). Learnt from the detections that match
-/// the track, so following a face from its landmarks gives the predictor the kind of box it was
-/// trained with.
-struct BoxCalibration: Equatable {
-    var offsetX: Float
-    var offsetY: Float
-    var width: Float
-    var height: Float
+/// The box the landmark model expects around a face, derived from its landmarks.
+///
+/// dlib's 68-point model was trained on faces framed by dlib's HOG detector, and its mean shape
+/// (`LandmarkPredictor.meanShape`, in the box's normalised coordinates) records how those boxes
+/// sat on the faces. The convention's box for some landmarks is the square the mean shape must be
+/// placed in, by the similarity (position, size, in-plane rotation) that best fits its stable
+/// points (brows, eyes, nose, mouth corners) to the landmarks' stable points; the box stays
+/// upright, centred where the rotated mean box's centre lands.
+///
+/// Following a face by predicting its landmarks in the box of its previous landmarks is then a
+/// fixed-point iteration of the model's own convention: on repeated pictures it settles on one
+/// box within a step or two and stays there, whatever box the detector first gave (detector boxes
+/// come in sizes 20% apart, the steps of its image pyramid), and the landmarks a face gets do not
+/// depend on the scale the picture was found at.
+struct FaceBoxConvention: Equatable {
+    /// The mean shape's stable points, centred on their centroid (box units).
+    private let centred: [Point2]
+    /// Sum of the squared norms of `centred`.
+    private let norm: Float
+    /// The unit box's centre relative to the stable points' centroid (box units).
+    private let centreOffset: Point2
 
-    /// The calibration that turns `landmarks` into exactly `box`.
-    init(box: FaceBox, landmarks: [Point2]) {
-        let frame = LandmarkPlacement(landmarks)
-        offsetX = (box.center.x - frame.center.x) / frame.scale
-        offsetY = (box.center.y - frame.center.y) / frame.scale
-        width = box.width / frame.scale
-        height = box.height / frame.scale
+    /// The convention of a landmark model, from its mean shape (68 points, box-normalised).
+    init(meanShape: [Point2]) {
+        precondition(meanShape.count == 68, "the box convention needs a 68-point mean shape")
+        let placement = LandmarkPlacement(meanShape)
+        centred = LandmarkPlacement.stableIndices.map {
+            Point2(x: meanShape[$0].x - placement.center.x, y: meanShape[$0].y - placement.center.y)
+        }
+        norm = max(centred.reduce(0) { $0 + $1.x * $1.x + $1.y * $1.y }, 1e-9)
+        centreOffset = Point2(x: 0.5 - placement.center.x, y: 0.5 - placement.center.y)
     }
 
-    /// Moves this calibration a fraction `weight` of the way towards `other`.
-    mutating func blend(towards other: BoxCalibration, weight: Float) {
-        offsetX += weight * (other.offsetX - offsetX)
-        offsetY += weight * (other.offsetY - offsetY)
-        width += weight * (other.width - width)
-        height += weight * (other.height - height)
-    }
-
-    /// The detector-style box for `landmarks`.
+    /// The box the model expects for a face with these landmarks (68 points, pixels).
     func box(for landmarks: [Point2]) -> FaceBox {
-        box(for: LandmarkPlacement(landmarks))
-    }
-
-    /// The detector-style box for a face frame.
-    func box(for frame: LandmarkPlacement) -> FaceBox {
-        let boxWidth = width * frame.scale, boxHeight = height * frame.scale
-        return FaceBox(x: frame.center.x + offsetX * frame.scale - boxWidth / 2,
-                       y: frame.center.y + offsetY * frame.scale - boxHeight / 2,
-                       width: boxWidth, height: boxHeight)
+        let placement = LandmarkPlacement(landmarks)
+        // Least-squares similarity from the mean shape's stable points to the landmarks': a + ib.
+        var a: Float = 0, b: Float = 0
+        for (reference, index) in zip(centred, LandmarkPlacement.stableIndices) {
+            let u = landmarks[index].x - placement.center.x, v = landmarks[index].y - placement.center.y
+            a += reference.x * u + reference.y * v
+            b += reference.x * v - reference.y * u
+        }
+        a /= norm
+        b /= norm
+        // `span` pixels from the box's first to its last pixel: the box is span + 1 pixels wide.
+        let span = max((a * a + b * b).squareRoot(), 1)
+        let centreX = placement.center.x + a * centreOffset.x - b * centreOffset.y
+        let centreY = placement.center.y + b * centreOffset.x + a * centreOffset.y
+        return FaceBox(x: centreX - span / 2, y: centreY - span / 2, width: span + 1, height: span + 1)
     }
 }

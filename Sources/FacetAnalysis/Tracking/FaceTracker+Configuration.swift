@@ -4,25 +4,36 @@ extension FaceTracker {
     public struct Configuration: Sendable, Equatable {
         // MARK: Detection
 
-        /// The whole-frame search for faces runs on the frame scaled down (area averaging) so its
-        /// longest side is at most this many pixels. Default 640 (1280x720 is searched at 640x360;
-        /// smaller frames as they are).
+        /// The smallest face to analyse: the height (= width) of the box the landmark model expects
+        /// for it (`FaceBoxConvention`, about brows to chin and ear to ear), in full-resolution
+        /// pixels. Smaller faces are not tracked (dlib's landmarks on them are too coarse to fit);
+        /// faces down to 80% of this are still found, to be reported in `rejections` with their
+        /// size. Default 40.
+        public var minimumFaceSize: Float = 40
+        /// The coarse whole-frame search runs on the frame scaled down (area averaging) so its
+        /// longest side is at most this many pixels: it finds faces from 80 px in the scaled frame
+        /// (160 px in 1280x720) up. Smaller faces are found by the thorough search. Default 640.
         public var detectionMaxSide: Int = 640
-        /// While faces are tracked, the whole frame is searched every this many frames (on every
-        /// frame when no face is tracked). A face entering while others are tracked is found
+        /// While faces are tracked, the whole frame is searched coarsely every this many frames (on
+        /// every frame when no face is tracked). A face entering while others are tracked is found
         /// within this many frames. Tracked faces that need it (unconfirmed, missed their last
-        /// detection, lost their shape, or too small for the search) are looked for in a region
-        /// around them instead, scaled so the face is ~100 px. Default 5.
+        /// detection, lost their shape, or too small for the coarse search) are looked for in a
+        /// region around them instead, scaled so the face is ~100 px. Default 5.
         public var redetectInterval: Int = 5
-        /// The smallest face (box width at detection scale) the detector is trusted to find without
-        /// upsampling, pixels. Default 80 (dlib's smallest search window). With the other
-        /// defaults, a new face in a 1280x720 video is found from a box of about 150 px up (and
-        /// followed down to any size once found); raise `detectionMaxSide` or set
-        /// `searchUpsample` to find smaller new faces (at 4x the search cost).
-        public var minimumFaceSize: Float = 80
-        /// Upsampling (0–2) of the search for new faces; nil picks it from the detection image:
-        /// 1 when its longest side is at most 400 px (e.g. 352x288, 176x144), else 0. Default nil.
-        public var searchUpsample: Int? = nil
+        /// The thorough search (the frame scaled so faces down to 80% of `minimumFaceSize` are
+        /// found, plus the rotated searches) runs on the first frame and then every this many
+        /// seconds of video; nil: on the first frame only. It costs about as much as 15 coarse
+        /// searches at 720p, so new small faces in a running video are found within this time.
+        /// Default 10.
+        public var thoroughSearchSeconds: Double? = 10
+        /// The thorough search scans the scaled frame in tiles of at most this many pixels (they
+        /// overlap by the largest face the coarse search can miss), which bounds its memory on
+        /// large pictures. Default 4,000,000.
+        public var thoroughTilePixels: Float = 4_000_000
+        /// Faces tilted in the picture beyond what the detector finds upright (about ±15°) are
+        /// searched for, with the thorough search, in copies of the frame turned by plus and
+        /// minus this angle (radians) at the coarse search's scale; 0 turns it off. Default 20°.
+        public var rotatedSearchAngle: Float = 20 * .pi / 180
         /// Added to dlib's detection threshold (negative finds weaker faces). Default 0.
         public var adjustThreshold: Double = 0
 
@@ -96,9 +107,14 @@ extension FaceTracker {
             }
             try require(detectionMaxSide >= 64, "detectionMaxSide must be at least 64; got \(detectionMaxSide)")
             try require(redetectInterval >= 1, "redetectInterval must be at least 1; got \(redetectInterval)")
-            try require(minimumFaceSize > 0, "minimumFaceSize must be positive; got \(minimumFaceSize)")
-            try require(searchUpsample.map { (0...2).contains($0) } ?? true,
-                        "searchUpsample must be 0, 1, 2 or nil; got \(String(describing: searchUpsample))")
+            try require(minimumFaceSize >= 16 && minimumFaceSize.isFinite,
+                        "minimumFaceSize must be at least 16 px; got \(minimumFaceSize)")
+            try require(thoroughSearchSeconds.map { $0 > 0 && $0.isFinite } ?? true,
+                        "thoroughSearchSeconds must be positive or nil; got \(String(describing: thoroughSearchSeconds))")
+            try require(thoroughTilePixels >= 250_000 && thoroughTilePixels.isFinite,
+                        "thoroughTilePixels must be at least 250000; got \(thoroughTilePixels)")
+            try require(rotatedSearchAngle >= 0 && rotatedSearchAngle <= .pi / 4,
+                        "rotatedSearchAngle must be in [0, π/4]; got \(rotatedSearchAngle)")
             try require(matchOverlap > 0 && matchOverlap < 1, "matchOverlap must be in (0, 1); got \(matchOverlap)")
             try require(reseedOverlap >= 0 && reseedOverlap <= 1, "reseedOverlap must be in [0, 1]; got \(reseedOverlap)")
             try require(confirmationDetections >= 1, "confirmationDetections must be at least 1; got \(confirmationDetections)")

@@ -6,26 +6,31 @@ import FacetSDK
 /// frame, a stable id) per face.
 ///
 /// Feed every frame in order with `process(_:frameIndex:time:)` (or `process(_:)` with a decoded
-/// `VideoFrame`), then call `finish()` for the tracks.
+/// `VideoFrame`), then call `finish()` for the tracks; `rejections` then says which candidate
+/// faces were not used and why.
 ///
 /// How it works, per frame:
-/// 1. Every live face is followed from its previous landmarks: a detector-style box is derived
-///    from them (`BoxCalibration`, learnt from the detections that matched the face), the
-///    landmarks are predicted in that box at full resolution, and the face is lost when its
-///    landmarks leave the frame or the face area turns blank. When the new shape's box jumps
-///    (little overlap with the old one, or a sudden size change), detection runs on the frame
-///    and a matching detection re-seeds the face; without one, the face is lost.
-/// 2. The whole frame (scaled to `detectionMaxSide`) is searched when no face is tracked and
-///    every `redetectInterval` frames; a face that is unconfirmed, missed its last detection,
-///    lost its shape, or is too small for the search is looked for in a region around it
-///    (scaled so the face is ~100 px). Detections are matched to faces greedily by box overlap
-///    (IoU, best first; one box per face, the higher-scoring of overlapping ones). A matched
-///    face is confirmed (and re-seeded from the detection when it drifted); an unmatched
-///    detection that is not inside a tracked face, and that the landmark predictor is drawn to
-///    (`maximumShapeDrift`), starts a tentative face, which becomes a track after
-///    `confirmationDetections` matches with a real-face score, or is dropped as a false
-///    positive; a face that keeps missing detections is lost, and its track is cut back to its
-///    last confirmed frame.
+/// 1. Every live face is followed from its previous landmarks: the box the landmark model expects
+///    for them (`FaceBoxConvention`, from the model's own mean shape) is given to the predictor at
+///    full resolution, and the face is lost when its landmarks leave the frame or the face area
+///    turns blank. On a repeated picture the box settles and stays: nothing drifts. When the new
+///    shape's box jumps (little overlap with the old one, or a sudden size change), detection runs
+///    on the frame and a matching detection re-seeds the face; without one, the face is lost.
+/// 2. Faces are searched for (`SearchPlan`): the whole frame coarsely (scaled to
+///    `detectionMaxSide`) when no face is tracked and every `redetectInterval` frames; thoroughly
+///    (scaled so faces down to 80% of `minimumFaceSize` are found, in tiles) and turned by
+///    ±`rotatedSearchAngle` on the first frame and every `thoroughSearchSeconds`; and, for a face
+///    that is unconfirmed, missed its last detection, lost its shape or is too small for the coarse
+///    search, in a region around it scaled so the face is ~100 px. Detections are matched to faces
+///    greedily by box overlap (IoU, best first; one box per face, the higher-scoring of overlapping
+///    ones). A matched face is confirmed (and re-seeded from the detection when it drifted); an
+///    unmatched detection that is not inside a tracked face, whose landmarks make a face of at
+///    least `minimumFaceSize` and that the landmark predictor is drawn to (`maximumShapeDrift`),
+///    starts a tentative face, which becomes a track after `confirmationDetections` matches with a
+///    real-face score, or is dropped; a face that keeps missing detections is lost, and its track
+///    is cut back to its last confirmed frame. Every candidate not used is kept in `rejections`
+///    with its reason (too small, too low a score, not a face to the landmark model, rarely
+///    detected).
 /// 3. `finish()` ends every face and smooths each track's landmarks (`Configuration.smoothing`).
 ///
 /// Ids are 0, 1, 2, ... in confirmation order (left to right among faces confirmed on the same
@@ -42,12 +47,19 @@ public final class FaceTracker {
     public let predictor: LandmarkPredictor
 
     private let detector: FaceDetector
+    private let convention: FaceBoxConvention
+    private var plan: SearchPlan?
     private var live: [FaceState] = []
     private var finished: [LandmarkTrack] = []
     private var nextID = 0
     private var lastFrameIndex: Int?
     private var lastDetectionFrame: Int?
+    private var lastThoroughTime: Double?
     private var frameSize: (width: Int, height: Int)?
+
+    /// The candidate faces of the last video that were not used, and why (kept after `finish()`
+    /// until the next video's first frame).
+    public private(set) var rejections: [Rejection] = []
 
     /// Figures the tracker has gathered so far (for benchmarks and diagnostics).
     public private(set) var statistics = Statistics()
@@ -56,10 +68,16 @@ public final class FaceTracker {
     public struct Statistics: Sendable, Equatable {
         /// Frames processed.
         public var frames = 0
-        /// Whole-frame detection passes run.
+        /// Coarse whole-frame searches run.
         public var detections = 0
         /// Detection passes run in a region around one face.
         public var regionDetections = 0
+        /// Thorough searches run (the first frame's and one every `thoroughSearchSeconds`).
+        public var thoroughSearches = 0
+        /// Detection passes of the thorough searches (their tiles and rotated copies).
+        public var thoroughPasses = 0
+        /// Wall time in the thorough searches (included in `detectionSeconds`), seconds.
+        public var thoroughSeconds: Double = 0
         /// Landmark predictions run.
         public var landmarkPredictions = 0
         /// Tentative faces dropped as false positives.
@@ -88,6 +106,7 @@ public final class FaceTracker {
         }
         self.configuration = configuration
         self.predictor = predictor
+        self.convention = FaceBoxConvention(meanShape: predictor.meanShape)
         if let detector {
             self.detector = detector
         } else {
@@ -119,13 +138,17 @@ public final class FaceTracker {
             // Frames were skipped: faces cannot be followed across the gap.
             for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
         }
+        if frameSize == nil {
+            rejections = []
+            plan = SearchPlan(width: image.width, height: image.height, configuration: configuration)
+        }
         frameSize = (image.width, image.height)
         lastFrameIndex = frameIndex
         statistics.frames += 1
 
         try follow(in: image, frameIndex: frameIndex, time: time)
         removeDuplicateFaces()
-        if needsDetection(frameIndex: frameIndex) {
+        if needsDetection(frameIndex: frameIndex, time: time) {
             try detectAndMatch(in: image, frameIndex: frameIndex, time: time)
         }
     }
@@ -147,12 +170,14 @@ public final class FaceTracker {
         for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
         var tracks = finished.sorted { $0.id < $1.id }
         if let smoothing = configuration.smoothing {
-            for index in tracks.indices { tracks[index] = try Self.smoothed(tracks[index], with: smoothing) }
+            for index in tracks.indices { tracks[index] = try Self.smoothed(tracks[index], with: smoothing, convention: convention) }
         }
         finished = []
         lastFrameIndex = nil
         lastDetectionFrame = nil
+        lastThoroughTime = nil
         frameSize = nil
+        plan = nil
         nextID = 0
         return tracks
     }
@@ -166,9 +191,9 @@ public final class FaceTracker {
     private func follow(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
         for index in live.indices.reversed() where live[index].lastFrameIndex < frameIndex {
             let face = live[index]
-            let box = face.calibration.box(for: face.landmarks)
+            let box = convention.box(for: face.landmarks)
             let landmarks = try predict(image, box)
-            let newBox = face.calibration.box(for: landmarks)
+            let newBox = convention.box(for: landmarks)
             let inside = insideFraction(landmarks, image)
             let overlap = newBox.intersectionOverUnion(box)
             let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
@@ -194,17 +219,26 @@ public final class FaceTracker {
         while index > 0 {
             let younger = live[index]
             if live[..<index].contains(where: { $0.box.intersectionOverUnion(younger.box) > 0.5 }) {
-                end(at: index, trimToConfirmed: false)
+                end(at: index, trimToConfirmed: false, duplicate: true)
             }
             index -= 1
         }
     }
 
-    /// Whether the whole frame is searched on this frame: when no face is tracked, and every
-    /// `redetectInterval` frames.
+    /// Whether the whole frame is searched coarsely on this frame: when no face is tracked, and
+    /// every `redetectInterval` frames.
     private func isSearchFrame(_ frameIndex: Int) -> Bool {
         guard !live.isEmpty, let lastDetectionFrame else { return true }
         return frameIndex - lastDetectionFrame >= configuration.redetectInterval
+    }
+
+    /// Whether the thorough search runs on this frame: on the first, then every
+    /// `thoroughSearchSeconds` of video.
+    private func isThoroughFrame(time: Double) -> Bool {
+        guard let plan, !plan.thorough.isEmpty || !plan.rotated.isEmpty else { return false }
+        guard let lastThoroughTime else { return true }
+        guard let interval = configuration.thoroughSearchSeconds else { return false }
+        return time - lastThoroughTime >= interval
     }
 
     /// Whether a face needs a detection on this frame even without a search: unconfirmed,
@@ -213,46 +247,92 @@ public final class FaceTracker {
         face.id == nil || face.misses > 0 || face.isRescuing
     }
 
-    private func needsDetection(frameIndex: Int) -> Bool {
-        isSearchFrame(frameIndex) || live.contains(where: needsLook)
+    private func needsDetection(frameIndex: Int, time: Double) -> Bool {
+        isSearchFrame(frameIndex) || isThoroughFrame(time: time) || live.contains(where: needsLook)
+    }
+
+    /// Runs one pass of the search plan and returns its detections in frame pixels.
+    private func detect(_ pass: SearchPlan.Pass, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
+        var searched = image
+        if pass.x != 0 || pass.y != 0 || pass.width != image.width || pass.height != image.height {
+            guard let part = image.cropped(x: pass.x, y: pass.y, width: pass.width, height: pass.height) else { return [] }
+            searched = part
+        }
+        let partWidth = searched.width, partHeight = searched.height
+        let targetWidth = max(1, Int((Float(partWidth) * pass.scale).rounded()))
+        let targetHeight = max(1, Int((Float(partHeight) * pass.scale).rounded()))
+        if targetWidth != partWidth || targetHeight != partHeight {
+            searched = searched.resampled(width: targetWidth, height: targetHeight)
+        }
+        let scaleX = Float(targetWidth) / Float(partWidth), scaleY = Float(targetHeight) / Float(partHeight)
+        if pass.angle != 0 { searched = searched.rotated(by: pass.angle) }
+        let found = try detector.detect(in: searched, adjustThreshold: configuration.adjustThreshold)
+        return found.map { detection in
+            var box = detection.box
+            if pass.angle != 0 {
+                // The box's centre back on the upright picture; the box stays upright (the landmark
+                // model's convention box takes over once landmarks are predicted).
+                let centre = GrayImage.rotatedPoint(box.center, width: targetWidth, height: targetHeight, angle: pass.angle,
+                                                    inverse: true)
+                box = FaceBox(x: centre.x - box.width / 2, y: centre.y - box.height / 2, width: box.width, height: box.height)
+            }
+            return FaceDetection(box: FaceBox(x: box.x / scaleX + Float(pass.x), y: box.y / scaleY + Float(pass.y),
+                                              width: box.width / scaleX, height: box.height / scaleY),
+                                 score: detection.score, subdetector: detection.subdetector)
+        }
+    }
+
+    /// Adds `found` to `detections`, keeping one box per face: of two that overlap (IoU above
+    /// 0.5, or one mostly inside the other), the higher-scoring.
+    private func merge(_ found: [FaceDetection], into detections: inout [FaceDetection]) {
+        for detection in found {
+            let same = detections.firstIndex { other in
+                other.box.intersectionOverUnion(detection.box) > 0.5
+                    || other.box.intersectionArea(detection.box) > 0.7 * min(other.box.area, detection.box.area)
+            }
+            if let same {
+                if detection.score > detections[same].score { detections[same] = detection }
+            } else {
+                detections.append(detection)
+            }
+        }
     }
 
     /// Step 2: detect, match detections to faces, confirm, re-seed, start and drop faces.
     ///
-    /// On a search frame the whole frame is searched (scaled to `detectionMaxSide`); every face
-    /// too small for that search, and on other frames every face that `needsLook`, is looked for
-    /// in a region around it (twice its box) scaled so the face is ~100 px: cheap, and never
-    /// upsampled unless the face is below ~80 px at full resolution.
+    /// The coarse search runs on search frames, the thorough and rotated ones on thorough frames
+    /// (`SearchPlan`). Every face too small for the coarse search, and on other frames every face
+    /// that `needsLook`, is looked for in a region around it (twice its box) scaled so the face is
+    /// ~100 px: cheap, and never upsampled unless the face is below ~80 px at full resolution.
     private func detectAndMatch(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
+        guard let plan else { return }
         var detections: [FaceDetection] = []
         var lookedAt = [Bool](repeating: false, count: live.count)
         let searching = isSearchFrame(frameIndex)
-        if searching {
-            lastDetectionFrame = frameIndex
-            statistics.detections += 1
+        let thorough = isThoroughFrame(time: time)
+        if searching || thorough {
             let start = Self.now()
             defer { statistics.detectionSeconds += Self.now() - start }
-            let longest = max(image.width, image.height)
-            let searched = longest > configuration.detectionMaxSide
-                ? image.downscaled(toWidth: max(1, image.width * configuration.detectionMaxSide / longest))
-                : image
-            let searchScale = Float(searched.width) / Float(image.width)   // detection pixels per full pixel
-            let upsample = configuration.searchUpsample ?? (max(searched.width, searched.height) <= 400 ? 1 : 0)
-            detections = try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold)
-                .map { FaceDetection(box: $0.box.scaled(by: 1 / searchScale), score: $0.score, subdetector: $0.subdetector) }
-            let reach = configuration.minimumFaceSize / Float(1 << upsample)   // smallest face the search finds
-            for index in live.indices where live[index].box.width * searchScale >= reach { lookedAt[index] = true }
-        }
-        for index in live.indices where !lookedAt[index] && (searching || needsLook(live[index])) {
-            lookedAt[index] = true
-            for found in try detectAround(live[index].box, in: image) {
-                // Keep one box per face: the higher-scoring of two that overlap.
-                if let twin = detections.firstIndex(where: { $0.box.intersectionOverUnion(found.box) > 0.5 }) {
-                    if found.score > detections[twin].score { detections[twin] = found }
-                } else {
-                    detections.append(found)
+            lastDetectionFrame = frameIndex
+            statistics.detections += 1
+            merge(try detect(plan.coarse, in: image), into: &detections)
+            var reach = plan.coarse.reach
+            if thorough {
+                lastThoroughTime = time
+                statistics.thoroughSearches += 1
+                let thoroughStart = Self.now()
+                for pass in plan.thorough + plan.rotated {
+                    statistics.thoroughPasses += 1
+                    merge(try detect(pass, in: image), into: &detections)
                 }
+                statistics.thoroughSeconds += Self.now() - thoroughStart
+                reach = plan.smallestFound
             }
+            for index in live.indices where live[index].box.width >= reach { lookedAt[index] = true }
+        }
+        for index in live.indices where !lookedAt[index] && (searching || thorough || needsLook(live[index])) {
+            lookedAt[index] = true
+            merge(try detectAround(live[index].box, in: image), into: &detections)
         }
 
         // Greedy matching by overlap, best pair first (ties: higher score, then lower indices).
@@ -281,7 +361,7 @@ public final class FaceTracker {
 
         // Faces that lost their shape and that no detection rescued end here.
         for index in live.indices.reversed() where live[index].isRescuing {
-            end(at: index, trimToConfirmed: false)
+            end(at: index, trimToConfirmed: false, frameIndex: frameIndex)
             faceMatched.remove(at: index)
             lookedAt.remove(at: index)
         }
@@ -294,11 +374,12 @@ public final class FaceTracker {
             live[index].passes += 1
             if live[index].id == nil {
                 if live[index].misses >= configuration.tentativeMisses {
-                    statistics.droppedFalsePositives += 1
-                    live.remove(at: index)
+                    let face = live.remove(at: index)
+                    reject(face, frameIndex: frameIndex,
+                           .lostBeforeConfirmation(detections: face.hits, needed: configuration.confirmationDetections))
                 }
             } else if live[index].misses >= configuration.lostAfterMisses {
-                end(at: index, trimToConfirmed: true)
+                end(at: index, trimToConfirmed: true, frameIndex: frameIndex)
             }
         }
 
@@ -308,19 +389,27 @@ public final class FaceTracker {
                 face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
             }
             if covered { continue }
-            let landmarks = try predict(image, detection.box)
-            guard try shapeDrift(image, detection.box, LandmarkPlacement(landmarks)) <= configuration.maximumShapeDrift else {
-                statistics.droppedFalsePositives += 1
+            let (landmarks, box) = try seed(image, from: detection.box)
+            if box.height < configuration.minimumFaceSize {
+                rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
+                                            reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
                 continue
             }
-            let calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
-            let face = FaceState(calibration: calibration,
-                                 first: TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
-                                                    landmarks: landmarks, detectionScore: detection.score,
+            // The face must not be covered by a tracked face either once its landmarks place it.
+            if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { continue }
+            let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
+            guard drift <= configuration.maximumShapeDrift else {
+                statistics.droppedFalsePositives += 1
+                rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
+                                            reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
+                continue
+            }
+            let face = FaceState(first: TrackedFace(frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
+                                                    detectionScore: detection.score,
                                                     confidence: insideFraction(landmarks, image)))
             live.append(face)
         }
-        assignIDs()
+        assignIDs(frameIndex: frameIndex)
     }
 
     /// A detection matched face `index` on the current frame.
@@ -341,15 +430,13 @@ public final class FaceTracker {
         }
         var current = face.frames[face.frames.count - 1]
         if overlap < configuration.reseedOverlap || rescued {
-            // Drifted: predict again from the detection and start the calibration over.
-            let landmarks = try predict(image, detection.box)
-            face.calibration = BoxCalibration(box: detection.box, landmarks: landmarks)
+            // Drifted: predict again from the detection.
+            let (landmarks, box) = try seed(image, from: detection.box)
             current.landmarks = landmarks
-            current.box = face.calibration.box(for: landmarks)
+            current.box = box
             current.confidence = insideFraction(landmarks, image)
-        } else {
-            face.calibration.blend(towards: BoxCalibration(box: detection.box, landmarks: current.landmarks), weight: 0.2)
-            if hadMissed { current.confidence = min(1, current.confidence / 0.7) }   // the doubt is lifted
+        } else if hadMissed {
+            current.confidence = min(1, current.confidence / 0.7)   // the doubt is lifted
         }
         current.detectionScore = detection.score
         face.frames[face.frames.count - 1] = current
@@ -359,12 +446,12 @@ public final class FaceTracker {
 
     /// Gives ids to the tentative faces that reached `confirmationDetections` with a good enough
     /// score, left to right; drops those that reached it without one (face-like patterns).
-    private func assignIDs() {
+    private func assignIDs(frameIndex: Int) {
         for index in live.indices.reversed()
         where live[index].id == nil && live[index].hits >= configuration.confirmationDetections
             && live[index].bestScore < configuration.minimumConfirmationScore {
-            statistics.droppedFalsePositives += 1
-            live.remove(at: index)
+            let face = live.remove(at: index)
+            reject(face, frameIndex: frameIndex, .lowScore(score: face.bestScore, minimum: configuration.minimumConfirmationScore))
         }
         let ready = live.indices.filter { live[$0].id == nil && live[$0].hits >= configuration.confirmationDetections }
         for index in ready.sorted(by: { live[$0].box.center.x < live[$1].box.center.x }) {
@@ -375,18 +462,31 @@ public final class FaceTracker {
 
     /// Ends face `index`: a confirmed face becomes a finished track (cut back to its last
     /// confirmed frame when `trimToConfirmed`); a tentative one is dropped.
-    private func end(at index: Int, trimToConfirmed: Bool) {
+    /// A tentative face that ends is recorded in `rejections` unless it merely duplicated another.
+    private func end(at index: Int, trimToConfirmed: Bool, frameIndex: Int? = nil, duplicate: Bool = false) {
         let face = live.remove(at: index)
         guard let id = face.id else {
-            statistics.droppedFalsePositives += 1
+            if duplicate { return }
+            let reason: Rejection.Reason = face.bestScore < configuration.minimumConfirmationScore
+                ? .lowScore(score: face.bestScore, minimum: configuration.minimumConfirmationScore)
+                : .lostBeforeConfirmation(detections: face.hits, needed: configuration.confirmationDetections)
+            reject(face, frameIndex: frameIndex ?? face.lastFrameIndex, reason)
             return
         }
         guard Float(face.hits) >= configuration.minimumHitRatio * Float(face.passes) else {
-            statistics.droppedFalsePositives += 1   // rarely re-detected: a pattern, not a face
+            // Rarely re-detected: a pattern, not a face.
+            reject(face, frameIndex: frameIndex ?? face.lastFrameIndex, .rarelyDetected(detections: face.hits, searches: face.passes))
             return
         }
         let frames = trimToConfirmed ? Array(face.frames.prefix(face.confirmedCount)) : face.frames
         if !frames.isEmpty { finished.append(LandmarkTrack(id: id, frames: frames)) }
+    }
+
+    /// Records a face that was followed for a while but not kept.
+    private func reject(_ face: FaceState, frameIndex: Int, _ reason: Rejection.Reason) {
+        statistics.droppedFalsePositives += 1
+        rejections.append(Rejection(frameIndex: face.frames[0].frameIndex, box: face.frames[0].box, score: face.bestScore,
+                                    reason: reason))
     }
 
     // MARK: - Helpers
@@ -398,9 +498,17 @@ public final class FaceTracker {
         return try predictor.landmarks(in: image, box: box)
     }
 
+    /// The landmarks and box of a face first found in `detectionBox`: landmarks predicted in the
+    /// detection's box, then again in the box the landmark model expects for them, so a face gets
+    /// the same landmarks whatever box (of the detector's 20%-apart sizes) it was found with.
+    private func seed(_ image: GrayImage, from detectionBox: FaceBox) throws(AnalysisError) -> (landmarks: [Point2], box: FaceBox) {
+        let first = try predict(image, detectionBox)
+        let landmarks = try predict(image, convention.box(for: first))
+        return (landmarks, convention.box(for: landmarks))
+    }
+
     /// Detections in the region of twice `box` around its centre, scaled so the face is about
-    /// 100 px (upsampled when it is below `minimumFaceSize` even at full resolution), in
-    /// full-resolution pixels.
+    /// 100 px (interpolated up for smaller faces), in full-resolution pixels.
     private func detectAround(_ box: FaceBox, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
         let start = Self.now()
         defer { statistics.detectionSeconds += Self.now() - start }
@@ -410,16 +518,14 @@ public final class FaceTracker {
             return []
         }
         let left = max(0, x), top = max(0, y)   // where the clipped region starts
-        let scale = min(1, 100 / max(box.width, 1))
-        let searched = scale < 1 ? region.resampled(width: max(1, Int(Float(region.width) * scale)),
-                                                     height: max(1, Int(Float(region.height) * scale))) : region
-        let actualScale = Float(searched.width) / Float(region.width)
-        let faceSize = box.width * actualScale
-        let upsample = faceSize >= configuration.minimumFaceSize ? 0 : faceSize >= configuration.minimumFaceSize / 2 ? 1 : 2
+        let scale = 100 / max(box.width, 1)
+        let searched = region.resampled(width: max(1, Int((Float(region.width) * scale).rounded())),
+                                        height: max(1, Int((Float(region.height) * scale).rounded())))
+        let scaleX = Float(searched.width) / Float(region.width), scaleY = Float(searched.height) / Float(region.height)
         statistics.regionDetections += 1
-        return try detector.detect(in: searched, upsample: upsample, adjustThreshold: configuration.adjustThreshold).map {
-            FaceDetection(box: FaceBox(x: $0.box.x / actualScale + Float(left), y: $0.box.y / actualScale + Float(top),
-                                       width: $0.box.width / actualScale, height: $0.box.height / actualScale),
+        return try detector.detect(in: searched, adjustThreshold: configuration.adjustThreshold).map {
+            FaceDetection(box: FaceBox(x: $0.box.x / scaleX + Float(left), y: $0.box.y / scaleY + Float(top),
+                                       width: $0.box.width / scaleX, height: $0.box.height / scaleY),
                           score: $0.score, subdetector: $0.subdetector)
         }
     }
@@ -445,9 +551,11 @@ public final class FaceTracker {
         return Float(inside) / Float(landmarks.count)
     }
 
-    /// A track with smoothed landmarks; boxes follow the smoothed landmarks. Coordinates are
-    /// smoothed in units of a 200 px face so the smoother's `beta` does not depend on resolution.
-    static func smoothed(_ track: LandmarkTrack, with smoother: TemporalSmoother) throws(AnalysisError) -> LandmarkTrack {
+    /// A track with smoothed landmarks; boxes are the convention's boxes of the smoothed landmarks.
+    /// Coordinates are smoothed in units of a 200 px face so the smoother's `beta` does not depend
+    /// on resolution.
+    static func smoothed(_ track: LandmarkTrack, with smoother: TemporalSmoother,
+                         convention: FaceBoxConvention) throws(AnalysisError) -> LandmarkTrack {
         guard track.frames.count > 2 else { return track }
         let widths = track.frames.map(\.box.width).sorted()
         let unit = max(widths[widths.count / 2], 1) / 200
@@ -457,13 +565,7 @@ public final class FaceTracker {
         for index in result.frames.indices {
             let values = smoothed[index]
             let landmarks = (0..<(values.count / 2)).map { Point2(x: values[2 * $0] * unit, y: values[2 * $0 + 1] * unit) }
-            let before = LandmarkPlacement(result.frames[index].landmarks), after = LandmarkPlacement(landmarks)
-            let box = result.frames[index].box
-            let ratio = after.scale / before.scale
-            let centerX = after.center.x + (box.center.x - before.center.x) * ratio
-            let centerY = after.center.y + (box.center.y - before.center.y) * ratio
-            result.frames[index].box = FaceBox(x: centerX - box.width * ratio / 2, y: centerY - box.height * ratio / 2,
-                                               width: box.width * ratio, height: box.height * ratio)
+            result.frames[index].box = convention.box(for: landmarks)
             result.frames[index].landmarks = landmarks
         }
         return result
@@ -474,8 +576,6 @@ public final class FaceTracker {
 private struct FaceState {
     /// The track id, once confirmed.
     var id: Int?
-    /// How this face's detector box relates to its landmarks.
-    var calibration: BoxCalibration
     /// The frames so far.
     var frames: [TrackedFace]
     /// Detections matched so far.
@@ -491,8 +591,7 @@ private struct FaceState {
     /// `frames.count` when a detection last matched.
     var confirmedCount = 1
 
-    init(calibration: BoxCalibration, first: TrackedFace) {
-        self.calibration = calibration
+    init(first: TrackedFace) {
         self.frames = [first]
         self.bestScore = first.detectionScore ?? 0
     }
