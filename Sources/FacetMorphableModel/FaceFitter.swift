@@ -67,13 +67,15 @@ public struct FaceFitter: Sendable {
         public var poseIterations = 8
         /// Contour matching passes per frame (re-match, then Gauss–Newton); default 2.
         public var contourPasses = 2
-        /// Beyond this |yaw| (radians) only the contour facing the camera is used (the other side's landmarks lie on
-        /// the silhouette, not on the candidate vertices); default 6° (best of 0–20° on synthetic views, with the far
-        /// side's landmarks on the true silhouette and on the candidates).
+        /// The jaw contour turning away from the camera counts less as |yaw| grows (its landmarks lie on the
+        /// silhouette, not on the candidate vertices): fully at 0°, half at this |yaw| (radians), not at all from
+        /// twice it; the side facing the camera always counts fully. A fading weight rather than a cut, so a face
+        /// near the threshold does not switch between two fits. Default 6°.
         public var contourSideYawThreshold: Float = 6 * .pi / 180
-        /// Confidence starts falling at this |yaw| (radians); default 45°.
+        /// Confidence starts falling at this |yaw| or |pitch| (radians); default 45°.
         public var confidentYaw: Float = 45 * .pi / 180
-        /// Confidence reaches 0 at this |yaw| (radians): profiles the model cannot fit; default 70°.
+        /// Confidence reaches 0 at this |yaw| or |pitch| (radians): profiles and views from above or below that
+        /// the model cannot fit; default 70°.
         public var maximumYaw: Float = 70 * .pi / 180
         /// Mean error, relative to the landmarks' RMS spread, at which the residual halves confidence; default 0.1.
         public var errorForHalfConfidence: Float = 0.1

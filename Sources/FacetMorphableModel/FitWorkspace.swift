@@ -30,6 +30,10 @@ final class FitWorkspace {
     // Current identity and frame state.
     var identity: [Double]
     var rotation = Matrix3.identity
+    /// Translation: with a weak-perspective camera, `tx` and `ty` are the image offset in pixels of the
+    /// model's origin from the principal point (u = cx + tx + s·x), so the fit does not depend on where in
+    /// the picture the face is (in model units, a face far from the centre couples the scale to the
+    /// translation and the steps find other local minima); with a perspective camera they are model units.
     var tx = 0.0, ty = 0.0, tz = -1.0, scale = 1.0
     let expression: UnsafeMutablePointer<Double>
 
@@ -37,6 +41,13 @@ final class FitWorkspace {
     let observed: UnsafeMutablePointer<Double>      // 68 × 2
     let correspondenceLandmark: UnsafeMutablePointer<Int>
     let correspondenceSlot: UnsafeMutablePointer<Int>
+    /// A contour correspondence is a point on the model's contour between two neighbouring candidate
+    /// vertices: `correspondenceSlot` weighs 1 − mix, `correspondenceNextSlot` weighs `correspondenceMix`
+    /// (fixed landmarks: the same slot twice, mix 0).
+    let correspondenceNextSlot: UnsafeMutablePointer<Int>
+    let correspondenceMix: UnsafeMutablePointer<Double>
+    /// How much each correspondence counts (1, or less for the contour side turning away).
+    let correspondenceWeight: UnsafeMutablePointer<Double>
     var correspondenceCount = 0
     /// Whether landmarks beyond `outlierThreshold` are down-weighted (not while the pose is still coarse).
     var robust = true
@@ -113,6 +124,9 @@ final class FitWorkspace {
         observed = .allocate(capacity: 136)
         correspondenceLandmark = .allocate(capacity: 68)
         correspondenceSlot = .allocate(capacity: 68)
+        correspondenceNextSlot = .allocate(capacity: 68)
+        correspondenceMix = .allocate(capacity: 68)
+        correspondenceWeight = .allocate(capacity: 68)
         let p = parameterCount
         let big = max(p, identityCount)
         hessian = .allocate(capacity: big * big)
@@ -132,6 +146,9 @@ final class FitWorkspace {
         }
         correspondenceLandmark.deallocate()
         correspondenceSlot.deallocate()
+        correspondenceNextSlot.deallocate()
+        correspondenceMix.deallocate()
+        correspondenceWeight.deallocate()
         freeIndex.deallocate()
     }
 
@@ -177,11 +194,11 @@ final class FitWorkspace {
         let e = expressionCount
         var states = [FrameState](repeating: FrameState(), count: count)
         var expressions = [Double](repeating: 0, count: max(count * e, 1))
-        var matches = [[(Int, Int)]](repeating: [], count: count)
+        var matches = [[Correspondence]](repeating: [], count: count)
         func save(_ position: Int) {
             states[position] = FrameState(rotation: rotation, tx: tx, ty: ty, tz: tz, scale: scale)
             for index in 0..<e { expressions[position * e + index] = expression[index] }
-            matches[position] = (0..<correspondenceCount).map { (correspondenceLandmark[$0], correspondenceSlot[$0]) }
+            matches[position] = (0..<correspondenceCount).map { correspondence($0) }
         }
         func restore(_ position: Int) {
             loadObservations(frames[chosen[position]])
@@ -189,10 +206,7 @@ final class FitWorkspace {
             (rotation, tx, ty, tz, scale) = (state.rotation, state.tx, state.ty, state.tz, state.scale)
             for index in 0..<e { expression[index] = expressions[position * e + index] }
             correspondenceCount = matches[position].count
-            for (index, match) in matches[position].enumerated() {
-                correspondenceLandmark[index] = match.0
-                correspondenceSlot[index] = match.1
-            }
+            for (index, match) in matches[position].enumerated() { setCorrespondence(index, match) }
         }
         // Start: every frame fitted with the mean identity.
         for position in 0..<count {
@@ -297,7 +311,7 @@ final class FitWorkspace {
             let spread2 = landmarkSpread * landmarkSpread
             for correspondence in 0..<correspondenceCount {
                 let landmark = correspondenceLandmark[correspondence]
-                let (x, y, z) = slotPoint(correspondenceSlot[correspondence])
+                let (x, y, z) = correspondencePoint(correspondence)
                 let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
                                                        r.m20 * x + r.m21 * y + r.m22 * z)
                 let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
@@ -413,10 +427,44 @@ final class FitWorkspace {
         landmarkSpread = max((spread / 68).squareRoot(), 1e-6)
         correspondenceCount = fixedLandmark.count
         for (slot, landmark) in fixedLandmark.enumerated() {
-            correspondenceLandmark[slot] = landmark
-            correspondenceSlot[slot] = slot
+            setCorrespondence(slot, Correspondence(landmark: landmark, slot: slot, nextSlot: slot, mix: 0))
         }
         for e in 0..<expressionCount { expression[e] = 0 }
+    }
+
+    /// A landmark's model point: a slot, or a point between two neighbouring contour slots.
+    struct Correspondence {
+        var landmark: Int
+        var slot: Int
+        var nextSlot: Int
+        var mix: Double
+        var weight = 1.0
+    }
+
+    @inline(__always)
+    func correspondence(_ index: Int) -> Correspondence {
+        Correspondence(landmark: correspondenceLandmark[index], slot: correspondenceSlot[index],
+                       nextSlot: correspondenceNextSlot[index], mix: correspondenceMix[index],
+                       weight: correspondenceWeight[index])
+    }
+
+    @inline(__always)
+    func setCorrespondence(_ index: Int, _ value: Correspondence) {
+        correspondenceLandmark[index] = value.landmark
+        correspondenceSlot[index] = value.slot
+        correspondenceNextSlot[index] = value.nextSlot
+        correspondenceMix[index] = value.mix
+        correspondenceWeight[index] = value.weight
+    }
+
+    /// The model point of correspondence `index` (with the current identity and expression).
+    @inline(__always)
+    func correspondencePoint(_ index: Int) -> (Double, Double, Double) {
+        let a = slotPoint(correspondenceSlot[index])
+        let mix = correspondenceMix[index]
+        guard mix != 0 else { return a }
+        let b = slotPoint(correspondenceNextSlot[index])
+        return (a.0 + mix * (b.0 - a.0), a.1 + mix * (b.1 - a.1), a.2 + mix * (b.2 - a.2))
     }
 
     @inline(__always)
@@ -441,7 +489,7 @@ final class FitWorkspace {
         -> (Double, Double, (Double, Double, Double), (Double, Double, Double)) {
         if weakPerspective {
             let s = scale
-            return (cx + s * (qx + tx), cy - s * (qy + ty), (s, 0, 0), (0, -s, 0))
+            return (cx + tx + s * qx, cy - (ty + s * qy), (s, 0, 0), (0, -s, 0))
         }
         let px = qx + tx, py = qy + ty, pz = qz + tz
         let w = max(-pz, 1e-9)
@@ -521,8 +569,8 @@ final class FitWorkspace {
         let z = (x.1 * y.2 - x.2 * y.1, x.2 * y.0 - x.0 * y.2, x.0 * y.1 - x.1 * y.0)
         rotation = Matrix3(m00: x.0, m01: x.1, m02: x.2, m10: y.0, m11: y.1, m12: y.2, m20: z.0, m21: z.1, m22: z.2)
         scale = s
-        tx = a.3 / s
-        ty = c.3 / s
+        tx = weakPerspective ? a.3 : a.3 / s
+        ty = weakPerspective ? c.3 : c.3 / s
         tz = -focal / s
     }
 
@@ -551,33 +599,50 @@ final class FitWorkspace {
         correspondenceCount = fixedLandmark.count
         guard !rightSlots.isEmpty || !leftSlots.isEmpty else { return }
         let yaw = Double(rotation.pose.yaw)
-        let threshold = Double(configuration.contourSideYawThreshold)
+        let fade = max(Double(configuration.contourSideYawThreshold), 1e-6)
         // Positive yaw turns the face to its own left (the viewer's right): its left contour
-        // (iBUG 10–17) turns away and its right contour (iBUG 1–8) faces the camera.
-        let useRight = yaw >= -threshold
-        let useLeft = yaw <= threshold
-        if useRight && !rightSlots.isEmpty { matchSide(landmarks: 0..<8, slots: rightSlots) }
-        if useLeft && !leftSlots.isEmpty { matchSide(landmarks: 9..<17, slots: leftSlots) }
+        // (iBUG 10–17) turns away and its right contour (iBUG 1–8) faces the camera. The side turning
+        // away counts less and less (its landmarks lie on the silhouette, not on the candidate
+        // vertices) and not at all from twice the threshold: a weight that fades, so a face near the
+        // threshold does not switch between two fits.
+        let rightWeight = min(1, max(0, 1 + yaw / (2 * fade)))
+        let leftWeight = min(1, max(0, 1 - yaw / (2 * fade)))
+        if rightWeight > 0 && !rightSlots.isEmpty { matchSide(landmarks: 0..<8, slots: rightSlots, weight: rightWeight) }
+        if leftWeight > 0 && !leftSlots.isEmpty { matchSide(landmarks: 9..<17, slots: leftSlots, weight: leftWeight) }
     }
 
-    private func matchSide(landmarks: Range<Int>, slots: Range<Int>) {
+    /// Matches each contour landmark of one side to the nearest point of the model's projected contour:
+    /// the polyline through the side's candidate vertices (ordered from the ear to the chin), so the match
+    /// moves smoothly with the pose instead of jumping from vertex to vertex (about 12 mm apart).
+    private func matchSide(landmarks: Range<Int>, slots: Range<Int>, weight: Double) {
         let r = rotation
+        var projected: [(Double, Double)] = []
+        projected.reserveCapacity(slots.count)
+        for slot in slots {
+            let (x, y, z) = slotPoint(slot)
+            let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                                                   r.m20 * x + r.m21 * y + r.m22 * z)
+            projected.append((u, v))
+        }
         for landmark in landmarks where model.landmarks.fixed[landmark + 1] == nil {
             let ou = observed[landmark * 2], ov = observed[landmark * 2 + 1]
-            var best = slots.lowerBound
+            var best = Correspondence(landmark: landmark, slot: slots.lowerBound, nextSlot: slots.lowerBound, mix: 0, weight: weight)
             var bestDistance = Double.infinity
-            for slot in slots {
-                let (x, y, z) = slotPoint(slot)
-                let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
-                                                       r.m20 * x + r.m21 * y + r.m22 * z)
-                let distance = (u - ou) * (u - ou) + (v - ov) * (v - ov)
+            for segment in 0..<max(projected.count - 1, 1) {
+                let next = min(segment + 1, projected.count - 1)
+                let (au, av) = projected[segment], (bu, bv) = projected[next]
+                let (su, sv) = (bu - au, bv - av)
+                let length2 = su * su + sv * sv
+                let t = length2 > 1e-12 ? min(max(((ou - au) * su + (ov - av) * sv) / length2, 0), 1) : 0
+                let (pu, pv) = (au + t * su, av + t * sv)
+                let distance = (pu - ou) * (pu - ou) + (pv - ov) * (pv - ov)
                 if distance < bestDistance {
                     bestDistance = distance
-                    best = slot
+                    best = Correspondence(landmark: landmark, slot: slots.lowerBound + segment,
+                                          nextSlot: slots.lowerBound + next, mix: t, weight: weight)
                 }
             }
-            correspondenceLandmark[correspondenceCount] = landmark
-            correspondenceSlot[correspondenceCount] = best
+            setCorrespondence(correspondenceCount, best)
             correspondenceCount += 1
         }
     }
@@ -587,29 +652,35 @@ final class FitWorkspace {
     @inline(__always)
     func prepare(_ index: Int) -> Prepared {
         let landmark = correspondenceLandmark[index]
-        let slot = correspondenceSlot[index]
+        let slot = correspondenceSlot[index], nextSlot = correspondenceNextSlot[index], mix = correspondenceMix[index]
         let r = rotation
         let e = expressionCount
-        let (x, y, z) = slotPoint(slot)
+        let (x, y, z) = correspondencePoint(index)
         let qx = r.m00 * x + r.m01 * y + r.m02 * z
         let qy = r.m10 * x + r.m11 * y + r.m12 * z
         let qz = r.m20 * x + r.m21 * y + r.m22 * z
         let (u, v, du, dv) = projectWithJacobian(qx, qy, qz)
         if e > 0 {
             let r0 = slot * 3 * e, r1 = r0 + e, r2 = r1 + e
+            let n0 = nextSlot * 3 * e, n1 = n0 + e, n2 = n1 + e
+            let keep = 1 - mix
             for k in 0..<e {
-                let ex = expressionRows[r0 + k], ey = expressionRows[r1 + k], ez = expressionRows[r2 + k]
+                let ex = keep * expressionRows[r0 + k] + mix * expressionRows[n0 + k]
+                let ey = keep * expressionRows[r1 + k] + mix * expressionRows[n1 + k]
+                let ez = keep * expressionRows[r2 + k] + mix * expressionRows[n2 + k]
                 rotatedExpression[k] = r.m00 * ex + r.m01 * ey + r.m02 * ez
                 rotatedExpression[e + k] = r.m10 * ex + r.m11 * ey + r.m12 * ez
                 rotatedExpression[2 * e + k] = r.m20 * ex + r.m21 * ey + r.m22 * ez
             }
         }
-        return Prepared(slot: slot, qx: qx, qy: qy, qz: qz, du: du, dv: dv,
+        return Prepared(slot: slot, nextSlot: nextSlot, mix: mix, qx: qx, qy: qy, qz: qz, du: du, dv: dv,
                         residualU: u - observed[landmark * 2], residualV: v - observed[landmark * 2 + 1])
     }
 
     struct Prepared {
         var slot: Int
+        var nextSlot: Int
+        var mix: Double
         var qx, qy, qz: Double
         var du, dv: (Double, Double, Double)
         var residualU, residualV: Double
@@ -626,10 +697,10 @@ final class FitWorkspace {
         target[1] = d.0 * c.qz - d.2 * c.qx
         target[2] = -d.0 * c.qy + d.1 * c.qx
         if weakPerspective {
-            // Parameters tx, ty, s.
-            target[3] = n.0 * scale
-            target[4] = -n.1 * scale
-            target[5] = n.0 * (c.qx + tx) - n.1 * (c.qy + ty)
+            // Parameters tx, ty (pixels), s.
+            target[3] = n.0
+            target[4] = -n.1
+            target[5] = n.0 * c.qx - n.1 * c.qy
         } else {
             target[3] = d.0
             target[4] = d.1
@@ -655,6 +726,14 @@ final class FitWorkspace {
         let b0 = (c.slot * 3) * k, b1 = b0 + k, b2 = b1 + k
         for i in 0..<k {
             target[i] = w0 * identityRows[b0 + i] + w1 * identityRows[b1 + i] + w2 * identityRows[b2 + i]
+        }
+        if c.mix != 0 {
+            let n0 = (c.nextSlot * 3) * k, n1 = n0 + k, n2 = n1 + k
+            let keep = 1 - c.mix
+            for i in 0..<k {
+                target[i] = keep * target[i]
+                    + c.mix * (w0 * identityRows[n0 + i] + w1 * identityRows[n1 + i] + w2 * identityRows[n2 + i])
+            }
         }
     }
 
@@ -699,7 +778,7 @@ final class FitWorkspace {
             let r = rotation
             for index in 0..<correspondenceCount {
                 let landmark = correspondenceLandmark[index]
-                let (x, y, z) = slotPoint(correspondenceSlot[index])
+                let (x, y, z) = correspondencePoint(index)
                 let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
                                                        r.m20 * x + r.m21 * y + r.m22 * z)
                 let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
@@ -718,7 +797,7 @@ final class FitWorkspace {
             let prepared = prepare(index)
             // Huber weight of the landmark: 1 within the threshold, threshold / error beyond (IRLS).
             let error = (prepared.residualU * prepared.residualU + prepared.residualV * prepared.residualV).squareRoot()
-            let weight = (error > threshold ? threshold / error : 1) * noiseWeight
+            let weight = (error > threshold ? threshold / error : 1) * noiseWeight * correspondenceWeight[index]
             let directions = residualDirections(correspondenceLandmark[index])
             for which in 0..<directions.count {
                 let direction = which == 0 ? directions.first : directions.second
@@ -814,9 +893,9 @@ final class FitWorkspace {
         var contour: [Int: Int] = [:]
         for index in 0..<correspondenceCount {
             let landmark = correspondenceLandmark[index]
-            let slot = correspondenceSlot[index]
-            if model.landmarks.fixed[landmark + 1] == nil { contour[landmark + 1] = slotVertex[slot] }
-            let (x, y, z) = slotPoint(slot)
+            let nearer = correspondenceMix[index] < 0.5 ? correspondenceSlot[index] : correspondenceNextSlot[index]
+            if model.landmarks.fixed[landmark + 1] == nil { contour[landmark + 1] = slotVertex[nearer] }
+            let (x, y, z) = correspondencePoint(index)
             let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
                                                    r.m20 * x + r.m21 * y + r.m22 * z)
             let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
@@ -824,17 +903,19 @@ final class FitWorkspace {
         }
         let error = correspondenceCount > 0 ? total / Double(correspondenceCount) : 0
         let pose = r.pose
-        let yaw = abs(pose.yaw)
-        var yawFactor: Float = 1
-        if yaw >= configuration.maximumYaw {
-            yawFactor = 0
-        } else if yaw > configuration.confidentYaw {
-            yawFactor = (configuration.maximumYaw - yaw) / max(configuration.maximumYaw - configuration.confidentYaw, 1e-6)
+        // Views turned (yaw) or tipped (pitch) beyond what dlib's landmarks and the model follow lose confidence.
+        func viewFactor(_ angle: Float) -> Float {
+            let angle = abs(angle)
+            if angle >= configuration.maximumYaw { return 0 }
+            if angle <= configuration.confidentYaw { return 1 }
+            return (configuration.maximumYaw - angle) / max(configuration.maximumYaw - configuration.confidentYaw, 1e-6)
         }
         let relative = Float(error / landmarkSpread) / max(configuration.errorForHalfConfidence, 1e-6)
-        let confidence = yawFactor / (1 + relative * relative)
+        let confidence = viewFactor(pose.yaw) * viewFactor(pose.pitch) / (1 + relative * relative)
         let expressionValues = (0..<expressionCount).map { Float(expression[$0]) }
-        let coefficients = FaceCoefficients(pose: pose, translation: Vector3(x: Float(tx), y: Float(ty), z: Float(tz)),
+        let translation = weakPerspective ? Vector3(x: Float(tx / scale), y: Float(ty / scale), z: Float(tz))
+            : Vector3(x: Float(tx), y: Float(ty), z: Float(tz))
+        let coefficients = FaceCoefficients(pose: pose, translation: translation,
                                             expression: expressionValues)
         return FrameFit(coefficients: coefficients, fitError: Float(error), confidence: max(0, min(1, confidence)),
                         contourVertices: contour)
