@@ -14,6 +14,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The numeric modules (media pixel loops, fitting, tracking, rendering) are optimised in debug
+/// builds too: the tests run thousands of frames of analysis and rendering on real faces, which take
+/// ten times longer unoptimised. (Not for the SDK: a plugin package depends on it, and SwiftPM
+/// refuses unsafe flags in a dependency.)
+let numericSwiftSettings: [SwiftSetting] = swiftSettings + [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
 /// The dlib shim is optimised in every configuration: dlib's detector and shape predictor are
 /// header templates compiled into the shim, ~100x slower at -O0. `DEBUG` is undefined because
 /// dlib turns its asserts on when it is set, which Debian's library was not built with.
@@ -65,29 +73,29 @@ let package = Package(
                 swiftSettings: swiftSettings),
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["CFFmpeg"], path: "Sources/FacetMedia",
-                swiftSettings: swiftSettings),
+                swiftSettings: numericSwiftSettings),
         /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements).
         .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: swiftSettings),
         /// 3D morphable models (eos format, Surrey Face Model, BFM converter) and fitting them to
         /// landmarks. Pure Swift: no C library.
         .target(name: "FacetMorphableModel", dependencies: ["FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
-                swiftSettings: swiftSettings),
+                swiftSettings: numericSwiftSettings),
         /// Face analysis of video: detection and landmarks (dlib), tracking, smoothing, fitting
         /// every track into motion, motion files.
         .target(name: "FacetAnalysis", dependencies: ["FacetSDK", "FacetMedia", "FacetMorphableModel", "CDlib"],
-                path: "Sources/FacetAnalysis", swiftSettings: swiftSettings),
+                path: "Sources/FacetAnalysis", swiftSettings: numericSwiftSettings),
         /// A CPU neural-network engine over OpenBLAS: NCHW tensors, ops, memory plans, weight
         /// loading (safetensors, PyTorch checkpoints). Knows nothing of faces.
         .target(name: "FacetNeural", dependencies: ["COpenBLAS", "FacetCompression"], path: "Sources/FacetNeural",
-                swiftSettings: swiftSettings),
+                swiftSettings: numericSwiftSettings),
         /// The PIRender generator (mapping, warping, editing networks) on the neural engine.
         .target(name: "FacetPIRender", dependencies: ["FacetNeural"], path: "Sources/FacetPIRender",
-                swiftSettings: swiftSettings),
+                swiftSettings: numericSwiftSettings),
         /// The render stage: edited motion back into pixels. The geometric renderer (mesh-guided
         /// warp, no weights) and the neural renderer (PIRender crop, generate, composite).
         .target(name: "FacetRender",
                 dependencies: ["FacetSDK", "FacetMedia", "FacetMorphableModel", "FacetNeural", "FacetPIRender"],
-                path: "Sources/FacetRender", swiftSettings: swiftSettings),
+                path: "Sources/FacetRender", swiftSettings: numericSwiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
                 dependencies: ["FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "FacetRender", "CFacetPlugin", "DirectEdit",

@@ -70,8 +70,12 @@ public struct AnalysisResult: Sendable {
     public var motion: SceneMotion
     /// Where the time went.
     public var timings: AnalysisTimings
-    /// Things a person should know (e.g. "no faces found", profile views fitted with low confidence).
+    /// Things a person should know (e.g. "no faces found", profile views fitted with low confidence,
+    /// a face too small to analyse).
     public var warnings: [String]
+    /// Every candidate face the tracker found and did not use, with its reason (the warnings name
+    /// the ones a person would miss).
+    public var rejections: [Rejection] = []
 }
 
 /// Analyses a video (or a still image): detects and tracks faces, fits the 3D morphable model to
@@ -109,6 +113,23 @@ public final class FaceAnalyzer: Sendable {
         }
         predictor = try LandmarkPredictor(modelURL: configuration.landmarkModel ?? LandmarkPredictor.defaultModelURL)
         loadSeconds = FaceTracker.now() - start
+    }
+
+    private init(configuration: AnalysisConfiguration, model: MorphableModel, predictor: LandmarkPredictor) {
+        self.configuration = configuration
+        self.model = model
+        self.predictor = predictor
+        self.loadSeconds = 0
+    }
+
+    /// An analyzer with other settings that shares this one's loaded face and landmark models (no
+    /// loading; the model name, models directory and landmark model of `configuration` are ignored).
+    public func sharingModels(configuration: AnalysisConfiguration) -> FaceAnalyzer {
+        var settings = configuration
+        settings.modelName = self.configuration.modelName
+        settings.modelsDirectory = self.configuration.modelsDirectory
+        settings.landmarkModel = self.configuration.landmarkModel
+        return FaceAnalyzer(configuration: settings, model: model, predictor: predictor)
     }
 
     /// A one-line description for reports, e.g. "dlib HOG + 68 landmarks, sfm_3448".
@@ -180,9 +201,20 @@ public final class FaceAnalyzer: Sendable {
                     return frame
                 }
             }
-            let low = track.frames.filter { $0.confidence < 0.5 }.count
-            if low > 0 {
-                warnings.append("face \(track.id): \(low) of \(track.frames.count) frames fitted with low confidence (profile views beyond what the model fits, or a face leaving the frame)")
+            let low = track.frames.filter { $0.confidence < 0.5 }
+            if !low.isEmpty {
+                // Say why: turned or tipped too far, partly outside the frame / not confirmed by the
+                // detector, or landmarks the model does not fit.
+                let limit = configuration.fitting.confidentYaw
+                let turned = low.filter { abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit }.count
+                let lowTracking = Set(landmarkTrack.frames.filter { $0.confidence < 0.5 }.map(\.frameIndex))
+                let outside = low.filter { lowTracking.contains(isStill ? 0 : $0.frameIndex) && !(abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit) }.count
+                var reasons: [String] = []
+                if turned > 0 { reasons.append("\(turned) turned beyond \(Int((limit * 180 / .pi).rounded()))° (a profile or a view from above or below)") }
+                if outside > 0 { reasons.append("\(outside) partly outside the frame or not confirmed by the detector") }
+                let rest = low.count - turned - outside
+                if rest > 0 { reasons.append("\(rest) whose landmarks the model does not fit well") }
+                warnings.append("face \(track.id): \(low.count) of \(track.frames.count) frames fitted with low confidence: " + reasons.joined(separator: ", "))
             }
             tracks.append(track)
         }
@@ -196,12 +228,15 @@ public final class FaceAnalyzer: Sendable {
         timings.totalSeconds = FaceTracker.now() - start
         let motion = SceneMotion(frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
                                  frameHeight: video.height, tracks: tracks)
-        return AnalysisResult(motion: motion, timings: timings, warnings: warnings)
+        return AnalysisResult(motion: motion, timings: timings, warnings: warnings, rejections: tracker.rejections)
     }
 
-    /// One warning per candidate face that was not used (the first of the rejections at one place
-    /// and for one reason), leaving out candidates where a track was kept; at most five, and a count
-    /// of the rest.
+    /// One warning per candidate face that was not used (the first of the rejections at one place),
+    /// leaving out candidates where a track was kept. When faces were found, only the candidates a
+    /// person would miss are named: detections that scored as real faces (≥ 0.5) and faces too
+    /// small to analyse that scored at least 0.3 (face-like patterns on clothes and walls score
+    /// below); when none was found, every candidate, best first, to say what was seen instead. At
+    /// most five lines, and a count of the rest. `AnalysisResult.rejections` has them all.
     static func summary(of rejections: [Rejection], keeping tracks: [FaceTrack]) -> [String] {
         var kept: [Rejection] = []
         for rejection in rejections {
@@ -214,6 +249,14 @@ public final class FaceAnalyzer: Sendable {
             if tracked { continue }
             if kept.contains(where: { $0.box.intersectionOverUnion(rejection.box) > 0.3 }) { continue }
             kept.append(rejection)
+        }
+        if !tracks.isEmpty {
+            kept = kept.filter { rejection in
+                if case .tooSmall = rejection.reason { return rejection.score >= 0.3 }
+                return rejection.score >= 0.5
+            }
+        } else {
+            kept.sort { $0.score > $1.score }
         }
         let limit = 5
         var lines = kept.prefix(limit).map { "not used: \($0.description)" }

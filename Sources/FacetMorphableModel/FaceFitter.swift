@@ -38,6 +38,14 @@ public struct FaceFitter: Sendable {
         /// Weight λ of the identity prior ‖α‖² against the landmark term Σ‖r/σ‖² (σ: `landmarkNoise`), summed over
         /// the identity frames, each weighed by how distinct a view it is (`identityViewSimilarity`); default 3.
         public var identityRegularization: Float = 3
+        /// Whether a track's poses are made mirror-symmetric: the identity frames are also fitted mirrored, and
+        /// the mean difference between each frame's pose and the mirror of its mirror image's pose (the
+        /// model's own left-right asymmetry: its identity components and blendshapes are not symmetric) is
+        /// taken off every frame's pose, after which translation and expression are fitted again with that pose.
+        /// A picture and its mirror image then read mirrored poses (without it, exactly mirrored landmarks
+        /// read up to 1.5° apart in pitch on the face set). Only when the mirror image fits about as well as the
+        /// face (see `asymmetryCorrection`), and only for a model whose mean face is symmetric. Default true.
+        public var mirrorSymmetricPose = true
         /// Weight of the expression prior ‖ψ‖² (ridge) against Σ‖r/σ‖² per frame; default 0.5.
         public var expressionRegularization: Float = 0.5
         /// Landmark error, in units of the landmark noise (`landmarkNoise`), beyond which a landmark's weight falls
@@ -123,15 +131,12 @@ public struct FaceFitter: Sendable {
         let camera = camera(imageWidth: imageWidth, imageHeight: imageHeight)
         let workspace = FitWorkspace(model: model, configuration: configuration, camera: camera)
         let start = DispatchTime.now().uptimeNanoseconds
-        let chosen = workspace.fitIdentity(frames: landmarks)
+        let (chosen, correction) = fitIdentityAndBias(workspace, landmarks: landmarks, camera: camera)
         let identityEnd = DispatchTime.now().uptimeNanoseconds
         var frames: [FrameFit] = []
         frames.reserveCapacity(landmarks.count)
         for points in landmarks {
-            workspace.loadObservations(points)
-            workspace.initialisePose()
-            workspace.fitPoseAndExpression()
-            frames.append(workspace.result())
+            frames.append(fitFrame(workspace, points, correction: correction))
         }
         let end = DispatchTime.now().uptimeNanoseconds
         return TrackFit(identity: workspace.identity.map { Float($0) }, camera: camera, frames: frames,
@@ -175,6 +180,81 @@ public struct FaceFitter: Sendable {
         if let landmarkNoise { workspace.relativeNoise = Double(landmarkNoise) }
         workspace.setIdentity(identity.map { Double($0) })
         return FrameFitter(workspace: workspace)
+    }
+
+    /// Fits a track's identity into `workspace` and measures the model's left-right bias on it (nil unless
+    /// `Configuration.mirrorSymmetricPose`); returns the identity frames too.
+    func fitIdentityAndBias(_ workspace: FitWorkspace, landmarks: [[Point2]], camera: FaceCamera) -> (chosen: [Int], correction: HeadPose?) {
+        let chosen = workspace.fitIdentity(frames: landmarks)
+        let correction = configuration.mirrorSymmetricPose
+            ? asymmetryCorrection(workspace, frames: landmarks, chosen: chosen, camera: camera) : nil
+        return (chosen, correction)
+    }
+
+    /// Fits one frame's pose and expression with the workspace's identity, the left-right bias taken off.
+    func fitFrame(_ workspace: FitWorkspace, _ points: [Point2], correction: HeadPose?) -> FrameFit {
+        workspace.loadObservations(points)
+        workspace.initialisePose()
+        workspace.fitPoseAndExpression()
+        if let correction { workspace.refit(holdingPose: Self.corrected(workspace.rotation.pose, by: correction)) }
+        return workspace.result()
+    }
+
+    /// The model's left-right bias on this track (see `Configuration.mirrorSymmetricPose`): the identity frames
+    /// mirrored about the principal point are fitted as a track of their own, and the view-weighted mean of
+    /// half the difference between each frame's pose and its mirror image's mirrored pose is returned (yaw,
+    /// pitch, roll to take off). Nil when the model has no left-right landmark pairs to mirror by.
+    func asymmetryCorrection(_ workspace: FitWorkspace, frames: [[Point2]], chosen: [Int], camera: FaceCamera) -> HeadPose? {
+        guard !chosen.isEmpty, model.isLeftRightSymmetric else { return nil }
+        let axis = camera.principalPoint.x
+        let mirroredFrames = chosen.map { index in
+            (0..<68).map { point -> Point2 in
+                let partner = (LandmarkMap.mirrored[point + 1] ?? point + 1) - 1
+                return Point2(x: 2 * axis - frames[index][partner].x, y: frames[index][partner].y)
+            }
+        }
+        let mirrored = FitWorkspace(model: model, configuration: configuration, camera: camera)
+        let mirroredChosen = mirrored.fitIdentity(frames: mirroredFrames)
+        guard mirroredChosen.count == chosen.count else { return nil }
+        let weights = FitWorkspace.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))
+        var yaw = 0.0, pitch = 0.0, roll = 0.0, total = 0.0, directError = 0.0, mirroredError = 0.0
+        for (position, index) in chosen.enumerated() {
+            workspace.loadObservations(frames[index])
+            workspace.initialisePose()
+            workspace.fitPoseAndExpression()
+            let direct = workspace.rotation.pose
+            mirrored.loadObservations(mirroredFrames[position])
+            mirrored.initialisePose()
+            mirrored.fitPoseAndExpression()
+            let image = mirrored.rotation.pose
+            directError += weights[position] * Double(workspace.result().fitError)
+            mirroredError += weights[position] * Double(mirrored.result().fitError)
+            // The mirror of the mirror image's pose is (−yaw, pitch, −roll); the bias is half the difference.
+            let weight = weights[position]
+            yaw += weight * Double(direct.yaw + image.yaw) / 2
+            pitch += weight * Double(direct.pitch - image.pitch) / 2
+            roll += weight * Double(direct.roll + image.roll) / 2
+            total += weight
+        }
+        guard total > 0, directError > 0, mirroredError > 0 else { return nil }
+        // A face and its mirror image that the model fits equally well (real faces: errors within 7% of each
+        // other on the face set) differ only by the model's asymmetry: take all of it off. A face the model
+        // fits much better than its mirror image (one made by the model itself: 20–45% apart) has an
+        // asymmetry of its own: keep its pose. In between, a part (symmetric in the two, so the face and its
+        // mirror image are treated alike).
+        let apart = abs(log(mirroredError / directError))
+        let share = min(1, max(0, (log(1.2) - apart) / (log(1.2) - log(1.1))))
+        guard share > 0 else { return nil }
+        let bias = HeadPose(yaw: Float(share * yaw / total), pitch: Float(share * pitch / total), roll: Float(share * roll / total))
+        // The model's asymmetry moves poses by a degree or two; much more means the mirror image did not fit
+        // (a face it cannot represent): keep the direct poses then.
+        let limit: Float = 5 * .pi / 180
+        guard abs(bias.yaw) < limit, abs(bias.pitch) < limit, abs(bias.roll) < limit else { return nil }
+        return bias
+    }
+
+    static func corrected(_ pose: HeadPose, by bias: HeadPose) -> HeadPose {
+        HeadPose(yaw: pose.yaw - bias.yaw, pitch: pose.pitch - bias.pitch, roll: pose.roll - bias.roll)
     }
 
     private func validate(_ landmarks: [[Point2]], imageWidth: Int, imageHeight: Int) throws {

@@ -51,6 +51,8 @@ final class FitWorkspace {
     var correspondenceCount = 0
     /// Whether landmarks beyond `outlierThreshold` are down-weighted (not while the pose is still coarse).
     var robust = true
+    /// Whether Gauss–Newton steps leave the rotation as it is (translation and expression only).
+    var holdsRotation = false
     var landmarkSpread = 1.0
     /// The landmark noise the residuals are weighed by, as a fraction of `landmarkSpread` (see
     /// `FaceFitter.Configuration.landmarkNoise`).
@@ -594,6 +596,20 @@ final class FitWorkspace {
         matchContours()
     }
 
+    /// Sets the rotation to `pose` and fits translation and expression with it held (contours re-matched),
+    /// from the current translation and expression.
+    func refit(holdingPose pose: HeadPose) {
+        rotation = Matrix3(pose: pose)
+        holdsRotation = true
+        defer { holdsRotation = false }
+        // One pass: the rotation moves by a degree or so, the contour matches hardly change.
+        matchContours()
+        for _ in 0..<configuration.poseIterations {
+            if gaussNewtonStep() < 1e-6 { break }
+        }
+        matchContours()
+    }
+
     /// Matches the contour landmarks of the side(s) facing the camera to the nearest projected candidates.
     func matchContours() {
         correspondenceCount = fixedLandmark.count
@@ -869,7 +885,7 @@ final class FitWorkspace {
         accumulateFrame(coupling: nil, identityHessian: nil, identityGradient: nil)
         // Active set: blendshape weights at 0 whose gradient pushes them below stay fixed.
         var freeCount = 0
-        for i in 0..<p where !isHeldAtBound(i) {
+        for i in 0..<p where !isHeldAtBound(i) && !(holdsRotation && i < 3) {
             freeIndex[freeCount] = i
             freeCount += 1
         }

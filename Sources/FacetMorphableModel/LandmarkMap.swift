@@ -9,6 +9,17 @@ public struct LandmarkMap: Sendable, Equatable, Codable {
     public static let rightContourLandmarks = Array(1...8)
     /// iBUG numbers of the jaw contour on the face's left side (the image's right in a frontal view).
     public static let leftContourLandmarks = Array(10...17)
+    /// The left-right counterpart of every iBUG landmark (1…68 → 1…68; points on the face's midline map
+    /// to themselves): what a landmark becomes in the mirror image.
+    public static let mirrored: [Int: Int] = {
+        let zeroBased = [16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,   // jaw
+                         26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                     // brows
+                         27, 28, 29, 30, 35, 34, 33, 32, 31,                         // nose
+                         45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,             // eyes
+                         54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,             // outer lips
+                         64, 63, 62, 61, 60, 67, 66, 65]                             // inner lips
+        return Dictionary(uniqueKeysWithValues: zeroBased.enumerated().map { ($0.offset + 1, $0.element + 1) })
+    }()
     /// iBUG numbers a model may leave unmapped (the inner mouth corners, 61 and 65).
     public static let optionalLandmarks: Set<Int> = [61, 65]
 
@@ -154,5 +165,42 @@ public struct EdgeTopology: Sendable, Equatable {
                                 + "entry of each per edge", path: path)
         }
         return EdgeTopology(adjacentFaces: faces, adjacentVertices: vertices)
+    }
+}
+
+extension MorphableModel {
+    /// Whether the model's mean face is its own mirror image about its x = 0 plane at the fixed
+    /// landmarks: each landmark and its left-right partner (`LandmarkMap.mirrored`) mirror each
+    /// other within 2% of the landmarks' spread (the Surrey model: 0.2%). Only then is a face's
+    /// mirror image a face of the model, which `FaceFitter.Configuration.mirrorSymmetricPose` needs.
+    public var isLeftRightSymmetric: Bool {
+        var pairs: [(Int, Int)] = []
+        for (number, vertex) in landmarks.fixed {
+            guard let partnerNumber = LandmarkMap.mirrored[number], let partner = landmarks.fixed[partnerNumber] else { continue }
+            if number <= partnerNumber { pairs.append((vertex, partner)) }
+        }
+        guard pairs.count >= 10 else { return false }
+        let vertices = landmarks.fixed.values
+        var centre = (0.0, 0.0, 0.0)
+        for vertex in vertices {
+            centre.0 += Double(mean[vertex * 3]); centre.1 += Double(mean[vertex * 3 + 1]); centre.2 += Double(mean[vertex * 3 + 2])
+        }
+        let count = Double(vertices.count)
+        centre = (centre.0 / count, centre.1 / count, centre.2 / count)
+        var spread = 0.0
+        for vertex in vertices {
+            let dx = Double(mean[vertex * 3]) - centre.0, dy = Double(mean[vertex * 3 + 1]) - centre.1
+            let dz = Double(mean[vertex * 3 + 2]) - centre.2
+            spread += dx * dx + dy * dy + dz * dz
+        }
+        spread = (spread / count).squareRoot()
+        var asymmetry = 0.0
+        for (a, b) in pairs {
+            let dx = Double(mean[a * 3]) + Double(mean[b * 3]), dy = Double(mean[a * 3 + 1]) - Double(mean[b * 3 + 1])
+            let dz = Double(mean[a * 3 + 2]) - Double(mean[b * 3 + 2])
+            asymmetry += dx * dx + dy * dy + dz * dz
+        }
+        asymmetry = (asymmetry / Double(pairs.count)).squareRoot()
+        return spread > 0 && asymmetry < 0.02 * spread
     }
 }

@@ -20,6 +20,12 @@ struct Analyze: ParsableCommand {
             with the fitted mesh, the landmarks, the pose axes and each face's id and confidence \
             drawn on it. Without either, a summary is printed.
 
+            --consistency checks a picture of your own: it is analysed as it is and as the \
+            variants a person makes of it (scaled 0.5x and 2x, mirrored, turned ±10°, as a 3 s \
+            video at its own size, in 1280x720 and with noise, side by side with its mirror), and \
+            a table says whether every face is found and reads the same pose in all of them, and \
+            how steady a still picture is as a video (see Docs/Analysis.md).
+
             The face model is looked for in --models, $FACET_MODELS_DIR, \
             ~/.local/share/facet/models, <facet>/../share/facet/models and ../shared/models \
             (see Docs/Models.md; scripts/fetch-sfm.sh downloads the Surrey Face Model).
@@ -31,6 +37,12 @@ struct Analyze: ParsableCommand {
 
     @Flag(name: .customLong("benchmark-fit"), help: "Instead of analysing a file, time the model fit on synthetic landmark frames and print the figures.")
     var benchmarkFit = false
+
+    @Flag(name: .long, help: "Check a picture: analyse it and its variants (scaled, mirrored, turned, as videos, side by side) and print whether they agree.")
+    var consistency = false
+
+    @Option(name: .customLong("min-face-size"), help: "The smallest face to analyse, in pixels (height of the face box; smaller ones are reported).")
+    var minFaceSize: Float = 40
 
     @Option(name: .shortAndLong, help: "Write the motion file here (.json).", completion: .file())
     var output: String?
@@ -71,6 +83,10 @@ struct Analyze: ParsableCommand {
     func validate() throws {
         if input == nil && !benchmarkFit { throw ValidationError("missing the input video or image; expected `facet analyze INPUT …`") }
         guard detectEvery >= 1, detectEvery <= 1000 else { throw ValidationError("--detect-every \(detectEvery) is out of range; expected 1 … 1000") }
+        guard minFaceSize >= 16, minFaceSize <= 4096 else { throw ValidationError("--min-face-size \(minFaceSize) is out of range; expected 16 … 4096 pixels") }
+        if consistency && (output != nil || overlay != nil) {
+            throw ValidationError("--consistency prints a table; it writes no motion file (-o) or overlay (--overlay)")
+        }
         guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]") }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
         if let output, !output.lowercased().hasSuffix(".json") {
@@ -100,24 +116,31 @@ struct Analyze: ParsableCommand {
         var meanConfidence: Float
     }
 
+    /// The analysis settings the options give.
+    private var analysisConfiguration: AnalysisConfiguration {
+        var analysis = AnalysisConfiguration()
+        analysis.modelName = model
+        analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        analysis.landmarkModel = landmarkModel.map { URL(fileURLWithPath: $0) }
+        analysis.tracking.redetectInterval = detectEvery
+        analysis.tracking.minimumFaceSize = minFaceSize
+        if noSmoothing {
+            analysis.tracking.smoothing = nil
+            analysis.coefficientSmoothing = nil
+        }
+        return analysis
+    }
+
     func run() throws {
         if benchmarkFit { return try runFitBenchmark() }
         guard let input else { return }
         let inputURL = URL(fileURLWithPath: input)
+        if consistency { return try runConsistency(inputURL) }
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
         do {
             try checkPaths(inputURL)
-            var analysis = AnalysisConfiguration()
-            analysis.modelName = model
-            analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            analysis.landmarkModel = landmarkModel.map { URL(fileURLWithPath: $0) }
-            analysis.tracking.redetectInterval = detectEvery
-            if noSmoothing {
-                analysis.tracking.smoothing = nil
-                analysis.coefficientSmoothing = nil
-            }
-            let source = FaceAnalysisSource(configuration: analysis)
+            let source = FaceAnalysisSource(configuration: analysisConfiguration)
             let analyzer = try source.load()
             let info: MediaInfo
             do { info = try MediaProbe.probe(inputURL) } catch { throw HostError(.media, error.description) }
@@ -152,6 +175,32 @@ struct Analyze: ParsableCommand {
                 warnings += written.warnings
             }
             try present(motion: motion, result: result, warnings: warnings)
+        } catch let error as HostError {
+            throw ExitCode(FacetCLI.report(error))
+        }
+    }
+
+    /// `--consistency`: the picture and its variants analysed, the agreement printed as a table.
+    private func runConsistency(_ inputURL: URL) throws {
+        do {
+            guard FileManager.default.fileExists(atPath: inputURL.path) else {
+                throw HostError(.io, "input \(inputURL.path) does not exist; expected a picture")
+            }
+            let analyzer = try FaceAnalysisSource(configuration: analysisConfiguration).load()
+            let check = ConsistencyCheck(analyzer: analyzer)
+            let showProgress = Terminal.stderrIsTerminal && !quiet && !json
+            let report: ConsistencyCheck.Report
+            do {
+                report = try check.run(inputURL, in: FileManager.default.temporaryDirectory) { variant in
+                    if showProgress { Terminal.error("facet: analysing \(variant)…") }
+                }
+            } catch let error as AnalysisError {
+                throw HostError(.analysisFailed, error.description)
+            } catch {
+                throw HostError(.analysisFailed, "the consistency check of \(inputURL.path) failed: \(error)")
+            }
+            if json { return try Terminal.printJSON(report) }
+            print(ConsistencyTable(report).text)
         } catch let error as HostError {
             throw ExitCode(FacetCLI.report(error))
         }

@@ -60,6 +60,12 @@ public final class FaceTracker {
     /// The candidate faces of the last video that were not used, and why (kept after `finish()`
     /// until the next video's first frame).
     public private(set) var rejections: [Rejection] = []
+    /// Detection boxes recently found not to be usable faces (too small, or not holding the
+    /// landmarks), with the frame they were last seen on: the same pattern found again at the same
+    /// place within `recentRejectionFrames` is not examined again (four landmark predictions each).
+    private var recentRejections: [(box: FaceBox, frameIndex: Int)] = []
+    /// How long a rejected detection is remembered, in frames.
+    private var recentRejectionFrames: Int { 6 * configuration.redetectInterval }
 
     /// Figures the tracker has gathered so far (for benchmarks and diagnostics).
     public private(set) var statistics = Statistics()
@@ -82,6 +88,8 @@ public final class FaceTracker {
         public var landmarkPredictions = 0
         /// Tentative faces dropped as false positives.
         public var droppedFalsePositives = 0
+        /// Searches that missed a tracked face the landmark model still held (confirmed by that).
+        public var landmarkConfirmations = 0
         /// Wall time in detection (whole-frame and region searches, including scaling the image), seconds.
         public var detectionSeconds: Double = 0
         /// Wall time in landmark prediction, seconds.
@@ -140,6 +148,7 @@ public final class FaceTracker {
         }
         if frameSize == nil {
             rejections = []
+            recentRejections = []
             plan = SearchPlan(width: image.width, height: image.height, configuration: configuration)
         }
         frameSize = (image.width, image.height)
@@ -367,9 +376,21 @@ public final class FaceTracker {
         }
 
         // Faces no detection matched: count a miss (not for faces partly out of the frame, which
-        // the detector cannot find).
+        // the detector cannot find). A confirmed face the landmark model still holds (its landmarks
+        // keep their size when the box changes, as at creation) is confirmed by that instead: HOG
+        // misses faces turned or lit unlike its training more often than it finds them, and a face
+        // the landmarks follow is still there.
         for index in live.indices.reversed() where !faceMatched[index] && lookedAt[index] {
             guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
+            if live[index].id != nil,
+               try shapeDrift(image, live[index].box, LandmarkPlacement(live[index].landmarks)) <= configuration.maximumShapeDrift {
+                live[index].hits += 1
+                live[index].passes += 1
+                live[index].misses = 0
+                live[index].confirmedCount = live[index].frames.count
+                statistics.landmarkConfirmations += 1
+                continue
+            }
             live[index].misses += 1
             live[index].passes += 1
             if live[index].id == nil {
@@ -389,8 +410,14 @@ public final class FaceTracker {
                 face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
             }
             if covered { continue }
+            recentRejections.removeAll { frameIndex - $0.frameIndex > recentRejectionFrames }
+            if let seen = recentRejections.firstIndex(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
+                recentRejections[seen].frameIndex = frameIndex   // the same pattern again: still not a face
+                continue
+            }
             let (landmarks, box) = try seed(image, from: detection.box)
             if box.height < configuration.minimumFaceSize {
+                recentRejections.append((detection.box, frameIndex))
                 rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
                                             reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
                 continue
@@ -400,6 +427,7 @@ public final class FaceTracker {
             let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
             guard drift <= configuration.maximumShapeDrift else {
                 statistics.droppedFalsePositives += 1
+                recentRejections.append((detection.box, frameIndex))
                 rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
                                             reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
                 continue
