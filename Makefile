@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test bench bench-analysis bench-apply install clean
+.PHONY: setup build release demo test bench bench-analysis bench-faces bench-apply install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -40,6 +40,11 @@ bench: release
 
 bench-analysis: release
 	bash scripts/bench-analysis.sh
+
+## Analysis on the real photographs of ../shared/media/faces: per face, its consistency over the
+## variants (scaled, mirrored, turned, as videos, side by side) and a still as a video's jitter.
+bench-faces: release
+	bash scripts/bench-faces.sh
 
 ## A whole edit, `facet apply --preset smile` (every frame edited) on 10 s of 720p30 with one face: end-to-end fps,
 ## (median of 3) and peak memory, then `facet preview` of the same edit.

@@ -7,8 +7,12 @@
 #  - quality: reprojection error / inter-ocular distance on astronaut.png and carphone, and
 #    landmark and pose jitter on the astronaut as a 10 s still video (raw and smoothed).
 #
+# Absolute speeds drift between runs on shared machines: REFERENCE=path/to/another/facet (e.g. a
+# build of an earlier commit) is timed in the same run, interleaved, and the ratio printed.
+#
 #   bash scripts/bench-analysis.sh             # uses .build/release/facet; make bench builds it
 #   FACET=path/to/facet RUNS=5 bash scripts/bench-analysis.sh
+#   REFERENCE=/tmp/facet-old bash scripts/bench-analysis.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -17,10 +21,13 @@ still="$WORK/astronaut-still-10s.mp4"
   -c:v libx264 -preset veryfast -pix_fmt yuv420p "$still"
 
 echo "== analysis speed: $clip (1280x720, 30 fps, 300 frames), $RUNS runs, median"
-for run in $(seq "$RUNS"); do "$FACET" analyze "$clip" --json > "$WORK/analysis-$run.json"; done
-python3 - "$WORK" "$RUNS" <<'PY'
-import json, statistics, sys
-work, runs = sys.argv[1], int(sys.argv[2])
+for run in $(seq "$RUNS"); do
+  "$FACET" analyze "$clip" --json > "$WORK/analysis-$run.json"
+  if [ -n "${REFERENCE:-}" ]; then "$REFERENCE" analyze "$clip" --json > "$WORK/reference-$run.json"; fi
+done
+python3 - "$WORK" "$RUNS" "${REFERENCE:-}" <<'PY'
+import json, os, statistics, sys
+work, runs, reference = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 reports = [json.load(open(f"{work}/analysis-{i}.json")) for i in range(1, runs + 1)]
 def median(key): return statistics.median(r["timings"][key] for r in reports)
 t = reports[0]["timings"]
@@ -34,6 +41,13 @@ print(f"  detection: {det:.2f} ms per pass, {t['detectionPasses']} passes ({medi
 print(f"  landmarks: {lm:.2f} ms per prediction, {t['landmarkPredictions']} predictions ({median('landmarkSeconds')*1000/frames:.2f} ms per frame)")
 print(f"  fit (pose + expression, identity known): {fit*1000:.0f} us per face-frame; identity over the track: {median('identityFitSeconds')*1000:.1f} ms")
 print(f"  luma: {median('lumaSeconds')*1000/frames:.2f} ms per frame; smoothing: {median('smoothingSeconds')*1000:.1f} ms total; model loading {median('loadSeconds'):.2f} s (not counted)")
+thorough = statistics.median(r["timings"].get("thoroughSearchSeconds", 0) for r in reports)
+print(f"  thorough search (first frame: tiles at the 32 px scale and turned copies, on two threads): {thorough*1000:.0f} ms "
+      f"= {thorough*1000/frames:.2f} ms per frame over the clip; coarse searches on the second thread: {t.get('concurrentSearches', 0)}")
+if reference:
+    others = [json.load(open(f"{work}/reference-{i}.json")) for i in range(1, runs + 1)]
+    ref = statistics.median(r["timings"]["frames"] / r["timings"]["totalSeconds"] for r in others)
+    print(f"  reference {reference}: {ref:.1f} fps in the same run; ratio {fps / ref:.2f}")
 PY
 
 echo "== the fit alone (synthetic Surrey-model frames)"

@@ -41,6 +41,11 @@ public struct AnalysisTimings: Codable, Sendable, Equatable {
     public var detectionSeconds: Double
     /// Whole-frame plus region detection passes.
     public var detectionPasses: Int
+    /// The thorough searches (first frame, then every `thoroughSearchSeconds`), seconds (part of
+    /// `detectionSeconds`; wall time, their passes shared by two threads).
+    public var thoroughSearchSeconds: Double = 0
+    /// Coarse searches run on the second thread while faces were followed (not in `detectionSeconds`).
+    public var concurrentSearches: Int = 0
     /// Landmark prediction, seconds.
     public var landmarkSeconds: Double
     /// Landmark predictions run (more than face-frames: the tracker also probes).
@@ -112,6 +117,9 @@ public final class FaceAnalyzer: Sendable {
             throw AnalysisError(.malformed, "face model \"\(configuration.modelName)\" could not be loaded: \(error)")
         }
         predictor = try LandmarkPredictor(modelURL: configuration.landmarkModel ?? LandmarkPredictor.defaultModelURL)
+        // The detector's model is decoded once per process, by the first detector made: do it now, with
+        // the other models, so each analysis only copies it.
+        _ = try FaceDetector()
         loadSeconds = FaceTracker.now() - start
     }
 
@@ -187,6 +195,8 @@ public final class FaceAnalyzer: Sendable {
             detectionPasses: tracker.statistics.detections + tracker.statistics.regionDetections + tracker.statistics.thoroughPasses,
             landmarkSeconds: tracker.statistics.landmarkSeconds, landmarkPredictions: tracker.statistics.landmarkPredictions,
             identityFitSeconds: 0, frameFitSeconds: 0, smoothingSeconds: 0)
+        timings.thoroughSearchSeconds = tracker.statistics.thoroughSeconds
+        timings.concurrentSearches = tracker.statistics.concurrentSearches
         var tracks: [FaceTrack] = []
         var warnings: [String] = []
         let fitter = FaceFitter(model: model, configuration: configuration.fitting)

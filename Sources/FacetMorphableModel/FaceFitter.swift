@@ -213,8 +213,11 @@ public struct FaceFitter: Sendable {
                 return Point2(x: 2 * axis - frames[index][partner].x, y: frames[index][partner].y)
             }
         }
+        // The mirror image's landmarks are as noisy as the face's: its identity is fitted once, with the noise
+        // measured on the face.
         let mirrored = FitWorkspace(model: model, configuration: configuration, camera: camera)
-        let mirroredChosen = mirrored.fitIdentity(frames: mirroredFrames)
+        mirrored.relativeNoise = workspace.relativeNoise
+        let mirroredChosen = mirrored.fitIdentityAtCurrentNoise(frames: mirroredFrames)
         guard mirroredChosen.count == chosen.count else { return nil }
         let weights = FitWorkspace.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))
         var yaw = 0.0, pitch = 0.0, roll = 0.0, total = 0.0, directError = 0.0, mirroredError = 0.0

@@ -187,7 +187,7 @@ final class FitWorkspace {
     /// Fits the identity jointly with the pose and expression of a spread subset of frames (Gauss–Newton
     /// with the frame blocks eliminated by their Schur complement), with the landmarks weighed by the current
     /// `relativeNoise`; returns the frames used.
-    private func fitIdentityAtCurrentNoise(frames: [[Point2]]) -> [Int] {
+    func fitIdentityAtCurrentNoise(frames: [[Point2]]) -> [Int] {
         let chosen = chooseIdentityFrames(frames)
         let count = chosen.count
         let viewWeights = Self.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))

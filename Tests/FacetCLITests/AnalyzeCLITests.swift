@@ -48,6 +48,44 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertEqual(applyReport["analysis"] as? String, "motion file motion.json")
     }
 
+    func testConsistencyCheckPrintsEveryVariantOfThePortrait() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let result = try CommandRunner.facet("analyze", "--consistency", portrait.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for variant in ["0.5x", "2x", "mirrored", "turned +10°", "turned -10°", "video, own size", "video 1280x720",
+                        "video with noise", "side by side ×2", "side by side ×3"] {
+            XCTAssertTrue(result.stdout.contains("\n\(variant) "), "the table has a row for \(variant):\n\(result.stdout)")
+        }
+        XCTAssertTrue(result.stdout.contains("all 13 checks within bounds"), result.stdout)
+    }
+
+    func testConsistencyCheckRefusesOutputsAndMissingPictures() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let withOutput = try CommandRunner.facet("analyze", "--consistency", portrait.path, "-o",
+                                                 directory.appendingPathComponent("m.json").path)
+        XCTAssertNotEqual(withOutput.status, 0)
+        XCTAssertTrue(withOutput.stderr.contains("--consistency prints a table"), withOutput.stderr)
+        let missing = try CommandRunner.facet("analyze", "--consistency", directory.appendingPathComponent("none.jpg").path)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
+    }
+
+    func testMinimumFaceSizeIsChecked() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let tooSmall = try CommandRunner.facet("analyze", portrait.path, "--min-face-size", "4")
+        XCTAssertNotEqual(tooSmall.status, 0)
+        XCTAssertTrue(tooSmall.stderr.contains("--min-face-size 4.0 is out of range"), tooSmall.stderr)
+        // The portrait's face (about 100 px) is below a 130 px minimum: not analysed, and reported by size.
+        let large = try CommandRunner.facet("analyze", portrait.path, "--min-face-size", "130", "--duration", "0.2", "--json")
+        XCTAssertEqual(large.status, 0, large.stderr)
+        let report = try json(large.stdout)
+        XCTAssertEqual((report["faces"] as? [Any])?.count, 0)
+        let warnings = try XCTUnwrap(report["warnings"] as? [String])
+        XCTAssertTrue(warnings.contains { $0.contains("smaller than the 130 px minimum") }, "\(warnings)")
+        // The badge on the suit is named for what it is, not as a small face.
+        XCTAssertFalse(warnings.contains { $0.contains("72 px face at") }, "\(warnings)")
+    }
+
     func testMotionFileForAnotherVideoIsRefused() throws {
         let portrait = try SharedData.require("media/astronaut.png")
         let motion = directory.appendingPathComponent("motion.json")

@@ -1,3 +1,4 @@
+import Dispatch
 import FacetSDK
 import Foundation
 
@@ -84,6 +85,22 @@ struct SearchPlan: Equatable {
         rotated = turned
     }
 
+    /// Adds `found` to `detections`, keeping one box per face: of two that overlap (IoU above
+    /// 0.5, or one mostly inside the other), the higher-scoring.
+    static func merge(_ found: [FaceDetection], into detections: inout [FaceDetection]) {
+        for detection in found {
+            let same = detections.firstIndex { other in
+                other.box.intersectionOverUnion(detection.box) > 0.5
+                    || other.box.intersectionArea(detection.box) > 0.7 * min(other.box.area, detection.box.area)
+            }
+            if let same {
+                if detection.score > detections[same].score { detections[same] = detection }
+            } else {
+                detections.append(detection)
+            }
+        }
+    }
+
     /// Overlapping spans covering `length`: as few tiles of at most `tile` as cover it with
     /// `overlap`, of equal size.
     private static func spans(length: Int, tile: Int, overlap: Int) -> [(start: Int, length: Int)] {
@@ -95,4 +112,87 @@ struct SearchPlan: Equatable {
             return (start, size)
         }
     }
+}
+
+extension SearchPlan.Pass {
+    /// Runs this pass on `image` (full resolution) with `detector`; detections in frame pixels.
+    func detect(in image: GrayImage, with detector: FaceDetector, adjustThreshold: Double) throws(AnalysisError) -> [FaceDetection] {
+        var searched = image
+        if x != 0 || y != 0 || width != image.width || height != image.height {
+            guard let part = image.cropped(x: x, y: y, width: width, height: height) else { return [] }
+            searched = part
+        }
+        let partWidth = searched.width, partHeight = searched.height
+        let targetWidth = max(1, Int((Float(partWidth) * scale).rounded()))
+        let targetHeight = max(1, Int((Float(partHeight) * scale).rounded()))
+        if targetWidth != partWidth || targetHeight != partHeight {
+            searched = searched.resampled(width: targetWidth, height: targetHeight)
+        }
+        let scaleX = Float(targetWidth) / Float(partWidth), scaleY = Float(targetHeight) / Float(partHeight)
+        if angle != 0 { searched = searched.rotated(by: angle) }
+        let found = try detector.detect(in: searched, adjustThreshold: adjustThreshold)
+        return found.map { detection in
+            var box = detection.box
+            if angle != 0 {
+                // The box's centre back on the upright picture; the box stays upright (the landmark
+                // model's convention box takes over once landmarks are predicted).
+                let centre = GrayImage.rotatedPoint(box.center, width: targetWidth, height: targetHeight, angle: angle, inverse: true)
+                box = FaceBox(x: centre.x - box.width / 2, y: centre.y - box.height / 2, width: box.width, height: box.height)
+            }
+            return FaceDetection(box: FaceBox(x: box.x / scaleX + Float(x), y: box.y / scaleY + Float(y),
+                                              width: box.width / scaleX, height: box.height / scaleY),
+                                 score: detection.score, subdetector: detection.subdetector)
+        }
+    }
+}
+
+/// Runs search passes on a thread of its own, with a detector of its own (a `FaceDetector` serves
+/// one thread at a time). One job at a time: `start` hands it passes and a frame, `collect` waits
+/// for the merged detections. Used only by its tracker, from the tracker's thread.
+final class DetectionWorker: @unchecked Sendable {
+    // `@unchecked Sendable`: `detector` and `outcome` are touched only by the job on `queue` while
+    // a job runs, and by the tracker's thread only after `group.wait()` (which orders the two).
+    private let detector: FaceDetector
+    private let queue = DispatchQueue(label: "org.facet.analysis.detection")
+    private let group = DispatchGroup()
+    private var outcome: Result<[FaceDetection], AnalysisError> = .success([])
+    /// The frame of the job running (or done and not collected), nil when idle.
+    private(set) var pendingFrame: Int?
+
+    init() throws(AnalysisError) {
+        detector = try FaceDetector()
+    }
+
+    /// Starts searching `image` with `passes` (merged in pass order). The worker must be idle.
+    func start(_ passes: [SearchPlan.Pass], in image: GrayImage, frameIndex: Int, adjustThreshold: Double) {
+        precondition(pendingFrame == nil, "the detection worker is busy")
+        pendingFrame = frameIndex
+        queue.async(group: group) { [self] in
+            do throws(AnalysisError) {
+                var found: [FaceDetection] = []
+                for pass in passes {
+                    SearchPlan.merge(try pass.detect(in: image, with: detector, adjustThreshold: adjustThreshold), into: &found)
+                }
+                outcome = .success(found)
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+    }
+
+    /// Waits for the job and returns its detections (rethrowing its failure); the worker is then idle.
+    func collect() throws(AnalysisError) -> [FaceDetection] {
+        group.wait()
+        pendingFrame = nil
+        return try outcome.get()
+    }
+
+    /// Waits for a job still running and drops its result.
+    func discard() {
+        guard pendingFrame != nil else { return }
+        group.wait()
+        pendingFrame = nil
+    }
+
+    deinit { group.wait() }
 }

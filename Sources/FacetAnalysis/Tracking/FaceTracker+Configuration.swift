@@ -34,6 +34,12 @@ extension FaceTracker {
         /// searched for, with the thorough search, in copies of the frame turned by plus and
         /// minus this angle (radians) at the coarse search's scale; 0 turns it off. Default 20°.
         public var rotatedSearchAngle: Float = 20 * .pi / 180
+        /// Whether searches use a second thread: the coarse search for new faces runs there while
+        /// the tracked faces are followed on the next frames (its detections are used
+        /// `redetectInterval − 1` frames later, always the same number, so the tracks are the same
+        /// however fast the threads run), and the thorough search's passes are shared between the
+        /// two. Default true.
+        public var concurrentSearch = true
         /// Added to dlib's detection threshold (negative finds weaker faces). Default 0.
         public var adjustThreshold: Double = 0
 

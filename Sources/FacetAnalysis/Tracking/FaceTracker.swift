@@ -47,6 +47,8 @@ public final class FaceTracker {
     public let predictor: LandmarkPredictor
 
     private let detector: FaceDetector
+    /// Searches on a second thread with a detector of its own (nil: everything on the caller's).
+    private let worker: DetectionWorker?
     private let convention: FaceBoxConvention
     private var plan: SearchPlan?
     private var live: [FaceState] = []
@@ -88,6 +90,8 @@ public final class FaceTracker {
         public var landmarkPredictions = 0
         /// Tentative faces dropped as false positives.
         public var droppedFalsePositives = 0
+        /// Coarse searches run on the worker thread while faces were followed.
+        public var concurrentSearches = 0
         /// Searches that missed a tracked face the landmark model still held (confirmed by that).
         public var landmarkConfirmations = 0
         /// Wall time in detection (whole-frame and region searches, including scaling the image), seconds.
@@ -115,6 +119,7 @@ public final class FaceTracker {
         self.configuration = configuration
         self.predictor = predictor
         self.convention = FaceBoxConvention(meanShape: predictor.meanShape)
+        self.worker = configuration.concurrentSearch ? try DetectionWorker() : nil
         if let detector {
             self.detector = detector
         } else {
@@ -144,6 +149,7 @@ public final class FaceTracker {
         }
         if let lastFrameIndex, frameIndex > lastFrameIndex + 1 {
             // Frames were skipped: faces cannot be followed across the gap.
+            worker?.discard()
             for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
         }
         if frameSize == nil {
@@ -167,6 +173,7 @@ public final class FaceTracker {
     /// kept if no detection missed it and one scored as a real face. The tracker is then empty
     /// and could start on another video.
     public func finish() throws(AnalysisError) -> [LandmarkTrack] {
+        worker?.discard()
         // A face still tentative because the video ended (e.g. a still image: one frame) is kept
         // when every detection so far found it with a real-face score.
         let unfinished = live.indices.filter {
@@ -258,53 +265,45 @@ public final class FaceTracker {
 
     private func needsDetection(frameIndex: Int, time: Double) -> Bool {
         isSearchFrame(frameIndex) || isThoroughFrame(time: time) || live.contains(where: needsLook)
+            || (worker?.pendingFrame.map { frameIndex - $0 >= searchLatency } ?? false)
     }
 
-    /// Runs one pass of the search plan and returns its detections in frame pixels.
-    private func detect(_ pass: SearchPlan.Pass, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
-        var searched = image
-        if pass.x != 0 || pass.y != 0 || pass.width != image.width || pass.height != image.height {
-            guard let part = image.cropped(x: pass.x, y: pass.y, width: pass.width, height: pass.height) else { return [] }
-            searched = part
-        }
-        let partWidth = searched.width, partHeight = searched.height
-        let targetWidth = max(1, Int((Float(partWidth) * pass.scale).rounded()))
-        let targetHeight = max(1, Int((Float(partHeight) * pass.scale).rounded()))
-        if targetWidth != partWidth || targetHeight != partHeight {
-            searched = searched.resampled(width: targetWidth, height: targetHeight)
-        }
-        let scaleX = Float(targetWidth) / Float(partWidth), scaleY = Float(targetHeight) / Float(partHeight)
-        if pass.angle != 0 { searched = searched.rotated(by: pass.angle) }
-        let found = try detector.detect(in: searched, adjustThreshold: configuration.adjustThreshold)
-        return found.map { detection in
-            var box = detection.box
-            if pass.angle != 0 {
-                // The box's centre back on the upright picture; the box stays upright (the landmark
-                // model's convention box takes over once landmarks are predicted).
-                let centre = GrayImage.rotatedPoint(box.center, width: targetWidth, height: targetHeight, angle: pass.angle,
-                                                    inverse: true)
-                box = FaceBox(x: centre.x - box.width / 2, y: centre.y - box.height / 2, width: box.width, height: box.height)
-            }
-            return FaceDetection(box: FaceBox(x: box.x / scaleX + Float(pass.x), y: box.y / scaleY + Float(pass.y),
-                                              width: box.width / scaleX, height: box.height / scaleY),
-                                 score: detection.score, subdetector: detection.subdetector)
-        }
-    }
+    /// Frames between starting a coarse search on the worker and using its detections: one less
+    /// than the search interval, so the worker has that long and a new face is still found within
+    /// `redetectInterval` frames or so. Always the same, so the tracks do not depend on timing.
+    private var searchLatency: Int { max(1, configuration.redetectInterval - 1) }
 
-    /// Adds `found` to `detections`, keeping one box per face: of two that overlap (IoU above
-    /// 0.5, or one mostly inside the other), the higher-scoring.
     private func merge(_ found: [FaceDetection], into detections: inout [FaceDetection]) {
-        for detection in found {
-            let same = detections.firstIndex { other in
-                other.box.intersectionOverUnion(detection.box) > 0.5
-                    || other.box.intersectionArea(detection.box) > 0.7 * min(other.box.area, detection.box.area)
+        SearchPlan.merge(found, into: &detections)
+    }
+
+    /// Runs `passes` and merges their detections: with a worker, the passes are shared between the
+    /// two threads by their cost (largest first, each to the less loaded thread), so the thorough
+    /// search's tiles and turned copies run on both cores at once.
+    private func search(_ passes: [SearchPlan.Pass], in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
+        var mine: [SearchPlan.Pass] = [], theirs: [SearchPlan.Pass] = []
+        if let worker {
+            worker.discard()   // a coarse search still running is overtaken by this one
+            var load: (mine: Float, theirs: Float) = (0, 0)
+            for pass in passes.sorted(by: { $0.searchedPixels > $1.searchedPixels }) {
+                if load.mine <= load.theirs {
+                    mine.append(pass)
+                    load.mine += pass.searchedPixels
+                } else {
+                    theirs.append(pass)
+                    load.theirs += pass.searchedPixels
+                }
             }
-            if let same {
-                if detection.score > detections[same].score { detections[same] = detection }
-            } else {
-                detections.append(detection)
-            }
+            if !theirs.isEmpty { worker.start(theirs, in: image, frameIndex: -1, adjustThreshold: configuration.adjustThreshold) }
+        } else {
+            mine = passes
         }
+        var found: [FaceDetection] = []
+        for pass in mine {
+            merge(try pass.detect(in: image, with: detector, adjustThreshold: configuration.adjustThreshold), into: &found)
+        }
+        if let worker, !theirs.isEmpty { merge(try worker.collect(), into: &found) }
+        return found
     }
 
     /// Step 2: detect, match detections to faces, confirm, re-seed, start and drop faces.
@@ -319,29 +318,50 @@ public final class FaceTracker {
         var lookedAt = [Bool](repeating: false, count: live.count)
         let searching = isSearchFrame(frameIndex)
         let thorough = isThoroughFrame(time: time)
+        // A coarse search started on the worker `searchLatency` frames ago is collected now.
+        var collected = false
+        var stale: [FaceDetection] = []   // the worker's detections, made on an earlier frame
+        if let pending = worker?.pendingFrame, frameIndex - pending >= searchLatency {
+            stale = try worker!.collect()
+            collected = true
+        }
         if searching || thorough {
             let start = Self.now()
             defer { statistics.detectionSeconds += Self.now() - start }
             lastDetectionFrame = frameIndex
             statistics.detections += 1
-            merge(try detect(plan.coarse, in: image), into: &detections)
-            var reach = plan.coarse.reach
             if thorough {
                 lastThoroughTime = time
                 statistics.thoroughSearches += 1
+                statistics.thoroughPasses += plan.thorough.count + plan.rotated.count
                 let thoroughStart = Self.now()
-                for pass in plan.thorough + plan.rotated {
-                    statistics.thoroughPasses += 1
-                    merge(try detect(pass, in: image), into: &detections)
-                }
+                merge(try search([plan.coarse] + plan.thorough + plan.rotated, in: image), into: &detections)
                 statistics.thoroughSeconds += Self.now() - thoroughStart
-                reach = plan.smallestFound
+            } else if let worker, !live.isEmpty, worker.pendingFrame == nil {
+                // Faces are tracked: the coarse search only looks for new ones, so it runs on the
+                // worker while the next frames are followed, and is collected `searchLatency` frames on.
+                worker.start([plan.coarse], in: image, frameIndex: frameIndex, adjustThreshold: configuration.adjustThreshold)
+                statistics.concurrentSearches += 1
+            } else {
+                merge(try plan.coarse.detect(in: image, with: detector, adjustThreshold: configuration.adjustThreshold),
+                      into: &detections)
+                collected = true
             }
+        }
+        if collected || thorough {
+            let reach = thorough ? plan.smallestFound : plan.coarse.reach
             for index in live.indices where live[index].box.width >= reach { lookedAt[index] = true }
         }
+        // (Faces too small for the coarse search were looked for around when it started.)
         for index in live.indices where !lookedAt[index] && (searching || thorough || needsLook(live[index])) {
             lookedAt[index] = true
             merge(try detectAround(live[index].box, in: image), into: &detections)
+        }
+
+        // The worker's detections join this frame's where they are not already among them.
+        let freshCount = detections.count
+        for detection in stale where !detections.contains(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
+            detections.append(detection)
         }
 
         // Greedy matching by overlap, best pair first (ties: higher score, then lower indices).
@@ -405,7 +425,16 @@ public final class FaceTracker {
         }
 
         // Detections no face matched: new tentative faces, unless inside a tracked face.
-        for (index, detection) in detections.enumerated() where !detectionUsed[index] {
+        for (index, found) in detections.enumerated() where !detectionUsed[index] {
+            var detection = found
+            if index >= freshCount {
+                // Made frames ago: the face must still be there. Look around it on this frame, and
+                // start from that detection; nothing there, nothing to start (and nothing to report).
+                guard let fresh = try detectAround(detection.box, in: image)
+                    .max(by: { $0.box.intersectionOverUnion(detection.box) < $1.box.intersectionOverUnion(detection.box) }),
+                      fresh.box.intersectionOverUnion(detection.box) > 0.3 else { continue }
+                detection = fresh
+            }
             let covered = live.contains { face in
                 face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
             }
@@ -416,15 +445,15 @@ public final class FaceTracker {
                 continue
             }
             let (landmarks, box) = try seed(image, from: detection.box)
-            if box.height < configuration.minimumFaceSize {
+            // The face must not be covered by a tracked face either once its landmarks place it.
+            if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { continue }
+            let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
+            if box.height < configuration.minimumFaceSize && drift <= configuration.maximumShapeDrift {
                 recentRejections.append((detection.box, frameIndex))
                 rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
                                             reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
                 continue
             }
-            // The face must not be covered by a tracked face either once its landmarks place it.
-            if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { continue }
-            let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
             guard drift <= configuration.maximumShapeDrift else {
                 statistics.droppedFalsePositives += 1
                 recentRejections.append((detection.box, frameIndex))
