@@ -429,6 +429,19 @@ facet_dlib_status check_prediction(const facet_landmark_predictor *predictor, co
     return FACET_DLIB_OK;
 }
 
+/// The status and message of the exception being handled during a prediction (call from a catch block).
+facet_dlib_status prediction_failure(const facet_landmark_predictor *predictor) {
+    try {
+        throw;
+    } catch (const std::bad_alloc &) {
+        return fail(predictor, FACET_DLIB_OUT_OF_MEMORY, "out of memory predicting landmarks");
+    } catch (const std::exception &error) {
+        return fail(predictor, FACET_DLIB_INTERNAL, std::string("landmark prediction failed: ") + error.what());
+    } catch (...) {
+        return fail(predictor, FACET_DLIB_INTERNAL, "landmark prediction failed with an unknown exception");
+    }
+}
+
 } // namespace
 
 extern "C" facet_dlib_status facet_landmark_predictor_predict(const facet_landmark_predictor *predictor,
@@ -443,12 +456,8 @@ extern "C" facet_dlib_status facet_landmark_predictor_predict(const facet_landma
         run_cascade(predictor, facet::gray_view{pixels, height, width, row_stride}, left, top, box_width, box_height,
                     out_xy);
         return FACET_DLIB_OK;
-    } catch (const std::bad_alloc &) {
-        return fail(predictor, FACET_DLIB_OUT_OF_MEMORY, "out of memory predicting landmarks");
-    } catch (const std::exception &error) {
-        return fail(predictor, FACET_DLIB_INTERNAL, std::string("landmark prediction failed: ") + error.what());
     } catch (...) {
-        return fail(predictor, FACET_DLIB_INTERNAL, "landmark prediction failed with an unknown exception");
+        return prediction_failure(predictor);
     }
 }
 
@@ -497,12 +506,8 @@ extern "C" facet_dlib_status facet_landmark_predictor_predict_symmetric(
             out_xy[2 * i + 1] = 0.5f * (direct[2 * i + 1] + mirrored[2 * j + 1]) + float(y0);
         }
         return FACET_DLIB_OK;
-    } catch (const std::bad_alloc &) {
-        return fail(predictor, FACET_DLIB_OUT_OF_MEMORY, "out of memory predicting landmarks");
-    } catch (const std::exception &error) {
-        return fail(predictor, FACET_DLIB_INTERNAL, std::string("landmark prediction failed: ") + error.what());
     } catch (...) {
-        return fail(predictor, FACET_DLIB_INTERNAL, "landmark prediction failed with an unknown exception");
+        return prediction_failure(predictor);
     }
 }
 

@@ -8,15 +8,7 @@ import XCTest
 
 /// The whole analysis (tracking + fitting + smoothing) on real faces: the quality figures.
 final class AnalyzerTests: XCTestCase {
-    /// One analyzer for the suite (loading the models takes a second).
-    private static let shared: Result<FaceAnalyzer, any Error> = Result {
-        var configuration = AnalysisConfiguration()
-        configuration.modelsDirectory = try SharedData.require("models/sfm/sfm_shape_3448.bin")
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return try FaceAnalyzer(configuration: configuration)
-    }
-
-    private func analyzer() throws -> FaceAnalyzer { try Self.shared.get() }
+    private func analyzer() throws -> FaceAnalyzer { try TestModels.analyzer() }
 
     func testAstronautPortraitFitsWithinFourPercentOfTheEyeDistance() throws {
         let url = try SharedData.require("media/astronaut.png")

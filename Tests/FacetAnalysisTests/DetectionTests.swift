@@ -178,6 +178,17 @@ enum TestModels {
         try LandmarkPredictor()
     }
 
+    private static let analyzerLoaded: Result<FaceAnalyzer, any Error> = Result {
+        var configuration = AnalysisConfiguration()
+        configuration.modelsDirectory = try SharedData.require("models/sfm/sfm_shape_3448.bin")
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return try FaceAnalyzer(configuration: configuration)
+    }
+
+    /// One analyzer with the default settings and the shared Surrey model, loaded once for every test
+    /// (loading the models takes a second); skips without the shared models (fails under CI).
+    static func analyzer() throws -> FaceAnalyzer { try analyzerLoaded.get() }
+
     /// The default 68-point predictor; skips the test when the model is not installed (fails under CI).
     static func predictor() throws -> LandmarkPredictor {
         switch loaded {

@@ -10,14 +10,7 @@ import XCTest
 /// 1280x720, with noise) and side-by-side copies all read the same pose, within Facet's published
 /// bounds (`ConsistencyCheck.Bounds`). One test per photograph, so a regression names the face.
 final class RealFaceRobustnessTests: XCTestCase {
-    private static let shared: Result<FaceAnalyzer, any Error> = Result {
-        var configuration = AnalysisConfiguration()
-        configuration.modelsDirectory = try SharedData.require("models/sfm/sfm_shape_3448.bin")
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return try FaceAnalyzer(configuration: configuration)
-    }
-
-    private func analyzer() throws -> FaceAnalyzer { try Self.shared.get() }
+    private func analyzer() throws -> FaceAnalyzer { try TestModels.analyzer() }
 
     /// Runs the whole consistency check on one photograph, prints its figures and asserts the bounds.
     @discardableResult
