@@ -32,7 +32,7 @@ struct Facet: ParsableCommand {
             <facet>/../share/facet/models and ../shared/models (see `facet models`).
             """,
         version: FacetVersion.current,
-        subcommands: [Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self]
+        subcommands: [Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self, Bench.self]
     )
 }
 

@@ -130,7 +130,7 @@ public struct OverlayPainter {
         line(from: bottomLeft, to: topLeft, color)
     }
 
-    /// Writes a short label of digits, `.`, `-`, `#`, `%` and spaces with its top-left at
+    /// Writes a short label of digits, capital letters, `.`, `-`, `+`, `=`, `#`, `%` and spaces with its top-left at
     /// `origin`, in a 3x5 pixel font scaled by `scale`. Other characters are drawn as blanks.
     public mutating func label(_ text: String, at origin: Point2, scale: Int = 2, _ color: OverlayColor) {
         var penX = Int(origin.x.rounded())
@@ -161,6 +161,20 @@ public struct OverlayPainter {
         ".": [0b000, 0b000, 0b000, 0b000, 0b010], "-": [0b000, 0b000, 0b111, 0b000, 0b000],
         "#": [0b101, 0b111, 0b101, 0b111, 0b101], "%": [0b101, 0b001, 0b010, 0b100, 0b101],
         " ": [0, 0, 0, 0, 0],
+        "A": [0b010, 0b101, 0b111, 0b101, 0b101], "B": [0b110, 0b101, 0b110, 0b101, 0b110],
+        "C": [0b011, 0b100, 0b100, 0b100, 0b011], "D": [0b110, 0b101, 0b101, 0b101, 0b110],
+        "E": [0b111, 0b100, 0b110, 0b100, 0b111], "F": [0b111, 0b100, 0b110, 0b100, 0b100],
+        "G": [0b011, 0b100, 0b101, 0b101, 0b011], "H": [0b101, 0b101, 0b111, 0b101, 0b101],
+        "I": [0b111, 0b010, 0b010, 0b010, 0b111], "J": [0b001, 0b001, 0b001, 0b101, 0b010],
+        "K": [0b101, 0b101, 0b110, 0b101, 0b101], "L": [0b100, 0b100, 0b100, 0b100, 0b111],
+        "M": [0b101, 0b111, 0b111, 0b101, 0b101], "N": [0b110, 0b101, 0b101, 0b101, 0b101],
+        "O": [0b010, 0b101, 0b101, 0b101, 0b010], "P": [0b110, 0b101, 0b110, 0b100, 0b100],
+        "Q": [0b010, 0b101, 0b101, 0b110, 0b011], "R": [0b110, 0b101, 0b110, 0b101, 0b101],
+        "S": [0b011, 0b100, 0b010, 0b001, 0b110], "T": [0b111, 0b010, 0b010, 0b010, 0b010],
+        "U": [0b101, 0b101, 0b101, 0b101, 0b111], "V": [0b101, 0b101, 0b101, 0b101, 0b010],
+        "W": [0b101, 0b101, 0b111, 0b111, 0b101], "X": [0b101, 0b101, 0b010, 0b101, 0b101],
+        "Y": [0b101, 0b101, 0b010, 0b010, 0b010], "Z": [0b111, 0b001, 0b010, 0b100, 0b111],
+        "=": [0b000, 0b111, 0b000, 0b111, 0b000], "+": [0b000, 0b010, 0b111, 0b010, 0b000],
     ]
 
     /// Liang–Barsky clipping of a segment to the image grown by two pixels; nil when outside.
