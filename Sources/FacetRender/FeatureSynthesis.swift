@@ -1,4 +1,4 @@
-// Mouth interiors and closed eyelids: what a warp of the source cannot show.
+// Mouth interiors (what a warp of the source cannot show) and the features drawn over a face's warp.
 //
 // - mouth: the mesh has a slit between the lips, so inside the edited inner-lip polygon the flow
 //   is only the boundary extension. The interior is mapped explicitly instead: both inner-lip
@@ -9,11 +9,7 @@
 //   upper lip, the lower interior with the lower lip. The rest, the new gap, is a cavity: dark
 //   red-brown at its edges, near black at the back, a hint of tongue above the lower lip (and a
 //   faint teeth band under the upper lip when the source mouth was closed);
-// - eye: where an output pixel x is outside the edited eye opening but reads the source at s(x)
-//   inside the source's opening, or lies between the closed lid's edge and the source's lash and
-//   crease band above the lid, it becomes lid skin (colour running from the skin above that band
-//   to the skin under the lower lid, slightly darker towards the lash line), with a thin lash
-//   line on the closed lid's edge.
+// - eyes: closing lids are a warp of the face's own lid skin (EyelidWarp.swift).
 // Coverage is anti-aliased with the signed distance to the outlines (one pixel ramp).
 
 import FacetSDK
@@ -275,128 +271,16 @@ struct MouthSynthesis {
     }
 }
 
-/// One eye that an edit closes further than the source.
-struct EyelidSynthesis {
-    var edited: FeaturePolygon
-    var source: FeaturePolygon
-    /// The edited upper lid edge (iBUG 37…40 or 43…46), where the lash line goes.
-    var lidEdge: LipCurve
-    /// The source's upper lid edge.
-    var sourceLid: LipCurve
-    /// The source's lower lid edge.
-    var sourceLowerLid: LipCurve
-    /// How far below the source's lower lid the skin under the eye is sampled (pixels).
-    var underEyeOffset: Float
-    /// How far above the source lid edge its lashes and crease reach (pixels); the closed lid
-    /// covers that band too.
-    var lidBand: Float
-    /// The source opening's mean height (pixels).
-    var sourceHeight: Float
-    /// The lash line's width in pixels (≈ 1 px for a 30 px wide eye).
-    var lashWidth: Float
-    /// How much of the source opening the edit closes, 0…1.
-    var closure: Float
-    /// Points on the source's lid skin, between the lashes and the brow, whose colour becomes the lid's.
-    var skinPoints: [Point2]
-    var bounds: (Float, Float, Float, Float)
-    /// Sample values per plane of the lid skin (set per plane from the source), of black, and of the lash line.
-    var skinColour: [Float] = []
-    var blackColour: [Float] = []
-    var lashColour: [Float] = []
-
-    /// Six-point eye outlines (iBUG 37…42 or 43…48) of source and edited projections; nil when
-    /// the edit does not close the eye further.
-    init?(source: [Point2], edited: [Point2]) {
-        let editedPolygon = FeaturePolygon(edited)
-        let sourcePolygon = FeaturePolygon(source)
-        guard sourcePolygon.area > 4, editedPolygon.area < sourcePolygon.area * 0.9 else { return nil }
-        self.edited = editedPolygon
-        self.source = sourcePolygon
-        lidEdge = LipCurve(Array(edited[0...3]))
-        sourceLid = LipCurve(Array(source[0...3]))
-        sourceLowerLid = LipCurve([source[0], source[5], source[4], source[3]])
-        closure = min(max(1 - editedPolygon.area / sourcePolygon.area, 0), 1)
-        let eyeWidth = max(abs(source[3].x - source[0].x), 1)
-        sourceHeight = sourcePolygon.area / eyeWidth
-        lidBand = 0.3 * eyeWidth
-        underEyeOffset = 0.12 * eyeWidth
-        lashWidth = min(max(eyeWidth / 30, 0.7), 3)
-        // Lid skin: above the lashes and below the brow, across the lid's middle.
-        var points: [Point2] = []
-        for t: Float in [0.3, 0.42, 0.54, 0.66] {
-            let x = source[0].x + t * (source[3].x - source[0].x)
-            for k: Float in [0.25, 0.35, 0.45] { points.append(Point2(x: x, y: sourceLid.y(at: x) - k * eyeWidth)) }
-        }
-        skinPoints = points
-        let (a0, b0, a1, b1) = editedPolygon.bounds
-        let (c0, d0, c1, d1) = sourcePolygon.bounds
-        bounds = (min(a0, c0) - 3, min(b0, d0) - lidBand - 3, max(a1, c1) + 3, max(b1, d1) + 3)
-    }
-
-    /// The value of plane `plane` at output point `(x, y)`, whose warp reads the source at
-    /// `(sx, sy)` and shows `warped`; `source` reads the source plane at a frame point.
-    @inline(__always)
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float,
-               source read: (Float, Float) -> Float) -> Float {
-        guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return warped }
-        var value = warped
-        let edge = lidEdge.y(at: x)
-        // Lid skin over the part of the source opening the warp would show outside the edited one…
-        var alpha = (1 - edited.coverage(x, y)) * source.coverage(sx, sy)
-        // …and over the band from the source's lashes and crease down to the closed lid's edge.
-        let left = lidEdge.xs[0], right = lidEdge.xs[lidEdge.xs.count - 1]
-        let sourceEdge = sourceLid.y(at: x)
-        if x > left, x < right {
-            let drop = edge - sourceEdge
-            let lowered = FlowBuilder.smoothstep(drop / max(0.35 * sourceHeight, 1))
-            let bandTop = sourceEdge - lidBand
-            let vertical = FlowBuilder.smoothstep((y - bandTop) / (0.6 * lidBand)) * min(max(edge - y + 0.5, 0), 1)
-            let corner = FlowBuilder.smoothstep(min(x - left, right - x) / (0.06 * (right - left)))
-            alpha = max(alpha, vertical * lowered * corner)
-        }
-        if alpha > 0 {
-            // The lid's colour runs from the skin just above the covered band down to the skin just
-            // under the lower lid, so it joins both without a seam and keeps their shading; the
-            // median lid colour bounds it, so a brow hair or a lash in a sample cannot darken it.
-            let bandTop = sourceEdge - lidBand
-            let skin = skinColour[plane]
-            // Each sample is the mean of a short row (±3 px), so single lashes and pores leave no streaks.
-            func row(_ y: Float) -> Float {
-                var sum: Float = 0
-                for dx: Float in [-3, -1.5, 0, 1.5, 3] { sum += read(x + dx, y) }
-                return sum / 5
-            }
-            let above = skin + min(max(row(bandTop - 1) - skin, -40), 12)
-            let below = skin + min(max(row(sourceLowerLid.y(at: x) + underEyeOffset) - skin, -40), 12)
-            let down = min(max((y - bandTop) / max(edge - bandTop, 1), 0), 1)
-            let base = above + down * (below - above)
-            // The lid is round: shaded towards the lash line and the corners.
-            let across = min(max((x - left) / max(right - left, 1), 0), 1)
-            let sides = 1 - FlowBuilder.smoothstep(4 * across * (1 - across))
-            let shadow = 0.03 + 0.09 * (1 - FlowBuilder.smoothstep((edge - y) / max(0.6 * lidBand, 1))) + 0.08 * sides
-            let lid = base + shadow * (blackColour[plane] - base)
-            value += alpha * (lid - value)
-        }
-        // A thin lash line along the closed lid edge, as dark as the eye is closed, thinner at the corners.
-        if x > left, x < right {
-            let taper = FlowBuilder.smoothstep(min(x - left, right - x) / (0.25 * (right - left)))
-            let width = lashWidth * (0.5 + 0.5 * taper)
-            let distance = lidEdge.distance(x, y)
-            let lash = 0.9 * closure * min(max(0.5 * width + 0.5 - distance, 0), 1) * (0.4 + 0.6 * taper)
-            if lash > 0 { value += lash * (lashColour[plane] - value) }
-        }
-        return value
-    }
-}
-
 /// Everything drawn over one face's warp.
 struct FeatureSynthesis {
     var mouth: MouthSynthesis?
-    var eyes: [EyelidSynthesis]
+    var eyes: [EyelidWarp]
+    /// Sample values per plane of black (the line where closed lids meet darkens towards it).
+    var blackColour: [Float] = []
     /// Union of the features' bounds (frame pixels).
     var bounds: (Float, Float, Float, Float)
 
-    init?(mouth: MouthSynthesis?, eyes: [EyelidSynthesis]) {
+    init?(mouth: MouthSynthesis?, eyes: [EyelidWarp]) {
         var all = eyes.map(\.bounds)
         if let mouth { all.append(mouth.bounds) }
         guard !all.isEmpty else { return nil }
@@ -410,13 +294,13 @@ struct FeatureSynthesis {
         x >= bounds.0 && x <= bounds.2 && y >= bounds.1 && y <= bounds.3
     }
 
-    /// The eyelids drawn over a warped value (the mouth is drawn by the warp itself); `source`
-    /// reads the source plane at a frame point.
+    /// Where an output point reads the source once closing lids are accounted for, and how much
+    /// it darkens towards black (where closed lids meet).
     @inline(__always)
-    func shade(plane: Int, x: Float, y: Float, sx: Float, sy: Float, warped: Float,
-               source: (Float, Float) -> Float) -> Float {
-        var value = warped
-        for eye in eyes { value = eye.shade(plane: plane, x: x, y: y, sx: sx, sy: sy, warped: value, source: source) }
-        return value
+    func sourcePoint(x: Float, y: Float, meshX: Float, meshY: Float) -> EyelidSample {
+        for eye in eyes {
+            if let point = eye.sourcePoint(x: x, y: y, meshX: meshX, meshY: meshY) { return point }
+        }
+        return EyelidSample(x: meshX, y: meshY)
     }
 }

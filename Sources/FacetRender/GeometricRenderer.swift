@@ -23,10 +23,15 @@ public struct GeometricRenderer: FrameRenderer {
     private let triangleIndices: [Int32]
     /// The sign of a front-facing triangle's signed area in image coordinates (y down).
     private let frontSign: Float
-    /// Vertices of the inner-lip polygon (iBUG 61…68, the corners from 49/55), if the model has them.
-    private let mouthVertices: [Int]?
-    /// Vertices of the two eye outlines (iBUG 37…42, 43…48), if the model has them.
-    private let eyeVertices: [[Int]]
+    /// iBUG numbers of the inner-lip outline (the corners from 49/55).
+    private static let mouthNumbers = [49, 62, 63, 64, 55, 66, 67, 68]
+    /// iBUG numbers of the two eye outlines and the brows above them.
+    private static let eyeNumbers = [Array(37...42), Array(43...48)]
+    private static let browNumbers = [Array(18...22), Array(23...27)]
+    /// The model's vertex of each iBUG landmark number it maps.
+    private let landmarkVertices: [Int: Int]
+    /// Per eye, how much the model's own eye-closing blendshape closes the mean eye at weight 1.
+    private let fullEyeClosure: [Float]
     /// Identity shapes (mean + identity basis · identity) by identity, reused across frames.
     private var identityShapes: [[Float]: [Float]] = [:]
     /// Per-face buffers reused across frames.
@@ -46,12 +51,31 @@ public struct GeometricRenderer: FrameRenderer {
             areaSum += (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
         }
         frontSign = areaSum >= 0 ? 1 : -1
-        let mouthNumbers = [49, 62, 63, 64, 55, 66, 67, 68]
-        let mouth = mouthNumbers.compactMap { model.landmarkVertex($0) }
-        mouthVertices = mouth.count == mouthNumbers.count ? mouth : nil
-        eyeVertices = [Array(37...42), Array(43...48)].compactMap { numbers in
-            let vertices = numbers.compactMap { model.landmarkVertex($0) }
-            return vertices.count == numbers.count ? vertices : nil
+        var landmarkVertices: [Int: Int] = [:]
+        for number in 1...68 { if let vertex = model.landmarkVertex(number) { landmarkVertices[number] = vertex } }
+        self.landmarkVertices = landmarkVertices
+        fullEyeClosure = Self.eyeEyeClosures(model, landmarkVertices: landmarkVertices)
+    }
+
+    /// Per eye outline, the largest closure any of the model's eye-closing blendshapes
+    /// (`*-eye-closed`) makes at weight 1 on the mean face seen from the front (1 where it has none).
+    private static func eyeEyeClosures(_ model: MorphableModel, landmarkVertices: [Int: Int]) -> [Float] {
+        let closing = model.expressionNames.indices.filter { model.expressionNames[$0].hasSuffix("eye-closed") }
+        let rows = model.mean.count
+        return eyeNumbers.map { numbers in
+            let vertices = numbers.compactMap { landmarkVertices[$0] }
+            guard vertices.count == numbers.count else { return 1 }
+            // Frontal projection: x right, y down.
+            let neutral = vertices.map { Point2(x: model.mean[3 * $0], y: -model.mean[3 * $0 + 1]) }
+            var best: Float = 0
+            for column in closing {
+                let closed = vertices.map { vertex in
+                    Point2(x: model.mean[3 * vertex] + model.expressionBasis[column * rows + 3 * vertex],
+                           y: -(model.mean[3 * vertex + 1] + model.expressionBasis[column * rows + 3 * vertex + 1]))
+                }
+                best = max(best, EyelidWarp.closure(source: neutral, edited: closed) ?? 0)
+            }
+            return best > 0.5 ? best : 1
         }
     }
 
@@ -69,7 +93,7 @@ public struct GeometricRenderer: FrameRenderer {
             throw RenderError(.incompatible, "frame \(frame.index) is \(frame.width)x\(frame.height) but the motion was "
                               + "analysed at \(edited.frameWidth)x\(edited.frameHeight); expected the same size")
         }
-        var faces: [(source: ProjectedMesh, edited: ProjectedMesh)] = []
+        var faces: [(source: ProjectedMesh, edited: ProjectedMesh, landmarks: [Point2]?)] = []
         for track in edited.tracks {
             guard let editedPosition = track.position(ofFrame: frame.index),
                   let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
@@ -83,7 +107,7 @@ public struct GeometricRenderer: FrameRenderer {
                                            coefficients: sourceCoefficients, camera: sourceTrack.camera!)
             let editedMesh = ProjectedMesh(vertices: vertices(identity: track.identity, expression: editedCoefficients.expression),
                                            coefficients: editedCoefficients, camera: track.camera!)
-            faces.append((sourceMesh, editedMesh))
+            faces.append((sourceMesh, editedMesh, sourceTrack.frames[sourcePosition].landmarks))
         }
         guard !faces.isEmpty else { return }
         var buffers = faces.map { _ in workspace.take() }
@@ -103,7 +127,7 @@ public struct GeometricRenderer: FrameRenderer {
             try frame.withWritablePlanes { picture in
                 for index in faces.indices where !flows[index].isEmpty {
                     renderFace(into: picture, flow: flows[index], source: faces[index].source, edited: faces[index].edited,
-                               copy: &buffers[index].copy)
+                               landmarks: faces[index].landmarks, copy: &buffers[index].copy)
                 }
             }
         } catch let error as RenderError {
@@ -141,12 +165,12 @@ public struct GeometricRenderer: FrameRenderer {
     }
 
     /// Renders one face given its two projections (model-space vertices already posed and projected).
-    func renderFace(_ frame: VideoFrame, source: ProjectedMesh, edited: ProjectedMesh) throws {
+    func renderFace(_ frame: VideoFrame, source: ProjectedMesh, edited: ProjectedMesh, landmarks: [Point2]? = nil) throws {
         let flow = self.flow(source: source, edited: edited, frameWidth: frame.width, frameHeight: frame.height)
         guard !flow.isEmpty else { return }
         var copy: [UInt8] = []
         try frame.withWritablePlanes { picture in
-            renderFace(into: picture, flow: flow, source: source, edited: edited, copy: &copy)
+            renderFace(into: picture, flow: flow, source: source, edited: edited, landmarks: landmarks, copy: &copy)
         }
     }
 
@@ -199,10 +223,11 @@ public struct GeometricRenderer: FrameRenderer {
 
     // MARK: - Warp and synthesis
 
-    /// `copy` is scratch for the warp's copy of each plane's region.
+    /// `copy` is scratch for the warp's copy of each plane's region; `landmarks` are the source
+    /// frame's 68 tracked landmarks, if the motion has them.
     private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh,
-                            copy: inout [UInt8]) {
-        var features = synthesis(source: source, edited: edited)
+                            landmarks: [Point2]?, copy: inout [UInt8]) {
+        var features = synthesis(source: source, edited: edited, landmarks: landmarks)
         if var mouth = features?.mouth {
             mouth.edgeColour = picture.samples(red: 92, green: 36, blue: 32).map(Float.init)
             mouth.backColour = picture.samples(red: 20, green: 7, blue: 7).map(Float.init)
@@ -210,16 +235,7 @@ public struct GeometricRenderer: FrameRenderer {
             mouth.teethColour = picture.samples(red: 176, green: 160, blue: 146).map(Float.init)
             features?.mouth = mouth
         }
-        let lash = picture.samples(red: 40, green: 27, blue: 23).map(Float.init)
-        let black = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
-        for index in features?.eyes.indices ?? (0..<0) {
-            features?.eyes[index].lashColour = lash
-            features?.eyes[index].blackColour = black
-        }
-        for index in features?.eyes.indices ?? (0..<0) {
-            let points = features?.eyes[index].skinPoints ?? []
-            features?.eyes[index].skinColour = Self.skinColour(picture, at: points)
-        }
+        features?.blackColour = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
         for (planeIndex, plane) in picture.planes.enumerated() {
             PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features,
                            interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads,
@@ -227,38 +243,37 @@ public struct GeometricRenderer: FrameRenderer {
         }
     }
 
-    /// The lid skin's sample values (per plane) from points on the source's lid: each point's 3×3
-    /// mean; the points ranked by the first plane (luma, or red) and the middle-to-bright ones
-    /// (40th to 80th percentile) averaged, so lashes, brow hairs and the crease's shadow do not
-    /// count and every plane comes from the same pixels.
-    static func skinColour(_ picture: WritablePicture, at points: [Point2]) -> [Float] {
-        let planes = picture.planes
-        guard !points.isEmpty, !planes.isEmpty else { return [Float](repeating: 128, count: planes.count) }
-        let means: [[Float]] = points.map { point in
-            planes.map { plane in
-                let scaleX = Float(1 << plane.shiftX), scaleY = Float(1 << plane.shiftY)
-                let cx = Int(((point.x + 0.5) / scaleX - 0.5).rounded()), cy = Int(((point.y + 0.5) / scaleY - 0.5).rounded())
-                var sum: Float = 0
-                for dy in -1...1 { for dx in -1...1 {
-                    sum += Float(plane[min(max(cx + dx, 0), plane.width - 1), min(max(cy + dy, 0), plane.height - 1)])
-                } }
-                return sum / 9
-            }
+    /// A feature's outline in the source and in the edit. The source outline is the tracked
+    /// landmarks where the motion has them (they are where the feature is in the picture; the
+    /// fitted mesh is within a pixel or two of them), else the source mesh; the edited outline is
+    /// the source outline moved by the mesh's own displacement at each point.
+    private func featurePoints(_ numbers: [Int], source: ProjectedMesh, edited: ProjectedMesh,
+                               landmarks: [Point2]?) -> (source: [Point2], edited: [Point2])? {
+        let vertices = numbers.compactMap { landmarkVertices[$0] }
+        guard vertices.count == numbers.count else { return nil }
+        let meshSource = vertices.map(source.point), meshEdited = vertices.map(edited.point)
+        guard let landmarks, landmarks.count == 68 else { return (meshSource, meshEdited) }
+        let tracked = numbers.map { landmarks[$0 - 1] }
+        let moved = zip(tracked, zip(meshSource, meshEdited)).map { point, mesh in
+            Point2(x: point.x + mesh.1.x - mesh.0.x, y: point.y + mesh.1.y - mesh.0.y)
         }
-        let ranked = means.sorted { $0[0] < $1[0] }
-        let low = ranked.count * 4 / 10, high = max(low + 1, ranked.count * 8 / 10)
-        let chosen = ranked[low..<min(high, ranked.count)]
-        return planes.indices.map { index in chosen.reduce(0) { $0 + $1[index] } / Float(chosen.count) }
+        return (tracked, moved)
     }
 
-    private func synthesis(source: ProjectedMesh, edited: ProjectedMesh) -> FeatureSynthesis? {
+    private func synthesis(source: ProjectedMesh, edited: ProjectedMesh, landmarks: [Point2]?) -> FeatureSynthesis? {
         var mouth: MouthSynthesis?
-        if configuration.synthesizesMouthInterior, let mouthVertices {
-            mouth = MouthSynthesis(source: mouthVertices.map(source.point), edited: mouthVertices.map(edited.point))
+        if configuration.synthesizesMouthInterior,
+           let points = featurePoints(Self.mouthNumbers, source: source, edited: edited, landmarks: landmarks) {
+            mouth = MouthSynthesis(source: points.source, edited: points.edited)
         }
-        var eyes: [EyelidSynthesis] = []
+        var eyes: [EyelidWarp] = []
         if configuration.synthesizesClosedEyelids {
-            eyes = eyeVertices.compactMap { EyelidSynthesis(source: $0.map(source.point), edited: $0.map(edited.point)) }
+            for (index, (eye, brow)) in zip(Self.eyeNumbers, Self.browNumbers).enumerated() {
+                guard let points = featurePoints(eye, source: source, edited: edited, landmarks: landmarks) else { continue }
+                let browPoints = featurePoints(brow, source: source, edited: edited, landmarks: landmarks)?.source ?? []
+                if let warp = EyelidWarp(source: points.source, edited: points.edited, brow: browPoints,
+                                         fullClosure: fullEyeClosure[index]) { eyes.append(warp) }
+            }
         }
         return FeatureSynthesis(mouth: mouth, eyes: eyes)
     }
@@ -398,13 +413,15 @@ private struct WarpContext: @unchecked Sendable {
                 let hasFeature = inHeadRegion && (features?.contains(frameX, frameY) ?? false)
                 // Displacements under 1/64 px keep the pixel as it is (no resampling blur).
                 guard abs(dx) >= 1 / 64 || abs(dy) >= 1 / 64 || hasFeature else { continue }
-                // The source point in this plane's copy.
-                let sourceX = frameX + dx, sourceY = frameY + dy
+                // The source point in this plane's copy (closing lids read their own skin).
+                var eye = EyelidSample(x: frameX + dx, y: frameY + dy)
+                if hasFeature, let features, !features.eyes.isEmpty {
+                    eye = features.sourcePoint(x: frameX, y: frameY, meshX: eye.x, meshY: eye.y)
+                }
+                let sourceX = eye.x, sourceY = eye.y
                 var value = sample((sourceX + 0.5) / scaleX - 0.5 - Float(x0), (sourceY + 0.5) / scaleY - 0.5 - Float(y0))
+                if eye.shade > 0, let features { value += eye.shade * (features.blackColour[planeIndex] - value) }
                 if hasFeature, let features {
-                    value = features.shade(plane: planeIndex, x: frameX, y: frameY, sx: sourceX, sy: sourceY, warped: value) {
-                        sample(($0 + 0.5) / scaleX - 0.5 - Float(x0), ($1 + 0.5) / scaleY - 0.5 - Float(y0))
-                    }
                     if let mouth = features.mouth, let pixel = mouth.pixel(x: frameX, y: frameY) {
                         var interior = mouth.cavityValue(plane: planeIndex, pixel)
                         if pixel.cavity < 1 {
