@@ -14,7 +14,7 @@ public struct DirectEdit: FaceEffect {
     /// Identity, version and parameters.
     public static let descriptor = EffectDescriptor(
         id: "org.facet.direct-edit",
-        version: EffectVersion(0, 2, 0),
+        version: EffectVersion(0, 3, 0),
         summary: "Turn, tilt and move the head by exact amounts and set expressions (smile, mouth, eyes, brows), constant or keyframed.",
         parameters: [
             .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left)."),
@@ -25,6 +25,7 @@ public struct DirectEdit: FaceEffect {
             .number("shift-y", default: 0, min: -50, max: 50, unit: "mm", "Move the head up."),
             .number("shift-z", default: 0, min: -100, max: 100, unit: "mm", "Move the head towards the camera (it grows)."),
             .number(ExpressionControlName.smile, default: 0, min: -1, max: 1.5, "Smile strength; 1 is a full smile, negative removes the source's smile."),
+            .number("smile-parts-lips", default: 1, min: 0, max: 1.5, "The smile strength up to which a smile keeps the lips' opening as it was (closed lips stay closed); only the part of a smile beyond it parts them. 0 lets every smile part the lips as the face model's smile does."),
             .number(ExpressionControlName.mouthOpen, default: 0, min: -1, max: 1.5, "Open the mouth (drop the jaw); 1 parts the lips by about 2 cm."),
             .number(ExpressionControlName.eyesClosed, default: 0, min: -1, max: 1, "Close both eyes; 1 shuts them, negative opens them wider than the source."),
             .number(ExpressionControlName.leftEyeClosed, default: 0, min: -1, max: 1, "Close the subject's left eye (on the viewer's right): a wink."),
@@ -177,6 +178,11 @@ public struct DirectEdit: FaceEffect {
             let strength = Float(parameters.number(name == "expression" ? "expression-strength" : name, at: time))
             guard strength != 0 else { continue }
             for index in 0..<min(direction.count, expression.count) { expression[index] += strength * direction[index] }
+            if name == ExpressionControlName.smile, strength > 0, let seal = model.control(named: ExpressionControlName.smileLipSeal) {
+                // The lips keep their opening up to `smile-parts-lips`.
+                let sealed = min(strength, Float(parameters.number("smile-parts-lips", at: time)))
+                for index in 0..<min(seal.count, expression.count) { expression[index] += sealed * seal[index] }
+            }
         }
         for index in expression.indices where index < model.coefficientRange.count {
             let range = model.coefficientRange[index]

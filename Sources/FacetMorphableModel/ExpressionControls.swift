@@ -99,6 +99,13 @@ extension MorphableModel {
                 controls[ExpressionControlName.smile] = unit(happiness)
             }
             for (control, parts) in standard { if let direction = sum(parts) { controls[control] = direction } }
+            if let happiness = expressionNames.firstIndex(of: "happiness"), let jaw = expressionNames.firstIndex(of: derived.jawOpen),
+               let ratio = innerLipOpeningRatio(happiness, per: jaw), ratio > 0 {
+                // The jaw closing that keeps a unit smile's lips where they were.
+                var seal = [Float](repeating: 0, count: expressionCount)
+                seal[jaw] = -ratio
+                controls[ExpressionControlName.smileLipSeal] = seal
+            }
         case .pca:
             let projected: [(String, [String])] = [(ExpressionControlName.smile, [derived.smile])] + standard
             for (control, parts) in projected {
@@ -120,8 +127,32 @@ extension MorphableModel {
             controls[name] = direction
         }
         let range: ClosedRange<Float> = expressionKind == .blendshapes ? 0...1.5 : -3...3
+        var ranges = Array(repeating: range, count: expressionCount)
+        if expressionKind == .blendshapes, let jaw = expressionNames.firstIndex(of: DerivedExpressions.jawOpen) {
+            // The jaw may close a little past the neutral mouth: lips pressed together.
+            ranges[jaw] = -0.5...1.5
+        }
         return FaceModelDescription(name: name, expressionBasis: expressionKind, expressionNames: expressionNames,
-                                    controls: controls, coefficientRange: Array(repeating: range, count: expressionCount))
+                                    controls: controls, coefficientRange: ranges)
+    }
+
+    /// How much expression `column` opens the inner lips of the mean face (iBUG 62–68, 63–67,
+    /// 64–66, vertically) per unit of expression `reference`; nil when the model lacks the
+    /// landmarks or `reference` does not open them.
+    func innerLipOpeningRatio(_ column: Int, per reference: Int) -> Float? {
+        let pairs = [(62, 68), (63, 67), (64, 66)].compactMap { pair -> (Int, Int)? in
+            guard let upper = landmarkVertex(pair.0), let lower = landmarkVertex(pair.1) else { return nil }
+            return (upper, lower)
+        }
+        guard pairs.count == 3 else { return nil }
+        let rows = mean.count
+        func opening(_ k: Int) -> Float {
+            // y is up: the upper lip moving up or the lower moving down opens the mouth.
+            pairs.reduce(0) { $0 + expressionBasis[k * rows + 3 * $1.0 + 1] - expressionBasis[k * rows + 3 * $1.1 + 1] } / 3
+        }
+        let base = opening(reference)
+        guard base > 1e-6 else { return nil }
+        return opening(column) / base
     }
 
     /// The expression coefficients whose shape change best matches `displacement` (`3N` values):

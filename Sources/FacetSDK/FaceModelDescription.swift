@@ -18,6 +18,11 @@ public enum ExpressionControlName {
     /// Both eyebrows up.
     public static let browsRaised = "brows-raised"
 
+    /// Not a parameter: the direction that, added per unit of smile, keeps the lips' opening
+    /// where it was (the jaw closing by as much as the smile would part the lips). Hosts provide
+    /// it where the model's smile parts the lips.
+    public static let smileLipSeal = "smile-lip-seal"
+
     /// Every standard control, in the order parameter tables list them.
     public static let all = [smile, mouthOpen, eyesClosed, leftEyeClosed, rightEyeClosed, browsRaised]
 }
