@@ -103,73 +103,64 @@ struct LipCurve {
 
 /// One projection's inner-lip outline in mouth coordinates: u is the fraction along the axis from
 /// the first corner (iBUG 49) to the second (55), v the offset in pixels across it (down for an
-/// upright face). Both lips are piecewise linear in u, so the region between them is exactly the
-/// inner-lip polygon.
+/// upright face). Each lip is a smooth curve (Hermite spline) through its landmarks, so the
+/// opening has no polygon corners.
 struct MouthOutline {
-    var originX: Float, originY: Float
-    /// Unit axis from corner to corner.
-    var axisX: Float, axisY: Float
-    /// Corner-to-corner length in pixels.
-    var length: Float
-    /// The upper and lower lips: (u, v) knots sorted by u, from u = 0 to u = 1.
-    var upperU: [Float], upperV: [Float]
-    var lowerU: [Float], lowerV: [Float]
+    var frame: FeatureFrame
+    /// The upper and lower inner lips, v over u.
+    var upperLip: SmoothCurve
+    var lowerLip: SmoothCurve
 
     /// Eight inner-lip points: 49, 62, 63, 64, 55 (upper, corner to corner), 66, 67, 68 (lower, back).
     init(_ points: [Point2]) {
-        let a = points[0], b = points[4]
-        let ex = b.x - a.x, ey = b.y - a.y
-        let length = max((ex * ex + ey * ey).squareRoot(), 1e-3)
-        originX = a.x; originY = a.y
-        axisX = ex / length; axisY = ey / length
-        self.length = length
-        let (ax, ay) = (axisX, axisY)
-        func uv(_ p: Point2) -> (Float, Float) {
-            let rx = p.x - a.x, ry = p.y - a.y
-            return ((rx * ax + ry * ay) / length, ry * ax - rx * ay)
-        }
-        let upper = [0, 1, 2, 3, 4].map { uv(points[$0]) }.sorted { $0.0 < $1.0 }
-        let lower = [4, 5, 6, 7, 0].map { uv(points[$0]) }.sorted { $0.0 < $1.0 }
-        upperU = upper.map(\.0); upperV = upper.map(\.1)
-        lowerU = lower.map(\.0); lowerV = lower.map(\.1)
+        let frame = FeatureFrame(from: points[0], to: points[4])
+        self.frame = frame
+        let uv = points.map { frame.coordinates($0) }
+        upperLip = SmoothCurve([0, 1, 2, 3, 4].map { (uv[$0].u, uv[$0].v) })
+        lowerLip = SmoothCurve([4, 5, 6, 7, 0].map { (uv[$0].u, uv[$0].v) })
     }
 
-    /// (u, v) of a point.
-    @inline(__always)
-    func coordinates(_ p: Point2) -> (Float, Float) { coordinates(p.x, p.y) }
+    /// Corner-to-corner length in pixels.
+    var length: Float { frame.length }
 
     @inline(__always)
     func coordinates(_ x: Float, _ y: Float) -> (Float, Float) {
-        let rx = x - originX, ry = y - originY
-        return ((rx * axisX + ry * axisY) / length, ry * axisX - rx * axisY)
+        let c = frame.coordinates(x, y)
+        return (c.u, c.v)
     }
 
     /// The point at (u, v).
     @inline(__always)
     func point(u: Float, v: Float) -> (Float, Float) {
-        (originX + u * length * axisX - v * axisY, originY + u * length * axisY + v * axisX)
-    }
-
-    @inline(__always)
-    static func interpolate(_ us: [Float], _ vs: [Float], _ u: Float) -> Float {
-        if u <= us[0] { return vs[0] }
-        for i in 1..<us.count where u <= us[i] {
-            let span = us[i] - us[i - 1]
-            let t = span > 1e-6 ? (u - us[i - 1]) / span : 1
-            return vs[i - 1] + t * (vs[i] - vs[i - 1])
-        }
-        return vs[vs.count - 1]
+        let p = frame.point(u: u, v: v)
+        return (p.x, p.y)
     }
 
     /// The upper lip's v at u.
     @inline(__always)
-    func upper(_ u: Float) -> Float { Self.interpolate(upperU, upperV, u) }
+    func upper(_ u: Float) -> Float { upperLip.value(u) }
     /// The lower lip's v at u.
     @inline(__always)
-    func lower(_ u: Float) -> Float { Self.interpolate(lowerU, lowerV, u) }
+    func lower(_ u: Float) -> Float { lowerLip.value(u) }
     /// The opening's height at u (0 where the lips touch or cross).
     @inline(__always)
     func opening(_ u: Float) -> Float { max(lower(u) - upper(u), 0) }
+
+    /// The opening's outline as a polygon sampled densely along both splines.
+    func polygon(samples: Int = 24) -> FeaturePolygon {
+        var points: [Point2] = []
+        for k in 0...samples {
+            let u = Float(k) / Float(samples)
+            let p = point(u: u, v: upper(u))
+            points.append(Point2(x: p.0, y: p.1))
+        }
+        for k in stride(from: samples - 1, through: 1, by: -1) {
+            let u = Float(k) / Float(samples)
+            let p = point(u: u, v: max(lower(u), upper(u)))
+            points.append(Point2(x: p.0, y: p.1))
+        }
+        return FeaturePolygon(points)
+    }
 }
 
 /// What the mouth interior shows at one output pixel (the same for every plane).
@@ -195,6 +186,8 @@ struct MouthSynthesis {
     var upperShare: Float = 0.65
     /// Where it may draw (frame pixels): minX, minY, maxX, maxY.
     var bounds: (Float, Float, Float, Float)
+    /// Points on the source's lips (above and below the opening) whose colour the cavity takes.
+    var lipPoints: [Point2]
     /// Sample values per plane of the cavity's edge, its back, the tongue and teeth hints.
     var edgeColour: [Float] = []
     var backColour: [Float] = []
@@ -205,9 +198,9 @@ struct MouthSynthesis {
     /// source and edited projections; nil when the edit changes neither the opening's size nor
     /// its height anywhere by more than about a pixel.
     init?(source: [Point2], edited: [Point2]) {
-        let editedPolygon = FeaturePolygon(edited)
-        let sourcePolygon = FeaturePolygon(source)
         let sourceOutline = MouthOutline(source), editedOutline = MouthOutline(edited)
+        let editedPolygon = editedOutline.polygon()
+        let sourcePolygon = sourceOutline.polygon()
         let grows = editedPolygon.area > sourcePolygon.area * 1.1 + 4
         let reshaped = sourcePolygon.area > 4 && [0.25, 0.5, 0.75].contains { (u: Float) in
             abs(editedOutline.opening(u) - sourceOutline.opening(u)) > 1
@@ -216,6 +209,14 @@ struct MouthSynthesis {
         self.edited = editedPolygon
         self.sourceOutline = sourceOutline
         self.editedOutline = editedOutline
+        var lipPoints: [Point2] = []
+        for u: Float in [0.3, 0.4, 0.5, 0.6, 0.7] {
+            for v in [sourceOutline.upper(u) - 0.07 * sourceOutline.length, sourceOutline.lower(u) + 0.09 * sourceOutline.length] {
+                let p = sourceOutline.point(u: u, v: v)
+                lipPoints.append(Point2(x: p.0, y: p.1))
+            }
+        }
+        self.lipPoints = lipPoints
         let (x0, y0, x1, y1) = editedPolygon.bounds
         bounds = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
     }
@@ -247,18 +248,45 @@ struct MouthSynthesis {
         if cavity > 0 {
             let gapHeight = max(gapTop + gapBottom, 1)
             let mouthWidth = editedOutline.length
+            // Depth: the lips shade the cavity's rim; the back is dark.
             let edge = max(min(gapTop, gapBottom, inside), 0)
-            depth = FlowBuilder.smoothstep(edge / max(min(0.45 * gapHeight, 0.12 * mouthWidth), 1))
-            let across = FlowBuilder.smoothstep(4 * u * (1 - u))
-            let down = min(max(gapTop / gapHeight, 0), 1)
-            tongue = 0.5 * FlowBuilder.smoothstep((down - 0.5) / 0.45) * across
-                * FlowBuilder.smoothstep(gapHeight / (0.2 * mouthWidth))
-            // Where the source showed no interior at all, a faint band of upper teeth.
-            let closedSource = 1 - FlowBuilder.smoothstep(sourceHeight / 3)
-            teeth = 0.55 * closedSource * (1 - FlowBuilder.smoothstep(down / 0.35)) * across * min(max(inside - 0.5, 0), 1)
+            depth = FlowBuilder.smoothstep(edge / max(min(0.35 * gapHeight, 0.08 * mouthWidth), 1))
+            let across = FlowBuilder.smoothstep(4 * u * (1 - u) / 0.7)
+            // Tongue: a rounded bump rising from the lower lip on wide openings.
+            let tongueHeight = 0.4 * gapHeight * FlowBuilder.smoothstep((gapHeight / mouthWidth - 0.12) / 0.2)
+            let tongueTop = tongueHeight * (1 - 4 * (u - 0.5) * (u - 0.5) / 0.36)
+            tongue = 0.85 * min(max(tongueTop - gapBottom + 0.5, 0), 1)
+                * (1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.25) / 0.08))
+            // Teeth where the source showed none (its lips were closed at u): an upper row under
+            // the upper lip, a lower row above the lower lip on wide openings, with gaps between
+            // teeth sized from the mouth's width and darker towards the corners.
+            let closedSource = 1 - FlowBuilder.smoothstep(sourceHeight / max(0.04 * sourceOutline.length, 1))
+            if closedSource > 0 {
+                let upperRow = min(0.08 * mouthWidth, 0.4 * gapHeight)
+                let lowerRow = min(0.04 * mouthWidth, 0.25 * gapHeight) * FlowBuilder.smoothstep((gapHeight / mouthWidth - 0.15) / 0.15)
+                let inUpper = min(max(upperRow - gapTop + 0.5, 0), 1) * min(max(gapTop + 1, 0), 1)
+                let inLower = min(max(lowerRow - gapBottom + 0.5, 0), 1)
+                let spread = 1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.24) / 0.1)
+                // The lip's shadow on the teeth just under it, and their lower edges.
+                let shadowed = 0.6 + 0.4 * FlowBuilder.smoothstep(gapTop / max(0.35 * upperRow, 1))
+                let row = max(inUpper * shadowed, 0.6 * inLower)
+                teeth = 0.85 * closedSource * row * spread * (1 - 0.35 * Self.toothGap(u))
+                    * (0.3 + 0.7 * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.9))
+            }
         }
         return MouthPixel(coverage: coverage, cavity: cavity, sourceX: sourceX, sourceY: sourceY,
                           depth: depth, tongue: tongue, teeth: teeth)
+    }
+
+    /// Tooth edges along the mouth (u from corner to corner): 1 in the thin dark line between
+    /// two teeth, 0 on a tooth. Incisors are 0.1 of the mouth wide, the teeth beside them narrower.
+    @inline(__always)
+    static func toothGap(_ u: Float) -> Float {
+        let offset = abs(u - 0.5)
+        let edges: [Float] = [0, 0.1, 0.185, 0.26, 0.33]
+        var nearest = Float.infinity
+        for edge in edges { nearest = min(nearest, abs(offset - edge)) }
+        return 1 - FlowBuilder.smoothstep(nearest / 0.012)
     }
 
     /// The cavity's value in plane `plane` for a pixel.

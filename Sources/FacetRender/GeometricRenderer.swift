@@ -57,6 +57,27 @@ public struct GeometricRenderer: FrameRenderer {
         fullEyeClosure = Self.eyeEyeClosures(model, landmarkVertices: landmarkVertices)
     }
 
+    /// The mean colour (RGB 0…255) of 3×3 neighbourhoods at `points`.
+    static func meanRGB(_ picture: WritablePicture, at points: [Point2]) -> (red: Float, green: Float, blue: Float) {
+        var red: Float = 0, green: Float = 0, blue: Float = 0, count: Float = 0
+        var values = [Float](repeating: 0, count: picture.planes.count)
+        for point in points {
+            for dy in -1...1 {
+                for dx in -1...1 {
+                    let x = min(max(Int(point.x.rounded()) + dx, 0), picture.width - 1)
+                    let y = min(max(Int(point.y.rounded()) + dy, 0), picture.height - 1)
+                    for (index, plane) in picture.planes.enumerated() {
+                        values[index] = Float(plane[min(x >> plane.shiftX, plane.width - 1), min(y >> plane.shiftY, plane.height - 1)])
+                    }
+                    let rgb = picture.rgb(samples: values)
+                    red += rgb.red; green += rgb.green; blue += rgb.blue; count += 1
+                }
+            }
+        }
+        guard count > 0 else { return (150, 80, 80) }
+        return (red / count, green / count, blue / count)
+    }
+
     /// Per eye outline, the largest closure any of the model's eye-closing blendshapes
     /// (`*-eye-closed`) makes at weight 1 on the mean face seen from the front (1 where it has none).
     private static func eyeEyeClosures(_ model: MorphableModel, landmarkVertices: [Int: Int]) -> [Float] {
@@ -229,10 +250,18 @@ public struct GeometricRenderer: FrameRenderer {
                             landmarks: [Point2]?, copy: inout [UInt8]) {
         var features = synthesis(source: source, edited: edited, landmarks: landmarks)
         if var mouth = features?.mouth {
-            mouth.edgeColour = picture.samples(red: 92, green: 36, blue: 32).map(Float.init)
-            mouth.backColour = picture.samples(red: 20, green: 7, blue: 7).map(Float.init)
-            mouth.tongueColour = picture.samples(red: 132, green: 58, blue: 58).map(Float.init)
-            mouth.teethColour = picture.samples(red: 176, green: 160, blue: 146).map(Float.init)
+            // The cavity's colours come from the face's own lips: their shadow at the rim, near
+            // black at the back; the tongue a lighter, pinker lip tone; teeth an off-white as
+            // bright as the face is lit.
+            let lips = Self.meanRGB(picture, at: mouth.lipPoints)
+            let light = min(max((lips.red + lips.green + lips.blue) / 3 / 120, 0.55), 1.25)
+            func samples(_ r: Float, _ g: Float, _ b: Float) -> [Float] {
+                picture.samples(red: min(max(r, 0), 255), green: min(max(g, 0), 255), blue: min(max(b, 0), 255)).map(Float.init)
+            }
+            mouth.edgeColour = samples(0.42 * lips.red, 0.3 * lips.green, 0.3 * lips.blue)
+            mouth.backColour = samples(0.1 * lips.red, 0.05 * lips.green, 0.05 * lips.blue)
+            mouth.tongueColour = samples(0.78 * lips.red, 0.5 * lips.green, 0.5 * lips.blue)
+            mouth.teethColour = samples(178 * light, 168 * light, 152 * light)
             features?.mouth = mouth
         }
         features?.blackColour = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
