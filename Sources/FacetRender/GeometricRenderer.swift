@@ -30,8 +30,11 @@ public struct GeometricRenderer: FrameRenderer {
     private static let browNumbers = [Array(18...22), Array(23...27)]
     /// The model's vertex of each iBUG landmark number it maps.
     private let landmarkVertices: [Int: Int]
-    /// Per eye, how much the model's own eye-closing blendshape closes the mean eye at weight 1.
+    /// Per eye, how much the model's own eye-closing blendshape closes the mean eye at weight 1
+    /// (used when a face's own full closure is not known).
     private let fullEyeClosure: [Float]
+    /// Per eye, the expression column of the blendshape that closes it (nil if the model has none).
+    private let eyeClosingColumns: [Int?]
     /// Identity shapes (mean + identity basis · identity) by identity, reused across frames.
     private var identityShapes: [[Float]: [Float]] = [:]
     /// Per-face buffers reused across frames.
@@ -54,7 +57,7 @@ public struct GeometricRenderer: FrameRenderer {
         var landmarkVertices: [Int: Int] = [:]
         for number in 1...68 { if let vertex = model.landmarkVertex(number) { landmarkVertices[number] = vertex } }
         self.landmarkVertices = landmarkVertices
-        fullEyeClosure = Self.eyeEyeClosures(model, landmarkVertices: landmarkVertices)
+        (fullEyeClosure, eyeClosingColumns) = Self.eyeClosures(model, landmarkVertices: landmarkVertices)
     }
 
     /// The mean colour (RGB 0…255) of 3×3 neighbourhoods at `points`.
@@ -79,24 +82,50 @@ public struct GeometricRenderer: FrameRenderer {
     }
 
     /// Per eye outline, the largest closure any of the model's eye-closing blendshapes
-    /// (`*-eye-closed`) makes at weight 1 on the mean face seen from the front (1 where it has none).
-    private static func eyeEyeClosures(_ model: MorphableModel, landmarkVertices: [Int: Int]) -> [Float] {
+    /// (`*-eye-closed`) makes at weight 1 on the mean face seen from the front (1 where it has
+    /// none), and that blendshape's column.
+    private static func eyeClosures(_ model: MorphableModel, landmarkVertices: [Int: Int]) -> ([Float], [Int?]) {
         let closing = model.expressionNames.indices.filter { model.expressionNames[$0].hasSuffix("eye-closed") }
         let rows = model.mean.count
-        return eyeNumbers.map { numbers in
+        let results: [(Float, Int?)] = eyeNumbers.map { numbers in
             let vertices = numbers.compactMap { landmarkVertices[$0] }
-            guard vertices.count == numbers.count else { return 1 }
+            guard vertices.count == numbers.count else { return (1, nil) }
             // Frontal projection: x right, y down.
             let neutral = vertices.map { Point2(x: model.mean[3 * $0], y: -model.mean[3 * $0 + 1]) }
-            var best: Float = 0
+            var best: Float = 0, bestColumn: Int?
             for column in closing {
                 let closed = vertices.map { vertex in
                     Point2(x: model.mean[3 * vertex] + model.expressionBasis[column * rows + 3 * vertex],
                            y: -(model.mean[3 * vertex + 1] + model.expressionBasis[column * rows + 3 * vertex + 1]))
                 }
-                best = max(best, EyelidWarp.closure(source: neutral, edited: closed) ?? 0)
+                let closure = EyelidWarp.closure(source: neutral, edited: closed) ?? 0
+                if closure > best { best = closure; bestColumn = column }
             }
-            return best > 0.5 ? best : 1
+            return best > 0.5 ? (best, bestColumn) : (1, nil)
+        }
+        return (results.map(\.0), results.map(\.1))
+    }
+
+    /// Per eye, how much the model's eye-closing blendshape at full weight closes this face's
+    /// eye at this pose (identity, the source expression and the camera all change it a little);
+    /// nil where the model has no such blendshape.
+    private func fullEyeClosures(vertices: [Float], coefficients: FaceCoefficients, camera: FaceCamera,
+                                 mesh: ProjectedMesh) -> [Float?] {
+        let rows = model.mean.count
+        return zip(Self.eyeNumbers, eyeClosingColumns).map { numbers, column in
+            guard let column else { return nil }
+            let eye = numbers.compactMap { landmarkVertices[$0] }
+            guard eye.count == numbers.count else { return nil }
+            let weight = column < coefficients.expression.count ? coefficients.expression[column] : 0
+            var closed: [Float] = []
+            for vertex in eye {
+                for axis in 0..<3 {
+                    closed.append(vertices[3 * vertex + axis] + (1 - weight) * model.expressionBasis[column * rows + 3 * vertex + axis])
+                }
+            }
+            let projected = ProjectedMesh(vertices: closed, coefficients: coefficients, camera: camera)
+            let closure = EyelidWarp.closure(source: eye.map(mesh.point), edited: eye.indices.map(projected.point))
+            return closure.flatMap { $0 > 0.3 ? $0 : nil }
         }
     }
 
@@ -114,7 +143,7 @@ public struct GeometricRenderer: FrameRenderer {
             throw RenderError(.incompatible, "frame \(frame.index) is \(frame.width)x\(frame.height) but the motion was "
                               + "analysed at \(edited.frameWidth)x\(edited.frameHeight); expected the same size")
         }
-        var faces: [(source: ProjectedMesh, edited: ProjectedMesh, landmarks: [Point2]?)] = []
+        var faces: [(source: ProjectedMesh, edited: ProjectedMesh, detail: FaceDetail)] = []
         for track in edited.tracks {
             guard let editedPosition = track.position(ofFrame: frame.index),
                   let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
@@ -124,11 +153,14 @@ public struct GeometricRenderer: FrameRenderer {
             guard editedCoefficients != sourceCoefficients || track.identity != sourceTrack.identity else { continue }
             try checkCompatible(track, coefficients: editedCoefficients, frame: frame.index)
             try checkCompatible(sourceTrack, coefficients: sourceCoefficients, frame: frame.index)
-            let sourceMesh = ProjectedMesh(vertices: vertices(identity: sourceTrack.identity, expression: sourceCoefficients.expression),
-                                           coefficients: sourceCoefficients, camera: sourceTrack.camera!)
+            let sourceVertices = vertices(identity: sourceTrack.identity, expression: sourceCoefficients.expression)
+            let sourceMesh = ProjectedMesh(vertices: sourceVertices, coefficients: sourceCoefficients, camera: sourceTrack.camera!)
             let editedMesh = ProjectedMesh(vertices: vertices(identity: track.identity, expression: editedCoefficients.expression),
                                            coefficients: editedCoefficients, camera: track.camera!)
-            faces.append((sourceMesh, editedMesh, sourceTrack.frames[sourcePosition].landmarks))
+            let closures = fullEyeClosures(vertices: sourceVertices, coefficients: sourceCoefficients,
+                                           camera: sourceTrack.camera!, mesh: sourceMesh)
+            faces.append((sourceMesh, editedMesh, FaceDetail(landmarks: sourceTrack.frames[sourcePosition].landmarks,
+                                                             fullEyeClosures: closures)))
         }
         guard !faces.isEmpty else { return }
         var buffers = faces.map { _ in workspace.take() }
@@ -148,7 +180,7 @@ public struct GeometricRenderer: FrameRenderer {
             try frame.withWritablePlanes { picture in
                 for index in faces.indices where !flows[index].isEmpty {
                     renderFace(into: picture, flow: flows[index], source: faces[index].source, edited: faces[index].edited,
-                               landmarks: faces[index].landmarks, copy: &buffers[index].copy)
+                               detail: faces[index].detail, copy: &buffers[index].copy)
                 }
             }
         } catch let error as RenderError {
@@ -191,7 +223,8 @@ public struct GeometricRenderer: FrameRenderer {
         guard !flow.isEmpty else { return }
         var copy: [UInt8] = []
         try frame.withWritablePlanes { picture in
-            renderFace(into: picture, flow: flow, source: source, edited: edited, landmarks: landmarks, copy: &copy)
+            renderFace(into: picture, flow: flow, source: source, edited: edited,
+                       detail: FaceDetail(landmarks: landmarks, fullEyeClosures: []), copy: &copy)
         }
     }
 
@@ -244,11 +277,10 @@ public struct GeometricRenderer: FrameRenderer {
 
     // MARK: - Warp and synthesis
 
-    /// `copy` is scratch for the warp's copy of each plane's region; `landmarks` are the source
-    /// frame's 68 tracked landmarks, if the motion has them.
+    /// `copy` is scratch for the warp's copy of each plane's region.
     private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh,
-                            landmarks: [Point2]?, copy: inout [UInt8]) {
-        var features = synthesis(source: source, edited: edited, landmarks: landmarks)
+                            detail: FaceDetail, copy: inout [UInt8]) {
+        var features = synthesis(source: source, edited: edited, detail: detail)
         if var mouth = features?.mouth {
             // The cavity's colours come from the face's own lips: their shadow at the rim, near
             // black at the back; the tongue a lighter, pinker lip tone; teeth an off-white as
@@ -289,7 +321,8 @@ public struct GeometricRenderer: FrameRenderer {
         return (tracked, moved)
     }
 
-    private func synthesis(source: ProjectedMesh, edited: ProjectedMesh, landmarks: [Point2]?) -> FeatureSynthesis? {
+    private func synthesis(source: ProjectedMesh, edited: ProjectedMesh, detail: FaceDetail) -> FeatureSynthesis? {
+        let landmarks = detail.landmarks
         var mouth: MouthSynthesis?
         if configuration.synthesizesMouthInterior,
            let points = featurePoints(Self.mouthNumbers, source: source, edited: edited, landmarks: landmarks) {
@@ -301,11 +334,21 @@ public struct GeometricRenderer: FrameRenderer {
                 guard let points = featurePoints(eye, source: source, edited: edited, landmarks: landmarks) else { continue }
                 let browPoints = featurePoints(brow, source: source, edited: edited, landmarks: landmarks)?.source ?? []
                 if let warp = EyelidWarp(source: points.source, edited: points.edited, brow: browPoints,
-                                         fullClosure: fullEyeClosure[index]) { eyes.append(warp) }
+                                         fullClosure: (index < detail.fullEyeClosures.count ? detail.fullEyeClosures[index] : nil)
+                                            ?? fullEyeClosure[index]) { eyes.append(warp) }
             }
         }
         return FeatureSynthesis(mouth: mouth, eyes: eyes)
     }
+}
+
+/// What the renderer knows of one face at one frame besides its two meshes.
+struct FaceDetail {
+    /// The source frame's 68 tracked landmarks, if the motion has them.
+    var landmarks: [Point2]?
+    /// Per eye, the closure the model's eye-closing blendshape at full weight makes on this face
+    /// (nil or absent: the mean face's).
+    var fullEyeClosures: [Float?]
 }
 
 /// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
