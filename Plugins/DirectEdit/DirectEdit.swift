@@ -14,7 +14,7 @@ public struct DirectEdit: FaceEffect {
     /// Identity, version and parameters.
     public static let descriptor = EffectDescriptor(
         id: "org.facet.direct-edit",
-        version: EffectVersion(0, 3, 0),
+        version: EffectVersion(0, 2, 1),
         summary: "Turn, tilt and move the head by exact amounts and set expressions (smile, mouth, eyes, brows), constant or keyframed.",
         parameters: [
             .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left)."),

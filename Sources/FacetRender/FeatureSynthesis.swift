@@ -225,12 +225,15 @@ struct MouthSynthesis {
     @inline(__always)
     func pixel(x: Float, y: Float) -> MouthPixel? {
         guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return nil }
-        let inside = edited.signedDistance(x, y)
-        let coverage = min(max(inside + 0.5, 0), 1)
-        guard coverage > 0 else { return nil }
         let (rawU, v) = editedOutline.coordinates(x, y)
+        guard rawU > -0.05, rawU < 1.05 else { return nil }
         let u = min(max(rawU, 0), 1)
         let top = editedOutline.upper(u), bottom = editedOutline.lower(u)
+        // Inside the opening: the distance across the mouth to the nearer lip (the lips' splines
+        // are nearly parallel to the corner axis except at the corners, where the opening closes).
+        let inside = min(v - top, bottom - v)
+        let coverage = min(max(inside + 0.5, 0), 1)
+        guard coverage > 0 else { return nil }
         let downFromUpper = max(v - top, 0), upFromLower = max(bottom - v, 0)
         // The source's opening at u, split between the lips.
         let sourceTop = sourceOutline.upper(u), sourceBottom = sourceOutline.lower(u)

@@ -61,12 +61,13 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             do {
+                let chosenEdits = try edits.map(Self.parseEdits)
                 let photos = try Self.photographs(inputs)
                 var analysis = AnalysisConfiguration()
                 analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 let analyzer = try FaceAnalysisSource(configuration: analysis).load()
                 let bench = QualityBench(analyzer: analyzer)
-                if let edits { bench.edits = try Self.parseEdits(edits) }
+                if let chosenEdits { bench.edits = chosenEdits }
                 let outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 if let outputDirectory {
                     do { try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true) } catch {
