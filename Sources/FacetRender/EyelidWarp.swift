@@ -238,13 +238,13 @@ struct EyelidWarp {
         let inU = FlowBuilder.smoothstep((u + 0.2) / 0.2) * FlowBuilder.smoothstep((1.2 - u) / 0.2)
         let inV = FlowBuilder.smoothstep((v - (top - rim)) / rim) * FlowBuilder.smoothstep((bottom + rim - v) / rim)
         let weight = inU * inV
-        // The line where the lids meet (the lashes' shadow): as dark as the eye is closed at u, 0.07 of the eye wide.
+        // The line where the lids meet (the lashes' shadow): as dark as the eye is closed at u, 0.05 of the eye wide.
         let opening = max(lowerLid - lid, 1e-3)
         let closedHere = min(max(1 - (newLower - newLid) / opening, 0), 1)
-        let lineWidth = max(0.07 * source.length, 0.6)
+        let lineWidth = max(0.05 * source.length, 0.6)
         let distance = abs(v - newLid)
         let line = closedHere * closedHere * min(max(1 - distance / lineWidth, 0), 1)
-        let shade = 0.8 * line * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.6)
+        let shade = 0.5 * line * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.6)
         return EyelidSample(x: meshX + weight * (target.x - meshX), y: meshY + weight * (target.y - meshY), shade: shade)
     }
 }

@@ -261,19 +261,16 @@ struct MouthSynthesis {
             tongue = 0.85 * min(max(tongueTop - gapBottom + 0.5, 0), 1)
                 * (1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.25) / 0.08))
             // Teeth where the source showed none (its lips were closed at u): an upper row under
-            // the upper lip, a lower row above the lower lip on wide openings, with gaps between
-            // teeth sized from the mouth's width and darker towards the corners.
+            // the upper lip, with gaps between teeth sized from the mouth's width, in the lip's
+            // shadow just under it and darker towards the corners. (A lower row above the lower
+            // lip was tried: a landmark detector then reads the teeth's edge as the lower lip.)
             let closedSource = 1 - FlowBuilder.smoothstep(sourceHeight / max(0.04 * sourceOutline.length, 1))
             if closedSource > 0 {
                 let upperRow = min(0.08 * mouthWidth, 0.4 * gapHeight)
-                let lowerRow = min(0.04 * mouthWidth, 0.25 * gapHeight) * FlowBuilder.smoothstep((gapHeight / mouthWidth - 0.15) / 0.15)
                 let inUpper = min(max(upperRow - gapTop + 0.5, 0), 1) * min(max(gapTop + 1, 0), 1)
-                let inLower = min(max(lowerRow - gapBottom + 0.5, 0), 1)
                 let spread = 1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.24) / 0.1)
-                // The lip's shadow on the teeth just under it, and their lower edges.
                 let shadowed = 0.6 + 0.4 * FlowBuilder.smoothstep(gapTop / max(0.35 * upperRow, 1))
-                let row = max(inUpper * shadowed, 0.6 * inLower)
-                teeth = 0.85 * closedSource * row * spread * (1 - 0.35 * Self.toothGap(u))
+                teeth = 0.85 * closedSource * inUpper * shadowed * spread * (1 - 0.35 * Self.toothGap(u))
                     * (0.3 + 0.7 * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.9))
             }
         }

@@ -118,7 +118,7 @@ final class ChainParserTests: XCTestCase {
         assertChainError("probe:count=2.5", code: .invalidParameter, column: 13, mentions: ["not whole"])
         assertChainError("direct-edit:yaw=1:yaw=2", code: .invalidParameter, column: 19, mentions: ["'yaw' is given twice"])
         assertChainError("direct-edit@>=0.3:yaw=1", code: .unknownEffect, column: 13,
-                         mentions: ["version 0.2.0", ">=0.3"])
+                         mentions: ["version 0.2.1", ">=0.3"])
     }
 
     func testKeyframeErrorsPointInsideTheValue() {
