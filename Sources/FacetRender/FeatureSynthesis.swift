@@ -1,16 +1,16 @@
 // Mouth interiors (what a warp of the source cannot show) and the features drawn over a face's warp.
 //
-// - mouth: the mesh has a slit between the lips, so inside the edited inner-lip polygon the flow
-//   is only the boundary extension. The interior is mapped explicitly instead: both inner-lip
-//   outlines are parametrised by u (fraction between the corners) and v (offset across the corner
+// - mouth: the mesh has a slit between the lips, so inside the edited inner-lip outline the flow
+//   is only the boundary extension. The interior is mapped explicitly instead: both inner lips
+//   are smooth curves v(u) (u the fraction between the corners, v the offset across the corner
 //   axis). An edited pixel at depth d below the edited upper lip (or above the edited lower lip)
 //   reads the source interior at the same u and depth d below the source's upper lip (above its
 //   lower lip) while d is within that lip's share of the source opening: upper teeth move with the
-//   upper lip, the lower interior with the lower lip. The rest, the new gap, is a cavity: dark
-//   red-brown at its edges, near black at the back, a hint of tongue above the lower lip (and a
-//   faint teeth band under the upper lip when the source mouth was closed);
+//   upper lip, the lower interior with the lower lip. The rest, the new gap, is a cavity in the
+//   face's own lip tones: their shadow at the rim, near black at the back, a rounded tongue on wide
+//   openings, and an upper teeth row with tooth edges where the source's lips were closed;
 // - eyes: closing lids are a warp of the face's own lid skin (EyelidWarp.swift).
-// Coverage is anti-aliased with the signed distance to the outlines (one pixel ramp).
+// Coverage is anti-aliased with a one-pixel ramp across the lips' curves.
 
 import FacetSDK
 

@@ -1,7 +1,8 @@
 // The geometric renderer: re-renders edited faces by warping the full-resolution frame through a
 // mesh-guided backward flow that is exactly zero away from the head (see FaceFlow.swift), then
 // draws what a warp cannot show — a mouth interior attached to the lips with a cavity where the
-// edit opens the mouth, eyelid skin where it closes an eye (FeatureSynthesis.swift). Resampling is
+// edit opens the mouth (FeatureSynthesis.swift) — and slides the face's own lid skin down where
+// it closes an eye (EyelidWarp.swift). Resampling is
 // Catmull-Rom bicubic on full-resolution planes; displacements under 1/64 px leave pixels as they
 // are; per-face buffers are reused across frames. No weights; pixels outside the head region stay
 // bit-identical.
