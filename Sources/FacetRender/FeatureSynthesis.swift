@@ -14,7 +14,7 @@
 
 import FacetSDK
 
-/// A closed polygon in frame pixels with an anti-aliased inside test.
+/// A closed polygon in frame pixels: its area and bounds.
 struct FeaturePolygon {
     var xs: [Float]
     var ys: [Float]
@@ -37,67 +37,6 @@ struct FeaturePolygon {
     /// minX, minY, maxX, maxY.
     var bounds: (Float, Float, Float, Float) {
         (xs.min() ?? 0, ys.min() ?? 0, xs.max() ?? 0, ys.max() ?? 0)
-    }
-
-    /// The signed distance to the outline (positive inside) of the point.
-    func signedDistance(_ x: Float, _ y: Float) -> Float {
-        var inside = false
-        var best = Float.infinity
-        let count = xs.count
-        var j = count - 1
-        for i in 0..<count {
-            let ax = xs[j], ay = ys[j], bx = xs[i], by = ys[i]
-            if (by > y) != (ay > y), x < (ax - bx) * (y - by) / (ay - by) + bx { inside.toggle() }
-            let ex = ax - bx, ey = ay - by
-            let length = ex * ex + ey * ey
-            let t = length > 0 ? min(max(((x - bx) * ex + (y - by) * ey) / length, 0), 1) : 0
-            let dx = x - (bx + t * ex), dy = y - (by + t * ey)
-            best = min(best, dx * dx + dy * dy)
-            j = i
-        }
-        let distance = best.squareRoot()
-        return inside ? distance : -distance
-    }
-
-    /// The fraction of a pixel at the point that lies inside (one-pixel anti-aliasing ramp).
-    @inline(__always)
-    func coverage(_ x: Float, _ y: Float) -> Float {
-        min(max(signedDistance(x, y) + 0.5, 0), 1)
-    }
-}
-
-/// Linear interpolation along a polyline sorted by x.
-struct LipCurve {
-    var xs: [Float]
-    var ys: [Float]
-
-    init(_ points: [Point2]) {
-        let sorted = points.sorted { $0.x < $1.x }
-        xs = sorted.map(\.x)
-        ys = sorted.map(\.y)
-    }
-
-    func y(at x: Float) -> Float {
-        if x <= xs[0] { return ys[0] }
-        for i in 1..<xs.count where x <= xs[i] {
-            let span = xs[i] - xs[i - 1]
-            let t = span > 0 ? (x - xs[i - 1]) / span : 0
-            return ys[i - 1] + t * (ys[i] - ys[i - 1])
-        }
-        return ys[ys.count - 1]
-    }
-
-    /// The distance from a point to the polyline.
-    func distance(_ x: Float, _ y: Float) -> Float {
-        var best = Float.infinity
-        for i in 1..<xs.count {
-            let ax = xs[i - 1], ay = ys[i - 1], ex = xs[i] - ax, ey = ys[i] - ay
-            let length = ex * ex + ey * ey
-            let t = length > 0 ? min(max(((x - ax) * ex + (y - ay) * ey) / length, 0), 1) : 0
-            let dx = x - (ax + t * ex), dy = y - (ay + t * ey)
-            best = min(best, dx * dx + dy * dy)
-        }
-        return best.squareRoot()
     }
 }
 
@@ -179,7 +118,6 @@ struct MouthPixel {
 
 /// The mouth interior of an edit that changes the opening between the lips.
 struct MouthSynthesis {
-    var edited: FeaturePolygon
     var sourceOutline: MouthOutline
     var editedOutline: MouthOutline
     /// The share of the source opening that stays attached to the upper lip (the rest to the lower).
@@ -206,7 +144,6 @@ struct MouthSynthesis {
             abs(editedOutline.opening(u) - sourceOutline.opening(u)) > 1
         }
         guard grows || reshaped, editedPolygon.area > 1 else { return nil }
-        self.edited = editedPolygon
         self.sourceOutline = sourceOutline
         self.editedOutline = editedOutline
         var lipPoints: [Point2] = []
@@ -254,7 +191,6 @@ struct MouthSynthesis {
             // Depth: the lips shade the cavity's rim; the back is dark.
             let edge = max(min(gapTop, gapBottom, inside), 0)
             depth = FlowBuilder.smoothstep(edge / max(min(0.35 * gapHeight, 0.08 * mouthWidth), 1))
-            let across = FlowBuilder.smoothstep(4 * u * (1 - u) / 0.7)
             // Tongue: a rounded bump rising from the lower lip on wide openings.
             let tongueHeight = 0.4 * gapHeight * FlowBuilder.smoothstep((gapHeight / mouthWidth - 0.12) / 0.2)
             let tongueTop = tongueHeight * (1 - 4 * (u - 0.5) * (u - 0.5) / 0.36)

@@ -180,7 +180,7 @@ final class GeometricLookTests: XCTestCase {
         let skin: (UInt8, UInt8, UInt8) = (200, 160, 140)
         var image = RGBImage(width: scene.width, height: scene.height, red: skin.0, green: skin.1, blue: skin.2)
         let centre = Point2(x: sourceEye.map(\.x).reduce(0, +) / 6, y: sourceEye.map(\.y).reduce(0, +) / 6)
-        let lid = LipCurve(Array(sourceEye[0...3]))
+        let lid = LidPolyline(Array(sourceEye[0...3]))
         for y in 0..<scene.height {
             for x in 0..<scene.width {
                 let p = Point2(x: Float(x), y: Float(y))
@@ -214,5 +214,26 @@ final class GeometricLookTests: XCTestCase {
         for value in lidLumas {
             XCTAssertEqual(value, skinLuma, accuracy: 30, "lid skin above the lash line")
         }
+    }
+}
+
+/// The source's upper lid as a polyline sorted by x, for drawing a lash band above it.
+private struct LidPolyline {
+    var xs: [Float]
+    var ys: [Float]
+
+    init(_ points: [Point2]) {
+        let sorted = points.sorted { $0.x < $1.x }
+        xs = sorted.map(\.x)
+        ys = sorted.map(\.y)
+    }
+
+    func y(at x: Float) -> Float {
+        if x <= xs[0] { return ys[0] }
+        for i in 1..<xs.count where x <= xs[i] {
+            let span = xs[i] - xs[i - 1]
+            return ys[i - 1] + (span > 0 ? (x - xs[i - 1]) / span : 0) * (ys[i] - ys[i - 1])
+        }
+        return ys[ys.count - 1]
     }
 }

@@ -43,11 +43,7 @@ public struct ConsistencyCheck {
     }
 
     /// Yaw, pitch and roll in degrees.
-    public struct Angles: Sendable, Codable, Equatable {
-        public var yaw: Double
-        public var pitch: Double
-        public var roll: Double
-    }
+    public typealias Angles = PoseDegrees
 
     /// One face in one variant.
     public struct FaceResult: Sendable, Codable, Equatable {
@@ -365,10 +361,7 @@ public struct ConsistencyCheck {
                     frameHeight: motion.frameHeight, tracks: [track])
     }
 
-    static func angles(_ pose: HeadPose) -> Angles {
-        let degrees = 180 / Double.pi
-        return Angles(yaw: Double(pose.yaw) * degrees, pitch: Double(pose.pitch) * degrees, roll: Double(pose.roll) * degrees)
-    }
+    static func angles(_ pose: HeadPose) -> Angles { PoseDegrees(pose) }
 
     private static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()

@@ -63,32 +63,6 @@ public struct QualityEdit: Sendable, Equatable, Codable, CustomStringConvertible
     var constantChain: String { "direct-edit:\(parameter)=\(value)" }
 }
 
-/// A head pose or a pose change in degrees.
-public struct PoseDegrees: Sendable, Equatable, Codable {
-    /// Turn (positive: towards the subject's left).
-    public var yaw: Double
-    /// Nod.
-    public var pitch: Double
-    /// Tilt.
-    public var roll: Double
-
-    /// Creates a pose.
-    public init(yaw: Double, pitch: Double, roll: Double) {
-        self.yaw = yaw
-        self.pitch = pitch
-        self.roll = roll
-    }
-
-    init(_ pose: HeadPose) {
-        let degrees = 180 / Double.pi
-        self.init(yaw: Double(pose.yaw) * degrees, pitch: Double(pose.pitch) * degrees, roll: Double(pose.roll) * degrees)
-    }
-
-    static func - (lhs: PoseDegrees, rhs: PoseDegrees) -> PoseDegrees {
-        PoseDegrees(yaw: lhs.yaw - rhs.yaw, pitch: lhs.pitch - rhs.pitch, roll: lhs.roll - rhs.roll)
-    }
-}
-
 /// One edit on one face, as the judge measured it.
 public struct EditQuality: Sendable, Codable {
     /// The edit.
@@ -190,7 +164,9 @@ public final class QualityBench {
         var renderer = GeometricRenderer(model: analyzer.model, configuration: rendererConfiguration)
         let faceModel = analyzer.model.effectDescription()
         let crop = Self.cropRect(around: box, width: picture.width, height: picture.height)
-        var cells = [(label: "SOURCE", image: Self.cropped(picture, crop), outline: Self.cropped(picture, crop))]
+        let cell = QualityBench.cellSide
+        let sourceCell = ContactSheet.resample(picture, from: crop, width: cell, height: cell)
+        var cells = [(label: "SOURCE", image: sourceCell, outline: sourceCell)]
         var results: [EditQuality] = []
         for edit in edits {
             progress?("\(name) \(edit)")
@@ -225,7 +201,8 @@ public final class QualityBench {
                 changedOutsideHeadRegion: region.changedOutside))
             var outlined = editedFrame
             Self.drawOutline(region.mask, maskWidth: picture.width, on: &outlined)
-            cells.append((edit.description.uppercased(), Self.cropped(editedFrame, crop), Self.cropped(outlined, crop)))
+            cells.append((edit.description.uppercased(), ContactSheet.resample(editedFrame, from: crop, width: cell, height: cell),
+                          ContactSheet.resample(outlined, from: crop, width: cell, height: cell)))
         }
         var sheetPath: String?
         if let contactSheet {
@@ -426,12 +403,6 @@ public final class QualityBench {
         return PixelRect(x: x, y: y, width: side, height: side)
     }
 
-    static func cropped(_ image: RGBImage, _ rect: PixelRect) -> RGBImage {
-        var result = RGBImage(width: max(rect.width, 1), height: max(rect.height, 1))
-        result.paste(image, x: -rect.x, y: -rect.y)
-        return result
-    }
-
     /// Marks the mask's boundary pixels in yellow.
     static func drawOutline(_ mask: [Bool], maskWidth: Int, on image: inout RGBImage) {
         guard mask.count == image.width * image.height, maskWidth == image.width else { return }
@@ -445,16 +416,19 @@ public final class QualityBench {
         }
     }
 
-    /// Cells side by side, each 240 px square with its label above; the outlined copies in a second row.
+    /// A contact sheet cell's side in pixels.
+    static let cellSide = 240
+
+    /// Cells (`cellSide` square) side by side with their labels above; the outlined copies in a second row.
     static func sheet(_ cells: [(label: String, image: RGBImage, outline: RGBImage)]) -> RGBImage {
-        let side = 240, padding = ContactSheet.padding, label = ContactSheet.labelHeight
+        let side = cellSide, padding = ContactSheet.padding, label = ContactSheet.labelHeight
         let width = padding + cells.count * (side + padding)
         let height = padding + 2 * (label + side + padding)
         var sheet = RGBImage(width: width, height: height, red: 32, green: 32, blue: 32)
         for (index, cell) in cells.enumerated() {
             let x = padding + index * (side + padding)
-            sheet.paste(cell.image.resized(width: side, height: side), x: x, y: padding + label)
-            sheet.paste(cell.outline.resized(width: side, height: side), x: x, y: 2 * padding + 2 * label + side)
+            sheet.paste(cell.image, x: x, y: padding + label)
+            sheet.paste(cell.outline, x: x, y: 2 * padding + 2 * label + side)
         }
         var painter = OverlayPainter(image: sheet, opacity: 1)
         for (index, cell) in cells.enumerated() {
