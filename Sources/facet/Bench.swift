@@ -23,13 +23,16 @@ struct Bench: ParsableCommand {
                 edit, the measured pose change (requested in brackets), the eye aspect ratios, \
                 the inner-lip gap, the mouth's width and the height of its corners (fractions of \
                 the eye distance, unedited → edited), the frames the face was found on, the \
-                renderer's head region relative to the face box and how many pixels changed \
-                outside it. With -o, a contact sheet per face is written there: the unedited \
+                renderer's head region relative to the face box, how many pixels changed \
+                outside it, and the jitter on the still: the mean frame-to-frame change of the \
+                output's gray levels in the face box while the edit holds (0 for a stable \
+                render). With -o, a contact sheet per face is written there: the unedited \
                 face and every edit, with the head region outlined in a second row.
 
                 --flicker VIDEO also applies a constant yaw=10 to a video and compares the \
                 frame-to-frame flicker of (output − input) in the face box with that of an empty \
-                edit (see Docs/Rendering.md).
+                edit, and with the picture moved by a constant 1 px, which adds flicker on any \
+                moving video however stable the render (see Docs/Rendering.md).
                 """
         )
 
@@ -145,7 +148,7 @@ enum QualityTable {
         guard !face.edits.isEmpty else { return "\(face.name): no face found (\(face.width)x\(face.height))\n" }
         var lines = [String(format: "%@ (%dx%d, face %.0f px, yaw %.1f° pitch %.1f° roll %.1f°)", face.name, face.width, face.height,
                             face.faceSize, face.pose?.yaw ?? 0, face.pose?.pitch ?? 0, face.pose?.roll ?? 0)]
-        lines.append("  edit               yaw (req)      pitch (req)    roll (req)     right eye    left eye     lip gap      width        corners      found  region outside")
+        lines.append("  edit               yaw (req)      pitch (req)    roll (req)     right eye    left eye     lip gap      width        corners      found  region outside  jitter")
         for edit in face.edits {
             let requested = edit.edit.requestedPose
             func change(_ value: Double, _ wanted: Double) -> String { String(format: "%+6.1f (%+3.0f)", value, wanted) }
@@ -158,7 +161,8 @@ enum QualityTable {
                 pair(edit.before.innerLipGap, edit.after.innerLipGap), pair(edit.before.mouthWidth, edit.after.mouthWidth),
                 pair(edit.before.cornerDrop, edit.after.cornerDrop),
                 String(format: "%2d/%-2d", edit.framesWithFace, edit.frames),
-                String(format: "%5.2f", edit.headRegionToFaceBox), String(edit.changedOutsideHeadRegion),
+                String(format: "%5.2f", edit.headRegionToFaceBox), String(edit.changedOutsideHeadRegion).padding(toLength: 7, withPad: " ", startingAt: 0),
+                String(format: "%.3f", edit.stillJitter),
             ]
             lines.append("  " + columns.joined(separator: "  "))
         }
@@ -167,8 +171,9 @@ enum QualityTable {
     }
 
     static func render(_ flicker: FlickerQuality) -> String {
-        String(format: "flicker of %@ in the face box: %.3f vs %.3f for an empty edit (%.2fx); face found on %d of the %d input frames with one",
+        String(format: "flicker of %@ in the face box: %.3f vs %.3f for an empty edit (%.2fx; the picture moved by a constant 1 px: %.3f, %.2fx); face found on %d of the %d input frames with one",
                flicker.edit.description, flicker.editFlicker, flicker.emptyFlicker, flicker.ratio,
+               flicker.onePixelShiftFlicker, flicker.onePixelShiftRatio,
                flicker.outputFramesWithFace, flicker.inputFramesWithFace) + "\n"
     }
 }

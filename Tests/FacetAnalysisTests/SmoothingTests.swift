@@ -91,6 +91,25 @@ final class SmoothingTests: XCTestCase {
         try checkStillJitter("still-noisy.mp4")
     }
 
+    /// The cause of jitter on a still: predicting each frame from the box of the previous frame's
+    /// landmarks makes them wander (dlib's cascade is not a fixed point of "box of my landmarks").
+    /// Holding the box while the picture is unchanged makes a still picture's raw landmarks stand still.
+    func testHeldFollowBoxKeepsRawLandmarksStillOnAStill() throws {
+        let fixtures = try TrackingFixtures.require()
+        var held = FaceTracker.Configuration()
+        held.smoothing = nil
+        var rederived = held
+        rederived.unchangedPictureThreshold = 0
+        let heldTrack = try XCTUnwrap(trackVideo(fixtures.url("still.mp4"), configuration: held).tracks.first)
+        let rederivedTrack = try XCTUnwrap(trackVideo(fixtures.url("still.mp4"), configuration: rederived).tracks.first)
+        let heldStep = jitter(heldTrack).step, rederivedStep = jitter(rederivedTrack).step
+        print("still.mp4 raw frame-to-frame landmark step: box held \(heldStep) px, re-derived every frame \(rederivedStep) px")
+        XCTAssertLessThan(heldStep, 0.05)
+        XCTAssertLessThan(heldStep, rederivedStep / 4)
+        XCTAssertThrowsError(try FaceTracker(configuration: { var c = held; c.unchangedPictureThreshold = .nan; return c }(),
+                                             predictor: TestModels.predictor()))
+    }
+
     private func checkStillJitter(_ name: String) throws {
         let fixtures = try TrackingFixtures.require()
         var raw = FaceTracker.Configuration()

@@ -113,4 +113,34 @@ final class RenderQualityTests: XCTestCase {
             XCTAssertLessThan(closed.after.leftEyeAspect, 0.95 * closed.before.leftEyeAspect, "\(face): left eye")
         }
     }
+
+    func testHeldEditsDoNotShimmerOnTheStillClips() throws {
+        for face in try faces() {
+            for edit in face.edits {
+                XCTAssertLessThan(edit.stillJitter, 0.05, "\(face.name) \(edit.edit): the output changes between identical frames")
+            }
+        }
+    }
+
+    /// A photograph coded as video (x264's default preset: after the first frame the frames differ
+    /// by ~10⁻⁴ gray levels; ultrafast's keep changing for half a second): a constant yaw
+    /// must not shimmer. It did, by 0.03–0.15 grey levels per face-box pixel per frame, while the
+    /// tracker let the landmarks wander on a still (Docs/Rendering.md, "Flicker").
+    func testAConstantTurnOnAPhotographCodedAsVideoDoesNotShimmer() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-shimmer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let analyzer = try FaceAnalyzer(configuration: AnalysisConfiguration())
+        let bench = QualityBench(analyzer: analyzer)
+        for name in ["obama2", "biden"] {
+            let photo = try SharedData.require("media/faces/\(name).jpg")
+            try FFmpegCLI.run(["-loop", "1", "-i", photo.path, "-t", "3", "-r", "15",
+                               "-vf", "scale=-2:720,format=yuv420p", "-c:v", "libx264", "-crf", "20",
+                               "\(name).mp4"], in: directory)
+            let flicker = try bench.flicker(video: directory.appendingPathComponent("\(name).mp4"), edit: QualityEdit("yaw", 10), in: directory)
+            print(String(format: "%@ coded still, yaw=10: flicker %.4f (empty edit %.4f)", name, flicker.editFlicker, flicker.emptyFlicker))
+            XCTAssertLessThan(flicker.editFlicker, 0.02, "\(name): the turned face shimmers on a still")
+            XCTAssertEqual(flicker.outputFramesWithFace, flicker.inputFramesWithFace)
+        }
+    }
 }

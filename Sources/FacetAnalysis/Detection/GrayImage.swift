@@ -163,4 +163,18 @@ public struct GrayImage: Sendable, Equatable {
         }
         return (mean, deviation)
     }
+
+    /// The gray levels at the centres of a `side` × `side` grid over `box` (nearest pixel,
+    /// clamped to the image): a cheap fingerprint of what the box shows.
+    func gridSamples(in box: FaceBox, side: Int = 24) -> [UInt8] {
+        var samples = [UInt8](repeating: 0, count: side * side)
+        for row in 0..<side {
+            let y = min(max(Int(box.y + (Float(row) + 0.5) * box.height / Float(side)), 0), height - 1)
+            for column in 0..<side {
+                let x = min(max(Int(box.x + (Float(column) + 0.5) * box.width / Float(side)), 0), width - 1)
+                samples[row * side + column] = pixels[y * width + x]
+            }
+        }
+        return samples
+    }
 }

@@ -10,6 +10,14 @@ extension FaceBox {
         return overlap / (area + other.area - overlap)
     }
 
+    /// Whether this box's centre is within `tolerance` × `other`'s width of `other`'s centre and
+    /// its width and height within that fraction of `other`'s.
+    func isWithin(_ tolerance: Float, of other: FaceBox) -> Bool {
+        let reach = tolerance * other.width
+        return abs(center.x - other.center.x) <= reach && abs(center.y - other.center.y) <= reach
+            && abs(width - other.width) <= reach && abs(height - other.height) <= tolerance * other.height
+    }
+
     /// The area both boxes cover.
     func intersectionArea(_ other: FaceBox) -> Float {
         let width = min(x + width, other.x + other.width) - max(x, other.x)

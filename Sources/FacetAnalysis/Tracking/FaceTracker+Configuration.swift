@@ -95,6 +95,16 @@ extension FaceTracker {
         /// The track ends when the landmarks' size changes by more than this factor from one frame
         /// to the next (a real head does not; a shape sliding off a non-face does). Default 1.2.
         public var maximumScaleChange: Float = 1.2
+        /// A followed face's landmarks are predicted again from the box they were last predicted
+        /// from while the picture in that box has changed by less than this since (mean absolute
+        /// difference, gray levels 0–255, over a 24×24 grid) and the box has settled (it moved by
+        /// less than 0.5% of its width on the last frame): the same picture then gives the same
+        /// landmarks. Re-deriving the box from every frame's landmarks makes them wander on a
+        /// repeated picture (0.2–1 px per frame: dlib's cascade gives slightly different landmarks
+        /// for boxes a pixel apart), which shimmered along every edge an edit moved. Codec noise on
+        /// a still is far below 1; camera noise and any motion are above. 0 re-derives the box on
+        /// every frame. Default 1.
+        public var unchangedPictureThreshold: Float = 1
 
         // MARK: Output
 
@@ -132,6 +142,8 @@ extension FaceTracker {
                         "minimumInsideFraction must be in [0, 1]; got \(minimumInsideFraction)")
             try require(maximumShapeDrift > 0, "maximumShapeDrift must be positive; got \(maximumShapeDrift)")
             try require(maximumScaleChange > 1, "maximumScaleChange must be above 1; got \(maximumScaleChange)")
+            try require(unchangedPictureThreshold >= 0 && unchangedPictureThreshold <= 255,
+                        "unchangedPictureThreshold must be in [0, 255]; got \(unchangedPictureThreshold)")
             try require(minimumFollowOverlap >= 0 && minimumFollowOverlap < 1,
                         "minimumFollowOverlap must be in [0, 1); got \(minimumFollowOverlap)")
         }

@@ -13,7 +13,8 @@ import FacetSDK
 /// 1. Every live face is followed from its previous landmarks: the box the landmark model expects
 ///    for them (`FaceBoxConvention`, from the model's own mean shape) is given to the predictor at
 ///    full resolution, and the face is lost when its landmarks leave the frame or the face area
-///    turns blank. On a repeated picture the box settles and stays: nothing drifts. When the new
+///    turns blank. The box is held while the picture in it is unchanged
+///    (`unchangedPictureThreshold`), so a repeated picture gives the same landmarks: nothing drifts. When the new
 ///    shape's box jumps (little overlap with the old one, or a sudden size change), detection runs
 ///    on the frame and a matching detection re-seeds the face; without one, the face is lost.
 /// 2. Faces are searched for (`SearchPlan`): the whole frame coarsely (scaled to
@@ -203,13 +204,22 @@ public final class FaceTracker {
 
     // MARK: - Per-frame steps
 
-    /// Step 1: predict every live face's landmarks from its previous ones; end lost faces.
+    /// Step 1: predict every live face's landmarks from its previous ones (from the box held while
+    /// the picture in it is unchanged); end lost faces.
     private func follow(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
         for index in live.indices.reversed() where live[index].lastFrameIndex < frameIndex {
             let face = live[index]
-            let box = convention.box(for: face.landmarks)
+            // On an unchanged picture, the held box (the same picture gives the same landmarks);
+            // otherwise the box of the previous landmarks. The box is held once the landmarks
+            // have settled, and re-derived while they still move.
+            let previousBox = convention.box(for: face.landmarks)
+            let unchanged = isUnchanged(image, since: face.followBox)
+            let box = unchanged ? face.followBox?.box ?? previousBox : previousBox
             let landmarks = try predict(image, box)
             let newBox = convention.box(for: landmarks)
+            if !(unchanged && newBox.isWithin(Self.settledBoxChange, of: previousBox)) {
+                live[index].followBox = FollowBox(box: newBox, samples: image.gridSamples(in: newBox))
+            }
             let inside = insideFraction(landmarks, image)
             let overlap = newBox.intersectionOverUnion(box)
             let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
@@ -444,7 +454,7 @@ public final class FaceTracker {
                 recentRejections[seen].frameIndex = frameIndex   // the same pattern again: still not a face
                 continue
             }
-            let (landmarks, box) = try seed(image, from: detection.box)
+            let (landmarks, box, followBox) = try seed(image, from: detection.box)
             // The face must not be covered by a tracked face either once its landmarks place it.
             if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { continue }
             let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
@@ -461,9 +471,10 @@ public final class FaceTracker {
                                             reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
                 continue
             }
-            let face = FaceState(first: TrackedFace(frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
+            var face = FaceState(first: TrackedFace(frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
                                                     detectionScore: detection.score,
                                                     confidence: insideFraction(landmarks, image)))
+            face.followBox = followBox
             live.append(face)
         }
         assignIDs(frameIndex: frameIndex)
@@ -488,9 +499,10 @@ public final class FaceTracker {
         var current = face.frames[face.frames.count - 1]
         if overlap < configuration.reseedOverlap || rescued {
             // Drifted: predict again from the detection.
-            let (landmarks, box) = try seed(image, from: detection.box)
+            let (landmarks, box, followBox) = try seed(image, from: detection.box)
             current.landmarks = landmarks
             current.box = box
+            face.followBox = followBox
             current.confidence = insideFraction(landmarks, image)
         } else if hadMissed {
             current.confidence = min(1, current.confidence / 0.7)   // the doubt is lifted
@@ -558,10 +570,31 @@ public final class FaceTracker {
     /// The landmarks and box of a face first found in `detectionBox`: landmarks predicted in the
     /// detection's box, then again in the box the landmark model expects for them, so a face gets
     /// the same landmarks whatever box (of the detector's 20%-apart sizes) it was found with.
-    private func seed(_ image: GrayImage, from detectionBox: FaceBox) throws(AnalysisError) -> (landmarks: [Point2], box: FaceBox) {
+    /// `followBox` is the box they were predicted from, with what the picture shows in it: the next
+    /// frame, if its picture is unchanged, is predicted from it and gives the same landmarks.
+    private func seed(_ image: GrayImage, from detectionBox: FaceBox) throws(AnalysisError)
+        -> (landmarks: [Point2], box: FaceBox, followBox: FollowBox?) {
         let first = try predict(image, detectionBox)
-        let landmarks = try predict(image, convention.box(for: first))
-        return (landmarks, convention.box(for: landmarks))
+        let predictedFrom = convention.box(for: first)
+        let landmarks = try predict(image, predictedFrom)
+        let held = configuration.unchangedPictureThreshold > 0
+            ? FollowBox(box: predictedFrom, samples: image.gridSamples(in: predictedFrom)) : nil
+        return (landmarks, convention.box(for: landmarks), held)
+    }
+
+    /// On an unchanged picture the follow box is re-derived until the landmarks' box moves by less
+    /// than this fraction of its width in a frame (dlib's own wander is 0.1–0.3%), then held.
+    static let settledBoxChange: Float = 0.005
+
+    /// Whether the picture in the follow box has changed by less than
+    /// `unchangedPictureThreshold` since the box was set.
+    private func isUnchanged(_ image: GrayImage, since followBox: FollowBox?) -> Bool {
+        guard let followBox, configuration.unchangedPictureThreshold > 0 else { return false }
+        let now = image.gridSamples(in: followBox.box)
+        guard now.count == followBox.samples.count, !now.isEmpty else { return false }
+        var total = 0
+        for index in now.indices { total += abs(Int(now[index]) - Int(followBox.samples[index])) }
+        return Float(total) / Float(now.count) < configuration.unchangedPictureThreshold
     }
 
     /// Detections in the region of twice `box` around its centre, scaled so the face is about
@@ -630,6 +663,13 @@ public final class FaceTracker {
 }
 
 /// One face being followed (tentative until it has an id).
+/// A box held for following, with what the picture showed in it when it was set.
+private struct FollowBox {
+    var box: FaceBox
+    /// `GrayImage.gridSamples(in: box)` when the box was set.
+    var samples: [UInt8]
+}
+
 private struct FaceState {
     /// The track id, once confirmed.
     var id: Int?
@@ -647,6 +687,9 @@ private struct FaceState {
     var isRescuing = false
     /// `frames.count` when a detection last matched.
     var confirmedCount = 1
+    /// The box the landmarks are predicted from while the picture in it stays unchanged
+    /// (`Configuration.unchangedPictureThreshold`); nil: the last landmarks' own box.
+    var followBox: FollowBox?
 
     init(first: TrackedFace) {
         self.frames = [first]

@@ -81,6 +81,9 @@ public struct EditQuality: Sendable, Codable {
     /// Pixels that changed outside the head region (grown by one pixel for subsampled chroma);
     /// zero when the renderer keeps its promise.
     public var changedOutsideHeadRegion: Int
+    /// Jitter on a still: mean absolute frame-to-frame change of the output's luma inside the face
+    /// box while the edit holds (the input's frames are identical, so any change is the render's).
+    public var stillJitter: Double
 }
 
 /// Every edit on one photograph.
@@ -108,12 +111,18 @@ public struct FlickerQuality: Sendable, Codable {
     /// empty chain (encoding alone) and for the edit.
     public var emptyFlicker: Double
     public var editFlicker: Double
+    /// The same measure for the input moved one pixel to the right on every frame: the flicker any
+    /// geometric edit adds on a moving video, however stable its flow, because (output − input)
+    /// then holds the picture's moving edges. A reference for `editFlicker`, not a target.
+    public var onePixelShiftFlicker: Double
     /// Frames on which the judge found the face in the input, and those of them on which it found it in the output.
     public var inputFramesWithFace: Int
     public var outputFramesWithFace: Int
 
     /// `editFlicker / emptyFlicker`.
     public var ratio: Double { emptyFlicker > 0 ? editFlicker / emptyFlicker : .infinity }
+    /// `onePixelShiftFlicker / emptyFlicker`.
+    public var onePixelShiftRatio: Double { emptyFlicker > 0 ? onePixelShiftFlicker / emptyFlicker : .infinity }
 }
 
 /// Renders the standard edits into photographs and measures the output from its pixels.
@@ -132,11 +141,14 @@ public final class QualityBench {
     private let duration = 2.0, frameRate = 10.0
 
     /// Creates a bench that analyses with `analyzer`; the judge shares its models but reads the
-    /// output's landmarks unsmoothed, as any landmark detector would.
+    /// output's landmarks unsmoothed and afresh on every frame, as any landmark detector would.
     public init(analyzer: FaceAnalyzer) {
         self.analyzer = analyzer
         var configuration = analyzer.configuration
         configuration.tracking.smoothing = nil
+        // A fresh reading on every frame: the judge averages the frames of the edited second,
+        // and a box held on the unchanged picture would give seven copies of one reading.
+        configuration.tracking.unchangedPictureThreshold = 0
         judge = analyzer.sharingModels(configuration: configuration)
     }
 
@@ -193,12 +205,13 @@ public final class QualityBench {
             let region = try headRegion(still: still, source: source, edited: edited, track: face, renderer: &renderer)
             let boxArea = Double(box.width * box.height)
             let editedFrame = try frame(15, of: output)
+            let jitter = try stillJitter(output, in: box, fromFrame: Int((1.05 * frameRate).rounded(.up)))
             results.append(EditQuality(
                 edit: edit, poseChange: poseChange,
                 before: before ?? Self.missing, after: after ?? Self.missing,
                 framesWithFace: frames.count, frames: frameCount,
                 headRegionToFaceBox: Double(region.pixels) / max(boxArea, 1),
-                changedOutsideHeadRegion: region.changedOutside))
+                changedOutsideHeadRegion: region.changedOutside, stillJitter: jitter))
             var outlined = editedFrame
             Self.drawOutline(region.mask, maskWidth: picture.width, on: &outlined)
             cells.append((edit.description.uppercased(), ContactSheet.resample(editedFrame, from: crop, width: cell, height: cell),
@@ -303,9 +316,11 @@ public final class QualityBench {
         let boxes = Self.boxesByFrame(source)
         let empty = try flicker(input: video, output: outputs[0], boxes: boxes)
         let edited = try flicker(input: video, output: outputs[1], boxes: boxes)
+        let shifted = try flicker(input: video, output: nil, boxes: boxes)
         let inputFrames = Set(try judge.analyze(video).motion.tracks.flatMap { $0.frames.map(\.frameIndex) })
         let outputFrames = Set(try judge.analyze(outputs[1]).motion.tracks.flatMap { $0.frames.map(\.frameIndex) })
-        return FlickerQuality(edit: edit, emptyFlicker: empty, editFlicker: edited, inputFramesWithFace: inputFrames.count,
+        return FlickerQuality(edit: edit, emptyFlicker: empty, editFlicker: edited, onePixelShiftFlicker: shifted,
+                              inputFramesWithFace: inputFrames.count,
                               outputFramesWithFace: inputFrames.intersection(outputFrames).count)
     }
 
@@ -318,16 +333,23 @@ public final class QualityBench {
         return boxes
     }
 
-    /// Mean |Δₙ₊₁ − Δₙ| of Δ = output − input luma over the face boxes of frame n.
-    private func flicker(input: URL, output: URL, boxes: [Int: [FaceBox]]) throws -> Double {
+    /// Mean |Δₙ₊₁ − Δₙ| of Δ = output − input luma over the face boxes of frame n; with no
+    /// output, of the input moved one pixel to the right.
+    private func flicker(input: URL, output: URL?, boxes: [Int: [FaceBox]]) throws -> Double {
         let inputReader = try media("read \(input.path)") { try VideoReader(url: input) }
-        let outputReader = try media("read \(output.path)") { try VideoReader(url: output) }
+        let outputReader = try output.map { output in try media("read \(output.path)") { try VideoReader(url: output) } }
         var previous: [Int16]?
         var total = 0.0, samples = 0
         var index = 0
-        while let a = try media("decode \(input.path)", { try inputReader.nextFrame() }),
-              let b = try media("decode \(output.path)", { try outputReader.nextFrame() }) {
-            let la = try media("luma") { try a.luma() }, lb = try media("luma") { try b.luma() }
+        while let a = try media("decode \(input.path)", { try inputReader.nextFrame() }) {
+            let la = try media("luma") { try a.luma() }
+            let lb: [UInt8]
+            if let outputReader, let output {
+                guard let b = try media("decode \(output.path)", { try outputReader.nextFrame() }) else { break }
+                lb = try media("luma") { try b.luma() }
+            } else {
+                lb = (0..<la.count).map { la[$0 % a.width == 0 ? $0 : $0 - 1] }
+            }
             let difference = zip(la, lb).map { Int16($1) - Int16($0) }
             if let previous, let faceBoxes = boxes[index - 1] {
                 for box in faceBoxes {
@@ -344,6 +366,29 @@ public final class QualityBench {
             }
             previous = difference
             index += 1
+        }
+        return samples > 0 ? total / Double(samples) : 0
+    }
+
+    /// Mean |Lₙ₊₁ − Lₙ| of the video's luma over `box`, from frame `first` on.
+    private func stillJitter(_ video: URL, in box: FaceBox, fromFrame first: Int) throws -> Double {
+        let reader = try media("read \(video.path)") { try VideoReader(url: video) }
+        var previous: [UInt8]?
+        var total = 0.0, samples = 0
+        while let frame = try media("decode \(video.path)", { try reader.nextFrame() }) {
+            guard frame.index >= first else { continue }
+            let luma = try media("luma") { try frame.luma() }
+            defer { previous = luma }
+            guard let previous else { continue }
+            let x0 = max(Int(box.x), 0), y0 = max(Int(box.y), 0)
+            let x1 = min(Int(box.x + box.width), frame.width), y1 = min(Int(box.y + box.height), frame.height)
+            guard x0 < x1, y0 < y1 else { continue }
+            for y in y0..<y1 {
+                for x in x0..<x1 {
+                    total += Double(abs(Int(luma[y * frame.width + x]) - Int(previous[y * frame.width + x])))
+                    samples += 1
+                }
+            }
         }
         return samples > 0 ? total / Double(samples) : 0
     }
