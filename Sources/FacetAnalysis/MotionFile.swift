@@ -86,6 +86,9 @@ public struct MotionFile: Codable, Sendable, Equatable {
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
         } catch {
+            if let syntax = jsonSyntaxError(data) {
+                throw AnalysisError(.malformed, "not a motion file: the JSON breaks off or is malformed at \(syntax)", path: path)
+            }
             throw AnalysisError(.malformed, "not a motion file: the content is not a JSON object (\(describe(error)))", path: path)
         }
         guard header.format == formatName else {
@@ -121,7 +124,8 @@ public struct MotionFile: Codable, Sendable, Equatable {
 
     // MARK: - Validation
 
-    /// Checks the motion is self-consistent; throws naming the first problem and where it is.
+    /// Checks the motion is self-consistent and every number inside `MotionLimits.standard`;
+    /// throws naming the first problem and where it is.
     public func validate(path: String) throws(AnalysisError) {
         let frameCount = motion.frameTimes.count
         guard frameCount == source.frameCount else {
@@ -160,6 +164,9 @@ public struct MotionFile: Codable, Sendable, Equatable {
                 previous = frame.frameIndex
             }
         }
+        if let violation = motion.rangeViolation() {
+            throw AnalysisError(.malformed, "\(violation) (see MotionLimits in Docs/MotionFiles.md)", path: path)
+        }
     }
 
     /// Refuses to apply this motion to a video of another size or length.
@@ -173,6 +180,27 @@ public struct MotionFile: Codable, Sendable, Equatable {
         }
         if let frameCount, abs(frameCount - source.frameCount) > tolerance {
             throw AnalysisError(.incompatible, "the motion file has \(source.frameCount) frames but \(videoPath) has about \(frameCount); analyse this video with `facet analyze`", path: nil)
+        }
+    }
+
+    /// Where JSON text stops being valid, as "line L, column C (what)", or nil when it parses.
+    /// (JSONDecoder says only "not valid JSON"; JSONSerialization gives the character offset.)
+    static func jsonSyntaxError(_ data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+            var offset = data.count
+            if let range = reason.range(of: "character "),
+               let number = Int(reason[range.upperBound...].prefix { $0.isNumber }) {
+                offset = min(number, data.count)
+            }
+            var line = 1, column = 1
+            for byte in data.prefix(offset) {
+                if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+            return "line \(line), column \(column) (\(reason.trimmingCharacters(in: CharacterSet(charactersIn: "."))))"
         }
     }
 

@@ -70,6 +70,7 @@ public struct ContactSheetRequest: Sendable, Equatable {
                 throw HostError(.invalidArguments, "contact sheet \(output.path) already exists; pass --overwrite (-y) to replace it")
             }
         }
+        try OutputPreflight.checkWritable(output, what: "contact sheet")
     }
 
     /// The frames to show, in row order.
@@ -323,10 +324,12 @@ public enum ContactSheet {
     static func writeTemporary(_ image: RGBImage, beside url: URL) throws(HostError) -> URL {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).facet-\(UUID().uuidString.prefix(8)).png")
+        TemporaryFiles.register(temporary)
         do {
             try ImageIO.writePNG(image, to: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.unregister(temporary)
             throw HostError(.io, "could not write the contact sheet \(url.path): \(error.description)")
         }
         return temporary
@@ -334,6 +337,7 @@ public enum ContactSheet {
 
     /// Renames the temporary sheet to `url` (replacing what is there); removes it on failure.
     static func commit(_ temporary: URL, to url: URL) throws(HostError) {
+        defer { TemporaryFiles.unregister(temporary) }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)

@@ -311,7 +311,7 @@ public struct Pipeline {
         do throws(HostError) {
             written = try media("finish \(request.output.path)") { try writer.finish() }
         } catch {
-            if let sheetTemporary { try? FileManager.default.removeItem(at: sheetTemporary) }
+            if let sheetTemporary { try? FileManager.default.removeItem(at: sheetTemporary); TemporaryFiles.unregister(sheetTemporary) }
             throw error
         }
         if let sheetTemporary, let sheet = request.contactSheet {
@@ -415,6 +415,9 @@ public struct Pipeline {
         } catch {
             throw HostError(.media, "face analysis of \(run.input.path) failed", underlying: error)
         }
+        if let violation = source.rangeViolation() {
+            throw HostError(.analysisFailed, "the motion of \(run.input.path) (\(motionSource.summary)) is out of range: \(violation)")
+        }
         timings.analysisSeconds = Date().timeIntervalSince(analysisStarted)
         let effectsStarted = Date()
         let warningSink = WarningSink()
@@ -429,6 +432,9 @@ public struct Pipeline {
                 try effect.process(&edited, context: context)
             } catch {
                 throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
+            }
+            if let violation = edited.rangeViolation() {
+                throw HostError(.effectFailed, "effect \(id) produced motion out of range: \(violation)", at: invocation.location)
             }
         }
         timings.effectsSeconds = Date().timeIntervalSince(effectsStarted)

@@ -30,11 +30,13 @@ final class OutputFile {
         let muxer = try Self.muxerName(for: url)
         finalURL = url.standardizedFileURL
         temporaryURL = try Self.createTemporaryFile(beside: finalURL)
+        TemporaryFiles.register(temporaryURL)
 
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         let status = avformat_alloc_output_context2(&context, nil, muxer, temporaryURL.path)
         guard status >= 0, let context else {
             unlink(temporaryURL.path)
+            TemporaryFiles.unregister(temporaryURL)
             throw mediaError(status, "create the \(muxer) muxer", code: .unsupported, path: url.path)
         }
         self.context = context
@@ -135,6 +137,7 @@ final class OutputFile {
     func commit() throws(MediaError) {
         try check(av_write_trailer(context), "write the container trailer", code: .io, path: finalURL.path)
         try closeFile()
+        defer { TemporaryFiles.unregister(temporaryURL) }
         if rename(temporaryURL.path, finalURL.path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryURL.path)
@@ -151,6 +154,7 @@ final class OutputFile {
         closed = true
         try? closeFile()
         unlink(temporaryURL.path)
+        TemporaryFiles.unregister(temporaryURL)
     }
 
     private func closeFile() throws(MediaError) {

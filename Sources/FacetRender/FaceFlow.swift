@@ -130,6 +130,15 @@ struct ProjectedMesh {
     var bounds: (Float, Float, Float, Float) {
         (x.min() ?? 0, y.min() ?? 0, x.max() ?? 0, y.max() ?? 0)
     }
+
+    /// Whether every vertex is finite and the mesh lies within `FlowBuilder.maximumReach` frame
+    /// sides of the frame: what the rasteriser can draw in bounded time with checked integers.
+    func isDrawable(frameWidth: Int, frameHeight: Int) -> Bool {
+        let reach = FlowBuilder.maximumReach * Float(max(frameWidth, frameHeight))
+        let xs = -reach...(Float(frameWidth) + reach), ys = -reach...(Float(frameHeight) + reach)
+        for index in x.indices where !(xs.contains(x[index]) && ys.contains(y[index]) && z[index].isFinite) { return false }
+        return true
+    }
 }
 
 /// The large per-face arrays of a flow and its warp, kept between frames (see `RenderWorkspace`)
@@ -184,6 +193,9 @@ extension Array {
 
 /// Computes a `FaceFlow` from the two projections of one mesh.
 enum FlowBuilder {
+    /// How far outside the frame, in frame sides, a mesh may reach and still be drawn.
+    static let maximumReach: Float = 4
+
     /// - Parameters:
     ///   - triangles: vertex indices, 3 per triangle.
     ///   - frontSign: the sign of a front-facing triangle's image-space signed area.
@@ -202,7 +214,9 @@ enum FlowBuilder {
         let (ex0, ey0, ex1, ey1) = edited.bounds
         let minX = min(sx0, ex0), minY = min(sy0, ey0), maxX = max(sx1, ex1), maxY = max(sy1, ey1)
         let faceSize = max(maxX - minX, maxY - minY)
-        guard faceSize.isFinite, faceSize > 1 else { return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight) }
+        guard faceSize.isFinite, faceSize > 1, faceSize <= 2 * maximumReach * Float(max(frameWidth, frameHeight)) else {
+            return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
+        }
 
         // The falloff shrinks so the flow is zero before any frame edge the face does not touch.
         var falloff = configuration.falloffDistance * faceSize

@@ -158,6 +158,12 @@ public struct GeometricRenderer: FrameRenderer {
             let sourceMesh = ProjectedMesh(vertices: sourceVertices, coefficients: sourceCoefficients, camera: sourceTrack.camera!)
             let editedMesh = ProjectedMesh(vertices: vertices(identity: track.identity, expression: editedCoefficients.expression),
                                            coefficients: editedCoefficients, camera: track.camera!)
+            for (mesh, which) in [(sourceMesh, "analysed"), (editedMesh, "edited")]
+            where !mesh.isDrawable(frameWidth: frame.width, frameHeight: frame.height) {
+                throw RenderError(.incompatible, "frame \(frame.index), track \(track.id): the \(which) face does not project into "
+                                  + "the \(frame.width)x\(frame.height) picture (its mesh has points that are not finite or lie more "
+                                  + "than \(Int(FlowBuilder.maximumReach)) frame sides outside it); expected coefficients of a head in view")
+            }
             let closures = fullEyeClosures(vertices: sourceVertices, coefficients: sourceCoefficients,
                                            camera: sourceTrack.camera!, mesh: sourceMesh)
             faces.append((sourceMesh, editedMesh, FaceDetail(landmarks: sourceTrack.frames[sourcePosition].landmarks,

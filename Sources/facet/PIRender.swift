@@ -1,4 +1,5 @@
 import ArgumentParser
+import FacetHost
 import FacetMedia
 import FacetNeural
 import FacetPIRender
@@ -224,6 +225,9 @@ enum ConfigFiles {
         }
         do {
             if url.pathExtension.lowercased() == "json" { return try PIRenderConfig(json: text) }
+            if let violation = YAMLLimits.standard.violation(in: text) {
+                throw NeuralError(.malformed, "line \(violation.line), column \(violation.column): \(violation.message)", path: url.path)
+            }
             guard let object = try Yams.load(yaml: text) else {
                 throw NeuralError(.malformed, "the config file is empty", path: url.path)
             }

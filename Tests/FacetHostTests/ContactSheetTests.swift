@@ -15,7 +15,7 @@ final class ContactSheetTests: XCTestCase {
             let count = stillImage.map { Int(($0.duration * $0.frameRate).rounded()) } ?? info.video?.estimatedFrameCount ?? 0
             let frames = (0..<count).map { index in
                 FaceFrame(frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 24, y: 16, width: 16, height: 16),
-                          coefficients: FaceCoefficients(expression: [0, 0]))
+                          coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
             }
             return SceneMotion(frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
                                frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])

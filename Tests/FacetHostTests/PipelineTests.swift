@@ -15,7 +15,7 @@ final class PipelineTests: XCTestCase {
             let count = info.video?.estimatedFrameCount ?? 0
             let frames = (10..<count).map { index in
                 FaceFrame(frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 0, y: 0, width: 64, height: 64),
-                          coefficients: FaceCoefficients(expression: [0, 0]))
+                          coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
             }
             return SceneMotion(frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
                                frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
@@ -145,5 +145,70 @@ final class PipelineTests: XCTestCase {
             XCTAssertEqual((error as? HostError)?.code, .cancelled)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["in.mp4"])
+    }
+}
+
+/// Motion is range-checked at the host's boundaries: what a motion source and every effect hand
+/// on must describe a face (MotionLimits), or the run stops naming where it is wrong.
+final class MotionBoundaryTests: XCTestCase {
+    /// Sets expression[0] of every frame to 10³⁰: what a broken plugin could produce.
+    struct Exploding: FaceEffect {
+        static let descriptor = EffectDescriptor(id: "org.facet.test.exploding", version: EffectVersion(1), summary: "breaks motion",
+                                                 parameters: [])
+        init(parameters: EffectParameters) throws {}
+        func process(_ motion: inout SceneMotion, context: EffectContext) throws {
+            for track in motion.tracks.indices {
+                for frame in motion.tracks[track].frames.indices { motion.tracks[track].frames[frame].coefficients.expression[0] = 1e30 }
+            }
+        }
+    }
+
+    /// Supplies one face at the camera (z = 0): motion no fit can produce.
+    struct AtTheCamera: MotionSource {
+        func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
+            var motion = try PipelineTests.SuppliedMotion().motion(for: input, info: info, stillImage: stillImage)
+            motion.tracks[0].frames[2].coefficients.translation.z = 0
+            return motion
+        }
+        var summary: String { "at the camera" }
+    }
+
+    private func run(_ source: any MotionSource, chain: EffectChain) throws -> (HostError?, [String]) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-boundary-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("in.mp4")
+        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=1",
+                           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", input.path], in: directory)
+        let request = ApplyRequest(input: input, output: directory.appendingPathComponent("out.mp4"), chain: chain)
+        let caught = Self.failure { var pipeline = Pipeline(motionSource: source, renderer: PipelineTests.RecordingRenderer())
+                                    _ = try pipeline.apply(request) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 != "in.mp4" }
+        return (caught, left)
+    }
+
+    /// The host error `body` throws, if any.
+    private static func failure(_ body: () throws -> Void) -> HostError? {
+        do { try body() } catch { return error as? HostError }
+        return nil
+    }
+
+    func testAnEffectProducingImpossibleMotionIsNamed() throws {
+        var registry = EffectRegistry.builtIn
+        try registry.register(Exploding.self)
+        let chain = try ChainParser.parse("direct-edit:yaw=5 | exploding", registry: registry)
+        let (error, left) = try run(PipelineTests.SuppliedMotion(), chain: chain)
+        XCTAssertEqual(error?.code, .effectFailed)
+        XCTAssertTrue(error?.message.contains("effect org.facet.test.exploding produced motion out of range: track 0, frame 10: expression[0] is 1e+30") == true,
+                      error?.message ?? "no error")
+        XCTAssertEqual(left, [])
+    }
+
+    func testImpossibleMotionFromTheSourceIsNamed() throws {
+        let (error, left) = try run(AtTheCamera(), chain: try ChainParser.parse("direct-edit:yaw=5", registry: .builtIn))
+        XCTAssertEqual(error?.code, .analysisFailed)
+        XCTAssertTrue(error?.message.contains("(at the camera) is out of range: track 0, frame 12: translation.z is 0.0") == true,
+                      error?.message ?? "no error")
+        XCTAssertEqual(left, [])
     }
 }

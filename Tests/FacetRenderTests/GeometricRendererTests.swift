@@ -63,6 +63,25 @@ final class GeometricRendererTests: XCTestCase {
         XCTAssertLessThan(Float(flow.width), flow.faceSize * 2.5)
     }
 
+    func testAFaceThatCannotBeDrawnIsRefusedNotACrash() throws {
+        let scene = GeometricTestScene(model: try SurreyModel.load())
+        var renderer = GeometricRenderer(model: scene.model)
+        // Within MotionLimits but 1 cm from the camera, and a huge expression: the mesh projects
+        // thousands of frame sides away; the renderer refuses instead of converting it to Int.
+        for edit in [{ (c: inout FaceCoefficients) in c.translation.z = -10 },
+                     { (c: inout FaceCoefficients) in c.expression = c.expression.map { _ in 1e7 } }] {
+            let frame = try TestFrames.yuvFrame(scene.texturedImage())
+            let before = try TestFrames.planes(frame)
+            var edited = scene.source
+            edit(&edited)
+            let motion = scene.motion(edited: edited)
+            XCTAssertThrowsError(try renderer.render(frame, source: motion.source, edited: motion.edited)) { error in
+                XCTAssertTrue("\(error)".contains("does not project into"), "\(error)")
+            }
+            XCTAssertEqual(try TestFrames.planes(frame), before, "nothing drawn")
+        }
+    }
+
     // MARK: - Geometry
 
     func testPoseEditMovesLandmarkDotsToTheEditedProjection() throws {

@@ -85,6 +85,9 @@ private struct PresetDocument {
 
     func read(_ yaml: String) throws(HostError) -> (format: Int, summary: String, chain: EffectChain) {
         let root: Node
+        if let violation = YAMLLimits.standard.violation(in: yaml) {
+            throw HostError(.presetSyntax, violation.message, at: SourceLocation(file: file, line: violation.line, column: violation.column))
+        }
         do {
             guard let composed = try Yams.compose(yaml: yaml) else {
                 throw HostError(.presetSyntax,
@@ -308,7 +311,7 @@ private struct PresetDocument {
             }
             if let first = entries.first(where: { $0.key == key }) {
                 let line = first.keyNode.mark.map { " (first on line \($0.line))" } ?? ""
-                throw HostError(.presetSyntax, "duplicate key '\(key)'\(line); expected each key once",
+                throw HostError(.presetSyntax, "duplicate key \(DisplayText.quoted(key))\(line); expected each key once",
                                 at: location(of: keyNode))
             }
             entries.append(Entry(key: key, keyNode: keyNode, value: value))
