@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test bench bench-analysis bench-faces bench-apply install clean
+.PHONY: setup build release demo test fuzz bench bench-analysis bench-faces bench-apply install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +31,13 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	bash scripts/check-sdk-package.sh
+
+## The parser fuzzers on a long budget: FUZZ_ITERATIONS mutated presets, chains and motion
+## files each (CI runs 20,000); FUZZ_SEED picks another sequence (about 8 min on 2 cores).
+FUZZ_ITERATIONS ?= 1000000
+FUZZ_SEED ?= 1
+fuzz: setup
+	FACET_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) FACET_FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test --filter ParserFuzzTests
 
 ## Benchmarks (figures, not assertions): pass-through speed against ffmpeg and peak memory;
 ## face analysis speed (detection, landmarks, fit) and quality (reprojection, jitter).

@@ -73,8 +73,10 @@ public struct EffectRegistry: Sendable {
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment)
         -> (registry: EffectRegistry, problems: [HostError]) {
         var registry = builtIn
-        let loaded = PluginLoader.loadAll(from: PluginLoader.searchDirectories(environment: environment))
-        var problems = loaded.errors
+        let path = PluginLoader.searchPath(environment: environment)
+        let loaded = PluginLoader.loadAll(from: path.directories,
+                                          allowWritable: environment[PluginLoader.allowWritableVariable] == "1")
+        var problems = path.problems + loaded.errors
         for factory in loaded.effects {
             do {
                 try registry.register(factory)
@@ -115,8 +117,12 @@ public struct EffectRegistry: Sendable {
         let known = descriptors.map(\.id).joined(separator: ", ")
         if matches.count > 1 {
             let ids = matches.map(\.descriptor.id).sorted().joined(separator: ", ")
-            throw HostError(.unknownEffect, "effect name '\(name)' is ambiguous; expected one of the full ids: \(ids)", at: location)
+            throw HostError(.unknownEffect, "effect name \(DisplayText.quoted(name)) is ambiguous; expected one of the full ids: \(ids)", at: location)
         }
-        throw HostError(.unknownEffect, "unknown effect '\(name)'; expected one of: \(known.isEmpty ? "(no effects loaded)" : known)", at: location)
+        let names = descriptors.flatMap { [$0.id, $0.shortName] }
+        if let hint = DisplayText.lookAlikeHint(for: name, candidates: names) {
+            throw HostError(.unknownEffect, "unknown effect \(DisplayText.quoted(name)); \(hint)", at: location)
+        }
+        throw HostError(.unknownEffect, "unknown effect \(DisplayText.quoted(name)); expected one of: \(known.isEmpty ? "(no effects loaded)" : known)", at: location)
     }
 }

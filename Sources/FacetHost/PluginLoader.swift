@@ -14,12 +14,29 @@ public enum PluginLoader {
     /// The API version this host speaks.
     public static let hostAPIVersion = UInt32(FACET_PLUGIN_API_VERSION)
 
-    /// The directories searched, in order: `$FACET_PLUGIN_PATH` (colon-separated), the user's
-    /// `$XDG_DATA_HOME/facet/plugins` (or `~/.local/share/facet/plugins`), and
+    /// The environment variable that, set to 1, lets plugins load from world-writable files and
+    /// directories (anyone on the machine could replace them; refused otherwise).
+    public static let allowWritableVariable = "FACET_ALLOW_WRITABLE_PLUGINS"
+
+    /// The directories searched, in order: `$FACET_PLUGIN_PATH` (colon-separated, absolute paths
+    /// only), the user's `$XDG_DATA_HOME/facet/plugins` (or `~/.local/share/facet/plugins`), and
     /// `<executable>/../lib/facet/plugins` for installed builds.
     public static func searchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
+        searchPath(environment: environment).directories
+    }
+
+    /// The directories searched and the `$FACET_PLUGIN_PATH` entries refused: a relative entry
+    /// would depend on the directory facet happens to be started in, so it is ignored with a
+    /// warning naming it.
+    public static func searchPath(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (directories: [URL], problems: [HostError]) {
         var directories: [URL] = []
+        var problems: [HostError] = []
         for entry in (environment["FACET_PLUGIN_PATH"] ?? "").split(separator: ":") where !entry.isEmpty {
+            guard entry.hasPrefix("/") else {
+                problems.append(HostError(.pluginFailed, "FACET_PLUGIN_PATH entry \(DisplayText.quoted(String(entry))) is a relative path and is ignored; expected absolute directories (e.g. $PWD/\(DisplayText.escaped(String(entry))))"))
+                continue
+            }
             directories.append(URL(fileURLWithPath: String(entry)))
         }
         if let dataHome = environment["XDG_DATA_HOME"], !dataHome.isEmpty {
@@ -29,20 +46,43 @@ public enum PluginLoader {
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         directories.append(executable.deletingLastPathComponent().appendingPathComponent("../lib/facet/plugins").standardizedFileURL)
-        return directories
+        return (directories, problems)
     }
 
     /// Loads every `*.so` in `directories`. A plugin that fails to load does not stop the others:
-    /// its error is returned beside the effects that did load.
-    public static func loadAll(from directories: [URL]) -> (effects: [EffectFactory], errors: [HostError]) {
+    /// its error is returned beside the effects that did load. Only regular files are opened (a
+    /// FIFO or device named `libX.so` would block or worse); world-writable files and directories
+    /// are refused unless `allowWritable` (`$FACET_ALLOW_WRITABLE_PLUGINS=1`).
+    public static func loadAll(from directories: [URL],
+                               allowWritable: Bool = ProcessInfo.processInfo.environment[allowWritableVariable] == "1")
+        -> (effects: [EffectFactory], errors: [HostError]) {
         var effects: [EffectFactory] = []
         var errors: [HostError] = []
         var seen = Set<String>()
         for directory in directories {
+            var directoryStatus = stat()
+            guard stat(directory.path, &directoryStatus) == 0, directoryStatus.st_mode & S_IFMT == S_IFDIR else { continue }
+            if !allowWritable, let problem = writableProblem(directoryStatus, path: directory.path, what: "plugin directory") {
+                errors.append(problem)
+                continue
+            }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             for name in names.sorted() where name.hasSuffix(".so") {
                 let url = directory.appendingPathComponent(name).resolvingSymlinksInPath()
                 guard seen.insert(url.path).inserted else { continue }
+                var status = stat()
+                guard stat(url.path, &status) == 0 else {
+                    errors.append(HostError(.pluginFailed, "cannot read plugin \(url.path): \(String(cString: strerror(errno)))"))
+                    continue
+                }
+                guard status.st_mode & S_IFMT == S_IFREG else {
+                    errors.append(HostError(.pluginFailed, "plugin \(url.path) is not a regular file (a FIFO, device or directory) and is not opened; expected a shared library"))
+                    continue
+                }
+                if !allowWritable, let problem = writableProblem(status, path: url.path, what: "plugin") {
+                    errors.append(problem)
+                    continue
+                }
                 do {
                     effects += try load(library: url)
                 } catch {
@@ -51,6 +91,13 @@ public enum PluginLoader {
             }
         }
         return (effects, errors)
+    }
+
+    /// A refusal when anyone may write the file or directory (a sticky directory like /tmp too:
+    /// anyone may add a library there).
+    private static func writableProblem(_ status: stat, path: String, what: String) -> HostError? {
+        guard status.st_mode & S_IWOTH != 0 else { return nil }
+        return HostError(.pluginFailed, "the \(what) \(path) is writable by every user, so anyone could replace what facet runs; it is not loaded. Fix it with `chmod o-w \(path)` (or set \(allowWritableVariable)=1 to load it anyway)")
     }
 
     /// Loads one plugin library and returns a factory for each of its effects.

@@ -137,7 +137,7 @@ struct Analyze: ParsableCommand {
         let inputURL = URL(fileURLWithPath: input)
         if consistency { return try runConsistency(inputURL) }
         let cancellation = CancellationFlag()
-        InterruptHandler.install(cancelling: cancellation)
+        SignalGuard.watch(cancellation)
         do {
             try checkPaths(inputURL)
             let source = FaceAnalysisSource(configuration: analysisConfiguration)
@@ -236,6 +236,7 @@ struct Analyze: ParsableCommand {
         if let overlay {
             do { try VideoWriter.checkOutput(URL(fileURLWithPath: overlay)) } catch { throw HostError(.media, error.description) }
         }
+        if let output { try OutputPreflight.checkWritable(URL(fileURLWithPath: output), what: "motion file") }
         if output != nil, output == overlay {
             throw HostError(.invalidArguments, "-o and --overlay name the same file; expected two different paths")
         }

@@ -60,7 +60,6 @@ struct Apply: ParsableCommand {
     }
 
     func run() throws {
-        let registry = EffectCatalog.load(quiet: quiet)
         var settings = EncoderSettings()
         settings.crf = crf
         settings.preset = x264Preset
@@ -71,9 +70,11 @@ struct Apply: ParsableCommand {
 
         let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
         let cancellation = CancellationFlag()
-        InterruptHandler.install(cancelling: cancellation)
+        SignalGuard.watch(cancellation)
         do {
-            let effects = try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
+            let effects = try EffectCatalog.resolving(quiet: quiet) { registry throws(HostError) in
+                try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
+            }
             let request = ApplyRequest(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), chain: effects,
                 encoder: settings, stillDuration: edit.duration, stillFrameRate: edit.fps,

@@ -33,12 +33,12 @@ struct Effects: ParsableCommand {
             for factory in factories {
                 let descriptor = factory.descriptor
                 let origin = factory.origin == .builtIn ? "" : "  [\(factory.origin)]"
-                print("\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)\(origin)")
+                Terminal.line("\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)\(origin)")
             }
-            print("\nDescribe one with: facet effects NAME")
+            Terminal.line("\nDescribe one with: facet effects NAME")
             return
         }
-        for factory in factories { print(EffectText.describe(factory)) }
+        for factory in factories { Terminal.line(EffectText.describe(factory)) }
     }
 }
 

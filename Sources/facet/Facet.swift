@@ -34,6 +34,13 @@ struct Facet: ParsableCommand {
         version: FacetVersion.current,
         subcommands: [Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self, Bench.self]
     )
+
+    /// Takes over SIGINT, SIGTERM, SIGHUP and SIGQUIT before anything else runs, then parses
+    /// the arguments and runs the command.
+    static func main() {
+        SignalGuard.install()
+        main(nil)
+    }
 }
 
 /// The version printed by `facet --version`.

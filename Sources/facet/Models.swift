@@ -31,7 +31,7 @@ struct Models: ParsableCommand {
                 Terminal.error("facet: error: \(error)")
                 throw ExitCode(ExitStatus.failure)
             }
-            print("models directory: \(directory.path)")
+            Terminal.line("models directory: \(directory.path)")
             let folders = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
                 .filter { !$0.hasPrefix(".") }.sorted()
             var found = 0
@@ -42,17 +42,17 @@ struct Models: ParsableCommand {
                 do {
                     let model = try MorphableModel.load(named: folder, modelsDirectory: directory, loadEdgeTopology: false)
                     found += 1
-                    print("  \(folder): \(model.name), \(model.vertexCount) vertices, \(model.identityCount) identity and "
+                    Terminal.line("  \(folder): \(model.name), \(model.vertexCount) vertices, \(model.identityCount) identity and "
                           + "\(model.expressionCount) \(model.expressionKind.rawValue) expression components, "
                           + "\(model.convention.projection.rawValue) camera, unit \(model.convention.lengthUnit)")
                     if model.expressionKind == .blendshapes {
-                        print("    expressions: " + model.expressionNames.joined(separator: ", "))
+                        Terminal.line("    expressions: " + model.expressionNames.joined(separator: ", "))
                     }
                 } catch {
-                    print("  \(folder): not loadable: \(error)")
+                    Terminal.line("  \(folder): not loadable: \(error)")
                 }
             }
-            if found == 0 { print("  no model found; see Docs/Models.md") }
+            if found == 0 { Terminal.line("  no model found; see Docs/Models.md") }
         }
     }
 

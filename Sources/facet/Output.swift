@@ -1,4 +1,5 @@
 import FacetHost
+import FacetMedia
 import Foundation
 
 /// Writing to the terminal: errors and warnings on stderr, results on stdout.
@@ -6,9 +7,25 @@ enum Terminal {
     /// Whether standard error is a terminal (progress bars are drawn only then).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
-    /// Prints a line to standard error.
+    /// Prints a line to standard error, made safe (`safe(_:)`).
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((safe(text) + "\n").utf8))
+    }
+
+    /// Prints a line to standard output, made safe (`safe(_:)`).
+    static func line(_ text: String) {
+        print(safe(text))
+    }
+
+    /// The longest line shown; longer ones (a value pasted from a file) are shortened.
+    static let maximumLineLength = 2000
+
+    /// `text` with control characters escaped (so nothing from a file drives the terminal) and
+    /// every line beyond `maximumLineLength` characters shortened.
+    static func safe(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { DisplayText.shortened(String($0), limit: maximumLineLength) }
+            .joined(separator: "\n")
     }
 
     /// Prints a warning line to standard error.
@@ -84,21 +101,86 @@ final class ProgressBar: ProgressObserver {
     }
 }
 
-/// Turns Ctrl-C (and SIGTERM) into a cancellation request, so a run stops between frames and
-/// removes its temporary output instead of dying mid-write.
-enum InterruptHandler {
-    /// The installed signal sources; kept alive for the rest of the process.
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+/// What facet does on SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal closed) and SIGQUIT
+/// (Ctrl-\): stop, remove every temporary output, print one line and exit with 128 + the
+/// signal's number (130, 143, 129, 131). Installed first thing in `main`, so it holds from the
+/// first instruction to the last; only SIGKILL can leave a file behind.
+///
+/// A command doing long work hands its `CancellationFlag` to `watch(_:)`: the first signal
+/// cancels it, the run stops between frames, removes its temporary file and reports
+/// `HostError(.cancelled)`, and `FacetCLI.report` turns that into the signal's exit status. If the
+/// run has not stopped within `graceSeconds`, or a second signal comes, or no work is being
+/// watched, the process removes the registered temporary files (`TemporaryFiles`) and exits at once.
+enum SignalGuard {
+    /// The signals handled.
+    static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    /// How long a watched run may take to stop before the process exits anyway.
+    static let graceSeconds = 5.0
 
-    /// Routes SIGINT and SIGTERM to `flag.cancel()`.
-    static func install(cancelling flag: CancellationFlag) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { flag.cancel() }
+    private static let lock = NSLock()
+    // Safe to share: every field below is only touched under `lock`.
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var watched: CancellationFlag?
+    nonisolated(unsafe) private static var firstSignal: Int32?
+
+    /// The first signal received, if any.
+    static var received: Int32? { lock.lock(); defer { lock.unlock() }; return firstSignal }
+
+    /// Takes over the handled signals (their default actions are replaced).
+    static func install() {
+        lock.lock(); defer { lock.unlock() }
+        guard sources.isEmpty else { return }
+        for number in handled {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { arrived(number) }
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// Routes the next signal to `flag.cancel()` instead of exiting at once.
+    static func watch(_ flag: CancellationFlag) {
+        install()
+        lock.lock()
+        watched = flag
+        let pending = firstSignal
+        lock.unlock()
+        if pending != nil { flag.cancel() }
+    }
+
+    /// The exit status for a run stopped by a signal: 128 + its number (130 for Ctrl-C).
+    static var interruptedStatus: Int32 { 128 + (received ?? SIGINT) }
+
+    /// `SIGTERM`, `SIGINT`, … for a signal number.
+    static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        case SIGQUIT: return "SIGQUIT"
+        default: return "signal \(number)"
+        }
+    }
+
+    private static func arrived(_ number: Int32) {
+        lock.lock()
+        let isFirst = firstSignal == nil
+        if isFirst { firstSignal = number }
+        let flag = watched
+        lock.unlock()
+        guard isFirst, let flag else { forceExit(number) }
+        flag.cancel()
+        DispatchQueue.global().asyncAfter(deadline: .now() + graceSeconds) { forceExit(number) }
+    }
+
+    /// Removes the temporary outputs, says so and exits with 128 + the first signal's number.
+    private static func forceExit(_ number: Int32) -> Never {
+        let removed = TemporaryFiles.removeAll()
+        let first = received ?? number
+        let note = removed > 0 ? "; removed \(removed) unfinished output file\(removed == 1 ? "" : "s")" : ""
+        FileHandle.standardError.write(Data("\r\u{1B}[Kfacet: stopped by \(name(first))\(note)\n".utf8))
+        _exit(128 + first)
     }
 }
 
@@ -106,27 +188,47 @@ enum InterruptHandler {
 enum ExitStatus {
     /// The run failed with an error that was printed.
     static let failure: Int32 = 1
-    /// The user interrupted the run.
-    static let interrupted: Int32 = 130
 }
 
 /// Error reporting shared by the subcommands.
 enum FacetCLI {
     /// Prints a host error the way the CLI shows every error; returns the exit code to use.
     static func report(_ error: HostError) -> Int32 {
+        if error.code == .cancelled, let signal = SignalGuard.received {
+            Terminal.error("facet: stopped by \(SignalGuard.name(signal)): \(error.message)")
+            return SignalGuard.interruptedStatus
+        }
         Terminal.error("facet: error: \(error)")
-        return error.code == .cancelled ? ExitStatus.interrupted : ExitStatus.failure
+        return error.code == .cancelled ? SignalGuard.interruptedStatus : ExitStatus.failure
     }
 }
 
 /// The effects this run can use: built-ins plus run-time plugins.
 enum EffectCatalog {
-    /// Loads the standard registry; plugin problems are printed as warnings unless `quiet`.
+    // The registry with plugins, once loaded (the CLI is one thread while it resolves chains).
+    nonisolated(unsafe) private static var loaded: EffectRegistry?
+
+    /// Loads the standard registry once per process; plugin problems are printed as warnings
+    /// unless `quiet`.
     static func load(quiet: Bool = false) -> EffectRegistry {
+        if let loaded { return loaded }
         let (registry, problems) = EffectRegistry.standard()
         if !quiet {
             for problem in problems { Terminal.warning(problem.description) }
         }
+        loaded = registry
         return registry
+    }
+
+    /// Runs `body` with the built-in effects only, and once more with the plugins loaded when
+    /// it names an effect the built-ins lack: a command whose chain needs no plugin loads none
+    /// (no plugin's constructors run).
+    static func resolving<T>(quiet: Bool = false, _ body: (EffectRegistry) throws(HostError) -> T) throws(HostError) -> T {
+        do {
+            return try body(.builtIn)
+        } catch {
+            guard error.code == .unknownEffect else { throw error }
+            return try body(load(quiet: quiet))
+        }
     }
 }

@@ -19,14 +19,15 @@ struct Presets: ParsableCommand {
 
         func run() throws {
             let library = PresetLibrary.standard()
-            let registry = EffectCatalog.load()
             let entries = library.list()
             var rows: [PresetRow] = []
             for entry in entries {
                 var row = PresetRow(name: entry.name, origin: "\(entry.origin)", path: entry.url.path,
                                     overrides: entry.overrides.map(\.path), summary: nil, error: nil)
                 do {
-                    row.summary = try library.resolve(entry.url.path, registry: registry).summary
+                    row.summary = try EffectCatalog.resolving { registry throws(HostError) in
+                        try library.resolve(entry.url.path, registry: registry).summary
+                    }
                 } catch {
                     row.error = error.description
                 }
@@ -38,11 +39,11 @@ struct Presets: ParsableCommand {
             }
             let width = rows.map(\.name.count).max() ?? 0
             for row in rows {
-                let text = row.error.map { "INVALID: \($0)" } ?? row.summary ?? ""
-                print("\(row.name.padding(toLength: width, withPad: " ", startingAt: 0))  [\(row.origin)]  \(text)")
+                let text = row.error.map { "INVALID: \($0)" } ?? DisplayText.shortened(row.summary ?? "", limit: 120)
+                Terminal.line("\(row.name.padding(toLength: width, withPad: " ", startingAt: 0))  [\(row.origin)]  \(text)")
             }
-            if rows.isEmpty { print("No presets found.") }
-            print("\nSearch order (later overrides earlier): system Presets/, the user directory, $FACET_PRESET_PATH.")
+            if rows.isEmpty { Terminal.line("No presets found.") }
+            Terminal.line("\nSearch order (later overrides earlier): system Presets/, the user directory, $FACET_PRESET_PATH.")
         }
     }
 
@@ -59,16 +60,17 @@ struct Presets: ParsableCommand {
 
         func run() throws {
             let library = PresetLibrary.standard()
-            let registry = EffectCatalog.load()
             var presets: [Preset] = []
             var failed = false
             do {
                 if let name {
-                    presets = [try library.resolve(name, registry: registry)]
+                    presets = [try EffectCatalog.resolving { registry throws(HostError) in try library.resolve(name, registry: registry) }]
                 } else {
                     for entry in library.list() {
                         do {
-                            presets.append(try library.resolve(entry.url.path, registry: registry))
+                            presets.append(try EffectCatalog.resolving { registry throws(HostError) in
+                                try library.resolve(entry.url.path, registry: registry)
+                            })
                         } catch {
                             // One broken preset does not hide the others; the exit status reports it.
                             Terminal.error("facet: error: preset \(entry.name): \(error)")
@@ -83,9 +85,9 @@ struct Presets: ParsableCommand {
             if json {
                 if name != nil, let only = details.first { try Terminal.printJSON(only) } else { try Terminal.printJSON(details) }
             } else {
-                if details.isEmpty && !failed { print("No presets found.") }
+                if details.isEmpty && !failed { Terminal.line("No presets found.") }
                 for (index, detail) in details.enumerated() {
-                    if index > 0 { print("") }
+                    if index > 0 { Terminal.line("") }
                     Self.printDetail(detail)
                 }
             }
@@ -106,13 +108,13 @@ struct Presets: ParsableCommand {
         /// Name and summary, file, one-line chain, then each effect with its parameters (keyframes
         /// as `value@time~easing`).
         static func printDetail(_ detail: PresetDetail) {
-            print("\(detail.name) — \(detail.summary)")
-            print("  file:  \(detail.path)")
-            print("  chain: \(detail.steps.isEmpty ? "(empty: pass-through)" : detail.chain)")
+            Terminal.line("\(detail.name) — \(detail.summary)")
+            Terminal.line("  file:  \(detail.path)")
+            Terminal.line("  chain: \(detail.steps.isEmpty ? "(empty: pass-through)" : detail.chain)")
             for (index, step) in detail.steps.enumerated() {
-                print("  \(index + 1). \(step.effect) \(step.version)")
+                Terminal.line("  \(index + 1). \(step.effect) \(step.version)")
                 for (key, value) in step.parameters.sorted(by: { $0.key < $1.key }) {
-                    print("       \(key) = \(value)")
+                    Terminal.line("       \(key) = \(value)")
                 }
             }
         }

@@ -75,12 +75,13 @@ struct Preview: ParsableCommand {
     }
 
     func run() throws {
-        let registry = EffectCatalog.load(quiet: quiet)
         let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
         let cancellation = CancellationFlag()
-        InterruptHandler.install(cancelling: cancellation)
+        SignalGuard.watch(cancellation)
         do {
-            let effects = try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
+            let effects = try EffectCatalog.resolving(quiet: quiet) { registry throws(HostError) in
+                try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
+            }
             let sheet = ContactSheetRequest(output: URL(fileURLWithPath: output), frameCount: frames,
                                             times: try parsedTimes(), cellHeight: cellHeight,
                                             cropToFaces: !wholeFrame, overwrite: overwrite)

@@ -68,6 +68,10 @@ enum Stages {
                          cancellation: CancellationFlag) throws(HostError) -> (pipeline: Pipeline, note: String?) {
         var pipeline = Pipeline()
         var model: MorphableModel?
+        // Named weights are checked even when nothing will be rendered: a typo is an error, not silence.
+        if let weights = options.weights, !FileManager.default.isReadableFile(atPath: weights) {
+            throw HostError(.renderer, "--weights \(weights) does not exist or cannot be read; expected PIRender's weights (.safetensors or the official .pth)")
+        }
         let modelsDirectory = options.models.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let motion = options.motion {
             pipeline.motionSource = try MotionFileSource(url: URL(fileURLWithPath: motion))

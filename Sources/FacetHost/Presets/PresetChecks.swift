@@ -18,7 +18,7 @@ enum PresetChecks {
         guard let spec = effect.parameter(named: name) else {
             let known = effect.parameters.map { "\($0.name) (\($0.type.name))" }.joined(separator: ", ")
             throw HostError(.invalidParameter,
-                            "\(effect.id) has no parameter '\(name)'; expected one of: \(known.isEmpty ? "(none)" : known)",
+                            "\(effect.id) has no parameter \(DisplayText.quoted(name)); expected one of: \(known.isEmpty ? "(none)" : known)",
                             at: location)
         }
         return spec

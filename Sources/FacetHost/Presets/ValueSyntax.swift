@@ -59,7 +59,7 @@ enum ValueSyntax {
     static func easing(named name: String, context: String = "",
                        at location: SourceLocation) throws(HostError) -> Easing {
         guard let easing = Easing(rawValue: name) else {
-            throw HostError(.invalidParameter, "\(context)unknown easing '\(name)'; expected one of: \(easingNames)", at: location)
+            throw HostError(.invalidParameter, "\(context)unknown easing \(DisplayText.quoted(name)); expected one of: \(easingNames)", at: location)
         }
         return easing
     }
@@ -89,7 +89,7 @@ enum ValueSyntax {
             guard !quoted, let number = number(text.trimmingWhitespace()) else {
                 let hint = quoted && number(text.trimmingWhitespace()) != nil ? " (write the number without quotes)" : ""
                 throw HostError(.invalidParameter,
-                                "\(effectID): '\(spec.name)' got the text \"\(text)\"; expected \(spec.expectation)\(hint)",
+                                "\(effectID): '\(spec.name)' got the text \(DisplayText.quoted(text, quote: "\"")); expected \(spec.expectation)\(hint)",
                                 at: location)
             }
             value = .number(number)
@@ -98,7 +98,7 @@ enum ValueSyntax {
                 let hint = yaml11BooleanWords.contains(text.lowercased())
                     ? " (Facet reads only true and false as booleans, not YAML 1.1 words like yes, no, on, off)" : ""
                 throw HostError(.invalidParameter,
-                                "\(effectID): '\(spec.name)' got the text \"\(text)\"; expected \(spec.expectation)\(hint)",
+                                "\(effectID): '\(spec.name)' got the text \(DisplayText.quoted(text, quote: "\"")); expected \(spec.expectation)\(hint)",
                                 at: location)
             }
             value = .boolean(boolean)
