@@ -123,6 +123,8 @@ public struct NeuralRenderer: FrameRenderer {
                 problems.append("the PIRender weights file \(weights.path) was not found")
             } else if isDirectory.boolValue {
                 problems.append("the PIRender weights path \(weights.path) is a folder, not a weights file")
+            } else if let problem = weightsFormatProblem(weights) {
+                problems.append(problem)
             }
         } else {
             problems.append("no PIRender weights file configured (a safetensors state_dict or the official .pth checkpoint)")
@@ -134,6 +136,28 @@ public struct NeuralRenderer: FrameRenderer {
                             + "converted with `facet models convert-bfm`")
         }
         return Availability(problems: problems)
+    }
+
+    /// Why the file at `url` cannot be PIRender's weights, judged from its first bytes (so a
+    /// broken file is named even when the model is what stops the renderer): a safetensors file
+    /// starts with its header's length and `{`, a PyTorch checkpoint is a zip (`PK`) or a pickle
+    /// (0x80). Nil when it looks like one of them.
+    static func weightsFormatProblem(_ url: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            return "the PIRender weights file \(url.path) cannot be read"
+        }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
+        if head.count >= 2, head[0] == 0x50, head[1] == 0x4B { return nil }   // zip: the official .pth
+        if let first = head.first, first == 0x80 { return nil }              // a legacy pickle
+        if head.count == 9, head[8] == UInt8(ascii: "{") {
+            let length = head[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? UInt64) ?? 0
+            if length > 1, length + 8 <= size { return nil }
+        }
+        return "the PIRender weights file \(url.path) is neither a safetensors file nor a PyTorch checkpoint "
+            + "(\(head.isEmpty ? "it is empty" : "its first bytes are " + head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " "))); "
+            + "expected PIRender's weights"
     }
 
     /// Why `model` cannot drive PIRender, or nil when it can.

@@ -415,6 +415,14 @@ final class BadInputTests: XCTestCase {
                           saying: ["none.safetensors"])
     }
 
+    func testABrokenWeightsFileIsNamedEvenWhenTheModelIsWhatStopsTheRenderer() throws {
+        let input = try video()
+        let weights = try fixture("broken.safetensors", "this is not a weights file")
+        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--renderer", "neural", "--weights", weights.path,
+                           "--chain", "direct-edit:yaw=5"],
+                          saying: ["broken.safetensors is neither a safetensors file nor a PyTorch checkpoint"])
+    }
+
     // MARK: - Signals
 
     /// Starts a long apply, sends `signal` once the temporary output exists (or after `delay`
