@@ -261,6 +261,20 @@ final class BadInputTests: XCTestCase {
         return try fixture(name, text)
     }
 
+    /// A frame's coefficients as motion-file JSON.
+    private func coefficients(expression: String = "[0,0]", yaw: String = "0", z: String = "-600") -> String {
+        #"{"expression":\#(expression),"pose":{"yaw":\#(yaw),"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":\#(z)}}"#
+    }
+
+    /// Applies a motion file with `frame`'s coefficients at frame 3 and expects it refused.
+    private func expectMotionRefused(_ name: String, _ frame: String, chain: [String] = [], saying phrases: [String],
+                                     file: StaticString = #filePath, line: UInt = #line) throws {
+        let input = try video()
+        let motion = try motionFile(name, coefficients: frame)
+        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")] + chain, saying: phrases,
+                          file: file, line: line)
+    }
+
     func testTheMotionFileTemplateIsAccepted() throws {
         // The baseline the cases below change one number of: it must pass validation.
         let input = try video()
@@ -289,16 +303,12 @@ final class BadInputTests: XCTestCase {
     }
 
     func testHugeExpressionIsRefusedWithItsPlace() throws {
-        let input = try video()
-        let motion = try motionFile("huge.json", coefficients: #"{"expression":[1e30,0.2],"pose":{"yaw":0,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}"#)
-        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4"), "--chain", "direct-edit:smile=0.5"],
-                          saying: ["track 0, frame 3: expression[0]", "within ±10"])
+        try expectMotionRefused("huge.json", coefficients(expression: "[1e30,0.2]"), chain: ["--chain", "direct-edit:smile=0.5"],
+                                saying: ["track 0, frame 3: expression[0]", "within ±10"])
     }
 
     func testOutOfRangeMotionIsRefusedEvenWithoutAChain() throws {
-        let input = try video()
-        let motion = try motionFile("big.json", coefficients: #"{"expression":[10000,0.2],"pose":{"yaw":0,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}"#)
-        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")], saying: ["expression[0]"])
+        try expectMotionRefused("big.json", coefficients(expression: "[10000,0.2]"), saying: ["expression[0]"])
     }
 
     func testHugeIdentityIsRefused() throws {
@@ -308,22 +318,15 @@ final class BadInputTests: XCTestCase {
     }
 
     func testHeadAtTheCameraIsRefused() throws {
-        let input = try video()
-        let motion = try motionFile("zero.json", coefficients: #"{"expression":[0,0],"pose":{"yaw":0,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":0}}"#)
-        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")],
-                          saying: ["translation.z", "in front of the camera"])
+        try expectMotionRefused("zero.json", coefficients(z: "0"), saying: ["translation.z", "in front of the camera"])
     }
 
     func testHeadTwoHundredMetresAwayIsRefused() throws {
-        let input = try video()
-        let motion = try motionFile("far.json", coefficients: #"{"expression":[0,0],"pose":{"yaw":0,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-200000}}"#)
-        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")], saying: ["translation.z"])
+        try expectMotionRefused("far.json", coefficients(z: "-200000"), saying: ["translation.z"])
     }
 
     func testAngleBeyondAProfileIsRefused() throws {
-        let input = try video()
-        let motion = try motionFile("angle.json", coefficients: #"{"expression":[0,0],"pose":{"yaw":10,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}"#)
-        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")], saying: ["pose.yaw", "±90°"])
+        try expectMotionRefused("angle.json", coefficients(yaw: "10"), saying: ["pose.yaw", "±90°"])
     }
 
     func testDeeplyNestedMotionJSONIsRefusedNotACrash() throws {

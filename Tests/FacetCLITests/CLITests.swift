@@ -139,26 +139,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("org.facet.direct-edit"), result.stderr)
     }
 
-    func testInterruptLeavesNoPartialOutput() throws {
-        let still = directory.appendingPathComponent("still.png")
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=1", "-frames:v", "1", still.path])
-        let output = directory.appendingPathComponent("long.mp4")
-        let result = try CommandRunner.run(CommandRunner.facet,
-                                           ["apply", still.path, "--duration", "600", "-o", output.path, "--quiet"]) { process in
-            // Interrupt once the temporary output exists: the run is mid-way.
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: self.directory.path)) ?? []
-                if names.contains(where: { $0.hasPrefix(".long") }) { break }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            Thread.sleep(forTimeInterval: 0.3)
-            kill(process.processIdentifier, SIGINT)
-        }
-        XCTAssertEqual(result.status, 130, result.stderr)
-        XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)
-        XCTAssertEqual(try leftovers(), ["still.png"])
-    }
+    // Interrupting a run (SIGINT, SIGTERM, SIGHUP, SIGQUIT): BadInputTests.checkSignal.
 
     func testEffectsListingAndParameterTable() throws {
         let list = try CommandRunner.facet("effects", "--json")

@@ -353,15 +353,8 @@ public final class QualityBench {
             let difference = zip(la, lb).map { Int16($1) - Int16($0) }
             if let previous, let faceBoxes = boxes[index - 1] {
                 for box in faceBoxes {
-                    let x0 = max(Int(box.x), 0), y0 = max(Int(box.y), 0)
-                    let x1 = min(Int(box.x + box.width), a.width), y1 = min(Int(box.y + box.height), a.height)
-                    guard x0 < x1, y0 < y1 else { continue }
-                    for y in y0..<y1 {
-                        for x in x0..<x1 {
-                            total += Double(abs(Int(difference[y * a.width + x]) - Int(previous[y * a.width + x])))
-                            samples += 1
-                        }
-                    }
+                    Self.accumulateChange(difference, previous, in: box, width: a.width, height: a.height,
+                                          total: &total, samples: &samples)
                 }
             }
             previous = difference
@@ -380,17 +373,24 @@ public final class QualityBench {
             let luma = try media("luma") { try frame.luma() }
             defer { previous = luma }
             guard let previous else { continue }
-            let x0 = max(Int(box.x), 0), y0 = max(Int(box.y), 0)
-            let x1 = min(Int(box.x + box.width), frame.width), y1 = min(Int(box.y + box.height), frame.height)
-            guard x0 < x1, y0 < y1 else { continue }
-            for y in y0..<y1 {
-                for x in x0..<x1 {
-                    total += Double(abs(Int(luma[y * frame.width + x]) - Int(previous[y * frame.width + x])))
-                    samples += 1
-                }
-            }
+            Self.accumulateChange(luma, previous, in: box, width: frame.width, height: frame.height,
+                                  total: &total, samples: &samples)
         }
         return samples > 0 ? total / Double(samples) : 0
+    }
+
+    /// Adds Σ|a − b| over the pixels of `box` (clipped to the frame) to `total`, their count to `samples`.
+    private static func accumulateChange<T: BinaryInteger>(_ a: [T], _ b: [T], in box: FaceBox, width: Int, height: Int,
+                                                           total: inout Double, samples: inout Int) {
+        let x0 = max(Int(box.x), 0), y0 = max(Int(box.y), 0)
+        let x1 = min(Int(box.x + box.width), width), y1 = min(Int(box.y + box.height), height)
+        guard x0 < x1, y0 < y1 else { return }
+        for y in y0..<y1 {
+            for x in x0..<x1 {
+                total += Double(abs(Int(a[y * width + x]) - Int(b[y * width + x])))
+                samples += 1
+            }
+        }
     }
 
     // MARK: - Helpers
