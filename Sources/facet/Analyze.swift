@@ -90,7 +90,7 @@ struct Analyze: ParsableCommand {
         guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]") }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
         if let output, !output.lowercased().hasSuffix(".json") {
-            throw ValidationError("-o \(output): a motion file is JSON; expected a path ending in .json")
+            throw ValidationError("-o \(DisplayText.quoted(output, limit: 200)): a motion file is JSON; expected a path ending in .json")
         }
     }
 

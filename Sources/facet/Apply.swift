@@ -64,7 +64,7 @@ struct Apply: ParsableCommand {
         settings.crf = crf
         settings.preset = x264Preset
         guard let choice = PixelFormatChoice(rawValue: pixelFormat) else {
-            throw ValidationError("--pix-fmt \(pixelFormat) is not known; expected auto, yuv420p or yuv444p")
+            throw ValidationError("--pix-fmt \(DisplayText.quoted(pixelFormat)) is not known; expected auto, yuv420p or yuv444p")
         }
         settings.pixelFormat = choice
 

@@ -36,10 +36,21 @@ struct Facet: ParsableCommand {
     )
 
     /// Takes over SIGINT, SIGTERM, SIGHUP and SIGQUIT before anything else runs, then parses
-    /// the arguments and runs the command.
+    /// the arguments and runs the command. Usage errors and help are printed through `Terminal`
+    /// like everything else, so an argument's control characters never reach the terminal raw.
     static func main() {
         SignalGuard.install()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { Terminal.line(message) } else { Terminal.error(message) }
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 }
 

@@ -66,7 +66,7 @@ struct Preview: ParsableCommand {
         var values: [Double] = []
         for part in parts {
             guard let value = Double(part), value.isFinite, value >= 0 else {
-                throw ValidationError("--times '\(times)': '\(part)' is not a time; expected seconds ≥ 0 separated by commas, e.g. 0.5,1.2")
+                throw ValidationError("--times \(DisplayText.quoted(times)): \(DisplayText.quoted(String(part))) is not a time; expected seconds ≥ 0 separated by commas, e.g. 0.5,1.2")
             }
             values.append(value)
         }

@@ -54,7 +54,7 @@ struct StageOptions: ParsableArguments {
 
     func validate() throws {
         guard RendererChoice(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer \(renderer) is not known; expected auto, geometric or neural")
+            throw ValidationError("--renderer \(DisplayText.quoted(renderer)) is not known; expected auto, geometric or neural")
         }
     }
 }
