@@ -174,8 +174,15 @@ final class NeuralAvailabilityTests: XCTestCase {
         let notFound = NeuralRenderer.availability(model: model, weights: missing)
         XCTAssertEqual(notFound.problems, ["the PIRender weights file \(missing.path) was not found"])
 
+        // A file that is no weights file at all is named as such, before anything loads it.
+        let junk = try NeuralFixtures.scratch().appendingPathComponent("junk.safetensors")
+        try Data([0]).write(to: junk)
+        XCTAssertTrue(NeuralRenderer.availability(model: model, weights: junk).message
+            .contains("junk.safetensors is neither a safetensors file nor a PyTorch checkpoint (its first bytes are 00)"))
+
+        // A file shaped like safetensors (header length, then the JSON header) passes the check.
         let weights = try NeuralFixtures.scratch().appendingPathComponent("face.safetensors")
-        try Data([0]).write(to: weights)
+        try Data([2, 0, 0, 0, 0, 0, 0, 0] + Array("{}".utf8)).write(to: weights)
         let sfm = try NeuralFixtures.model(name: "sfm_3448", expressions: 6, blendshapes: true, convention: .surrey)
         let wrongModel = NeuralRenderer.availability(model: sfm, weights: weights)
         XCTAssertEqual(wrongModel.problems, ["model \"sfm_3448\" has 6 blendshape expressions but PIRender needs the "
