@@ -66,27 +66,29 @@ let package = Package(
 
         // MARK: - Core
 
+        /// The one error shape every module declares its error with: code, message, place, cause, origin.
+        .target(name: "FacetErrors", path: "Sources/FacetErrors", swiftSettings: swiftSettings),
         /// Effect SDK: `FaceEffect`, motion and coefficient types, parameter schema, keyframes.
-        .target(name: "FacetSDK", path: "Sources/FacetSDK", swiftSettings: swiftSettings),
+        .target(name: "FacetSDK", dependencies: ["FacetErrors"], path: "Sources/FacetSDK", swiftSettings: swiftSettings),
         /// Exports FaceEffect types from a separately built plugin library through the C ABI.
         .target(name: "FacetPluginKit", dependencies: ["FacetSDK", "CFacetPlugin"], path: "Sources/FacetPluginKit",
                 swiftSettings: swiftSettings),
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
-        .target(name: "FacetMedia", dependencies: ["CFFmpeg"], path: "Sources/FacetMedia",
+        .target(name: "FacetMedia", dependencies: ["FacetErrors", "CFFmpeg"], path: "Sources/FacetMedia",
                 swiftSettings: numericSwiftSettings),
         /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements).
         .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: swiftSettings),
         /// 3D morphable models (eos format, Surrey Face Model, BFM converter) and fitting them to
         /// landmarks. Pure Swift: no C library.
-        .target(name: "FacetMorphableModel", dependencies: ["FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
+        .target(name: "FacetMorphableModel", dependencies: ["FacetErrors", "FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
                 swiftSettings: numericSwiftSettings),
         /// Face analysis of video: detection and landmarks (dlib), tracking, smoothing, fitting
         /// every track into motion, motion files.
-        .target(name: "FacetAnalysis", dependencies: ["FacetSDK", "FacetMedia", "FacetMorphableModel", "CDlib"],
+        .target(name: "FacetAnalysis", dependencies: ["FacetErrors", "FacetSDK", "FacetMedia", "FacetMorphableModel", "CDlib"],
                 path: "Sources/FacetAnalysis", swiftSettings: numericSwiftSettings),
         /// A CPU neural-network engine over OpenBLAS: NCHW tensors, ops, memory plans, weight
         /// loading (safetensors, PyTorch checkpoints). Knows nothing of faces.
-        .target(name: "FacetNeural", dependencies: ["COpenBLAS", "FacetCompression"], path: "Sources/FacetNeural",
+        .target(name: "FacetNeural", dependencies: ["FacetErrors", "COpenBLAS", "FacetCompression"], path: "Sources/FacetNeural",
                 swiftSettings: numericSwiftSettings),
         /// The PIRender generator (mapping, warping, editing networks) on the neural engine.
         .target(name: "FacetPIRender", dependencies: ["FacetNeural"], path: "Sources/FacetPIRender",
@@ -94,11 +96,11 @@ let package = Package(
         /// The render stage: edited motion back into pixels. The geometric renderer (mesh-guided
         /// warp, no weights) and the neural renderer (PIRender crop, generate, composite).
         .target(name: "FacetRender",
-                dependencies: ["FacetSDK", "FacetMedia", "FacetMorphableModel", "FacetNeural", "FacetPIRender"],
+                dependencies: ["FacetErrors", "FacetSDK", "FacetMedia", "FacetMorphableModel", "FacetNeural", "FacetPIRender"],
                 path: "Sources/FacetRender", swiftSettings: numericSwiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
-                dependencies: ["FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "FacetRender", "CFacetPlugin", "DirectEdit",
+                dependencies: ["FacetErrors", "FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "FacetRender", "CFacetPlugin", "DirectEdit",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 

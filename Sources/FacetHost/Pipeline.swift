@@ -287,7 +287,7 @@ public struct Pipeline {
             writer.cancel()
             if let error = error as? HostError { throw error }
             throw HostError(.media, "processing \(request.input.path) failed after \(framesDone) frames; no output was written",
-                            underlying: error)
+                            cause: error)
         }
         if cancellation.isCancelled {
             writer.cancel()
@@ -368,7 +368,7 @@ public struct Pipeline {
             }
         } catch {
             if let error = error as? HostError { throw error }
-            throw HostError(.media, "decoding \(request.input.path) for the contact sheet failed", underlying: error)
+            throw HostError(.media, "decoding \(request.input.path) for the contact sheet failed", cause: error)
         }
         guard !entries.isEmpty else {
             throw HostError(.media, "\(request.input.path) ended before frame \(chosen.min() ?? 0); no contact sheet was written")
@@ -413,7 +413,7 @@ public struct Pipeline {
         } catch let error as HostError {
             throw error
         } catch {
-            throw HostError(.media, "face analysis of \(run.input.path) failed", underlying: error)
+            throw HostError(.media, "face analysis of \(run.input.path) failed", cause: error)
         }
         if let violation = source.rangeViolation() {
             throw HostError(.analysisFailed, "the motion of \(run.input.path) (\(motionSource.summary)) is out of range: \(violation)")
@@ -431,7 +431,7 @@ public struct Pipeline {
             do {
                 try effect.process(&edited, context: context)
             } catch {
-                throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, underlying: error)
+                throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, cause: error)
             }
             if let violation = edited.rangeViolation() {
                 throw HostError(.effectFailed, "effect \(id) produced motion out of range: \(violation)", at: invocation.location)
@@ -632,7 +632,7 @@ public struct Pipeline {
         } catch let error as MediaError {
             throw HostError(.media, error.description)
         } catch {
-            throw HostError(.media, "could not \(what)", underlying: error)
+            throw HostError(.media, "could not \(what)", cause: error)
         }
     }
 }

@@ -132,7 +132,7 @@ public enum PluginLoader {
             do {
                 descriptor = try JSONDecoder().decode(EffectDescriptor.self, from: Data(String(cString: text).utf8))
             } catch {
-                throw HostError(.pluginFailed, "\(url.path) effect \(index) has an invalid descriptor", underlying: error)
+                throw HostError(.pluginFailed, "\(url.path) effect \(index) has an invalid descriptor", cause: error)
             }
             factories.append(EffectFactory(descriptor: descriptor, origin: .plugin(url)) { parameters in
                 try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)

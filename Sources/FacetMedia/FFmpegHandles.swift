@@ -125,12 +125,12 @@ final class InputFile: @unchecked Sendable {
             if status == FACET_AVERROR_INVALIDDATA, isISOMediaWithoutIndex(path) {
                 throw MediaError(.notMedia,
                                  "\(path) is an MP4/MOV file without its index (no 'moov' box): usually a recording or download that was cut off before it was finished; its frames cannot be located, so nothing can be decoded. Expected a complete file (an MKV cut short still decodes up to the cut)",
-                                 path: path, underlying: ffmpegErrorString(status))
+                                 path: path, cause: FFmpegStatus(status))
             }
             if status == FACET_AVERROR_INVALIDDATA {
                 throw MediaError(.notMedia,
                                  "\(path) is not a media file FFmpeg can read (no known container or codec in its bytes)",
-                                 path: path, underlying: ffmpegErrorString(status))
+                                 path: path, cause: FFmpegStatus(status))
             }
             throw mediaError(status, "could not open \(path)", code: .io, path: path)
         }
@@ -138,7 +138,7 @@ final class InputFile: @unchecked Sendable {
         let info = avformat_find_stream_info(context, nil)
         if info < 0 {
             throw MediaError(.notMedia, "\(path): could not read stream information; expected a media file",
-                             path: path, underlying: ffmpegErrorString(info))
+                             path: path, cause: FFmpegStatus(info))
         }
     }
 

@@ -2,6 +2,24 @@ import CFFmpeg
 
 // MARK: - FFmpeg status codes
 
+/// A negative FFmpeg status and FFmpeg's text for it: the cause of a `MediaError` raised by a
+/// failed FFmpeg call.
+public struct FFmpegStatus: Error, Sendable, CustomStringConvertible {
+    /// The status code (`AVERROR(...)`, negative).
+    public let status: Int32
+    /// FFmpeg's description of it (`av_strerror`).
+    public let text: String
+
+    /// The status and FFmpeg's text for it.
+    init(_ status: Int32) {
+        self.status = status
+        self.text = ffmpegErrorString(status)
+    }
+
+    /// `FFmpeg: <text>`.
+    public var description: String { "FFmpeg: \(text)" }
+}
+
 /// FFmpeg's text for a status code (`av_strerror`).
 func ffmpegErrorString(_ status: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
@@ -37,6 +55,6 @@ func mediaError(_ status: Int32, _ message: String, code: MediaError.Code,
     case facet_averror(ENOSPC): mapped = .io
     default: mapped = code
     }
-    return MediaError(mapped, message, path: path, underlying: ffmpegErrorString(status))
+    return MediaError(mapped, message, path: path, cause: FFmpegStatus(status))
 }
 

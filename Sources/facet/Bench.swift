@@ -74,7 +74,7 @@ struct Bench: ParsableCommand {
                 let outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 if let outputDirectory {
                     do { try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true) } catch {
-                        throw HostError(.io, "could not create the contact sheet folder \(outputDirectory.path)", underlying: error)
+                        throw HostError(.io, "could not create the contact sheet folder \(outputDirectory.path)", cause: error)
                     }
                 }
                 let work = FileManager.default.temporaryDirectory
@@ -100,7 +100,7 @@ struct Bench: ParsableCommand {
             } catch let error as ExitCode {
                 throw error
             } catch {
-                throw ExitCode(FacetCLI.report(HostError(.media, "the quality report failed", underlying: error)))
+                throw ExitCode(FacetCLI.report(HostError(.media, "the quality report failed", cause: error)))
             }
         }
 

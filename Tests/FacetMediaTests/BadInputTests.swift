@@ -19,7 +19,7 @@ final class BadInputTests: XCTestCase {
             .write(to: url, atomically: true, encoding: .utf8)
         let error = assertMediaError(.notMedia) { try VideoReader(url: url) }
         XCTAssertTrue(error?.message.contains("not a media file") ?? false, "\(String(describing: error))")
-        XCTAssertNotNil(error?.underlying)
+        XCTAssertNotNil(error?.cause)
     }
 
     func testTruncatedFileDecodesAPrefix() throws {

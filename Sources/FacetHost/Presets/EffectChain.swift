@@ -48,7 +48,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
                             "\(descriptor.id) rejected its parameters: \(error.message)", at: location)
         } catch {
             throw HostError(.effectFailed, "\(descriptor.id) could not be created; expected it to accept validated parameters",
-                            at: location, underlying: error)
+                            at: location, cause: error)
         }
     }
 

@@ -44,7 +44,7 @@ public enum PresetLoader {
             if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
                 throw HostError(.presetNotFound, "no preset file at \(url.path); expected an existing .yaml, .yml or .json file")
             }
-            throw HostError(.io, "cannot read the preset \(url.path); expected a readable file", underlying: error)
+            throw HostError(.io, "cannot read the preset \(url.path); expected a readable file", cause: error)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw HostError(.presetSyntax, "the file is not UTF-8 text; expected a YAML or JSON preset",
@@ -345,7 +345,7 @@ private struct PresetDocument {
                              at: SourceLocation(file: file, line: 1, column: 1))
         default:
             return HostError(.presetSyntax, "not well-formed YAML; \(expectation)",
-                             at: SourceLocation(file: file, line: 1, column: 1), underlying: error)
+                             at: SourceLocation(file: file, line: 1, column: 1), cause: error)
         }
     }
 }

@@ -399,7 +399,7 @@ public final class QualityBench {
                                                  mouthWidth: .nan, cornerDrop: .nan, eyeDistance: .nan)
 
     private func media<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch { throw HostError(.media, "quality report: could not \(what)", underlying: error) }
+        do { return try body() } catch { throw HostError(.media, "quality report: could not \(what)", cause: error) }
     }
 
     /// Frame `index` of a video as RGB.
