@@ -126,6 +126,8 @@ let package = Package(
         /// data folder (skip when absent, fail under CI), a seeded random source.
         .target(name: "FacetTestSupport", path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
 
+        .testTarget(name: "FacetErrorsTests", dependencies: ["FacetErrors"], path: "Tests/FacetErrorsTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FacetSDKTests", dependencies: ["FacetSDK"], path: "Tests/FacetSDKTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetMediaTests", dependencies: ["FacetMedia", "FacetTestSupport"], path: "Tests/FacetMediaTests",

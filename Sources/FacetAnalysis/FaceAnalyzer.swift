@@ -110,11 +110,11 @@ public final class FaceAnalyzer: Sendable {
             model = try MorphableModel.load(named: configuration.modelName, modelsDirectory: configuration.modelsDirectory)
         } catch let error as ModelError {
             let code: AnalysisError.Code = error.code == .fileNotFound ? .fileNotFound : error.code == .incompatible ? .incompatible : .malformed
-            throw AnalysisError(code, "face model \"\(configuration.modelName)\": \(error.message)"
-                                + (error.code == .fileNotFound ? " (see Docs/Models.md: pass --models DIR or set FACET_MODELS_DIR; scripts/fetch-sfm.sh downloads the Surrey Face Model)" : ""),
-                                path: error.path)
+            let hint = error.code == .fileNotFound
+                ? " (see Docs/Models.md: pass --models DIR or set FACET_MODELS_DIR; scripts/fetch-sfm.sh downloads the Surrey Face Model)" : ""
+            throw AnalysisError(code, "face model \"\(configuration.modelName)\" could not be loaded" + hint, cause: error)
         } catch {
-            throw AnalysisError(.malformed, "face model \"\(configuration.modelName)\" could not be loaded: \(error)")
+            throw AnalysisError(.malformed, "face model \"\(configuration.modelName)\" could not be loaded", cause: error)
         }
         predictor = try LandmarkPredictor(modelURL: configuration.landmarkModel ?? LandmarkPredictor.defaultModelURL)
         // The detector's model is decoded once per process, by the first detector made: do it now, with
@@ -166,7 +166,7 @@ public final class FaceAnalyzer: Sendable {
         do {
             reader = try VideoReader(url: url, stillImage: stillImage)
         } catch {
-            throw AnalysisError(error.code == .fileNotFound ? .fileNotFound : .malformed, error.message, path: url.path)
+            throw AnalysisError(error.code == .fileNotFound ? .fileNotFound : .malformed, wrapping: error.at(url.path))
         }
         let video = reader.video
         let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
@@ -183,9 +183,9 @@ public final class FaceAnalyzer: Sendable {
         } catch let error as AnalysisError {
             throw error
         } catch let error as MediaError {
-            throw AnalysisError(.malformed, "decoding failed after \(frameTimes.count) frames: \(error.message)", path: url.path)
+            throw AnalysisError(.malformed, "decoding failed after \(frameTimes.count) frames", path: url.path, cause: error)
         } catch {
-            throw AnalysisError(.libraryFailure, "analysis failed after \(frameTimes.count) frames: \(error)", path: url.path)
+            throw AnalysisError(.libraryFailure, "analysis failed after \(frameTimes.count) frames", path: url.path, cause: error)
         }
         let landmarkTracks = try tracker.finish()
 
@@ -287,7 +287,7 @@ public final class FaceAnalyzer: Sendable {
                                                times: track.frames.map(\.time), boxes: track.frames.map(\.box),
                                                landmarks: landmarks)
         } catch {
-            throw AnalysisError(.libraryFailure, "fitting face \(track.id) failed: \(error)")
+            throw AnalysisError(.libraryFailure, "fitting face \(track.id) failed", cause: error)
         }
         timings.identityFitSeconds += trackFit.identitySeconds
         timings.frameFitSeconds += trackFit.framesSeconds

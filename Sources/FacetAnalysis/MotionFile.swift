@@ -70,10 +70,10 @@ public struct MotionFile: Codable, Sendable, Equatable {
             data = try Data(contentsOf: url)
         } catch {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            throw AnalysisError(exists ? .malformed : .fileNotFound,
-                                exists ? "cannot read the motion file: \(error.localizedDescription)"
-                                       : "no motion file here; expected a file written by `facet analyze -o`",
-                                path: url.path)
+            guard exists else {
+                throw AnalysisError(.fileNotFound, "no motion file here; expected a file written by `facet analyze -o`", path: url.path)
+            }
+            throw AnalysisError(.malformed, "cannot read the motion file", path: url.path, cause: error)
         }
         return try decode(data, path: url.path)
     }
@@ -89,7 +89,7 @@ public struct MotionFile: Codable, Sendable, Equatable {
             if let syntax = jsonSyntaxError(data) {
                 throw AnalysisError(.malformed, "not a motion file: the JSON breaks off or is malformed at \(syntax)", path: path)
             }
-            throw AnalysisError(.malformed, "not a motion file: the content is not a JSON object (\(describe(error)))", path: path)
+            throw AnalysisError(.malformed, "not a motion file: the content is not a JSON object", path: path, cause: error)
         }
         guard header.format == formatName else {
             throw AnalysisError(.malformed, "not a motion file: format is \(header.format.map { "\"\($0)\"" } ?? "missing"); expected \"\(formatName)\"", path: path)
@@ -104,7 +104,7 @@ public struct MotionFile: Codable, Sendable, Equatable {
         do {
             file = try JSONDecoder().decode(MotionFile.self, from: data)
         } catch {
-            throw AnalysisError(.malformed, "the motion file does not have the expected shape: \(describe(error))", path: path)
+            throw AnalysisError(.malformed, "the motion file does not have the expected shape", path: path, cause: error)
         }
         try file.validate(path: path)
         return file
@@ -118,7 +118,7 @@ public struct MotionFile: Codable, Sendable, Equatable {
             let data = try encoder.encode(self)
             try data.write(to: url, options: .atomic)
         } catch {
-            throw AnalysisError(.io, "cannot write the motion file: \(error.localizedDescription)", path: url.path)
+            throw AnalysisError(.io, "cannot write the motion file", path: url.path, cause: error)
         }
     }
 
@@ -190,7 +190,7 @@ public struct MotionFile: Codable, Sendable, Equatable {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             return nil
         } catch {
-            let reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+            let reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ErrorChain.describe(error)
             var offset = data.count
             if let range = reason.range(of: "character "),
                let number = Int(reason[range.upperBound...].prefix { $0.isNumber }) {
@@ -202,25 +202,5 @@ public struct MotionFile: Codable, Sendable, Equatable {
             }
             return "line \(line), column \(column) (\(reason.trimmingCharacters(in: CharacterSet(charactersIn: "."))))"
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \"\(key.stringValue)\" at \(codingPath(context.codingPath))"
-        case DecodingError.typeMismatch(let type, let context):
-            return "expected \(type) at \(codingPath(context.codingPath))"
-        case DecodingError.valueNotFound(let type, let context):
-            return "expected \(type) at \(codingPath(context.codingPath)), found null"
-        case DecodingError.dataCorrupted(let context):
-            return context.debugDescription + (context.codingPath.isEmpty ? "" : " at \(codingPath(context.codingPath))")
-        default:
-            return "\(error)"
-        }
-    }
-
-    private static func codingPath(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            .trimmingCharacters(in: CharacterSet(charactersIn: "."))
     }
 }

@@ -112,6 +112,12 @@ public struct FacetError<Domain: ErrorDomain>: ChainedError, Sendable {
         self.origin = ErrorOrigin(fileID: fileID, line: line)
     }
 
+    /// An error of this domain that adds only its code to `cause`: its text is the cause's. For a
+    /// boundary where the lower error already says everything a user needs.
+    public init(_ code: Code, wrapping cause: any Error, fileID: String = #fileID, line: Int = #line) {
+        self.init(code, "", cause: cause, fileID: fileID, line: line)
+    }
+
     /// The same error with `path` set, when it had none.
     public func at(_ path: String?) -> FacetError {
         FacetError(code, message, path: self.path ?? path, at: location, cause: cause,
@@ -160,7 +166,9 @@ public enum ErrorChain {
         var text = ""
         for link in links(of: error) {
             let own = ownText(of: link)
-            if text.isEmpty {
+            if own.isEmpty {
+                continue
+            } else if text.isEmpty {
                 text = own
             } else if !text.contains(own) {
                 text += ": " + own
@@ -175,6 +183,7 @@ public enum ErrorChain {
     public static func ownText(of error: any Error) -> String {
         switch error {
         case let chained as any ChainedError:
+            guard !chained.message.isEmpty else { return chained.subject ?? "" }
             return chained.subject.map { "\($0): \(chained.message)" } ?? chained.message
         case let decoding as DecodingError:
             return describe(decoding)
@@ -192,15 +201,28 @@ public enum ErrorChain {
         }
     }
 
-    /// Where in the document a decoding error happened and what the decoder said.
+    /// What a decoder missed and where in the document: `missing "x" at tracks[0].frames`.
     private static func describe(_ error: DecodingError) -> String {
-        let context: DecodingError.Context
         switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
-        @unknown default: return error.localizedDescription
+        case .keyNotFound(let key, let context):
+            return "missing \"\(key.stringValue)\" at \(codingPath(context.codingPath))"
+        case .typeMismatch(let type, let context):
+            return "expected \(type) at \(codingPath(context.codingPath))"
+        case .valueNotFound(let type, let context):
+            return "expected \(type) at \(codingPath(context.codingPath)), found null"
+        case .dataCorrupted(let context):
+            let place = context.codingPath.isEmpty ? "" : " at \(codingPath(context.codingPath))"
+            let underlying = context.underlyingError.map { ": " + describe($0) } ?? ""
+            return context.debugDescription + place + underlying
+        @unknown default:
+            return error.localizedDescription
         }
-        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        let underlying = context.underlyingError.map { ": " + ownText(of: $0) } ?? ""
-        return (path.isEmpty ? "" : "at \(path): ") + context.debugDescription + underlying
+    }
+
+    /// `tracks[0].frames`, or "the top level".
+    private static func codingPath(_ path: [any CodingKey]) -> String {
+        guard !path.isEmpty else { return "the top level" }
+        let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.hasPrefix(".") ? String(text.dropFirst()) : text
     }
 }

@@ -330,7 +330,7 @@ public enum ContactSheet {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             TemporaryFiles.unregister(temporary)
-            throw HostError(.io, "could not write the contact sheet \(url.path): \(error.description)")
+            throw HostError(.io, "could not write the contact sheet \(url.path)", cause: error)
         }
         return temporary
     }

@@ -38,7 +38,7 @@ public struct MotionFileSource: MotionSource {
         do {
             file = try MotionFile.read(from: url)
         } catch {
-            throw HostError(.io, error.description)
+            throw HostError(.io, wrapping: error)
         }
     }
 
@@ -53,7 +53,7 @@ public struct MotionFileSource: MotionSource {
             try file.checkMatches(width: video.width, height: video.height,
                                   frameCount: stillImage == nil ? frames : nil, videoPath: input.path)
         } catch {
-            throw HostError(.invalidArguments, "\(url.path): \(error.message)")
+            throw HostError(.invalidArguments, "the motion file does not fit the input", path: url.path, cause: error)
         }
         guard let stillImage else { return file.motion }
         return Self.retimed(file.motion, to: stillImage)
@@ -118,7 +118,7 @@ public final class FaceAnalysisSource: MotionSource {
             analyzer = loaded
             return loaded
         } catch {
-            throw HostError(.analysisFailed, error.description)
+            throw HostError(.analysisFailed, wrapping: error)
         }
     }
 
@@ -130,7 +130,7 @@ public final class FaceAnalysisSource: MotionSource {
             lastResult = result
             return result.motion
         } catch {
-            throw HostError(error.code == .cancelled ? .cancelled : .analysisFailed, error.description)
+            throw HostError(error.code == .cancelled ? .cancelled : .analysisFailed, wrapping: error)
         }
     }
 

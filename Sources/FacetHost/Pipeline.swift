@@ -630,7 +630,7 @@ public struct Pipeline {
         } catch let error as HostError {
             throw error
         } catch let error as MediaError {
-            throw HostError(.media, error.description)
+            throw HostError(.media, wrapping: error)
         } catch {
             throw HostError(.media, "could not \(what)", cause: error)
         }

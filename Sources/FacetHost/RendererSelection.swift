@@ -60,7 +60,7 @@ public struct RendererSelection {
             let renderer = try NeuralRenderer(model: model, weights: weights)
             return RendererSelection(renderer: renderer, reason: "the neural renderer (PIRender, weights \(weights.lastPathComponent))")
         } catch {
-            throw HostError(.renderer, "the neural renderer could not start: \(error)")
+            throw HostError(.renderer, "the neural renderer could not start", cause: error)
         }
     }
 }

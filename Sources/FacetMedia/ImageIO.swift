@@ -59,8 +59,8 @@ public enum ImageIO {
         } catch {
             let directory = url.deletingLastPathComponent().path
             throw MediaError(.outputNotWritable,
-                             "could not write \(url.path): \(error.localizedDescription); expected a writable directory \(directory)",
-                             path: url.path)
+                             "could not write \(url.path); expected a writable directory \(directory)",
+                             path: url.path, cause: error)
         }
     }
 }

@@ -37,7 +37,7 @@ public enum BFMConverter {
         do {
             try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         } catch {
-            throw ModelError(.invalidArgument, "cannot create the output folder: \(error)", path: outputDirectory.path)
+            throw ModelError(.invalidArgument, "cannot create the output folder", path: outputDirectory.path, cause: error)
         }
         let modelURL = outputDirectory.appendingPathComponent(fileName + ".bin")
         try file.write(to: modelURL)
@@ -47,7 +47,7 @@ public enum BFMConverter {
         do {
             try encoder.encode(manifest).write(to: manifestURL)
         } catch {
-            throw ModelError(.invalidArgument, "cannot write the manifest: \(error)", path: manifestURL.path)
+            throw ModelError(.invalidArgument, "cannot write the manifest", path: manifestURL.path, cause: error)
         }
         return modelURL
     }

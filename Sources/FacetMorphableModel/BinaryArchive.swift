@@ -130,6 +130,6 @@ func readFileBytes(_ url: URL, what: String) throws -> [UInt8] {
     do {
         return [UInt8](try Data(contentsOf: url))
     } catch {
-        throw ModelError(.malformed, "\(what) could not be read: \(error)", path: url.path)
+        throw ModelError(.malformed, "\(what) could not be read", path: url.path, cause: error)
     }
 }

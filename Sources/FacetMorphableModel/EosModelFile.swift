@@ -280,7 +280,7 @@ public struct EosModelFile: Sendable, Equatable {
         do {
             try Data(encoded()).write(to: url)
         } catch {
-            throw ModelError(.invalidArgument, "could not write the eos model: \(error)", path: url.path)
+            throw ModelError(.invalidArgument, "could not write the eos model", path: url.path, cause: error)
         }
     }
 

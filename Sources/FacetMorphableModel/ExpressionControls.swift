@@ -41,12 +41,12 @@ public struct ExpressionControlFile: Codable, Sendable, Equatable {
     public static func read(from url: URL, for model: MorphableModel) throws -> ExpressionControlFile {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelError(.fileNotFound, "cannot read the expression controls file: \(error.localizedDescription)", path: url.path)
+            throw ModelError(.fileNotFound, "cannot read the expression controls file", path: url.path, cause: error)
         }
         let file: ExpressionControlFile
         do { file = try JSONDecoder().decode(ExpressionControlFile.self, from: data) } catch {
             throw ModelError(.malformed, "not an expression controls file (expected JSON with format, version, model, "
-                                + "controls): \(error)", path: url.path)
+                                + "controls)", path: url.path, cause: error)
         }
         guard file.format == formatName else {
             throw ModelError(.malformed, "format is \"\(file.format)\"; expected \"\(formatName)\"", path: url.path)

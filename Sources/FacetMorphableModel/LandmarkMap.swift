@@ -108,7 +108,7 @@ public struct LandmarkMap: Sendable, Equatable, Codable {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ModelError(.malformed, "not valid JSON: \(error.localizedDescription)", path: path)
+            throw ModelError(.malformed, "not valid JSON", path: path, cause: error)
         }
         guard let object = root as? [String: Any], let contour = object["model_contour"] as? [String: Any],
               let right = contour["right_contour"] as? [NSNumber], let left = contour["left_contour"] as? [NSNumber]
@@ -142,7 +142,7 @@ public struct EdgeTopology: Sendable, Equatable {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ModelError(.malformed, "not valid JSON: \(error.localizedDescription)", path: path)
+            throw ModelError(.malformed, "not valid JSON", path: path, cause: error)
         }
         func pairs(_ key: String, _ object: [String: Any]) throws -> [SIMD2<Int32>] {
             guard let list = object[key] as? [[String: Any]] else {

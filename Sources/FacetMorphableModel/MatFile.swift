@@ -124,7 +124,7 @@ public struct MatFile: Sendable {
             do {
                 inflated = try Inflate.zlib(Array(reader.data[reader.offset..<end]))
             } catch {
-                throw ModelError(.malformed, "the compressed element at offset \(start): \(error.reason)", path: reader.path)
+                throw ModelError(.malformed, "the compressed element at offset \(start)", path: reader.path, cause: error)
             }
             var sub = ByteReader(data: inflated, path: reader.path)
             sub.bigEndian = reader.bigEndian

@@ -138,7 +138,7 @@ extension MorphableModel {
             do {
                 manifest = try JSONDecoder().decode(ModelManifest.self, from: Data(contentsOf: manifestURL))
             } catch {
-                throw ModelError(.malformed, "the model manifest is not valid: \(error)", path: manifestURL.path)
+                throw ModelError(.malformed, "the model manifest is not valid", path: manifestURL.path, cause: error)
             }
         }
         return try MorphableModel(name: manifest.name, file: file, convention: manifest.convention,

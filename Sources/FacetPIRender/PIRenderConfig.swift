@@ -79,7 +79,7 @@ public struct PIRenderConfig: Sendable, Equatable {
         do {
             object = try JSONSerialization.jsonObject(with: Data(json.utf8))
         } catch {
-            throw NeuralError(.malformed, "the generator config is not valid JSON: \(error.localizedDescription)")
+            throw NeuralError(.malformed, "the generator config is not valid JSON", cause: error)
         }
         try self.init(parsing: object)
     }

@@ -193,7 +193,7 @@ public struct GeometricRenderer: FrameRenderer {
         } catch let error as RenderError {
             throw error
         } catch {
-            throw RenderError(.pixels, "frame \(frame.index): could not reach the pixels to render edited faces (\(error))")
+            throw RenderError(.pixels, "frame \(frame.index): could not reach the pixels to render edited faces", cause: error)
         }
     }
 

@@ -29,7 +29,7 @@ extension PIRenderGenerator: FaceImageGenerator {
         do {
             return try forward(inputImage: source, drivingCoefficients: driving).fakeImage
         } catch {
-            throw RenderError(.generator, "the PIRender generator failed: \(error)")
+            throw RenderError(.generator, "the PIRender generator failed", cause: error)
         }
     }
 }
@@ -205,7 +205,7 @@ public struct NeuralRenderer: FrameRenderer {
             let file = try WeightFiles.load(weights)
             generator = try PIRenderGenerator(weights: file, config: config, source: weights.path)
         } catch {
-            throw RenderError(.generator, "cannot load the PIRender weights \(weights.path): \(error)")
+            throw RenderError(.generator, "cannot load the PIRender weights \(weights.path)", cause: error)
         }
         ComputeThreads.set(threads)
         try self.init(model: model, generator: generator)
@@ -239,7 +239,7 @@ public struct NeuralRenderer: FrameRenderer {
             throw error
         } catch {
             self.statistics = statistics
-            throw RenderError(.pixels, "frame \(frame.index): cannot write the generated faces: \(error)")
+            throw RenderError(.pixels, "frame \(frame.index): cannot write the generated faces", cause: error)
         }
         statistics.framesRendered += 1
         self.statistics = statistics
@@ -308,13 +308,13 @@ public struct NeuralRenderer: FrameRenderer {
                     translation: [translation.x, translation.y, translation.z + cameraDistance],
                     crop: framing.cropParameters(frameIndex: face.frameIndex)))
             } catch {
-                throw RenderError(.invalidArgument, "driving window of track \(track.id): \(error)")
+                throw RenderError(.invalidArgument, "driving window of track \(track.id)", cause: error)
             }
         }
         do {
             try DrivingWindow.fill(output, frames: vectors, center: radius, radius: radius)
         } catch {
-            throw RenderError(.invalidArgument, "driving window of track \(track.id): \(error)")
+            throw RenderError(.invalidArgument, "driving window of track \(track.id)", cause: error)
         }
     }
 }

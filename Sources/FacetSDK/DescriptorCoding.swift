@@ -47,7 +47,9 @@ extension ParameterValue: Codable {
             do {
                 self = .keyframes(try KeyframeTrack(keyframes))
             } catch {
-                throw DecodingError.dataCorruptedError(forKey: .keyframes, in: container, debugDescription: error.description)
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: container.codingPath + [CodingKeys.keyframes], debugDescription: "invalid keyframes",
+                    underlyingError: error))
             }
         } else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
@@ -83,8 +85,9 @@ extension ParameterSpec: Codable {
         do {
             try validate(defaultValue)
         } catch {
-            throw DecodingError.dataCorruptedError(forKey: .defaultValue, in: container,
-                                                   debugDescription: "the default is invalid: \(error.message)")
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: container.codingPath + [CodingKeys.defaultValue], debugDescription: "the default is invalid",
+                underlyingError: error))
         }
     }
 

@@ -143,7 +143,7 @@ struct Analyze: ParsableCommand {
             let source = FaceAnalysisSource(configuration: analysisConfiguration)
             let analyzer = try source.load()
             let info: MediaInfo
-            do { info = try MediaProbe.probe(inputURL) } catch { throw HostError(.media, error.description) }
+            do { info = try MediaProbe.probe(inputURL) } catch { throw HostError(.media, wrapping: error) }
             let still = info.video?.isStillImage == true ? StillImageOptions(duration: duration, frameRate: fps) : nil
 
             let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
@@ -161,7 +161,7 @@ struct Analyze: ParsableCommand {
                     source: .init(path: inputURL.path, width: motion.frameWidth, height: motion.frameHeight,
                                   frameCount: motion.frameCount, frameRate: motion.frameRate),
                     analysis: analyzer.settingsDescription, motion: motion)
-                do { try file.write(to: URL(fileURLWithPath: output)) } catch { throw HostError(.io, error.description) }
+                do { try file.write(to: URL(fileURLWithPath: output)) } catch { throw HostError(.io, wrapping: error) }
             }
             var warnings = result.warnings
             if let overlay {
@@ -195,9 +195,9 @@ struct Analyze: ParsableCommand {
                     if showProgress { Terminal.error("facet: analysing \(variant)…") }
                 }
             } catch let error as AnalysisError {
-                throw HostError(.analysisFailed, error.description)
+                throw HostError(.analysisFailed, wrapping: error)
             } catch {
-                throw HostError(.analysisFailed, "the consistency check of \(inputURL.path) failed: \(error)")
+                throw HostError(.analysisFailed, "the consistency check of \(inputURL.path) failed", cause: error)
             }
             if json { return try Terminal.printJSON(report) }
             print(ConsistencyTable(report).text)
@@ -214,7 +214,7 @@ struct Analyze: ParsableCommand {
             let timings = try FaceFitter(model: model).benchmark()
             if json { try Terminal.printJSON(["description": timings.description]) } else { print("  \(timings.description)") }
         } catch let error as ModelError {
-            throw ExitCode(FacetCLI.report(HostError(.analysisFailed, error.description)))
+            throw ExitCode(FacetCLI.report(HostError(.analysisFailed, wrapping: error)))
         }
     }
 
@@ -234,7 +234,7 @@ struct Analyze: ParsableCommand {
             }
         }
         if let overlay {
-            do { try VideoWriter.checkOutput(URL(fileURLWithPath: overlay)) } catch { throw HostError(.media, error.description) }
+            do { try VideoWriter.checkOutput(URL(fileURLWithPath: overlay)) } catch { throw HostError(.media, wrapping: error) }
         }
         if let output { try OutputPreflight.checkWritable(URL(fileURLWithPath: output), what: "motion file") }
         if output != nil, output == overlay {

@@ -1,4 +1,5 @@
 import FacetHost
+import FacetSDK
 import FacetMedia
 import Foundation
 
@@ -199,7 +200,21 @@ enum FacetCLI {
             return SignalGuard.interruptedStatus
         }
         Terminal.error("facet: error: \(error)")
+        if ProcessInfo.processInfo.environment["FACET_DEBUG"] == "1" { printChain(of: error) }
         return error.code == .cancelled ? SignalGuard.interruptedStatus : ExitStatus.failure
+    }
+
+    /// With `FACET_DEBUG=1`: every link of the error's chain of causes on a line of its own, with
+    /// its type, code and where in Facet's source it was made (for bug reports).
+    static func printChain(of error: any Error) {
+        for (depth, link) in ErrorChain.links(of: error).enumerated() {
+            let own = ErrorChain.ownText(of: link)
+            if let chained = link as? any ChainedError {
+                Terminal.error("facet:   \(depth): \(type(of: link)) [\(chained.codeName)] at \(chained.origin): \(own)")
+            } else {
+                Terminal.error("facet:   \(depth): \(type(of: link)): \(own)")
+            }
+        }
     }
 }
 

@@ -221,7 +221,7 @@ enum ConfigFiles {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw NeuralError(.fileNotFound, "cannot read the config: \(error.localizedDescription)", path: url.path)
+            throw NeuralError(.fileNotFound, "cannot read the config", path: url.path, cause: error)
         }
         do {
             if url.pathExtension.lowercased() == "json" { return try PIRenderConfig(json: text) }
@@ -233,9 +233,9 @@ enum ConfigFiles {
             }
             return try PIRenderConfig(parsing: object)
         } catch let error as NeuralError {
-            throw NeuralError(error.code, error.message, path: url.path)
+            throw error.at(url.path)
         } catch {
-            throw NeuralError(.malformed, "not valid YAML/JSON: \(error)", path: url.path)
+            throw NeuralError(.malformed, "not valid YAML/JSON", path: url.path, cause: error)
         }
     }
 }
@@ -256,7 +256,7 @@ enum CoefficientFiles {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw NeuralError(.fileNotFound, "cannot read: \(error.localizedDescription)", path: url.path)
+            throw NeuralError(.fileNotFound, "cannot read", path: url.path, cause: error)
         }
         var frames: [[Float]] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -20,7 +20,7 @@ struct Probe: ParsableCommand {
         do {
             info = try MediaProbe.probe(url)
         } catch {
-            throw ExitCode(FacetCLI.report(HostError(.media, error.description)))
+            throw ExitCode(FacetCLI.report(HostError(.media, wrapping: error)))
         }
         if json {
             try Terminal.printJSON(info)

@@ -79,7 +79,7 @@ enum Stages {
                 do {
                     model = try MorphableModel.load(named: options.model, modelsDirectory: modelsDirectory, loadEdgeTopology: false)
                 } catch {
-                    throw HostError(.analysisFailed, "the face model \(options.model) is needed to render the motion file's faces: \(error)")
+                    throw HostError(.analysisFailed, "the face model \(options.model) is needed to render the motion file's faces", cause: error)
                 }
             }
         } else if !chain.invocations.isEmpty {

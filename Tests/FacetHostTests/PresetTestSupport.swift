@@ -67,8 +67,9 @@ func assertHostError<T>(_ body: () throws(HostError) -> T, code: HostError.Code,
         }
         XCTAssertEqual(error.location?.line, line, "\(error)", file: sourceFile, line: sourceLine)
         XCTAssertEqual(error.location?.column, column, "\(error)", file: sourceFile, line: sourceLine)
+        // What the user reads: the message and its chain of causes.
         for text in mentions {
-            XCTAssertTrue(error.message.contains(text), "'\(error.message)' does not mention '\(text)'",
+            XCTAssertTrue(error.description.contains(text), "'\(error)' does not mention '\(text)'",
                           file: sourceFile, line: sourceLine)
         }
         return error

@@ -166,7 +166,7 @@ public struct ConsistencyCheck {
         let picture: RGBImage
         do { picture = try ImageIO.readImage(image) } catch {
             throw AnalysisError(error.code == .fileNotFound ? .fileNotFound : .malformed,
-                                "the consistency check needs a picture: \(error.message)", path: image.path)
+                                "the consistency check needs a picture", path: image.path, cause: error)
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let work = directory.appendingPathComponent("facet-consistency-\(UUID().uuidString)", isDirectory: true)
@@ -252,7 +252,7 @@ public struct ConsistencyCheck {
 
     private func writePNG(_ image: RGBImage, to url: URL) throws {
         do { try ImageIO.writePNG(image, to: url) } catch {
-            throw AnalysisError(.io, "could not write a variant for the consistency check: \(error.message)", path: url.path)
+            throw AnalysisError(.io, "could not write a variant for the consistency check", path: url.path, cause: error)
         }
     }
 
@@ -271,7 +271,7 @@ public struct ConsistencyCheck {
             }
             _ = try writer.finish()
         } catch {
-            throw AnalysisError(.io, "could not write a video variant for the consistency check: \(error.message)", path: url.path)
+            throw AnalysisError(.io, "could not write a video variant for the consistency check", path: url.path, cause: error)
         }
     }
 

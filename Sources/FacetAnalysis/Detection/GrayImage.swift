@@ -58,7 +58,7 @@ public struct GrayImage: Sendable, Equatable {
         do {
             luma = try frame.luma()
         } catch {
-            throw AnalysisError(.incompatible, "frame \(frame.index) has no usable luma: \(error)")
+            throw AnalysisError(.incompatible, "frame \(frame.index) has no usable luma", cause: error)
         }
         try self.init(width: frame.width, height: frame.height, pixels: luma)
     }

@@ -32,7 +32,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
             let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
             self.init(effect: effect, parameters: parameters, location: location)
         } catch {
-            throw HostError(.invalidParameter, "\(effect.descriptor.id): \(error.message)", at: location)
+            throw HostError(.invalidParameter, effect.descriptor.id, at: location, cause: error)
         }
     }
 
@@ -44,8 +44,7 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
         do {
             return try effect.instantiate(parameters)
         } catch let error as EffectError {
-            throw HostError(.invalidParameter,
-                            "\(descriptor.id) rejected its parameters: \(error.message)", at: location)
+            throw HostError(.invalidParameter, "\(descriptor.id) rejected its parameters", at: location, cause: error)
         } catch {
             throw HostError(.effectFailed, "\(descriptor.id) could not be created; expected it to accept validated parameters",
                             at: location, cause: error)

@@ -30,7 +30,7 @@ enum PresetChecks {
         do {
             return try EffectParameters(schema: effect.parameters, given: given)
         } catch {
-            throw HostError(.invalidParameter, "\(effect.id): \(error.message)", at: location)
+            throw HostError(.invalidParameter, effect.id, at: location, cause: error)
         }
     }
 }

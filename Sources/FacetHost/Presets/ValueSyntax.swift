@@ -136,14 +136,14 @@ enum ValueSyntax {
             do {
                 _ = try KeyframeTrack(keyframes[...index].map(\.keyframe))
             } catch {
-                throw HostError(.invalidParameter, "\(effectID): '\(spec.name)' \(error.message)", at: item.timeLocation)
+                throw HostError(.invalidParameter, "\(effectID): '\(spec.name)'", at: item.timeLocation, cause: error)
             }
         }
         let track: KeyframeTrack
         do {
             track = try KeyframeTrack(keyframes.map(\.keyframe))
         } catch {
-            throw HostError(.invalidParameter, "\(effectID): '\(spec.name)' \(error.message)", at: location)
+            throw HostError(.invalidParameter, "\(effectID): '\(spec.name)'", at: location, cause: error)
         }
         let value = ParameterValue.keyframes(track)
         do {
@@ -152,7 +152,7 @@ enum ValueSyntax {
             let offending = keyframes.first { item in
                 do { try spec.validate(.number(item.keyframe.value)); return false } catch { return true }
             }
-            throw HostError(.invalidParameter, "\(effectID): \(error.message)", at: offending?.valueLocation ?? location)
+            throw HostError(.invalidParameter, effectID, at: offending?.valueLocation ?? location, cause: error)
         }
         return value
     }
@@ -163,7 +163,7 @@ enum ValueSyntax {
         do {
             try spec.validate(value)
         } catch {
-            throw HostError(.invalidParameter, "\(effectID): \(error.message)", at: location)
+            throw HostError(.invalidParameter, effectID, at: location, cause: error)
         }
     }
 

@@ -17,7 +17,7 @@ public enum Safetensors {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw NeuralError(.fileNotFound, "cannot read: \(error.localizedDescription)", path: url.path)
+            throw NeuralError(.fileNotFound, "cannot read", path: url.path, cause: error)
         }
         return try decode(data, path: url.path)
     }
@@ -41,7 +41,7 @@ public enum Safetensors {
         } catch let error as NeuralError {
             throw error
         } catch {
-            throw NeuralError(.malformed, "the header is not valid JSON: \(error.localizedDescription)", path: path)
+            throw NeuralError(.malformed, "the header is not valid JSON", path: path, cause: error)
         }
         var file = TensorFile()
         if let metadata = header["__metadata__"] {
@@ -89,7 +89,7 @@ public enum Safetensors {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw NeuralError(.invalidArgument, "cannot write: \(error.localizedDescription)", path: url.path)
+            throw NeuralError(.invalidArgument, "cannot write", path: url.path, cause: error)
         }
     }
 

@@ -34,7 +34,7 @@ public enum TorchCheckpoint {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw NeuralError(.fileNotFound, "cannot read the checkpoint: \(error)", path: path)
+            throw NeuralError(.fileNotFound, "cannot read the checkpoint", path: path, cause: error)
         }
         let result = data.withUnsafeBytes { bytes in
             Result { () throws(NeuralError) -> TensorFile in try read(bytes, key: key, path: path) }

@@ -159,7 +159,7 @@ struct ZipArchive {
             do {
                 contents = inflated.keep(try Inflate.raw(contents, expectedSize: entry.uncompressedSize))
             } catch {
-                throw malformed("DEFLATE data of entry '\(entry.name)' is corrupt: \(error.reason)")
+                throw NeuralError(.malformed, "DEFLATE data of entry '\(entry.name)' is corrupt", path: path, cause: error)
             }
         }
         let computed = ZipCRC32.checksum(contents)
