@@ -66,6 +66,8 @@ let package = Package(
 
         // MARK: - Core
 
+        /// Deterministic random inputs and memory/time figures for benchmark commands (and tests).
+        .target(name: "FacetBenchmarkSupport", path: "Sources/FacetBenchmarkSupport", swiftSettings: swiftSettings),
         /// The one error shape every module declares its error with: code, message, place, cause, origin.
         .target(name: "FacetErrors", path: "Sources/FacetErrors", swiftSettings: swiftSettings),
         /// Effect SDK: `FaceEffect`, motion and coefficient types, parameter schema, keyframes.
@@ -80,7 +82,7 @@ let package = Package(
         .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: swiftSettings),
         /// 3D morphable models (eos format, Surrey Face Model, BFM converter) and fitting them to
         /// landmarks. Pure Swift: no C library.
-        .target(name: "FacetMorphableModel", dependencies: ["FacetErrors", "FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
+        .target(name: "FacetMorphableModel", dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
                 swiftSettings: numericSwiftSettings),
         /// Face analysis of video: detection and landmarks (dlib), tracking, smoothing, fitting
         /// every track into motion, motion files.
@@ -91,7 +93,7 @@ let package = Package(
         .target(name: "FacetNeural", dependencies: ["FacetErrors", "COpenBLAS", "FacetCompression"], path: "Sources/FacetNeural",
                 swiftSettings: numericSwiftSettings),
         /// The PIRender generator (mapping, warping, editing networks) on the neural engine.
-        .target(name: "FacetPIRender", dependencies: ["FacetNeural"], path: "Sources/FacetPIRender",
+        .target(name: "FacetPIRender", dependencies: ["FacetNeural", "FacetBenchmarkSupport"], path: "Sources/FacetPIRender",
                 swiftSettings: numericSwiftSettings),
         /// The render stage: edited motion back into pixels. The geometric renderer (mesh-guided
         /// warp, no weights) and the neural renderer (PIRender crop, generate, composite).
@@ -100,7 +102,8 @@ let package = Package(
                 path: "Sources/FacetRender", swiftSettings: numericSwiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
-                dependencies: ["FacetErrors", "FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel", "FacetRender", "CFacetPlugin", "DirectEdit",
+                dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel",
+                               "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 
@@ -124,7 +127,7 @@ let package = Package(
 
         /// Helpers shared by the test targets: test media made with the ffmpeg tool, the shared
         /// data folder (skip when absent, fail under CI), a seeded random source.
-        .target(name: "FacetTestSupport", path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
+        .target(name: "FacetTestSupport", dependencies: ["FacetBenchmarkSupport"], path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "FacetErrorsTests", dependencies: ["FacetErrors"], path: "Tests/FacetErrorsTests",
                     swiftSettings: swiftSettings),

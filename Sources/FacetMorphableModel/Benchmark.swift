@@ -1,6 +1,7 @@
 // A self-contained speed and accuracy measurement of the fitter on synthetic views of a model,
 // for `facet` to expose (e.g. `facet benchmark fitting`). Deterministic input, wall-clock timings.
 
+import FacetBenchmarkSupport
 import FacetSDK
 import Foundation
 
@@ -46,7 +47,7 @@ extension FaceFitter {
     /// pitch ±25°, roll ±20°, random expressions, 1 px landmark noise, 640×480) and measures the time per frame
     /// (pose + expression with the track's identity) and per identity fit.
     public func benchmark(tracks: Int = 5, framesPerTrack: Int = 200, seed: UInt64 = 1) throws -> FitTimings {
-        var random = BenchmarkRandom(state: seed)
+        var random = SeededRandom(seed: seed)
         let width = 640, height = 480
         let camera = camera(imageWidth: width, imageHeight: height)
         var frameTimes: [Double] = []
@@ -86,36 +87,12 @@ extension FaceFitter {
             }
         }
         func percentile(_ values: [Double], _ fraction: Double) -> Double {
-            let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int(fraction * Double(sorted.count)))]
+            SampleStatistics.percentile(values, fraction) ?? 0
         }
         return FitTimings(frames: frameTimes.count, tracks: identityTimes.count,
                           meanFrameMicroseconds: frameTimes.reduce(0, +) / Double(frameTimes.count),
                           p95FrameMicroseconds: percentile(frameTimes, 0.95),
                           meanIdentityMilliseconds: identityTimes.reduce(0, +) / Double(identityTimes.count),
                           medianAngleErrorDegrees: percentile(angles, 0.5), p95AngleErrorDegrees: percentile(angles, 0.95))
-    }
-}
-
-/// SplitMix64 with uniform and Gaussian draws: the benchmark's input is the same on every run.
-struct BenchmarkRandom {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func uniform(_ low: Double, _ high: Double) -> Double {
-        low + (high - low) * Double(next() >> 11) / Double(1 << 53)
-    }
-
-    mutating func gaussian() -> Double {
-        let u1 = max(uniform(0, 1), 1e-300)
-        let u2 = uniform(0, 1)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }
