@@ -117,10 +117,8 @@ let package = Package(
 
         .executableTarget(
             name: "facet",
-            dependencies: ["FacetHost", "FacetMedia", "FacetSDK", "FacetAnalysis", "FacetMorphableModel",
-                           "FacetNeural", "FacetPIRender", "FacetRender",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: ["FacetHost", "FacetMedia", "FacetSDK",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/facet", swiftSettings: swiftSettings),
 
         // MARK: - Tests

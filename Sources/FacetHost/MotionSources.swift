@@ -31,10 +31,14 @@ public struct MotionFileSource: MotionSource {
     public let url: URL
     /// Its content.
     public let file: MotionFile
+    /// The face model the file's coefficients belong to, when the caller loaded it (effects
+    /// read its named controls); a motion file names its model but does not hold it.
+    public let faceModel: FaceModelDescription?
 
-    /// Reads and validates the motion file.
-    public init(url: URL) throws(HostError) {
+    /// Reads and validates the motion file; `faceModel` describes the model its faces use.
+    public init(url: URL, faceModel: FaceModelDescription? = nil) throws(HostError) {
         self.url = url
+        self.faceModel = faceModel
         do {
             file = try MotionFile.read(from: url)
         } catch {

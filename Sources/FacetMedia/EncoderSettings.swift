@@ -1,5 +1,11 @@
 import Foundation
 
+/// x264's speed presets, fastest first: slower ones compress better at the same CRF.
+public enum X264Preset: String, Sendable, CaseIterable {
+    /// x264's names, from `ultrafast` to `placebo`.
+    case ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo
+}
+
 /// The pixel format the H.264 encoder writes.
 public enum PixelFormatChoice: String, Sendable, Equatable, CaseIterable {
     /// `yuv420p` when width and height are even, else `yuv444p` (keeps an odd size exactly;
@@ -21,8 +27,7 @@ public struct EncoderSettings: Sendable, Equatable {
     public var pixelFormat: PixelFormatChoice = .auto
 
     /// x264's presets, fastest first.
-    public static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
-                                 "slow", "slower", "veryslow", "placebo"]
+    public static let presets = X264Preset.allCases.map(\.rawValue)
     /// The accepted CRF values.
     public static let crfRange = 0...51
 

@@ -1,8 +1,6 @@
 import ArgumentParser
-import FacetAnalysis
 import FacetHost
 import FacetMedia
-import FacetMorphableModel
 import FacetSDK
 import Foundation
 
@@ -101,8 +99,8 @@ struct Analyze: ParsableCommand {
         var overlay: String?
         var frames: Int
         var faces: [FaceSummary]
-        var statistics: MotionStatistics
-        var timings: AnalysisTimings
+        var statistics: FaceAnalysisTool.Statistics
+        var timings: FaceAnalysisTool.Timings
         var warnings: [String]
     }
 
@@ -117,18 +115,15 @@ struct Analyze: ParsableCommand {
     }
 
     /// The analysis settings the options give.
-    private var analysisConfiguration: AnalysisConfiguration {
-        var analysis = AnalysisConfiguration()
-        analysis.modelName = model
-        analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
-        analysis.landmarkModel = landmarkModel.map { URL(fileURLWithPath: $0) }
-        analysis.tracking.redetectInterval = detectEvery
-        analysis.tracking.minimumFaceSize = minFaceSize
-        if noSmoothing {
-            analysis.tracking.smoothing = nil
-            analysis.coefficientSmoothing = nil
-        }
-        return analysis
+    private var analysisOptions: AnalysisOptions {
+        var options = AnalysisOptions()
+        options.modelName = model
+        options.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        options.landmarkModel = landmarkModel.map { URL(fileURLWithPath: $0) }
+        options.redetectInterval = detectEvery
+        options.minimumFaceSize = minFaceSize
+        options.smoothing = !noSmoothing
+        return options
     }
 
     func run() throws {
@@ -140,41 +135,24 @@ struct Analyze: ParsableCommand {
         SignalGuard.watch(cancellation)
         do {
             try checkPaths(inputURL)
-            let source = FaceAnalysisSource(configuration: analysisConfiguration)
-            let analyzer = try source.load()
-            let info: MediaInfo
-            do { info = try MediaProbe.probe(inputURL) } catch { throw HostError(.media, wrapping: error) }
-            let still = info.video?.isStillImage == true ? StillImageOptions(duration: duration, frameRate: fps) : nil
-
+            // The frame count is estimated from the container for the progress bar only.
+            let info = try? MediaProbe.probe(inputURL)
+            let still = info?.video?.isStillImage == true ? StillImageOptions(duration: duration, frameRate: fps) : nil
             let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
             progressBar.label = "analysing"
-            progressBar.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? info.video?.estimatedFrameCount)
-            source.progress = { progressBar.advanced(framesDone: $0) }
-            source.isCancelled = { cancellation.isCancelled }
-            let motion = try source.motion(for: inputURL, info: info, stillImage: still)
-            progressBar.finished()
-            guard let result = source.lastResult else { throw HostError(.analysisFailed, "analysis returned no result") }
-
-            if let output {
-                let file = MotionFile(
-                    generator: "facet \(FacetVersion.current)",
-                    source: .init(path: inputURL.path, width: motion.frameWidth, height: motion.frameHeight,
-                                  frameCount: motion.frameCount, frameRate: motion.frameRate),
-                    analysis: analyzer.settingsDescription, motion: motion)
-                do { try file.write(to: URL(fileURLWithPath: output)) } catch { throw HostError(.io, wrapping: error) }
-            }
-            var warnings = result.warnings
-            if let overlay {
-                var pipeline = Pipeline(motionSource: PrecomputedMotion(motion, summary: analyzer.summary),
-                                        renderer: OverlayRenderer(model: analyzer.model))
-                let request = ApplyRequest(input: inputURL, output: URL(fileURLWithPath: overlay),
-                                           stillDuration: still?.duration, stillFrameRate: fps, overwrite: overwrite)
-                let overlayBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
-                overlayBar.label = "drawing"
-                let written = try pipeline.apply(request, progress: overlayBar, cancellation: cancellation)
-                warnings += written.warnings
-            }
-            try present(motion: motion, result: result, warnings: warnings)
+            progressBar.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? info?.video?.estimatedFrameCount)
+            let overlayBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
+            overlayBar.label = "drawing"
+            let request = FaceAnalysisTool.Request(
+                input: inputURL, still: still, motionFile: output.map { URL(fileURLWithPath: $0) },
+                overlay: overlay.map { URL(fileURLWithPath: $0) }, overwrite: overwrite, generator: "facet \(FacetVersion.current)")
+            var analysisDone = false
+            let outcome = try FaceAnalysisTool.analyze(request, options: analysisOptions, progress: { frames in
+                progressBar.advanced(framesDone: frames)
+            }, overlayProgress: OverlayProgress(before: { if !analysisDone { analysisDone = true; progressBar.finished() } },
+                                                bar: overlayBar), cancellation: cancellation)
+            if !analysisDone { progressBar.finished() }
+            try present(outcome)
         } catch let error as HostError {
             throw ExitCode(FacetCLI.report(error))
         }
@@ -183,21 +161,10 @@ struct Analyze: ParsableCommand {
     /// `--consistency`: the picture and its variants analysed, the agreement printed as a table.
     private func runConsistency(_ inputURL: URL) throws {
         do {
-            guard FileManager.default.fileExists(atPath: inputURL.path) else {
-                throw HostError(.io, "input \(inputURL.path) does not exist; expected a picture")
-            }
-            let analyzer = try FaceAnalysisSource(configuration: analysisConfiguration).load()
-            let check = ConsistencyCheck(analyzer: analyzer)
             let showProgress = Terminal.stderrIsTerminal && !quiet && !json
-            let report: ConsistencyCheck.Report
-            do {
-                report = try check.run(inputURL, in: FileManager.default.temporaryDirectory) { variant in
-                    if showProgress { Terminal.error("facet: analysing \(variant)…") }
-                }
-            } catch let error as AnalysisError {
-                throw HostError(.analysisFailed, wrapping: error)
-            } catch {
-                throw HostError(.analysisFailed, "the consistency check of \(inputURL.path) failed", cause: error)
+            let report = try FaceAnalysisTool.consistency(of: inputURL, options: analysisOptions,
+                                                          in: FileManager.default.temporaryDirectory) { variant in
+                if showProgress { Terminal.error("facet: analysing \(variant)…") }
             }
             if json { return try Terminal.printJSON(report) }
             print(ConsistencyTable(report).text)
@@ -209,12 +176,10 @@ struct Analyze: ParsableCommand {
     /// Times the fit of the configured model on synthetic views (`FaceFitter.benchmark`).
     private func runFitBenchmark() throws {
         do {
-            let model = try MorphableModel.load(named: self.model, modelsDirectory: models.map { URL(fileURLWithPath: $0, isDirectory: true) },
-                                                loadEdgeTopology: false)
-            let timings = try FaceFitter(model: model).benchmark()
+            let timings = try FaceAnalysisTool.benchmarkFit(options: analysisOptions)
             if json { try Terminal.printJSON(["description": timings.description]) } else { print("  \(timings.description)") }
-        } catch let error as ModelError {
-            throw ExitCode(FacetCLI.report(HostError(.analysisFailed, wrapping: error)))
+        } catch let error as HostError {
+            throw ExitCode(FacetCLI.report(error))
         }
     }
 
@@ -242,8 +207,8 @@ struct Analyze: ParsableCommand {
         }
     }
 
-    private func present(motion: SceneMotion, result: AnalysisResult, warnings: [String]) throws {
-        let statistics = MotionStatistics(measuring: motion)
+    private func present(_ outcome: FaceAnalysisTool.Outcome) throws {
+        let (motion, statistics, warnings) = (outcome.motion, outcome.statistics, outcome.warnings)
         let faces = motion.tracks.map { track in
             let errors = track.frames.compactMap(\.fitError)
             return FaceSummary(id: track.id, firstFrame: track.frames.first?.frameIndex ?? 0,
@@ -253,12 +218,12 @@ struct Analyze: ParsableCommand {
         }
         if json {
             try Terminal.printJSON(Report(input: input ?? "", motionFile: output, overlay: overlay, frames: motion.frameCount,
-                                          faces: faces, statistics: statistics, timings: result.timings, warnings: warnings))
+                                          faces: faces, statistics: statistics, timings: outcome.timings, warnings: warnings))
             return
         }
         guard !quiet else { return }
         for warning in warnings { Terminal.warning(warning) }
-        let timings = result.timings
+        let timings = outcome.timings
         Terminal.error(String(format: "facet: analysed %d frames in %.2f s (%.1f fps): %d face%@",
                               timings.frames, timings.totalSeconds, timings.framesPerSecond, faces.count, faces.count == 1 ? "" : "s"))
         for face in faces {
@@ -275,4 +240,23 @@ struct Analyze: ParsableCommand {
         if let output { Terminal.error("facet: wrote \(output)") }
         if let overlay { Terminal.error("facet: wrote \(overlay)") }
     }
+}
+
+/// Ends the analysis bar when the overlay starts drawing, then shows the drawing on its own bar.
+private final class OverlayProgress: ProgressObserver {
+    private let before: () -> Void
+    private let bar: ProgressBar
+
+    init(before: @escaping () -> Void, bar: ProgressBar) {
+        self.before = before
+        self.bar = bar
+    }
+
+    func started(totalFrames: Int?) {
+        before()
+        bar.started(totalFrames: totalFrames)
+    }
+
+    func advanced(framesDone: Int) { bar.advanced(framesDone: framesDone) }
+    func finished() { bar.finished() }
 }

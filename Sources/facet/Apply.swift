@@ -1,5 +1,4 @@
 import ArgumentParser
-import FacetAnalysis
 import FacetHost
 import FacetMedia
 import Foundation
@@ -30,10 +29,10 @@ struct Apply: ParsableCommand {
     var crf: Int = 18
 
     @Option(name: .customLong("x264-preset"), help: "x264 speed preset: ultrafast … veryslow.")
-    var x264Preset: String = "veryfast"
+    var x264Preset: X264Preset = .veryfast
 
     @Option(name: .customLong("pix-fmt"), help: "Output chroma: auto (4:2:0, or 4:4:4 for odd sizes), yuv420p or yuv444p.")
-    var pixelFormat: String = "auto"
+    var pixelFormat: PixelFormatChoice = .auto
 
     @OptionGroup var edit: EditInputOptions
 
@@ -62,18 +61,15 @@ struct Apply: ParsableCommand {
     func run() throws {
         var settings = EncoderSettings()
         settings.crf = crf
-        settings.preset = x264Preset
-        guard let choice = PixelFormatChoice(rawValue: pixelFormat) else {
-            throw ValidationError("--pix-fmt \(DisplayText.quoted(pixelFormat)) is not known; expected auto, yuv420p or yuv444p")
-        }
-        settings.pixelFormat = choice
+        settings.preset = x264Preset.rawValue
+        settings.pixelFormat = pixelFormat
 
         let progressBar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet && !json)
         let cancellation = CancellationFlag()
         SignalGuard.watch(cancellation)
         do {
             let effects = try EffectCatalog.resolving(quiet: quiet) { registry throws(HostError) in
-                try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
+                try edit.resolveChain(registry: registry)
             }
             let request = ApplyRequest(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), chain: effects,
@@ -83,10 +79,9 @@ struct Apply: ParsableCommand {
                     ContactSheetRequest(output: URL(fileURLWithPath: $0), frameCount: sheetFrames, overwrite: overwrite)
                 })
             try request.contactSheet?.validate(videoOutput: request.output)  // before models load
-            var (pipeline, rendererNote) = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
-                                                               cancellation: cancellation)
-            if let rendererNote, !quiet, !json { Terminal.error("facet: \(rendererNote)") }
-            let report = try pipeline.apply(request, progress: progressBar, cancellation: cancellation)
+            var composed = try stages.pipeline(for: effects, progressBar: progressBar, cancellation: cancellation)
+            if let note = composed.rendererNote, !quiet, !json { Terminal.error("facet: \(note)") }
+            let report = try composed.pipeline.apply(request, progress: progressBar, cancellation: cancellation)
             if json {
                 try Terminal.printJSON(report)
             } else if !quiet {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import FacetAnalysis
 import FacetHost
 import Foundation
 
@@ -66,10 +65,9 @@ struct Bench: ParsableCommand {
             do {
                 let chosenEdits = try edits.map(Self.parseEdits)
                 let photos = try Self.photographs(inputs)
-                var analysis = AnalysisConfiguration()
+                var analysis = AnalysisOptions()
                 analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                let analyzer = try FaceAnalysisSource(configuration: analysis).load()
-                let bench = QualityBench(analyzer: analyzer)
+                let bench = try QualityBench(options: analysis)
                 if let chosenEdits { bench.edits = chosenEdits }
                 let outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 if let outputDirectory {

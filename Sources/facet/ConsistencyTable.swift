@@ -1,11 +1,11 @@
-import FacetAnalysis
+import FacetHost
 import Foundation
 
 /// `facet analyze --consistency` as text: one row per face and variant, then a verdict.
 struct ConsistencyTable {
-    let report: ConsistencyCheck.Report
+    let report: FaceAnalysisTool.ConsistencyReport
 
-    init(_ report: ConsistencyCheck.Report) { self.report = report }
+    init(_ report: FaceAnalysisTool.ConsistencyReport) { self.report = report }
 
     var text: String {
         var lines: [String] = []

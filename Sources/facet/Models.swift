@@ -1,6 +1,5 @@
 import ArgumentParser
 import FacetHost
-import FacetMorphableModel
 import Foundation
 
 /// `facet models`: where the 3D face models are, and converting a Basel model for PIRender.
@@ -26,33 +25,19 @@ struct Models: ParsableCommand {
             let explicit = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
             let directory: URL
             do {
-                directory = try ModelDirectory.resolve(explicit: explicit)
+                directory = try FaceAnalysisTool.modelsDirectory(explicit: explicit)
             } catch {
-                Terminal.error("facet: error: \(error)")
-                throw ExitCode(ExitStatus.failure)
+                throw ExitCode(FacetCLI.report(error))
             }
             Terminal.line("models directory: \(directory.path)")
-            let folders = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-                .filter { !$0.hasPrefix(".") }.sorted()
-            var found = 0
-            for folder in folders {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(folder).path, isDirectory: &isDirectory),
-                      isDirectory.boolValue else { continue }
-                do {
-                    let model = try MorphableModel.load(named: folder, modelsDirectory: directory, loadEdgeTopology: false)
-                    found += 1
-                    Terminal.line("  \(folder): \(model.name), \(model.vertexCount) vertices, \(model.identityCount) identity and "
-                          + "\(model.expressionCount) \(model.expressionKind.rawValue) expression components, "
-                          + "\(model.convention.projection.rawValue) camera, unit \(model.convention.lengthUnit)")
-                    if model.expressionKind == .blendshapes {
-                        Terminal.line("    expressions: " + model.expressionNames.joined(separator: ", "))
-                    }
-                } catch {
-                    Terminal.line("  \(folder): not loadable: \(error)")
+            let entries = FaceAnalysisTool.models(in: directory)
+            for entry in entries {
+                Terminal.line("  \(entry.folder): \(entry.summary)")
+                if !entry.expressionNames.isEmpty {
+                    Terminal.line("    expressions: " + entry.expressionNames.joined(separator: ", "))
                 }
             }
-            if found == 0 { Terminal.line("  no model found; see Docs/Models.md") }
+            if !entries.contains(where: \.isLoadable) { Terminal.line("  no model found; see Docs/Models.md") }
         }
     }
 
@@ -73,18 +58,17 @@ struct Models: ParsableCommand {
             let destination: URL
             if let output {
                 destination = URL(fileURLWithPath: output, isDirectory: true)
-            } else if let root = try? ModelDirectory.resolve() {
+            } else if let root = try? FaceAnalysisTool.modelsDirectory(explicit: nil) {
                 destination = root.appendingPathComponent("bfm", isDirectory: true)
             } else {
                 Terminal.error("facet: error: no models directory found; pass -o DIR or set FACET_MODELS_DIR")
                 throw ExitCode(ExitStatus.failure)
             }
             do {
-                let written = try BFMConverter.convert(matFile: URL(fileURLWithPath: matFile), outputDirectory: destination)
+                let written = try FaceAnalysisTool.convertBFM(URL(fileURLWithPath: matFile), into: destination)
                 Terminal.error("facet: wrote \(written.path) (and its .json manifest)")
             } catch {
-                Terminal.error("facet: error: \(error)")
-                throw ExitCode(ExitStatus.failure)
+                throw ExitCode(FacetCLI.report(error))
             }
         }
     }

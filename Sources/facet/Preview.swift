@@ -80,7 +80,7 @@ struct Preview: ParsableCommand {
         SignalGuard.watch(cancellation)
         do {
             let effects = try EffectCatalog.resolving(quiet: quiet) { registry throws(HostError) in
-                try Stages.chain(preset: edit.preset, chain: edit.chain, registry: registry)
+                try edit.resolveChain(registry: registry)
             }
             let sheet = ContactSheetRequest(output: URL(fileURLWithPath: output), frameCount: frames,
                                             times: try parsedTimes(), cellHeight: cellHeight,
@@ -89,10 +89,9 @@ struct Preview: ParsableCommand {
             let request = PreviewRequest(input: URL(fileURLWithPath: input), chain: effects, sheet: sheet,
                                          stillDuration: edit.duration, stillFrameRate: edit.fps,
                                          audio: edit.audio.map { URL(fileURLWithPath: $0) })
-            var (pipeline, rendererNote) = try Stages.pipeline(options: stages, chain: effects, progressBar: progressBar,
-                                                               cancellation: cancellation)
-            if let rendererNote, !quiet, !json { Terminal.error("facet: \(rendererNote)") }
-            let report = try pipeline.preview(request, progress: progressBar, cancellation: cancellation)
+            var composed = try stages.pipeline(for: effects, progressBar: progressBar, cancellation: cancellation)
+            if let note = composed.rendererNote, !quiet, !json { Terminal.error("facet: \(note)") }
+            let report = try composed.pipeline.preview(request, progress: progressBar, cancellation: cancellation)
             if json {
                 try Terminal.printJSON(report)
             } else if !quiet {

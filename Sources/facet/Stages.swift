@@ -1,13 +1,15 @@
 import ArgumentParser
-import FacetAnalysis
 import FacetHost
-import FacetMorphableModel
-import FacetRender
+import FacetMedia
 import Foundation
 
-// The stages `facet apply` and `facet preview` share: where the motion comes from and what
-// renders the edited faces. Both commands build their `Pipeline` here, so a choice made here
-// (a new renderer option, say) applies to both.
+// The options `facet apply` and `facet preview` share, and their mapping onto FacetHost's
+// `PipelineOptions`. The pipeline itself is assembled by `PipelineFactory` (FacetHost), the one
+// composition root: the CLI parses and presents.
+
+extension RendererChoice: ExpressibleByArgument {}
+extension PixelFormatChoice: ExpressibleByArgument {}
+extension X264Preset: ExpressibleByArgument {}
 
 /// What to do to the input: the chain, and how a still image becomes a video; shared by `apply`
 /// and `preview`.
@@ -33,6 +35,18 @@ struct EditInputOptions: ParsableArguments {
         }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
     }
+
+    /// The preset's chain followed by the --chain effects; empty when neither is given.
+    func resolveChain(registry: EffectRegistry) throws(HostError) -> EffectChain {
+        var invocations: [EffectInvocation] = []
+        if let preset {
+            invocations += try PresetLibrary.standard().resolve(preset, registry: registry).chain.invocations
+        }
+        if let chain {
+            invocations += try ChainParser.parse(chain, registry: registry).invocations
+        }
+        return EffectChain(invocations: invocations)
+    }
 }
 
 /// The options that pick the pipeline's stages, shared by `apply` and `preview`.
@@ -47,84 +61,35 @@ struct StageOptions: ParsableArguments {
     var model: String = "sfm"
 
     @Option(name: .long, help: "The renderer: auto (neural when its weights and a compatible model are configured, else geometric), geometric or neural.")
-    var renderer: String = "auto"
+    var renderer: RendererChoice = .auto
 
     @Option(name: .long, help: "PIRender's weights for the neural renderer (safetensors or the official .pth); default $FACET_PIRENDER_WEIGHTS.", completion: .file())
     var weights: String?
 
-    func validate() throws {
-        guard RendererChoice(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer \(DisplayText.quoted(renderer)) is not known; expected auto, geometric or neural")
-        }
+    /// FacetHost's options for these flags.
+    var pipelineOptions: PipelineOptions {
+        var options = PipelineOptions()
+        options.motionFile = motion.map { URL(fileURLWithPath: $0) }
+        options.analysis.modelName = model
+        options.analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        options.renderer = renderer
+        options.weights = weights.map { URL(fileURLWithPath: $0) }
+        return options
     }
-}
 
-/// Builds the pipeline of a run.
-enum Stages {
-    /// The pipeline for `chain`: motion from `--motion`, else face analysis (only when an effect
-    /// will edit faces); the renderer from `makeRenderer`. Analysis progress goes to `progressBar`.
-    /// `note` says which renderer runs and why (nil when no face is edited).
-    static func pipeline(options: StageOptions, chain: EffectChain, progressBar: ProgressBar,
-                         cancellation: CancellationFlag) throws(HostError) -> (pipeline: Pipeline, note: String?) {
-        var pipeline = Pipeline()
-        var model: MorphableModel?
-        // Named weights are checked even when nothing will be rendered: a typo is an error, not silence.
-        if let weights = options.weights, !FileManager.default.isReadableFile(atPath: weights) {
-            throw HostError(.renderer, "--weights \(weights) does not exist or cannot be read; expected PIRender's weights (.safetensors or the official .pth)")
-        }
-        let modelsDirectory = options.models.map { URL(fileURLWithPath: $0, isDirectory: true) }
-        if let motion = options.motion {
-            pipeline.motionSource = try MotionFileSource(url: URL(fileURLWithPath: motion))
-            if !chain.invocations.isEmpty {
-                do {
-                    model = try MorphableModel.load(named: options.model, modelsDirectory: modelsDirectory, loadEdgeTopology: false)
-                } catch {
-                    throw HostError(.analysisFailed, "the face model \(options.model) is needed to render the motion file's faces", cause: error)
-                }
+    /// The pipeline for `chain`, with analysis progress shown on `progressBar` (labelled
+    /// "analysing", then "rendering" for the render pass).
+    func pipeline(for chain: EffectChain, progressBar: ProgressBar,
+                  cancellation: CancellationFlag) throws(HostError) -> ComposedPipeline {
+        var analysisStarted = false
+        return try PipelineFactory.make(pipelineOptions, for: chain, analysisProgress: { frames in
+            if !analysisStarted {
+                analysisStarted = true
+                progressBar.nextLabel = "analysing"
+                progressBar.started(totalFrames: nil)
+                progressBar.nextLabel = "rendering"
             }
-        } else if !chain.invocations.isEmpty {
-            // Faces are analysed only when an effect will edit them.
-            var analysis = AnalysisConfiguration()
-            analysis.modelName = options.model
-            analysis.modelsDirectory = modelsDirectory
-            let source = FaceAnalysisSource(configuration: analysis)
-            try source.load()
-            source.isCancelled = { cancellation.isCancelled }
-            var analysisStarted = false
-            source.progress = { frames in
-                if !analysisStarted {
-                    analysisStarted = true
-                    progressBar.nextLabel = "analysing"
-                    progressBar.started(totalFrames: nil)
-                    progressBar.nextLabel = "rendering"
-                }
-                progressBar.advanced(framesDone: frames)
-            }
-            pipeline.motionSource = source
-            model = try source.load().model
-        }
-        guard let model else { return (pipeline, nil) }
-        pipeline.faceModel = model.effectDescription()
-        let selection = try makeRenderer(options: options, model: model)
-        pipeline.renderer = selection.renderer
-        return (pipeline, "rendering with " + selection.reason)
-    }
-
-    /// The preset's chain followed by the --chain effects; empty when neither is given.
-    static func chain(preset: String?, chain: String?, registry: EffectRegistry) throws(HostError) -> EffectChain {
-        var invocations: [EffectInvocation] = []
-        if let preset {
-            invocations += try PresetLibrary.standard().resolve(preset, registry: registry).chain.invocations
-        }
-        if let chain {
-            invocations += try ChainParser.parse(chain, registry: registry).invocations
-        }
-        return EffectChain(invocations: invocations)
-    }
-
-    /// THE place where the renderer is chosen, for `apply` and `preview` alike.
-    static func makeRenderer(options: StageOptions, model: MorphableModel) throws(HostError) -> RendererSelection {
-        try RendererSelection.make(RendererChoice(rawValue: options.renderer) ?? .auto, model: model,
-                                   weights: options.weights.map { URL(fileURLWithPath: $0) })
+            progressBar.advanced(framesDone: frames)
+        }, cancellation: cancellation)
     }
 }
