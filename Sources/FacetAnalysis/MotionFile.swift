@@ -165,7 +165,7 @@ public struct MotionFile: Codable, Sendable, Equatable {
             }
         }
         if let violation = motion.rangeViolation() {
-            throw AnalysisError(.malformed, "\(violation) (see MotionLimits in Docs/MotionFiles.md)", path: path)
+            throw AnalysisError(.malformed, "motion out of range (see MotionLimits in Docs/MotionFiles.md)", path: path, cause: violation)
         }
     }
 

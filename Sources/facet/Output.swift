@@ -196,7 +196,7 @@ enum FacetCLI {
     /// Prints a host error the way the CLI shows every error; returns the exit code to use.
     static func report(_ error: HostError) -> Int32 {
         if error.code == .cancelled, let signal = SignalGuard.received {
-            Terminal.error("facet: stopped by \(SignalGuard.name(signal)): \(error.message)")
+            Terminal.error("facet: stopped by \(SignalGuard.name(signal)): \(error)")
             return SignalGuard.interruptedStatus
         }
         Terminal.error("facet: error: \(error)")

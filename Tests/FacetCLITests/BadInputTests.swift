@@ -237,7 +237,7 @@ final class BadInputTests: XCTestCase {
     func testEscapeSequencesInArgumentsAreEscapedInUsageErrors() throws {
         let input = try video()
         try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--pix-fmt", "\u{1B}[2J"], status: 64,
-                          saying: ["--pix-fmt '\\u{1B}[2J' is not known", "yuv420p"])
+                          saying: ["'\\u{1B}[2J' is invalid for '--pix-fmt", "yuv420p"])
         try expectFailure(["--bogus\u{1B}]0;owned\u{07}"], status: 64, saying: ["Unknown option", "\\u{1B}]0;owned"])
     }
 

@@ -32,7 +32,9 @@ final class RenderCLITests: XCTestCase {
         let result = try CommandRunner.facet("apply", portrait.path, "--renderer", "magic", "-o",
                                              directory.appendingPathComponent("out.mp4").path)
         XCTAssertEqual(result.status, 64, result.stderr)
-        XCTAssertTrue(result.stderr.contains("auto, geometric or neural"), result.stderr)
+        // The choices are an enum: the parser names the value and lists every renderer.
+        XCTAssertTrue(result.stderr.contains("'magic' is invalid for '--renderer"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("'auto', 'geometric' or 'neural'"), result.stderr)
     }
 
     func testApplySaysWhichRendererRunsAndWhyAndChangesTheFace() throws {

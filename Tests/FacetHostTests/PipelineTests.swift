@@ -117,7 +117,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertThrowsError(try pipeline.apply(request)) { error in
                 guard let error = error as? HostError else { return XCTFail("not a HostError: \(error)") }
                 XCTAssertEqual(error.code, code, "\(error)")
-                XCTAssertTrue(error.message.contains(words), error.message)
+                XCTAssertTrue(error.description.contains(words), error.description)
             }
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
@@ -199,7 +199,7 @@ final class MotionBoundaryTests: XCTestCase {
         let chain = try ChainParser.parse("direct-edit:yaw=5 | exploding", registry: registry)
         let (error, left) = try run(PipelineTests.SuppliedMotion(), chain: chain)
         XCTAssertEqual(error?.code, .effectFailed)
-        XCTAssertTrue(error?.message.contains("effect org.facet.test.exploding produced motion out of range: track 0, frame 10: expression[0] is 1e+30") == true,
+        XCTAssertTrue(error?.description.contains("effect org.facet.test.exploding produced motion out of range: track 0, frame 10: expression[0] is 1e+30") == true,
                       error?.message ?? "no error")
         XCTAssertEqual(left, [])
     }
@@ -207,7 +207,7 @@ final class MotionBoundaryTests: XCTestCase {
     func testImpossibleMotionFromTheSourceIsNamed() throws {
         let (error, left) = try run(AtTheCamera(), chain: try ChainParser.parse("direct-edit:yaw=5", registry: .builtIn))
         XCTAssertEqual(error?.code, .analysisFailed)
-        XCTAssertTrue(error?.message.contains("(at the camera) is out of range: track 0, frame 12: translation.z is 0.0") == true,
+        XCTAssertTrue(error?.description.contains("(at the camera) is out of range: track 0, frame 12: translation.z is 0.0") == true,
                       error?.message ?? "no error")
         XCTAssertEqual(left, [])
     }

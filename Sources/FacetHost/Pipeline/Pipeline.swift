@@ -3,211 +3,6 @@ import FacetRender
 import FacetSDK
 import Foundation
 
-// MARK: - Stages the pipeline composes
-
-/// Produces the face motion of a video: the analysis stage (or a saved motion file).
-public protocol MotionSource {
-    /// Analyses `input` and returns the motion of every face; `frameTimes` may be empty when the
-    /// source does not decode the video (the pipeline then fills them during rendering).
-    func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion
-    /// A short description for reports, e.g. "dlib + sfm_3448" or "motion file x.json".
-    var summary: String { get }
-    /// The face model behind the motion's coefficients, as effects see it (nil when unknown).
-    var faceModel: FaceModelDescription? { get }
-}
-
-extension MotionSource {
-    /// No model known by default.
-    public var faceModel: FaceModelDescription? { nil }
-}
-
-/// The motion source used until face analysis is available: reports no faces.
-public struct NoFaceAnalysis: MotionSource {
-    /// Creates the source.
-    public init() {}
-    /// An empty scene of the video's size and frame rate.
-    public func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
-        let video = info.video
-        return SceneMotion(frameTimes: [], frameRate: stillImage?.frameRate ?? video?.frameRate ?? 0,
-                           frameWidth: video?.width ?? 0, frameHeight: video?.height ?? 0)
-    }
-    /// Describes the source.
-    public var summary: String { "none (face analysis not available)" }
-}
-
-// MARK: - Requests and reports
-
-/// Everything `facet apply` needs: what to read, what to write, and what to do in between.
-public struct ApplyRequest: Sendable {
-    /// The input video or still image.
-    public var input: URL
-    /// The output video (.mp4, .m4v, .mov or .mkv).
-    public var output: URL
-    /// The effects to run, in order.
-    public var chain: EffectChain
-    /// Video encoder settings.
-    public var encoder: EncoderSettings
-    /// For a still-image input: the video's length in seconds (nil: the audio's length, else the
-    /// chain's animation length, else 5 s).
-    public var stillDuration: Double?
-    /// For a still-image input: frames per second of the video made (default 25).
-    public var stillFrameRate: Double
-    /// A separate audio file to use as the soundtrack (default: the input's own audio).
-    public var audio: URL?
-    /// Replace an existing output file.
-    public var overwrite: Bool
-    /// A before | after contact sheet to write alongside the video (nil: none).
-    public var contactSheet: ContactSheetRequest?
-
-    /// Creates a request with default encoder settings.
-    public init(input: URL, output: URL, chain: EffectChain = .empty, encoder: EncoderSettings = EncoderSettings(),
-                stillDuration: Double? = nil, stillFrameRate: Double = 25, audio: URL? = nil, overwrite: Bool = false,
-                contactSheet: ContactSheetRequest? = nil) {
-        self.contactSheet = contactSheet
-        self.input = input
-        self.output = output
-        self.chain = chain
-        self.encoder = encoder
-        self.stillDuration = stillDuration
-        self.stillFrameRate = stillFrameRate
-        self.audio = audio
-        self.overwrite = overwrite
-    }
-}
-
-/// What a run did, for people and (as JSON) for scripts.
-public struct ApplyReport: Codable, Sendable {
-    /// The input path.
-    public var input: String
-    /// The output path.
-    public var output: String
-    /// Frames written.
-    public var frames: Int
-    /// Output duration in seconds.
-    public var duration: Double
-    /// Wall-clock seconds of the whole run.
-    public var elapsedSeconds: Double
-    /// Frames per second processed.
-    public var framesPerSecond: Double
-    /// How the audio was handled, e.g. "copied aac", "transcoded pcm_s16le → aac", or "none".
-    public var audio: String
-    /// Length of the audio written, in seconds (nil without audio).
-    public var audioDuration: Double?
-    /// The effect chain that ran, in one-line syntax.
-    public var chain: String
-    /// Faces found by analysis.
-    public var faces: Int
-    /// What analysed the faces and what rendered them.
-    public var analysis: String
-    /// The renderer.
-    public var renderer: String
-    /// Damage found while decoding the input (empty when none).
-    public var inputDamage: [String]
-    /// Warnings from the media layer and the effects.
-    public var warnings: [String]
-    /// The contact sheet written, if one was asked for.
-    public var contactSheet: String?
-    /// Where the time went.
-    public var timings: StageTimings
-    /// The renderer's own account of the run (e.g. the neural renderer's per-stage cost), if any.
-    public var rendererStatistics: String?
-}
-
-/// Seconds spent in each stage of a run (decoding and encoding make up the rest of the time).
-public struct StageTimings: Codable, Sendable, Equatable {
-    /// Face analysis (its own decoding pass included) or reading the motion file.
-    public var analysisSeconds: Double = 0
-    /// The effect chain.
-    public var effectsSeconds: Double = 0
-    /// The renderer, over all frames.
-    public var renderSeconds: Double = 0
-    /// Face-frames whose coefficients the chain changed: the ones the renderer redrew.
-    public var editedFaceFrames: Int = 0
-
-    /// Creates empty timings.
-    public init() {}
-
-    /// The renderer's mean cost per edited face and frame, in milliseconds (nil when none was edited).
-    public var renderMillisecondsPerFace: Double? {
-        editedFaceFrames > 0 ? 1000 * renderSeconds / Double(editedFaceFrames) : nil
-    }
-}
-
-/// What `facet preview` needs: the input, the chain, and the contact sheet to write (no video).
-public struct PreviewRequest: Sendable {
-    /// The input video or still image.
-    public var input: URL
-    /// The effects to run, in order.
-    public var chain: EffectChain
-    /// The sheet to write and the frames to show.
-    public var sheet: ContactSheetRequest
-    /// For a still-image input: the length of the video `apply` would make, in seconds (nil: as `apply` decides).
-    public var stillDuration: Double?
-    /// For a still-image input: frames per second (default 25).
-    public var stillFrameRate: Double
-    /// A separate soundtrack (effects that follow audio read it).
-    public var audio: URL?
-
-    /// Creates a request.
-    public init(input: URL, chain: EffectChain = .empty, sheet: ContactSheetRequest, stillDuration: Double? = nil,
-                stillFrameRate: Double = 25, audio: URL? = nil) {
-        self.input = input
-        self.chain = chain
-        self.sheet = sheet
-        self.stillDuration = stillDuration
-        self.stillFrameRate = stillFrameRate
-        self.audio = audio
-    }
-}
-
-/// What a preview run did.
-public struct PreviewReport: Codable, Sendable {
-    /// The input path.
-    public var input: String
-    /// The contact sheet written.
-    public var output: String
-    /// The frames shown, in row order.
-    public var frameIndices: [Int]
-    /// Their times in seconds.
-    public var times: [Double]
-    /// The effect chain that ran, in one-line syntax.
-    public var chain: String
-    /// Faces found by analysis.
-    public var faces: Int
-    /// What analysed the faces.
-    public var analysis: String
-    /// The renderer.
-    public var renderer: String
-    /// Wall-clock seconds of the whole run.
-    public var elapsedSeconds: Double
-    /// Warnings from analysis and the effects.
-    public var warnings: [String]
-}
-
-/// Receives progress while a run renders; the CLI draws a progress bar from it.
-public protocol ProgressObserver: AnyObject {
-    /// Called once before the first frame; `totalFrames` is an estimate when known.
-    func started(totalFrames: Int?)
-    /// Called after each frame with the count written so far.
-    func advanced(framesDone: Int)
-    /// Called once at the end, success or not.
-    func finished()
-}
-
-/// A flag another thread (e.g. a Ctrl-C handler) sets to stop a run between frames.
-public final class CancellationFlag: @unchecked Sendable {
-    // Safe to share: the one mutable field is guarded by `lock`.
-    private let lock = NSLock()
-    private var cancelled = false
-
-    /// Creates an unset flag.
-    public init() {}
-    /// Asks the run to stop.
-    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
-    /// Whether `cancel()` was called.
-    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
-}
-
 // MARK: - The pipeline
 
 /// Decode → analyse → effect chain on motion → render → encode with the audio.
@@ -230,6 +25,10 @@ public struct Pipeline {
     }
 
     /// Runs the request; `progress` hears about every frame; `cancellation` stops the run between frames.
+    ///
+    /// In steps: check paths and settings; `prepare` (probe, analysis, the chain on motion);
+    /// `renderPass` (decode, render, encode); the contact sheet to a temporary file; `commit`
+    /// (finish the video, then move the sheet into place). Whatever fails, nothing is left behind.
     public mutating func apply(_ request: ApplyRequest, progress: (any ProgressObserver)? = nil,
                                cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> ApplyReport {
         let started = Date()
@@ -244,29 +43,59 @@ public struct Pipeline {
                 try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
             }
         }
-        let videoInfo = prepared.videoInfo
-        let (source, edited, still, soundtrack) = (prepared.source, prepared.edited, prepared.still, prepared.soundtrack)
         let sheetFrames = try request.contactSheet.map { sheet throws(HostError) in
             try Set(sheet.frameIndices(frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
-                                       duration: prepared.duration, source: source, edited: edited))
+                                       duration: prepared.duration, source: prepared.source, edited: prepared.edited))
         } ?? []
-        var sheetEntries: [ContactSheetEntry] = []
+        var pass = try renderPass(request, prepared: prepared, sheetFrames: sheetFrames, progress: progress,
+                                  cancellation: cancellation)
+        let sheetTemporary = try writeSheetTemporary(request, pass: pass, sheetFrames: sheetFrames)
+        let written = try commit(request, writer: pass.writer, sheetTemporary: sheetTemporary)
+        pass.timings.renderSeconds = pass.renderSeconds
+        let warnings = prepared.warnings + written.warnings + prepared.warningSink.messages
+        let elapsed = Date().timeIntervalSince(started)
+        return ApplyReport(
+            input: request.input.path, output: request.output.path, frames: written.framesWritten,
+            duration: written.duration, elapsedSeconds: elapsed,
+            framesPerSecond: elapsed > 0 ? Double(written.framesWritten) / elapsed : 0,
+            audio: written.audioDescription, audioDuration: written.audioDuration,
+            chain: request.chain.description, faces: prepared.source.tracks.count,
+            analysis: motionSource.summary, renderer: renderer.summary,
+            inputDamage: pass.reader.damage.messages, warnings: warnings,
+            contactSheet: request.contactSheet?.output.path, timings: pass.timings,
+            rendererStatistics: renderer.statisticsSummary)
+    }
 
-        // Render pass: stream frames from the reader through the renderer into the writer.
-        let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: still) }
+    /// What the render pass leaves: the open writer (not finished), the reader (for its damage
+    /// report), the captured contact-sheet rows and the render time.
+    private struct RenderPass {
+        var reader: VideoReader
+        var writer: VideoWriter
+        var sheetEntries: [ContactSheetEntry]
+        var timings: StageTimings
+        var renderSeconds: Double
+    }
+
+    /// Streams the input's frames through the renderer into a new writer (with the soundtrack),
+    /// capturing the contact sheet's frames on the way. On an error the writer is cancelled.
+    private mutating func renderPass(_ request: ApplyRequest, prepared: Prepared, sheetFrames: Set<Int>,
+                                     progress: (any ProgressObserver)?,
+                                     cancellation: CancellationFlag) throws(HostError) -> RenderPass {
+        let (source, edited) = (prepared.source, prepared.edited)
+        let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: prepared.still) }
         // The input's own audio is lined up with its first video frame; a separate file starts at 0.
-        let audioInput = soundtrack.flatMap { track in
+        let audioInput = prepared.soundtrack.flatMap { track in
             track.isInputItself ? AudioInput(matching: reader) : AudioInput(url: track.url, maxDuration: track.cutAt)
         }
         let writer = try media("create \(request.output.path)") {
-            try VideoWriter(outputURL: request.output, video: reader.info.video ?? videoInfo, audio: audioInput,
+            try VideoWriter(outputURL: request.output, video: reader.info.video ?? prepared.videoInfo, audio: audioInput,
                             settings: request.encoder)
         }
-        let expectedFrames = still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? videoInfo.estimatedFrameCount
-        progress?.started(totalFrames: expectedFrames)
+        let still = prepared.still
+        progress?.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? prepared.videoInfo.estimatedFrameCount)
         defer { progress?.finished() }
+        var pass = RenderPass(reader: reader, writer: writer, sheetEntries: [], timings: prepared.timings, renderSeconds: 0)
         var framesDone = 0
-        var timings = prepared.timings
         do {
             while let frame = try reader.nextFrame() {
                 if cancellation.isCancelled {
@@ -274,11 +103,11 @@ public struct Pipeline {
                 }
                 let renderStarted = Date()
                 if let sheet = request.contactSheet, sheetFrames.contains(frame.index) {
-                    sheetEntries.append(try renderCapturing(frame, sheet: sheet, source: source, edited: edited))
+                    pass.sheetEntries.append(try renderCapturing(frame, sheet: sheet, source: source, edited: edited))
                 } else {
                     try renderer.render(frame, source: source, edited: edited)
                 }
-                timings.renderSeconds += Date().timeIntervalSince(renderStarted)
+                pass.renderSeconds += Date().timeIntervalSince(renderStarted)
                 try writer.write(frame)
                 framesDone += 1
                 progress?.advanced(framesDone: framesDone)
@@ -293,20 +122,27 @@ public struct Pipeline {
             writer.cancel()
             throw HostError(.cancelled, "interrupted at the end; no output was written")
         }
-        // The sheet goes to a temporary file first, so a failure on either side leaves nothing behind.
-        var sheetTemporary: URL?
-        if let sheet = request.contactSheet {
-            do throws(HostError) {
-                guard !sheetEntries.isEmpty else {
-                    throw HostError(.media, "no frame of \(request.input.path) was captured for the contact sheet (frames \(sheetFrames.sorted()) were expected)")
-                }
-                sheetTemporary = try ContactSheet.writeTemporary(ContactSheet.compose(rowOrder(sheetEntries, sheet)),
-                                                                 beside: sheet.output)
-            } catch {
-                writer.cancel()
-                throw error
+        return pass
+    }
+
+    /// Composes the contact sheet into a temporary file beside its target (nil when none was
+    /// asked for), so a failure on either side leaves nothing behind. Cancels the writer on error.
+    private func writeSheetTemporary(_ request: ApplyRequest, pass: RenderPass,
+                                     sheetFrames: Set<Int>) throws(HostError) -> URL? {
+        guard let sheet = request.contactSheet else { return nil }
+        do throws(HostError) {
+            guard !pass.sheetEntries.isEmpty else {
+                throw HostError(.media, "no frame of \(request.input.path) was captured for the contact sheet (frames \(sheetFrames.sorted()) were expected)")
             }
+            return try ContactSheet.writeTemporary(ContactSheet.compose(rowOrder(pass.sheetEntries, sheet)), beside: sheet.output)
+        } catch {
+            pass.writer.cancel()
+            throw error
         }
+    }
+
+    /// Finishes the video, then moves the sheet into place; a failure of either removes both.
+    private func commit(_ request: ApplyRequest, writer: VideoWriter, sheetTemporary: URL?) throws(HostError) -> WriteReport {
         let written: WriteReport
         do throws(HostError) {
             written = try media("finish \(request.output.path)") { try writer.finish() }
@@ -322,18 +158,7 @@ public struct Pipeline {
                 throw error
             }
         }
-        let warnings = prepared.warnings + written.warnings + prepared.warningSink.messages
-        let elapsed = Date().timeIntervalSince(started)
-        return ApplyReport(
-            input: request.input.path, output: request.output.path, frames: written.framesWritten,
-            duration: written.duration, elapsedSeconds: elapsed,
-            framesPerSecond: elapsed > 0 ? Double(written.framesWritten) / elapsed : 0,
-            audio: written.audioDescription, audioDuration: written.audioDuration,
-            chain: request.chain.description, faces: source.tracks.count,
-            analysis: motionSource.summary, renderer: renderer.summary,
-            inputDamage: reader.damage.messages, warnings: warnings,
-            contactSheet: request.contactSheet?.output.path, timings: timings,
-            rendererStatistics: renderer.statisticsSummary)
+        return written
     }
 
     /// Renders only the frames a contact sheet shows and writes the sheet; no video is encoded.
@@ -392,7 +217,7 @@ public struct Pipeline {
     /// rendered; `check` sees the probed video before analysis starts.
     private mutating func prepare(_ run: RunInput,
                                   check: (VideoStreamInfo) throws(HostError) -> Void = { _ in }) throws(HostError) -> Prepared {
-        let effects = try run.chain.invocations.map { invocation throws(HostError) in try invocation.instantiate() }
+        let effects = try EffectChainRunner(run.chain)
 
         let info = try media("probe \(run.input.path)") { try MediaProbe.probe(run.input) }
         guard let videoInfo = info.video else {
@@ -416,27 +241,14 @@ public struct Pipeline {
             throw HostError(.media, "face analysis of \(run.input.path) failed", cause: error)
         }
         if let violation = source.rangeViolation() {
-            throw HostError(.analysisFailed, "the motion of \(run.input.path) (\(motionSource.summary)) is out of range: \(violation)")
+            throw HostError(.analysisFailed, "the motion of \(run.input.path) (\(motionSource.summary)) is out of range", cause: violation)
         }
         timings.analysisSeconds = Date().timeIntervalSince(analysisStarted)
         let effectsStarted = Date()
         let warningSink = WarningSink()
-        var edited = source
         let audioClip = try audioForEffects(run.chain, soundtrackURL: soundtrack?.url)
-        let faceModel = self.faceModel ?? motionSource.faceModel
-        for (effect, invocation) in zip(effects, run.chain.invocations) {
-            let id = invocation.descriptor.id
-            let context = EffectContext(audio: audioClip, faceModel: faceModel,
-                                        warn: { message in warningSink.add("\(id): \(message)") })
-            do {
-                try effect.process(&edited, context: context)
-            } catch {
-                throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, cause: error)
-            }
-            if let violation = edited.rangeViolation() {
-                throw HostError(.effectFailed, "effect \(id) produced motion out of range: \(violation)", at: invocation.location)
-            }
-        }
+        let edited = try effects.run(on: source, audio: audioClip, faceModel: self.faceModel ?? motionSource.faceModel,
+                                     warnings: warningSink)
         timings.effectsSeconds = Date().timeIntervalSince(effectsStarted)
         timings.editedFaceFrames = Self.editedFaceFrames(source: source, edited: edited)
         if renderer is PassThroughRenderer, edited.tracks != source.tracks {
@@ -635,13 +447,4 @@ public struct Pipeline {
             throw HostError(.media, "could not \(what)", cause: error)
         }
     }
-}
-
-/// Collects effect warnings from any thread.
-private final class WarningSink: @unchecked Sendable {
-    // Safe to share: `lines` is only touched under `lock`.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func add(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-    var messages: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

@@ -1,0 +1,74 @@
+@testable import FacetHost
+import FacetSDK
+import Foundation
+import XCTest
+
+/// The host checks every effect's output — built in or loaded — against the effect contract
+/// (frames and tracks kept, numbers a face can have), in memory: no media, no ffmpeg.
+final class EffectChainRunnerTests: XCTestCase {
+    /// Two faces over 20 frames at 25 fps.
+    private static func motion() -> SceneMotion {
+        let times = (0..<20).map { Double($0) / 25 }
+        func track(_ id: Int, frames: Range<Int>) -> FaceTrack {
+            FaceTrack(id: id, modelName: "test", frames: frames.map { index in
+                FaceFrame(frameIndex: index, time: times[index], box: FaceBox(x: 0, y: 0, width: 64, height: 64),
+                          coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
+            })
+        }
+        return SceneMotion(frameTimes: times, frameRate: 25, frameWidth: 320, frameHeight: 240,
+                           tracks: [track(0, frames: 0..<20), track(1, frames: 5..<15)])
+    }
+
+    /// A built-in-style effect that breaks the contract in the way it is told to.
+    struct Breaking: FaceEffect {
+        static let descriptor = EffectDescriptor(
+            id: "org.facet.test.breaking", version: EffectVersion(1), summary: "breaks the effect contract",
+            parameters: [.choice("how", ["nothing", "drop-track", "drop-frame", "retime", "resize", "nan"], default: "nothing", "What to break.")])
+        let how: String
+        init(parameters: EffectParameters) throws { how = parameters.values["how"].flatMap { if case .text(let t) = $0 { t } else { nil } } ?? "nothing" }
+        func process(_ motion: inout SceneMotion, context: EffectContext) throws {
+            switch how {
+            case "drop-track": motion.tracks.removeLast()
+            case "drop-frame": motion.tracks[1].frames.removeFirst()
+            case "retime": motion.frameTimes[3] += 0.001
+            case "resize": motion.frameWidth += 2
+            case "nan": motion.tracks[0].frames[4].coefficients.pose.yaw = .nan
+            default: motion.tracks[0].frames[0].coefficients.expression[0] = 0.5
+            }
+        }
+    }
+
+    private func run(_ how: String) throws -> (SceneMotion?, HostError?) {
+        var registry = EffectRegistry.builtIn
+        try registry.register(Breaking.self)
+        let chain = try ChainParser.parse("direct-edit:yaw=5 | breaking:how=\(how)", registry: registry)
+        let runner = try EffectChainRunner(chain)
+        do {
+            return (try runner.run(on: Self.motion(), audio: nil, faceModel: nil, warnings: WarningSink()), nil)
+        } catch {
+            return (nil, error)
+        }
+    }
+
+    func testAnEffectThatKeepsTheContractPasses() throws {
+        let (motion, error) = try run("nothing")
+        XCTAssertNil(error)
+        XCTAssertEqual(motion?.tracks[0].frames[0].coefficients.expression[0], 0.5)
+        XCTAssertNotEqual(motion?.tracks[0].frames[0].coefficients.pose, Self.motion().tracks[0].frames[0].coefficients.pose,
+                          "direct-edit ran first")
+    }
+
+    func testEveryBrokenPostconditionIsNamedWithTheEffectAndWhere() throws {
+        let expected = ["drop-track": "added, removed or reordered face tracks", "drop-frame": "changed which frames track 1 covers",
+                        "retime": "changed the frame times", "resize": "changed the frame size", "nan": "out of range"]
+        for (how, words) in expected {
+            let (motion, error) = try run(how)
+            XCTAssertNil(motion, how)
+            XCTAssertEqual(error?.code, .effectFailed, how)
+            let text = error?.description ?? ""
+            XCTAssertTrue(text.contains("effect org.facet.test.breaking"), "\(how): \(text)")
+            XCTAssertTrue(text.contains(words), "\(how): \(text)")
+            XCTAssertEqual(error?.location?.file, "--chain", "\(how): the chain location is kept")
+        }
+    }
+}
