@@ -125,7 +125,8 @@ let package = Package(
 
         /// Helpers shared by the test targets: test media made with the ffmpeg tool, the shared
         /// data folder (skip when absent, fail under CI), a seeded random source.
-        .target(name: "FacetTestSupport", dependencies: ["FacetBenchmarkSupport"], path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
+        .target(name: "FacetTestSupport", dependencies: ["FacetBenchmarkSupport", "FacetHost", "FacetMedia", "FacetSDK"],
+                path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "FacetErrorsTests", dependencies: ["FacetErrors"], path: "Tests/FacetErrorsTests",
                     swiftSettings: swiftSettings),

@@ -137,6 +137,18 @@ public struct WriteReport: Sendable, Equatable {
     /// Things the caller should tell the user (odd size, transcoded audio, damaged audio).
     public var warnings: [String]
 
+    /// Creates a report (a writer makes them; a sink that writes no file, e.g. in tests, too).
+    public init(outputURL: URL, framesWritten: Int, duration: Double, pixelFormat: PixelFormatChoice,
+                audio: AudioHandling, audioDuration: Double?, warnings: [String]) {
+        self.outputURL = outputURL
+        self.framesWritten = framesWritten
+        self.duration = duration
+        self.pixelFormat = pixelFormat
+        self.audio = audio
+        self.audioDuration = audioDuration
+        self.warnings = warnings
+    }
+
     /// The audio handling in words (`copied aac`, `transcoded pcm_s16le -> aac`, `none`).
     public var audioDescription: String { audio.description }
 }

@@ -194,3 +194,27 @@ public struct AudioStreamInfo: Codable, Sendable, Equatable {
     /// Stream bit rate in bits per second, when known.
     public var bitRate: Int?
 }
+
+// MARK: - Media made in memory
+
+extension MediaInfo {
+    /// The description of a video that exists only in memory (no container, no audio): one
+    /// raw-video stream of `frameCount` frames of `width` x `height` at `frameRate`. For frame
+    /// sources that read no file (generated input, tests).
+    public static func inMemory(path: String, width: Int, height: Int, frameRate: Double, frameCount: Int) -> MediaInfo {
+        let rate = Rational(Int((frameRate * 1000).rounded()), 1000)
+        let duration = Double(frameCount) / frameRate
+        let microseconds = Rational(1, 1_000_000)
+        let video = VideoStreamInfo(
+            streamIndex: 0, codecName: "rawvideo", width: width, height: height, pixelFormat: "rgb24",
+            realFrameRate: rate, averageFrameRate: rate, frameRate: frameRate, estimatedFrameCount: frameCount,
+            timeBase: microseconds, startPTS: 0, duration: duration, sampleAspectRatio: Rational(1, 1), rotation: 0,
+            isVariableFrameRate: false, isStillImage: false, colorRange: "pc", colorSpace: nil, colorPrimaries: nil,
+            colorTransfer: nil, bitRate: nil)
+        let stream = StreamInfo(index: 0, kind: .video, codecName: "rawvideo", timeBase: microseconds, duration: duration,
+                                startTime: 0, bitRate: nil, language: nil, video: video, audio: nil)
+        return MediaInfo(path: path, formatName: "memory", formatLongName: "frames in memory", duration: duration,
+                         startTime: 0, bitRate: nil, streams: [stream], bestVideoStream: 0, bestAudioStream: nil,
+                         isStillImage: false)
+    }
+}

@@ -93,3 +93,31 @@ public final class VideoFrame {
         return image
     }
 }
+
+// MARK: - Frames made in memory
+
+extension VideoFrame {
+    /// A frame holding `image` (packed RGB, 8 bits), made in memory rather than decoded: for
+    /// frame sources that read no file (generated input, tests). Renderers edit it like a decoded
+    /// rgb24 picture, and a writer encodes it like one.
+    public convenience init(index: Int, time: Double, image: RGBImage) {
+        let picture = Frame()
+        let pointer = picture.pointer
+        pointer.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        pointer.pointee.width = Int32(image.width)
+        pointer.pointee.height = Int32(image.height)
+        pointer.pointee.color_range = AVCOL_RANGE_JPEG
+        guard av_frame_get_buffer(pointer, 0) >= 0, let base = pointer.pointee.data.0 else {
+            fatalError("av_frame_get_buffer: out of memory for a \(image.width)x\(image.height) frame")
+        }
+        let lineSize = Int(pointer.pointee.linesize.0)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for row in 0..<image.height {
+                (base + row * lineSize).update(from: pixels.baseAddress! + row * image.rowStride, count: image.width * 3)
+            }
+        }
+        let microseconds = AVRational(num: 1, den: 1_000_000)
+        self.init(index: index, picture: picture, pts: Int64((time * 1_000_000).rounded()), startPTS: 0,
+                  timeBase: microseconds, isDamaged: false, scaler: Scaler())
+    }
+}

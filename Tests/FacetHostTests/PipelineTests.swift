@@ -58,16 +58,15 @@ final class PipelineTests: XCTestCase {
     }
 
     func testChainRunsOnSuppliedMotionAndTheRendererEditsOnlyChangedFrames() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-pipeline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let input = try makeVideo(in: directory)
-        let output = directory.appendingPathComponent("out.mp4")
+        // In memory: 50 frames of 64x48 at 25 fps, no file and no ffmpeg.
+        let media = InMemoryMedia()
+        let input = URL(fileURLWithPath: "/memory/in.mp4"), output = URL(fileURLWithPath: "/memory/out.mp4")
+        media.addInput(input, pictures: InMemoryMedia.rampPictures(count: 50))
 
         // yaw keyframed: 0 until 1 s, then 10 degrees (hold) — frames 0–24 unchanged, 25–49 edited.
         let chain = try ChainParser.parse("direct-edit:yaw=0@0~hold,10@1", registry: .builtIn)
         let renderer = RecordingRenderer()
-        var pipeline = Pipeline(motionSource: SuppliedMotion(), renderer: renderer)
+        var pipeline = Pipeline(motionSource: SuppliedMotion(), renderer: renderer, media: media)
         let report = try pipeline.apply(ApplyRequest(input: input, output: output, chain: chain))
 
         XCTAssertEqual(report.frames, 50)
@@ -75,16 +74,15 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(renderer.renderedFrames, Array(25..<50))
         XCTAssertEqual(renderer.editedYawDegrees[30] ?? 0, 10, accuracy: 1e-4)
 
-        let reader = try VideoReader(url: output)
-        var index = 0
-        while let frame = try reader.nextFrame() {
-            let image = try frame.rgb
+        let written = try XCTUnwrap(media.output(output))
+        XCTAssertEqual(written.pictures.count, 50)
+        XCTAssertEqual(written.times[30], 30.0 / 25, accuracy: 1e-6, "frame times are kept")
+        for (index, image) in written.pictures.enumerated() {
             let centre = (image.height / 2 * image.width + image.width / 2) * 3
             let isRed = image.pixels[centre] > 200 && image.pixels[centre + 1] < 60 && image.pixels[centre + 2] < 60
             XCTAssertEqual(isRed, index >= 25, "frame \(index)")
-            index += 1
+            if !isRed { XCTAssertEqual(image.pixels[centre], UInt8(40 + index), "frame \(index) passes through unchanged") }
         }
-        XCTAssertEqual(index, 50)
     }
 
     func testInvalidRequestsFailBeforeAnythingIsWritten() throws {
@@ -126,10 +124,9 @@ final class PipelineTests: XCTestCase {
     }
 
     func testCancellationStopsTheRunAndLeavesNoOutput() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-pipeline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let input = try makeVideo(in: directory)
+        let media = InMemoryMedia()
+        let input = URL(fileURLWithPath: "/memory/in.mp4"), output = URL(fileURLWithPath: "/memory/o.mkv")
+        media.addInput(input, pictures: InMemoryMedia.rampPictures(count: 50))
 
         final class CancelAfterFive: ProgressObserver {
             let flag: CancellationFlag
@@ -139,12 +136,12 @@ final class PipelineTests: XCTestCase {
             func finished() {}
         }
         let flag = CancellationFlag()
-        var pipeline = Pipeline()
-        XCTAssertThrowsError(try pipeline.apply(ApplyRequest(input: input, output: directory.appendingPathComponent("o.mkv")),
+        var pipeline = Pipeline(media: media)
+        XCTAssertThrowsError(try pipeline.apply(ApplyRequest(input: input, output: output),
                                                 progress: CancelAfterFive(flag: flag), cancellation: flag)) { error in
             XCTAssertEqual((error as? HostError)?.code, .cancelled)
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["in.mp4"])
+        XCTAssertEqual(media.outputNames, [], "a cancelled output is never finished")
     }
 }
 
@@ -173,18 +170,17 @@ final class MotionBoundaryTests: XCTestCase {
         var summary: String { "at the camera" }
     }
 
+    /// Runs `chain` on 25 in-memory frames with `source`'s motion; the error and the outputs finished.
     private func run(_ source: any MotionSource, chain: EffectChain) throws -> (HostError?, [String]) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-boundary-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("in.mp4")
-        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=1",
-                           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", input.path], in: directory)
-        let request = ApplyRequest(input: input, output: directory.appendingPathComponent("out.mp4"), chain: chain)
-        let caught = Self.failure { var pipeline = Pipeline(motionSource: source, renderer: PipelineTests.RecordingRenderer())
-                                    _ = try pipeline.apply(request) }
-        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 != "in.mp4" }
-        return (caught, left)
+        let media = InMemoryMedia()
+        let input = URL(fileURLWithPath: "/memory/in.mp4")
+        media.addInput(input, pictures: InMemoryMedia.rampPictures(count: 25))
+        let request = ApplyRequest(input: input, output: URL(fileURLWithPath: "/memory/out.mp4"), chain: chain)
+        let caught = Self.failure {
+            var pipeline = Pipeline(motionSource: source, renderer: PipelineTests.RecordingRenderer(), media: media)
+            _ = try pipeline.apply(request)
+        }
+        return (caught, media.outputNames)
     }
 
     /// The host error `body` throws, if any.

@@ -17,11 +17,15 @@ public struct Pipeline {
     public var renderer: any FrameRenderer
     /// The face model effects see (named expression controls); nil: the motion source's.
     public var faceModel: FaceModelDescription?
+    /// Where frames are read from and written to (default: files through FFmpeg).
+    public var media: any MediaBackend
 
-    /// Creates a pipeline with the given stages (defaults: no analysis, pass-through).
-    public init(motionSource: any MotionSource = NoFaceAnalysis(), renderer: any FrameRenderer = PassThroughRenderer()) {
+    /// Creates a pipeline with the given stages (defaults: no analysis, pass-through, FFmpeg).
+    public init(motionSource: any MotionSource = NoFaceAnalysis(), renderer: any FrameRenderer = PassThroughRenderer(),
+                media: any MediaBackend = FFmpegMedia()) {
         self.motionSource = motionSource
         self.renderer = renderer
+        self.media = media
     }
 
     /// Runs the request; `progress` hears about every frame; `cancellation` stops the run between frames.
@@ -32,11 +36,11 @@ public struct Pipeline {
     public mutating func apply(_ request: ApplyRequest, progress: (any ProgressObserver)? = nil,
                                cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> ApplyReport {
         let started = Date()
-        try Self.validatePaths(request)
+        try validatePaths(request)
         try request.contactSheet?.validate(videoOutput: request.output)
         try media("write \(request.output.path)") {
             try request.encoder.validate()
-            try VideoWriter.checkOutput(request.output)
+            try media.checkOutput(request.output)
         }
         let prepared = try prepare(RunInput(request)) { videoInfo throws(HostError) in
             _ = try Self.media("encode \(videoInfo.width)x\(videoInfo.height)") {
@@ -61,7 +65,7 @@ public struct Pipeline {
             audio: written.audioDescription, audioDuration: written.audioDuration,
             chain: request.chain.description, faces: prepared.source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
-            inputDamage: pass.reader.damage.messages, warnings: warnings,
+            inputDamage: pass.reader.damageMessages, warnings: warnings,
             contactSheet: request.contactSheet?.output.path, timings: pass.timings,
             rendererStatistics: renderer.statisticsSummary)
     }
@@ -69,8 +73,8 @@ public struct Pipeline {
     /// What the render pass leaves: the open writer (not finished), the reader (for its damage
     /// report), the captured contact-sheet rows and the render time.
     private struct RenderPass {
-        var reader: VideoReader
-        var writer: VideoWriter
+        var reader: any FrameSource
+        var writer: any FrameSink
         var sheetEntries: [ContactSheetEntry]
         var timings: StageTimings
         var renderSeconds: Double
@@ -82,14 +86,14 @@ public struct Pipeline {
                                      progress: (any ProgressObserver)?,
                                      cancellation: CancellationFlag) throws(HostError) -> RenderPass {
         let (source, edited) = (prepared.source, prepared.edited)
-        let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: prepared.still) }
+        let reader = try media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
         // The input's own audio is lined up with its first video frame; a separate file starts at 0.
-        let audioInput = prepared.soundtrack.flatMap { track in
-            track.isInputItself ? AudioInput(matching: reader) : AudioInput(url: track.url, maxDuration: track.cutAt)
+        let soundtrack = prepared.soundtrack.map { track in
+            track.isInputItself ? SoundtrackChoice.input : .file(track.url, cutAt: track.cutAt)
         }
         let writer = try media("create \(request.output.path)") {
-            try VideoWriter(outputURL: request.output, video: reader.info.video ?? prepared.videoInfo, audio: audioInput,
-                            settings: request.encoder)
+            try media.openOutput(request.output, video: reader.video, soundtrack: soundtrack, alongside: reader,
+                                 settings: request.encoder)
         }
         let still = prepared.still
         progress?.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? prepared.videoInfo.estimatedFrameCount)
@@ -142,7 +146,7 @@ public struct Pipeline {
     }
 
     /// Finishes the video, then moves the sheet into place; a failure of either removes both.
-    private func commit(_ request: ApplyRequest, writer: VideoWriter, sheetTemporary: URL?) throws(HostError) -> WriteReport {
+    private func commit(_ request: ApplyRequest, writer: any FrameSink, sheetTemporary: URL?) throws(HostError) -> WriteReport {
         let written: WriteReport
         do throws(HostError) {
             written = try media("finish \(request.output.path)") { try writer.finish() }
@@ -168,7 +172,7 @@ public struct Pipeline {
     public mutating func preview(_ request: PreviewRequest, progress: (any ProgressObserver)? = nil,
                                  cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> PreviewReport {
         let started = Date()
-        try Self.validateInput(request.input, audio: request.audio)
+        try media.checkInput(request.input, audio: request.audio)
         try request.sheet.validate()
         let prepared = try prepare(RunInput(request))
         let (source, edited) = (prepared.source, prepared.edited)
@@ -176,7 +180,7 @@ public struct Pipeline {
                                                     duration: prepared.duration, source: source, edited: edited)
         let wanted = Set(chosen)
         let last = wanted.max() ?? 0
-        let reader = try media("open \(request.input.path)") { try VideoReader(url: request.input, stillImage: prepared.still) }
+        let reader = try media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
         progress?.started(totalFrames: last + 1)
         defer { progress?.finished() }
         var entries: [ContactSheetEntry] = []
@@ -219,7 +223,7 @@ public struct Pipeline {
                                   check: (VideoStreamInfo) throws(HostError) -> Void = { _ in }) throws(HostError) -> Prepared {
         let effects = try EffectChainRunner(run.chain)
 
-        let info = try media("probe \(run.input.path)") { try MediaProbe.probe(run.input) }
+        let info = try media("probe \(run.input.path)") { try media.probe(run.input) }
         guard let videoInfo = info.video else {
             throw HostError(.media, "\(run.input.path) has no video stream; expected a video or a still image")
         }
@@ -300,10 +304,10 @@ public struct Pipeline {
     // MARK: - Helpers
 
     /// Rejects paths that cannot work, before anything is decoded.
-    static func validatePaths(_ request: ApplyRequest) throws(HostError) {
+    func validatePaths(_ request: ApplyRequest) throws(HostError) {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
-        try validateInput(request.input, audio: request.audio)
+        try media.checkInput(request.input, audio: request.audio)
         let input = request.input.resolvingSymlinksInPath().standardizedFileURL.path
         let output = request.output.resolvingSymlinksInPath().standardizedFileURL.path
         if input == output {
@@ -316,21 +320,6 @@ public struct Pipeline {
             if !request.overwrite {
                 throw HostError(.invalidArguments, "output \(request.output.path) already exists; pass --overwrite (-y) to replace it")
             }
-        }
-    }
-
-    /// Rejects a missing input (or audio file) before anything is decoded.
-    static func validateInput(_ input: URL, audio: URL?) throws(HostError) {
-        let files = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard files.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
-            throw HostError(.io, "input \(input.path) does not exist; expected a video or image file")
-        }
-        guard !isDirectory.boolValue else {
-            throw HostError(.io, "input \(input.path) is a directory; expected a video or image file")
-        }
-        if let audio, !files.fileExists(atPath: audio.path) {
-            throw HostError(.io, "audio file \(audio.path) does not exist")
         }
     }
 
@@ -389,7 +378,7 @@ public struct Pipeline {
     /// Where the output's audio comes from: a separate audio file, or the input's own audio stream.
     private func soundtrackInfo(_ run: RunInput, inputInfo: MediaInfo, stillDuration: Double?) throws(HostError) -> Soundtrack? {
         if let audioURL = run.audio {
-            let audioInfo = try media("probe \(audioURL.path)") { try MediaProbe.probe(audioURL) }
+            let audioInfo = try media("probe \(audioURL.path)") { try media.probe(audioURL) }
             guard let audio = audioInfo.audio else {
                 throw HostError(.media, "\(audioURL.path) has no audio stream; expected an audio file for --audio")
             }
@@ -426,8 +415,7 @@ public struct Pipeline {
     private func audioForEffects(_ chain: EffectChain, soundtrackURL: URL?) throws(HostError) -> AudioClip? {
         let wantsAudio = chain.invocations.contains { $0.descriptor.inputs.contains(.audio) }
         guard wantsAudio, let url = soundtrackURL else { return nil }
-        let pcm = try media("decode audio of \(url.path)") { try AudioDecoder.decodePCM(url: url, sampleRate: 16_000) }
-        return AudioClip(sampleRate: pcm.sampleRate, samples: pcm.samples, startTime: pcm.startTime)
+        return try media("decode audio of \(url.path)") { try media.decodeAudio(url, sampleRate: 16_000) }
     }
 
     /// Runs a media call, turning its error into a `HostError` that keeps the cause.
