@@ -90,7 +90,25 @@ public struct EffectDescriptor: Sendable, Equatable {
     /// Inputs the effect needs besides motion.
     public let inputs: EffectInputs
 
-    /// Creates a descriptor.
+    /// Creates a descriptor from typed parameter declarations, the way an effect declares its
+    /// schema: `parameters: [Self.yaw, Self.pitch, Self.mode]`, listed in table order.
+    ///
+    /// Stops the program when two declarations share a name: that is a mistake in the effect.
+    @_disfavoredOverload
+    public init(id: String, version: EffectVersion, summary: String, parameters: [any ParameterDeclaration],
+                temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []) {
+        let specs = parameters.map(\.spec)
+        var names = Set<String>()
+        for spec in specs where !names.insert(spec.name).inserted {
+            fatalError("FacetSDK: effect \(id) declares parameter '\(spec.name)' twice; expected unique names")
+        }
+        self.init(id: id, version: version, summary: summary, parameters: specs, temporalAccess: temporalAccess,
+                  inputs: inputs)
+    }
+
+    /// Creates a descriptor from untyped parameter specs: for descriptors built at run time (a
+    /// host decoding a plugin's JSON, a bridge to another plugin format). An effect with a fixed
+    /// schema declares typed parameters and uses the other initialiser.
     public init(id: String, version: EffectVersion, summary: String, parameters: [ParameterSpec],
                 temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []) {
         self.id = id

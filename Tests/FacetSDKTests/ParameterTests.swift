@@ -17,6 +17,7 @@ final class ParameterTests: XCTestCase {
         XCTAssertFalse(parameters.boolean("freeze"))
         XCTAssertEqual(parameters.text("mode"), "relative")
         XCTAssertEqual(parameters.text("faces"), "all")
+        XCTAssertEqual(parameters.schema, schema)
     }
 
     func testKeyframedNumbersVaryWithTime() throws {
@@ -37,6 +38,7 @@ final class ParameterTests: XCTestCase {
             ("yaw", .keyframes(outOfRangeTrack), .outOfRange, ["keyframe 2 value 50"]),
             ("yaw", .text("left"), .invalidParameter, ["got the text \"left\"", "a number"]),
             ("count", .number(2.5), .outOfRange, ["not whole", "a whole number"]),
+            ("count", .number(1e300), .outOfRange, ["too large to count exactly", "a whole number"]),
             ("freeze", .number(1), .invalidParameter, ["got a number", "true or false"]),
             ("mode", .text("sideways"), .invalidParameter, ["\"sideways\"", "one of relative, absolute"]),
             ("faces", .boolean(true), .invalidParameter, ["got a boolean", "text"]),

@@ -1,0 +1,132 @@
+import XCTest
+@testable import FacetSDK
+
+/// Typed declarations: declared once, listed in the descriptor, read back with their Swift type.
+final class ParameterDeclarationTests: XCTestCase {
+    enum Mode: String, CaseIterable, Sendable { case relative, absolute }
+    enum Style: String, CaseIterable, Sendable { case soft, hard = "very-hard" }
+
+    /// One declaration of every kind, as an effect would write them.
+    enum Probe {
+        static let yaw = NumberParameter("yaw", default: 0, range: -45...45, unit: "deg", "Turn.")
+        static let count = IntegerParameter("count", default: 2, range: 1...9, "How many.")
+        static let freeze = BooleanParameter("freeze", default: false, "Freeze.")
+        static let mode = ChoiceParameter("mode", default: Mode.relative, "Mode.")
+        static let faces = TextParameter("faces", default: "all", "Which faces.")
+        static let delay = NumberParameter("delay", default: 0.5, range: 0..., unit: "s", "Wait.")
+        static let gain = NumberParameter("gain", default: 1, "Any factor.")
+        static let level = IntegerParameter("level", default: -1, range: ...0, "At most 0.")
+
+        static let all: [any ParameterDeclaration] = [yaw, count, freeze, mode, faces, delay, gain, level]
+        static let schema = EffectDescriptor(id: "org.facet.test.probe", version: EffectVersion(1), summary: "Probe.",
+                                             parameters: all).parameters
+    }
+
+    func testDeclarationsMakeTheSpecsOfTheDescriptor() {
+        XCTAssertEqual(Probe.schema, [
+            .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn."),
+            .integer("count", default: 2, min: 1, max: 9, "How many."),
+            .boolean("freeze", default: false, "Freeze."),
+            .choice("mode", ["relative", "absolute"], default: "relative", "Mode."),
+            .text("faces", default: "all", "Which faces."),
+            .number("delay", default: 0.5, min: 0, unit: "s", "Wait."),
+            .number("gain", default: 1, "Any factor."),
+            .integer("level", default: -1, max: 0, "At most 0."),
+        ])
+        let style = ChoiceParameter("style", default: Style.hard, "A word.")
+        XCTAssertEqual(style.spec.type, .choice(["soft", "very-hard"]), "the enum's raw values, in case order")
+        XCTAssertEqual(style.spec.defaultValue, .text("very-hard"))
+    }
+
+    func testTypedReadsReturnTheDefaults() throws {
+        let parameters = try EffectParameters(schema: Probe.schema, given: [:])
+        XCTAssertEqual(parameters[Probe.yaw, at: 3], 0)
+        XCTAssertEqual(parameters[Probe.count, at: 0], 2)
+        XCTAssertEqual(parameters[Probe.freeze], false)
+        XCTAssertEqual(parameters[Probe.mode], .relative)
+        XCTAssertEqual(parameters[Probe.faces], "all")
+        XCTAssertEqual(parameters[Probe.delay, at: 0], 0.5)
+        XCTAssertEqual(parameters[Probe.level, at: 0], -1)
+        XCTAssertFalse(parameters.isAnimated(Probe.yaw))
+    }
+
+    func testTypedReadsReturnTheGivenValuesWithTheirSwiftTypes() throws {
+        let parameters = try EffectParameters(schema: Probe.schema, given: [
+            "yaw": .number(12.5), "count": .number(7), "freeze": .boolean(true), "mode": .text("absolute"),
+            "faces": .text("id:3"), "gain": .number(-20),
+        ])
+        let yaw: Double = parameters[Probe.yaw, at: 0]
+        let count: Int = parameters[Probe.count, at: 0]
+        let mode: Mode = parameters[Probe.mode]
+        XCTAssertEqual(yaw, 12.5)
+        XCTAssertEqual(count, 7)
+        XCTAssertEqual(mode, .absolute)
+        XCTAssertTrue(parameters[Probe.freeze])
+        XCTAssertEqual(parameters[Probe.faces], "id:3")
+        XCTAssertEqual(parameters[Probe.gain, at: 0], -20)
+        XCTAssertEqual(try parameters.value(of: Probe.yaw, at: 0), 12.5)
+        XCTAssertEqual(try parameters.value(of: Probe.mode), .absolute)
+    }
+
+    func testKeyframedReadsFollowTheCurve() throws {
+        let yaw = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 2, value: 40, easing: .hold),
+                                     Keyframe(time: 3, value: -10)])
+        let count = try KeyframeTrack([Keyframe(time: 0, value: 1), Keyframe(time: 1, value: 4)])
+        let parameters = try EffectParameters(schema: Probe.schema, given: ["yaw": .keyframes(yaw), "count": .keyframes(count)])
+        XCTAssertEqual(parameters[Probe.yaw, at: -1], 0, "before the first keyframe: the first value")
+        XCTAssertEqual(parameters[Probe.yaw, at: 1], 20, accuracy: 1e-12)
+        XCTAssertEqual(parameters[Probe.yaw, at: 2.5], 40, "held")
+        XCTAssertEqual(parameters[Probe.yaw, at: 9], -10, "after the last keyframe: the last value")
+        XCTAssertEqual(parameters[Probe.count, at: 0.4], 2, "1 + 3 × 0.4 = 2.2 rounds to 2")
+        XCTAssertEqual(parameters[Probe.count, at: 0.5], 3, "2.5 rounds away from zero")
+        XCTAssertTrue(parameters.isAnimated(Probe.yaw))
+        XCTAssertFalse(parameters.isAnimated(Probe.delay))
+        XCTAssertFalse(parameters.isAnimated(Probe.mode))
+        XCTAssertEqual(parameters.animationEndTime, 3)
+    }
+
+    func testValuesOutsideTheSchemaAreRejectedWhenValidated() {
+        let rows: [(String, ParameterValue, EffectError.Code, [String])] = [
+            ("yw", .number(1), .unknownParameter, ["'yw'", "yaw, count, freeze, mode, faces, delay, gain, level"]),
+            ("yaw", .number(46), .outOfRange, ["above the maximum 45"]),
+            ("delay", .number(-0.1), .outOfRange, ["below the minimum 0", "0 … ∞ s"]),
+            ("level", .number(1), .outOfRange, ["above the maximum 0"]),
+            ("mode", .text("sideways"), .invalidParameter, ["one of relative, absolute"]),
+            ("freeze", .text("yes"), .invalidParameter, ["true or false"]),
+        ]
+        for (name, value, code, words) in rows {
+            XCTAssertThrowsError(try EffectParameters(schema: Probe.schema, given: [name: value]), name) { error in
+                guard let error = error as? EffectError else { return XCTFail("not an EffectError: \(error)") }
+                XCTAssertEqual(error.code, code, "\(name): \(error)")
+                for word in words { XCTAssertTrue(error.message.contains(word), "\(name): '\(error.message)' lacks '\(word)'") }
+            }
+        }
+    }
+
+    func testReadingADeclarationTheSchemaLacksIsAnErrorNamingIt() throws {
+        let parameters = try EffectParameters(schema: [Probe.yaw.spec, Probe.mode.spec], given: [:])
+        XCTAssertThrowsError(try parameters.value(of: Probe.count, at: 0)) { error in
+            let error = error as? EffectError
+            XCTAssertEqual(error?.code, .unknownParameter)
+            XCTAssertTrue(error?.message.contains("'count'") == true, "\(String(describing: error))")
+            XCTAssertTrue(error?.message.contains("it declares: yaw, mode") == true, "\(String(describing: error))")
+        }
+        XCTAssertThrowsError(try parameters.value(of: Probe.faces))
+    }
+
+    func testReadingADeclarationTheSchemaDeclaresDifferentlyIsAnError() throws {
+        let narrower = NumberParameter("yaw", default: 0, range: -10...10, unit: "deg", "Turn.")
+        let parameters = try EffectParameters(schema: [narrower.spec], given: ["yaw": .number(5)])
+        XCTAssertThrowsError(try parameters.value(of: Probe.yaw, at: 0)) { error in
+            let error = error as? EffectError
+            XCTAssertEqual(error?.code, .invalidParameter)
+            XCTAssertTrue(error?.message.contains("-45 … 45 deg") == true, "\(String(describing: error))")
+            XCTAssertTrue(error?.message.contains("-10 … 10 deg") == true, "\(String(describing: error))")
+        }
+        let asText = TextParameter("yaw", default: "", "Turn.")
+        XCTAssertThrowsError(try parameters.value(of: asText)) { error in
+            XCTAssertEqual((error as? EffectError)?.code, .invalidParameter)
+        }
+        XCTAssertEqual(try parameters.value(of: narrower, at: 0), 5)
+    }
+}
