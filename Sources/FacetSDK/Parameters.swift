@@ -286,7 +286,12 @@ public struct ParameterSpec: Sendable, Equatable {
 /// `parameters[Self.yaw, at: time]`, `parameters[Self.mode]`. Numeric parameters are read at a
 /// time in seconds, so each can be keyframed without the effect knowing whether it is.
 ///
-/// The string-named readers (`number(_:at:)`…) read by name.
+/// The string-named readers (`number(_:at:)`, `integer(_:at:)`, `boolean(_:)`, `text(_:)`,
+/// `isAnimated(_:)`) stay for code that knows names only at run time: a host or tool that reads
+/// presets, a bridge to another plugin format, an effect looping over names it builds. They
+/// throw for a name the schema lacks or a parameter of another type, so a typo is never a
+/// silent 0. An effect with a fixed schema should not use them: a misspelt declaration does not
+/// compile, a misspelt string only fails when it runs.
 public struct EffectParameters: Sendable, Equatable {
     /// Every parameter of the schema with its value (given or default).
     public let values: [String: ParameterValue]
@@ -332,37 +337,55 @@ public struct EffectParameters: Sendable, Equatable {
         }
     }
 
-    // MARK: - Reading by name
+    // MARK: - Reading by name, for names known only at run time
 
-    /// The number `name` at `time` seconds (keyframes are interpolated). 0 for a missing name.
-    public func number(_ name: String, at time: Double = 0) -> Double {
-        switch values[name] {
-        case .number(let value): return value
-        case .keyframes(let track): return track.value(at: time)
-        default: return 0
+    /// The number or integer `name` at `time` seconds (keyframes are interpolated).
+    ///
+    /// Throws `EffectError.Code.unknownParameter` for a name the schema lacks and
+    /// `EffectError.Code.invalidParameter` for a parameter that is not a number or integer.
+    /// An effect reads its own parameters through their declarations instead:
+    /// `parameters[Self.yaw, at: time]`.
+    public func number(_ name: String, at time: Double = 0) throws(EffectError) -> Double {
+        let (spec, value) = try named(name, reading: "a number")
+        switch (spec.type, value) {
+        case (.number, .number(let number)), (.integer, .number(let number)): return number
+        case (.number, .keyframes(let track)), (.integer, .keyframes(let track)): return track.value(at: time)
+        default: throw mismatch(spec, reading: "a number")
         }
     }
 
     /// The integer `name` at `time` seconds (interpolated keyframes are rounded).
-    public func integer(_ name: String, at time: Double = 0) -> Int {
-        Int(number(name, at: time).rounded())
+    ///
+    /// Throws like `number(_:at:)`; only an `integer` parameter reads as an integer.
+    public func integer(_ name: String, at time: Double = 0) throws(EffectError) -> Int {
+        let (spec, value) = try named(name, reading: "an integer")
+        switch (spec.type, value) {
+        case (.integer, .number(let number)): return Int(number)
+        case (.integer, .keyframes(let track)): return Int(track.value(at: time).rounded())
+        default: throw mismatch(spec, reading: "an integer")
+        }
     }
 
-    /// The boolean `name` (false for a missing name).
-    public func boolean(_ name: String) -> Bool {
-        if case .boolean(let value) = values[name] { return value }
-        return false
+    /// The boolean `name`. Throws like `number(_:at:)`.
+    public func boolean(_ name: String) throws(EffectError) -> Bool {
+        let (spec, value) = try named(name, reading: "a boolean")
+        guard case (.boolean, .boolean(let flag)) = (spec.type, value) else { throw mismatch(spec, reading: "a boolean") }
+        return flag
     }
 
-    /// The word or text `name` (empty for a missing name).
-    public func text(_ name: String) -> String {
-        if case .text(let value) = values[name] { return value }
-        return ""
+    /// The word (a `choice` parameter) or text (a `text` parameter) `name`. Throws like
+    /// `number(_:at:)`.
+    public func text(_ name: String) throws(EffectError) -> String {
+        let (spec, value) = try named(name, reading: "text")
+        switch (spec.type, value) {
+        case (.choice, .text(let word)), (.text, .text(let word)): return word
+        default: throw mismatch(spec, reading: "text")
+        }
     }
 
-    /// Whether the parameter `name` is keyframed.
-    public func isAnimated(_ name: String) -> Bool {
-        if case .keyframes = values[name] { return true }
+    /// Whether the parameter `name` is keyframed. Throws for a name the schema lacks.
+    public func isAnimated(_ name: String) throws(EffectError) -> Bool {
+        if case .keyframes = try named(name, reading: "keyframes or a constant").value { return true }
         return false
     }
 
@@ -385,6 +408,12 @@ public struct EffectParameters: Sendable, Equatable {
         return value
     }
 
+    /// The spec and value of `name`, or the error naming the declared parameters.
+    private func named(_ name: String, reading what: String) throws(EffectError) -> (spec: ParameterSpec, value: ParameterValue) {
+        guard let position = positions[name], let value = values[name] else { throw notInSchema(name, reading: what) }
+        return (schema[position], value)
+    }
+
     /// The error for reading `name`, which the schema lacks: by name (`what` says as what) or,
     /// with `what` nil, through a declaration the descriptor does not list.
     private func notInSchema(_ name: String, reading what: String?) -> EffectError {
@@ -394,6 +423,10 @@ public struct EffectParameters: Sendable, Equatable {
         return EffectError(.unknownParameter,
                            "\(attempt), but the schema these values were validated against has no such parameter; "
                              + "it declares: \(declared.isEmpty ? "(none)" : declared)\(fix)")
+    }
+
+    private func mismatch(_ spec: ParameterSpec, reading what: String) -> EffectError {
+        EffectError(.invalidParameter, "cannot read parameter '\(spec.name)' as \(what): it is declared as \(Self.summary(spec))")
     }
 
     /// `number -45 … 45 deg, default 0`: the type, range and default of a parameter, for messages.

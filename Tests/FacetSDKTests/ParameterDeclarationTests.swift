@@ -129,4 +129,30 @@ final class ParameterDeclarationTests: XCTestCase {
         }
         XCTAssertEqual(try parameters.value(of: narrower, at: 0), 5)
     }
+
+    func testStringReadsThrowForUnknownNamesAndOtherTypesInsteadOfReturningZero() throws {
+        let parameters = try EffectParameters(schema: Probe.schema, given: ["yaw": .number(3)])
+        let rows: [(String, () throws -> Any, EffectError.Code, [String])] = [
+            ("number of a misspelt name", { try parameters.number("yw") }, .unknownParameter,
+             ["'yw'", "yaw, count, freeze, mode, faces, delay, gain, level"]),
+            ("integer of a misspelt name", { try parameters.integer("cuont") }, .unknownParameter, ["'cuont'"]),
+            ("boolean of a misspelt name", { try parameters.boolean("frezee") }, .unknownParameter, ["'frezee'"]),
+            ("text of a misspelt name", { try parameters.text("fcaes") }, .unknownParameter, ["'fcaes'"]),
+            ("isAnimated of a misspelt name", { try parameters.isAnimated("yw") }, .unknownParameter, ["'yw'"]),
+            ("number of a choice", { try parameters.number("mode") }, .invalidParameter, ["'mode'", "as a number", "choice"]),
+            ("integer of a number", { try parameters.integer("yaw") }, .invalidParameter, ["'yaw'", "as an integer"]),
+            ("boolean of text", { try parameters.boolean("faces") }, .invalidParameter, ["'faces'", "as a boolean"]),
+            ("text of a boolean", { try parameters.text("freeze") }, .invalidParameter, ["'freeze'", "as text"]),
+        ]
+        for (what, read, code, words) in rows {
+            XCTAssertThrowsError(try read(), what) { error in
+                guard let error = error as? EffectError else { return XCTFail("\(what): not an EffectError: \(error)") }
+                XCTAssertEqual(error.code, code, "\(what): \(error)")
+                for word in words { XCTAssertTrue(error.message.contains(word), "\(what): '\(error.message)' lacks '\(word)'") }
+            }
+        }
+        XCTAssertEqual(try parameters.number("yaw"), 3)
+        XCTAssertEqual(try parameters.number("count"), 2, "an integer reads as a number too")
+        XCTAssertEqual(try parameters.text("mode"), "relative", "a choice reads as its word")
+    }
 }
