@@ -194,18 +194,28 @@ public protocol FaceEffect: Sendable {
 ///
 /// Conformers implement one method; `process(_:context:)` is provided.
 public protocol PerFrameFaceEffect: FaceEffect {
-    /// Edits one face's coefficients in one frame. `time` is the frame's time in seconds.
-    func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack) throws
+    /// Edits one face's coefficients in one frame. `time` is the frame's time in seconds;
+    /// `track` is the face's whole track as it was before this effect; `context` is the one the
+    /// host passed to `process(_:context:)`, with the face model (`context.faceModel`: named
+    /// expression controls, coefficient ranges) and `context.warn`. The host shows every
+    /// warning it is given and `edit` runs once per face and frame, so warn about a frame only
+    /// when each one matters; for a summary ("clamped in 12 frames"), implement
+    /// `process(_:context:)` instead.
+    func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack, context: EffectContext) throws
 }
 
+// MARK: - Default implementations
+
 extension PerFrameFaceEffect {
-    /// Applies `edit` to every frame of every track.
+    /// Applies `edit` to every frame of every track, in track and then frame order, passing
+    /// `context` on.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         for trackIndex in motion.tracks.indices {
             let track = motion.tracks[trackIndex]
             for frameIndex in track.frames.indices {
                 let time = track.frames[frameIndex].time
-                try edit(&motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track)
+                try edit(&motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track,
+                         context: context)
             }
         }
     }

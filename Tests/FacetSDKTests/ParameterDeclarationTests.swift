@@ -22,6 +22,24 @@ final class ParameterDeclarationTests: XCTestCase {
                                              parameters: all).parameters
     }
 
+    /// A per-frame effect that reads a typed parameter and its context: the face model and warn.
+    struct Smile: PerFrameFaceEffect {
+        static let strength = NumberParameter("strength", default: 1, range: 0...1, "How much.")
+        static let descriptor = EffectDescriptor(id: "org.facet.test.smile", version: EffectVersion(1),
+                                                 summary: "Smiles.", parameters: [strength])
+        private let parameters: EffectParameters
+        init(parameters: EffectParameters) throws { self.parameters = parameters }
+
+        func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack,
+                  context: EffectContext) throws {
+            guard let smile = context.faceModel?.control(named: ExpressionControlName.smile) else {
+                return context.warn("no smile control at t = \(time)")
+            }
+            let strength = Float(parameters[Self.strength, at: time])
+            for index in smile.indices { coefficients.expression[index] += strength * smile[index] }
+        }
+    }
+
     func testDeclarationsMakeTheSpecsOfTheDescriptor() {
         XCTAssertEqual(Probe.schema, [
             .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn."),
@@ -155,4 +173,46 @@ final class ParameterDeclarationTests: XCTestCase {
         XCTAssertEqual(try parameters.number("count"), 2, "an integer reads as a number too")
         XCTAssertEqual(try parameters.text("mode"), "relative", "a choice reads as its word")
     }
+
+    func testParametersForAnEffectUseItsDescriptor() throws {
+        let parameters = try EffectParameters(for: Smile.self, given: ["strength": .number(0.25)])
+        XCTAssertEqual(parameters.schema, Smile.descriptor.parameters)
+        XCTAssertEqual(parameters[Smile.strength, at: 0], 0.25)
+        XCTAssertThrowsError(try EffectParameters(for: Smile.self, given: ["strength": .number(2)]))
+    }
+
+    func testAPerFrameEffectReadsTheFaceModelAndWarnsThroughItsContext() throws {
+        let model = FaceModelDescription(name: "toy", expressionBasis: .blendshapes, expressionNames: ["happy", "sad"],
+                                         controls: [ExpressionControlName.smile: [1, 0]], coefficientRange: [0...1, 0...1])
+        func scene() -> SceneMotion {
+            SceneMotion(frameTimes: [0, 0.5], frameRate: 2, frameWidth: 8, frameHeight: 8, tracks: [
+                FaceTrack(id: 0, modelName: "toy", frames: (0..<2).map {
+                    FaceFrame(frameIndex: $0, time: Double($0) / 2, coefficients: FaceCoefficients(expression: [0.1, 0.2]))
+                })])
+        }
+        let ramp = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 1)])
+        let effect = try Smile(parameters: EffectParameters(for: Smile.self, given: ["strength": .keyframes(ramp)]))
+
+        var motion = scene()
+        let warnings = WarningLines()
+        try effect.process(&motion, context: EffectContext(faceModel: model, warn: { warnings.append($0) }))
+        XCTAssertEqual(motion.tracks[0].frames[0].coefficients.expression, [0.1, 0.2])
+        XCTAssertEqual(motion.tracks[0].frames[1].coefficients.expression[0], 0.6, accuracy: 1e-6)
+        XCTAssertEqual(motion.tracks[0].frames[1].coefficients.expression[1], 0.2)
+        XCTAssertEqual(warnings.lines, [])
+
+        var withoutModel = scene()
+        try effect.process(&withoutModel, context: EffectContext(warn: { warnings.append($0) }))
+        XCTAssertEqual(withoutModel, scene())
+        XCTAssertEqual(warnings.lines, ["no smile control at t = 0.0", "no smile control at t = 0.5"])
+    }
+}
+
+/// Collects warnings from an effect context.
+final class WarningLines: @unchecked Sendable {
+    // Safe to share: `stored` is only touched under `lock`.
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }
