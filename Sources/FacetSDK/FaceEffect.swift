@@ -3,12 +3,6 @@
 // An effect changes face *motion* — per-frame 3DMM coefficients — never pixels. The host runs
 // the whole chain on the motion of a video, then renders the edited motion once per frame.
 
-/// The SDK's version of the effect contract. The host refuses effects built for a different major.
-public enum FacetSDKVersion {
-    /// Version of the effect API this SDK defines (bumped on any breaking change).
-    public static let apiVersion = 1
-}
-
 /// A semantic version `major.minor.patch`.
 public struct EffectVersion: Sendable, Equatable, Comparable, CustomStringConvertible, Codable {
     /// Breaking changes to parameters or behaviour.
