@@ -32,22 +32,24 @@ cat > "$work/tilt/Sources/Tilt/Tilt.swift" <<'SWIFT'
 import FacetSDK
 
 public struct Tilt: PerFrameFaceEffect {
+    public static let angle = NumberParameter("angle", default: 0, range: -30...30, unit: "deg", "Counter-clockwise.")
     public static let descriptor = EffectDescriptor(
-        id: "com.example.tilt", version: EffectVersion(1, 0, 0), summary: "Tilt the head.",
-        parameters: [.number("angle", default: 0, min: -30, max: 30, unit: "deg", "Counter-clockwise.")])
+        id: "com.example.tilt", version: EffectVersion(1, 0, 0), summary: "Tilt the head.", parameters: [angle])
     private let parameters: EffectParameters
     public init(parameters: EffectParameters) throws { self.parameters = parameters }
-    public func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack) throws {
-        coefficients.pose.roll += Float(parameters.number("angle", at: time)) * .pi / 180
+    public func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack, context: EffectContext) throws {
+        coefficients.pose.roll += Float(parameters[Self.angle, at: time]) * .pi / 180
     }
-    /// Says which face model the host described (the check looks for it), then edits every frame.
+    /// Says which face model the host described (the check looks for it, and the test video has
+    /// no face for `edit` to see it in), then edits every frame.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         if let model = context.faceModel {
             context.warn("face model \(model.name), smile control: \(model.control(named: ExpressionControlName.smile) != nil)")
         }
         for t in motion.tracks.indices {
             for f in motion.tracks[t].frames.indices {
-                try edit(&motion.tracks[t].frames[f].coefficients, time: motion.tracks[t].frames[f].time, track: motion.tracks[t])
+                try edit(&motion.tracks[t].frames[f].coefficients, time: motion.tracks[t].frames[f].time,
+                         track: motion.tracks[t], context: context)
             }
         }
     }
@@ -58,7 +60,7 @@ import FacetSDK
 import Tilt
 
 let track = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 20)])
-let effect = try Tilt(parameters: EffectParameters(schema: Tilt.descriptor.parameters, given: ["angle": .keyframes(track)]))
+let effect = try Tilt(parameters: EffectParameters(for: Tilt.self, given: ["angle": .keyframes(track)]))
 var motion = SceneMotion(frameTimes: [0, 0.5], frameRate: 2, frameWidth: 8, frameHeight: 8, tracks: [
     FaceTrack(id: 0, modelName: "test", frames: [
         FaceFrame(frameIndex: 0, time: 0, coefficients: FaceCoefficients()),

@@ -11,35 +11,75 @@ import FacetSDK
 public struct DirectEdit: FaceEffect {
     // MARK: - Parameter table
 
+    /// Turn left/right, degrees.
+    public static let yaw = NumberParameter("yaw", default: 0, range: -45...45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left).")
+    /// Nod, degrees.
+    public static let pitch = NumberParameter("pitch", default: 0, range: -30...30, unit: "deg", "Nod; positive tilts the chin down.")
+    /// Tilt in the image plane, degrees.
+    public static let roll = NumberParameter("roll", default: 0, range: -30...30, unit: "deg", "Tilt in the image plane; positive is counter-clockwise.")
+    /// Whether the angles add to the source's pose or replace it.
+    public static let mode = ChoiceParameter("mode", default: PoseMode.relative, "Add the angles to the source's pose, or replace it by them.")
+    /// Move right, model units.
+    public static let shiftX = NumberParameter("shift-x", default: 0, range: -50...50, unit: "mm", "Move the head right (model units; millimetres for the Surrey model).")
+    /// Move up, model units.
+    public static let shiftY = NumberParameter("shift-y", default: 0, range: -50...50, unit: "mm", "Move the head up.")
+    /// Move towards the camera, model units.
+    public static let shiftZ = NumberParameter("shift-z", default: 0, range: -100...100, unit: "mm", "Move the head towards the camera (it grows).")
+    /// Strength of the `smile` control.
+    public static let smile = NumberParameter(ExpressionControlName.smile, default: 0, range: -1...1.5, "Smile strength; 1 is a full smile, negative removes the source's smile.")
+    /// The smile strength up to which the lips keep their opening.
+    public static let smilePartsLips = NumberParameter("smile-parts-lips", default: 1, range: 0...1.5, "The smile strength up to which a smile keeps the lips' opening as it was (closed lips stay closed); only the part of a smile beyond it parts them. 0 lets every smile part the lips as the face model's smile does.")
+    /// Strength of the `mouth-open` control.
+    public static let mouthOpen = NumberParameter(ExpressionControlName.mouthOpen, default: 0, range: -1...1.5, "Open the mouth (drop the jaw); 1 parts the lips by about 2 cm.")
+    /// Strength of the `eyes-closed` control.
+    public static let eyesClosed = NumberParameter(ExpressionControlName.eyesClosed, default: 0, range: -1...1, "Close both eyes; 1 shuts them, negative opens them wider than the source.")
+    /// Strength of the `left-eye-closed` control.
+    public static let leftEyeClosed = NumberParameter(ExpressionControlName.leftEyeClosed, default: 0, range: -1...1, "Close the subject's left eye (on the viewer's right): a wink.")
+    /// Strength of the `right-eye-closed` control.
+    public static let rightEyeClosed = NumberParameter(ExpressionControlName.rightEyeClosed, default: 0, range: -1...1, "Close the subject's right eye (on the viewer's left).")
+    /// Strength of the `brows-raised` control.
+    public static let browsRaised = NumberParameter(ExpressionControlName.browsRaised, default: 0, range: -1...1.5, "Raise both eyebrows.")
+    /// One of the face model's own expressions, by name.
+    public static let expression = TextParameter("expression", default: "", "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); `facet models list` lists them.")
+    /// Strength of `expression`.
+    public static let expressionStrength = NumberParameter("expression-strength", default: 1, range: -1...1.5, "Strength of `expression`.")
+    /// How much of the source's own expression is taken away.
+    public static let neutralise = NumberParameter("neutralise", default: 0, range: 0...1, "Take the source's own expression away: 0 keeps it, 1 makes the face neutral before the controls above apply.")
+    /// Whether the source's head motion and expression are kept or frozen.
+    public static let motion = ChoiceParameter("motion", default: MotionMode.keep, "Keep the source's own head motion and expression, or freeze them at `freeze-at` (the head still follows the source's position).")
+    /// The time whose pose and expression a frozen face keeps, seconds.
+    public static let freezeAt = NumberParameter("freeze-at", default: 0, range: 0..., unit: "s", "With motion: freeze, the time whose pose and expression every frame takes.")
+    /// Which faces are edited (a `FaceSelector`).
+    public static let faces = TextParameter("faces", default: "all", "Which faces: all, largest, id:N (a track id), or index:N counted from the left (0 is the leftmost).")
+
     /// Identity, version and parameters.
     public static let descriptor = EffectDescriptor(
         id: "org.facet.direct-edit",
         version: EffectVersion(0, 2, 1),
         summary: "Turn, tilt and move the head by exact amounts and set expressions (smile, mouth, eyes, brows), constant or keyframed.",
         parameters: [
-            .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left)."),
-            .number("pitch", default: 0, min: -30, max: 30, unit: "deg", "Nod; positive tilts the chin down."),
-            .number("roll", default: 0, min: -30, max: 30, unit: "deg", "Tilt in the image plane; positive is counter-clockwise."),
-            .choice("mode", ["relative", "absolute"], default: "relative", "Add the angles to the source's pose, or replace it by them."),
-            .number("shift-x", default: 0, min: -50, max: 50, unit: "mm", "Move the head right (model units; millimetres for the Surrey model)."),
-            .number("shift-y", default: 0, min: -50, max: 50, unit: "mm", "Move the head up."),
-            .number("shift-z", default: 0, min: -100, max: 100, unit: "mm", "Move the head towards the camera (it grows)."),
-            .number(ExpressionControlName.smile, default: 0, min: -1, max: 1.5, "Smile strength; 1 is a full smile, negative removes the source's smile."),
-            .number("smile-parts-lips", default: 1, min: 0, max: 1.5, "The smile strength up to which a smile keeps the lips' opening as it was (closed lips stay closed); only the part of a smile beyond it parts them. 0 lets every smile part the lips as the face model's smile does."),
-            .number(ExpressionControlName.mouthOpen, default: 0, min: -1, max: 1.5, "Open the mouth (drop the jaw); 1 parts the lips by about 2 cm."),
-            .number(ExpressionControlName.eyesClosed, default: 0, min: -1, max: 1, "Close both eyes; 1 shuts them, negative opens them wider than the source."),
-            .number(ExpressionControlName.leftEyeClosed, default: 0, min: -1, max: 1, "Close the subject's left eye (on the viewer's right): a wink."),
-            .number(ExpressionControlName.rightEyeClosed, default: 0, min: -1, max: 1, "Close the subject's right eye (on the viewer's left)."),
-            .number(ExpressionControlName.browsRaised, default: 0, min: -1, max: 1.5, "Raise both eyebrows."),
-            .text("expression", default: "", "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); `facet models list` lists them."),
-            .number("expression-strength", default: 1, min: -1, max: 1.5, "Strength of `expression`."),
-            .number("neutralise", default: 0, min: 0, max: 1, "Take the source's own expression away: 0 keeps it, 1 makes the face neutral before the controls above apply."),
-            .choice("motion", ["keep", "freeze"], default: "keep", "Keep the source's own head motion and expression, or freeze them at `freeze-at` (the head still follows the source's position)."),
-            .number("freeze-at", default: 0, min: 0, unit: "s", "With motion: freeze, the time whose pose and expression every frame takes."),
-            .text("faces", default: "all", "Which faces: all, largest, id:N (a track id), or index:N counted from the left (0 is the leftmost)."),
+            yaw, pitch, roll, mode, shiftX, shiftY, shiftZ,
+            smile, smilePartsLips, mouthOpen, eyesClosed, leftEyeClosed, rightEyeClosed, browsRaised,
+            expression, expressionStrength, neutralise, motion, freezeAt, faces,
         ],
         temporalAccess: .perFrame
     )
+
+    /// The values of `mode`.
+    public enum PoseMode: String, CaseIterable, Sendable {
+        /// Add the angles to the source's pose.
+        case relative
+        /// Replace the source's pose by the angles.
+        case absolute
+    }
+
+    /// The values of `motion`.
+    public enum MotionMode: String, CaseIterable, Sendable {
+        /// Keep the source's own head motion and expression.
+        case keep
+        /// Every frame takes the pose and expression of the frame at `freeze-at`.
+        case freeze
+    }
 
     /// The plausibility limits of the edited pose; beyond them the renderers show artefacts (the
     /// far side of the face was never seen). Results beyond a limit are clamped with a warning.
@@ -52,8 +92,9 @@ public struct DirectEdit: FaceEffect {
         public static let rollDegrees: Float = 45
     }
 
-    /// The numeric parameters that name expression controls, in table order.
-    static let controlParameters = ExpressionControlName.all
+    /// The strength parameters of the standard expression controls, in table order; each is
+    /// named after its control (`ExpressionControlName`).
+    static let controlParameters = [smile, mouthOpen, eyesClosed, leftEyeClosed, rightEyeClosed, browsRaised]
 
     // MARK: - Setup
 
@@ -66,10 +107,10 @@ public struct DirectEdit: FaceEffect {
     /// Creates the effect from validated parameters.
     public init(parameters: EffectParameters) throws {
         self.parameters = parameters
-        self.isAbsolute = parameters.text("mode") == "absolute"
-        self.freezes = parameters.text("motion") == "freeze"
-        self.selector = try FaceSelector(parsing: parameters.text("faces"))
-        self.modelExpression = parameters.text("expression").trimmingCharacters(in: .whitespaces)
+        self.isAbsolute = parameters[Self.mode] == .absolute
+        self.freezes = parameters[Self.motion] == .freeze
+        self.selector = try FaceSelector(parsing: parameters[Self.faces])
+        self.modelExpression = parameters[Self.expression].trimmingCharacters(in: .whitespaces)
     }
 
     // MARK: - Processing
@@ -77,11 +118,11 @@ public struct DirectEdit: FaceEffect {
     /// Edits the selected tracks only.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         let selected = try selectedTracks(in: motion)
-        let directions = try controlDirections(context.faceModel, motion: motion)
+        let controls = try controlsInUse(context.faceModel)
         var clamps = ClampLog()
         for trackIndex in selected {
             let track = motion.tracks[trackIndex]
-            let frozen = freezes ? Self.frame(of: track, nearest: parameters.number("freeze-at", at: 0)) : nil
+            let frozen = freezes ? Self.frame(of: track, nearest: parameters[Self.freezeAt, at: 0]) : nil
             for frameIndex in track.frames.indices {
                 let frame = track.frames[frameIndex]
                 var coefficients = frame.coefficients
@@ -89,7 +130,7 @@ public struct DirectEdit: FaceEffect {
                     coefficients.pose = frozen.coefficients.pose
                     coefficients.expression = frozen.coefficients.expression
                 }
-                edit(&coefficients, time: frame.time, directions: directions, model: context.faceModel, clamps: &clamps)
+                edit(&coefficients, time: frame.time, controls: controls, model: context.faceModel, clamps: &clamps)
                 motion.tracks[trackIndex].frames[frameIndex].coefficients = coefficients
             }
         }
@@ -113,24 +154,28 @@ public struct DirectEdit: FaceEffect {
         }
     }
 
-    /// The directions of the named controls in use, checked against the model.
-    private func controlDirections(_ model: FaceModelDescription?, motion: SceneMotion) throws -> [(String, [Float])] {
-        var wanted = Self.controlParameters.filter { parameters.isAnimatedOrNonzero($0) }
-        if !modelExpression.isEmpty { wanted.append("expression") }
+    /// The expression controls in use (keyframed or non-zero), checked against the model.
+    private func controlsInUse(_ model: FaceModelDescription?) throws -> [Control] {
+        // (the parameter that asks for it, the control's name in the model, its strength)
+        var wanted: [(parameter: String, control: String, strength: NumberParameter)] = Self.controlParameters
+            .filter { parameters.isAnimatedOrNonzero($0) }
+            .map { (parameter: $0.spec.name, control: $0.spec.name, strength: $0) }
+        if !modelExpression.isEmpty {
+            wanted.append((parameter: Self.expression.spec.name, control: modelExpression, strength: Self.expressionStrength))
+        }
         guard !wanted.isEmpty else { return [] }
         guard let model else {
-            throw EffectError(.missingInput, "expression controls (\(wanted.joined(separator: ", "))) need the face model's "
-                                + "expression space, which the host did not provide (motion without a model?)")
+            throw EffectError(.missingInput, "expression controls (\(wanted.map(\.parameter).joined(separator: ", "))) need the "
+                                + "face model's expression space, which the host did not provide (motion without a model?)")
         }
-        return try wanted.map { name in
-            let controlName = name == "expression" ? modelExpression : name
-            guard let direction = model.control(named: controlName) else {
+        return try wanted.map { parameter, control, strength in
+            guard let direction = model.control(named: control) else {
                 let own = model.expressionNames.joined(separator: ", ")
-                throw EffectError(.invalidParameter, name == "expression"
+                throw EffectError(.invalidParameter, parameter == Self.expression.spec.name
                     ? "expression \"\(modelExpression)\" is not one of model \(model.name)'s expressions; expected one of \(own)"
-                    : "model \(model.name) has no \"\(name)\" control (its expressions: \(own))")
+                    : "model \(model.name) has no \"\(control)\" control (its expressions: \(own))")
             }
-            return (name, direction)
+            return Control(strength: strength, direction: direction, isSmile: parameter == Self.smile.spec.name)
         }
     }
 
@@ -140,12 +185,12 @@ public struct DirectEdit: FaceEffect {
     }
 
     /// Applies the pose, translation and expression change at `time`.
-    private func edit(_ coefficients: inout FaceCoefficients, time: Double, directions: [(String, [Float])],
+    private func edit(_ coefficients: inout FaceCoefficients, time: Double, controls: [Control],
                       model: FaceModelDescription?, clamps: inout ClampLog) {
         let radians = Float.pi / 180
-        let yaw = Float(parameters.number("yaw", at: time)) * radians
-        let pitch = Float(parameters.number("pitch", at: time)) * radians
-        let roll = Float(parameters.number("roll", at: time)) * radians
+        let yaw = Float(parameters[Self.yaw, at: time]) * radians
+        let pitch = Float(parameters[Self.pitch, at: time]) * radians
+        let roll = Float(parameters[Self.roll, at: time]) * radians
         if isAbsolute {
             coefficients.pose = HeadPose(yaw: yaw, pitch: pitch, roll: roll)
         } else {
@@ -159,12 +204,12 @@ public struct DirectEdit: FaceEffect {
                                                what: "pitch", unit: "°", scale: 1 / radians)
         coefficients.pose.roll = clamps.clamp(coefficients.pose.roll, limit: Limits.rollDegrees * radians, what: "roll",
                                               unit: "°", scale: 1 / radians)
-        coefficients.translation.x += Float(parameters.number("shift-x", at: time))
-        coefficients.translation.y += Float(parameters.number("shift-y", at: time))
-        coefficients.translation.z += Float(parameters.number("shift-z", at: time))
+        coefficients.translation.x += Float(parameters[Self.shiftX, at: time])
+        coefficients.translation.y += Float(parameters[Self.shiftY, at: time])
+        coefficients.translation.z += Float(parameters[Self.shiftZ, at: time])
 
-        let neutralise = Float(parameters.number("neutralise", at: time))
-        guard neutralise > 0 || !directions.isEmpty, let model else { return }
+        let neutralise = Float(parameters[Self.neutralise, at: time])
+        guard neutralise > 0 || !controls.isEmpty, let model else { return }
         var expression = coefficients.expression
         if expression.count < model.expressionDimension {
             // Motion fitted before the model gained dimensions (e.g. derived blendshapes): the
@@ -174,13 +219,14 @@ public struct DirectEdit: FaceEffect {
         if neutralise > 0 {
             for index in expression.indices { expression[index] *= 1 - neutralise }
         }
-        for (name, direction) in directions {
-            let strength = Float(parameters.number(name == "expression" ? "expression-strength" : name, at: time))
+        for control in controls {
+            let strength = Float(parameters[control.strength, at: time])
             guard strength != 0 else { continue }
+            let direction = control.direction
             for index in 0..<min(direction.count, expression.count) { expression[index] += strength * direction[index] }
-            if name == ExpressionControlName.smile, strength > 0, let seal = model.control(named: ExpressionControlName.smileLipSeal) {
+            if control.isSmile, strength > 0, let seal = model.control(named: ExpressionControlName.smileLipSeal) {
                 // The lips keep their opening up to `smile-parts-lips`.
-                let sealed = min(strength, Float(parameters.number("smile-parts-lips", at: time)))
+                let sealed = min(strength, Float(parameters[Self.smilePartsLips, at: time]))
                 for index in 0..<min(seal.count, expression.count) { expression[index] += sealed * seal[index] }
             }
         }
@@ -194,6 +240,17 @@ public struct DirectEdit: FaceEffect {
         }
         coefficients.expression = expression
     }
+}
+
+/// An expression control in use: the parameter giving its strength and its direction in the
+/// model's expression space.
+private struct Control {
+    /// The strength parameter (a standard control's own, or `expression-strength`).
+    let strength: NumberParameter
+    /// The control's direction, of the model's expression dimension.
+    let direction: [Float]
+    /// Whether this is the standard smile, which keeps the lips' opening up to `smile-parts-lips`.
+    let isSmile: Bool
 }
 
 /// Remembers which limits were applied, to warn once per limit rather than once per frame.
@@ -231,8 +288,8 @@ private struct ClampLog {
 }
 
 extension EffectParameters {
-    /// Whether the numeric parameter `name` is keyframed or set to a non-zero constant.
-    func isAnimatedOrNonzero(_ name: String) -> Bool {
-        isAnimated(name) || number(name, at: 0) != 0
+    /// Whether `parameter` is keyframed or set to a non-zero constant.
+    func isAnimatedOrNonzero(_ parameter: NumberParameter) -> Bool {
+        isAnimated(parameter) || self[parameter, at: 0] != 0
     }
 }

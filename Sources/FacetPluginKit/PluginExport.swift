@@ -12,7 +12,13 @@ import Foundation
 
 /// Exports a plugin library's effects to a Facet host through the C ABI of `facet_plugin.h`.
 public enum FacetPluginExport {
-    /// The ABI version this kit implements.
+    /// The ABI version this kit implements (`FACET_PLUGIN_API_VERSION`): the one version a
+    /// plugin and a host agree on. The host passes its own to the entry function, the table
+    /// reports this one in `api_version`, and the host refuses a table of another version.
+    ///
+    /// The SDK has no version number of its own to check here: what crosses the boundary is the
+    /// JSON of its Codable types, which this ABI version covers, while its Swift API is versioned
+    /// by the package's semantic version, which SwiftPM checks when a plugin is built.
     public static let apiVersion = UInt32(FACET_PLUGIN_API_VERSION)
 
     /// Registers `effects` and returns the table for the host, or nil when the host speaks

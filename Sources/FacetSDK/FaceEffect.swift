@@ -3,12 +3,6 @@
 // An effect changes face *motion* — per-frame 3DMM coefficients — never pixels. The host runs
 // the whole chain on the motion of a video, then renders the edited motion once per frame.
 
-/// The SDK's version of the effect contract. The host refuses effects built for a different major.
-public enum FacetSDKVersion {
-    /// Version of the effect API this SDK defines (bumped on any breaking change).
-    public static let apiVersion = 1
-}
-
 /// A semantic version `major.minor.patch`.
 public struct EffectVersion: Sendable, Equatable, Comparable, CustomStringConvertible, Codable {
     /// Breaking changes to parameters or behaviour.
@@ -90,7 +84,25 @@ public struct EffectDescriptor: Sendable, Equatable {
     /// Inputs the effect needs besides motion.
     public let inputs: EffectInputs
 
-    /// Creates a descriptor.
+    /// Creates a descriptor from typed parameter declarations, the way an effect declares its
+    /// schema: `parameters: [Self.yaw, Self.pitch, Self.mode]`, listed in table order.
+    ///
+    /// Stops the program when two declarations share a name: that is a mistake in the effect.
+    @_disfavoredOverload
+    public init(id: String, version: EffectVersion, summary: String, parameters: [any ParameterDeclaration],
+                temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []) {
+        let specs = parameters.map(\.spec)
+        var names = Set<String>()
+        for spec in specs where !names.insert(spec.name).inserted {
+            fatalError("FacetSDK: effect \(id) declares parameter '\(spec.name)' twice; expected unique names")
+        }
+        self.init(id: id, version: version, summary: summary, parameters: specs, temporalAccess: temporalAccess,
+                  inputs: inputs)
+    }
+
+    /// Creates a descriptor from untyped parameter specs: for descriptors built at run time (a
+    /// host decoding a plugin's JSON, a bridge to another plugin format). An effect with a fixed
+    /// schema declares typed parameters and uses the other initialiser.
     public init(id: String, version: EffectVersion, summary: String, parameters: [ParameterSpec],
                 temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []) {
         self.id = id
@@ -176,18 +188,28 @@ public protocol FaceEffect: Sendable {
 ///
 /// Conformers implement one method; `process(_:context:)` is provided.
 public protocol PerFrameFaceEffect: FaceEffect {
-    /// Edits one face's coefficients in one frame. `time` is the frame's time in seconds.
-    func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack) throws
+    /// Edits one face's coefficients in one frame. `time` is the frame's time in seconds;
+    /// `track` is the face's whole track as it was before this effect; `context` is the one the
+    /// host passed to `process(_:context:)`, with the face model (`context.faceModel`: named
+    /// expression controls, coefficient ranges) and `context.warn`. The host shows every
+    /// warning it is given and `edit` runs once per face and frame, so warn about a frame only
+    /// when each one matters; for a summary ("clamped in 12 frames"), implement
+    /// `process(_:context:)` instead.
+    func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack, context: EffectContext) throws
 }
 
+// MARK: - Default implementations
+
 extension PerFrameFaceEffect {
-    /// Applies `edit` to every frame of every track.
+    /// Applies `edit` to every frame of every track, in track and then frame order, passing
+    /// `context` on.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         for trackIndex in motion.tracks.indices {
             let track = motion.tracks[trackIndex]
             for frameIndex in track.frames.indices {
                 let time = track.frames[frameIndex].time
-                try edit(&motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track)
+                try edit(&motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track,
+                         context: context)
             }
         }
     }

@@ -256,6 +256,10 @@ public struct ParameterSpec: Sendable, Equatable {
         if type == .integer, number.rounded() != number {
             throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is not whole; expected \(expectation)")
         }
+        if type == .integer, abs(number) > Self.largestExactInteger {
+            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is too large to count exactly "
+                                + "(beyond ±2^53); expected \(expectation)")
+        }
         if let minimum, number < minimum {
             throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is below the minimum \(Self.format(minimum)); expected \(expectation)")
         }
@@ -264,6 +268,10 @@ public struct ParameterSpec: Sendable, Equatable {
         }
     }
 
+    /// The largest magnitude an `integer` value may have: every whole number up to 2^53 is exact
+    /// as a `Double` (and fits an `Int`).
+    static let largestExactInteger: Double = 9_007_199_254_740_992
+
     /// Formats a number without a trailing `.0` for whole values.
     public static func format(_ number: Double) -> String {
         if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
@@ -271,62 +279,54 @@ public struct ParameterSpec: Sendable, Equatable {
     }
 }
 
-/// The validated parameter values of one effect instance, defaults filled in.
+/// The validated parameter values of one effect instance, defaults filled in, and the schema
+/// they were validated against.
 ///
-/// Getters take the time in seconds so every numeric parameter can be keyframed without the
-/// effect having to know whether it is.
+/// An effect reads its values through its typed declarations (see `ParameterDeclaration`):
+/// `parameters[Self.yaw, at: time]`, `parameters[Self.mode]`. Numeric parameters are read at a
+/// time in seconds, so each can be keyframed without the effect knowing whether it is.
+///
+/// The string-named readers (`number(_:at:)`, `integer(_:at:)`, `boolean(_:)`, `text(_:)`,
+/// `isAnimated(_:)`) stay for code that knows names only at run time: a host or tool that reads
+/// presets, a bridge to another plugin format, an effect looping over names it builds. They
+/// throw for a name the schema lacks or a parameter of another type, so a typo is never a
+/// silent 0. An effect with a fixed schema should not use them: a misspelt declaration does not
+/// compile, a misspelt string only fails when it runs.
 public struct EffectParameters: Sendable, Equatable {
     /// Every parameter of the schema with its value (given or default).
     public let values: [String: ParameterValue]
+    /// The schema the values were validated against, in descriptor order.
+    public let schema: [ParameterSpec]
+    /// The position of each name in `schema`.
+    private let positions: [String: Int]
 
     /// Validates `given` against `schema` and fills in defaults.
     ///
     /// Throws for an unknown name (listing the known ones) or an invalid value.
     public init(schema: [ParameterSpec], given: [String: ParameterValue]) throws(EffectError) {
         var values: [String: ParameterValue] = [:]
-        for spec in schema { values[spec.name] = spec.defaultValue }
+        var positions: [String: Int] = [:]
+        for (index, spec) in schema.enumerated() where positions[spec.name] == nil {
+            values[spec.name] = spec.defaultValue
+            positions[spec.name] = index
+        }
         for (name, value) in given.sorted(by: { $0.key < $1.key }) {
-            guard let spec = schema.first(where: { $0.name == name }) else {
+            guard let position = positions[name] else {
                 let known = schema.map(\.name).joined(separator: ", ")
                 throw EffectError(.unknownParameter,
                                   "unknown parameter '\(name)'; expected one of: \(known.isEmpty ? "(none)" : known)")
             }
-            try spec.validate(value)
+            try schema[position].validate(value)
             values[name] = value
         }
         self.values = values
+        self.schema = schema
+        self.positions = positions
     }
 
-    /// The number `name` at `time` seconds (keyframes are interpolated). 0 for a missing name.
-    public func number(_ name: String, at time: Double = 0) -> Double {
-        switch values[name] {
-        case .number(let value): return value
-        case .keyframes(let track): return track.value(at: time)
-        default: return 0
-        }
-    }
-
-    /// The integer `name` at `time` seconds (interpolated keyframes are rounded).
-    public func integer(_ name: String, at time: Double = 0) -> Int {
-        Int(number(name, at: time).rounded())
-    }
-
-    /// The boolean `name` (false for a missing name).
-    public func boolean(_ name: String) -> Bool {
-        if case .boolean(let value) = values[name] { return value }
-        return false
-    }
-
-    /// The word or text `name` (empty for a missing name).
-    public func text(_ name: String) -> String {
-        if case .text(let value) = values[name] { return value }
-        return ""
-    }
-
-    /// Whether the parameter `name` is keyframed.
-    public func isAnimated(_ name: String) -> Bool {
-        if case .keyframes = values[name] { return true }
-        return false
+    /// Validates `given` against the schema of `effect`'s descriptor and fills in defaults.
+    public init(for effect: any FaceEffect.Type, given: [String: ParameterValue] = [:]) throws(EffectError) {
+        try self.init(schema: effect.descriptor.parameters, given: given)
     }
 
     /// The time of the latest keyframe over all parameters (0 when nothing is keyframed).
@@ -335,5 +335,110 @@ public struct EffectParameters: Sendable, Equatable {
             if case .keyframes(let track) = value { return max(latest, track.endTime) }
             return latest
         }
+    }
+
+    // MARK: - Reading by name, for names known only at run time
+
+    /// The number or integer `name` at `time` seconds (keyframes are interpolated).
+    ///
+    /// Throws `EffectError.Code.unknownParameter` for a name the schema lacks and
+    /// `EffectError.Code.invalidParameter` for a parameter that is not a number or integer.
+    /// An effect reads its own parameters through their declarations instead:
+    /// `parameters[Self.yaw, at: time]`.
+    public func number(_ name: String, at time: Double = 0) throws(EffectError) -> Double {
+        let (spec, value) = try named(name, reading: "a number")
+        switch (spec.type, value) {
+        case (.number, .number(let number)), (.integer, .number(let number)): return number
+        case (.number, .keyframes(let track)), (.integer, .keyframes(let track)): return track.value(at: time)
+        default: throw mismatch(spec, reading: "a number")
+        }
+    }
+
+    /// The integer `name` at `time` seconds (interpolated keyframes are rounded).
+    ///
+    /// Throws like `number(_:at:)`; only an `integer` parameter reads as an integer.
+    public func integer(_ name: String, at time: Double = 0) throws(EffectError) -> Int {
+        let (spec, value) = try named(name, reading: "an integer")
+        switch (spec.type, value) {
+        case (.integer, .number(let number)): return Int(number)
+        case (.integer, .keyframes(let track)): return Int(track.value(at: time).rounded())
+        default: throw mismatch(spec, reading: "an integer")
+        }
+    }
+
+    /// The boolean `name`. Throws like `number(_:at:)`.
+    public func boolean(_ name: String) throws(EffectError) -> Bool {
+        let (spec, value) = try named(name, reading: "a boolean")
+        guard case (.boolean, .boolean(let flag)) = (spec.type, value) else { throw mismatch(spec, reading: "a boolean") }
+        return flag
+    }
+
+    /// The word (a `choice` parameter) or text (a `text` parameter) `name`. Throws like
+    /// `number(_:at:)`.
+    public func text(_ name: String) throws(EffectError) -> String {
+        let (spec, value) = try named(name, reading: "text")
+        switch (spec.type, value) {
+        case (.choice, .text(let word)), (.text, .text(let word)): return word
+        default: throw mismatch(spec, reading: "text")
+        }
+    }
+
+    /// Whether the parameter `name` is keyframed. Throws for a name the schema lacks.
+    public func isAnimated(_ name: String) throws(EffectError) -> Bool {
+        if case .keyframes = try named(name, reading: "keyframes or a constant").value { return true }
+        return false
+    }
+
+    // MARK: - Helpers
+
+    /// The value checked against the declaration `declared`: its name must be in the schema,
+    /// declared exactly so (same type, default, range, unit, documentation).
+    func validatedValue(declaredBy declared: ParameterSpec) throws(EffectError) -> ParameterValue {
+        guard let position = positions[declared.name], let value = values[declared.name] else {
+            throw notInSchema(declared.name, reading: nil)
+        }
+        let spec = schema[position]
+        guard spec == declared else {
+            let (read, validated) = (Self.summary(declared), Self.summary(spec))
+            throw EffectError(.invalidParameter,
+                              "parameter '\(declared.name)' is read as \(read), but the values were validated against "
+                                + "a schema declaring it as \(validated)\(read == validated ? " (the documentation differs)" : ""); "
+                                + "expected the effect to read the declarations its descriptor lists")
+        }
+        return value
+    }
+
+    /// The spec and value of `name`, or the error naming the declared parameters.
+    private func named(_ name: String, reading what: String) throws(EffectError) -> (spec: ParameterSpec, value: ParameterValue) {
+        guard let position = positions[name], let value = values[name] else { throw notInSchema(name, reading: what) }
+        return (schema[position], value)
+    }
+
+    /// The error for reading `name`, which the schema lacks: by name (`what` says as what) or,
+    /// with `what` nil, through a declaration the descriptor does not list.
+    private func notInSchema(_ name: String, reading what: String?) -> EffectError {
+        let declared = schema.map(\.name).joined(separator: ", ")
+        let attempt = what.map { "cannot read parameter '\(name)' as \($0)" } ?? "parameter '\(name)' is read"
+        let fix = what == nil ? " (is its declaration missing from the effect descriptor's parameters?)" : ""
+        return EffectError(.unknownParameter,
+                           "\(attempt), but the schema these values were validated against has no such parameter; "
+                             + "it declares: \(declared.isEmpty ? "(none)" : declared)\(fix)")
+    }
+
+    private func mismatch(_ spec: ParameterSpec, reading what: String) -> EffectError {
+        EffectError(.invalidParameter, "cannot read parameter '\(spec.name)' as \(what): it is declared as \(Self.summary(spec))")
+    }
+
+    /// `number -45 … 45 deg, default 0`: the type, range and default of a parameter, for messages.
+    private static func summary(_ spec: ParameterSpec) -> String {
+        var words = spec.type.name
+        if let range = spec.rangeDescription { words += " " + range }
+        switch spec.defaultValue {
+        case .number(let number): words += ", default " + ParameterSpec.format(number)
+        case .boolean(let flag): words += ", default \(flag)"
+        case .text(let text): words += ", default \"\(text)\""
+        case .keyframes: words += ", default keyframes"
+        }
+        return words
     }
 }

@@ -1,3 +1,4 @@
+import DirectEdit
 import FacetHost
 import FacetSDK
 import Foundation
@@ -35,7 +36,7 @@ final class PresetLibraryTests: XCTestCase {
     }
 
     private func yaw(of preset: Preset) -> Double {
-        preset.chain.invocations.first?.parameters.number("yaw") ?? .nan
+        preset.chain.invocations.first.map { $0.parameters[DirectEdit.yaw, at: 0] } ?? .nan
     }
 
     private func fullLibrary() -> PresetLibrary {

@@ -37,7 +37,7 @@ final class PresetLoaderTests: XCTestCase {
         XCTAssertEqual(invocation.parameters.values["roll"], .number(0), "defaults are filled in")
         XCTAssertEqual(invocation.versionRequirement, VersionRequirement(parsing: ">=0.1"))
         XCTAssertEqual(preset.chain.animationEndTime, 2.5)
-        XCTAssertEqual(invocation.parameters.number("yaw", at: 0.5), 7.5, accuracy: 1e-9)
+        XCTAssertEqual(invocation.parameters[DirectEdit.yaw, at: 0.5], 7.5, accuracy: 1e-9)
     }
 
     func testCompactKeyframesEqualBlockKeyframes() throws {

@@ -39,25 +39,25 @@ final class ShippedPresetsTests: XCTestCase {
     func testLookLeftAndRightTurnOppositeWaysAndReturn() throws {
         let left = try XCTUnwrap(shipped("look-left").chain.invocations.first).parameters
         let right = try XCTUnwrap(shipped("look-right").chain.invocations.first).parameters
-        XCTAssertEqual(left.number("yaw", at: 1.5), -15, "negative yaw turns to the viewer's left")
-        XCTAssertEqual(right.number("yaw", at: 1.5), 15)
-        XCTAssertEqual(left.number("yaw", at: 0), 0)
-        XCTAssertEqual(left.number("yaw", at: 10), 0)
+        XCTAssertEqual(left[DirectEdit.yaw, at: 1.5], -15, "negative yaw turns to the viewer's left")
+        XCTAssertEqual(right[DirectEdit.yaw, at: 1.5], 15)
+        XCTAssertEqual(left[DirectEdit.yaw, at: 0], 0)
+        XCTAssertEqual(left[DirectEdit.yaw, at: 10], 0)
         XCTAssertEqual(try shipped("look-left").chain.animationEndTime, 3)
     }
 
     func testNodAndShakeMoveTheRightAxis() throws {
         let nod = try XCTUnwrap(shipped("nod").chain.invocations.first).parameters
-        XCTAssertTrue(nod.isAnimated("pitch"))
-        XCTAssertFalse(nod.isAnimated("yaw"))
-        XCTAssertEqual(nod.number("pitch", at: 0.4), 10)
-        XCTAssertEqual(nod.number("pitch", at: 1.6), 0)
+        XCTAssertTrue(nod.isAnimated(DirectEdit.pitch))
+        XCTAssertFalse(nod.isAnimated(DirectEdit.yaw))
+        XCTAssertEqual(nod[DirectEdit.pitch, at: 0.4], 10)
+        XCTAssertEqual(nod[DirectEdit.pitch, at: 1.6], 0)
 
         let shake = try XCTUnwrap(shipped("shake").chain.invocations.first).parameters
-        XCTAssertTrue(shake.isAnimated("yaw"))
-        XCTAssertFalse(shake.isAnimated("pitch"))
-        XCTAssertEqual(shake.number("yaw", at: 0.3), 12)
-        XCTAssertEqual(shake.number("yaw", at: 0.7), -12)
-        XCTAssertEqual(shake.number("yaw", at: 1.8), 0)
+        XCTAssertTrue(shake.isAnimated(DirectEdit.yaw))
+        XCTAssertFalse(shake.isAnimated(DirectEdit.pitch))
+        XCTAssertEqual(shake[DirectEdit.yaw, at: 0.3], 12)
+        XCTAssertEqual(shake[DirectEdit.yaw, at: 0.7], -12)
+        XCTAssertEqual(shake[DirectEdit.yaw, at: 1.8], 0)
     }
 }

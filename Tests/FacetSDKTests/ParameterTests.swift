@@ -12,19 +12,20 @@ final class ParameterTests: XCTestCase {
 
     func testDefaultsAreFilledIn() throws {
         let parameters = try EffectParameters(schema: schema, given: ["yaw": .number(12)])
-        XCTAssertEqual(parameters.number("yaw"), 12)
-        XCTAssertEqual(parameters.integer("count"), 2)
-        XCTAssertFalse(parameters.boolean("freeze"))
-        XCTAssertEqual(parameters.text("mode"), "relative")
-        XCTAssertEqual(parameters.text("faces"), "all")
+        XCTAssertEqual(try parameters.number("yaw"), 12)
+        XCTAssertEqual(try parameters.integer("count"), 2)
+        XCTAssertFalse(try parameters.boolean("freeze"))
+        XCTAssertEqual(try parameters.text("mode"), "relative")
+        XCTAssertEqual(try parameters.text("faces"), "all")
+        XCTAssertEqual(parameters.schema, schema)
     }
 
     func testKeyframedNumbersVaryWithTime() throws {
         let track = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 2, value: 40)])
         let parameters = try EffectParameters(schema: schema, given: ["yaw": .keyframes(track)])
-        XCTAssertEqual(parameters.number("yaw", at: 1), 20, accuracy: 1e-12)
-        XCTAssertTrue(parameters.isAnimated("yaw"))
-        XCTAssertFalse(parameters.isAnimated("count"))
+        XCTAssertEqual(try parameters.number("yaw", at: 1), 20, accuracy: 1e-12)
+        XCTAssertTrue(try parameters.isAnimated("yaw"))
+        XCTAssertFalse(try parameters.isAnimated("count"))
         XCTAssertEqual(parameters.animationEndTime, 2)
     }
 
@@ -37,6 +38,7 @@ final class ParameterTests: XCTestCase {
             ("yaw", .keyframes(outOfRangeTrack), .outOfRange, ["keyframe 2 value 50"]),
             ("yaw", .text("left"), .invalidParameter, ["got the text \"left\"", "a number"]),
             ("count", .number(2.5), .outOfRange, ["not whole", "a whole number"]),
+            ("count", .number(1e300), .outOfRange, ["too large to count exactly", "a whole number"]),
             ("freeze", .number(1), .invalidParameter, ["got a number", "true or false"]),
             ("mode", .text("sideways"), .invalidParameter, ["\"sideways\"", "one of relative, absolute"]),
             ("faces", .boolean(true), .invalidParameter, ["got a boolean", "text"]),
