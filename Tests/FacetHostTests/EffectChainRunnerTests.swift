@@ -21,19 +21,22 @@ final class EffectChainRunnerTests: XCTestCase {
 
     /// A built-in-style effect that breaks the contract in the way it is told to.
     struct Breaking: FaceEffect {
+        enum Breakage: String, CaseIterable, Sendable {
+            case nothing, dropTrack = "drop-track", dropFrame = "drop-frame", retime, resize, nan
+        }
+        static let how = ChoiceParameter("how", default: Breakage.nothing, "What to break.")
         static let descriptor = EffectDescriptor(
-            id: "org.facet.test.breaking", version: EffectVersion(1), summary: "breaks the effect contract",
-            parameters: [.choice("how", ["nothing", "drop-track", "drop-frame", "retime", "resize", "nan"], default: "nothing", "What to break.")])
-        let how: String
-        init(parameters: EffectParameters) throws { how = parameters.values["how"].flatMap { if case .text(let t) = $0 { t } else { nil } } ?? "nothing" }
+            id: "org.facet.test.breaking", version: EffectVersion(1), summary: "breaks the effect contract", parameters: [how])
+        let how: Breakage
+        init(parameters: EffectParameters) throws { how = parameters[Self.how] }
         func process(_ motion: inout SceneMotion, context: EffectContext) throws {
             switch how {
-            case "drop-track": motion.tracks.removeLast()
-            case "drop-frame": motion.tracks[1].frames.removeFirst()
-            case "retime": motion.frameTimes[3] += 0.001
-            case "resize": motion.frameWidth += 2
-            case "nan": motion.tracks[0].frames[4].coefficients.pose.yaw = .nan
-            default: motion.tracks[0].frames[0].coefficients.expression[0] = 0.5
+            case .dropTrack: motion.tracks.removeLast()
+            case .dropFrame: motion.tracks[1].frames.removeFirst()
+            case .retime: motion.frameTimes[3] += 0.001
+            case .resize: motion.frameWidth += 2
+            case .nan: motion.tracks[0].frames[4].coefficients.pose.yaw = .nan
+            case .nothing: motion.tracks[0].frames[0].coefficients.expression[0] = 0.5
             }
         }
     }
