@@ -170,8 +170,47 @@ public final class FaceAnalyzer: Sendable {
         }
         let video = reader.video
         let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
-        var frameTimes: [Double] = []
         let isStill = video.isStillImage
+        let frameTimes = try trackFaces(in: reader, with: tracker, isStill: isStill, url: url, progress: progress,
+                                        isCancelled: isCancelled)
+        let landmarkTracks = try tracker.finish()
+
+        var timings = trackingTimings(of: tracker, frames: frameTimes.count)
+        var tracks: [FaceTrack] = []
+        var warnings: [String] = []
+        let fitter = FaceFitter(model: model, configuration: configuration.fitting)
+        for landmarkTrack in landmarkTracks {
+            var track = try fit(landmarkTrack, fitter: fitter, width: video.width, height: video.height, timings: &timings)
+            if isStill, let only = track.frames.first {
+                // Repeat the still's one fit at every frame time of the video made from it.
+                track.frames = frameTimes.enumerated().map { index, time in
+                    var frame = only
+                    frame.frameIndex = index
+                    frame.time = time
+                    return frame
+                }
+            }
+            if let warning = lowConfidenceWarning(track, tracked: landmarkTrack, isStill: isStill) { warnings.append(warning) }
+            tracks.append(track)
+        }
+        let notUsed = Self.summary(of: tracker.rejections, keeping: tracks)
+        if tracks.isEmpty {
+            warnings.append("no faces found in \(url.lastPathComponent)"
+                            + (notUsed.isEmpty ? " (the detector finds roughly frontal faces, from \(Int(configuration.tracking.minimumFaceSize)) px tall; --min-face-size sets the smallest)" : ""))
+        }
+        warnings += notUsed
+        timings.faceFrames = isStill ? landmarkTracks.count : tracks.reduce(0) { $0 + $1.frames.count }
+        timings.totalSeconds = FaceTracker.now() - start
+        let motion = SceneMotion(frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
+                                 frameHeight: video.height, tracks: tracks)
+        return AnalysisResult(motion: motion, timings: timings, warnings: warnings, rejections: tracker.rejections)
+    }
+
+    /// Feeds every frame of `reader` to `tracker` (a still image's one picture once) and returns the
+    /// frames' times; `progress` hears the frames read so far, `isCancelled` is polled before each.
+    private func trackFaces(in reader: VideoReader, with tracker: FaceTracker, isStill: Bool, url: URL,
+                            progress: ((Int) -> Void)?, isCancelled: () -> Bool) throws(AnalysisError) -> [Double] {
+        var frameTimes: [Double] = []
         do {
             while let frame = try reader.nextFrame() {
                 if isCancelled() { throw AnalysisError(.cancelled, "analysis interrupted after \(frameTimes.count) frames") }
@@ -187,58 +226,38 @@ public final class FaceAnalyzer: Sendable {
         } catch {
             throw AnalysisError(.libraryFailure, "analysis failed after \(frameTimes.count) frames", path: url.path, cause: error)
         }
-        let landmarkTracks = try tracker.finish()
+        return frameTimes
+    }
 
+    /// The timings of loading and tracking (the fitting's are added per track).
+    private func trackingTimings(of tracker: FaceTracker, frames: Int) -> AnalysisTimings {
         var timings = AnalysisTimings(
-            frames: frameTimes.count, faceFrames: 0, totalSeconds: 0, loadSeconds: loadSeconds,
+            frames: frames, faceFrames: 0, totalSeconds: 0, loadSeconds: loadSeconds,
             lumaSeconds: tracker.statistics.lumaSeconds, detectionSeconds: tracker.statistics.detectionSeconds,
             detectionPasses: tracker.statistics.detections + tracker.statistics.regionDetections + tracker.statistics.thoroughPasses,
             landmarkSeconds: tracker.statistics.landmarkSeconds, landmarkPredictions: tracker.statistics.landmarkPredictions,
             identityFitSeconds: 0, frameFitSeconds: 0, smoothingSeconds: 0)
         timings.thoroughSearchSeconds = tracker.statistics.thoroughSeconds
         timings.concurrentSearches = tracker.statistics.concurrentSearches
-        var tracks: [FaceTrack] = []
-        var warnings: [String] = []
-        let fitter = FaceFitter(model: model, configuration: configuration.fitting)
-        for landmarkTrack in landmarkTracks {
-            var track = try fit(landmarkTrack, fitter: fitter, width: video.width, height: video.height, timings: &timings)
-            if isStill, let only = track.frames.first {
-                // Repeat the still's one fit at every frame time of the video made from it.
-                track.frames = frameTimes.enumerated().map { index, time in
-                    var frame = only
-                    frame.frameIndex = index
-                    frame.time = time
-                    return frame
-                }
-            }
-            let low = track.frames.filter { $0.confidence < 0.5 }
-            if !low.isEmpty {
-                // Say why: turned or tipped too far, partly outside the frame / not confirmed by the
-                // detector, or landmarks the model does not fit.
-                let limit = configuration.fitting.confidentYaw
-                let turned = low.filter { abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit }.count
-                let lowTracking = Set(landmarkTrack.frames.filter { $0.confidence < 0.5 }.map(\.frameIndex))
-                let outside = low.filter { lowTracking.contains(isStill ? 0 : $0.frameIndex) && !(abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit) }.count
-                var reasons: [String] = []
-                if turned > 0 { reasons.append("\(turned) turned beyond \(Int((limit * 180 / .pi).rounded()))° (a profile or a view from above or below)") }
-                if outside > 0 { reasons.append("\(outside) partly outside the frame or not confirmed by the detector") }
-                let rest = low.count - turned - outside
-                if rest > 0 { reasons.append("\(rest) whose landmarks the model does not fit well") }
-                warnings.append("face \(track.id): \(low.count) of \(track.frames.count) frames fitted with low confidence: " + reasons.joined(separator: ", "))
-            }
-            tracks.append(track)
-        }
-        let notUsed = Self.summary(of: tracker.rejections, keeping: tracks)
-        if tracks.isEmpty {
-            warnings.append("no faces found in \(url.lastPathComponent)"
-                            + (notUsed.isEmpty ? " (the detector finds roughly frontal faces, from \(Int(configuration.tracking.minimumFaceSize)) px tall; --min-face-size sets the smallest)" : ""))
-        }
-        warnings += notUsed
-        timings.faceFrames = isStill ? landmarkTracks.count : tracks.reduce(0) { $0 + $1.frames.count }
-        timings.totalSeconds = FaceTracker.now() - start
-        let motion = SceneMotion(frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
-                                 frameHeight: video.height, tracks: tracks)
-        return AnalysisResult(motion: motion, timings: timings, warnings: warnings, rejections: tracker.rejections)
+        return timings
+    }
+
+    /// The warning for a fitted track with frames of low confidence (nil when it has none), saying
+    /// why: turned or tipped too far, partly outside the frame / not confirmed by the detector
+    /// (`tracked`'s own low confidence), or landmarks the model does not fit.
+    private func lowConfidenceWarning(_ track: FaceTrack, tracked landmarkTrack: LandmarkTrack, isStill: Bool) -> String? {
+        let low = track.frames.filter { $0.confidence < 0.5 }
+        guard !low.isEmpty else { return nil }
+        let limit = configuration.fitting.confidentYaw
+        let turned = low.filter { abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit }.count
+        let lowTracking = Set(landmarkTrack.frames.filter { $0.confidence < 0.5 }.map(\.frameIndex))
+        let outside = low.filter { lowTracking.contains(isStill ? 0 : $0.frameIndex) && !(abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit) }.count
+        var reasons: [String] = []
+        if turned > 0 { reasons.append("\(turned) turned beyond \(Int((limit * 180 / .pi).rounded()))° (a profile or a view from above or below)") }
+        if outside > 0 { reasons.append("\(outside) partly outside the frame or not confirmed by the detector") }
+        let rest = low.count - turned - outside
+        if rest > 0 { reasons.append("\(rest) whose landmarks the model does not fit well") }
+        return "face \(track.id): \(low.count) of \(track.frames.count) frames fitted with low confidence: " + reasons.joined(separator: ", ")
     }
 
     /// One warning per candidate face that was not used (the first of the rejections at one place),

@@ -55,48 +55,76 @@ public enum BFMConverter {
     /// Converts the variables of `BFM_model_front.mat` into an eos model (version 4, PCA expression
     /// model, the 68-landmark map) and its manifest.
     public static func convert(_ mat: MatFile, path: String? = nil) throws -> (EosModelFile, ModelManifest) {
-        func variable(_ name: String) throws -> MatArray {
-            guard let array = mat.variables[name] else {
-                throw ModelError(.incompatible, "the MAT file has no variable \"\(name)\": expected Deep3DFaceRecon's "
-                                    + "BFM_model_front.mat (meanshape, idBase, exBase, tri, keypoints)", path: path)
-            }
-            return array
-        }
-        let meanShape = try variable("meanshape")
+        let meanShape = try variable("meanshape", in: mat, path: path)
         let rows = meanShape.count
         guard rows > 0, rows % 3 == 0, meanShape.rows == 1 || meanShape.columns == 1 else {
             throw ModelError(.incompatible, "meanshape is \(meanShape.rows)×\(meanShape.columns): expected 1×3N", path: path)
         }
         let vertexCount = rows / 3
-        // Re-centre on the centroid, as Deep3DFaceRecon does when it loads the model.
-        var mean = meanShape.values
+        let mean = recentred(meanShape.values, vertexCount: vertexCount)
+        let identity = try basis("idBase", in: mat, rows: rows, path: path)
+        let expression = try basis("exBase", in: mat, rows: rows, path: path)
+        let triangles = try readTriangles(in: mat, vertexCount: vertexCount, path: path)
+        let landmarks = try readLandmarks(in: mat, vertexCount: vertexCount, path: path)
+        let shapeModel = EosPcaModel(mean: mean, orthonormalBasis: identity.basis, eigenvalues: identity.eigenvalues,
+                                     triangles: triangles)
+        let expressionModel = EosPcaModel(mean: [Float](repeating: 0, count: rows), orthonormalBasis: expression.basis,
+                                          eigenvalues: expression.eigenvalues, triangles: triangles)
+        let file = EosModelFile(version: 4, shape: shapeModel, color: .empty, expression: .pca(expressionModel),
+                                landmarkDefinitions: landmarks)
+        let manifest = ModelManifest(name: modelName, convention: convention,
+                                     expressionNames: (1...expression.eigenvalues.count).map { "exp\($0)" },
+                                     source: "Deep3DFaceRecon BFM_model_front.mat (BFM 2009 + Exp_Pca), re-centred")
+        return (file, manifest)
+    }
+
+    /// The variable `name` of the MAT file.
+    private static func variable(_ name: String, in mat: MatFile, path: String?) throws -> MatArray {
+        guard let array = mat.variables[name] else {
+            throw ModelError(.incompatible, "the MAT file has no variable \"\(name)\": expected Deep3DFaceRecon's "
+                                + "BFM_model_front.mat (meanshape, idBase, exBase, tri, keypoints)", path: path)
+        }
+        return array
+    }
+
+    /// The mean shape (`x0 y0 z0 …`) re-centred on its centroid, as Deep3DFaceRecon does when it loads the model.
+    private static func recentred(_ values: [Float], vertexCount: Int) -> [Float] {
+        var mean = values
         for axis in 0..<3 {
             var sum = 0.0
             for vertex in 0..<vertexCount { sum += Double(mean[vertex * 3 + axis]) }
             let centre = Float(sum / Double(vertexCount))
             for vertex in 0..<vertexCount { mean[vertex * 3 + axis] -= centre }
         }
-        func basis(_ name: String) throws -> (basis: [Float], eigenvalues: [Float]) {
-            let array = try variable(name)
-            guard array.rows == rows, array.dimensions.count == 2 else {
-                throw ModelError(.incompatible, "\(name) is \(array.rows)×\(array.columns): expected \(rows) rows "
-                                    + "(3 × \(vertexCount) vertices, as meanshape)", path: path)
-            }
-            // eos stores unit columns and their variances: column = unit · √variance reproduces the scaled basis.
-            var values = array.values
-            var variances: [Float] = []
-            for column in 0..<array.columns {
-                var sum = 0.0
-                for row in 0..<rows { sum += Double(values[column * rows + row]) * Double(values[column * rows + row]) }
-                let norm = sum.squareRoot()
-                variances.append(Float(sum))
-                if norm > 0 { for row in 0..<rows { values[column * rows + row] = Float(Double(values[column * rows + row]) / norm) } }
-            }
-            return (values, variances)
+        return mean
+    }
+
+    /// The basis `name` (`rows` × K, each column scaled by its component's standard deviation) as eos
+    /// stores a basis: unit columns and their variances.
+    private static func basis(_ name: String, in mat: MatFile, rows: Int,
+                              path: String?) throws -> (basis: [Float], eigenvalues: [Float]) {
+        let vertexCount = rows / 3
+        let array = try variable(name, in: mat, path: path)
+        guard array.rows == rows, array.dimensions.count == 2 else {
+            throw ModelError(.incompatible, "\(name) is \(array.rows)×\(array.columns): expected \(rows) rows "
+                                + "(3 × \(vertexCount) vertices, as meanshape)", path: path)
         }
-        let identity = try basis("idBase")
-        let expression = try basis("exBase")
-        let triangleArray = try variable("tri")
+        // eos stores unit columns and their variances: column = unit · √variance reproduces the scaled basis.
+        var values = array.values
+        var variances: [Float] = []
+        for column in 0..<array.columns {
+            var sum = 0.0
+            for row in 0..<rows { sum += Double(values[column * rows + row]) * Double(values[column * rows + row]) }
+            let norm = sum.squareRoot()
+            variances.append(Float(sum))
+            if norm > 0 { for row in 0..<rows { values[column * rows + row] = Float(Double(values[column * rows + row]) / norm) } }
+        }
+        return (values, variances)
+    }
+
+    /// The mesh of `tri` (F×3 or 3×F, 1-based vertex numbers) as 0-based triangles.
+    private static func readTriangles(in mat: MatFile, vertexCount: Int, path: String?) throws -> [SIMD3<Int32>] {
+        let triangleArray = try variable("tri", in: mat, path: path)
         guard triangleArray.columns == 3 || triangleArray.rows == 3 else {
             throw ModelError(.incompatible, "tri is \(triangleArray.rows)×\(triangleArray.columns): expected F×3", path: path)
         }
@@ -115,7 +143,13 @@ public enum BFMConverter {
             }
             triangles.append(triangle)
         }
-        let keypoints = try variable("keypoints").integerValues(path: path)
+        return triangles
+    }
+
+    /// The landmark definitions of `keypoints` (the 68 iBUG landmarks' 1-based vertices): landmark number
+    /// ("1"…"68") to 0-based vertex.
+    private static func readLandmarks(in mat: MatFile, vertexCount: Int, path: String?) throws -> [String: Int] {
+        let keypoints = try variable("keypoints", in: mat, path: path).integerValues(path: path)
         guard keypoints.count == 68 else {
             throw ModelError(.incompatible, "keypoints has \(keypoints.count) entries: expected the 68 iBUG landmark vertices",
                              path: path)
@@ -128,16 +162,7 @@ public enum BFMConverter {
             }
             landmarks[String(index + 1)] = vertex - 1
         }
-        let shapeModel = EosPcaModel(mean: mean, orthonormalBasis: identity.basis, eigenvalues: identity.eigenvalues,
-                                     triangles: triangles)
-        let expressionModel = EosPcaModel(mean: [Float](repeating: 0, count: rows), orthonormalBasis: expression.basis,
-                                          eigenvalues: expression.eigenvalues, triangles: triangles)
-        let file = EosModelFile(version: 4, shape: shapeModel, color: .empty, expression: .pca(expressionModel),
-                                landmarkDefinitions: landmarks)
-        let manifest = ModelManifest(name: modelName, convention: convention,
-                                     expressionNames: (1...expression.eigenvalues.count).map { "exp\($0)" },
-                                     source: "Deep3DFaceRecon BFM_model_front.mat (BFM 2009 + Exp_Pca), re-centred")
-        return (file, manifest)
+        return landmarks
     }
 }
 

@@ -193,29 +193,13 @@ final class FitWorkspace {
         let viewWeights = Self.viewWeights(chosen.map { frames[$0] }, similarity: Double(configuration.identityViewSimilarity))
         let p = parameterCount
         let k = identityCount
-        let e = expressionCount
-        var states = [FrameState](repeating: FrameState(), count: count)
-        var expressions = [Double](repeating: 0, count: max(count * e, 1))
-        var matches = [[Correspondence]](repeating: [], count: count)
-        func save(_ position: Int) {
-            states[position] = FrameState(rotation: rotation, tx: tx, ty: ty, tz: tz, scale: scale)
-            for index in 0..<e { expressions[position * e + index] = expression[index] }
-            matches[position] = (0..<correspondenceCount).map { correspondence($0) }
-        }
-        func restore(_ position: Int) {
-            loadObservations(frames[chosen[position]])
-            let state = states[position]
-            (rotation, tx, ty, tz, scale) = (state.rotation, state.tx, state.ty, state.tz, state.scale)
-            for index in 0..<e { expression[index] = expressions[position * e + index] }
-            correspondenceCount = matches[position].count
-            for (index, match) in matches[position].enumerated() { setCorrespondence(index, match) }
-        }
+        var saved = SavedFrames(observations: chosen.map { frames[$0] }, expressionCount: expressionCount)
         // Start: every frame fitted with the mean identity.
         for position in 0..<count {
             loadObservations(frames[chosen[position]])
             initialisePose()
             fitPoseAndExpression()
-            save(position)
+            save(position, in: &saved)
         }
         guard k > 0 else { return chosen }
         let schur = UnsafeMutablePointer<Double>.allocate(capacity: k * k)
@@ -233,55 +217,21 @@ final class FitWorkspace {
             for index in 0..<(k * k) { schur[index] = 0 }
             for index in 0..<k { identityGradient[index] = 0 }
             for position in 0..<count {
-                restore(position)
+                restore(position, from: saved)
                 if iteration > 0 {
                     matchContours()
-                    save(position)
+                    save(position, in: &saved)
                 }
-                let coupling = couplings + position * p * k
-                accumulateFrame(coupling: coupling, identityHessian: schur, identityGradient: identityGradient,
-                                identityWeight: viewWeights[position])
-                // Held blendshape weights do not move: drop their rows.
-                for i in 0..<p where isHeldAtBound(i) {
-                    for j in 0..<p { hessian[i * p + j] = i == j ? 1 : 0; hessian[j * p + i] = i == j ? 1 : 0 }
-                    gradient[i] = 0
-                    for a in 0..<k { coupling[i * k + a] = 0 }
-                }
-                guard choleskySolve(size: p, matrix: hessian, rhs: gradient, solution: frameSteps + position * p) else {
-                    for index in 0..<p { frameSteps[position * p + index] = 0 }
-                    for index in 0..<(p * k) { coupling[index] = 0 }
-                    continue
-                }
-                // S −= H_αf H_ff⁻¹ H_fα and ∇ −= H_αf H_ff⁻¹ g_f, keeping H_ff⁻¹ H_fα for the back-substitution.
-                for a in 0..<k {
-                    for i in 0..<p { row[i] = coupling[i * k + a] }
-                    for i in 0..<p { step[i] = row[i] }
-                    choleskySubstitute(size: p, factor: hessian, rhs: step, solution: step)
-                    for b in a..<k {
-                        var sum = 0.0
-                        for i in 0..<p { sum += coupling[i * k + b] * step[i] }
-                        schur[a * k + b] -= viewWeights[position] * sum
-                    }
-                    var dot = 0.0
-                    for i in 0..<p { dot += row[i] * frameSteps[position * p + i] }
-                    identityGradient[a] -= viewWeights[position] * dot
-                    // Keep Y = H_ff⁻¹ H_fα column a in place of H_fα column a (no longer needed).
-                    for i in 0..<p { coupling[i * k + a] = step[i] }
-                }
+                eliminateFrame(coupling: couplings + position * p * k, frameStep: frameSteps + position * p,
+                               weight: viewWeights[position], schur: schur, identityGradient: identityGradient)
             }
-            for a in 0..<k {
-                schur[a * k + a] += prior
-                identityGradient[a] += prior * identity[a]
-                for b in 0..<a { schur[a * k + b] = schur[b * k + a] }
-            }
-            for a in 0..<k { identityGradient[a] = -identityGradient[a] }
-            guard choleskySolve(size: k, matrix: schur, rhs: identityGradient, solution: identityGradient) else { break }
+            guard solveIdentityStep(schur: schur, identityGradient: identityGradient, prior: prior) else { break }
             let newIdentity = (0..<k).map { identity[$0] + identityGradient[$0] }
             var stepSize = 0.0
             for a in 0..<k { stepSize += identityGradient[a] * identityGradient[a] }
             // Frame steps: δ_f = −H_ff⁻¹ g_f − Y δα.
             for position in 0..<count {
-                restore(position)
+                restore(position, from: saved)
                 let coupling = couplings + position * p * k
                 for i in 0..<p {
                     var value = -frameSteps[position * p + i]
@@ -289,12 +239,102 @@ final class FitWorkspace {
                     step[i] = value
                 }
                 applyFrameStep(step)
-                save(position)
+                save(position, in: &saved)
             }
             setIdentity(newIdentity)
             if stepSize < 1e-10 { break }
         }
         return chosen
+    }
+
+    /// The identity frames' own state between the joint steps: observations, pose, expression and correspondences.
+    struct SavedFrames {
+        /// The landmarks of every identity frame.
+        let observations: [[Point2]]
+        var states: [FrameState]
+        /// `expressionCount` values per frame.
+        var expressions: [Double]
+        var matches: [[Correspondence]]
+
+        init(observations: [[Point2]], expressionCount: Int) {
+            self.observations = observations
+            states = [FrameState](repeating: FrameState(), count: observations.count)
+            expressions = [Double](repeating: 0, count: max(observations.count * expressionCount, 1))
+            matches = [[Correspondence]](repeating: [], count: observations.count)
+        }
+    }
+
+    /// Saves the current frame state as identity frame `position`.
+    private func save(_ position: Int, in saved: inout SavedFrames) {
+        let e = expressionCount
+        saved.states[position] = FrameState(rotation: rotation, tx: tx, ty: ty, tz: tz, scale: scale)
+        for index in 0..<e { saved.expressions[position * e + index] = expression[index] }
+        saved.matches[position] = (0..<correspondenceCount).map { correspondence($0) }
+    }
+
+    /// Makes identity frame `position` the current frame: its observations and its saved state.
+    private func restore(_ position: Int, from saved: SavedFrames) {
+        let e = expressionCount
+        loadObservations(saved.observations[position])
+        let state = saved.states[position]
+        (rotation, tx, ty, tz, scale) = (state.rotation, state.tx, state.ty, state.tz, state.scale)
+        for index in 0..<e { expression[index] = saved.expressions[position * e + index] }
+        correspondenceCount = saved.matches[position].count
+        for (index, match) in saved.matches[position].enumerated() { setCorrespondence(index, match) }
+    }
+
+    /// Adds the current frame to the identity's normal equations with its frame block eliminated (Schur
+    /// complement), weighed by `weight`: `schur` −= H_αf H_ff⁻¹ H_fα (upper triangle) and `identityGradient`
+    /// −= H_αf H_ff⁻¹ g_f. Leaves H_ff⁻¹ g_f in `frameStep` (p values) and H_ff⁻¹ H_fα in `coupling` (p × K)
+    /// for the back-substitution; both zero when the frame block cannot be solved.
+    private func eliminateFrame(coupling: UnsafeMutablePointer<Double>, frameStep: UnsafeMutablePointer<Double>,
+                                weight: Double, schur: UnsafeMutablePointer<Double>,
+                                identityGradient: UnsafeMutablePointer<Double>) {
+        let p = parameterCount
+        let k = identityCount
+        accumulateFrame(coupling: coupling, identityHessian: schur, identityGradient: identityGradient,
+                        identityWeight: weight)
+        // Held blendshape weights do not move: drop their rows.
+        for i in 0..<p where isHeldAtBound(i) {
+            for j in 0..<p { hessian[i * p + j] = i == j ? 1 : 0; hessian[j * p + i] = i == j ? 1 : 0 }
+            gradient[i] = 0
+            for a in 0..<k { coupling[i * k + a] = 0 }
+        }
+        guard choleskySolve(size: p, matrix: hessian, rhs: gradient, solution: frameStep) else {
+            for index in 0..<p { frameStep[index] = 0 }
+            for index in 0..<(p * k) { coupling[index] = 0 }
+            return
+        }
+        // S −= H_αf H_ff⁻¹ H_fα and ∇ −= H_αf H_ff⁻¹ g_f, keeping H_ff⁻¹ H_fα for the back-substitution.
+        for a in 0..<k {
+            for i in 0..<p { row[i] = coupling[i * k + a] }
+            for i in 0..<p { step[i] = row[i] }
+            choleskySubstitute(size: p, factor: hessian, rhs: step, solution: step)
+            for b in a..<k {
+                var sum = 0.0
+                for i in 0..<p { sum += coupling[i * k + b] * step[i] }
+                schur[a * k + b] -= weight * sum
+            }
+            var dot = 0.0
+            for i in 0..<p { dot += row[i] * frameStep[i] }
+            identityGradient[a] -= weight * dot
+            // Keep Y = H_ff⁻¹ H_fα column a in place of H_fα column a (no longer needed).
+            for i in 0..<p { coupling[i * k + a] = step[i] }
+        }
+    }
+
+    /// Adds the identity prior to the reduced system (`schur`, upper triangle, mirrored here; `identityGradient`)
+    /// and solves it: the identity step replaces `identityGradient`. False when the system cannot be solved.
+    private func solveIdentityStep(schur: UnsafeMutablePointer<Double>, identityGradient: UnsafeMutablePointer<Double>,
+                                   prior: Double) -> Bool {
+        let k = identityCount
+        for a in 0..<k {
+            schur[a * k + a] += prior
+            identityGradient[a] += prior * identity[a]
+            for b in 0..<a { schur[a * k + b] = schur[b * k + a] }
+        }
+        for a in 0..<k { identityGradient[a] = -identityGradient[a] }
+        return choleskySolve(size: k, matrix: schur, rhs: identityGradient, solution: identityGradient)
     }
 
     /// The landmark noise the fit leaves: every identity frame fitted again with the current identity, the

@@ -98,6 +98,43 @@ public struct MorphableModel: Sendable {
                 convention: ModelConvention = .surrey, edgeTopology: EdgeTopology? = nil, expressionNames: [String]? = nil,
                 path: String? = nil) throws {
         let shape = file.shape
+        try Self.checkShape(shape, path: path)
+        let rows = shape.mean.count
+        let count = rows / 3
+        var mean = shape.mean
+        var identity = shape.orthonormalBasis
+        let deviations = shape.eigenvalues.map { $0.squareRoot() }
+        for column in 0..<shape.componentCount {
+            let scale = deviations[column]
+            for row in 0..<rows { identity[column * rows + row] *= scale }
+        }
+        let (expression, kind, modelNames) = try Self.expressionModel(of: file, blendshapes: blendshapes, mean: &mean,
+                                                                      path: path)
+        let map = try Self.landmarkMap(landmarks, of: file, vertexCount: count, path: path)
+        try Self.checkTopology(edgeTopology, of: shape, path: path)
+
+        self.name = name
+        self.vertexCount = count
+        self.mean = mean
+        self.identityBasis = identity
+        self.identityCount = shape.componentCount
+        self.identityStandardDeviations = deviations
+        self.expressionBasis = expression
+        self.expressionCount = modelNames.count
+        self.expressionKind = kind
+        var names = modelNames
+        if let expressionNames, expressionNames.count == names.count { names = expressionNames }
+        self.expressionNames = names
+        self.triangles = shape.triangles
+        self.edges = Self.uniqueEdges(shape.triangles)
+        self.textureCoordinates = file.textureCoordinates
+        self.landmarks = map
+        self.convention = convention
+        self.edgeTopology = edgeTopology
+    }
+
+    /// Checks that the shape model's basis has `3N × componentCount` values and its eigenvalues are finite and ≥ 0.
+    private static func checkShape(_ shape: EosPcaModel, path: String?) throws {
         let rows = shape.mean.count
         guard rows > 0, rows % 3 == 0, shape.orthonormalBasis.count == rows * shape.componentCount else {
             throw ModelError(.malformed, "the shape model's basis has \(shape.orthonormalBasis.count) values: expected "
@@ -107,50 +144,49 @@ public struct MorphableModel: Sendable {
             throw ModelError(.malformed, "shape eigenvalue \(bad) is \(shape.eigenvalues[bad]): expected a finite value >= 0",
                              path: path)
         }
+    }
+
+    /// The expression basis, its kind and its dimensions' names: `blendshapes` when given, else the file's
+    /// expression model (none when it has none). A PCA model's mean is added to `mean` (the shape's, `3N`
+    /// values) and its basis scaled by the square root of its eigenvalues.
+    private static func expressionModel(of file: EosModelFile, blendshapes: [EosBlendshape]?, mean: inout [Float],
+                                        path: String?) throws -> (basis: [Float], kind: ExpressionBasis, names: [String]) {
+        let rows = mean.count
         let count = rows / 3
-        var mean = shape.mean
-        var identity = shape.orthonormalBasis
-        let deviations = shape.eigenvalues.map { $0.squareRoot() }
-        for column in 0..<shape.componentCount {
-            let scale = deviations[column]
-            for row in 0..<rows { identity[column * rows + row] *= scale }
-        }
-        var expression: [Float] = []
-        var kind = ExpressionBasis.blendshapes
-        var names: [String] = []
         func checkRows(_ actual: Int, _ what: String) throws {
             guard actual == rows else {
                 throw ModelError(.incompatible, "\(what) has \(actual) values per column: expected \(rows) (3 × \(count) "
                                     + "vertices of the shape model)", path: path)
             }
         }
-        if let blendshapes {
-            for shape in blendshapes {
+        var shapes = blendshapes
+        if shapes == nil, case .blendshapes(let fileShapes)? = file.expression { shapes = fileShapes }
+        if let shapes {
+            var expression: [Float] = []
+            var names: [String] = []
+            for shape in shapes {
                 try checkRows(shape.deformation.count, "blendshape \"\(shape.name)\"")
                 expression += shape.deformation
                 names.append(shape.name)
             }
-        } else if let model = file.expression {
-            switch model {
-            case .blendshapes(let shapes):
-                for shape in shapes {
-                    try checkRows(shape.deformation.count, "blendshape \"\(shape.name)\"")
-                    expression += shape.deformation
-                    names.append(shape.name)
-                }
-            case .pca(let pca):
-                kind = .pca
-                try checkRows(pca.mean.count, "the expression model's mean")
-                try checkRows(pca.orthonormalBasis.count / max(pca.componentCount, 1), "the expression model's basis")
-                for row in 0..<rows { mean[row] += pca.mean[row] }
-                expression = pca.orthonormalBasis
-                for column in 0..<pca.componentCount {
-                    let scale = max(pca.eigenvalues[column], 0).squareRoot()
-                    for row in 0..<rows { expression[column * rows + row] *= scale }
-                }
-                names = (1...max(pca.componentCount, 1)).prefix(pca.componentCount).map { "pc\($0)" }
-            }
+            return (expression, .blendshapes, names)
         }
+        guard case .pca(let pca)? = file.expression else { return ([], .blendshapes, []) }
+        try checkRows(pca.mean.count, "the expression model's mean")
+        try checkRows(pca.orthonormalBasis.count / max(pca.componentCount, 1), "the expression model's basis")
+        for row in 0..<rows { mean[row] += pca.mean[row] }
+        var expression = pca.orthonormalBasis
+        for column in 0..<pca.componentCount {
+            let scale = max(pca.eigenvalues[column], 0).squareRoot()
+            for row in 0..<rows { expression[column * rows + row] *= scale }
+        }
+        let names = (1...max(pca.componentCount, 1)).prefix(pca.componentCount).map { "pc\($0)" }
+        return (expression, .pca, names)
+    }
+
+    /// The landmark map: `landmarks` when given, else the one the file defines; checked against the vertex count.
+    private static func landmarkMap(_ landmarks: LandmarkMap?, of file: EosModelFile, vertexCount count: Int,
+                                    path: String?) throws -> LandmarkMap {
         var map = landmarks
         if map == nil, let definitions = file.landmarkDefinitions {
             var fixed: [Int: Int] = [:]
@@ -162,6 +198,11 @@ public struct MorphableModel: Sendable {
                                 + "or a mapping file such as ibug_to_sfm.txt", path: path)
         }
         try map.validate(vertexCount: count, path: path)
+        return map
+    }
+
+    /// Checks that the edge topology, if any, names only triangles of the shape's mesh.
+    private static func checkTopology(_ edgeTopology: EdgeTopology?, of shape: EosPcaModel, path: String?) throws {
         if let topology = edgeTopology {
             let faceCount = Int32(shape.triangles.count)
             if let bad = topology.adjacentFaces.first(where: { max($0.x, $0.y) > faceCount || min($0.x, $0.y) < 0 }) {
@@ -169,24 +210,6 @@ public struct MorphableModel: Sendable {
                                     + "\(faceCount) triangles", path: path)
             }
         }
-
-        self.name = name
-        self.vertexCount = count
-        self.mean = mean
-        self.identityBasis = identity
-        self.identityCount = shape.componentCount
-        self.identityStandardDeviations = deviations
-        self.expressionBasis = expression
-        self.expressionCount = names.count
-        self.expressionKind = kind
-        if let expressionNames, expressionNames.count == names.count { names = expressionNames }
-        self.expressionNames = names
-        self.triangles = shape.triangles
-        self.edges = Self.uniqueEdges(shape.triangles)
-        self.textureCoordinates = file.textureCoordinates
-        self.landmarks = map
-        self.convention = convention
-        self.edgeTopology = edgeTopology
     }
 
     private static func uniqueEdges(_ triangles: [SIMD3<Int32>]) -> [SIMD2<Int32>] {

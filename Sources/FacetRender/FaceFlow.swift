@@ -210,12 +210,71 @@ enum FlowBuilder {
     static func build(source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
                       frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration,
                       buffers: inout FlowBuffers) -> FaceFlow {
+        guard let region = Self.region(source: source, edited: edited, frameWidth: frameWidth, frameHeight: frameHeight,
+                                       configuration: configuration) else {
+            return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
+        }
+        let count = region.width * region.height
+
+        var flowX = buffers.flowX, flowY = buffers.flowY, coverage = buffers.coverage, depth = buffers.depth
+        buffers.flowX = []; buffers.flowY = []; buffers.coverage = []; buffers.depth = []
+        flowX.reset(count: count, to: 0)
+        flowY.reset(count: count, to: 0)
+        coverage.reset(count: count, to: 0)
+        depth.reset(count: count, to: -.infinity)
+        defer { buffers.depth = depth }
+
+        // 1. Rasterise the edited mesh; store the barycentric flow of the front-most triangle.
+        rasterise(edited: edited, source: source, triangles: triangles, frontSign: frontSign, region: region,
+                  flowX: &flowX, flowY: &flowY, depth: &depth)
+        guard markCoverage(depth: depth, coverage: &coverage) > 0 else {
+            buffers.flowX = flowX; buffers.flowY = flowY; buffers.coverage = coverage
+            return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
+        }
+
+        // 2. Boundary seeds (mesh pixels with a 4-neighbour off the mesh), nearest seed everywhere.
+        var nearest = buffers.nearest, distance = buffers.distance
+        buffers.nearest = []; buffers.distance = []
+        defer { buffers.nearest = nearest; buffers.distance = distance }
+        findNearestBoundaryPixels(coverage: coverage, width: region.width, height: region.height,
+                                  nearest: &nearest, distance: &distance, buffers: &buffers)
+
+        // 3. The extension: boundary flow carried to every pixel, smoothed.
+        let blurRadius = max(1, Int((configuration.boundaryBlendWidth * region.faceSize * 0.5).rounded()))
+        let (extensionX, extensionY) = smoothedExtension(flowX: flowX, flowY: flowY, nearest: nearest, width: region.width,
+                                                         height: region.height, blurRadius: blurRadius, buffers: &buffers)
+        defer { buffers.extensionX = extensionX; buffers.extensionY = extensionY }
+
+        // 4. Blend: barycentric inside (after the band), extension fading to zero outside.
+        let band = max(1, configuration.boundaryBlendWidth * region.faceSize)
+        blend(flowX: &flowX, flowY: &flowY, extensionX: extensionX, extensionY: extensionY, coverage: coverage,
+              distance: distance, band: band, falloff: region.falloff)
+        return FaceFlow(originX: region.originX, originY: region.originY, width: region.width, height: region.height,
+                        faceSize: region.faceSize, falloffDistance: region.falloff, displacementX: flowX,
+                        displacementY: flowY, meshCoverage: coverage)
+    }
+
+    /// The part of the frame a flow covers, in frame pixels.
+    struct Region {
+        let originX: Int, originY: Int, width: Int, height: Int
+        /// The larger side of the two meshes' bounding box, in pixels.
+        let faceSize: Float
+        /// The distance from the mesh at which the flow reaches zero.
+        let falloff: Float
+    }
+
+    /// The region of the flow: the two meshes' bounding box grown by the falloff distance, clipped
+    /// to the frame; nil when there is nothing to draw (a degenerate, non-finite or far too large
+    /// face, or a region outside the frame).
+    @inline(__always)
+    static func region(source: ProjectedMesh, edited: ProjectedMesh, frameWidth: Int, frameHeight: Int,
+                       configuration: GeometricRenderer.Configuration) -> Region? {
         let (sx0, sy0, sx1, sy1) = source.bounds
         let (ex0, ey0, ex1, ey1) = edited.bounds
         let minX = min(sx0, ex0), minY = min(sy0, ey0), maxX = max(sx1, ex1), maxY = max(sy1, ey1)
         let faceSize = max(maxX - minX, maxY - minY)
         guard faceSize.isFinite, faceSize > 1, faceSize <= 2 * maximumReach * Float(max(frameWidth, frameHeight)) else {
-            return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
+            return nil
         }
 
         // The falloff shrinks so the flow is zero before any frame edge the face does not touch.
@@ -228,20 +287,19 @@ enum FlowBuilder {
         let originY = max(0, Int((minY - falloff).rounded(.down)) - 1)
         let endX = min(frameWidth, Int((maxX + falloff).rounded(.up)) + 2)
         let endY = min(frameHeight, Int((maxY + falloff).rounded(.up)) + 2)
-        guard endX > originX, endY > originY else { return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight) }
-        let width = endX - originX, height = endY - originY
-        let count = width * height
+        guard endX > originX, endY > originY else { return nil }
+        return Region(originX: originX, originY: originY, width: endX - originX, height: endY - originY,
+                      faceSize: faceSize, falloff: falloff)
+    }
 
-        var flowX = buffers.flowX, flowY = buffers.flowY, coverage = buffers.coverage, depth = buffers.depth
-        buffers.flowX = []; buffers.flowY = []; buffers.coverage = []; buffers.depth = []
-        flowX.reset(count: count, to: 0)
-        flowY.reset(count: count, to: 0)
-        coverage.reset(count: count, to: 0)
-        depth.reset(count: count, to: -.infinity)
-        defer { buffers.depth = depth }
-
-        // 1. Rasterise the edited mesh; store the barycentric flow of the front-most triangle.
-        let ox = Float(originX), oy = Float(originY)
+    /// Rasterises the front-facing triangles of the edited mesh into the region with a z-buffer
+    /// (`depth`, larger = nearer); a pixel the front-most triangle covers gets, in `flowX` and
+    /// `flowY`, the offset to the same barycentric point of that triangle in the source mesh.
+    @inline(__always)
+    static func rasterise(edited: ProjectedMesh, source: ProjectedMesh, triangles: [Int32], frontSign: Float,
+                          region: Region, flowX: inout [Float], flowY: inout [Float], depth: inout [Float]) {
+        let width = region.width, height = region.height
+        let ox = Float(region.originX), oy = Float(region.originY)
         triangles.withUnsafeBufferPointer { tri in
         edited.x.withUnsafeBufferPointer { ex in edited.y.withUnsafeBufferPointer { ey in edited.z.withUnsafeBufferPointer { ez in
         source.x.withUnsafeBufferPointer { sx in source.y.withUnsafeBufferPointer { sy in
@@ -285,22 +343,28 @@ enum FlowBuilder {
                 }
             }
         }}}}}}}}}
+    }
+
+    /// Sets `coverage` to 1 where the rasteriser drew (`depth` above −∞); returns how many pixels that is.
+    @inline(__always)
+    static func markCoverage(depth: [Float], coverage: inout [UInt8]) -> Int {
         var meshPixels = 0
-        for i in 0..<count where depth[i] > -.infinity {
+        for i in 0..<depth.count where depth[i] > -.infinity {
             coverage[i] = 1
             meshPixels += 1
         }
-        guard meshPixels > 0 else {
-            buffers.flowX = flowX; buffers.flowY = flowY; buffers.coverage = coverage
-            return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
-        }
+        return meshPixels
+    }
 
-        // 2. Boundary seeds (mesh pixels with a 4-neighbour off the mesh), nearest seed everywhere.
-        var nearest = buffers.nearest, distance = buffers.distance
-        buffers.nearest = []; buffers.distance = []
+    /// For every pixel of the region, the nearest boundary pixel of the mesh (a covered pixel with
+    /// a 4-neighbour off it) into `nearest` (its index; −1 for none) and the distance to it into
+    /// `distance`. The seeds' rows and columns are kept in `buffers`' scratch.
+    @inline(__always)
+    static func findNearestBoundaryPixels(coverage: [UInt8], width: Int, height: Int, nearest: inout [Int32],
+                                          distance: inout [Float], buffers: inout FlowBuffers) {
+        let count = width * height
         nearest.reset(count: count, to: -1)
         distance.reset(count: count, to: .infinity)
-        defer { buffers.nearest = nearest; buffers.distance = distance }
         coverage.withUnsafeBufferPointer { cov in
             for py in 0..<height {
                 for px in 0..<width {
@@ -319,8 +383,15 @@ enum FlowBuilder {
         propagateNearestSeed(&nearest, distance: &distance, seedColumn: &seedColumn, seedRow: &seedRow,
                              width: width, height: height)
         buffers.seedColumn = seedColumn; buffers.seedRow = seedRow
+    }
 
-        // 3. The extension: boundary flow carried to every pixel, smoothed.
+    /// The flow of each pixel's nearest boundary pixel (zero where there is none), box-blurred
+    /// twice by `blurRadius`: arrays taken from `buffers` (the caller gives them back); the blur's
+    /// scratch goes back to `buffers` here.
+    @inline(__always)
+    static func smoothedExtension(flowX: [Float], flowY: [Float], nearest: [Int32], width: Int, height: Int,
+                                  blurRadius: Int, buffers: inout FlowBuffers) -> (x: [Float], y: [Float]) {
+        let count = width * height
         var extensionX = buffers.extensionX, extensionY = buffers.extensionY
         var blurred = buffers.blurred, scratch = buffers.line
         buffers.extensionX = []; buffers.extensionY = []; buffers.blurred = []; buffers.line = []
@@ -328,25 +399,26 @@ enum FlowBuilder {
         extensionY.reset(count: count, to: 0)
         blurred.reset(count: count, to: 0)
         scratch.reset(count: max(width, height), to: 0)
-        defer {
-            buffers.extensionX = extensionX; buffers.extensionY = extensionY
-            buffers.blurred = blurred; buffers.line = scratch
-        }
+        defer { buffers.blurred = blurred; buffers.line = scratch }
         for i in 0..<count {
             let seed = Int(nearest[i])
             guard seed >= 0 else { continue }
             extensionX[i] = flowX[seed]
             extensionY[i] = flowY[seed]
         }
-        let blurRadius = max(1, Int((configuration.boundaryBlendWidth * faceSize * 0.5).rounded()))
         for _ in 0..<2 {
             boxBlur(&extensionX, width: width, height: height, radius: blurRadius, scratch: &scratch, output: &blurred)
             boxBlur(&extensionY, width: width, height: height, radius: blurRadius, scratch: &scratch, output: &blurred)
         }
+        return (extensionX, extensionY)
+    }
 
-        // 4. Blend: barycentric inside (after the band), extension fading to zero outside.
-        let band = max(1, configuration.boundaryBlendWidth * faceSize)
-        for i in 0..<count {
+    /// The final flow, in place: on the mesh, the barycentric flow blends into the extension over
+    /// `band` pixels from the boundary; off it, the extension fades to exactly zero at `falloff`.
+    @inline(__always)
+    static func blend(flowX: inout [Float], flowY: inout [Float], extensionX: [Float], extensionY: [Float],
+                      coverage: [UInt8], distance: [Float], band: Float, falloff: Float) {
+        for i in 0..<coverage.count {
             let d = distance[i]
             if coverage[i] != 0 {
                 let w = smoothstep(d / band)
@@ -361,8 +433,6 @@ enum FlowBuilder {
                 flowY[i] = 0
             }
         }
-        return FaceFlow(originX: originX, originY: originY, width: width, height: height, faceSize: faceSize,
-                        falloffDistance: falloff, displacementX: flowX, displacementY: flowY, meshCoverage: coverage)
     }
 
     /// `3t² − 2t³` on [0, 1], clamped outside.

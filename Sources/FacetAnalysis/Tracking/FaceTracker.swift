@@ -324,6 +324,34 @@ public final class FaceTracker {
     /// ~100 px: cheap, and never upsampled unless the face is below ~80 px at full resolution.
     private func detectAndMatch(in image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
         guard let plan else { return }
+        let gathered = try gatherDetections(plan, in: image, frameIndex: frameIndex, time: time)
+        let detections = gathered.detections
+        var lookedAt = gathered.lookedAt
+        let matched = try match(detections, in: image, frameIndex: frameIndex, time: time)
+        var faceMatched = matched.faceMatched
+
+        // Faces that lost their shape and that no detection rescued end here.
+        for index in live.indices.reversed() where live[index].isRescuing {
+            end(at: index, trimToConfirmed: false, frameIndex: frameIndex)
+            faceMatched.remove(at: index)
+            lookedAt.remove(at: index)
+        }
+
+        try countMisses(faceMatched: faceMatched, lookedAt: lookedAt, in: image, frameIndex: frameIndex)
+
+        // Detections no face matched: new tentative faces, unless inside a tracked face.
+        for (index, found) in detections.enumerated() where !matched.detectionUsed[index] {
+            try startFace(from: found, madeEarlier: index >= gathered.freshCount, in: image, frameIndex: frameIndex,
+                          time: time)
+        }
+        assignIDs(frameIndex: frameIndex)
+    }
+
+    /// This frame's detections, and for every live face whether a search looked at it (`lookedAt`).
+    /// The first `freshCount` detections were made on this frame; the worker's, made on an earlier
+    /// frame, follow where they are not already among them.
+    private func gatherDetections(_ plan: SearchPlan, in image: GrayImage, frameIndex: Int, time: Double)
+        throws(AnalysisError) -> (detections: [FaceDetection], freshCount: Int, lookedAt: [Bool]) {
         var detections: [FaceDetection] = []
         var lookedAt = [Bool](repeating: false, count: live.count)
         let searching = isSearchFrame(frameIndex)
@@ -335,28 +363,9 @@ public final class FaceTracker {
             stale = try worker!.collect()
             collected = true
         }
-        if searching || thorough {
-            let start = Self.now()
-            defer { statistics.detectionSeconds += Self.now() - start }
-            lastDetectionFrame = frameIndex
-            statistics.detections += 1
-            if thorough {
-                lastThoroughTime = time
-                statistics.thoroughSearches += 1
-                statistics.thoroughPasses += plan.thorough.count + plan.rotated.count
-                let thoroughStart = Self.now()
-                merge(try search([plan.coarse] + plan.thorough + plan.rotated, in: image), into: &detections)
-                statistics.thoroughSeconds += Self.now() - thoroughStart
-            } else if let worker, !live.isEmpty, worker.pendingFrame == nil {
-                // Faces are tracked: the coarse search only looks for new ones, so it runs on the
-                // worker while the next frames are followed, and is collected `searchLatency` frames on.
-                worker.start([plan.coarse], in: image, frameIndex: frameIndex, adjustThreshold: configuration.adjustThreshold)
-                statistics.concurrentSearches += 1
-            } else {
-                merge(try plan.coarse.detect(in: image, with: detector, adjustThreshold: configuration.adjustThreshold),
-                      into: &detections)
-                collected = true
-            }
+        if searching || thorough,
+           try searchWholeFrame(plan, in: image, frameIndex: frameIndex, time: time, thorough: thorough, into: &detections) {
+            collected = true
         }
         if collected || thorough {
             let reach = thorough ? plan.smallestFound : plan.coarse.reach
@@ -373,8 +382,43 @@ public final class FaceTracker {
         for detection in stale where !detections.contains(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
             detections.append(detection)
         }
+        return (detections, freshCount, lookedAt)
+    }
 
-        // Greedy matching by overlap, best pair first (ties: higher score, then lower indices).
+    /// The whole-frame search of a search or thorough frame: the thorough search (with the coarse
+    /// one), or the coarse search, on the worker while faces are tracked. Returns whether a coarse
+    /// search's detections were merged into `detections` here.
+    private func searchWholeFrame(_ plan: SearchPlan, in image: GrayImage, frameIndex: Int, time: Double, thorough: Bool,
+                                  into detections: inout [FaceDetection]) throws(AnalysisError) -> Bool {
+        let start = Self.now()
+        defer { statistics.detectionSeconds += Self.now() - start }
+        lastDetectionFrame = frameIndex
+        statistics.detections += 1
+        if thorough {
+            lastThoroughTime = time
+            statistics.thoroughSearches += 1
+            statistics.thoroughPasses += plan.thorough.count + plan.rotated.count
+            let thoroughStart = Self.now()
+            merge(try search([plan.coarse] + plan.thorough + plan.rotated, in: image), into: &detections)
+            statistics.thoroughSeconds += Self.now() - thoroughStart
+        } else if let worker, !live.isEmpty, worker.pendingFrame == nil {
+            // Faces are tracked: the coarse search only looks for new ones, so it runs on the
+            // worker while the next frames are followed, and is collected `searchLatency` frames on.
+            worker.start([plan.coarse], in: image, frameIndex: frameIndex, adjustThreshold: configuration.adjustThreshold)
+            statistics.concurrentSearches += 1
+        } else {
+            merge(try plan.coarse.detect(in: image, with: detector, adjustThreshold: configuration.adjustThreshold),
+                  into: &detections)
+            return true
+        }
+        return false
+    }
+
+    /// Matches detections to faces greedily by overlap, best pair first (ties: higher score, then
+    /// lower indices), and confirms every matched face. Returns, per live face, whether a detection
+    /// matched it, and per detection, whether a face took it.
+    private func match(_ detections: [FaceDetection], in image: GrayImage, frameIndex: Int,
+                       time: Double) throws(AnalysisError) -> (faceMatched: [Bool], detectionUsed: [Bool]) {
         var pairs: [(face: Int, detection: Int, overlap: Float)] = []
         for (faceIndex, face) in live.enumerated() {
             for (detectionIndex, detection) in detections.enumerated() {
@@ -397,19 +441,16 @@ public final class FaceTracker {
             try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image,
                         frameIndex: frameIndex, time: time)
         }
+        return (faceMatched, detectionUsed)
+    }
 
-        // Faces that lost their shape and that no detection rescued end here.
-        for index in live.indices.reversed() where live[index].isRescuing {
-            end(at: index, trimToConfirmed: false, frameIndex: frameIndex)
-            faceMatched.remove(at: index)
-            lookedAt.remove(at: index)
-        }
-
-        // Faces no detection matched: count a miss (not for faces partly out of the frame, which
-        // the detector cannot find). A confirmed face the landmark model still holds (its landmarks
-        // keep their size when the box changes, as at creation) is confirmed by that instead: HOG
-        // misses faces turned or lit unlike its training more often than it finds them, and a face
-        // the landmarks follow is still there.
+    /// Faces no detection matched: count a miss (not for faces partly out of the frame, which
+    /// the detector cannot find). A confirmed face the landmark model still holds (its landmarks
+    /// keep their size when the box changes, as at creation) is confirmed by that instead: HOG
+    /// misses faces turned or lit unlike its training more often than it finds them, and a face
+    /// the landmarks follow is still there. A face that missed too often is dropped or ends.
+    private func countMisses(faceMatched: [Bool], lookedAt: [Bool], in image: GrayImage,
+                             frameIndex: Int) throws(AnalysisError) {
         for index in live.indices.reversed() where !faceMatched[index] && lookedAt[index] {
             guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
             if live[index].id != nil,
@@ -433,51 +474,54 @@ public final class FaceTracker {
                 end(at: index, trimToConfirmed: true, frameIndex: frameIndex)
             }
         }
+    }
 
-        // Detections no face matched: new tentative faces, unless inside a tracked face.
-        for (index, found) in detections.enumerated() where !detectionUsed[index] {
-            var detection = found
-            if index >= freshCount {
-                // Made frames ago: the face must still be there. Look around it on this frame, and
-                // start from that detection; nothing there, nothing to start (and nothing to report).
-                guard let fresh = try detectAround(detection.box, in: image)
-                    .max(by: { $0.box.intersectionOverUnion(detection.box) < $1.box.intersectionOverUnion(detection.box) }),
-                      fresh.box.intersectionOverUnion(detection.box) > 0.3 else { continue }
-                detection = fresh
-            }
-            let covered = live.contains { face in
-                face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
-            }
-            if covered { continue }
-            recentRejections.removeAll { frameIndex - $0.frameIndex > recentRejectionFrames }
-            if let seen = recentRejections.firstIndex(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
-                recentRejections[seen].frameIndex = frameIndex   // the same pattern again: still not a face
-                continue
-            }
-            let (landmarks, box, followBox) = try seed(image, from: detection.box)
-            // The face must not be covered by a tracked face either once its landmarks place it.
-            if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { continue }
-            let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
-            if box.height < configuration.minimumFaceSize && drift <= configuration.maximumShapeDrift {
-                recentRejections.append((detection.box, frameIndex))
-                rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
-                                            reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
-                continue
-            }
-            guard drift <= configuration.maximumShapeDrift else {
-                statistics.droppedFalsePositives += 1
-                recentRejections.append((detection.box, frameIndex))
-                rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
-                                            reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
-                continue
-            }
-            var face = FaceState(first: TrackedFace(frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
-                                                    detectionScore: detection.score,
-                                                    confidence: insideFraction(landmarks, image)))
-            face.followBox = followBox
-            live.append(face)
+    /// A detection no face matched starts a tentative face, unless it is inside a tracked face,
+    /// was recently found not to be a usable face, or its landmarks make a face too small or one
+    /// the landmark model is not drawn to (both recorded in `rejections`). A detection
+    /// `madeEarlier` (by the worker) must be found again around its place on this frame.
+    private func startFace(from found: FaceDetection, madeEarlier: Bool, in image: GrayImage, frameIndex: Int,
+                           time: Double) throws(AnalysisError) {
+        var detection = found
+        if madeEarlier {
+            // Made frames ago: the face must still be there. Look around it on this frame, and
+            // start from that detection; nothing there, nothing to start (and nothing to report).
+            guard let fresh = try detectAround(detection.box, in: image)
+                .max(by: { $0.box.intersectionOverUnion(detection.box) < $1.box.intersectionOverUnion(detection.box) }),
+                  fresh.box.intersectionOverUnion(detection.box) > 0.3 else { return }
+            detection = fresh
         }
-        assignIDs(frameIndex: frameIndex)
+        let covered = live.contains { face in
+            face.box.intersectionArea(detection.box) > configuration.duplicateCoverage * detection.box.area
+        }
+        if covered { return }
+        recentRejections.removeAll { frameIndex - $0.frameIndex > recentRejectionFrames }
+        if let seen = recentRejections.firstIndex(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
+            recentRejections[seen].frameIndex = frameIndex   // the same pattern again: still not a face
+            return
+        }
+        let (landmarks, box, followBox) = try seed(image, from: detection.box)
+        // The face must not be covered by a tracked face either once its landmarks place it.
+        if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { return }
+        let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
+        if box.height < configuration.minimumFaceSize && drift <= configuration.maximumShapeDrift {
+            recentRejections.append((detection.box, frameIndex))
+            rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
+                                        reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
+            return
+        }
+        guard drift <= configuration.maximumShapeDrift else {
+            statistics.droppedFalsePositives += 1
+            recentRejections.append((detection.box, frameIndex))
+            rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
+                                        reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
+            return
+        }
+        var face = FaceState(first: TrackedFace(frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
+                                                detectionScore: detection.score,
+                                                confidence: insideFraction(landmarks, image)))
+        face.followBox = followBox
+        live.append(face)
     }
 
     /// A detection matched face `index` on the current frame.

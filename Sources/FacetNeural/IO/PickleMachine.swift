@@ -117,6 +117,9 @@ struct PickleMachine {
     }
 
     /// Runs the program to its STOP opcode and returns the value left on the stack.
+    // Stays whole: the interpreter is one `switch` over the opcodes, a short case each, grouped as in
+    // pickletools' table; split into groups, every opcode would pass through several functions (and the
+    // unknown-opcode error through all of them), and the table would no longer read as one.
     mutating func run() throws(NeuralError) -> PickleValue {
         while true {
             let offset = position

@@ -113,91 +113,15 @@ extension Ops {
         let half = tileColumns + 1  // even/odd samples of a padded row of width + 2
         Parallel.forChunks(channels) { range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * half) { buffer in
-                let start = buffer.baseAddress!
-                // raw rows split by parity: rawEven(i)[t] = padded row i at 2t = input column 2t − 1,
-                // rawOdd(i)[t] = input column 2t (zero outside the image)
-                @inline(__always) func rawEven(_ i: Int) -> UnsafeMutablePointer<Float> { start + (8 + 2 * i) * half }
-                @inline(__always) func rawOdd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (9 + 2 * i) * half }
-                // t = Bᵀ d rows split by parity
-                @inline(__always) func even(_ i: Int) -> UnsafeMutablePointer<Float> { start + 2 * i * half }
-                @inline(__always) func odd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (2 * i + 1) * half }
+                let rows = WinogradInputRows(start: buffer.baseAddress!, half: half)
                 for channel in range {
                     let plane = input + channel * sourcePlane
                     for tileRow in 0..<tileRows {
-                        let top = 2 * (firstTileRow + tileRow) - 1
-                        for i in 0..<4 {
-                            let (e, o) = (rawEven(i), rawOdd(i))
-                            let y = top + i
-                            guard y >= 0, y < height else {
-                                e.update(repeating: 0, count: half)
-                                o.update(repeating: 0, count: half)
-                                continue
-                            }
-                            e[0] = 0
-                            o[half - 1] = 0
-                            if upsampled {
-                                // virtual column 2t − 1 is source t − 1; virtual column 2t is source t
-                                let source = plane + (y / 2) * sourceWidth
-                                (e + 1).update(from: source, count: half - 1)
-                                o.update(from: source, count: half - 1)
-                            } else {
-                                // deinterleave the row: even columns to o[t], odd ones to e[t + 1]
-                                let source = plane + y * width
-                                let shiftedEven = e + 1
-                                var t = 0
-                                while t + 8 <= half - 1 {
-                                    let pair = UnsafeRawPointer(source + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
-                                    UnsafeMutableRawPointer(o + t).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
-                                    UnsafeMutableRawPointer(shiftedEven + t).storeBytes(of: pair.oddHalf, as: SIMD8<Float>.self)
-                                    t += 8
-                                }
-                                while t < half - 1 {
-                                    o[t] = source[2 * t]
-                                    shiftedEven[t] = source[2 * t + 1]
-                                    t += 1
-                                }
-                            }
-                        }
-                        // t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on both parities
-                        for parity in 0..<2 {
-                            let (d0, d1, d2, d3) = parity == 0 ? (rawEven(0), rawEven(1), rawEven(2), rawEven(3))
-                                                                : (rawOdd(0), rawOdd(1), rawOdd(2), rawOdd(3))
-                            let t0 = start + parity * half, t1 = start + (2 + parity) * half
-                            let t2 = start + (4 + parity) * half, t3 = start + (6 + parity) * half
-                            for t in 0..<half {
-                                t0[t] = d0[t] - d2[t]
-                                t1[t] = d1[t] + d2[t]
-                                t2[t] = d2[t] - d1[t]
-                                t3[t] = d1[t] - d3[t]
-                            }
-                        }
-                        let base = tileRow * tileColumns
-                        for i in 0..<4 {
-                            let (e, o) = (even(i), odd(i))
-                            let v0 = transformed + ((4 * i) * channels + channel) * tiles + base
-                            let v1 = transformed + ((4 * i + 1) * channels + channel) * tiles + base
-                            let v2 = transformed + ((4 * i + 2) * channels + channel) * tiles + base
-                            let v3 = transformed + ((4 * i + 3) * channels + channel) * tiles + base
-                            var t = 0
-                            while t + 8 <= tileColumns {
-                                let e0 = UnsafeRawPointer(e + t).loadUnaligned(as: SIMD8<Float>.self)
-                                let e1 = UnsafeRawPointer(e + t + 1).loadUnaligned(as: SIMD8<Float>.self)
-                                let o0 = UnsafeRawPointer(o + t).loadUnaligned(as: SIMD8<Float>.self)
-                                let o1 = UnsafeRawPointer(o + t + 1).loadUnaligned(as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(v0 + t).storeBytes(of: e0 - e1, as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(v1 + t).storeBytes(of: o0 + e1, as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(v2 + t).storeBytes(of: e1 - o0, as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(v3 + t).storeBytes(of: o0 - o1, as: SIMD8<Float>.self)
-                                t += 8
-                            }
-                            while t < tileColumns {
-                                v0[t] = e[t] - e[t + 1]
-                                v1[t] = o[t] + e[t + 1]
-                                v2[t] = e[t + 1] - o[t]
-                                v3[t] = o[t] - o[t + 1]
-                                t += 1
-                            }
-                        }
+                        rows.load(plane, top: 2 * (firstTileRow + tileRow) - 1, height: height, width: width,
+                                  sourceWidth: sourceWidth, upsampled: upsampled)
+                        rows.transformColumns()
+                        rows.transformRows(into: transformed + channel * tiles + tileRow * tileColumns,
+                                           positionStride: channels * tiles, tileColumns: tileColumns)
                     }
                 }
             }
@@ -246,6 +170,111 @@ extension Ops {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The scratch of `winogradInputTransform` for one row of tiles of one channel, `half` (W/2 + 1) floats
+/// per row: the four zero-padded input rows d0…d3 of the tiles, split by column parity (`rawEven`,
+/// `rawOdd`), and the four rows of t = Bᵀ d split the same way (`even`, `odd`). Its steps are inlined
+/// into the transform's loops.
+struct WinogradInputRows {
+    let start: UnsafeMutablePointer<Float>
+    let half: Int
+
+    // raw rows split by parity: rawEven(i)[t] = padded row i at 2t = input column 2t − 1,
+    // rawOdd(i)[t] = input column 2t (zero outside the image)
+    @inline(__always) func rawEven(_ i: Int) -> UnsafeMutablePointer<Float> { start + (8 + 2 * i) * half }
+    @inline(__always) func rawOdd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (9 + 2 * i) * half }
+    // t = Bᵀ d rows split by parity
+    @inline(__always) func even(_ i: Int) -> UnsafeMutablePointer<Float> { start + 2 * i * half }
+    @inline(__always) func odd(_ i: Int) -> UnsafeMutablePointer<Float> { start + (2 * i + 1) * half }
+
+    /// Reads the padded rows `top`…`top + 3` of `plane` (zero outside the image) into the raw rows; with
+    /// `upsampled`, the plane is (H/2, W/2) and read as its nearest ×2 upsampling.
+    @inline(__always)
+    func load(_ plane: UnsafePointer<Float>, top: Int, height: Int, width: Int, sourceWidth: Int, upsampled: Bool) {
+        for i in 0..<4 {
+            let (e, o) = (rawEven(i), rawOdd(i))
+            let y = top + i
+            guard y >= 0, y < height else {
+                e.update(repeating: 0, count: half)
+                o.update(repeating: 0, count: half)
+                continue
+            }
+            e[0] = 0
+            o[half - 1] = 0
+            if upsampled {
+                // virtual column 2t − 1 is source t − 1; virtual column 2t is source t
+                let source = plane + (y / 2) * sourceWidth
+                (e + 1).update(from: source, count: half - 1)
+                o.update(from: source, count: half - 1)
+            } else {
+                // deinterleave the row: even columns to o[t], odd ones to e[t + 1]
+                let source = plane + y * width
+                let shiftedEven = e + 1
+                var t = 0
+                while t + 8 <= half - 1 {
+                    let pair = UnsafeRawPointer(source + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(o + t).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(shiftedEven + t).storeBytes(of: pair.oddHalf, as: SIMD8<Float>.self)
+                    t += 8
+                }
+                while t < half - 1 {
+                    o[t] = source[2 * t]
+                    shiftedEven[t] = source[2 * t + 1]
+                    t += 1
+                }
+            }
+        }
+    }
+
+    /// t = Bᵀ d from the raw rows: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on both parities.
+    @inline(__always)
+    func transformColumns() {
+        for parity in 0..<2 {
+            let (d0, d1, d2, d3) = parity == 0 ? (rawEven(0), rawEven(1), rawEven(2), rawEven(3))
+                                                : (rawOdd(0), rawOdd(1), rawOdd(2), rawOdd(3))
+            let t0 = start + parity * half, t1 = start + (2 + parity) * half
+            let t2 = start + (4 + parity) * half, t3 = start + (6 + parity) * half
+            for t in 0..<half {
+                t0[t] = d0[t] - d2[t]
+                t1[t] = d1[t] + d2[t]
+                t2[t] = d2[t] - d1[t]
+                t3[t] = d1[t] - d3[t]
+            }
+        }
+    }
+
+    /// V = t B for every tile of the row: the 16 outputs, each a contiguous vector over the row's
+    /// `tileColumns` tiles, to `output + position · positionStride` (position = 4 · row + column of V).
+    @inline(__always)
+    func transformRows(into output: UnsafeMutablePointer<Float>, positionStride: Int, tileColumns: Int) {
+        for i in 0..<4 {
+            let (e, o) = (even(i), odd(i))
+            let v0 = output + (4 * i) * positionStride
+            let v1 = output + (4 * i + 1) * positionStride
+            let v2 = output + (4 * i + 2) * positionStride
+            let v3 = output + (4 * i + 3) * positionStride
+            var t = 0
+            while t + 8 <= tileColumns {
+                let e0 = UnsafeRawPointer(e + t).loadUnaligned(as: SIMD8<Float>.self)
+                let e1 = UnsafeRawPointer(e + t + 1).loadUnaligned(as: SIMD8<Float>.self)
+                let o0 = UnsafeRawPointer(o + t).loadUnaligned(as: SIMD8<Float>.self)
+                let o1 = UnsafeRawPointer(o + t + 1).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v0 + t).storeBytes(of: e0 - e1, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v1 + t).storeBytes(of: o0 + e1, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v2 + t).storeBytes(of: e1 - o0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v3 + t).storeBytes(of: o0 - o1, as: SIMD8<Float>.self)
+                t += 8
+            }
+            while t < tileColumns {
+                v0[t] = e[t] - e[t + 1]
+                v1[t] = o[t] + e[t + 1]
+                v2[t] = e[t + 1] - o[t]
+                v3[t] = o[t] - o[t + 1]
+                t += 1
             }
         }
     }
