@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
                     path: "Tests/FacetMorphableModelTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetAnalysisTests",
-                    dependencies: ["FacetAnalysis", "FacetMorphableModel", "FacetMedia", "FacetSDK", "FacetTestSupport"],
+                    dependencies: ["FacetAnalysis", "FacetMorphableModel", "FacetMedia", "FacetRender", "FacetSDK", "FacetTestSupport"],
                     path: "Tests/FacetAnalysisTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetNeuralTests", dependencies: ["FacetNeural", "FacetTestSupport"],
                     path: "Tests/FacetNeuralTests", exclude: ["Fixtures"], swiftSettings: swiftSettings),

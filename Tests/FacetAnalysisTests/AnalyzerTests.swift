@@ -1,5 +1,6 @@
 import FacetMedia
 import FacetMorphableModel
+import FacetRender
 import FacetSDK
 import FacetTestSupport
 import Foundation

@@ -72,12 +72,12 @@ final class ContactSheetTests: XCTestCase {
         let red = RGBImage(width: 40, height: 30, red: 255, green: 0, blue: 0)
         let blue = RGBImage(width: 40, height: 30, red: 0, green: 0, blue: 255)
         let entries = (0..<3).map { ContactSheetEntry(frameIndex: $0 * 10, time: Double($0), before: red, after: blue) }
-        let sheet = ContactSheet.compose(entries)
-        let layout = ContactSheet.layout(cellSizes: Array(repeating: (40, 30), count: 3))
+        let sheet = ContactSheetPicture.compose(entries)
+        let layout = ContactSheetPicture.layout(cellSizes: Array(repeating: (40, 30), count: 3))
 
         XCTAssertEqual(sheet.width, layout.width)
         XCTAssertEqual(sheet.height, layout.height)
-        XCTAssertEqual(sheet.width, 2 * 40 + 3 * ContactSheet.padding)
+        XCTAssertEqual(sheet.width, 2 * 40 + 3 * ContactSheetPicture.padding)
         XCTAssertEqual(layout.before.count, 3)
         for row in 0..<3 {
             let before = layout.before[row], after = layout.after[row]
@@ -114,9 +114,9 @@ final class ContactSheetTests: XCTestCase {
         source.tracks = [FaceTrack(id: 0, modelName: "test", frames: [
             FaceFrame(frameIndex: 0, time: 0, box: FaceBox(x: 600, y: 100, width: 100, height: 80), coefficients: FaceCoefficients()),
         ])]
-        let rect = ContactSheet.cropRect(frameIndex: 0, source: source, edited: source, frameWidth: 640, frameHeight: 480)
+        let rect = ContactSheetPicture.cropRect(frameIndex: 0, source: source, edited: source, frameWidth: 640, frameHeight: 480)
         XCTAssertEqual(rect, PixelRect(x: 640 - 220, y: 30, width: 220, height: 220), "×2.2 of the box, shifted into the frame")
-        XCTAssertNil(ContactSheet.cropRect(frameIndex: 1, source: source, edited: source, frameWidth: 640, frameHeight: 480))
+        XCTAssertNil(ContactSheetPicture.cropRect(frameIndex: 1, source: source, edited: source, frameWidth: 640, frameHeight: 480))
     }
 
     // MARK: - Through the pipeline
@@ -135,7 +135,7 @@ final class ContactSheetTests: XCTestCase {
         XCTAssertEqual(report.contactSheet, sheetURL.path)
         XCTAssertEqual(report.frames, 50)
         let sheet = try ImageIO.readImage(sheetURL)
-        let layout = ContactSheet.layout(cellSizes: [(64, 48), (64, 48)])
+        let layout = ContactSheetPicture.layout(cellSizes: [(64, 48), (64, 48)])
         XCTAssertEqual(sheet.width, layout.width, "2 cells of 64x48 side by side")
         XCTAssertEqual(sheet.height, layout.height, "2 rows")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
@@ -209,7 +209,7 @@ final class ContactSheetTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["in.mp4", "sheet.png"])
         let sheet = try ImageIO.readImage(sheetURL)
         // Cropped to the face: a 35 px square (16 px box ×2.2) scaled to 96 px cells.
-        let layout = ContactSheet.layout(cellSizes: [(96, 96), (96, 96)])
+        let layout = ContactSheetPicture.layout(cellSizes: [(96, 96), (96, 96)])
         XCTAssertEqual(sheet.width, layout.width)
         XCTAssertEqual(sheet.height, layout.height)
         XCTAssertNotEqual(crop(sheet, layout.before[0]), crop(sheet, layout.after[0]))

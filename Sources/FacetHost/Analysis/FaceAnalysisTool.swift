@@ -1,6 +1,7 @@
 import FacetAnalysis
 import FacetMedia
 import FacetMorphableModel
+import FacetRender
 import FacetSDK
 import Foundation
 

@@ -138,7 +138,7 @@ public struct Pipeline {
             guard !pass.sheetEntries.isEmpty else {
                 throw HostError(.media, "no frame of \(request.input.path) was captured for the contact sheet (frames \(sheetFrames.sorted()) were expected)")
             }
-            return try ContactSheet.writeTemporary(ContactSheet.compose(rowOrder(pass.sheetEntries, sheet)), beside: sheet.output)
+            return try ContactSheet.writeTemporary(ContactSheetPicture.compose(rowOrder(pass.sheetEntries, sheet)), beside: sheet.output)
         } catch {
             pass.writer.cancel()
             throw error
@@ -287,7 +287,7 @@ public struct Pipeline {
         try renderer.render(frame, source: source, edited: edited)
         let after = try frame.rgb
         let crop = sheet.cropToFaces
-            ? ContactSheet.cropRect(frameIndex: frame.index, source: source, edited: edited,
+            ? ContactSheetPicture.cropRect(frameIndex: frame.index, source: source, edited: edited,
                                     frameWidth: frame.width, frameHeight: frame.height)
             : nil
         return ContactSheetEntry(frameIndex: frame.index, time: frame.time, fullBefore: before, fullAfter: after,

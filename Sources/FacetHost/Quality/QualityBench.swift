@@ -177,7 +177,7 @@ public final class QualityBench {
         let faceModel = analyzer.model.effectDescription()
         let crop = Self.cropRect(around: box, width: picture.width, height: picture.height)
         let cell = QualityBench.cellSide
-        let sourceCell = ContactSheet.resample(picture, from: crop, width: cell, height: cell)
+        let sourceCell = ContactSheetPicture.resample(picture, from: crop, width: cell, height: cell)
         var cells = [(label: "SOURCE", image: sourceCell, outline: sourceCell)]
         var results: [EditQuality] = []
         for edit in edits {
@@ -214,8 +214,8 @@ public final class QualityBench {
                 changedOutsideHeadRegion: region.changedOutside, stillJitter: jitter))
             var outlined = editedFrame
             Self.drawOutline(region.mask, maskWidth: picture.width, on: &outlined)
-            cells.append((edit.description.uppercased(), ContactSheet.resample(editedFrame, from: crop, width: cell, height: cell),
-                          ContactSheet.resample(outlined, from: crop, width: cell, height: cell)))
+            cells.append((edit.description.uppercased(), ContactSheetPicture.resample(editedFrame, from: crop, width: cell, height: cell),
+                          ContactSheetPicture.resample(outlined, from: crop, width: cell, height: cell)))
         }
         var sheetPath: String?
         if let contactSheet {
@@ -466,7 +466,7 @@ public final class QualityBench {
 
     /// Cells (`cellSide` square) side by side with their labels above; the outlined copies in a second row.
     static func sheet(_ cells: [(label: String, image: RGBImage, outline: RGBImage)]) -> RGBImage {
-        let side = cellSide, padding = ContactSheet.padding, label = ContactSheet.labelHeight
+        let side = cellSide, padding = ContactSheetPicture.padding, label = ContactSheetPicture.labelHeight
         let width = padding + cells.count * (side + padding)
         let height = padding + 2 * (label + side + padding)
         var sheet = RGBImage(width: width, height: height, red: 32, green: 32, blue: 32)
@@ -478,8 +478,8 @@ public final class QualityBench {
         var painter = OverlayPainter(image: sheet, opacity: 1)
         for (index, cell) in cells.enumerated() {
             let x = Float(padding + index * (side + padding))
-            painter.label(cell.label, at: Point2(x: x, y: Float(padding + 2)), scale: 2, ContactSheet.ink)
-            painter.label("REGION", at: Point2(x: x, y: Float(2 * padding + label + side + 2)), scale: 2, ContactSheet.ink)
+            painter.label(cell.label, at: Point2(x: x, y: Float(padding + 2)), scale: 2, ContactSheetPicture.ink)
+            painter.label("REGION", at: Point2(x: x, y: Float(2 * padding + label + side + 2)), scale: 2, ContactSheetPicture.ink)
         }
         return painter.image
     }

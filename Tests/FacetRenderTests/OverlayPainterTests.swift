@@ -1,4 +1,5 @@
 import FacetMedia
+import FacetRender
 import FacetSDK
 import XCTest
 @testable import FacetAnalysis
