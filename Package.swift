@@ -121,7 +121,7 @@ let package = Package(
         // MARK: - Tests
 
         /// Helpers shared by the test targets: test media made with the ffmpeg tool, the shared
-        /// data folder (skip when absent, fail under CI), a seeded random source.
+        /// data folder (skip when absent, fail under CI), a seeded random source, text snapshots.
         .target(name: "FacetTestSupport", path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "FacetSDKTests", dependencies: ["FacetSDK"], path: "Tests/FacetSDKTests",
@@ -147,6 +147,6 @@ let package = Package(
                                    "FacetTestSupport"],
                     path: "Tests/FacetRenderTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
-                    swiftSettings: swiftSettings),
+                    exclude: ["Snapshots"], swiftSettings: swiftSettings),
     ]
 )

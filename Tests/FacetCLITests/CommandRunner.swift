@@ -20,14 +20,15 @@ enum CommandRunner {
     /// The `facet` executable built alongside the tests.
     static var facet: URL { productsDirectory.appendingPathComponent("facet") }
 
-    /// Runs `executable` with `arguments`; `environment` entries are added to the current ones.
+    /// Runs `executable` with `arguments`; `environment` entries are added to the current ones, or
+    /// are the whole environment when `inheritEnvironment` is false.
     @discardableResult
     static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                    whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
+                    inheritEnvironment: Bool = true, whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = inheritEnvironment ? ProcessInfo.processInfo.environment.merging(environment) { $1 } : environment
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
