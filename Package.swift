@@ -124,7 +124,8 @@ let package = Package(
         // MARK: - Tests
 
         /// Helpers shared by the test targets: test media made with the ffmpeg tool, the shared
-        /// data folder (skip when absent, fail under CI), a seeded random source.
+        /// data folder (skip when absent, fail under CI), a seeded random source, media in memory,
+        /// text snapshots.
         .target(name: "FacetTestSupport", dependencies: ["FacetBenchmarkSupport", "FacetHost", "FacetMedia", "FacetSDK"],
                 path: "Tests/FacetTestSupport", swiftSettings: swiftSettings),
 
@@ -153,6 +154,6 @@ let package = Package(
                                    "FacetTestSupport"],
                     path: "Tests/FacetRenderTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
-                    swiftSettings: swiftSettings),
+                    exclude: ["Snapshots"], swiftSettings: swiftSettings),
     ]
 )

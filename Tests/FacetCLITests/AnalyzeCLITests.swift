@@ -171,14 +171,18 @@ final class AnalyzeCLITests: XCTestCase {
                                   "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
         let motion = directory.appendingPathComponent("motion.json")
         let overlay = directory.appendingPathComponent("overlay.mp4")
+        // Nothing is written while the analysis runs, so the test watches its progress bar: on a
+        // terminal, facet draws "analysing [---…] 1/3000 frames" once the first frame is analysed.
+        // SIGINT goes then, in the middle of the analysis (before any output exists).
         let started = Date()
-        let result = try CommandRunner.run(CommandRunner.facet, ["analyze", video.path, "-o", motion.path,
-                                                                 "--overlay", overlay.path, "--quiet"]) { process in
-            Thread.sleep(forTimeInterval: 1.5)
+        let (result, shown) = try CommandRunner.runOnTerminal(CommandRunner.facet, ["analyze", video.path, "-o", motion.path,
+                                                                                   "--overlay", overlay.path],
+                                                              whenShown: "analysing ") { process in
             kill(process.processIdentifier, SIGINT)
         }
+        XCTAssertTrue(shown, "the analysis never showed its progress bar within 60 s (killed): \(result.stderr)")
         XCTAssertEqual(result.status, 130, "stopped after \(Date().timeIntervalSince(started)) s: \(result.stderr)")
-        XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("stopped by SIGINT") && result.stderr.contains("interrupted"), result.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["long.mp4"])
     }
 }

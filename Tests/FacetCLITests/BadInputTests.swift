@@ -435,32 +435,45 @@ final class BadInputTests: XCTestCase {
 
     // MARK: - Signals
 
-    /// Starts a long apply, sends `signal` once the temporary output exists (or after `delay`
-    /// when `early`), and checks the status, the message and that nothing is left.
+    /// Starts a long apply and sends `signal` once the run is under way — the temporary output
+    /// (`.long.facet-partial-*.mp4`) has its first bytes, so frames are being encoded — or, when
+    /// `early`, at the first moment facet handles it: as soon as its signal guard has installed a
+    /// handler (before that, during dynamic loading, the system's default action applies). Then
+    /// checks the status, the message and that nothing is left.
     private func checkSignal(_ signal: Int32, status: Int32, name: String, early: Bool = false) throws {
         let still = directory.appendingPathComponent("still.png")
         try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=1", "-frames:v", "1", still.path])
         fixtures.insert("still.png")
         let output = directory.appendingPathComponent("long.mp4")
+        var ready = false
         let result = try CommandRunner.run(CommandRunner.facet, ["apply", still.path, "--duration", "600", "-o", output.path, "--quiet"]) { process in
-            if early {
-                // Past the dynamic loader (~0.1 s here): before main, the system's default action applies.
-                Thread.sleep(forTimeInterval: 0.25)
-            } else {
-                let deadline = Date().addingTimeInterval(30)
-                while Date() < deadline {
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: self.directory.path)) ?? []
-                    if names.contains(where: { $0.hasPrefix(".long") }) { break }
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
-                Thread.sleep(forTimeInterval: 0.3)
-            }
-            kill(process.processIdentifier, signal)
+            let pid = process.processIdentifier
+            ready = waitUntil(within: 60) {
+                guard process.isRunning else { return true }
+                if early { return catchesSignal(pid, signal) }
+                return self.temporaryOutputHasData(for: "long.mp4")
+            } && process.isRunning
+            kill(pid, ready ? signal : SIGKILL)
         }
+        XCTAssertTrue(ready, early ? "facet never installed a handler for \(name) within 60 s (or exited): \(result.stderr)"
+                                   : "the temporary output of long.mp4 never got its first bytes within 60 s (or facet exited): \(result.stderr)")
         XCTAssertEqual(result.status, status, result.stderr)
         XCTAssertTrue(result.stderr.contains("stopped by \(name)"), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").filter { !$0.isEmpty }.count, 1, "one line: \(result.stderr)")
         XCTAssertEqual(try leftovers(), [])
+    }
+
+    /// Whether the hidden temporary file of `name` (`.NAME.facet-partial-*.EXT`, see `OutputFile`)
+    /// exists and has bytes: the writer is open and encoding. (The output check before the run
+    /// creates and removes an empty one.)
+    private func temporaryOutputHasData(for name: String) -> Bool {
+        let stem = "." + (name as NSString).deletingPathExtension + ".facet-partial-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.contains { candidate in
+            guard candidate.hasPrefix(stem),
+                  let size = try? FileManager.default.attributesOfItem(atPath: path(candidate))[.size] as? Int else { return false }
+            return size > 0
+        }
     }
 
     func testSIGTERMExits143AndLeavesNothing() throws { try checkSignal(SIGTERM, status: 143, name: "SIGTERM") }
