@@ -28,7 +28,7 @@ struct Apply: ParsableCommand {
     @Option(name: .long, help: "H.264 constant rate factor, 0 (lossless) … 51 (worst).")
     var crf: Int = 18
 
-    @Option(name: .customLong("x264-preset"), help: "x264 speed preset: ultrafast … veryslow.")
+    @Option(name: .customLong("x264-preset"), help: "x264 speed preset, fastest first; a slower one compresses better at the same --crf.")
     var x264Preset: X264Preset = .veryfast
 
     @Option(name: .customLong("pix-fmt"), help: "Output chroma: auto (4:2:0, or 4:4:4 for odd sizes), yuv420p or yuv444p.")
