@@ -12,45 +12,67 @@ public struct DirectEdit: FaceEffect {
     // MARK: - Parameter table
 
     /// Turn left/right, degrees.
-    public static let yaw = NumberParameter("yaw", default: 0, range: -45...45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left).")
+    public static let yaw = NumberParameter(
+        "yaw", default: 0, range: -45...45, unit: "deg", "Turn left/right; positive turns the face to the viewer's right (its own left).")
     /// Nod, degrees.
     public static let pitch = NumberParameter("pitch", default: 0, range: -30...30, unit: "deg", "Nod; positive tilts the chin down.")
     /// Tilt in the image plane, degrees.
-    public static let roll = NumberParameter("roll", default: 0, range: -30...30, unit: "deg", "Tilt in the image plane; positive is counter-clockwise.")
+    public static let roll = NumberParameter(
+        "roll", default: 0, range: -30...30, unit: "deg", "Tilt in the image plane; positive is counter-clockwise.")
     /// Whether the angles add to the source's pose or replace it.
-    public static let mode = ChoiceParameter("mode", default: PoseMode.relative, "Add the angles to the source's pose, or replace it by them.")
+    public static let mode = ChoiceParameter(
+        "mode", default: PoseMode.relative, "Add the angles to the source's pose, or replace it by them.")
     /// Move right, model units.
-    public static let shiftX = NumberParameter("shift-x", default: 0, range: -50...50, unit: "mm", "Move the head right (model units; millimetres for the Surrey model).")
+    public static let shiftX = NumberParameter(
+        "shift-x", default: 0, range: -50...50, unit: "mm", "Move the head right (model units; millimetres for the Surrey model).")
     /// Move up, model units.
     public static let shiftY = NumberParameter("shift-y", default: 0, range: -50...50, unit: "mm", "Move the head up.")
     /// Move towards the camera, model units.
-    public static let shiftZ = NumberParameter("shift-z", default: 0, range: -100...100, unit: "mm", "Move the head towards the camera (it grows).")
+    public static let shiftZ = NumberParameter(
+        "shift-z", default: 0, range: -100...100, unit: "mm", "Move the head towards the camera (it grows).")
     /// Strength of the `smile` control.
-    public static let smile = NumberParameter(ExpressionControlName.smile, default: 0, range: -1...1.5, "Smile strength; 1 is a full smile, negative removes the source's smile.")
+    public static let smile = NumberParameter(
+        ExpressionControlName.smile, default: 0, range: -1...1.5, "Smile strength; 1 is a full smile, negative removes the source's smile.")
     /// The smile strength up to which the lips keep their opening.
-    public static let smilePartsLips = NumberParameter("smile-parts-lips", default: 1, range: 0...1.5, "The smile strength up to which a smile keeps the lips' opening as it was (closed lips stay closed); only the part of a smile beyond it parts them. 0 lets every smile part the lips as the face model's smile does.")
+    public static let smilePartsLips = NumberParameter(
+        "smile-parts-lips", default: 1, range: 0...1.5,
+        "The smile strength up to which a smile keeps the lips' opening as it was (closed lips stay closed); only the part of a smile beyond it parts them. 0 lets every smile part the lips as the face model's smile does."
+    )
     /// Strength of the `mouth-open` control.
-    public static let mouthOpen = NumberParameter(ExpressionControlName.mouthOpen, default: 0, range: -1...1.5, "Open the mouth (drop the jaw); 1 parts the lips by about 2 cm.")
+    public static let mouthOpen = NumberParameter(
+        ExpressionControlName.mouthOpen, default: 0, range: -1...1.5, "Open the mouth (drop the jaw); 1 parts the lips by about 2 cm.")
     /// Strength of the `eyes-closed` control.
-    public static let eyesClosed = NumberParameter(ExpressionControlName.eyesClosed, default: 0, range: -1...1, "Close both eyes; 1 shuts them, negative opens them wider than the source.")
+    public static let eyesClosed = NumberParameter(
+        ExpressionControlName.eyesClosed, default: 0, range: -1...1,
+        "Close both eyes; 1 shuts them, negative opens them wider than the source.")
     /// Strength of the `left-eye-closed` control.
-    public static let leftEyeClosed = NumberParameter(ExpressionControlName.leftEyeClosed, default: 0, range: -1...1, "Close the subject's left eye (on the viewer's right): a wink.")
+    public static let leftEyeClosed = NumberParameter(
+        ExpressionControlName.leftEyeClosed, default: 0, range: -1...1, "Close the subject's left eye (on the viewer's right): a wink.")
     /// Strength of the `right-eye-closed` control.
-    public static let rightEyeClosed = NumberParameter(ExpressionControlName.rightEyeClosed, default: 0, range: -1...1, "Close the subject's right eye (on the viewer's left).")
+    public static let rightEyeClosed = NumberParameter(
+        ExpressionControlName.rightEyeClosed, default: 0, range: -1...1, "Close the subject's right eye (on the viewer's left).")
     /// Strength of the `brows-raised` control.
     public static let browsRaised = NumberParameter(ExpressionControlName.browsRaised, default: 0, range: -1...1.5, "Raise both eyebrows.")
     /// One of the face model's own expressions, by name.
-    public static let expression = TextParameter("expression", default: "", "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); `facet models list` lists them.")
+    public static let expression = TextParameter(
+        "expression", default: "",
+        "One of the face model's own expressions by name (e.g. surprise, anger, or pc3 for a PCA model); `facet models list` lists them.")
     /// Strength of `expression`.
     public static let expressionStrength = NumberParameter("expression-strength", default: 1, range: -1...1.5, "Strength of `expression`.")
     /// How much of the source's own expression is taken away.
-    public static let neutralise = NumberParameter("neutralise", default: 0, range: 0...1, "Take the source's own expression away: 0 keeps it, 1 makes the face neutral before the controls above apply.")
+    public static let neutralise = NumberParameter(
+        "neutralise", default: 0, range: 0...1,
+        "Take the source's own expression away: 0 keeps it, 1 makes the face neutral before the controls above apply.")
     /// Whether the source's head motion and expression are kept or frozen.
-    public static let motion = ChoiceParameter("motion", default: MotionMode.keep, "Keep the source's own head motion and expression, or freeze them at `freeze-at` (the head still follows the source's position).")
+    public static let motion = ChoiceParameter(
+        "motion", default: MotionMode.keep,
+        "Keep the source's own head motion and expression, or freeze them at `freeze-at` (the head still follows the source's position).")
     /// The time whose pose and expression a frozen face keeps, seconds.
-    public static let freezeAt = NumberParameter("freeze-at", default: 0, range: 0..., unit: "s", "With motion: freeze, the time whose pose and expression every frame takes.")
+    public static let freezeAt = NumberParameter(
+        "freeze-at", default: 0, range: 0..., unit: "s", "With motion: freeze, the time whose pose and expression every frame takes.")
     /// Which faces are edited (a `FaceSelector`).
-    public static let faces = TextParameter("faces", default: "all", "Which faces: all, largest, id:N (a track id), or index:N counted from the left (0 is the leftmost).")
+    public static let faces = TextParameter(
+        "faces", default: "all", "Which faces: all, largest, id:N (a track id), or index:N counted from the left (0 is the leftmost).")
 
     /// Identity, version and parameters.
     public static let descriptor = EffectDescriptor(
@@ -144,11 +166,15 @@ public struct DirectEdit: FaceEffect {
         let ids = motion.tracks.map { String($0.id) }.joined(separator: ", ")
         switch selector {
         case .trackID(let id):
-            throw EffectError(.invalidParameter, "faces=id:\(id), but the video has no face \(id); its faces are \(ids) "
-                                + "(see `facet analyze`), or use all / largest")
+            throw EffectError(
+                .invalidParameter,
+                "faces=id:\(id), but the video has no face \(id); its faces are \(ids) "
+                    + "(see `facet analyze`), or use all / largest")
         case .leftToRight(let index):
-            throw EffectError(.invalidParameter, "faces=index:\(index), but the video has \(motion.tracks.count) face(s); "
-                                + "expected index:0 … index:\(motion.tracks.count - 1), all or largest")
+            throw EffectError(
+                .invalidParameter,
+                "faces=index:\(index), but the video has \(motion.tracks.count) face(s); "
+                    + "expected index:0 … index:\(motion.tracks.count - 1), all or largest")
         case .all, .largest:
             return selected
         }
@@ -165,15 +191,19 @@ public struct DirectEdit: FaceEffect {
         }
         guard !wanted.isEmpty else { return [] }
         guard let model else {
-            throw EffectError(.missingInput, "expression controls (\(wanted.map(\.parameter).joined(separator: ", "))) need the "
-                                + "face model's expression space, which the host did not provide (motion without a model?)")
+            throw EffectError(
+                .missingInput,
+                "expression controls (\(wanted.map(\.parameter).joined(separator: ", "))) need the "
+                    + "face model's expression space, which the host did not provide (motion without a model?)")
         }
         return try wanted.map { parameter, control, strength in
             guard let direction = model.control(named: control) else {
                 let own = model.expressionNames.joined(separator: ", ")
-                throw EffectError(.invalidParameter, parameter == Self.expression.spec.name
-                    ? "expression \"\(modelExpression)\" is not one of model \(model.name)'s expressions; expected one of \(own)"
-                    : "model \(model.name) has no \"\(control)\" control (its expressions: \(own))")
+                throw EffectError(
+                    .invalidParameter,
+                    parameter == Self.expression.spec.name
+                        ? "expression \"\(modelExpression)\" is not one of model \(model.name)'s expressions; expected one of \(own)"
+                        : "model \(model.name) has no \"\(control)\" control (its expressions: \(own))")
             }
             return Control(strength: strength, direction: direction, isSmile: parameter == Self.smile.spec.name)
         }
@@ -185,8 +215,10 @@ public struct DirectEdit: FaceEffect {
     }
 
     /// Applies the pose, translation and expression change at `time`.
-    private func edit(_ coefficients: inout FaceCoefficients, time: Double, controls: [Control],
-                      model: FaceModelDescription?, clamps: inout ClampLog) {
+    private func edit(
+        _ coefficients: inout FaceCoefficients, time: Double, controls: [Control],
+        model: FaceModelDescription?, clamps: inout ClampLog
+    ) {
         let radians = Float.pi / 180
         let yaw = Float(parameters[Self.yaw, at: time]) * radians
         let pitch = Float(parameters[Self.pitch, at: time]) * radians
@@ -198,12 +230,15 @@ public struct DirectEdit: FaceEffect {
             coefficients.pose.pitch += pitch
             coefficients.pose.roll += roll
         }
-        coefficients.pose.yaw = clamps.clamp(coefficients.pose.yaw, limit: Limits.yawDegrees * radians, what: "yaw",
-                                             unit: "°", scale: 1 / radians)
-        coefficients.pose.pitch = clamps.clamp(coefficients.pose.pitch, limit: Limits.pitchDegrees * radians,
-                                               what: "pitch", unit: "°", scale: 1 / radians)
-        coefficients.pose.roll = clamps.clamp(coefficients.pose.roll, limit: Limits.rollDegrees * radians, what: "roll",
-                                              unit: "°", scale: 1 / radians)
+        coefficients.pose.yaw = clamps.clamp(
+            coefficients.pose.yaw, limit: Limits.yawDegrees * radians, what: "yaw",
+            unit: "°", scale: 1 / radians)
+        coefficients.pose.pitch = clamps.clamp(
+            coefficients.pose.pitch, limit: Limits.pitchDegrees * radians,
+            what: "pitch", unit: "°", scale: 1 / radians)
+        coefficients.pose.roll = clamps.clamp(
+            coefficients.pose.roll, limit: Limits.rollDegrees * radians, what: "roll",
+            unit: "°", scale: 1 / radians)
         coefficients.translation.x += Float(parameters[Self.shiftX, at: time])
         coefficients.translation.y += Float(parameters[Self.shiftY, at: time])
         coefficients.translation.z += Float(parameters[Self.shiftZ, at: time])

@@ -109,9 +109,12 @@ public final class FaceAnalyzer: Sendable {
         do {
             model = try MorphableModel.load(named: configuration.modelName, modelsDirectory: configuration.modelsDirectory)
         } catch let error as ModelError {
-            let code: AnalysisError.Code = error.code == .fileNotFound ? .fileNotFound : error.code == .incompatible ? .incompatible : .malformed
-            let hint = error.code == .fileNotFound
-                ? " (see Docs/Models.md: pass --models DIR or set FACET_MODELS_DIR; scripts/fetch-sfm.sh downloads the Surrey Face Model)" : ""
+            let code: AnalysisError.Code =
+                error.code == .fileNotFound ? .fileNotFound : error.code == .incompatible ? .incompatible : .malformed
+            let hint =
+                error.code == .fileNotFound
+                ? " (see Docs/Models.md: pass --models DIR or set FACET_MODELS_DIR; scripts/fetch-sfm.sh downloads the Surrey Face Model)"
+                : ""
             throw AnalysisError(code, "face model \"\(configuration.modelName)\" could not be loaded" + hint, cause: error)
         } catch {
             throw AnalysisError(.malformed, "face model \"\(configuration.modelName)\" could not be loaded", cause: error)
@@ -147,20 +150,26 @@ public final class FaceAnalyzer: Sendable {
     public var settingsDescription: [String: String] {
         let tracking = configuration.tracking
         return [
-            "detector": "dlib HOG frontal face detector (frames scaled to \(tracking.detectionMaxSide) px, whole-frame search every \(tracking.redetectInterval) frames)",
+            "detector":
+                "dlib HOG frontal face detector (frames scaled to \(tracking.detectionMaxSide) px, whole-frame search every \(tracking.redetectInterval) frames)",
             "landmarks": predictor.modelURL.lastPathComponent,
             "faceModel": model.name,
-            "landmarkSmoothing": tracking.smoothing.map { "forward-backward One Euro, minCutoff \($0.minCutoff) Hz, beta \($0.beta)" } ?? "off",
-            "coefficientSmoothing": configuration.coefficientSmoothing.map { "forward-backward One Euro, minCutoff \($0.minCutoff) Hz, beta \($0.beta)" } ?? "off",
+            "landmarkSmoothing": tracking.smoothing.map { "forward-backward One Euro, minCutoff \($0.minCutoff) Hz, beta \($0.beta)" }
+                ?? "off",
+            "coefficientSmoothing": configuration.coefficientSmoothing.map {
+                "forward-backward One Euro, minCutoff \($0.minCutoff) Hz, beta \($0.beta)"
+            } ?? "off",
         ]
     }
 
     /// Analyses `url`. `stillImage` makes a still image into a video of that length (as the
     /// pipeline does); `progress` hears the frames analysed so far; `isCancelled` is polled
     /// between frames and stops the run with `AnalysisError.cancelled`.
-    public func analyze(_ url: URL, stillImage: StillImageOptions? = nil,
-                        progress: ((Int) -> Void)? = nil,
-                        isCancelled: () -> Bool = { false }) throws(AnalysisError) -> AnalysisResult {
+    public func analyze(
+        _ url: URL, stillImage: StillImageOptions? = nil,
+        progress: ((Int) -> Void)? = nil,
+        isCancelled: () -> Bool = { false }
+    ) throws(AnalysisError) -> AnalysisResult {
         let start = FaceTracker.now()
         let reader: VideoReader
         do {
@@ -171,8 +180,9 @@ public final class FaceAnalyzer: Sendable {
         let video = reader.video
         let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
         let isStill = video.isStillImage
-        let frameTimes = try trackFaces(in: reader, with: tracker, isStill: isStill, url: url, progress: progress,
-                                        isCancelled: isCancelled)
+        let frameTimes = try trackFaces(
+            in: reader, with: tracker, isStill: isStill, url: url, progress: progress,
+            isCancelled: isCancelled)
         let landmarkTracks = try tracker.finish()
 
         var timings = trackingTimings(of: tracker, frames: frameTimes.count)
@@ -195,21 +205,27 @@ public final class FaceAnalyzer: Sendable {
         }
         let notUsed = Self.summary(of: tracker.rejections, keeping: tracks)
         if tracks.isEmpty {
-            warnings.append("no faces found in \(url.lastPathComponent)"
-                            + (notUsed.isEmpty ? " (the detector finds roughly frontal faces, from \(Int(configuration.tracking.minimumFaceSize)) px tall; --min-face-size sets the smallest)" : ""))
+            warnings.append(
+                "no faces found in \(url.lastPathComponent)"
+                    + (notUsed.isEmpty
+                        ? " (the detector finds roughly frontal faces, from \(Int(configuration.tracking.minimumFaceSize)) px tall; --min-face-size sets the smallest)"
+                        : ""))
         }
         warnings += notUsed
         timings.faceFrames = isStill ? landmarkTracks.count : tracks.reduce(0) { $0 + $1.frames.count }
         timings.totalSeconds = FaceTracker.now() - start
-        let motion = SceneMotion(frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
-                                 frameHeight: video.height, tracks: tracks)
+        let motion = SceneMotion(
+            frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
+            frameHeight: video.height, tracks: tracks)
         return AnalysisResult(motion: motion, timings: timings, warnings: warnings, rejections: tracker.rejections)
     }
 
     /// Feeds every frame of `reader` to `tracker` (a still image's one picture once) and returns the
     /// frames' times; `progress` hears the frames read so far, `isCancelled` is polled before each.
-    private func trackFaces(in reader: VideoReader, with tracker: FaceTracker, isStill: Bool, url: URL,
-                            progress: ((Int) -> Void)?, isCancelled: () -> Bool) throws(AnalysisError) -> [Double] {
+    private func trackFaces(
+        in reader: VideoReader, with tracker: FaceTracker, isStill: Bool, url: URL,
+        progress: ((Int) -> Void)?, isCancelled: () -> Bool
+    ) throws(AnalysisError) -> [Double] {
         var frameTimes: [Double] = []
         do {
             while let frame = try reader.nextFrame() {
@@ -251,13 +267,19 @@ public final class FaceAnalyzer: Sendable {
         let limit = configuration.fitting.confidentYaw
         let turned = low.filter { abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit }.count
         let lowTracking = Set(landmarkTrack.frames.filter { $0.confidence < 0.5 }.map(\.frameIndex))
-        let outside = low.filter { lowTracking.contains(isStill ? 0 : $0.frameIndex) && !(abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit) }.count
+        let outside = low.filter {
+            lowTracking.contains(isStill ? 0 : $0.frameIndex)
+                && !(abs($0.coefficients.pose.yaw) > limit || abs($0.coefficients.pose.pitch) > limit)
+        }.count
         var reasons: [String] = []
-        if turned > 0 { reasons.append("\(turned) turned beyond \(Int((limit * 180 / .pi).rounded()))° (a profile or a view from above or below)") }
+        if turned > 0 {
+            reasons.append("\(turned) turned beyond \(Int((limit * 180 / .pi).rounded()))° (a profile or a view from above or below)")
+        }
         if outside > 0 { reasons.append("\(outside) partly outside the frame or not confirmed by the detector") }
         let rest = low.count - turned - outside
         if rest > 0 { reasons.append("\(rest) whose landmarks the model does not fit well") }
-        return "face \(track.id): \(low.count) of \(track.frames.count) frames fitted with low confidence: " + reasons.joined(separator: ", ")
+        return "face \(track.id): \(low.count) of \(track.frames.count) frames fitted with low confidence: "
+            + reasons.joined(separator: ", ")
     }
 
     /// One warning per candidate face that was not used (the first of the rejections at one place),
@@ -295,16 +317,19 @@ public final class FaceAnalyzer: Sendable {
 
     // MARK: - Fitting one track
 
-    private func fit(_ track: LandmarkTrack, fitter: FaceFitter, width: Int, height: Int,
-                     timings: inout AnalysisTimings) throws(AnalysisError) -> FaceTrack {
+    private func fit(
+        _ track: LandmarkTrack, fitter: FaceFitter, width: Int, height: Int,
+        timings: inout AnalysisTimings
+    ) throws(AnalysisError) -> FaceTrack {
         let landmarks = track.frames.map(\.landmarks)
         let trackFit: TrackFit
         var faceTrack: FaceTrack
         do {
             trackFit = try fitter.fitTrack(landmarks: landmarks, imageWidth: width, imageHeight: height)
-            faceTrack = try trackFit.faceTrack(id: track.id, model: model, frameIndices: track.frames.map(\.frameIndex),
-                                               times: track.frames.map(\.time), boxes: track.frames.map(\.box),
-                                               landmarks: landmarks)
+            faceTrack = try trackFit.faceTrack(
+                id: track.id, model: model, frameIndices: track.frames.map(\.frameIndex),
+                times: track.frames.map(\.time), boxes: track.frames.map(\.box),
+                landmarks: landmarks)
         } catch {
             throw AnalysisError(.libraryFailure, "fitting face \(track.id) failed", cause: error)
         }
@@ -343,8 +368,10 @@ public final class FaceAnalyzer: Sendable {
         let depthScale = 100 / max(depth, 1e-6)
         let series: [[Float]] = track.frames.map { frame in
             let c = frame.coefficients
-            return [c.pose.yaw * degrees, c.pose.pitch * degrees, c.pose.roll * degrees,
-                    c.translation.x * translationScale, c.translation.y * translationScale, c.translation.z * depthScale]
+            return [
+                c.pose.yaw * degrees, c.pose.pitch * degrees, c.pose.roll * degrees,
+                c.translation.x * translationScale, c.translation.y * translationScale, c.translation.z * depthScale,
+            ]
                 + c.expression.map { $0 * expressionScale }
         }
         let smoothed = try smoother.smooth(series, times: track.frames.map(\.time))
@@ -360,10 +387,13 @@ public final class FaceAnalyzer: Sendable {
 
     /// Mean distance (px) between `landmarks` and the model's projected landmarks, over the
     /// fixed landmarks and the contour landmarks the fit matched.
-    private func reprojectionError(of coefficients: FaceCoefficients, identity: [Float], camera: FaceCamera,
-                                   contourVertices: [Int: Int], landmarks: [Point2]) -> Float {
-        let projected = model.projectedLandmarks(identity: identity, coefficients: coefficients, camera: camera,
-                                                 contourVertices: contourVertices)
+    private func reprojectionError(
+        of coefficients: FaceCoefficients, identity: [Float], camera: FaceCamera,
+        contourVertices: [Int: Int], landmarks: [Point2]
+    ) -> Float {
+        let projected = model.projectedLandmarks(
+            identity: identity, coefficients: coefficients, camera: camera,
+            contourVertices: contourVertices)
         var total: Float = 0
         var count = 0
         for (index, point) in projected.enumerated() {

@@ -92,13 +92,18 @@ public struct MotionFile: Codable, Sendable, Equatable {
             throw AnalysisError(.malformed, "not a motion file: the content is not a JSON object", path: path, cause: error)
         }
         guard header.format == formatName else {
-            throw AnalysisError(.malformed, "not a motion file: format is \(header.format.map { "\"\($0)\"" } ?? "missing"); expected \"\(formatName)\"", path: path)
+            throw AnalysisError(
+                .malformed, "not a motion file: format is \(header.format.map { "\"\($0)\"" } ?? "missing"); expected \"\(formatName)\"",
+                path: path)
         }
         guard let version = header.version else {
             throw AnalysisError(.malformed, "the motion file has no \"version\"; expected 1 … \(currentVersion)", path: path)
         }
         guard (1...currentVersion).contains(version) else {
-            throw AnalysisError(.incompatible, "motion file format version \(version) is newer than this Facet reads (1 … \(currentVersion)); update Facet or re-run `facet analyze`", path: path)
+            throw AnalysisError(
+                .incompatible,
+                "motion file format version \(version) is newer than this Facet reads (1 … \(currentVersion)); update Facet or re-run `facet analyze`",
+                path: path)
         }
         let file: MotionFile
         do {
@@ -129,10 +134,14 @@ public struct MotionFile: Codable, Sendable, Equatable {
     public func validate(path: String) throws(AnalysisError) {
         let frameCount = motion.frameTimes.count
         guard frameCount == source.frameCount else {
-            throw AnalysisError(.malformed, "motion has \(frameCount) frame times but source.frameCount is \(source.frameCount); expected them equal", path: path)
+            throw AnalysisError(
+                .malformed, "motion has \(frameCount) frame times but source.frameCount is \(source.frameCount); expected them equal",
+                path: path)
         }
         guard motion.frameWidth == source.width, motion.frameHeight == source.height else {
-            throw AnalysisError(.malformed, "motion is for \(motion.frameWidth)x\(motion.frameHeight) but the source is \(source.width)x\(source.height)", path: path)
+            throw AnalysisError(
+                .malformed, "motion is for \(motion.frameWidth)x\(motion.frameHeight) but the source is \(source.width)x\(source.height)",
+                path: path)
         }
         var seenIDs = Set<Int>()
         for track in motion.tracks {
@@ -141,13 +150,16 @@ public struct MotionFile: Codable, Sendable, Equatable {
             }
             let dimension = track.expressionDimension
             if let names = track.expressionNames, !track.frames.isEmpty, names.count != dimension {
-                throw AnalysisError(.malformed, "track \(track.id) names \(names.count) expressions but its frames have \(dimension) coefficients", path: path)
+                throw AnalysisError(
+                    .malformed, "track \(track.id) names \(names.count) expressions but its frames have \(dimension) coefficients",
+                    path: path)
             }
             var previous = -1
             for frame in track.frames {
                 let place = "track \(track.id), frame \(frame.frameIndex)"
                 guard frame.frameIndex > previous else {
-                    throw AnalysisError(.malformed, "\(place): frames must be in increasing frameIndex order without duplicates", path: path)
+                    throw AnalysisError(
+                        .malformed, "\(place): frames must be in increasing frameIndex order without duplicates", path: path)
                 }
                 guard frame.frameIndex < frameCount || frameCount == 0 else {
                     throw AnalysisError(.malformed, "\(place): frameIndex is past the last frame (\(frameCount - 1))", path: path)
@@ -156,7 +168,10 @@ public struct MotionFile: Codable, Sendable, Equatable {
                     throw AnalysisError(.malformed, "\(place): \(landmarks.count) landmarks; expected the 68 iBUG points", path: path)
                 }
                 guard frame.coefficients.expression.count == dimension else {
-                    throw AnalysisError(.malformed, "\(place): \(frame.coefficients.expression.count) expression coefficients; expected \(dimension) like the track's first frame", path: path)
+                    throw AnalysisError(
+                        .malformed,
+                        "\(place): \(frame.coefficients.expression.count) expression coefficients; expected \(dimension) like the track's first frame",
+                        path: path)
                 }
                 guard (0...1).contains(frame.confidence) else {
                     throw AnalysisError(.malformed, "\(place): confidence \(frame.confidence) is outside [0, 1]", path: path)
@@ -173,13 +188,21 @@ public struct MotionFile: Codable, Sendable, Equatable {
     ///
     /// `frameCount` is the video's frame count when known (a container's estimate may be off by
     /// a frame or two, so a difference of up to `tolerance` frames is accepted).
-    public func checkMatches(width: Int, height: Int, frameCount: Int?, tolerance: Int = 2,
-                             videoPath: String) throws(AnalysisError) {
+    public func checkMatches(
+        width: Int, height: Int, frameCount: Int?, tolerance: Int = 2,
+        videoPath: String
+    ) throws(AnalysisError) {
         guard width == source.width, height == source.height else {
-            throw AnalysisError(.incompatible, "the motion file is for a \(source.width)x\(source.height) video but \(videoPath) is \(width)x\(height); analyse this video with `facet analyze`", path: nil)
+            throw AnalysisError(
+                .incompatible,
+                "the motion file is for a \(source.width)x\(source.height) video but \(videoPath) is \(width)x\(height); analyse this video with `facet analyze`",
+                path: nil)
         }
         if let frameCount, abs(frameCount - source.frameCount) > tolerance {
-            throw AnalysisError(.incompatible, "the motion file has \(source.frameCount) frames but \(videoPath) has about \(frameCount); analyse this video with `facet analyze`", path: nil)
+            throw AnalysisError(
+                .incompatible,
+                "the motion file has \(source.frameCount) frames but \(videoPath) has about \(frameCount); analyse this video with `facet analyze`",
+                path: nil)
         }
     }
 
@@ -193,7 +216,8 @@ public struct MotionFile: Codable, Sendable, Equatable {
             let reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ErrorChain.describe(error)
             var offset = data.count
             if let range = reason.range(of: "character "),
-               let number = Int(reason[range.upperBound...].prefix { $0.isNumber }) {
+                let number = Int(reason[range.upperBound...].prefix { $0.isNumber })
+            {
                 offset = min(number, data.count)
             }
             var line = 1, column = 1

@@ -35,7 +35,7 @@ public struct MotionStatistics: Codable, Sendable, Equatable {
         tracks = motion.tracks.count
         faceFrames = motion.tracks.reduce(0) { $0 + $1.frames.count }
 
-        var landmarkDeltas: [[Float]] = []   // per (track, point, coordinate) series of deltas
+        var landmarkDeltas: [[Float]] = []  // per (track, point, coordinate) series of deltas
         var poseDeltas: [[Float]] = [[], [], []]
         var normalisedErrors: [Float] = []
         var fitErrors: [Float] = []
@@ -88,8 +88,9 @@ public struct MotionStatistics: Codable, Sendable, Equatable {
         guard landmarks.count == 68 else { return nil }
         func centre(_ range: Range<Int>) -> Point2 {
             let points = landmarks[range]
-            return Point2(x: points.map(\.x).reduce(0, +) / Float(points.count),
-                          y: points.map(\.y).reduce(0, +) / Float(points.count))
+            return Point2(
+                x: points.map(\.x).reduce(0, +) / Float(points.count),
+                y: points.map(\.y).reduce(0, +) / Float(points.count))
         }
         let right = centre(36..<42)
         let left = centre(42..<48)

@@ -37,11 +37,17 @@ public struct Inflate {
         }
     }
 
-    private static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    private static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+    ]
     private static let lengthExtraBits = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    private static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
-                                       3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    private static let distanceExtraBits = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    private static let distanceBase = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
+        3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ]
+    private static let distanceExtraBits = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
     /// The order in which dynamic blocks list the code-length code's lengths.
     private static let codeLengthOrder = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
@@ -87,7 +93,7 @@ public struct Inflate {
         var a: UInt32 = 1, b: UInt32 = 0
         var index = 0
         while index < bytes.count {
-            let chunkEnd = min(index + 5552, bytes.count)   // the most bytes before b can overflow
+            let chunkEnd = min(index + 5552, bytes.count)  // the most bytes before b can overflow
             while index < chunkEnd {
                 a += UInt32(bytes[index])
                 b += a
@@ -101,7 +107,8 @@ public struct Inflate {
 
     /// Inflates blocks until the final one; returns the output and the input bytes consumed.
     private static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int?) throws(Failure)
-        -> (output: [UInt8], consumed: Int) {
+        -> (output: [UInt8], consumed: Int)
+    {
         var inflater = Inflate(input: input, expectedSize: expectedSize)
         var isFinal = false
         while !isFinal {

@@ -102,8 +102,10 @@ public struct FacetError<Domain: ErrorDomain>: ChainedError, Sendable {
     public let origin: ErrorOrigin
 
     /// Creates an error. `cause` is the lower error this one wraps (never its text).
-    public init(_ code: Code, _ message: String, path: String? = nil, at location: SourceLocation? = nil,
-                cause: (any Error)? = nil, fileID: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code, _ message: String, path: String? = nil, at location: SourceLocation? = nil,
+        cause: (any Error)? = nil, fileID: String = #fileID, line: Int = #line
+    ) {
         self.code = code
         self.message = message
         self.path = path
@@ -120,8 +122,9 @@ public struct FacetError<Domain: ErrorDomain>: ChainedError, Sendable {
 
     /// The same error with `path` set, when it had none.
     public func at(_ path: String?) -> FacetError {
-        FacetError(code, message, path: self.path ?? path, at: location, cause: cause,
-                   fileID: origin.fileID, line: origin.line)
+        FacetError(
+            code, message, path: self.path ?? path, at: location, cause: cause,
+            fileID: origin.fileID, line: origin.line)
     }
 
     /// The domain's name of `code`.

@@ -5,6 +5,6 @@ import FacetSDK
 public enum BuiltInEffects {
     /// Every in-tree effect type.
     public static let all: [any FaceEffect.Type] = [
-        DirectEdit.self,
+        DirectEdit.self
     ]
 }

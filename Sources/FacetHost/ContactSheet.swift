@@ -27,8 +27,10 @@ public struct ContactSheetRequest: Sendable, Equatable {
     public var overwrite: Bool
 
     /// Creates a request; see the properties for the defaults.
-    public init(output: URL, frameCount: Int = 4, times: [Double]? = nil, cellHeight: Int = 384,
-                cropToFaces: Bool = true, overwrite: Bool = false) {
+    public init(
+        output: URL, frameCount: Int = 4, times: [Double]? = nil, cellHeight: Int = 384,
+        cropToFaces: Bool = true, overwrite: Bool = false
+    ) {
         self.output = output
         self.frameCount = frameCount
         self.times = times
@@ -41,7 +43,8 @@ public struct ContactSheetRequest: Sendable, Equatable {
     /// `videoOutput`, and absent unless `overwrite` is set; a sensible frame count, cell height and times.
     public func validate(videoOutput: URL? = nil) throws(HostError) {
         guard output.pathExtension.lowercased() == "png" else {
-            throw HostError(.invalidArguments, "contact sheet \(output.path) must be a .png file; got the extension '.\(output.pathExtension)'")
+            throw HostError(
+                .invalidArguments, "contact sheet \(output.path) must be a .png file; got the extension '.\(output.pathExtension)'")
         }
         guard (1...64).contains(frameCount) else {
             throw HostError(.invalidArguments, "contact sheet frame count \(frameCount) is out of range; expected 1 … 64")
@@ -58,13 +61,17 @@ public struct ContactSheetRequest: Sendable, Equatable {
             }
         }
         if let videoOutput,
-           videoOutput.standardizedFileURL.path == output.standardizedFileURL.path {
+            videoOutput.standardizedFileURL.path == output.standardizedFileURL.path
+        {
             throw HostError(.invalidArguments, "contact sheet \(output.path) is the video output itself; expected a separate .png path")
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
-                throw HostError(.invalidArguments, "contact sheet \(output.path) is a directory; expected a file path such as \(output.appendingPathComponent("sheet.png").path)")
+                throw HostError(
+                    .invalidArguments,
+                    "contact sheet \(output.path) is a directory; expected a file path such as \(output.appendingPathComponent("sheet.png").path)"
+                )
             }
             if !overwrite {
                 throw HostError(.invalidArguments, "contact sheet \(output.path) already exists; pass --overwrite (-y) to replace it")
@@ -78,8 +85,10 @@ public struct ContactSheetRequest: Sendable, Equatable {
     /// With `times`: the frame nearest each time (an error names a time past the end). Otherwise
     /// the video is cut into `frameCount` equal parts and each part gives the frame of its middle
     /// half where the edit (`editStrength`) is largest — its middle frame when nothing is edited there.
-    public func frameIndices(frameCount total: Int, frameRate: Double, duration: Double,
-                             source: SceneMotion, edited: SceneMotion) throws(HostError) -> [Int] {
+    public func frameIndices(
+        frameCount total: Int, frameRate: Double, duration: Double,
+        source: SceneMotion, edited: SceneMotion
+    ) throws(HostError) -> [Int] {
         guard total > 0 else {
             throw HostError(.media, "the input has no frames to put on a contact sheet")
         }
@@ -88,7 +97,9 @@ public struct ContactSheetRequest: Sendable, Equatable {
             var indices: [Int] = []
             for time in times {
                 if duration > 0, time > duration + 0.5 / rate {
-                    throw HostError(.invalidArguments, String(format: "time %g s is past the end of the %g s input; expected times in [0, %g]", time, duration, duration))
+                    throw HostError(
+                        .invalidArguments,
+                        String(format: "time %g s is past the end of the %g s input; expected times in [0, %g]", time, duration, duration))
                 }
                 indices.append(min(total - 1, max(0, Int((time * rate).rounded()))))
             }

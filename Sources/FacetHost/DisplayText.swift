@@ -48,7 +48,8 @@ public enum DisplayText {
         let codes = foreign.map { "U+" + String($0.value, radix: 16, uppercase: true).leftPadded(to: 4) }
         var unique: [String] = []
         for code in codes where !unique.contains(code) { unique.append(code) }
-        return "did you mean `\(folded)`? (it contains \(unique.joined(separator: ", ")), not the ASCII letter\(foreign.count == 1 ? "" : "s") it looks like)"
+        return
+            "did you mean `\(folded)`? (it contains \(unique.joined(separator: ", ")), not the ASCII letter\(foreign.count == 1 ? "" : "s") it looks like)"
     }
 
     // MARK: - Helpers
@@ -58,7 +59,7 @@ public enum DisplayText {
         case 0x09: return false
         case 0x0A: return !keepingNewlines
         case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true   // bidi marks and overrides
+        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // bidi marks and overrides
         default: return false
         }
     }
@@ -66,7 +67,7 @@ public enum DisplayText {
     /// The ASCII character a non-ASCII scalar is commonly mistaken for.
     private static func asciiLookAlike(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
         let value = scalar.value
-        if (0xFF01...0xFF5E).contains(value) { return Unicode.Scalar(value - 0xFF01 + 0x21) }   // full-width forms
+        if (0xFF01...0xFF5E).contains(value) { return Unicode.Scalar(value - 0xFF01 + 0x21) }  // full-width forms
         let table: [UInt32: Character] = [
             // Cyrillic
             0x0430: "a", 0x0435: "e", 0x043E: "o", 0x0440: "p", 0x0441: "c", 0x0443: "y", 0x0445: "x",

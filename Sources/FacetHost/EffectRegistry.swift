@@ -33,8 +33,10 @@ public struct EffectFactory: Sendable {
     }
 
     /// A factory with its own way of making instances (used for plugin libraries).
-    public init(descriptor: EffectDescriptor, origin: Origin,
-                make: @escaping @Sendable (EffectParameters) throws -> any FaceEffect) {
+    public init(
+        descriptor: EffectDescriptor, origin: Origin,
+        make: @escaping @Sendable (EffectParameters) throws -> any FaceEffect
+    ) {
         self.descriptor = descriptor
         self.origin = origin
         self.make = make
@@ -71,11 +73,13 @@ public struct EffectRegistry: Sendable {
     /// The built-in effects plus the plugins found in `PluginLoader.searchDirectories`; plugins
     /// that fail to load, or whose id is taken, are returned as problems to show the user.
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> (registry: EffectRegistry, problems: [HostError]) {
+        -> (registry: EffectRegistry, problems: [HostError])
+    {
         var registry = builtIn
         let path = PluginLoader.searchPath(environment: environment)
-        let loaded = PluginLoader.loadAll(from: path.directories,
-                                          allowWritable: environment[PluginLoader.allowWritableVariable] == "1")
+        let loaded = PluginLoader.loadAll(
+            from: path.directories,
+            allowWritable: environment[PluginLoader.allowWritableVariable] == "1")
         var problems = path.problems + loaded.errors
         for factory in loaded.effects {
             do {
@@ -96,7 +100,9 @@ public struct EffectRegistry: Sendable {
     public mutating func register(_ factory: EffectFactory) throws(HostError) {
         let id = factory.descriptor.id
         if let existing = factories[id] {
-            throw HostError(.invalidArguments, "two effects have the id '\(id)' (\(existing.origin) and \(factory.origin)); expected ids to be unique, keeping the first")
+            throw HostError(
+                .invalidArguments,
+                "two effects have the id '\(id)' (\(existing.origin) and \(factory.origin)); expected ids to be unique, keeping the first")
         }
         factories[id] = factory
     }
@@ -117,12 +123,15 @@ public struct EffectRegistry: Sendable {
         let known = descriptors.map(\.id).joined(separator: ", ")
         if matches.count > 1 {
             let ids = matches.map(\.descriptor.id).sorted().joined(separator: ", ")
-            throw HostError(.unknownEffect, "effect name \(DisplayText.quoted(name)) is ambiguous; expected one of the full ids: \(ids)", at: location)
+            throw HostError(
+                .unknownEffect, "effect name \(DisplayText.quoted(name)) is ambiguous; expected one of the full ids: \(ids)", at: location)
         }
         let names = descriptors.flatMap { [$0.id, $0.shortName] }
         if let hint = DisplayText.lookAlikeHint(for: name, candidates: names) {
             throw HostError(.unknownEffect, "unknown effect \(DisplayText.quoted(name)); \(hint)", at: location)
         }
-        throw HostError(.unknownEffect, "unknown effect \(DisplayText.quoted(name)); expected one of: \(known.isEmpty ? "(no effects loaded)" : known)", at: location)
+        throw HostError(
+            .unknownEffect, "unknown effect \(DisplayText.quoted(name)); expected one of: \(known.isEmpty ? "(no effects loaded)" : known)",
+            at: location)
     }
 }

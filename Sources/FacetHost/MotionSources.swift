@@ -54,8 +54,9 @@ public struct MotionFileSource: MotionSource {
         guard let video = info.video else { return file.motion }
         let frames = stillImage.map { Int(($0.duration * $0.frameRate).rounded()) } ?? video.estimatedFrameCount
         do {
-            try file.checkMatches(width: video.width, height: video.height,
-                                  frameCount: stillImage == nil ? frames : nil, videoPath: input.path)
+            try file.checkMatches(
+                width: video.width, height: video.height,
+                frameCount: stillImage == nil ? frames : nil, videoPath: input.path)
         } catch {
             throw HostError(.invalidArguments, "the motion file does not fit the input", path: url.path, cause: error)
         }
@@ -67,8 +68,9 @@ public struct MotionFileSource: MotionSource {
     static func retimed(_ motion: SceneMotion, to still: StillImageOptions) -> SceneMotion {
         let count = max(1, Int((still.duration * still.frameRate).rounded()))
         let times = (0..<count).map { Double($0) / still.frameRate }
-        var result = SceneMotion(frameTimes: times, frameRate: still.frameRate, frameWidth: motion.frameWidth,
-                                 frameHeight: motion.frameHeight)
+        var result = SceneMotion(
+            frameTimes: times, frameRate: still.frameRate, frameWidth: motion.frameWidth,
+            frameHeight: motion.frameHeight)
         result.tracks = motion.tracks.compactMap { track in
             guard let first = track.frames.first else { return nil }
             var retimed = track

@@ -10,7 +10,8 @@ public enum OutputPreflight {
         let directory = url.standardizedFileURL.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw HostError(.io, "the folder of the \(what) \(url.path) does not exist (or is not a folder); expected an existing, writable folder")
+            throw HostError(
+                .io, "the folder of the \(what) \(url.path) does not exist (or is not a folder); expected an existing, writable folder")
         }
         let probe = directory.appendingPathComponent(".facet-write-check-\(UUID().uuidString.prefix(8))")
         let descriptor = open(probe.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)

@@ -5,8 +5,9 @@
 import CFacetPlugin
 import FacetSDK
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds and loads effect plugins built separately (shared libraries exporting `facet_plugin_entry`).
@@ -29,12 +30,17 @@ public enum PluginLoader {
     /// would depend on the directory facet happens to be started in, so it is ignored with a
     /// warning naming it.
     public static func searchPath(environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> (directories: [URL], problems: [HostError]) {
+        -> (directories: [URL], problems: [HostError])
+    {
         var directories: [URL] = []
         var problems: [HostError] = []
         for entry in (environment["FACET_PLUGIN_PATH"] ?? "").split(separator: ":") where !entry.isEmpty {
             guard entry.hasPrefix("/") else {
-                problems.append(HostError(.pluginFailed, "FACET_PLUGIN_PATH entry \(DisplayText.quoted(String(entry))) is a relative path and is ignored; expected absolute directories (e.g. $PWD/\(DisplayText.escaped(String(entry))))"))
+                problems.append(
+                    HostError(
+                        .pluginFailed,
+                        "FACET_PLUGIN_PATH entry \(DisplayText.quoted(String(entry))) is a relative path and is ignored; expected absolute directories (e.g. $PWD/\(DisplayText.escaped(String(entry))))"
+                    ))
                 continue
             }
             directories.append(URL(fileURLWithPath: String(entry)))
@@ -53,9 +59,12 @@ public enum PluginLoader {
     /// its error is returned beside the effects that did load. Only regular files are opened (a
     /// FIFO or device named `libX.so` would block or worse); world-writable files and directories
     /// are refused unless `allowWritable` (`$FACET_ALLOW_WRITABLE_PLUGINS=1`).
-    public static func loadAll(from directories: [URL],
-                               allowWritable: Bool = ProcessInfo.processInfo.environment[allowWritableVariable] == "1")
-        -> (effects: [EffectFactory], errors: [HostError]) {
+    public static func loadAll(
+        from directories: [URL],
+        allowWritable: Bool = ProcessInfo.processInfo.environment[allowWritableVariable] == "1"
+    )
+        -> (effects: [EffectFactory], errors: [HostError])
+    {
         var effects: [EffectFactory] = []
         var errors: [HostError] = []
         var seen = Set<String>()
@@ -76,7 +85,11 @@ public enum PluginLoader {
                     continue
                 }
                 guard status.st_mode & S_IFMT == S_IFREG else {
-                    errors.append(HostError(.pluginFailed, "plugin \(url.path) is not a regular file (a FIFO, device or directory) and is not opened; expected a shared library"))
+                    errors.append(
+                        HostError(
+                            .pluginFailed,
+                            "plugin \(url.path) is not a regular file (a FIFO, device or directory) and is not opened; expected a shared library"
+                        ))
                     continue
                 }
                 if !allowWritable, let problem = writableProblem(status, path: url.path, what: "plugin") {
@@ -97,7 +110,10 @@ public enum PluginLoader {
     /// anyone may add a library there).
     private static func writableProblem(_ status: stat, path: String, what: String) -> HostError? {
         guard status.st_mode & S_IWOTH != 0 else { return nil }
-        return HostError(.pluginFailed, "the \(what) \(path) is writable by every user, so anyone could replace what facet runs; it is not loaded. Fix it with `chmod o-w \(path)` (or set \(allowWritableVariable)=1 to load it anyway)")
+        return HostError(
+            .pluginFailed,
+            "the \(what) \(path) is writable by every user, so anyone could replace what facet runs; it is not loaded. Fix it with `chmod o-w \(path)` (or set \(allowWritableVariable)=1 to load it anyway)"
+        )
     }
 
     /// Loads one plugin library and returns a factory for each of its effects.
@@ -108,18 +124,26 @@ public enum PluginLoader {
         }
         // Plugins are never unloaded: dlclose of Swift code is unsafe.
         guard let symbol = dlsym(handle, FACET_PLUGIN_ENTRY_SYMBOL) else {
-            throw HostError(.pluginFailed, "\(url.path) has no \(FACET_PLUGIN_ENTRY_SYMBOL) function; expected a Facet plugin (see Docs/Plugins.md)")
+            throw HostError(
+                .pluginFailed, "\(url.path) has no \(FACET_PLUGIN_ENTRY_SYMBOL) function; expected a Facet plugin (see Docs/Plugins.md)")
         }
         let entry = unsafeBitCast(symbol, to: FacetPluginEntryFunction.self)
         guard let api = entry(hostAPIVersion) else {
-            throw HostError(.pluginFailed, "\(url.path) does not support plugin API version \(hostAPIVersion) (this host's); expected a plugin rebuilt against this Facet")
+            throw HostError(
+                .pluginFailed,
+                "\(url.path) does not support plugin API version \(hostAPIVersion) (this host's); expected a plugin rebuilt against this Facet"
+            )
         }
         guard api.pointee.api_version == hostAPIVersion else {
-            throw HostError(.pluginFailed, "\(url.path) speaks plugin API version \(api.pointee.api_version) but this host speaks \(hostAPIVersion); expected the same version")
+            throw HostError(
+                .pluginFailed,
+                "\(url.path) speaks plugin API version \(api.pointee.api_version) but this host speaks \(hostAPIVersion); expected the same version"
+            )
         }
         guard api.pointee.struct_size >= UInt32(MemoryLayout<FacetPluginAPI>.size),
-              api.pointee.describe != nil, api.pointee.create != nil, api.pointee.process != nil,
-              api.pointee.destroy != nil, api.pointee.free_string != nil else {
+            api.pointee.describe != nil, api.pointee.create != nil, api.pointee.process != nil,
+            api.pointee.destroy != nil, api.pointee.free_string != nil
+        else {
             throw HostError(.pluginFailed, "\(url.path) returned an incomplete plugin table; expected every function of facet_plugin.h")
         }
         let library = PluginLibrary(url: url, api: api)
@@ -134,9 +158,10 @@ public enum PluginLoader {
             } catch {
                 throw HostError(.pluginFailed, "\(url.path) effect \(index) has an invalid descriptor", cause: error)
             }
-            factories.append(EffectFactory(descriptor: descriptor, origin: .plugin(url)) { parameters in
-                try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)
-            })
+            factories.append(
+                EffectFactory(descriptor: descriptor, origin: .plugin(url)) { parameters in
+                    try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)
+                })
         }
         return factories
     }
@@ -164,8 +189,9 @@ final class PluginLibrary: @unchecked Sendable {
 /// An effect instance living in a plugin library, driven through the C table.
 final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
     // Safe to share: the contract allows one thread at a time per instance, which the pipeline keeps.
-    static let descriptor = EffectDescriptor(id: "org.facet.plugin-instance", version: EffectVersion(1),
-                                             summary: "An effect loaded from a plugin library.", parameters: [])
+    static let descriptor = EffectDescriptor(
+        id: "org.facet.plugin-instance", version: EffectVersion(1),
+        summary: "An effect loaded from a plugin library.", parameters: [])
 
     private let library: PluginLibrary
     private let handle: UnsafeMutableRawPointer
@@ -182,7 +208,8 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         var error: UnsafeMutablePointer<CChar>?
         guard let handle = library.api.pointee.create(index, json, &error) else {
             let message = library.take(error) ?? "no reason given"
-            throw EffectError(.invalidParameter, "\(descriptor.id) (plugin \(library.url.lastPathComponent)) refused its parameters: \(message)")
+            throw EffectError(
+                .invalidParameter, "\(descriptor.id) (plugin \(library.url.lastPathComponent)) refused its parameters: \(message)")
         }
         self.handle = handle
     }
@@ -222,8 +249,11 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         }
         let result = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
         guard result.frameTimes == motion.frameTimes, result.tracks.map(\.id) == motion.tracks.map(\.id),
-              zip(result.tracks, motion.tracks).allSatisfy({ $0.frames.map(\.frameIndex) == $1.frames.map(\.frameIndex) }) else {
-            throw EffectError(.invalidMotion, "\(effectDescriptor.id) changed frame times, tracks or track coverage; expected only coefficients and identity to change")
+            zip(result.tracks, motion.tracks).allSatisfy({ $0.frames.map(\.frameIndex) == $1.frames.map(\.frameIndex) })
+        else {
+            throw EffectError(
+                .invalidMotion,
+                "\(effectDescriptor.id) changed frame times, tracks or track coverage; expected only coefficients and identity to change")
         }
         motion = result
     }

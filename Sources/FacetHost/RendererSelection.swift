@@ -24,8 +24,10 @@ public struct RendererSelection {
 
     /// Picks the renderer for `choice` with the analysis `model`; `weights` is the PIRender
     /// checkpoint (nil: `$FACET_PIRENDER_WEIGHTS`, else none).
-    public static func make(_ choice: RendererChoice, model: MorphableModel, weights: URL?,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(HostError) -> RendererSelection {
+    public static func make(
+        _ choice: RendererChoice, model: MorphableModel, weights: URL?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(HostError) -> RendererSelection {
         let weightsURL = weights ?? environment[weightsEnvironmentVariable].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         let availability = NeuralRenderer.availability(model: model, weights: weightsURL)
         let missing = availability.problems.joined(separator: "; ")
@@ -34,9 +36,11 @@ public struct RendererSelection {
             return try geometric(model, reason: "the geometric renderer, as asked")
         case .neural:
             guard availability.isAvailable, let weightsURL else {
-                throw HostError(.renderer, "the neural renderer cannot run: \(missing); pass --weights FILE (or set "
-                                    + "$\(weightsEnvironmentVariable)) with a model converted by `facet models convert-bfm` "
-                                    + "(--model), or use --renderer geometric, which needs no weights")
+                throw HostError(
+                    .renderer,
+                    "the neural renderer cannot run: \(missing); pass --weights FILE (or set "
+                        + "$\(weightsEnvironmentVariable)) with a model converted by `facet models convert-bfm` "
+                        + "(--model), or use --renderer geometric, which needs no weights")
             }
             return try neural(model, weights: weightsURL)
         case .auto:

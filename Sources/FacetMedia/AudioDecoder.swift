@@ -14,11 +14,14 @@ public enum AudioDecoder {
     ///   (relative to the video stream's start; to the audio stream's start without video).
     /// - Throws: `fileNotFound`, `notMedia`, `noAudioStream` (listing the streams there are),
     ///   `decodeFailed` when nothing decodes.
-    public static func decodePCM(url: URL, sampleRate: Int = 16000,
-                                 streamIndex: Int? = nil) throws(MediaError) -> (samples: [Float], sampleRate: Int, startTime: Double) {
+    public static func decodePCM(
+        url: URL, sampleRate: Int = 16000,
+        streamIndex: Int? = nil
+    ) throws(MediaError) -> (samples: [Float], sampleRate: Int, startTime: Double) {
         guard sampleRate >= 1000, sampleRate <= 384_000 else {
-            throw MediaError(.invalidArgument, "the sample rate must be between 1000 and 384000 Hz; got \(sampleRate)",
-                             path: url.path)
+            throw MediaError(
+                .invalidArgument, "the sample rate must be between 1000 and 384000 Hz; got \(sampleRate)",
+                path: url.path)
         }
         let input = try InputFile(url)
         let index = try audioStream(of: input, asked: streamIndex)
@@ -48,7 +51,9 @@ public enum AudioDecoder {
                 }
                 if firstTime == nil {
                     let pts = frame.pointer.pointee.best_effort_timestamp
-                    firstTime = pts == FACET_AV_NOPTS_VALUE ? 0
+                    firstTime =
+                        pts == FACET_AV_NOPTS_VALUE
+                        ? 0
                         : Double(pts) * av_q2d(stream.pointee.time_base) - origin
                 }
                 try state.convert(frame.pointer, into: &samples)
@@ -71,9 +76,10 @@ public enum AudioDecoder {
         }
         try state.flush(into: &samples)
         if firstTime == nil {
-            throw MediaError(.decodeFailed,
-                             "no audio could be decoded from stream #\(index) of \(url.path) (\(errors) decode errors); expected decodable audio",
-                             path: url.path)
+            throw MediaError(
+                .decodeFailed,
+                "no audio could be decoded from stream #\(index) of \(url.path) (\(errors) decode errors); expected decodable audio",
+                path: url.path)
         }
         return (samples, sampleRate, firstTime ?? 0)
     }
@@ -82,17 +88,20 @@ public enum AudioDecoder {
     static func audioStream(of input: InputFile, asked: Int?) throws(MediaError) -> Int {
         if let asked {
             if asked >= 0, asked < input.streamCount,
-               input.stream(asked).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+                input.stream(asked).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO
+            {
                 return asked
             }
-            throw MediaError(.noAudioStream,
-                             "stream #\(asked) of \(input.path) is not an audio stream; it has \(MediaProbe.describe(input).streamSummary)",
-                             path: input.path)
+            throw MediaError(
+                .noAudioStream,
+                "stream #\(asked) of \(input.path) is not an audio stream; it has \(MediaProbe.describe(input).streamSummary)",
+                path: input.path)
         }
         guard let best = input.bestStream(AVMEDIA_TYPE_AUDIO) else {
-            throw MediaError(.noAudioStream,
-                             "\(input.path) has no audio stream (it has \(MediaProbe.describe(input).streamSummary)); expected a file with sound",
-                             path: input.path)
+            throw MediaError(
+                .noAudioStream,
+                "\(input.path) has no audio stream (it has \(MediaProbe.describe(input).streamSummary)); expected a file with sound",
+                path: input.path)
         }
         return best
     }
@@ -128,9 +137,11 @@ private final class Resampling {
             }
             var mono = AVChannelLayout()
             facet_default_channel_layout(&mono, 1)
-            try check(swr_alloc_set_opts2(&context, &mono, AV_SAMPLE_FMT_FLT, sampleRate, &inLayout,
-                                          AVSampleFormat(rawValue: pointee.format), pointee.sample_rate, 0, nil),
-                      "set up audio resampling to mono \(sampleRate) Hz", code: .decodeFailed)
+            try check(
+                swr_alloc_set_opts2(
+                    &context, &mono, AV_SAMPLE_FMT_FLT, sampleRate, &inLayout,
+                    AVSampleFormat(rawValue: pointee.format), pointee.sample_rate, 0, nil),
+                "set up audio resampling to mono \(sampleRate) Hz", code: .decodeFailed)
             try check(swr_init(context), "set up audio resampling to mono \(sampleRate) Hz", code: .decodeFailed)
             inputKey = (pointee.format, pointee.sample_rate, pointee.ch_layout.nb_channels)
         }
@@ -143,8 +154,10 @@ private final class Resampling {
         try run(input: nil, count: 0, into: &samples)
     }
 
-    private func run(input: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, count: Int32,
-                     into samples: inout [Float]) throws(MediaError) {
+    private func run(
+        input: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, count: Int32,
+        into samples: inout [Float]
+    ) throws(MediaError) {
         let capacity = Int(swr_get_out_samples(context, count)) + 32
         if buffer.count < capacity { buffer = [Float](repeating: 0, count: capacity) }
         let produced = buffer.withUnsafeMutableBytes { raw -> Int32 in

@@ -30,11 +30,13 @@ final class AudioPump {
         let index: Int
         if let asked = source.streamIndex {
             guard asked >= 0, asked < input.streamCount,
-                  input.stream(asked).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO else {
+                input.stream(asked).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO
+            else {
                 let summary = MediaProbe.describe(input).streamSummary
-                throw MediaError(.invalidArgument,
-                                 "stream #\(asked) of \(source.url.path) is not an audio stream; it has \(summary)",
-                                 path: source.url.path)
+                throw MediaError(
+                    .invalidArgument,
+                    "stream #\(asked) of \(source.url.path) is not an audio stream; it has \(summary)",
+                    path: source.url.path)
             }
             index = asked
         } else {
@@ -46,7 +48,8 @@ final class AudioPump {
         self.output = output
         let timeBase = inStream.pointee.time_base
         let streamStart = inStream.pointee.start_time != FACET_AV_NOPTS_VALUE ? inStream.pointee.start_time : 0
-        let zero = source.startTime.map { av_rescale_q(Int64(($0 * 1_000_000).rounded()), facet_av_time_base_q(), timeBase) }
+        let zero =
+            source.startTime.map { av_rescale_q(Int64(($0 * 1_000_000).rounded()), facet_av_time_base_q(), timeBase) }
             ?? streamStart
         self.zero = zero
         limit = source.maxDuration.map {
@@ -57,22 +60,27 @@ final class AudioPump {
         outStream = output.newStream()
 
         if output.accepts(parameters) {
-            try check(avcodec_parameters_copy(outStream.pointee.codecpar, parameters),
-                      "copy the audio stream parameters", code: .encodeFailed, path: source.url.path)
+            try check(
+                avcodec_parameters_copy(outStream.pointee.codecpar, parameters),
+                "copy the audio stream parameters", code: .encodeFailed, path: source.url.path)
             outStream.pointee.codecpar.pointee.codec_tag = 0
             outStream.pointee.time_base = timeBase
             transcoder = nil
             handling = .copied(codecName)
         } else {
-            let transcoder = try AudioTranscoder(stream: inStream, path: input.path,
-                                                 globalHeader: output.wantsGlobalHeader)
-            try check(avcodec_parameters_from_context(outStream.pointee.codecpar, transcoder.encoder.pointer),
-                      "copy the AAC encoder parameters to the output stream", code: .encodeFailed)
+            let transcoder = try AudioTranscoder(
+                stream: inStream, path: input.path,
+                globalHeader: output.wantsGlobalHeader)
+            try check(
+                avcodec_parameters_from_context(outStream.pointee.codecpar, transcoder.encoder.pointer),
+                "copy the AAC encoder parameters to the output stream", code: .encodeFailed)
             outStream.pointee.time_base = transcoder.encoder.pointer.pointee.time_base
             self.transcoder = transcoder
             handling = .transcoded(from: codecName, to: "aac")
             let muxer = String(cString: output.context.pointee.oformat.pointee.name)
-            warnings.append("the audio codec \(codecName) cannot be stored in \(muxer); transcoded to AAC \(transcoder.bitRate / 1000) kb/s \(transcoder.sampleRate) Hz")
+            warnings.append(
+                "the audio codec \(codecName) cannot be stored in \(muxer); transcoded to AAC \(transcoder.bitRate / 1000) kb/s \(transcoder.sampleRate) Hz"
+            )
         }
         if let language = av_dict_get(inStream.pointee.metadata, "language", nil, 0) {
             av_dict_set(&outStream.pointee.metadata, "language", language.pointee.value, 0)
@@ -88,10 +96,13 @@ final class AudioPump {
     /// Writes source audio whose start time (seconds from the video start) is at most `time`
     /// (nil: all of it).
     func pump(upTo time: Double?) throws(MediaError) {
-        let target = time.map {
-            zero + av_rescale_q(Int64(($0 * 1_000_000).rounded()), facet_av_time_base_q(),
-                                inStream.pointee.time_base)
-        } ?? Int64.max
+        let target =
+            time.map {
+                zero
+                    + av_rescale_q(
+                        Int64(($0 * 1_000_000).rounded()), facet_av_time_base_q(),
+                        inStream.pointee.time_base)
+            } ?? Int64.max
         while !ended {
             if !hasPending {
                 readPacket()
@@ -176,8 +187,9 @@ final class AudioPump {
 
     private func write(encoded: Packet) throws(MediaError) {
         guard let transcoder else { return }
-        av_packet_rescale_ts(encoded.pointer, transcoder.encoder.pointer.pointee.time_base,
-                             outStream.pointee.time_base)
+        av_packet_rescale_ts(
+            encoded.pointer, transcoder.encoder.pointer.pointee.time_base,
+            outStream.pointee.time_base)
         encoded.pointer.pointee.stream_index = outStream.pointee.index
         try output.write(encoded)
     }
@@ -185,8 +197,9 @@ final class AudioPump {
     /// The duration limit in output samples, for the transcoder.
     private var limitSamples: Int64? {
         guard let limit, let transcoder else { return nil }
-        return av_rescale_q(limit - zero, inStream.pointee.time_base,
-                            AVRational(num: 1, den: Int32(transcoder.sampleRate)))
+        return av_rescale_q(
+            limit - zero, inStream.pointee.time_base,
+            AVRational(num: 1, den: Int32(transcoder.sampleRate)))
     }
 }
 
@@ -215,8 +228,10 @@ final class AudioTranscoder {
     private(set) var decodeErrors = 0
 
     /// AAC's sample rates; others are resampled to 48 kHz.
-    private static let aacRates: Set<Int32> = [96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                               22050, 16000, 12000, 11025, 8000, 7350]
+    private static let aacRates: Set<Int32> = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000,
+        22050, 16000, 12000, 11025, 8000, 7350,
+    ]
 
     init(stream: UnsafeMutablePointer<AVStream>, path: String, globalHeader: Bool) throws(MediaError) {
         decoder = try CodecContext.decoder(for: stream, path: path, threads: 1)
@@ -236,8 +251,9 @@ final class AudioTranscoder {
         context.pointee.time_base = AVRational(num: 1, den: Int32(sampleRate))
         facet_default_channel_layout(&context.pointee.ch_layout, Int32(channels))
         if globalHeader { context.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER) }
-        try check(avcodec_open2(context, aac, nil),
-                  "open the AAC encoder (\(channels) channels, \(sampleRate) Hz)", code: .encodeFailed, path: path)
+        try check(
+            avcodec_open2(context, aac, nil),
+            "open the AAC encoder (\(channels) channels, \(sampleRate) Hz)", code: .encodeFailed, path: path)
         guard let fifo = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, Int32(channels), 4096) else {
             fatalError("av_audio_fifo_alloc: out of memory")
         }
@@ -259,8 +275,10 @@ final class AudioTranscoder {
     var writtenDuration: Double { Double(samplesWritten) / Double(sampleRate) }
 
     /// Decodes one packet and encodes all complete AAC frames that result.
-    func decode(_ packet: Packet, zero: Int64, limitSamples: Int64?,
-                emit: (Packet) throws(MediaError) -> Void) throws(MediaError) {
+    func decode(
+        _ packet: Packet, zero: Int64, limitSamples: Int64?,
+        emit: (Packet) throws(MediaError) -> Void
+    ) throws(MediaError) {
         let sent = avcodec_send_packet(decoder.pointer, packet.pointer)
         if sent < 0 && sent != FACET_AVERROR_EAGAIN { decodeErrors += 1 }
         try receiveDecoded(zero: zero)
@@ -275,8 +293,9 @@ final class AudioTranscoder {
             // Drain the resampler's delay.
             while true {
                 try prepareResampled(for: 0)
-                let produced = swr_convert(resampler, resampled.pointer.pointee.extended_data,
-                                           resampledCapacity, nil, 0)
+                let produced = swr_convert(
+                    resampler, resampled.pointer.pointee.extended_data,
+                    resampledCapacity, nil, 0)
                 if produced <= 0 { break }
                 resampled.pointer.pointee.nb_samples = produced
                 try pushResampled()
@@ -304,16 +323,18 @@ final class AudioTranscoder {
             if fifoStart == nil {
                 var pts = decoded.pointer.pointee.best_effort_timestamp
                 if pts == FACET_AV_NOPTS_VALUE { pts = zeroTicks }
-                fifoStart = av_rescale_q(pts - zeroTicks, inTimeBase,
-                                         AVRational(num: 1, den: Int32(sampleRate)))
+                fifoStart = av_rescale_q(
+                    pts - zeroTicks, inTimeBase,
+                    AVRational(num: 1, den: Int32(sampleRate)))
             }
             try configureResampler(for: decoded.pointer)
             try prepareResampled(for: decoded.pointer.pointee.nb_samples)
             let inputs = decoded.pointer.pointee.extended_data.map {
                 UnsafeMutableRawPointer($0).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
             }
-            let produced = swr_convert(resampler, resampled.pointer.pointee.extended_data, resampledCapacity,
-                                       inputs, decoded.pointer.pointee.nb_samples)
+            let produced = swr_convert(
+                resampler, resampled.pointer.pointee.extended_data, resampledCapacity,
+                inputs, decoded.pointer.pointee.nb_samples)
             try check(produced, "resample audio", code: .encodeFailed)
             resampled.pointer.pointee.nb_samples = produced
             try pushResampled()
@@ -332,10 +353,12 @@ final class AudioTranscoder {
         if inLayout.order == AV_CHANNEL_ORDER_UNSPEC {
             facet_default_channel_layout(&inLayout, inLayout.nb_channels)
         }
-        try check(swr_alloc_set_opts2(&resampler, &encoder.pointer.pointee.ch_layout, AV_SAMPLE_FMT_FLTP,
-                                      Int32(sampleRate), &inLayout,
-                                      AVSampleFormat(rawValue: pointee.format), pointee.sample_rate, 0, nil),
-                  "set up audio resampling", code: .encodeFailed)
+        try check(
+            swr_alloc_set_opts2(
+                &resampler, &encoder.pointer.pointee.ch_layout, AV_SAMPLE_FMT_FLTP,
+                Int32(sampleRate), &inLayout,
+                AVSampleFormat(rawValue: pointee.format), pointee.sample_rate, 0, nil),
+            "set up audio resampling", code: .encodeFailed)
         try check(swr_init(resampler), "set up audio resampling", code: .encodeFailed)
         resamplerInput = (pointee.format, pointee.sample_rate, pointee.ch_layout)
     }
@@ -363,8 +386,10 @@ final class AudioTranscoder {
     }
 
     /// Encodes whole frames from the FIFO (and the last partial one when `final`).
-    private func encodeAvailable(final: Bool, limitSamples: Int64?,
-                                 emit: (Packet) throws(MediaError) -> Void) throws(MediaError) {
+    private func encodeAvailable(
+        final: Bool, limitSamples: Int64?,
+        emit: (Packet) throws(MediaError) -> Void
+    ) throws(MediaError) {
         guard var start = fifoStart else { return }
         // Samples before the video start are dropped.
         if start < 0 {

@@ -35,7 +35,8 @@ public struct DecodeDamage: Sendable, Equatable, CustomStringConvertible {
     /// One line: counts and the first problem's time.
     public var description: String {
         if isEmpty { return "no damage" }
-        var text = "\(corruptPackets) corrupt packet(s), \(decodeErrors) decode error(s), "
+        var text =
+            "\(corruptPackets) corrupt packet(s), \(decodeErrors) decode error(s), "
             + "\(readErrors) read error(s), \(damagedFrames) damaged frame(s)"
         if endedEarly { text += ", ended early" }
         if let firstErrorTime { text += String(format: ", first at %.3f s", firstErrorTime) }

@@ -41,12 +41,14 @@ public struct EncoderSettings: Sendable, Equatable {
     /// Checks CRF and preset; throws `invalidArgument` naming the accepted values.
     public func validate() throws(MediaError) {
         guard Self.crfRange.contains(crf) else {
-            throw MediaError(.invalidArgument,
-                             "CRF must be between \(Self.crfRange.lowerBound) and \(Self.crfRange.upperBound) (lower is better quality); got \(crf)")
+            throw MediaError(
+                .invalidArgument,
+                "CRF must be between \(Self.crfRange.lowerBound) and \(Self.crfRange.upperBound) (lower is better quality); got \(crf)")
         }
         guard Self.presets.contains(preset) else {
-            throw MediaError(.invalidArgument,
-                             "unknown x264 preset '\(preset)'; expected one of \(Self.presets.joined(separator: ", "))")
+            throw MediaError(
+                .invalidArgument,
+                "unknown x264 preset '\(preset)'; expected one of \(Self.presets.joined(separator: ", "))")
         }
     }
 
@@ -59,14 +61,18 @@ public struct EncoderSettings: Sendable, Equatable {
             return (.yuv444p, nil)
         case .yuv420p:
             guard even else {
-                throw MediaError(.invalidArgument,
-                                 "yuv420p needs an even width and height, but the video is \(width)x\(height); use yuv444p (or auto) to keep this size, or crop/scale to an even size")
+                throw MediaError(
+                    .invalidArgument,
+                    "yuv420p needs an even width and height, but the video is \(width)x\(height); use yuv444p (or auto) to keep this size, or crop/scale to an even size"
+                )
             }
             return (.yuv420p, nil)
         case .auto:
             if even { return (.yuv420p, nil) }
-            return (.yuv444p,
-                    "the video is \(width)x\(height) (odd size): encoded as yuv444p to keep the exact size; some players only play yuv420p, which needs an even width and height")
+            return (
+                .yuv444p,
+                "the video is \(width)x\(height) (odd size): encoded as yuv444p to keep the exact size; some players only play yuv420p, which needs an even width and height"
+            )
         }
     }
 }
@@ -96,8 +102,9 @@ public struct AudioInput: Sendable, Equatable {
     public init?(matching reader: VideoReader) {
         guard let audio = reader.info.audio else { return nil }
         let video = reader.video
-        self.init(url: URL(fileURLWithPath: reader.info.path), streamIndex: audio.streamIndex,
-                  startTime: Double(video.startPTS) * video.timeBase.value)
+        self.init(
+            url: URL(fileURLWithPath: reader.info.path), streamIndex: audio.streamIndex,
+            startTime: Double(video.startPTS) * video.timeBase.value)
     }
 }
 
@@ -138,8 +145,10 @@ public struct WriteReport: Sendable, Equatable {
     public var warnings: [String]
 
     /// Creates a report (a writer makes them; a sink that writes no file, e.g. in tests, too).
-    public init(outputURL: URL, framesWritten: Int, duration: Double, pixelFormat: PixelFormatChoice,
-                audio: AudioHandling, audioDuration: Double?, warnings: [String]) {
+    public init(
+        outputURL: URL, framesWritten: Int, duration: Double, pixelFormat: PixelFormatChoice,
+        audio: AudioHandling, audioDuration: Double?, warnings: [String]
+    ) {
         self.outputURL = outputURL
         self.framesWritten = framesWritten
         self.duration = duration

@@ -113,8 +113,9 @@ final class InputFile: @unchecked Sendable {
         path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MediaError(.fileNotFound, "no file at \(path); expected a video, image or audio file",
-                             path: path)
+            throw MediaError(
+                .fileNotFound, "no file at \(path); expected a video, image or audio file",
+                path: path)
         }
         if isDirectory.boolValue {
             throw MediaError(.notMedia, "\(path) is a directory; expected a media file", path: path)
@@ -123,22 +124,25 @@ final class InputFile: @unchecked Sendable {
         let status = avformat_open_input(&context, path, nil, nil)
         if status < 0 || context == nil {
             if status == FACET_AVERROR_INVALIDDATA, isISOMediaWithoutIndex(path) {
-                throw MediaError(.notMedia,
-                                 "\(path) is an MP4/MOV file without its index (no 'moov' box): usually a recording or download that was cut off before it was finished; its frames cannot be located, so nothing can be decoded. Expected a complete file (an MKV cut short still decodes up to the cut)",
-                                 path: path, cause: FFmpegStatus(status))
+                throw MediaError(
+                    .notMedia,
+                    "\(path) is an MP4/MOV file without its index (no 'moov' box): usually a recording or download that was cut off before it was finished; its frames cannot be located, so nothing can be decoded. Expected a complete file (an MKV cut short still decodes up to the cut)",
+                    path: path, cause: FFmpegStatus(status))
             }
             if status == FACET_AVERROR_INVALIDDATA {
-                throw MediaError(.notMedia,
-                                 "\(path) is not a media file FFmpeg can read (no known container or codec in its bytes)",
-                                 path: path, cause: FFmpegStatus(status))
+                throw MediaError(
+                    .notMedia,
+                    "\(path) is not a media file FFmpeg can read (no known container or codec in its bytes)",
+                    path: path, cause: FFmpegStatus(status))
             }
             throw mediaError(status, "could not open \(path)", code: .io, path: path)
         }
         self.context = context!
         let info = avformat_find_stream_info(context, nil)
         if info < 0 {
-            throw MediaError(.notMedia, "\(path): could not read stream information; expected a media file",
-                             path: path, cause: FFmpegStatus(info))
+            throw MediaError(
+                .notMedia, "\(path): could not read stream information; expected a media file",
+                path: path, cause: FFmpegStatus(info))
         }
     }
 
@@ -193,24 +197,29 @@ final class CodecContext: @unchecked Sendable {
     }
 
     /// A decoder for `stream`, opened with automatic threading.
-    static func decoder(for stream: UnsafeMutablePointer<AVStream>, path: String,
-                        threads: Int32 = 0) throws(MediaError) -> CodecContext {
+    static func decoder(
+        for stream: UnsafeMutablePointer<AVStream>, path: String,
+        threads: Int32 = 0
+    ) throws(MediaError) -> CodecContext {
         let parameters = stream.pointee.codecpar!
         let codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id))
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
-            throw MediaError(.unsupported,
-                             "no decoder for codec \(codecName) of stream #\(stream.pointee.index) in this FFmpeg build",
-                             path: path)
+            throw MediaError(
+                .unsupported,
+                "no decoder for codec \(codecName) of stream #\(stream.pointee.index) in this FFmpeg build",
+                path: path)
         }
         let context = CodecContext(codec)
-        try check(avcodec_parameters_to_context(context.pointer, parameters),
-                  "copy the parameters of stream #\(stream.pointee.index) (\(codecName)) to its decoder",
-                  code: .decodeFailed, path: path)
+        try check(
+            avcodec_parameters_to_context(context.pointer, parameters),
+            "copy the parameters of stream #\(stream.pointee.index) (\(codecName)) to its decoder",
+            code: .decodeFailed, path: path)
         context.pointer.pointee.pkt_timebase = stream.pointee.time_base
         context.pointer.pointee.thread_count = threads
-        try check(avcodec_open2(context.pointer, codec, nil),
-                  "open the \(codecName) decoder for stream #\(stream.pointee.index)",
-                  code: .decodeFailed, path: path)
+        try check(
+            avcodec_open2(context.pointer, codec, nil),
+            "open the \(codecName) decoder for stream #\(stream.pointee.index)",
+            code: .decodeFailed, path: path)
         return context
     }
 
@@ -234,28 +243,37 @@ final class Scaler {
     deinit { sws_freeContext(context) }
 
     /// The context for converting between the given geometry, formats, colour matrices and ranges.
-    func context(srcW: Int32, srcH: Int32, srcFormat: AVPixelFormat,
-                 srcSpace: AVColorSpace, srcFull: Bool,
-                 dstW: Int32, dstH: Int32, dstFormat: AVPixelFormat,
-                 dstSpace: AVColorSpace, dstFull: Bool) throws(MediaError) -> OpaquePointer {
-        let wanted = Key(srcW: srcW, srcH: srcH, srcFormat: srcFormat.rawValue,
-                         srcSpace: srcSpace.rawValue, srcFull: srcFull,
-                         dstW: dstW, dstH: dstH, dstFormat: dstFormat.rawValue,
-                         dstSpace: dstSpace.rawValue, dstFull: dstFull)
+    func context(
+        srcW: Int32, srcH: Int32, srcFormat: AVPixelFormat,
+        srcSpace: AVColorSpace, srcFull: Bool,
+        dstW: Int32, dstH: Int32, dstFormat: AVPixelFormat,
+        dstSpace: AVColorSpace, dstFull: Bool
+    ) throws(MediaError) -> OpaquePointer {
+        let wanted = Key(
+            srcW: srcW, srcH: srcH, srcFormat: srcFormat.rawValue,
+            srcSpace: srcSpace.rawValue, srcFull: srcFull,
+            dstW: dstW, dstH: dstH, dstFormat: dstFormat.rawValue,
+            dstSpace: dstSpace.rawValue, dstFull: dstFull)
         if let context, key == wanted { return context }
         sws_freeContext(context)
         context = nil
         key = nil
         let flags = Int32(SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
-        guard let created = sws_getContext(srcW, srcH, srcFormat, dstW, dstH, dstFormat,
-                                           flags, nil, nil, nil) else {
-            throw MediaError(.unsupported,
-                             "cannot convert pictures from \(pixelFormatName(srcFormat)) \(srcW)x\(srcH) to \(pixelFormatName(dstFormat)) \(dstW)x\(dstH)")
+        guard
+            let created = sws_getContext(
+                srcW, srcH, srcFormat, dstW, dstH, dstFormat,
+                flags, nil, nil, nil)
+        else {
+            throw MediaError(
+                .unsupported,
+                "cannot convert pictures from \(pixelFormatName(srcFormat)) \(srcW)x\(srcH) to \(pixelFormatName(dstFormat)) \(dstW)x\(dstH)"
+            )
         }
         let srcCoefficients = sws_getCoefficients(Scaler.swsColorspace(srcSpace))
         let dstCoefficients = sws_getCoefficients(Scaler.swsColorspace(dstSpace))
-        sws_setColorspaceDetails(created, srcCoefficients, srcFull ? 1 : 0,
-                                 dstCoefficients, dstFull ? 1 : 0, 0, 1 << 16, 1 << 16)
+        sws_setColorspaceDetails(
+            created, srcCoefficients, srcFull ? 1 : 0,
+            dstCoefficients, dstFull ? 1 : 0, 0, 1 << 16, 1 << 16)
         context = created
         key = wanted
         return created
@@ -283,7 +301,7 @@ func pixelFormatName(_ format: AVPixelFormat) -> String {
 func isFullRangeFormat(_ format: AVPixelFormat) -> Bool {
     switch format {
     case AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P,
-         AV_PIX_FMT_YUVJ411P:
+        AV_PIX_FMT_YUVJ411P:
         true
     default:
         false
@@ -303,18 +321,21 @@ private func isISOMediaWithoutIndex(_ path: String) -> Bool {
     defer { try? handle.close() }
     var offset: UInt64 = 0
     var sawFileType = false
-    while let header = try? { try handle.seek(toOffset: offset); return try handle.read(upToCount: 16) }(),
-          header.count >= 8 {
+    while let header = try? {
+        try handle.seek(toOffset: offset); return try handle.read(upToCount: 16)
+    }(),
+        header.count >= 8
+    {
         let bytes = [UInt8](header)
         var size = UInt64(bytes[0]) << 24 | UInt64(bytes[1]) << 16 | UInt64(bytes[2]) << 8 | UInt64(bytes[3])
         let type = String(decoding: bytes[4..<8], as: UTF8.self)
         if offset == 0 { sawFileType = type == "ftyp" }
         guard sawFileType else { return false }
         if type == "moov" { return false }
-        if size == 1, bytes.count >= 16 {       // 64-bit size follows the type
+        if size == 1, bytes.count >= 16 {  // 64-bit size follows the type
             size = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
         }
-        guard size >= 8 else { return true }     // size 0 = "to the end of the file"
+        guard size >= 8 else { return true }  // size 0 = "to the end of the file"
         offset += size
     }
     return sawFileType

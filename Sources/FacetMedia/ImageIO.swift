@@ -24,8 +24,9 @@ public enum ImageIO {
         context.pointee.height = Int32(image.height)
         context.pointee.pix_fmt = AV_PIX_FMT_RGB24
         context.pointee.time_base = AVRational(num: 1, den: 25)
-        try check(avcodec_open2(context, codec, nil),
-                  "open the PNG encoder for \(image.width)x\(image.height)", code: .encodeFailed, path: url.path)
+        try check(
+            avcodec_open2(context, codec, nil),
+            "open the PNG encoder for \(image.width)x\(image.height)", code: .encodeFailed, path: url.path)
 
         let frame = Frame()
         frame.pointer.pointee.width = Int32(image.width)
@@ -36,8 +37,9 @@ public enum ImageIO {
         if let destination = frame.pointer.pointee.data.0 {
             image.pixels.withUnsafeBufferPointer { source in
                 for row in 0..<image.height {
-                    (destination + row * stride).update(from: source.baseAddress! + row * image.rowStride,
-                                                        count: image.rowStride)
+                    (destination + row * stride).update(
+                        from: source.baseAddress! + row * image.rowStride,
+                        count: image.rowStride)
                 }
             }
         }
@@ -51,16 +53,18 @@ public enum ImageIO {
             packet.unref()
         }
         guard !bytes.isEmpty else {
-            throw MediaError(.encodeFailed, "the PNG encoder produced no data for \(image.width)x\(image.height)",
-                             path: url.path)
+            throw MediaError(
+                .encodeFailed, "the PNG encoder produced no data for \(image.width)x\(image.height)",
+                path: url.path)
         }
         do {
             try bytes.write(to: url, options: .atomic)
         } catch {
             let directory = url.deletingLastPathComponent().path
-            throw MediaError(.outputNotWritable,
-                             "could not write \(url.path); expected a writable directory \(directory)",
-                             path: url.path, cause: error)
+            throw MediaError(
+                .outputNotWritable,
+                "could not write \(url.path); expected a writable directory \(directory)",
+                path: url.path, cause: error)
         }
     }
 }

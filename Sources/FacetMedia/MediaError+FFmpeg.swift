@@ -34,15 +34,19 @@ func ffmpegErrorString(_ status: Int32) -> String {
 /// becomes the message "could not <what>". The code follows from the status: missing files are
 /// `fileNotFound`, unknown data is `notMedia`, other I/O failures `io`, everything else `code`.
 @discardableResult
-func check(_ status: Int32, _ what: @autoclosure () -> String,
-           code: MediaError.Code = .io, path: String? = nil) throws(MediaError) -> Int32 {
+func check(
+    _ status: Int32, _ what: @autoclosure () -> String,
+    code: MediaError.Code = .io, path: String? = nil
+) throws(MediaError) -> Int32 {
     guard status < 0 else { return status }
     throw mediaError(status, "could not " + what(), code: code, path: path)
 }
 
 /// The `MediaError` for a negative FFmpeg status.
-func mediaError(_ status: Int32, _ message: String, code: MediaError.Code,
-                path: String? = nil) -> MediaError {
+func mediaError(
+    _ status: Int32, _ message: String, code: MediaError.Code,
+    path: String? = nil
+) -> MediaError {
     let mapped: MediaError.Code
     switch status {
     case facet_averror(ENOENT): mapped = .fileNotFound
@@ -50,11 +54,10 @@ func mediaError(_ status: Int32, _ message: String, code: MediaError.Code,
         mapped = code == .io ? .outputNotWritable : code
     case FACET_AVERROR_INVALIDDATA where code == .io: mapped = .notMedia
     case FACET_AVERROR_ENCODER_NOT_FOUND, FACET_AVERROR_DECODER_NOT_FOUND,
-         FACET_AVERROR_MUXER_NOT_FOUND, FACET_AVERROR_DEMUXER_NOT_FOUND:
+        FACET_AVERROR_MUXER_NOT_FOUND, FACET_AVERROR_DEMUXER_NOT_FOUND:
         mapped = .unsupported
     case facet_averror(ENOSPC): mapped = .io
     default: mapped = code
     }
     return MediaError(mapped, message, path: path, cause: FFmpegStatus(status))
 }
-

@@ -95,7 +95,8 @@ public struct MediaInfo: Codable, Sendable {
 
     /// A short list like `#0 audio aac, #1 data bin_data` for messages.
     public var streamSummary: String {
-        streams.isEmpty ? "no streams"
+        streams.isEmpty
+            ? "no streams"
             : streams.map { "#\($0.index) \($0.kind.rawValue) \($0.codecName)" }.joined(separator: ", ")
     }
 }
@@ -211,10 +212,12 @@ extension MediaInfo {
             timeBase: microseconds, startPTS: 0, duration: duration, sampleAspectRatio: Rational(1, 1), rotation: 0,
             isVariableFrameRate: false, isStillImage: false, colorRange: "pc", colorSpace: nil, colorPrimaries: nil,
             colorTransfer: nil, bitRate: nil)
-        let stream = StreamInfo(index: 0, kind: .video, codecName: "rawvideo", timeBase: microseconds, duration: duration,
-                                startTime: 0, bitRate: nil, language: nil, video: video, audio: nil)
-        return MediaInfo(path: path, formatName: "memory", formatLongName: "frames in memory", duration: duration,
-                         startTime: 0, bitRate: nil, streams: [stream], bestVideoStream: 0, bestAudioStream: nil,
-                         isStillImage: false)
+        let stream = StreamInfo(
+            index: 0, kind: .video, codecName: "rawvideo", timeBase: microseconds, duration: duration,
+            startTime: 0, bitRate: nil, language: nil, video: video, audio: nil)
+        return MediaInfo(
+            path: path, formatName: "memory", formatLongName: "frames in memory", duration: duration,
+            startTime: 0, bitRate: nil, streams: [stream], bestVideoStream: 0, bestAudioStream: nil,
+            isStillImage: false)
     }
 }

@@ -22,9 +22,11 @@ public enum MediaProbe {
         let stillFormat = isStillImageFormat(formatName)
         var streams: [StreamInfo] = []
         for index in 0..<input.streamCount {
-            streams.append(describe(stream: input.stream(index), format: formatName,
-                                    stillFormat: stillFormat,
-                                    containerDuration: seconds(context.duration)))
+            streams.append(
+                describe(
+                    stream: input.stream(index), format: formatName,
+                    stillFormat: stillFormat,
+                    containerDuration: seconds(context.duration)))
         }
         let bestVideoInfo = bestVideo.flatMap { index in streams.first { $0.index == index }?.video }
         return MediaInfo(
@@ -42,14 +44,18 @@ public enum MediaProbe {
 
     // MARK: - Streams
 
-    private static func describe(stream pointer: UnsafeMutablePointer<AVStream>, format: String,
-                                 stillFormat: Bool, containerDuration: Double?) -> StreamInfo {
+    private static func describe(
+        stream pointer: UnsafeMutablePointer<AVStream>, format: String,
+        stillFormat: Bool, containerDuration: Double?
+    ) -> StreamInfo {
         let stream = pointer.pointee
         let parameters = stream.codecpar.pointee
         let timeBase = Rational(stream.time_base)
-        let duration = stream.duration != FACET_AV_NOPTS_VALUE && stream.duration > 0
+        let duration =
+            stream.duration != FACET_AV_NOPTS_VALUE && stream.duration > 0
             ? Double(stream.duration) * av_q2d(stream.time_base) : nil
-        let startTime = stream.start_time != FACET_AV_NOPTS_VALUE
+        let startTime =
+            stream.start_time != FACET_AV_NOPTS_VALUE
             ? Double(stream.start_time) * av_q2d(stream.time_base) : nil
         let codecName = String(cString: avcodec_get_name(parameters.codec_id))
         var info = StreamInfo(
@@ -79,16 +85,18 @@ public enum MediaProbe {
                 estimatedFrameCount: frames > 0 ? frames : nil, timeBase: timeBase,
                 startPTS: stream.start_time != FACET_AV_NOPTS_VALUE ? stream.start_time : 0,
                 duration: duration,
-                sampleAspectRatio: Rational(stream.sample_aspect_ratio.num != 0
-                                            ? stream.sample_aspect_ratio
-                                            : parameters.sample_aspect_ratio),
+                sampleAspectRatio: Rational(
+                    stream.sample_aspect_ratio.num != 0
+                        ? stream.sample_aspect_ratio
+                        : parameters.sample_aspect_ratio),
                 rotation: rotation(of: pointer),
                 isVariableFrameRate: real.isValid && average.isValid
                     && av_cmp_q(stream.r_frame_rate, stream.avg_frame_rate) != 0,
                 isStillImage: isStill,
                 colorRange: name(av_color_range_name(parameters.color_range), unless: parameters.color_range == AVCOL_RANGE_UNSPECIFIED),
                 colorSpace: name(av_color_space_name(parameters.color_space), unless: parameters.color_space == AVCOL_SPC_UNSPECIFIED),
-                colorPrimaries: name(av_color_primaries_name(parameters.color_primaries), unless: parameters.color_primaries == AVCOL_PRI_UNSPECIFIED),
+                colorPrimaries: name(
+                    av_color_primaries_name(parameters.color_primaries), unless: parameters.color_primaries == AVCOL_PRI_UNSPECIFIED),
                 colorTransfer: name(av_color_transfer_name(parameters.color_trc), unless: parameters.color_trc == AVCOL_TRC_UNSPECIFIED),
                 bitRate: info.bitRate)
         case AVMEDIA_TYPE_AUDIO:
@@ -99,7 +107,8 @@ public enum MediaProbe {
                 streamIndex: Int(stream.index), codecName: codecName,
                 sampleRate: Int(parameters.sample_rate),
                 channels: Int(parameters.ch_layout.nb_channels),
-                channelLayout: described >= 0 ? description.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                channelLayout: described >= 0
+                    ? description.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                     : "\(parameters.ch_layout.nb_channels) channels",
                 sampleFormat: av_get_sample_fmt_name(AVSampleFormat(rawValue: parameters.format))
                     .map { String(cString: $0) } ?? "none",
@@ -125,7 +134,8 @@ public enum MediaProbe {
     static func displayMatrix(of stream: UnsafeMutablePointer<AVStream>) -> [Int32]? {
         var size: Int = 0
         guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
-              size >= 36 else { return nil }
+            size >= 36
+        else { return nil }
         return data.withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
     }
 
@@ -137,11 +147,12 @@ public enum MediaProbe {
     }
 
     /// Codecs whose single-frame streams are pictures rather than videos.
-    private static let stillImageCodecs: Set<UInt32> = Set([
-        AV_CODEC_ID_PNG, AV_CODEC_ID_MJPEG, AV_CODEC_ID_BMP, AV_CODEC_ID_TIFF, AV_CODEC_ID_WEBP,
-        AV_CODEC_ID_JPEG2000, AV_CODEC_ID_JPEGLS, AV_CODEC_ID_GIF, AV_CODEC_ID_PPM,
-        AV_CODEC_ID_PGM, AV_CODEC_ID_TARGA, AV_CODEC_ID_QOI, AV_CODEC_ID_JPEGXL,
-    ].map(\.rawValue))
+    private static let stillImageCodecs: Set<UInt32> = Set(
+        [
+            AV_CODEC_ID_PNG, AV_CODEC_ID_MJPEG, AV_CODEC_ID_BMP, AV_CODEC_ID_TIFF, AV_CODEC_ID_WEBP,
+            AV_CODEC_ID_JPEG2000, AV_CODEC_ID_JPEGLS, AV_CODEC_ID_GIF, AV_CODEC_ID_PPM,
+            AV_CODEC_ID_PGM, AV_CODEC_ID_TARGA, AV_CODEC_ID_QOI, AV_CODEC_ID_JPEGXL,
+        ].map(\.rawValue))
 
     private static func seconds(_ value: Int64) -> Double? {
         value == FACET_AV_NOPTS_VALUE ? nil : Double(value) / Double(AV_TIME_BASE)

@@ -19,9 +19,10 @@ final class OutputFile {
         let ext = url.pathExtension.lowercased()
         if let name = muxers.first(where: { $0.key == ext })?.value { return name }
         let accepted = muxers.map { "." + $0.key }.joined(separator: " ")
-        throw MediaError(.unsupported,
-                         "cannot write '\(ext.isEmpty ? "(no extension)" : "." + ext)' files; the output extension must be one of \(accepted)",
-                         path: url.path)
+        throw MediaError(
+            .unsupported,
+            "cannot write '\(ext.isEmpty ? "(no extension)" : "." + ext)' files; the output extension must be one of \(accepted)",
+            path: url.path)
     }
 
     /// Checks the directory, creates the temporary file and the muxer context.
@@ -61,10 +62,12 @@ final class OutputFile {
         let directory = finalURL.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
-              isDirectory.boolValue else {
-            throw MediaError(.outputNotWritable,
-                             "the output directory \(directory.path) does not exist (or is not a directory); expected an existing, writable directory",
-                             path: finalURL.path)
+            isDirectory.boolValue
+        else {
+            throw MediaError(
+                .outputNotWritable,
+                "the output directory \(directory.path) does not exist (or is not a directory); expected an existing, writable directory",
+                path: finalURL.path)
         }
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let name = ".\(finalURL.deletingPathExtension().lastPathComponent).facet-partial-\(suffix).\(finalURL.pathExtension)"
@@ -72,9 +75,10 @@ final class OutputFile {
         let descriptor = open(temporaryURL.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw MediaError(.outputNotWritable,
-                             "cannot create files in the output directory \(directory.path) (\(reason)); expected a writable directory",
-                             path: finalURL.path)
+            throw MediaError(
+                .outputNotWritable,
+                "cannot create files in the output directory \(directory.path) (\(reason)); expected a writable directory",
+                path: finalURL.path)
         }
         close(descriptor)
         return temporaryURL
@@ -103,7 +107,8 @@ final class OutputFile {
             avformat_free_context(trial)
         }
         guard let stream = avformat_new_stream(trial, nil),
-              avcodec_parameters_copy(stream.pointee.codecpar, parameters) >= 0 else { return false }
+            avcodec_parameters_copy(stream.pointee.codecpar, parameters) >= 0
+        else { return false }
         stream.pointee.codecpar.pointee.codec_tag = 0
         stream.pointee.time_base = AVRational(num: 1, den: max(1, parameters.pointee.sample_rate))
         guard avio_open_dyn_buf(&trial.pointee.pb) >= 0 else { return false }
@@ -120,17 +125,20 @@ final class OutputFile {
 
     /// Opens the temporary file and writes the container header.
     func writeHeader() throws(MediaError) {
-        try check(avio_open(&context.pointee.pb, temporaryURL.path, AVIO_FLAG_WRITE),
-                  "open \(temporaryURL.path) for writing", code: .outputNotWritable, path: finalURL.path)
-        try check(avformat_write_header(context, nil),
-                  "write the \(String(cString: context.pointee.oformat.pointee.name)) header (are the streams' codecs accepted by this container?)",
-                  code: .encodeFailed, path: finalURL.path)
+        try check(
+            avio_open(&context.pointee.pb, temporaryURL.path, AVIO_FLAG_WRITE),
+            "open \(temporaryURL.path) for writing", code: .outputNotWritable, path: finalURL.path)
+        try check(
+            avformat_write_header(context, nil),
+            "write the \(String(cString: context.pointee.oformat.pointee.name)) header (are the streams' codecs accepted by this container?)",
+            code: .encodeFailed, path: finalURL.path)
     }
 
     /// Writes one packet (interleaved by time); the packet is consumed.
     func write(_ packet: Packet) throws(MediaError) {
-        try check(av_interleaved_write_frame(context, packet.pointer),
-                  "write a packet to \(temporaryURL.lastPathComponent)", code: .io, path: finalURL.path)
+        try check(
+            av_interleaved_write_frame(context, packet.pointer),
+            "write a packet to \(temporaryURL.lastPathComponent)", code: .io, path: finalURL.path)
     }
 
     /// Writes the trailer, closes the file and renames it onto the final path.
@@ -141,9 +149,10 @@ final class OutputFile {
         if rename(temporaryURL.path, finalURL.path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryURL.path)
-            throw MediaError(.outputNotWritable,
-                             "could not move the finished file onto \(finalURL.path) (\(reason))",
-                             path: finalURL.path)
+            throw MediaError(
+                .outputNotWritable,
+                "could not move the finished file onto \(finalURL.path) (\(reason))",
+                path: finalURL.path)
         }
         closed = true
     }
@@ -161,8 +170,9 @@ final class OutputFile {
         guard context.pointee.pb != nil else { return }
         let flushed = avio_closep(&context.pointee.pb)
         if flushed < 0 {
-            throw mediaError(flushed, "could not finish writing \(temporaryURL.path)", code: .io,
-                             path: finalURL.path)
+            throw mediaError(
+                flushed, "could not finish writing \(temporaryURL.path)", code: .io,
+                path: finalURL.path)
         }
     }
 }

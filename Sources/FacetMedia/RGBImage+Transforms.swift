@@ -108,11 +108,14 @@ extension RGBImage {
     /// The image scaled to fit inside `canvasWidth` x `canvasHeight` (keeping its aspect) and
     /// centred on a canvas of `fill`, as a letterboxed video frame. Returns the canvas, the scale
     /// and where the image's top left corner landed.
-    public func framed(width canvasWidth: Int, height canvasHeight: Int,
-                       fill: (red: UInt8, green: UInt8, blue: UInt8) = (0, 0, 0)) -> (image: RGBImage, scale: Double, x: Int, y: Int) {
+    public func framed(
+        width canvasWidth: Int, height canvasHeight: Int,
+        fill: (red: UInt8, green: UInt8, blue: UInt8) = (0, 0, 0)
+    ) -> (image: RGBImage, scale: Double, x: Int, y: Int) {
         let scale = min(Double(canvasWidth) / Double(width), Double(canvasHeight) / Double(height))
-        let fitted = resized(width: max(1, min(canvasWidth, Int((Double(width) * scale).rounded()))),
-                             height: max(1, min(canvasHeight, Int((Double(height) * scale).rounded()))))
+        let fitted = resized(
+            width: max(1, min(canvasWidth, Int((Double(width) * scale).rounded()))),
+            height: max(1, min(canvasHeight, Int((Double(height) * scale).rounded()))))
         var canvas = RGBImage(width: canvasWidth, height: canvasHeight, red: fill.red, green: fill.green, blue: fill.blue)
         let x = (canvasWidth - fitted.width) / 2, y = (canvasHeight - fitted.height) / 2
         canvas.paste(fitted, x: x, y: y)
@@ -134,7 +137,9 @@ extension RGBImage {
     /// strip and, per picture, its scale and left edge.
     public static func sideBySide(_ images: [RGBImage], height: Int) -> (image: RGBImage, placements: [(scale: Double, x: Int)]) {
         precondition(!images.isEmpty && height > 0, "side by side needs pictures and a positive height")
-        let scaled = images.map { $0.resized(width: max(1, Int((Double($0.width) * Double(height) / Double($0.height)).rounded())), height: height) }
+        let scaled = images.map {
+            $0.resized(width: max(1, Int((Double($0.width) * Double(height) / Double($0.height)).rounded())), height: height)
+        }
         var strip = RGBImage(width: scaled.reduce(0) { $0 + $1.width }, height: height)
         var x = 0
         var placements: [(scale: Double, x: Int)] = []

@@ -13,8 +13,9 @@ public struct RGBImage: Sendable, Equatable {
         precondition(width > 0 && height > 0, "RGBImage size must be positive, got \(width)x\(height)")
         let count = width * height * 3
         if let pixels {
-            precondition(pixels.count == count,
-                         "RGBImage \(width)x\(height) needs \(count) bytes, got \(pixels.count)")
+            precondition(
+                pixels.count == count,
+                "RGBImage \(width)x\(height) needs \(count) bytes, got \(pixels.count)")
             self.pixels = pixels
         } else {
             self.pixels = [UInt8](repeating: 0, count: count)

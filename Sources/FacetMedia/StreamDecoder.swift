@@ -141,7 +141,8 @@ final class StreamDecoder: @unchecked Sendable {
         }
         lastPTS = pts
         framesDecoded += 1
-        let damaged = pointee.decode_error_flags != 0
+        let damaged =
+            pointee.decode_error_flags != 0
             || (pointee.flags & FACET_AV_FRAME_FLAG_CORRUPT) != 0
         if damaged {
             damage.damagedFrames += 1
@@ -166,8 +167,10 @@ final class StreamDecoder: @unchecked Sendable {
         let reached = seconds(lastPTS + frameDuration)
         guard let expected, reached < expected - max(0.5, 0.05 * expected) else { return }
         damage.endedEarly = true
-        damage.note(String(format: "the stream ended at %.3f s but the container announced %.3f s (truncated file?)",
-                           reached, expected), at: reached)
+        damage.note(
+            String(
+                format: "the stream ended at %.3f s but the container announced %.3f s (truncated file?)",
+                reached, expected), at: reached)
         damageVersion += 1
     }
 
@@ -185,7 +188,8 @@ final class StreamDecoder: @unchecked Sendable {
         let stream = input.stream(streamIndex).pointee
         let parameters = stream.codecpar.pointee
         let codecName = String(cString: avcodec_get_name(parameters.codec_id))
-        var message = "no frame of video stream #\(streamIndex) (\(codecName) "
+        var message =
+            "no frame of video stream #\(streamIndex) (\(codecName) "
             + "\(parameters.width)x\(parameters.height)) could be decoded from \(input.path): "
             + "\(packetsRead) packet(s) read"
         if !damage.isEmpty { message += ", \(damage)" }

@@ -21,7 +21,7 @@ extension VideoFrame {
             return Self.luma(of: try rgb)
         }
         let rowStride = Int(frame.pointee.linesize.0)
-        guard rowStride >= width else { return Self.luma(of: try rgb) }   // negative (flipped) strides
+        guard rowStride >= width else { return Self.luma(of: try rgb) }  // negative (flipped) strides
         var pixels = [UInt8](repeating: 0, count: width * height)
         pixels.withUnsafeMutableBufferPointer { target in
             for row in 0..<height {
@@ -42,7 +42,8 @@ extension VideoFrame {
     private static func hasEightBitLumaPlane(_ format: AVPixelFormat) -> Bool {
         guard let descriptor = av_pix_fmt_desc_get(format) else { return false }
         let flags = descriptor.pointee.flags
-        let excluded = UInt64(AV_PIX_FMT_FLAG_RGB) | UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_BITSTREAM)
+        let excluded =
+            UInt64(AV_PIX_FMT_FLAG_RGB) | UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_BITSTREAM)
             | UInt64(AV_PIX_FMT_FLAG_HWACCEL) | UInt64(AV_PIX_FMT_FLAG_BE) | UInt64(AV_PIX_FMT_FLAG_FLOAT)
         guard flags & excluded == 0, descriptor.pointee.nb_components >= 1 else { return false }
         let luma = descriptor.pointee.comp.0

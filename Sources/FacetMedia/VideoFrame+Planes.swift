@@ -45,8 +45,10 @@ public struct PixelPlane {
     public let channel: Channel
 
     /// Creates a plane description.
-    public init(base: UnsafeMutablePointer<UInt8>, rowStride: Int, pixelStep: Int, width: Int, height: Int,
-                shiftX: Int, shiftY: Int, channel: Channel) {
+    public init(
+        base: UnsafeMutablePointer<UInt8>, rowStride: Int, pixelStep: Int, width: Int, height: Int,
+        shiftX: Int, shiftY: Int, channel: Channel
+    ) {
         self.base = base
         self.rowStride = rowStride
         self.pixelStep = pixelStep
@@ -105,8 +107,9 @@ public struct WritablePicture {
             case .green: value = green
             case .blue: value = blue
             case .luma, .chromaBlue, .chromaRed:
-                value = Self.ycbcr(red: red, green: green, blue: blue, channel: plane.channel,
-                                   matrix: matrix, fullRange: isFullRange)
+                value = Self.ycbcr(
+                    red: red, green: green, blue: blue, channel: plane.channel,
+                    matrix: matrix, fullRange: isFullRange)
             }
             return UInt8(max(0, min(255, value.rounded())))
         }
@@ -146,8 +149,10 @@ public struct WritablePicture {
         }
     }
 
-    private static func ycbcr(red: Float, green: Float, blue: Float, channel: PixelPlane.Channel,
-                              matrix: ColorMatrix, fullRange: Bool) -> Float {
+    private static func ycbcr(
+        red: Float, green: Float, blue: Float, channel: PixelPlane.Channel,
+        matrix: ColorMatrix, fullRange: Bool
+    ) -> Float {
         let (kr, kb) = weights(matrix)
         let luma = kr * red + (1 - kr - kb) * green + kb * blue
         switch channel {
@@ -179,8 +184,10 @@ extension VideoFrame {
         var image = try rgb
         let rowStride = image.rowStride
         let result = try image.pixels.withUnsafeMutableBufferPointer { buffer in
-            try body(Self.packedPicture(base: buffer.baseAddress!, rowStride: rowStride, step: 3,
-                                        offsets: (0, 1, 2), width: width, height: height))
+            try body(
+                Self.packedPicture(
+                    base: buffer.baseAddress!, rowStride: rowStride, step: 3,
+                    offsets: (0, 1, 2), width: width, height: height))
         }
         replaceImage(image)
         return result
@@ -206,22 +213,27 @@ extension VideoFrame {
         }
         let lineSizes = [Int(frame.pointee.linesize.0), Int(frame.pointee.linesize.1), Int(frame.pointee.linesize.2)]
         if let offsets = packedOffsets[format], let base = frame.pointee.data.0, lineSizes[0] > 0 {
-            return Self.packedPicture(base: base, rowStride: lineSizes[0], step: offsets.3,
-                                      offsets: (offsets.0, offsets.1, offsets.2), width: width, height: height)
+            return Self.packedPicture(
+                base: base, rowStride: lineSizes[0], step: offsets.3,
+                offsets: (offsets.0, offsets.1, offsets.2), width: width, height: height)
         }
         guard let (shiftX, shiftY) = planarShifts[format], let luma = frame.pointee.data.0,
-              let cb = frame.pointee.data.1, let cr = frame.pointee.data.2, lineSizes.allSatisfy({ $0 > 0 }) else {
+            let cb = frame.pointee.data.1, let cr = frame.pointee.data.2, lineSizes.allSatisfy({ $0 > 0 })
+        else {
             return nil
         }
         let chromaWidth = (width + (1 << shiftX) - 1) >> shiftX
         let chromaHeight = (height + (1 << shiftY) - 1) >> shiftY
         let planes = [
-            PixelPlane(base: luma, rowStride: lineSizes[0], pixelStep: 1, width: width, height: height,
-                       shiftX: 0, shiftY: 0, channel: .luma),
-            PixelPlane(base: cb, rowStride: lineSizes[1], pixelStep: 1, width: chromaWidth, height: chromaHeight,
-                       shiftX: shiftX, shiftY: shiftY, channel: .chromaBlue),
-            PixelPlane(base: cr, rowStride: lineSizes[2], pixelStep: 1, width: chromaWidth, height: chromaHeight,
-                       shiftX: shiftX, shiftY: shiftY, channel: .chromaRed),
+            PixelPlane(
+                base: luma, rowStride: lineSizes[0], pixelStep: 1, width: width, height: height,
+                shiftX: 0, shiftY: 0, channel: .luma),
+            PixelPlane(
+                base: cb, rowStride: lineSizes[1], pixelStep: 1, width: chromaWidth, height: chromaHeight,
+                shiftX: shiftX, shiftY: shiftY, channel: .chromaBlue),
+            PixelPlane(
+                base: cr, rowStride: lineSizes[2], pixelStep: 1, width: chromaWidth, height: chromaHeight,
+                shiftX: shiftX, shiftY: shiftY, channel: .chromaRed),
         ]
         let isFull = frame.pointee.color_range == AVCOL_RANGE_JPEG || isFullRangeFormat(format)
         let space = frame.pointee.colorspace
@@ -229,12 +241,15 @@ extension VideoFrame {
         return WritablePicture(planes: planes, matrix: matrix, isFullRange: isFull, width: width, height: height)
     }
 
-    private static func packedPicture(base: UnsafeMutablePointer<UInt8>, rowStride: Int, step: Int,
-                                      offsets: (Int, Int, Int), width: Int, height: Int) -> WritablePicture {
+    private static func packedPicture(
+        base: UnsafeMutablePointer<UInt8>, rowStride: Int, step: Int,
+        offsets: (Int, Int, Int), width: Int, height: Int
+    ) -> WritablePicture {
         let channels: [(Int, PixelPlane.Channel)] = [(offsets.0, .red), (offsets.1, .green), (offsets.2, .blue)]
         let planes = channels.map { offset, channel in
-            PixelPlane(base: base + offset, rowStride: rowStride, pixelStep: step, width: width, height: height,
-                       shiftX: 0, shiftY: 0, channel: channel)
+            PixelPlane(
+                base: base + offset, rowStride: rowStride, pixelStep: step, width: width, height: height,
+                shiftX: 0, shiftY: 0, channel: channel)
         }
         return WritablePicture(planes: planes, matrix: .bt601, isFullRange: true, width: width, height: height)
     }

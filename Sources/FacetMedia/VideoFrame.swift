@@ -32,8 +32,10 @@ public final class VideoFrame {
     /// The image set by `replaceImage(_:)`.
     private(set) var replacement: RGBImage?
 
-    init(index: Int, picture: Frame, pts: Int64, startPTS: Int64, timeBase: AVRational,
-         isDamaged: Bool, scaler: Scaler) {
+    init(
+        index: Int, picture: Frame, pts: Int64, startPTS: Int64, timeBase: AVRational,
+        isDamaged: Bool, scaler: Scaler
+    ) {
         self.index = index
         self.picture = picture
         self.pts = pts
@@ -87,8 +89,9 @@ public final class VideoFrame {
             facet_sws_scale_to_packed(context, frame, buffer.baseAddress, stride)
         }
         if rows != Int32(height) {
-            throw MediaError(.decodeFailed,
-                             "converting frame \(index) from \(pixelFormat) to RGB produced \(rows) rows; expected \(height)")
+            throw MediaError(
+                .decodeFailed,
+                "converting frame \(index) from \(pixelFormat) to RGB produced \(rows) rows; expected \(height)")
         }
         return image
     }
@@ -117,7 +120,8 @@ extension VideoFrame {
             }
         }
         let microseconds = AVRational(num: 1, den: 1_000_000)
-        self.init(index: index, picture: picture, pts: Int64((time * 1_000_000).rounded()), startPTS: 0,
-                  timeBase: microseconds, isDamaged: false, scaler: Scaler())
+        self.init(
+            index: index, picture: picture, pts: Int64((time * 1_000_000).rounded()), startPTS: 0,
+            timeBase: microseconds, isDamaged: false, scaler: Scaler())
     }
 }

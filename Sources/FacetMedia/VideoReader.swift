@@ -49,9 +49,10 @@ public final class VideoReader {
         let input = try InputFile(url)
         var info = MediaProbe.describe(input)
         guard let streamIndex = info.bestVideoStream, var video = info.video else {
-            throw MediaError(.noVideoStream,
-                             "\(url.path) has no video stream (it has \(info.streamSummary)); expected a video or an image",
-                             path: url.path)
+            throw MediaError(
+                .noVideoStream,
+                "\(url.path) has no video stream (it has \(info.streamSummary)); expected a video or an image",
+                path: url.path)
         }
         let decoder = try StreamDecoder(input: input, streamIndex: streamIndex)
         if video.isStillImage {
@@ -61,10 +62,12 @@ public final class VideoReader {
             let fallbackRate = video.frameRate > 0 && video.frameRate <= 240 ? video.frameRate : 25
             let options = stillImage ?? StillImageOptions(duration: 1 / fallbackRate, frameRate: fallbackRate)
             guard options.frameRate > 0, options.frameRate.isFinite, options.duration > 0,
-                  options.duration.isFinite else {
-                throw MediaError(.invalidArgument,
-                                 "still image options need a positive duration and frame rate; got duration \(options.duration) s at \(options.frameRate) fps",
-                                 path: url.path)
+                options.duration.isFinite
+            else {
+                throw MediaError(
+                    .invalidArgument,
+                    "still image options need a positive duration and frame rate; got duration \(options.duration) s at \(options.frameRate) fps",
+                    path: url.path)
             }
             let rate = av_d2q(options.frameRate, 1_001_000)
             let timeBase = av_inv_q(rate)
@@ -101,15 +104,17 @@ public final class VideoReader {
         case .threaded(let queue):
             guard let picture = try queue.pop() else { return nil }
             defer { nextIndex += 1 }
-            return VideoFrame(index: nextIndex, picture: picture.frame, pts: picture.pts,
-                              startPTS: queue.startPTS, timeBase: queue.timeBase,
-                              isDamaged: picture.isDamaged, scaler: scaler)
+            return VideoFrame(
+                index: nextIndex, picture: picture.frame, pts: picture.pts,
+                startPTS: queue.startPTS, timeBase: queue.timeBase,
+                isDamaged: picture.isDamaged, scaler: scaler)
         case .still(let picture, let count, let timeBase):
             guard nextIndex < count else { return nil }
             defer { nextIndex += 1 }
-            return VideoFrame(index: nextIndex, picture: picture.frame.reference(),
-                              pts: Int64(nextIndex), startPTS: 0, timeBase: timeBase,
-                              isDamaged: picture.isDamaged, scaler: scaler)
+            return VideoFrame(
+                index: nextIndex, picture: picture.frame.reference(),
+                pts: Int64(nextIndex), startPTS: 0, timeBase: timeBase,
+                isDamaged: picture.isDamaged, scaler: scaler)
         }
     }
 

@@ -56,14 +56,17 @@ public final class VideoWriter {
     ///     and colour tags are kept.
     ///   - audio: where the audio comes from; nil for none.
     ///   - settings: CRF, preset and pixel format (validated here).
-    public init(outputURL: URL, video: VideoStreamInfo, audio: AudioInput?,
-                settings: EncoderSettings = EncoderSettings()) throws(MediaError) {
+    public init(
+        outputURL: URL, video: VideoStreamInfo, audio: AudioInput?,
+        settings: EncoderSettings = EncoderSettings()
+    ) throws(MediaError) {
         try settings.validate()
         _ = try OutputFile.muxerName(for: outputURL)
         guard video.width > 0, video.height > 0 else {
-            throw MediaError(.invalidArgument,
-                             "the video size must be positive; got \(video.width)x\(video.height)",
-                             path: outputURL.path)
+            throw MediaError(
+                .invalidArgument,
+                "the video size must be positive; got \(video.width)x\(video.height)",
+                path: outputURL.path)
         }
         let resolved: (format: PixelFormatChoice, warning: String?)
         do throws(MediaError) {
@@ -76,21 +79,28 @@ public final class VideoWriter {
         encodedFormat = resolved.format
         encoderFormat = resolved.format == .yuv444p ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
         encoderFullRange = video.colorRange == "pc" || video.pixelFormat.hasPrefix("yuvj")
-        encoderSpace = video.colorSpace.map { av_color_space_from_name($0) }
+        encoderSpace =
+            video.colorSpace.map { av_color_space_from_name($0) }
             .flatMap { $0 >= 0 ? AVColorSpace(rawValue: UInt32($0)) : nil } ?? AVCOL_SPC_UNSPECIFIED
 
         output = try OutputFile(url: outputURL)
-        encoder = try Self.makeEncoder(video: video, settings: settings, format: encoderFormat,
-                                       fullRange: encoderFullRange, space: encoderSpace,
-                                       globalHeader: output.wantsGlobalHeader, path: outputURL.path)
+        encoder = try Self.makeEncoder(
+            video: video, settings: settings, format: encoderFormat,
+            fullRange: encoderFullRange, space: encoderSpace,
+            globalHeader: output.wantsGlobalHeader, path: outputURL.path)
         stream = output.newStream()
-        try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer),
-                  "copy the encoder parameters to the output stream", code: .encodeFailed,
-                  path: outputURL.path)
+        try check(
+            avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer),
+            "copy the encoder parameters to the output stream", code: .encodeFailed,
+            path: outputURL.path)
         stream.pointee.time_base = encoder.pointer.pointee.time_base
-        stream.pointee.avg_frame_rate = video.averageFrameRate.isValid ? video.averageFrameRate.av
+        stream.pointee.avg_frame_rate =
+            video.averageFrameRate.isValid
+            ? video.averageFrameRate.av
             : encoder.pointer.pointee.framerate
-        stream.pointee.r_frame_rate = video.realFrameRate.isValid ? video.realFrameRate.av
+        stream.pointee.r_frame_rate =
+            video.realFrameRate.isValid
+            ? video.realFrameRate.av
             : encoder.pointer.pointee.framerate
         stream.pointee.sample_aspect_ratio = encoder.pointer.pointee.sample_aspect_ratio
         if video.rotation != 0 {
@@ -102,7 +112,9 @@ public final class VideoWriter {
                 av_display_rotation_set($0, -video.rotation)
             }
             if output.context.pointee.oformat.pointee.name.map({ String(cString: $0) }) == "matroska" {
-                warnings.append("Matroska output cannot carry the \(Int(video.rotation))° rotation in this FFmpeg version; players will show the video unrotated")
+                warnings.append(
+                    "Matroska output cannot carry the \(Int(video.rotation))° rotation in this FFmpeg version; players will show the video unrotated"
+                )
             }
         }
 
@@ -118,8 +130,9 @@ public final class VideoWriter {
         convertedFrame.pointer.pointee.format = encoderFormat.rawValue
         convertedFrame.pointer.pointee.width = Int32(video.width)
         convertedFrame.pointer.pointee.height = Int32(video.height)
-        try check(av_frame_get_buffer(convertedFrame.pointer, 0), "allocate a picture buffer",
-                  code: .encodeFailed)
+        try check(
+            av_frame_get_buffer(convertedFrame.pointer, 0), "allocate a picture buffer",
+            code: .encodeFailed)
     }
 
     deinit {
@@ -151,12 +164,14 @@ public final class VideoWriter {
         try ensureOpen()
         do throws(MediaError) {
             guard framesWritten > 0 else {
-                throw MediaError(.invalidArgument,
-                                 "no video frame was written; expected at least one frame before finish()",
-                                 path: output.finalURL.path)
+                throw MediaError(
+                    .invalidArgument,
+                    "no video frame was written; expected at least one frame before finish()",
+                    path: output.finalURL.path)
             }
-            try check(avcodec_send_frame(encoder.pointer, nil), "flush the H.264 encoder", code: .encodeFailed,
-                      path: output.finalURL.path)
+            try check(
+                avcodec_send_frame(encoder.pointer, nil), "flush the H.264 encoder", code: .encodeFailed,
+                path: output.finalURL.path)
             try drainVideo()
             try audio?.finish()
             if let audio { warnings.append(contentsOf: audio.warnings.filter { !warnings.contains($0) }) }
@@ -169,10 +184,11 @@ public final class VideoWriter {
         let timeBase = video.timeBase.isValid ? video.timeBase.av : encoder.pointer.pointee.time_base
         let frameDuration = video.frameRate > 0 ? 1 / video.frameRate : 0
         let span = Double((lastPTS ?? 0) - (firstPTS ?? 0)) * av_q2d(timeBase)
-        return WriteReport(outputURL: output.finalURL, framesWritten: framesWritten,
-                           duration: span + frameDuration, pixelFormat: encodedFormat,
-                           audio: audio?.handling ?? .none, audioDuration: audio?.writtenDuration,
-                           warnings: warnings)
+        return WriteReport(
+            outputURL: output.finalURL, framesWritten: framesWritten,
+            duration: span + frameDuration, pixelFormat: encodedFormat,
+            audio: audio?.handling ?? .none, audioDuration: audio?.writtenDuration,
+            warnings: warnings)
     }
 
     /// Stops writing and deletes the temporary file; no output is left. Idempotent.
@@ -189,11 +205,13 @@ public final class VideoWriter {
         switch state {
         case .open: return
         case .finished:
-            throw MediaError(.invalidArgument, "the writer already finished \(output.finalURL.path)",
-                             path: output.finalURL.path)
+            throw MediaError(
+                .invalidArgument, "the writer already finished \(output.finalURL.path)",
+                path: output.finalURL.path)
         case .cancelled:
-            throw MediaError(.cancelled, "the writer for \(output.finalURL.path) was cancelled",
-                             path: output.finalURL.path)
+            throw MediaError(
+                .cancelled, "the writer for \(output.finalURL.path) was cancelled",
+                path: output.finalURL.path)
         case .failed(let error):
             throw error
         }
@@ -206,9 +224,10 @@ public final class VideoWriter {
 
     private func encode(_ frame: VideoFrame) throws(MediaError) {
         guard frame.width == video.width, frame.height == video.height else {
-            throw MediaError(.invalidArgument,
-                             "frame \(frame.index) is \(frame.width)x\(frame.height) but the writer was opened for \(video.width)x\(video.height)",
-                             path: output.finalURL.path)
+            throw MediaError(
+                .invalidArgument,
+                "frame \(frame.index) is \(frame.width)x\(frame.height) but the writer was opened for \(video.width)x\(video.height)",
+                path: output.finalURL.path)
         }
         // Timestamp in the encoder's time base, strictly increasing.
         var pts = av_rescale_q(frame.pts - frame.startPTS, frame.timeBase, encoder.pointer.pointee.time_base)
@@ -219,9 +238,10 @@ public final class VideoWriter {
         let source: UnsafeMutablePointer<AVFrame>
         if let image = frame.replacement {
             guard image.width == video.width, image.height == video.height else {
-                throw MediaError(.invalidArgument,
-                                 "the replacement image of frame \(frame.index) is \(image.width)x\(image.height); expected the video size \(video.width)x\(video.height)",
-                                 path: output.finalURL.path)
+                throw MediaError(
+                    .invalidArgument,
+                    "the replacement image of frame \(frame.index) is \(image.width)x\(image.height); expected the video size \(video.width)x\(video.height)",
+                    path: output.finalURL.path)
             }
             try convert(image: image)
             source = convertedFrame.pointer
@@ -263,9 +283,10 @@ public final class VideoWriter {
             dstW: Int32(video.width), dstH: Int32(video.height), dstFormat: encoderFormat,
             dstSpace: encoderSpace, dstFull: encoderFullRange)
         try check(av_frame_make_writable(convertedFrame.pointer), "prepare a picture buffer", code: .encodeFailed)
-        try check(sws_scale_frame(context, convertedFrame.pointer, pointer),
-                  "convert a \(pixelFormatName(picture.format)) picture to \(pixelFormatName(encoderFormat))",
-                  code: .encodeFailed)
+        try check(
+            sws_scale_frame(context, convertedFrame.pointer, pointer),
+            "convert a \(pixelFormatName(picture.format)) picture to \(pixelFormatName(encoderFormat))",
+            code: .encodeFailed)
     }
 
     /// Converts an RGB image into `convertedFrame`.
@@ -277,12 +298,14 @@ public final class VideoWriter {
             dstSpace: encoderSpace, dstFull: encoderFullRange)
         try check(av_frame_make_writable(convertedFrame.pointer), "prepare a picture buffer", code: .encodeFailed)
         let rows = image.pixels.withUnsafeBufferPointer { buffer in
-            facet_sws_scale_from_packed(context, buffer.baseAddress, Int32(image.rowStride),
-                                        Int32(image.height), convertedFrame.pointer)
+            facet_sws_scale_from_packed(
+                context, buffer.baseAddress, Int32(image.rowStride),
+                Int32(image.height), convertedFrame.pointer)
         }
         if rows < 0 {
-            throw mediaError(rows, "could not convert an RGB image to \(pixelFormatName(encoderFormat))",
-                             code: .encodeFailed)
+            throw mediaError(
+                rows, "could not convert an RGB image to \(pixelFormatName(encoderFormat))",
+                code: .encodeFailed)
         }
     }
 
@@ -309,23 +332,29 @@ public final class VideoWriter {
         }
     }
 
-    private static func makeEncoder(video: VideoStreamInfo, settings: EncoderSettings,
-                                    format: AVPixelFormat, fullRange: Bool, space: AVColorSpace,
-                                    globalHeader: Bool, path: String) throws(MediaError) -> CodecContext {
+    private static func makeEncoder(
+        video: VideoStreamInfo, settings: EncoderSettings,
+        format: AVPixelFormat, fullRange: Bool, space: AVColorSpace,
+        globalHeader: Bool, path: String
+    ) throws(MediaError) -> CodecContext {
         guard let codec = avcodec_find_encoder_by_name("libx264") else {
-            throw MediaError(.unsupported, "this FFmpeg build has no libx264 encoder; expected an FFmpeg built with --enable-libx264",
-                             path: path)
+            throw MediaError(
+                .unsupported, "this FFmpeg build has no libx264 encoder; expected an FFmpeg built with --enable-libx264",
+                path: path)
         }
         let encoder = CodecContext(codec)
         let context = encoder.pointer
-        let rate = video.averageFrameRate.isValid ? video.averageFrameRate
+        let rate =
+            video.averageFrameRate.isValid
+            ? video.averageFrameRate
             : (video.realFrameRate.isValid ? video.realFrameRate : Rational(25, 1))
         context.pointee.width = Int32(video.width)
         context.pointee.height = Int32(video.height)
         context.pointee.pix_fmt = format
         context.pointee.time_base = video.timeBase.isValid ? video.timeBase.av : av_inv_q(rate.av)
         context.pointee.framerate = rate.av
-        context.pointee.sample_aspect_ratio = video.sampleAspectRatio.isValid
+        context.pointee.sample_aspect_ratio =
+            video.sampleAspectRatio.isValid
             ? video.sampleAspectRatio.av : AVRational(num: 0, den: 1)
         context.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
         context.pointee.colorspace = space
@@ -343,10 +372,10 @@ public final class VideoWriter {
         av_dict_set(&options, "preset", settings.preset, 0)
         av_dict_set(&options, "crf", String(settings.crf), 0)
         defer { av_dict_free(&options) }
-        try check(avcodec_open2(context, codec, &options),
-                  "open libx264 for \(video.width)x\(video.height) \(pixelFormatName(format)) (preset \(settings.preset), CRF \(settings.crf))",
-                  code: .encodeFailed, path: path)
+        try check(
+            avcodec_open2(context, codec, &options),
+            "open libx264 for \(video.width)x\(video.height) \(pixelFormatName(format)) (preset \(settings.preset), CRF \(settings.crf))",
+            code: .encodeFailed, path: path)
         return encoder
     }
 }
-

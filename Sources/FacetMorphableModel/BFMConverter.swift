@@ -66,23 +66,29 @@ public enum BFMConverter {
         let expression = try basis("exBase", in: mat, rows: rows, path: path)
         let triangles = try readTriangles(in: mat, vertexCount: vertexCount, path: path)
         let landmarks = try readLandmarks(in: mat, vertexCount: vertexCount, path: path)
-        let shapeModel = EosPcaModel(mean: mean, orthonormalBasis: identity.basis, eigenvalues: identity.eigenvalues,
-                                     triangles: triangles)
-        let expressionModel = EosPcaModel(mean: [Float](repeating: 0, count: rows), orthonormalBasis: expression.basis,
-                                          eigenvalues: expression.eigenvalues, triangles: triangles)
-        let file = EosModelFile(version: 4, shape: shapeModel, color: .empty, expression: .pca(expressionModel),
-                                landmarkDefinitions: landmarks)
-        let manifest = ModelManifest(name: modelName, convention: convention,
-                                     expressionNames: (1...expression.eigenvalues.count).map { "exp\($0)" },
-                                     source: "Deep3DFaceRecon BFM_model_front.mat (BFM 2009 + Exp_Pca), re-centred")
+        let shapeModel = EosPcaModel(
+            mean: mean, orthonormalBasis: identity.basis, eigenvalues: identity.eigenvalues,
+            triangles: triangles)
+        let expressionModel = EosPcaModel(
+            mean: [Float](repeating: 0, count: rows), orthonormalBasis: expression.basis,
+            eigenvalues: expression.eigenvalues, triangles: triangles)
+        let file = EosModelFile(
+            version: 4, shape: shapeModel, color: .empty, expression: .pca(expressionModel),
+            landmarkDefinitions: landmarks)
+        let manifest = ModelManifest(
+            name: modelName, convention: convention,
+            expressionNames: (1...expression.eigenvalues.count).map { "exp\($0)" },
+            source: "Deep3DFaceRecon BFM_model_front.mat (BFM 2009 + Exp_Pca), re-centred")
         return (file, manifest)
     }
 
     /// The variable `name` of the MAT file.
     private static func variable(_ name: String, in mat: MatFile, path: String?) throws -> MatArray {
         guard let array = mat.variables[name] else {
-            throw ModelError(.incompatible, "the MAT file has no variable \"\(name)\": expected Deep3DFaceRecon's "
-                                + "BFM_model_front.mat (meanshape, idBase, exBase, tri, keypoints)", path: path)
+            throw ModelError(
+                .incompatible,
+                "the MAT file has no variable \"\(name)\": expected Deep3DFaceRecon's "
+                    + "BFM_model_front.mat (meanshape, idBase, exBase, tri, keypoints)", path: path)
         }
         return array
     }
@@ -101,13 +107,17 @@ public enum BFMConverter {
 
     /// The basis `name` (`rows` × K, each column scaled by its component's standard deviation) as eos
     /// stores a basis: unit columns and their variances.
-    private static func basis(_ name: String, in mat: MatFile, rows: Int,
-                              path: String?) throws -> (basis: [Float], eigenvalues: [Float]) {
+    private static func basis(
+        _ name: String, in mat: MatFile, rows: Int,
+        path: String?
+    ) throws -> (basis: [Float], eigenvalues: [Float]) {
         let vertexCount = rows / 3
         let array = try variable(name, in: mat, path: path)
         guard array.rows == rows, array.dimensions.count == 2 else {
-            throw ModelError(.incompatible, "\(name) is \(array.rows)×\(array.columns): expected \(rows) rows "
-                                + "(3 × \(vertexCount) vertices, as meanshape)", path: path)
+            throw ModelError(
+                .incompatible,
+                "\(name) is \(array.rows)×\(array.columns): expected \(rows) rows "
+                    + "(3 × \(vertexCount) vertices, as meanshape)", path: path)
         }
         // eos stores unit columns and their variances: column = unit · √variance reproduces the scaled basis.
         var values = array.values
@@ -134,12 +144,16 @@ public enum BFMConverter {
         triangles.reserveCapacity(triangleCount)
         for index in 0..<triangleCount {
             // Column-major F×3: element (i, j) at j·F + i; a 3×F array at i·3 + j.
-            let corner: (Int) -> Int = triangleArray.columns == 3 ? { triangleIndices[$0 * triangleCount + index] }
+            let corner: (Int) -> Int =
+                triangleArray.columns == 3
+                ? { triangleIndices[$0 * triangleCount + index] }
                 : { triangleIndices[index * 3 + $0] }
             let triangle = SIMD3(Int32(corner(0) - 1), Int32(corner(1) - 1), Int32(corner(2) - 1))
             guard min(triangle.x, triangle.y, triangle.z) >= 0, max(triangle.x, triangle.y, triangle.z) < Int32(vertexCount) else {
-                throw ModelError(.incompatible, "tri row \(index + 1) is \(corner(0)) \(corner(1)) \(corner(2)): expected "
-                                    + "1-based vertex numbers 1…\(vertexCount)", path: path)
+                throw ModelError(
+                    .incompatible,
+                    "tri row \(index + 1) is \(corner(0)) \(corner(1)) \(corner(2)): expected "
+                        + "1-based vertex numbers 1…\(vertexCount)", path: path)
             }
             triangles.append(triangle)
         }
@@ -151,14 +165,16 @@ public enum BFMConverter {
     private static func readLandmarks(in mat: MatFile, vertexCount: Int, path: String?) throws -> [String: Int] {
         let keypoints = try variable("keypoints", in: mat, path: path).integerValues(path: path)
         guard keypoints.count == 68 else {
-            throw ModelError(.incompatible, "keypoints has \(keypoints.count) entries: expected the 68 iBUG landmark vertices",
-                             path: path)
+            throw ModelError(
+                .incompatible, "keypoints has \(keypoints.count) entries: expected the 68 iBUG landmark vertices",
+                path: path)
         }
         var landmarks: [String: Int] = [:]
         for (index, vertex) in keypoints.enumerated() {
             guard (1...vertexCount).contains(vertex) else {
-                throw ModelError(.incompatible, "keypoint \(index + 1) is vertex \(vertex): expected 1…\(vertexCount) (1-based)",
-                                 path: path)
+                throw ModelError(
+                    .incompatible, "keypoint \(index + 1) is vertex \(vertex): expected 1…\(vertexCount) (1-based)",
+                    path: path)
             }
             landmarks[String(index + 1)] = vertex - 1
         }

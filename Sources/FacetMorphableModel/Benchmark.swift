@@ -23,8 +23,10 @@ public struct FitTimings: Sendable, Equatable, CustomStringConvertible {
     public var p95AngleErrorDegrees: Double
 
     /// Creates timings.
-    public init(frames: Int, tracks: Int, meanFrameMicroseconds: Double, p95FrameMicroseconds: Double,
-                meanIdentityMilliseconds: Double, medianAngleErrorDegrees: Double, p95AngleErrorDegrees: Double) {
+    public init(
+        frames: Int, tracks: Int, meanFrameMicroseconds: Double, p95FrameMicroseconds: Double,
+        meanIdentityMilliseconds: Double, medianAngleErrorDegrees: Double, p95AngleErrorDegrees: Double
+    ) {
         self.frames = frames
         self.tracks = tracks
         self.meanFrameMicroseconds = meanFrameMicroseconds
@@ -36,9 +38,10 @@ public struct FitTimings: Sendable, Equatable, CustomStringConvertible {
 
     /// One line for people.
     public var description: String {
-        String(format: "%d frames: %.1f µs/frame (p95 %.1f); identity %.2f ms/track (%d tracks); "
+        String(
+            format: "%d frames: %.1f µs/frame (p95 %.1f); identity %.2f ms/track (%d tracks); "
                 + "pose error median %.2f° p95 %.2f°", frames, meanFrameMicroseconds, p95FrameMicroseconds,
-               meanIdentityMilliseconds, tracks, medianAngleErrorDegrees, p95AngleErrorDegrees)
+            meanIdentityMilliseconds, tracks, medianAngleErrorDegrees, p95AngleErrorDegrees)
     }
 }
 
@@ -58,8 +61,9 @@ extension FaceFitter {
             var truths: [HeadPose] = []
             var views: [[Point2]] = []
             for _ in 0..<max(framesPerTrack, 1) {
-                let pose = HeadPose(yawDegrees: Float(random.uniform(-40, 40)), pitchDegrees: Float(random.uniform(-25, 25)),
-                                    rollDegrees: Float(random.uniform(-20, 20)))
+                let pose = HeadPose(
+                    yawDegrees: Float(random.uniform(-40, 40)), pitchDegrees: Float(random.uniform(-25, 25)),
+                    rollDegrees: Float(random.uniform(-20, 20)))
                 let expression: [Float] = (0..<model.expressionCount).map { _ in
                     model.expressionKind == .pca ? Float(random.gaussian()) : (random.uniform(0, 1) < 0.5 ? 0 : Float(random.uniform(0, 1)))
                 }
@@ -68,8 +72,9 @@ extension FaceFitter {
                 let projected = model.projectedLandmarks(identity: identity, coefficients: coefficients, camera: camera)
                 var points = projected.map { $0 ?? Point2(x: 0, y: 0) }
                 for (index, point) in projected.enumerated() where point == nil && index > 0 && index < 67 {
-                    points[index] = Point2(x: (points[index - 1].x + points[index + 1].x) / 2,
-                                           y: (points[index - 1].y + points[index + 1].y) / 2)
+                    points[index] = Point2(
+                        x: (points[index - 1].x + points[index + 1].x) / 2,
+                        y: (points[index - 1].y + points[index + 1].y) / 2)
                 }
                 views.append(points.map { Point2(x: $0.x + Float(random.gaussian()), y: $0.y + Float(random.gaussian())) })
                 truths.append(pose)
@@ -89,10 +94,11 @@ extension FaceFitter {
         func percentile(_ values: [Double], _ fraction: Double) -> Double {
             SampleStatistics.percentile(values, fraction) ?? 0
         }
-        return FitTimings(frames: frameTimes.count, tracks: identityTimes.count,
-                          meanFrameMicroseconds: frameTimes.reduce(0, +) / Double(frameTimes.count),
-                          p95FrameMicroseconds: percentile(frameTimes, 0.95),
-                          meanIdentityMilliseconds: identityTimes.reduce(0, +) / Double(identityTimes.count),
-                          medianAngleErrorDegrees: percentile(angles, 0.5), p95AngleErrorDegrees: percentile(angles, 0.95))
+        return FitTimings(
+            frames: frameTimes.count, tracks: identityTimes.count,
+            meanFrameMicroseconds: frameTimes.reduce(0, +) / Double(frameTimes.count),
+            p95FrameMicroseconds: percentile(frameTimes, 0.95),
+            meanIdentityMilliseconds: identityTimes.reduce(0, +) / Double(identityTimes.count),
+            medianAngleErrorDegrees: percentile(angles, 0.5), p95AngleErrorDegrees: percentile(angles, 0.95))
     }
 }

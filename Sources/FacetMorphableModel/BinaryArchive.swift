@@ -26,10 +26,11 @@ struct ByteReader {
     /// Fails unless `count` more bytes are available; `what` names the value being read.
     func require(_ count: Int, _ what: String) throws {
         guard count >= 0, count <= remaining else {
-            throw ModelError(.malformed,
-                             "truncated at byte \(data.count): reading \(what) needs \(count) bytes at offset \(offset), "
-                                + "only \(remaining) remain",
-                             path: path)
+            throw ModelError(
+                .malformed,
+                "truncated at byte \(data.count): reading \(what) needs \(count) bytes at offset \(offset), "
+                    + "only \(remaining) remain",
+                path: path)
         }
     }
 
@@ -85,10 +86,11 @@ struct ByteReader {
     mutating func count(_ what: String, elementSize: Int) throws -> Int {
         let value = try uint64("the element count of \(what)")
         guard value <= UInt64(remaining / max(elementSize, 1)) else {
-            throw ModelError(.malformed,
-                             "truncated at byte \(data.count): \(what) claims \(value) elements of \(elementSize) bytes "
-                                + "at offset \(offset - 8), only \(remaining) bytes remain",
-                             path: path)
+            throw ModelError(
+                .malformed,
+                "truncated at byte \(data.count): \(what) claims \(value) elements of \(elementSize) bytes "
+                    + "at offset \(offset - 8), only \(remaining) bytes remain",
+                path: path)
         }
         return Int(value)
     }

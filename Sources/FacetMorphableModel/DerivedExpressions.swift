@@ -48,8 +48,10 @@ public enum DerivedExpressions {
     /// shape (`3N` values, y up) and landmark map.
     /// `triangles` tell the upper lip from the lower where the two touch (a closed mouth's inner
     /// lip vertices can sit at the same place, separated only by the mesh's mouth slit).
-    public static func displacement(_ name: String, mean: [Float], landmarks: LandmarkMap,
-                                    triangles: [SIMD3<Int32>]) throws -> [Float] {
+    public static func displacement(
+        _ name: String, mean: [Float], landmarks: LandmarkMap,
+        triangles: [SIMD3<Int32>]
+    ) throws -> [Float] {
         let regions = try FaceRegions(mean: mean, landmarks: landmarks, triangles: triangles)
         switch name {
         case jawOpen: return regions.jawOpen()
@@ -59,14 +61,18 @@ public enum DerivedExpressions {
         case rightBrowRaised: return regions.browRaised(left: false)
         case smile: return regions.smile()
         default:
-            throw ModelError(.invalidArgument, "no derived expression is called \"\(name)\"; expected one of "
-                                + allNames.joined(separator: ", "))
+            throw ModelError(
+                .invalidArgument,
+                "no derived expression is called \"\(name)\"; expected one of "
+                    + allNames.joined(separator: ", "))
         }
     }
 
     /// The derived blendshapes a blendshape model lacks, as eos blendshapes ready to append.
-    public static func blendshapes(mean: [Float], landmarks: LandmarkMap, triangles: [SIMD3<Int32>],
-                                   existing: [String]) throws -> [EosBlendshape] {
+    public static func blendshapes(
+        mean: [Float], landmarks: LandmarkMap, triangles: [SIMD3<Int32>],
+        existing: [String]
+    ) throws -> [EosBlendshape] {
         try blendshapeNames.filter { !existing.contains($0) }.map { name in
             EosBlendshape(name: name, deformation: try displacement(name, mean: mean, landmarks: landmarks, triangles: triangles))
         }
@@ -99,12 +105,16 @@ private struct FaceRegions {
         for (number, vertex) in landmarks.fixed where vertex >= 0 && vertex < count {
             points[number] = SIMD3(mean[3 * vertex], mean[3 * vertex + 1], mean[3 * vertex + 2])
         }
-        let required = [9, 18, 20, 22, 23, 25, 27, 31, 34, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 55,
-                        52, 58, 62, 63, 64, 66, 67, 68]
+        let required = [
+            9, 18, 20, 22, 23, 25, 27, 31, 34, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 55,
+            52, 58, 62, 63, 64, 66, 67, 68,
+        ]
         let missing = required.filter { points[$0] == nil }
         guard missing.isEmpty else {
-            throw ModelError(.incompatible, "deriving expressions needs the landmark vertices "
-                                + missing.map(String.init).joined(separator: ", ") + ", which the model's landmark map lacks")
+            throw ModelError(
+                .incompatible,
+                "deriving expressions needs the landmark vertices "
+                    + missing.map(String.init).joined(separator: ", ") + ", which the model's landmark map lacks")
         }
         self.points = points
         let right = (points[37]! + points[40]!) / 2
@@ -161,7 +171,7 @@ private struct FaceRegions {
         ])
         let cornerHeight = (corners[0].y + corners[1].y) / 2
         let eyeCornerDepth = (points[37]!.z + points[46]!.z) / 2
-        let pivot = SIMD2<Float>(points[34]!.y + 0.1 * unit, eyeCornerDepth - 1.1 * unit)   // (y, z)
+        let pivot = SIMD2<Float>(points[34]!.y + 0.1 * unit, eyeCornerDepth - 1.1 * unit)  // (y, z)
         let angle = DerivedExpressions.jawAngleDegrees * .pi / 180
         let cosine = cos(angle), sine = sin(angle)
         // How much of the jaw's turn each vertex takes.
@@ -209,7 +219,8 @@ private struct FaceRegions {
     func eyeClosed(left: Bool) -> [Float] {
         // iBUG: right eye 37 outer, 38 39 upper, 40 inner, 41 42 lower (41 under 39, 42 under 38);
         // left eye 43 inner, 44 45 upper, 46 outer, 47 48 lower (47 under 45, 48 under 44).
-        let (cornerA, cornerB, upper, lower, brow) = left
+        let (cornerA, cornerB, upper, lower, brow) =
+            left
             ? (points[43]!, points[46]!, [points[44]!, points[45]!], [points[48]!, points[47]!], [points[23]!, points[25]!, points[27]!])
             : (points[37]!, points[40]!, [points[38]!, points[39]!], [points[42]!, points[41]!], [points[18]!, points[20]!, points[22]!])
         let upperLid = Self.profile([(cornerA.x, cornerA.y), (cornerB.x, cornerB.y)] + upper.map { ($0.x, $0.y) })
@@ -224,7 +235,7 @@ private struct FaceRegions {
             guard horizontal > 0 else { continue }
             let top = upperLid(v.x), bottom = lowerLid(v.x)
             let gap = max(top - bottom, 0.02 * unit)
-            let closure = bottom + 0.2 * gap     // where the lids meet
+            let closure = bottom + 0.2 * gap  // where the lids meet
             let browY = max(browLine(v.x), top + 0.1 * unit)
             var dy: Float
             if v.y >= top {

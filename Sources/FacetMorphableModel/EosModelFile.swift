@@ -79,9 +79,11 @@ public struct EosModelFile: Sendable, Equatable {
     public var textureTriangles: [SIMD3<Int32>]
 
     /// Creates a model file's content.
-    public init(version: UInt32 = EosModelFile.latestVersion, shape: EosPcaModel, color: EosPcaModel = .empty,
-                expression: EosExpressionModel? = nil, landmarkDefinitions: [String: Int]? = nil,
-                textureCoordinates: [SIMD2<Double>] = [], textureTriangles: [SIMD3<Int32>] = []) {
+    public init(
+        version: UInt32 = EosModelFile.latestVersion, shape: EosPcaModel, color: EosPcaModel = .empty,
+        expression: EosExpressionModel? = nil, landmarkDefinitions: [String: Int]? = nil,
+        textureCoordinates: [SIMD2<Double>] = [], textureTriangles: [SIMD3<Int32>] = []
+    ) {
         self.version = version
         self.shape = shape
         self.color = color
@@ -103,13 +105,16 @@ public struct EosModelFile: Sendable, Equatable {
         var reader = ByteReader(data: bytes, path: path)
         let version = try reader.uint32("the format version")
         guard (1...latestVersion).contains(version) else {
-            throw ModelError(.malformed, "unknown eos model version \(version): expected 1…\(latestVersion) "
-                                + "(is this an eos .bin model file?)", path: path)
+            throw ModelError(
+                .malformed,
+                "unknown eos model version \(version): expected 1…\(latestVersion) "
+                    + "(is this an eos .bin model file?)", path: path)
         }
         let shape = try readPcaModel(&reader, "the shape model")
         guard shape.mean.count > 0, shape.componentCount > 0 else {
-            throw ModelError(.malformed, "the shape model is empty: expected a mean of 3N values and at least one component",
-                             path: path)
+            throw ModelError(
+                .malformed, "the shape model is empty: expected a mean of 3N values and at least one component",
+                path: path)
         }
         let color = try readPcaModel(&reader, "the colour model")
         var expression: EosExpressionModel?
@@ -119,8 +124,10 @@ public struct EosModelFile: Sendable, Equatable {
             case 0: expression = .pca(try readPcaModel(&reader, "the expression PCA model"))
             case 1: expression = .blendshapes(try readBlendshapeList(&reader))
             default:
-                throw ModelError(.malformed, "the expression model's kind is \(index) at offset \(reader.offset - 4): "
-                                    + "expected 0 (PCA model) or 1 (blendshapes)", path: path)
+                throw ModelError(
+                    .malformed,
+                    "the expression model's kind is \(index) at offset \(reader.offset - 4): "
+                        + "expected 0 (PCA model) or 1 (blendshapes)", path: path)
             }
         }
         var landmarks: [String: Int]?
@@ -142,11 +149,14 @@ public struct EosModelFile: Sendable, Equatable {
         var uvTriangles: [SIMD3<Int32>] = []
         if version >= 4 { uvTriangles = try readTriangles(&reader, "the texture triangles") }
         if reader.remaining != 0 {
-            throw ModelError(.malformed, "\(reader.remaining) unexpected bytes after the model at offset \(reader.offset) "
-                                + "(version \(version) ends there)", path: path)
+            throw ModelError(
+                .malformed,
+                "\(reader.remaining) unexpected bytes after the model at offset \(reader.offset) "
+                    + "(version \(version) ends there)", path: path)
         }
-        return EosModelFile(version: version, shape: shape, color: color, expression: expression,
-                            landmarkDefinitions: landmarks, textureCoordinates: uvs, textureTriangles: uvTriangles)
+        return EosModelFile(
+            version: version, shape: shape, color: color, expression: expression,
+            landmarkDefinitions: landmarks, textureCoordinates: uvs, textureTriangles: uvTriangles)
     }
 
     /// Reads an eos blendshapes file (u64 n, then n × (name, 3N×1 matrix)).
@@ -155,8 +165,10 @@ public struct EosModelFile: Sendable, Equatable {
         var reader = ByteReader(data: bytes, path: url.path)
         let shapes = try readBlendshapeList(&reader)
         if reader.remaining != 0 {
-            throw ModelError(.malformed, "\(reader.remaining) unexpected bytes after \(shapes.count) blendshapes "
-                                + "at offset \(reader.offset)", path: url.path)
+            throw ModelError(
+                .malformed,
+                "\(reader.remaining) unexpected bytes after \(shapes.count) blendshapes "
+                    + "at offset \(reader.offset)", path: url.path)
         }
         return shapes
     }
@@ -165,8 +177,9 @@ public struct EosModelFile: Sendable, Equatable {
         let rows = Int(try reader.int32("the row count of \(what)"))
         let cols = Int(try reader.int32("the column count of \(what)"))
         guard rows >= 0, cols >= 0 else {
-            throw ModelError(.malformed, "\(what) has a negative size \(rows)×\(cols) at offset \(reader.offset - 8)",
-                             path: reader.path)
+            throw ModelError(
+                .malformed, "\(what) has a negative size \(rows)×\(cols) at offset \(reader.offset - 8)",
+                path: reader.path)
         }
         let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
         guard !overflow else {
@@ -194,16 +207,22 @@ public struct EosModelFile: Sendable, Equatable {
             return EosPcaModel(mean: [], orthonormalBasis: [], eigenvalues: [], triangles: triangles)
         }
         guard mean.cols == 1, mean.rows % 3 == 0 else {
-            throw ModelError(.malformed, "the mean of \(what) is \(mean.rows)×\(mean.cols): expected a matrix of 3N rows "
-                                + "and 1 column", path: reader.path)
+            throw ModelError(
+                .malformed,
+                "the mean of \(what) is \(mean.rows)×\(mean.cols): expected a matrix of 3N rows "
+                    + "and 1 column", path: reader.path)
         }
         guard basis.rows == mean.rows else {
-            throw ModelError(.malformed, "the basis of \(what) has \(basis.rows) rows: expected \(mean.rows) "
-                                + "(3 × \(mean.rows / 3) vertices, as the mean)", path: reader.path)
+            throw ModelError(
+                .malformed,
+                "the basis of \(what) has \(basis.rows) rows: expected \(mean.rows) "
+                    + "(3 × \(mean.rows / 3) vertices, as the mean)", path: reader.path)
         }
         guard eigen.cols == 1 || eigen.values.isEmpty, eigen.values.count == basis.cols else {
-            throw ModelError(.malformed, "\(what) has \(basis.cols) basis columns but \(eigen.rows)×\(eigen.cols) "
-                                + "eigenvalues: expected a \(basis.cols)×1 matrix", path: reader.path)
+            throw ModelError(
+                .malformed,
+                "\(what) has \(basis.cols) basis columns but \(eigen.rows)×\(eigen.cols) "
+                    + "eigenvalues: expected a \(basis.cols)×1 matrix", path: reader.path)
         }
         let vertexCount = mean.rows / 3
         if let bad = triangles.first(where: { min($0.x, $0.y, $0.z) < 0 || max($0.x, $0.y, $0.z) >= vertexCount }) {
@@ -219,8 +238,10 @@ public struct EosModelFile: Sendable, Equatable {
             let name = try reader.string("the name of blendshape \(index)")
             let matrix = try readMatrix(&reader, "blendshape \"\(name)\"")
             guard matrix.cols == 1 || matrix.values.isEmpty, matrix.rows % 3 == 0 else {
-                throw ModelError(.malformed, "blendshape \"\(name)\" is \(matrix.rows)×\(matrix.cols): expected a matrix of "
-                                    + "3N rows and 1 column", path: reader.path)
+                throw ModelError(
+                    .malformed,
+                    "blendshape \"\(name)\" is \(matrix.rows)×\(matrix.cols): expected a matrix of "
+                        + "3N rows and 1 column", path: reader.path)
             }
             shapes.append(EosBlendshape(name: name, deformation: matrix.values))
         }
@@ -254,7 +275,7 @@ public struct EosModelFile: Sendable, Equatable {
                 writer.uint64(UInt64(landmarkDefinitions.count))
                 let names = landmarkDefinitions.keys.sorted { lhs, rhs in
                     switch (Int(lhs), Int(rhs)) {
-                    case let (l?, r?): return l < r
+                    case (let l?, let r?): return l < r
                     default: return lhs < rhs
                     }
                 }

@@ -45,8 +45,10 @@ public struct ExpressionControlFile: Codable, Sendable, Equatable {
         }
         let file: ExpressionControlFile
         do { file = try JSONDecoder().decode(ExpressionControlFile.self, from: data) } catch {
-            throw ModelError(.malformed, "not an expression controls file (expected JSON with format, version, model, "
-                                + "controls)", path: url.path, cause: error)
+            throw ModelError(
+                .malformed,
+                "not an expression controls file (expected JSON with format, version, model, "
+                    + "controls)", path: url.path, cause: error)
         }
         guard file.format == formatName else {
             throw ModelError(.malformed, "format is \"\(file.format)\"; expected \"\(formatName)\"", path: url.path)
@@ -56,8 +58,10 @@ public struct ExpressionControlFile: Codable, Sendable, Equatable {
         }
         for (name, direction) in file.controls.sorted(by: { $0.key < $1.key }) {
             guard direction.count == model.expressionCount else {
-                throw ModelError(.incompatible, "control \"\(name)\" has \(direction.count) values; model \(model.name) has "
-                                    + "\(model.expressionCount) expression coefficients", path: url.path)
+                throw ModelError(
+                    .incompatible,
+                    "control \"\(name)\" has \(direction.count) values; model \(model.name) has "
+                        + "\(model.expressionCount) expression coefficients", path: url.path)
             }
             guard direction.allSatisfy(\.isFinite) else {
                 throw ModelError(.malformed, "control \"\(name)\" has a value that is not a finite number", path: url.path)
@@ -100,7 +104,8 @@ extension MorphableModel {
             }
             for (control, parts) in standard { if let direction = sum(parts) { controls[control] = direction } }
             if let happiness = expressionNames.firstIndex(of: "happiness"), let jaw = expressionNames.firstIndex(of: derived.jawOpen),
-               let ratio = innerLipOpeningRatio(happiness, per: jaw), ratio > 0 {
+                let ratio = innerLipOpeningRatio(happiness, per: jaw), ratio > 0
+            {
                 // The jaw closing that keeps a unit smile's lips where they were.
                 var seal = [Float](repeating: 0, count: expressionCount)
                 seal[jaw] = -ratio
@@ -112,8 +117,11 @@ extension MorphableModel {
                 var direction = [Float](repeating: 0, count: expressionCount)
                 var complete = true
                 for part in parts {
-                    guard let field = try? DerivedExpressions.displacement(part, mean: mean, landmarks: landmarks,
-                                                                           triangles: triangles) else {
+                    guard
+                        let field = try? DerivedExpressions.displacement(
+                            part, mean: mean, landmarks: landmarks,
+                            triangles: triangles)
+                    else {
                         complete = false
                         break
                     }
@@ -132,8 +140,9 @@ extension MorphableModel {
             // The jaw may close a little past the neutral mouth: lips pressed together.
             ranges[jaw] = -0.5...1.5
         }
-        return FaceModelDescription(name: name, expressionBasis: expressionKind, expressionNames: expressionNames,
-                                    controls: controls, coefficientRange: ranges)
+        return FaceModelDescription(
+            name: name, expressionBasis: expressionKind, expressionNames: expressionNames,
+            controls: controls, coefficientRange: ranges)
     }
 
     /// How much expression `column` opens the inner lips of the mean face (iBUG 62–68, 63–67,

@@ -114,12 +114,14 @@ public struct FaceFitter: Sendable {
         let size = Float(max(imageWidth, imageHeight))
         var focal = configuration.focalLength ?? size
         if configuration.focalLength == nil, projection == .perspective,
-           let reference = model.convention.referenceFocalLength, let referenceSize = model.convention.referenceImageSize,
-           referenceSize > 0 {
+            let reference = model.convention.referenceFocalLength, let referenceSize = model.convention.referenceImageSize,
+            referenceSize > 0
+        {
             focal = reference * size / referenceSize
         }
-        return FaceCamera(projection: projection, focalLength: focal,
-                          principalPoint: Point2(x: Float(imageWidth) / 2, y: Float(imageHeight) / 2))
+        return FaceCamera(
+            projection: projection, focalLength: focal,
+            principalPoint: Point2(x: Float(imageWidth) / 2, y: Float(imageHeight) / 2))
     }
 
     // MARK: - Public fitting
@@ -139,10 +141,11 @@ public struct FaceFitter: Sendable {
             frames.append(fitFrame(workspace, points, correction: correction))
         }
         let end = DispatchTime.now().uptimeNanoseconds
-        return TrackFit(identity: workspace.identity.map { Float($0) }, camera: camera, frames: frames,
-                        identityFrames: chosen, landmarkNoise: Float(workspace.relativeNoise),
-                        identitySeconds: Double(identityEnd - start) / 1e9,
-                        framesSeconds: Double(end - identityEnd) / 1e9)
+        return TrackFit(
+            identity: workspace.identity.map { Float($0) }, camera: camera, frames: frames,
+            identityFrames: chosen, landmarkNoise: Float(workspace.relativeNoise),
+            identitySeconds: Double(identityEnd - start) / 1e9,
+            framesSeconds: Double(end - identityEnd) / 1e9)
     }
 
     /// Fits identity, pose and expression to a single image's 68 landmarks.
@@ -156,8 +159,10 @@ public struct FaceFitter: Sendable {
     public func fitFrame(landmarks: [Point2], identity: [Float], camera: FaceCamera, landmarkNoise: Float? = nil) throws -> FrameFit {
         try validate([landmarks], imageWidth: 1, imageHeight: 1)
         guard identity.count == model.identityCount else {
-            throw ModelError(.invalidArgument, "\(identity.count) identity coefficients: the model \(model.name) has "
-                                + "\(model.identityCount)")
+            throw ModelError(
+                .invalidArgument,
+                "\(identity.count) identity coefficients: the model \(model.name) has "
+                    + "\(model.identityCount)")
         }
         let workspace = FitWorkspace(model: model, configuration: configuration, camera: camera)
         if let landmarkNoise { workspace.relativeNoise = Double(landmarkNoise) }
@@ -173,8 +178,10 @@ public struct FaceFitter: Sendable {
     /// `landmarkNoise` as for `fitFrame`.
     public func frameFitter(identity: [Float], camera: FaceCamera, landmarkNoise: Float? = nil) throws -> FrameFitter {
         guard identity.count == model.identityCount else {
-            throw ModelError(.invalidArgument, "\(identity.count) identity coefficients: the model \(model.name) has "
-                                + "\(model.identityCount)")
+            throw ModelError(
+                .invalidArgument,
+                "\(identity.count) identity coefficients: the model \(model.name) has "
+                    + "\(model.identityCount)")
         }
         let workspace = FitWorkspace(model: model, configuration: configuration, camera: camera)
         if let landmarkNoise { workspace.relativeNoise = Double(landmarkNoise) }
@@ -184,9 +191,11 @@ public struct FaceFitter: Sendable {
 
     /// Fits a track's identity into `workspace` and measures the model's left-right bias on it (nil unless
     /// `Configuration.mirrorSymmetricPose`); returns the identity frames too.
-    func fitIdentityAndBias(_ workspace: FitWorkspace, landmarks: [[Point2]], camera: FaceCamera) -> (chosen: [Int], correction: HeadPose?) {
+    func fitIdentityAndBias(_ workspace: FitWorkspace, landmarks: [[Point2]], camera: FaceCamera) -> (chosen: [Int], correction: HeadPose?)
+    {
         let chosen = workspace.fitIdentity(frames: landmarks)
-        let correction = configuration.mirrorSymmetricPose
+        let correction =
+            configuration.mirrorSymmetricPose
             ? asymmetryCorrection(workspace, frames: landmarks, chosen: chosen, camera: camera) : nil
         return (chosen, correction)
     }
@@ -333,20 +342,27 @@ extension TrackFit {
     /// The fit as a `FaceTrack` of `model`: one `FaceFrame` per fitted frame, in order.
     /// `frameIndices` and `times` give each fitted frame's video frame and time (same count as `frames`);
     /// `boxes` and `landmarks`, when given, are stored with the frames too.
-    public func faceTrack(id: Int, model: MorphableModel, frameIndices: [Int], times: [Double],
-                          boxes: [FaceBox?]? = nil, landmarks: [[Point2]]? = nil) throws -> FaceTrack {
+    public func faceTrack(
+        id: Int, model: MorphableModel, frameIndices: [Int], times: [Double],
+        boxes: [FaceBox?]? = nil, landmarks: [[Point2]]? = nil
+    ) throws -> FaceTrack {
         guard frameIndices.count == frames.count, times.count == frames.count,
-              boxes.map({ $0.count == frames.count }) ?? true, landmarks.map({ $0.count == frames.count }) ?? true else {
-            throw ModelError(.invalidArgument, "\(frames.count) fitted frames but \(frameIndices.count) frame indices, "
-                                + "\(times.count) times, \(boxes?.count ?? frames.count) boxes and "
-                                + "\(landmarks?.count ?? frames.count) landmark sets: expected one of each per frame")
+            boxes.map({ $0.count == frames.count }) ?? true, landmarks.map({ $0.count == frames.count }) ?? true
+        else {
+            throw ModelError(
+                .invalidArgument,
+                "\(frames.count) fitted frames but \(frameIndices.count) frame indices, "
+                    + "\(times.count) times, \(boxes?.count ?? frames.count) boxes and "
+                    + "\(landmarks?.count ?? frames.count) landmark sets: expected one of each per frame")
         }
         let faceFrames = frames.indices.map { index in
-            FaceFrame(frameIndex: frameIndices[index], time: times[index], box: boxes?[index] ?? nil,
-                      landmarks: landmarks?[index], coefficients: frames[index].coefficients,
-                      fitError: frames[index].fitError, confidence: frames[index].confidence)
+            FaceFrame(
+                frameIndex: frameIndices[index], time: times[index], box: boxes?[index] ?? nil,
+                landmarks: landmarks?[index], coefficients: frames[index].coefficients,
+                fitError: frames[index].fitError, confidence: frames[index].confidence)
         }
-        return FaceTrack(id: id, modelName: model.name, expressionBasis: model.expressionKind,
-                         expressionNames: model.expressionNames, identity: identity, camera: camera, frames: faceFrames)
+        return FaceTrack(
+            id: id, modelName: model.name, expressionBasis: model.expressionKind,
+            expressionNames: model.expressionNames, identity: identity, camera: camera, frames: faceFrames)
     }
 }

@@ -16,7 +16,7 @@ final class FitWorkspace {
 
     // Landmark slots: model vertices that can stand for a landmark (fixed ones, then contour candidates).
     let slotVertex: [Int]
-    let fixedLandmark: [Int]   // 0-based landmark index of each fixed slot (slot = position)
+    let fixedLandmark: [Int]  // 0-based landmark index of each fixed slot (slot = position)
     let rightSlots: Range<Int>
     let leftSlots: Range<Int>
     /// mean (+ identity) of every slot: 3 per slot.
@@ -38,7 +38,7 @@ final class FitWorkspace {
     let expression: UnsafeMutablePointer<Double>
 
     // Observations and correspondences of the current frame.
-    let observed: UnsafeMutablePointer<Double>      // 68 × 2
+    let observed: UnsafeMutablePointer<Double>  // 68 × 2
     let correspondenceLandmark: UnsafeMutablePointer<Int>
     let correspondenceSlot: UnsafeMutablePointer<Int>
     /// A contour correspondence is a point on the model's contour between two neighbouring candidate
@@ -66,7 +66,7 @@ final class FitWorkspace {
     let rotatedExpression: UnsafeMutablePointer<Double>  // 3 × E
     let factor: UnsafeMutablePointer<Double>
     let freeIndex: UnsafeMutablePointer<Int>
-    let errors: UnsafeMutablePointer<Double>          // 68: sorted landmark errors
+    let errors: UnsafeMutablePointer<Double>  // 68: sorted landmark errors
 
     init(model: MorphableModel, configuration: FaceFitter.Configuration, camera: FaceCamera) {
         self.model = model
@@ -142,8 +142,10 @@ final class FitWorkspace {
     }
 
     deinit {
-        for pointer in [base, meanSlots, expressionRows, identityRows, expression, observed, hessian, factor, gradient,
-                        step, row, rotatedExpression, errors] {
+        for pointer in [
+            base, meanSlots, expressionRows, identityRows, expression, observed, hessian, factor, gradient,
+            step, row, rotatedExpression, errors,
+        ] {
             pointer.deallocate()
         }
         correspondenceLandmark.deallocate()
@@ -205,7 +207,7 @@ final class FitWorkspace {
         let schur = UnsafeMutablePointer<Double>.allocate(capacity: k * k)
         let identityGradient = UnsafeMutablePointer<Double>.allocate(capacity: k)
         let couplings = UnsafeMutablePointer<Double>.allocate(capacity: count * p * k)  // per frame: H_ff⁻¹ H_fα
-        let frameSteps = UnsafeMutablePointer<Double>.allocate(capacity: count * p)     // per frame: H_ff⁻¹ g_f
+        let frameSteps = UnsafeMutablePointer<Double>.allocate(capacity: count * p)  // per frame: H_ff⁻¹ g_f
         defer {
             schur.deallocate()
             identityGradient.deallocate()
@@ -222,8 +224,9 @@ final class FitWorkspace {
                     matchContours()
                     save(position, in: &saved)
                 }
-                eliminateFrame(coupling: couplings + position * p * k, frameStep: frameSteps + position * p,
-                               weight: viewWeights[position], schur: schur, identityGradient: identityGradient)
+                eliminateFrame(
+                    coupling: couplings + position * p * k, frameStep: frameSteps + position * p,
+                    weight: viewWeights[position], schur: schur, identityGradient: identityGradient)
             }
             guard solveIdentityStep(schur: schur, identityGradient: identityGradient, prior: prior) else { break }
             let newIdentity = (0..<k).map { identity[$0] + identityGradient[$0] }
@@ -287,13 +290,16 @@ final class FitWorkspace {
     /// complement), weighed by `weight`: `schur` −= H_αf H_ff⁻¹ H_fα (upper triangle) and `identityGradient`
     /// −= H_αf H_ff⁻¹ g_f. Leaves H_ff⁻¹ g_f in `frameStep` (p values) and H_ff⁻¹ H_fα in `coupling` (p × K)
     /// for the back-substitution; both zero when the frame block cannot be solved.
-    private func eliminateFrame(coupling: UnsafeMutablePointer<Double>, frameStep: UnsafeMutablePointer<Double>,
-                                weight: Double, schur: UnsafeMutablePointer<Double>,
-                                identityGradient: UnsafeMutablePointer<Double>) {
+    private func eliminateFrame(
+        coupling: UnsafeMutablePointer<Double>, frameStep: UnsafeMutablePointer<Double>,
+        weight: Double, schur: UnsafeMutablePointer<Double>,
+        identityGradient: UnsafeMutablePointer<Double>
+    ) {
         let p = parameterCount
         let k = identityCount
-        accumulateFrame(coupling: coupling, identityHessian: schur, identityGradient: identityGradient,
-                        identityWeight: weight)
+        accumulateFrame(
+            coupling: coupling, identityHessian: schur, identityGradient: identityGradient,
+            identityWeight: weight)
         // Held blendshape weights do not move: drop their rows.
         for i in 0..<p where isHeldAtBound(i) {
             for j in 0..<p { hessian[i * p + j] = i == j ? 1 : 0; hessian[j * p + i] = i == j ? 1 : 0 }
@@ -325,8 +331,10 @@ final class FitWorkspace {
 
     /// Adds the identity prior to the reduced system (`schur`, upper triangle, mirrored here; `identityGradient`)
     /// and solves it: the identity step replaces `identityGradient`. False when the system cannot be solved.
-    private func solveIdentityStep(schur: UnsafeMutablePointer<Double>, identityGradient: UnsafeMutablePointer<Double>,
-                                   prior: Double) -> Bool {
+    private func solveIdentityStep(
+        schur: UnsafeMutablePointer<Double>, identityGradient: UnsafeMutablePointer<Double>,
+        prior: Double
+    ) -> Bool {
         let k = identityCount
         for a in 0..<k {
             schur[a * k + a] += prior
@@ -354,8 +362,9 @@ final class FitWorkspace {
             for correspondence in 0..<correspondenceCount {
                 let landmark = correspondenceLandmark[correspondence]
                 let (x, y, z) = correspondencePoint(correspondence)
-                let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
-                                                       r.m20 * x + r.m21 * y + r.m22 * z)
+                let (u, v, _, _) = projectWithJacobian(
+                    r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                    r.m20 * x + r.m21 * y + r.m22 * z)
                 let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
                 samples.append(((du * du + dv * dv) / spread2, weights[position]))
             }
@@ -422,7 +431,7 @@ final class FitWorkspace {
             }
             return (squares / Double(a.count)).squareRoot()
         }
-        var likeness = [Double](repeating: 1, count: count)   // each frame is like itself
+        var likeness = [Double](repeating: 1, count: count)  // each frame is like itself
         for i in 0..<count {
             for j in (i + 1)..<count {
                 let ratio = distance(shapes[i], shapes[j]) / similarity
@@ -485,9 +494,10 @@ final class FitWorkspace {
 
     @inline(__always)
     func correspondence(_ index: Int) -> Correspondence {
-        Correspondence(landmark: correspondenceLandmark[index], slot: correspondenceSlot[index],
-                       nextSlot: correspondenceNextSlot[index], mix: correspondenceMix[index],
-                       weight: correspondenceWeight[index])
+        Correspondence(
+            landmark: correspondenceLandmark[index], slot: correspondenceSlot[index],
+            nextSlot: correspondenceNextSlot[index], mix: correspondenceMix[index],
+            weight: correspondenceWeight[index])
     }
 
     @inline(__always)
@@ -528,7 +538,8 @@ final class FitWorkspace {
     /// Projects q = R·X (before translation); returns (u, v) and ∂u/∂q, ∂v/∂q.
     @inline(__always)
     func projectWithJacobian(_ qx: Double, _ qy: Double, _ qz: Double)
-        -> (Double, Double, (Double, Double, Double), (Double, Double, Double)) {
+        -> (Double, Double, (Double, Double, Double), (Double, Double, Double))
+    {
         if weakPerspective {
             let s = scale
             return (cx + tx + s * qx, cy - (ty + s * qy), (s, 0, 0), (0, -s, 0))
@@ -601,8 +612,9 @@ final class FitWorkspace {
         var sum = (r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2)
         var difference = (r1.0 - r2.0, r1.1 - r2.1, r1.2 - r2.2)
         let sumNorm = max((sum.0 * sum.0 + sum.1 * sum.1 + sum.2 * sum.2).squareRoot(), 1e-12)
-        let differenceNorm = max((difference.0 * difference.0 + difference.1 * difference.1 + difference.2 * difference.2)
-            .squareRoot(), 1e-12)
+        let differenceNorm = max(
+            (difference.0 * difference.0 + difference.1 * difference.1 + difference.2 * difference.2)
+                .squareRoot(), 1e-12)
         sum = (sum.0 / sumNorm, sum.1 / sumNorm, sum.2 / sumNorm)
         difference = (difference.0 / differenceNorm, difference.1 / differenceNorm, difference.2 / differenceNorm)
         let half = 1 / 2.0.squareRoot()
@@ -676,8 +688,9 @@ final class FitWorkspace {
         projected.reserveCapacity(slots.count)
         for slot in slots {
             let (x, y, z) = slotPoint(slot)
-            let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
-                                                   r.m20 * x + r.m21 * y + r.m22 * z)
+            let (u, v, _, _) = projectWithJacobian(
+                r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                r.m20 * x + r.m21 * y + r.m22 * z)
             projected.append((u, v))
         }
         for landmark in landmarks where model.landmarks.fixed[landmark + 1] == nil {
@@ -694,8 +707,9 @@ final class FitWorkspace {
                 let distance = (pu - ou) * (pu - ou) + (pv - ov) * (pv - ov)
                 if distance < bestDistance {
                     bestDistance = distance
-                    best = Correspondence(landmark: landmark, slot: slots.lowerBound + segment,
-                                          nextSlot: slots.lowerBound + next, mix: t, weight: weight)
+                    best = Correspondence(
+                        landmark: landmark, slot: slots.lowerBound + segment,
+                        nextSlot: slots.lowerBound + next, mix: t, weight: weight)
                 }
             }
             setCorrespondence(correspondenceCount, best)
@@ -729,8 +743,9 @@ final class FitWorkspace {
                 rotatedExpression[2 * e + k] = r.m20 * ex + r.m21 * ey + r.m22 * ez
             }
         }
-        return Prepared(slot: slot, nextSlot: nextSlot, mix: mix, qx: qx, qy: qy, qz: qz, du: du, dv: dv,
-                        residualU: u - observed[landmark * 2], residualV: v - observed[landmark * 2 + 1])
+        return Prepared(
+            slot: slot, nextSlot: nextSlot, mix: mix, qx: qx, qy: qy, qz: qz, du: du, dv: dv,
+            residualU: u - observed[landmark * 2], residualV: v - observed[landmark * 2 + 1])
     }
 
     struct Prepared {
@@ -787,7 +802,8 @@ final class FitWorkspace {
             let n0 = (c.nextSlot * 3) * k, n1 = n0 + k, n2 = n1 + k
             let keep = 1 - c.mix
             for i in 0..<k {
-                target[i] = keep * target[i]
+                target[i] =
+                    keep * target[i]
                     + c.mix * (w0 * identityRows[n0 + i] + w1 * identityRows[n1 + i] + w2 * identityRows[n2 + i])
             }
         }
@@ -814,8 +830,10 @@ final class FitWorkspace {
     /// Accumulates the frame block: `hessian` (P×P, upper and lower), `gradient` (P), with the expression
     /// prior and damping; when `coupling` is given also the frame–identity block (P×K), the identity block
     /// (K×K, upper triangle, added to `identityHessian`) and the identity gradient.
-    func accumulateFrame(coupling: UnsafeMutablePointer<Double>?, identityHessian: UnsafeMutablePointer<Double>?,
-                         identityGradient: UnsafeMutablePointer<Double>?, identityWeight: Double = 1) {
+    func accumulateFrame(
+        coupling: UnsafeMutablePointer<Double>?, identityHessian: UnsafeMutablePointer<Double>?,
+        identityGradient: UnsafeMutablePointer<Double>?, identityWeight: Double = 1
+    ) {
         let p = parameterCount
         let e = expressionCount
         let k = identityCount
@@ -835,8 +853,9 @@ final class FitWorkspace {
             for index in 0..<correspondenceCount {
                 let landmark = correspondenceLandmark[index]
                 let (x, y, z) = correspondencePoint(index)
-                let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
-                                                       r.m20 * x + r.m21 * y + r.m22 * z)
+                let (u, v, _, _) = projectWithJacobian(
+                    r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                    r.m20 * x + r.m21 * y + r.m22 * z)
                 let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
                 let error = (du * du + dv * dv).squareRoot()
                 // Insertion into the sorted prefix.
@@ -952,8 +971,9 @@ final class FitWorkspace {
             let nearer = correspondenceMix[index] < 0.5 ? correspondenceSlot[index] : correspondenceNextSlot[index]
             if model.landmarks.fixed[landmark + 1] == nil { contour[landmark + 1] = slotVertex[nearer] }
             let (x, y, z) = correspondencePoint(index)
-            let (u, v, _, _) = projectWithJacobian(r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
-                                                   r.m20 * x + r.m21 * y + r.m22 * z)
+            let (u, v, _, _) = projectWithJacobian(
+                r.m00 * x + r.m01 * y + r.m02 * z, r.m10 * x + r.m11 * y + r.m12 * z,
+                r.m20 * x + r.m21 * y + r.m22 * z)
             let du = u - observed[landmark * 2], dv = v - observed[landmark * 2 + 1]
             total += (du * du + dv * dv).squareRoot()
         }
@@ -969,20 +989,26 @@ final class FitWorkspace {
         let relative = Float(error / landmarkSpread) / max(configuration.errorForHalfConfidence, 1e-6)
         let confidence = viewFactor(pose.yaw) * viewFactor(pose.pitch) / (1 + relative * relative)
         let expressionValues = (0..<expressionCount).map { Float(expression[$0]) }
-        let translation = weakPerspective ? Vector3(x: Float(tx / scale), y: Float(ty / scale), z: Float(tz))
+        let translation =
+            weakPerspective
+            ? Vector3(x: Float(tx / scale), y: Float(ty / scale), z: Float(tz))
             : Vector3(x: Float(tx), y: Float(ty), z: Float(tz))
-        let coefficients = FaceCoefficients(pose: pose, translation: translation,
-                                            expression: expressionValues)
-        return FrameFit(coefficients: coefficients, fitError: Float(error), confidence: max(0, min(1, confidence)),
-                        contourVertices: contour)
+        let coefficients = FaceCoefficients(
+            pose: pose, translation: translation,
+            expression: expressionValues)
+        return FrameFit(
+            coefficients: coefficients, fitError: Float(error), confidence: max(0, min(1, confidence)),
+            contourVertices: contour)
     }
 }
 
 /// Solves `matrix · x = rhs` for a symmetric positive-definite `size × size` matrix (row-major) by Cholesky.
 /// `matrix` is overwritten with the factor; `solution` may alias `rhs`. Returns false when not positive definite.
 @discardableResult
-func choleskySolve(size n: Int, matrix a: UnsafeMutablePointer<Double>, rhs: UnsafeMutablePointer<Double>,
-                   solution x: UnsafeMutablePointer<Double>) -> Bool {
+func choleskySolve(
+    size n: Int, matrix a: UnsafeMutablePointer<Double>, rhs: UnsafeMutablePointer<Double>,
+    solution x: UnsafeMutablePointer<Double>
+) -> Bool {
     if n == 0 { return true }
     for j in 0..<n {
         var diagonal = a[j * n + j]
@@ -1001,8 +1027,10 @@ func choleskySolve(size n: Int, matrix a: UnsafeMutablePointer<Double>, rhs: Uns
 }
 
 /// Solves `L·Lᵀ·x = rhs` with a factor left by `choleskySolve`; `solution` may alias `rhs`.
-func choleskySubstitute(size n: Int, factor a: UnsafeMutablePointer<Double>, rhs: UnsafeMutablePointer<Double>,
-                        solution x: UnsafeMutablePointer<Double>) {
+func choleskySubstitute(
+    size n: Int, factor a: UnsafeMutablePointer<Double>, rhs: UnsafeMutablePointer<Double>,
+    solution x: UnsafeMutablePointer<Double>
+) {
     // Forward: L y = b.
     for i in 0..<n {
         var value = rhs[i]

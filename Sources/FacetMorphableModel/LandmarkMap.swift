@@ -12,12 +12,14 @@ public struct LandmarkMap: Sendable, Equatable, Codable {
     /// The left-right counterpart of every iBUG landmark (1…68 → 1…68; points on the face's midline map
     /// to themselves): what a landmark becomes in the mirror image.
     public static let mirrored: [Int: Int] = {
-        let zeroBased = [16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,   // jaw
-                         26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                     // brows
-                         27, 28, 29, 30, 35, 34, 33, 32, 31,                         // nose
-                         45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,             // eyes
-                         54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,             // outer lips
-                         64, 63, 62, 61, 60, 67, 66, 65]                             // inner lips
+        let zeroBased = [
+            16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,  // jaw
+            26, 25, 24, 23, 22, 21, 20, 19, 18, 17,  // brows
+            27, 28, 29, 30, 35, 34, 33, 32, 31,  // nose
+            45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,  // eyes
+            54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,  // outer lips
+            64, 63, 62, 61, 60, 67, 66, 65,
+        ]  // inner lips
         return Dictionary(uniqueKeysWithValues: zeroBased.enumerated().map { ($0.offset + 1, $0.element + 1) })
     }()
     /// iBUG numbers a model may leave unmapped (the inner mouth corners, 61 and 65).
@@ -54,16 +56,19 @@ public struct LandmarkMap: Sendable, Equatable, Codable {
     public func validate(vertexCount: Int, path: String? = nil) throws {
         let missing = missingLandmarks
         guard missing.isEmpty else {
-            throw ModelError(.incompatible,
-                             "the landmark map does not cover the 68 iBUG points: no vertex for landmark(s) "
-                                + "\(missing.map(String.init).joined(separator: ", ")) (expected fixed vertices for 9, 18–60, "
-                                + "62–64, 66–68 and fixed vertices or contour candidates for 1–8 and 10–17)",
-                             path: path)
+            throw ModelError(
+                .incompatible,
+                "the landmark map does not cover the 68 iBUG points: no vertex for landmark(s) "
+                    + "\(missing.map(String.init).joined(separator: ", ")) (expected fixed vertices for 9, 18–60, "
+                    + "62–64, 66–68 and fixed vertices or contour candidates for 1–8 and 10–17)",
+                path: path)
         }
         let all = Array(fixed.values) + rightContour + leftContour
         if let bad = all.first(where: { $0 < 0 || $0 >= vertexCount }) {
-            throw ModelError(.incompatible, "the landmark map names vertex \(bad), but the model has \(vertexCount) vertices "
-                                + "(0…\(vertexCount - 1))", path: path)
+            throw ModelError(
+                .incompatible,
+                "the landmark map names vertex \(bad), but the model has \(vertexCount) vertices "
+                    + "(0…\(vertexCount - 1))", path: path)
         }
         if let bad = fixed.keys.first(where: { !(1...68).contains($0) }) {
             throw ModelError(.incompatible, "the landmark map names landmark \(bad): expected iBUG numbers 1…68", path: path)
@@ -88,8 +93,9 @@ public struct LandmarkMap: Sendable, Equatable, Codable {
             guard section == "landmark_mappings" else { continue }
             let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let landmark = Int(parts[0]), let vertex = Int(parts[1]) else {
-                throw ModelError(.malformed, "line \(number + 1): expected `landmark = vertex` (two integers), got `\(trimmed)`",
-                                 path: path)
+                throw ModelError(
+                    .malformed, "line \(number + 1): expected `landmark = vertex` (two integers), got `\(trimmed)`",
+                    path: path)
             }
             if map[landmark] != nil {
                 throw ModelError(.malformed, "line \(number + 1): landmark \(landmark) is mapped twice", path: path)
@@ -111,10 +117,11 @@ public struct LandmarkMap: Sendable, Equatable, Codable {
             throw ModelError(.malformed, "not valid JSON", path: path, cause: error)
         }
         guard let object = root as? [String: Any], let contour = object["model_contour"] as? [String: Any],
-              let right = contour["right_contour"] as? [NSNumber], let left = contour["left_contour"] as? [NSNumber]
+            let right = contour["right_contour"] as? [NSNumber], let left = contour["left_contour"] as? [NSNumber]
         else {
-            throw ModelError(.malformed, "expected {\"model_contour\": {\"right_contour\": [ints], \"left_contour\": [ints]}}",
-                             path: path)
+            throw ModelError(
+                .malformed, "expected {\"model_contour\": {\"right_contour\": [ints], \"left_contour\": [ints]}}",
+                path: path)
         }
         return (right.map(\.intValue), left.map(\.intValue))
     }
@@ -161,8 +168,10 @@ public struct EdgeTopology: Sendable, Equatable {
         let faces = try pairs("adjacent_faces", topology)
         let vertices = try pairs("adjacent_vertices", topology)
         guard faces.count == vertices.count else {
-            throw ModelError(.malformed, "\(faces.count) adjacent_faces but \(vertices.count) adjacent_vertices: expected one "
-                                + "entry of each per edge", path: path)
+            throw ModelError(
+                .malformed,
+                "\(faces.count) adjacent_faces but \(vertices.count) adjacent_vertices: expected one "
+                    + "entry of each per edge", path: path)
         }
         return EdgeTopology(adjacentFaces: faces, adjacentVertices: vertices)
     }

@@ -62,12 +62,15 @@ public struct MatFile: Sendable {
         }
         let text = String(decoding: bytes[0..<min(116, bytes.count)], as: UTF8.self)
         if text.hasPrefix("MATLAB 7.3") {
-            throw ModelError(.malformed, "this is a MATLAB v7.3 (HDF5) file: expected a level-5 MAT file "
-                                + "(re-save with scipy.io.savemat or MATLAB `save -v7`)", path: path)
+            throw ModelError(
+                .malformed,
+                "this is a MATLAB v7.3 (HDF5) file: expected a level-5 MAT file "
+                    + "(re-save with scipy.io.savemat or MATLAB `save -v7`)", path: path)
         }
         guard text.hasPrefix("MATLAB 5.0 MAT-file") else {
-            throw ModelError(.malformed, "not a level-5 MAT file: the header does not start with \"MATLAB 5.0 MAT-file\"",
-                             path: path)
+            throw ModelError(
+                .malformed, "not a level-5 MAT file: the header does not start with \"MATLAB 5.0 MAT-file\"",
+                path: path)
         }
         var reader = ByteReader(data: bytes, path: path)
         switch (bytes[126], bytes[127]) {
@@ -166,8 +169,10 @@ public struct MatFile: Sendable {
             .map { Int($0) }
         let nameElement = try subelement("the name")
         let name = String(decoding: nameElement.bytes, as: UTF8.self)
-        let classNames = [4: "char", 6: "double", 7: "single", 8: "int8", 9: "uint8", 10: "int16", 11: "uint16",
-                          12: "int32", 13: "uint32", 14: "int64", 15: "uint64"]
+        let classNames = [
+            4: "char", 6: "double", 7: "single", 8: "int8", 9: "uint8", 10: "int16", 11: "uint16",
+            12: "int32", 13: "uint32", 14: "int64", 15: "uint64",
+        ]
         guard let className = classNames[classCode] else { return nil }
         if complex {
             throw ModelError(.malformed, "variable \(name) is complex: expected real numbers", path: reader.path)
@@ -179,16 +184,20 @@ public struct MatFile: Sendable {
         if isInteger {
             array.integers = try decodeIntegers(real.bytes, type: real.type, bigEndian: reader.bigEndian, path: reader.path)
             guard array.integers.count == expected else {
-                throw ModelError(.malformed, "variable \(name) has \(array.integers.count) values: expected \(expected) "
-                                    + "(dimensions \(dims.map(String.init).joined(separator: "×")))", path: reader.path)
+                throw ModelError(
+                    .malformed,
+                    "variable \(name) has \(array.integers.count) values: expected \(expected) "
+                        + "(dimensions \(dims.map(String.init).joined(separator: "×")))", path: reader.path)
             }
             array.values = array.integers.map { Float($0) }
         } else {
             array.values = try decodeNumbers(real.bytes, type: real.type, bigEndian: reader.bigEndian, path: reader.path)
                 .map { Float($0) }
             guard array.values.count == expected else {
-                throw ModelError(.malformed, "variable \(name) has \(array.values.count) values: expected \(expected) "
-                                    + "(dimensions \(dims.map(String.init).joined(separator: "×")))", path: reader.path)
+                throw ModelError(
+                    .malformed,
+                    "variable \(name) has \(array.values.count) values: expected \(expected) "
+                        + "(dimensions \(dims.map(String.init).joined(separator: "×")))", path: reader.path)
             }
         }
         return array
@@ -196,7 +205,8 @@ public struct MatFile: Sendable {
 
     private static func decodeUInt32(_ bytes: ArraySlice<UInt8>, bigEndian: Bool) -> UInt32 {
         let b = Array(bytes.prefix(4))
-        return bigEndian ? UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
+        return bigEndian
+            ? UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
             : UInt32(b[3]) << 24 | UInt32(b[2]) << 16 | UInt32(b[1]) << 8 | UInt32(b[0])
     }
 

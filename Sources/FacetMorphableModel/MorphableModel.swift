@@ -22,8 +22,10 @@ public struct ModelConvention: Codable, Sendable, Equatable {
     public var coefficientLayout: String?
 
     /// Creates a convention.
-    public init(lengthUnit: String, projection: FaceCamera.Projection, referenceFocalLength: Float? = nil,
-                referenceImageSize: Float? = nil, cameraDistance: Float? = nil, coefficientLayout: String? = nil) {
+    public init(
+        lengthUnit: String, projection: FaceCamera.Projection, referenceFocalLength: Float? = nil,
+        referenceImageSize: Float? = nil, cameraDistance: Float? = nil, coefficientLayout: String? = nil
+    ) {
         self.lengthUnit = lengthUnit
         self.projection = projection
         self.referenceFocalLength = referenceFocalLength
@@ -33,8 +35,9 @@ public struct ModelConvention: Codable, Sendable, Equatable {
     }
 
     /// The Surrey Face Model's: millimetres, weak perspective.
-    public static let surrey = ModelConvention(lengthUnit: "mm", projection: .weakPerspective,
-                                               coefficientLayout: "identity: 63 shape PCs ~N(0,1); expression: 6 blendshape weights >= 0")
+    public static let surrey = ModelConvention(
+        lengthUnit: "mm", projection: .weakPerspective,
+        coefficientLayout: "identity: 63 shape PCs ~N(0,1); expression: 6 blendshape weights >= 0")
 }
 
 /// A model manifest stored next to a converted model (`<name>.json`).
@@ -94,9 +97,11 @@ public struct MorphableModel: Sendable {
 
     /// Builds a model from an eos file's content; `blendshapes` (a separate file) override its expression model,
     /// `expressionNames` (e.g. from a manifest) name the expression dimensions when their count matches.
-    public init(name: String, file: EosModelFile, blendshapes: [EosBlendshape]? = nil, landmarks: LandmarkMap? = nil,
-                convention: ModelConvention = .surrey, edgeTopology: EdgeTopology? = nil, expressionNames: [String]? = nil,
-                path: String? = nil) throws {
+    public init(
+        name: String, file: EosModelFile, blendshapes: [EosBlendshape]? = nil, landmarks: LandmarkMap? = nil,
+        convention: ModelConvention = .surrey, edgeTopology: EdgeTopology? = nil, expressionNames: [String]? = nil,
+        path: String? = nil
+    ) throws {
         let shape = file.shape
         try Self.checkShape(shape, path: path)
         let rows = shape.mean.count
@@ -108,8 +113,9 @@ public struct MorphableModel: Sendable {
             let scale = deviations[column]
             for row in 0..<rows { identity[column * rows + row] *= scale }
         }
-        let (expression, kind, modelNames) = try Self.expressionModel(of: file, blendshapes: blendshapes, mean: &mean,
-                                                                      path: path)
+        let (expression, kind, modelNames) = try Self.expressionModel(
+            of: file, blendshapes: blendshapes, mean: &mean,
+            path: path)
         let map = try Self.landmarkMap(landmarks, of: file, vertexCount: count, path: path)
         try Self.checkTopology(edgeTopology, of: shape, path: path)
 
@@ -137,26 +143,33 @@ public struct MorphableModel: Sendable {
     private static func checkShape(_ shape: EosPcaModel, path: String?) throws {
         let rows = shape.mean.count
         guard rows > 0, rows % 3 == 0, shape.orthonormalBasis.count == rows * shape.componentCount else {
-            throw ModelError(.malformed, "the shape model's basis has \(shape.orthonormalBasis.count) values: expected "
-                                + "\(rows) × \(shape.componentCount)", path: path)
+            throw ModelError(
+                .malformed,
+                "the shape model's basis has \(shape.orthonormalBasis.count) values: expected "
+                    + "\(rows) × \(shape.componentCount)", path: path)
         }
         if let bad = shape.eigenvalues.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
-            throw ModelError(.malformed, "shape eigenvalue \(bad) is \(shape.eigenvalues[bad]): expected a finite value >= 0",
-                             path: path)
+            throw ModelError(
+                .malformed, "shape eigenvalue \(bad) is \(shape.eigenvalues[bad]): expected a finite value >= 0",
+                path: path)
         }
     }
 
     /// The expression basis, its kind and its dimensions' names: `blendshapes` when given, else the file's
     /// expression model (none when it has none). A PCA model's mean is added to `mean` (the shape's, `3N`
     /// values) and its basis scaled by the square root of its eigenvalues.
-    private static func expressionModel(of file: EosModelFile, blendshapes: [EosBlendshape]?, mean: inout [Float],
-                                        path: String?) throws -> (basis: [Float], kind: ExpressionBasis, names: [String]) {
+    private static func expressionModel(
+        of file: EosModelFile, blendshapes: [EosBlendshape]?, mean: inout [Float],
+        path: String?
+    ) throws -> (basis: [Float], kind: ExpressionBasis, names: [String]) {
         let rows = mean.count
         let count = rows / 3
         func checkRows(_ actual: Int, _ what: String) throws {
             guard actual == rows else {
-                throw ModelError(.incompatible, "\(what) has \(actual) values per column: expected \(rows) (3 × \(count) "
-                                    + "vertices of the shape model)", path: path)
+                throw ModelError(
+                    .incompatible,
+                    "\(what) has \(actual) values per column: expected \(rows) (3 × \(count) "
+                        + "vertices of the shape model)", path: path)
             }
         }
         var shapes = blendshapes
@@ -185,8 +198,10 @@ public struct MorphableModel: Sendable {
     }
 
     /// The landmark map: `landmarks` when given, else the one the file defines; checked against the vertex count.
-    private static func landmarkMap(_ landmarks: LandmarkMap?, of file: EosModelFile, vertexCount count: Int,
-                                    path: String?) throws -> LandmarkMap {
+    private static func landmarkMap(
+        _ landmarks: LandmarkMap?, of file: EosModelFile, vertexCount count: Int,
+        path: String?
+    ) throws -> LandmarkMap {
         var map = landmarks
         if map == nil, let definitions = file.landmarkDefinitions {
             var fixed: [Int: Int] = [:]
@@ -194,8 +209,10 @@ public struct MorphableModel: Sendable {
             map = LandmarkMap(fixed: fixed)
         }
         guard let map else {
-            throw ModelError(.incompatible, "the model has no landmark map: expected one in the model file (version ≥ 3) "
-                                + "or a mapping file such as ibug_to_sfm.txt", path: path)
+            throw ModelError(
+                .incompatible,
+                "the model has no landmark map: expected one in the model file (version ≥ 3) "
+                    + "or a mapping file such as ibug_to_sfm.txt", path: path)
         }
         try map.validate(vertexCount: count, path: path)
         return map
@@ -206,8 +223,10 @@ public struct MorphableModel: Sendable {
         if let topology = edgeTopology {
             let faceCount = Int32(shape.triangles.count)
             if let bad = topology.adjacentFaces.first(where: { max($0.x, $0.y) > faceCount || min($0.x, $0.y) < 0 }) {
-                throw ModelError(.incompatible, "the edge topology names face \(max(bad.x, bad.y)) but the mesh has "
-                                    + "\(faceCount) triangles", path: path)
+                throw ModelError(
+                    .incompatible,
+                    "the edge topology names face \(max(bad.x, bad.y)) but the mesh has "
+                        + "\(faceCount) triangles", path: path)
             }
         }
     }

@@ -31,7 +31,8 @@ public final class Tensor {
     public init(viewing base: Tensor, shape: [Int]) throws(NeuralError) {
         let count = shape.reduce(1, *)
         guard shape.allSatisfy({ $0 >= 0 }), count <= base.count else {
-            throw NeuralError(.invalidArgument, "a view of shape \(Tensor.describe(shape)) needs \(count) floats; the buffer holds \(base.count)")
+            throw NeuralError(
+                .invalidArgument, "a view of shape \(Tensor.describe(shape)) needs \(count) floats; the buffer holds \(base.count)")
         }
         self.shape = shape
         self.count = count

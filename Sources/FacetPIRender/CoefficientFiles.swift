@@ -9,7 +9,10 @@ public enum CoefficientFiles {
         if url.pathExtension.lowercased() == "safetensors" {
             let file = try Safetensors.read(url)
             guard let stored = file.tensors["driving_coeffs"] else {
-                throw NeuralError(.malformed, "expected a tensor driving_coeffs (1,73,\(2 * radius + 1)); found \(file.tensors.keys.sorted().joined(separator: ", "))", path: url.path)
+                throw NeuralError(
+                    .malformed,
+                    "expected a tensor driving_coeffs (1,73,\(2 * radius + 1)); found \(file.tensors.keys.sorted().joined(separator: ", "))",
+                    path: url.path)
             }
             return Tensor(stored)
         }
@@ -26,7 +29,10 @@ public enum CoefficientFiles {
             if fields.isEmpty { continue }
             let values = fields.compactMap { Float($0) }
             guard values.count == fields.count, values.count == DrivingWindow.coefficientCount else {
-                throw NeuralError(.malformed, "line \(number + 1): expected \(DrivingWindow.coefficientCount) numbers (expression 64, angles 3, translation 3, crop 3); got \(fields.count) fields", path: url.path)
+                throw NeuralError(
+                    .malformed,
+                    "line \(number + 1): expected \(DrivingWindow.coefficientCount) numbers (expression 64, angles 3, translation 3, crop 3); got \(fields.count) fields",
+                    path: url.path)
             }
             frames.append(values)
         }

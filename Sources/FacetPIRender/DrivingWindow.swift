@@ -31,10 +31,14 @@ public enum DrivingWindow {
     public static let defaultRadius = 13
 
     /// One frame's 73-vector from its parts (64 expression, 3 angles, 3 translation, 3 crop).
-    public static func coefficients(expression: [Float], angles: [Float], translation: [Float],
-                                    crop: [Float]) throws(NeuralError) -> [Float] {
-        let parts: [(String, [Float], Int)] = [("expression", expression, 64), ("angles", angles, 3),
-                                               ("translation", translation, 3), ("crop", crop, 3)]
+    public static func coefficients(
+        expression: [Float], angles: [Float], translation: [Float],
+        crop: [Float]
+    ) throws(NeuralError) -> [Float] {
+        let parts: [(String, [Float], Int)] = [
+            ("expression", expression, 64), ("angles", angles, 3),
+            ("translation", translation, 3), ("crop", crop, 3),
+        ]
         for (name, values, expected) in parts where values.count != expected {
             throw NeuralError(.invalidArgument, "\(name) must hold \(expected) values; got \(values.count)")
         }

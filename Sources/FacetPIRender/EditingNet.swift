@@ -16,7 +16,8 @@ final class FineADAINResidualBlock {
     init(channels: Int, descriptor: Int, registry: ParameterRegistry, prefix: String) {
         registry.acceptUnused(prefix + ".conv1.weight", shape: [channels, channels, 3, 3])
         registry.acceptUnused(prefix + ".conv1.bias", shape: [channels])
-        conv2 = Conv2d(inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, registry: registry, prefix: prefix + ".conv2")
+        conv2 = Conv2d(
+            inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, registry: registry, prefix: prefix + ".conv2")
         let hidden = AdaptiveInstanceNorm.hiddenWidth
         registry.acceptUnused(prefix + ".norm1.mlp_shared.0.weight", shape: [hidden, descriptor])
         registry.acceptUnused(prefix + ".norm1.mlp_shared.0.bias", shape: [hidden])
@@ -35,8 +36,9 @@ final class ConvNormBlock {
     let norm: LayerNorm2d
 
     init(inChannels: Int, outChannels: Int, kernelSize: Int, registry: ParameterRegistry, prefix: String) {
-        conv = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, padding: kernelSize / 2,
-                      registry: registry, prefix: prefix + ".model.0")
+        conv = Conv2d(
+            inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, padding: kernelSize / 2,
+            registry: registry, prefix: prefix + ".model.0")
         norm = LayerNorm2d(channels: outChannels, registry: registry, prefix: prefix + ".model.1")
     }
 
@@ -65,31 +67,37 @@ public final class EditingNet {
         let (base, cap, descriptor) = (config.editing.baseChannels, config.common.maxChannels, config.common.descriptorChannels)
         let width = { (level: Int) in Swift.min(base << level, cap) }
         let levels = config.editing.layers
-        first = ConvNormBlock(inChannels: 2 * config.common.imageChannels, outChannels: base, kernelSize: 7,
-                              registry: registry, prefix: prefix + ".encoder.first")
+        first = ConvNormBlock(
+            inChannels: 2 * config.common.imageChannels, outChannels: base, kernelSize: 7,
+            registry: registry, prefix: prefix + ".encoder.first")
         downs = (0..<levels).map {
-            ConvNormBlock(inChannels: width($0), outChannels: width($0 + 1), kernelSize: 3, registry: registry,
-                          prefix: prefix + ".encoder.down\($0)")
+            ConvNormBlock(
+                inChannels: width($0), outChannels: width($0 + 1), kernelSize: 3, registry: registry,
+                prefix: prefix + ".encoder.down\($0)")
         }
         // Registration order follows the reference's module order: levels from the deepest.
         var residuals = [[FineADAINResidualBlock]](repeating: [], count: levels)
         var ups = [ConvNormBlock?](repeating: nil, count: levels), jumps = [ConvNormBlock?](repeating: nil, count: levels)
         for level in (0..<levels).reversed() {
             residuals[level] = (0..<config.editing.residualBlocks).map {
-                FineADAINResidualBlock(channels: width(level + 1), descriptor: descriptor, registry: registry,
-                                       prefix: prefix + ".decoder.res\(level).res\($0)")
+                FineADAINResidualBlock(
+                    channels: width(level + 1), descriptor: descriptor, registry: registry,
+                    prefix: prefix + ".decoder.res\(level).res\($0)")
             }
-            ups[level] = ConvNormBlock(inChannels: width(level + 1), outChannels: width(level), kernelSize: 3,
-                                       registry: registry, prefix: prefix + ".decoder.up\(level)")
-            jumps[level] = ConvNormBlock(inChannels: width(level), outChannels: width(level), kernelSize: 3,
-                                         registry: registry, prefix: prefix + ".decoder.jump\(level)")
+            ups[level] = ConvNormBlock(
+                inChannels: width(level + 1), outChannels: width(level), kernelSize: 3,
+                registry: registry, prefix: prefix + ".decoder.up\(level)")
+            jumps[level] = ConvNormBlock(
+                inChannels: width(level), outChannels: width(level), kernelSize: 3,
+                registry: registry, prefix: prefix + ".decoder.jump\(level)")
         }
         self.residuals = residuals
         adaptiveNorms = residuals.flatMap { $0.map(\.norm2) }
         self.ups = ups.map { $0! }
         self.jumps = jumps.map { $0! }
-        final = Conv2d(inChannels: base, outChannels: config.common.imageChannels, kernelSize: 7, padding: 3,
-                       registry: registry, prefix: prefix + ".decoder.final.model.0")
+        final = Conv2d(
+            inChannels: base, outChannels: config.common.imageChannels, kernelSize: 7, padding: 3,
+            registry: registry, prefix: prefix + ".decoder.final.model.0")
     }
 
     /// The ADAINs that are computed (norm2 of every residual block).
@@ -121,8 +129,11 @@ public final class EditingNet {
         init(net: EditingNet, resolution: Int, scratchCap: Int) throws(NeuralError) {
             var scratch = 0
             func reserve(_ conv: Conv2d, _ size: Int) {
-                scratch = Swift.max(scratch, Swift.max(conv.minimumScratch(width: size),
-                                                       Swift.min(conv.scratchForWholeImage(height: size, width: size), scratchCap)))
+                scratch = Swift.max(
+                    scratch,
+                    Swift.max(
+                        conv.minimumScratch(width: size),
+                        Swift.min(conv.scratchForWholeImage(height: size, width: size), scratchCap)))
             }
             let levels = net.downs.count
             input = Tensor(shape: [1, net.first.conv.weight.shape[1], resolution, resolution])
@@ -148,8 +159,9 @@ public final class EditingNet {
                 let (inner, outer) = (net.downs[level].conv.outChannels, net.downs[level].conv.weight.shape[1])
                 downConvolved.append(try Tensor(viewing: shared, shape: [1, inner, size, size]))
                 upsampled.append(try Tensor(viewing: shared, shape: [1, inner, size, size]))
-                residualBuffers.append(net.residuals[level].isEmpty ? [] :
-                    [Tensor(shape: [1, inner, size / 2, size / 2]), Tensor(shape: [1, inner, size / 2, size / 2])])
+                residualBuffers.append(
+                    net.residuals[level].isEmpty
+                        ? [] : [Tensor(shape: [1, inner, size / 2, size / 2]), Tensor(shape: [1, inner, size / 2, size / 2])])
                 ups.append(Tensor(shape: [1, outer, size, size]))
                 jumps.append(Tensor(shape: [1, outer, size, size]))
                 sums.append(Tensor(shape: [1, outer, size, size]))
@@ -157,12 +169,14 @@ public final class EditingNet {
             (self.downConvolved, self.upsampled, self.residualBuffers) = (downConvolved, upsampled, residualBuffers)
             (upOutputs, jumpOutputs, levelOutputs) = (ups, jumps, sums)
             residualOutputs = (0..<levels).map { level in
-                residualBuffers[level].isEmpty ? (level == levels - 1 ? outputs[levels] : sums[level + 1])
+                residualBuffers[level].isEmpty
+                    ? (level == levels - 1 ? outputs[levels] : sums[level + 1])
                     : residualBuffers[level][(net.residuals[level].count - 1) % 2]
             }
             fakeImage = Tensor(shape: [1, net.final.outChannels, resolution, resolution])
-            let widest = ([net.first.conv] + net.downs.map(\.conv) + net.ups.map(\.conv) + net.jumps.map(\.conv)
-                          + net.residuals.flatMap { $0.map(\.conv2) }).map(\.outChannels).max() ?? 1
+            let widest =
+                ([net.first.conv] + net.downs.map(\.conv) + net.ups.map(\.conv) + net.jumps.map(\.conv)
+                + net.residuals.flatMap { $0.map(\.conv2) }).map(\.outChannels).max() ?? 1
             statistics = ChannelStatistics(capacity: widest)
             scratchNeeded = scratch
         }
@@ -175,19 +189,23 @@ public final class EditingNet {
 
     /// Computes `state.fakeImage` from the source image, the warped image (both (1, 3, R, R))
     /// and the descriptor (1, D).
-    public func forward(source: Tensor, warped: Tensor, descriptor: Tensor, state: RunState,
-                        scratch: ScratchBuffer) throws(NeuralError) {
+    public func forward(
+        source: Tensor, warped: Tensor, descriptor: Tensor, state: RunState,
+        scratch: ScratchBuffer
+    ) throws(NeuralError) {
         // source (1,3,R,R), warped (1,3,R,R), descriptor (1,D) -> state.fakeImage (1,3,R,R)
         for norm in adaptiveNorms { try norm.modulate(descriptor: descriptor) }
         try Ops.concatChannels(state.input, source, warped)
         try first.forward(state.encoderOutputs[0], state.input, scratch: scratch)
         for (level, block) in downs.enumerated() {
             // conv → LayerNorm2d → LReLU → AvgPool2d(2), the last three in one pass
-            try block.conv.forward(state.downConvolved[level], state.encoderOutputs[level], scratch: scratch,
-                                   statistics: state.statistics)
-            try Ops.layerNorm2dLeakyReLUAvgPool(state.encoderOutputs[level + 1], state.downConvolved[level],
-                                                weight: block.norm.weight, bias: block.norm.bias, eps: block.norm.eps,
-                                                leakyReLUSlope: PIRenderGenerator.leakyReLUSlope, statistics: state.statistics)
+            try block.conv.forward(
+                state.downConvolved[level], state.encoderOutputs[level], scratch: scratch,
+                statistics: state.statistics)
+            try Ops.layerNorm2dLeakyReLUAvgPool(
+                state.encoderOutputs[level + 1], state.downConvolved[level],
+                weight: block.norm.weight, bias: block.norm.bias, eps: block.norm.eps,
+                leakyReLUSlope: PIRenderGenerator.leakyReLUSlope, statistics: state.statistics)
         }
         var current = state.encoderOutputs[downs.count]
         for level in (0..<downs.count).reversed() {
@@ -201,14 +219,16 @@ public final class EditingNet {
             let up = ups[level]
             if up.conv.canFuseUpsampling(height: current.shape[2], width: current.shape[3]) {
                 try up.conv.forward(state.upOutputs[level], upsampling: current, scratch: scratch, statistics: state.statistics)
-                try up.norm.forward(state.upOutputs[level], state.upOutputs[level], leakyReLUSlope: PIRenderGenerator.leakyReLUSlope,
-                                    statistics: state.statistics)
+                try up.norm.forward(
+                    state.upOutputs[level], state.upOutputs[level], leakyReLUSlope: PIRenderGenerator.leakyReLUSlope,
+                    statistics: state.statistics)
             } else {
                 try Ops.upsampleNearest2x(state.upsampled[level], current)
                 try up.forward(state.upOutputs[level], state.upsampled[level], scratch: scratch, statistics: state.statistics)
             }
-            try jumps[level].forward(state.jumpOutputs[level], state.encoderOutputs[level], scratch: scratch,
-                                     statistics: state.statistics)
+            try jumps[level].forward(
+                state.jumpOutputs[level], state.encoderOutputs[level], scratch: scratch,
+                statistics: state.statistics)
             try Ops.add(state.levelOutputs[level], state.upOutputs[level], state.jumpOutputs[level])
             current = state.levelOutputs[level]
         }

@@ -15,11 +15,13 @@ public final class MappingNet {
     /// Builds the layers and registers their keys under `prefix` (`mapping_net`).
     public init(config: PIRenderConfig, registry: ParameterRegistry, prefix: String = "mapping_net") {
         let width = config.mapping.descriptorChannels
-        first = Conv1d(inChannels: config.mapping.coeffChannels, outChannels: width, kernelSize: 7,
-                       registry: registry, prefix: prefix + ".first.0")
+        first = Conv1d(
+            inChannels: config.mapping.coeffChannels, outChannels: width, kernelSize: 7,
+            registry: registry, prefix: prefix + ".first.0")
         encoders = (0..<config.mapping.layers).map {
-            Conv1d(inChannels: width, outChannels: width, kernelSize: 3, dilation: 3,
-                   registry: registry, prefix: prefix + ".encoder\($0).1")
+            Conv1d(
+                inChannels: width, outChannels: width, kernelSize: 3, dilation: 3,
+                registry: registry, prefix: prefix + ".encoder\($0).1")
         }
     }
 

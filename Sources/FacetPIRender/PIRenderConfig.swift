@@ -137,13 +137,21 @@ public struct PIRenderConfig: Sendable, Equatable {
             throw NeuralError(.invalidArgument, "config editing_net.num_res_blocks must be >= 0; got \(editing.residualBlocks)")
         }
         guard warping.decoderLayers <= warping.encoderLayers else {
-            throw NeuralError(.invalidArgument, "config warpping_net.decoder_layer (\(warping.decoderLayers)) must not exceed encoder_layer (\(warping.encoderLayers))")
+            throw NeuralError(
+                .invalidArgument,
+                "config warpping_net.decoder_layer (\(warping.decoderLayers)) must not exceed encoder_layer (\(warping.encoderLayers))")
         }
         guard mapping.descriptorChannels == common.descriptorChannels else {
-            throw NeuralError(.invalidArgument, "config mapping_net.descriptor_nc (\(mapping.descriptorChannels)) must equal common.descriptor_nc (\(common.descriptorChannels))")
+            throw NeuralError(
+                .invalidArgument,
+                "config mapping_net.descriptor_nc (\(mapping.descriptorChannels)) must equal common.descriptor_nc (\(common.descriptorChannels))"
+            )
         }
         guard windowLength - 6 - 6 * mapping.layers > 0 else {
-            throw NeuralError(.invalidArgument, "a \(windowLength)-frame window (semantic_radius \(semanticRadius)) is too short for \(mapping.layers) mapping layers: each removes 6 frames after the first 6")
+            throw NeuralError(
+                .invalidArgument,
+                "a \(windowLength)-frame window (semantic_radius \(semanticRadius)) is too short for \(mapping.layers) mapping layers: each removes 6 frames after the first 6"
+            )
         }
     }
 

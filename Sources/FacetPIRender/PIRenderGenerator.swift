@@ -69,8 +69,10 @@ public final class PIRenderGenerator {
 
     /// A generator for the weights in `weights`, with the config from its `config` metadata,
     /// else `config`, else config/face.yaml's.
-    public convenience init(weights: TensorFile, config: PIRenderConfig? = nil, resolution: Int? = nil,
-                            source: String? = nil) throws(NeuralError) {
+    public convenience init(
+        weights: TensorFile, config: PIRenderConfig? = nil, resolution: Int? = nil,
+        source: String? = nil
+    ) throws(NeuralError) {
         let chosen: PIRenderConfig
         if let config {
             chosen = config
@@ -99,7 +101,10 @@ public final class PIRenderGenerator {
     private static func checkResolution(_ size: Int, config: PIRenderConfig, role: String) throws(NeuralError) {
         let multiple = config.resolutionMultiple
         guard size >= multiple, size % multiple == 0 else {
-            throw NeuralError(.invalidArgument, "\(role) must be a positive multiple of \(multiple) for this config (\(config.warping.encoderLayers) warping encoder levels); got \(size)")
+            throw NeuralError(
+                .invalidArgument,
+                "\(role) must be a positive multiple of \(multiple) for this config (\(config.warping.encoderLayers) warping encoder levels); got \(size)"
+            )
         }
     }
 
@@ -113,13 +118,20 @@ public final class PIRenderGenerator {
     public func forward(inputImage: Tensor, drivingCoefficients: Tensor) throws(NeuralError) -> PIRenderStages {
         let channels = config.common.imageChannels
         guard inputImage.rank == 4, inputImage.shape[0] == 1, inputImage.shape[1] == channels,
-              inputImage.shape[2] == inputImage.shape[3], inputImage.shape[2] % config.resolutionMultiple == 0,
-              inputImage.shape[2] > 0 else {
-            throw NeuralError(.invalidArgument, "input_image must be (1,\(channels),R,R) with R a multiple of \(config.resolutionMultiple); got \(Tensor.describe(inputImage.shape))")
+            inputImage.shape[2] == inputImage.shape[3], inputImage.shape[2] % config.resolutionMultiple == 0,
+            inputImage.shape[2] > 0
+        else {
+            throw NeuralError(
+                .invalidArgument,
+                "input_image must be (1,\(channels),R,R) with R a multiple of \(config.resolutionMultiple); got \(Tensor.describe(inputImage.shape))"
+            )
         }
         let window = [1, config.mapping.coeffChannels, config.windowLength]
         guard drivingCoefficients.shape == window else {
-            throw NeuralError(.invalidArgument, "driving_coeffs must be \(Tensor.describe(window)) (coefficients × \(config.windowLength)-frame window); got \(Tensor.describe(drivingCoefficients.shape))")
+            throw NeuralError(
+                .invalidArgument,
+                "driving_coeffs must be \(Tensor.describe(window)) (coefficients × \(config.windowLength)-frame window); got \(Tensor.describe(drivingCoefficients.shape))"
+            )
         }
         try prepare(resolution: inputImage.shape[2])
         let clock = ContinuousClock()
@@ -128,14 +140,17 @@ public final class PIRenderGenerator {
         let mapped = clock.now
         try warpingNet.forward(inputImage, descriptor: plan.flatDescriptor, state: plan.warping, scratch: plan.scratch)
         let warped = clock.now
-        try editingNet.forward(source: inputImage, warped: plan.warping.warpImage, descriptor: plan.flatDescriptor,
-                               state: plan.editing, scratch: plan.scratch)
+        try editingNet.forward(
+            source: inputImage, warped: plan.warping.warpImage, descriptor: plan.flatDescriptor,
+            state: plan.editing, scratch: plan.scratch)
         let edited = clock.now
-        return PIRenderStages(descriptor: plan.mapping.descriptor, flowField: plan.warping.flowField,
-                              deformation: plan.warping.deformation, warpImage: plan.warping.warpImage,
-                              fakeImage: plan.editing.fakeImage,
-                              timings: PIRenderStageTimings(mappingNet: mapped - start, warpingNet: warped - mapped,
-                                                            editingNet: edited - warped))
+        return PIRenderStages(
+            descriptor: plan.mapping.descriptor, flowField: plan.warping.flowField,
+            deformation: plan.warping.deformation, warpImage: plan.warping.warpImage,
+            fakeImage: plan.editing.fakeImage,
+            timings: PIRenderStageTimings(
+                mappingNet: mapped - start, warpingNet: warped - mapped,
+                editingNet: edited - warped))
     }
 
     /// The floats held by the current memory plan (run-state tensors and scratch), excluding
@@ -201,8 +216,10 @@ public struct PIRenderStages {
 
     /// The stages by their golden-file names (for `--dump`).
     public var named: [(name: String, tensor: Tensor)] {
-        [("descriptor", descriptor), ("flow_field", flowField), ("deformation", deformation),
-         ("warp_image", warpImage), ("fake_image", fakeImage)]
+        [
+            ("descriptor", descriptor), ("flow_field", flowField), ("deformation", deformation),
+            ("warp_image", warpImage), ("fake_image", fakeImage),
+        ]
     }
 }
 

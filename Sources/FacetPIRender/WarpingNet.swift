@@ -10,9 +10,12 @@ final class ADAINEncoderBlock {
 
     init(inChannels: Int, outChannels: Int, descriptor: Int, registry: ParameterRegistry, prefix: String) {
         norm0 = AdaptiveInstanceNorm(channels: inChannels, featureChannels: descriptor, registry: registry, prefix: prefix + ".norm_0")
-        conv0 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 4, stride: 2, padding: 1, registry: registry, prefix: prefix + ".conv_0")
+        conv0 = Conv2d(
+            inChannels: inChannels, outChannels: outChannels, kernelSize: 4, stride: 2, padding: 1, registry: registry,
+            prefix: prefix + ".conv_0")
         norm1 = AdaptiveInstanceNorm(channels: outChannels, featureChannels: descriptor, registry: registry, prefix: prefix + ".norm_1")
-        conv1 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, registry: registry, prefix: prefix + ".conv_1")
+        conv1 = Conv2d(
+            inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, registry: registry, prefix: prefix + ".conv_1")
     }
 
     var norms: [AdaptiveInstanceNorm] { [norm0, norm1] }
@@ -27,13 +30,16 @@ final class ADAINDecoderBlock {
     init(inChannels: Int, outChannels: Int, descriptor: Int, registry: ParameterRegistry, prefix: String) {
         let hidden = outChannels
         norm0 = AdaptiveInstanceNorm(channels: inChannels, featureChannels: descriptor, registry: registry, prefix: prefix + ".norm_0")
-        conv0 = Conv2d(inChannels: inChannels, outChannels: hidden, kernelSize: 3, padding: 1, registry: registry, prefix: prefix + ".conv_0")
+        conv0 = Conv2d(
+            inChannels: inChannels, outChannels: hidden, kernelSize: 3, padding: 1, registry: registry, prefix: prefix + ".conv_0")
         norm1 = AdaptiveInstanceNorm(channels: hidden, featureChannels: descriptor, registry: registry, prefix: prefix + ".norm_1")
-        conv1 = ConvTranspose2d(inChannels: hidden, outChannels: outChannels, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1,
-                                registry: registry, prefix: prefix + ".conv_1")
+        conv1 = ConvTranspose2d(
+            inChannels: hidden, outChannels: outChannels, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1,
+            registry: registry, prefix: prefix + ".conv_1")
         normS = AdaptiveInstanceNorm(channels: inChannels, featureChannels: descriptor, registry: registry, prefix: prefix + ".norm_s")
-        convS = ConvTranspose2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1,
-                                registry: registry, prefix: prefix + ".conv_s")
+        convS = ConvTranspose2d(
+            inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1,
+            registry: registry, prefix: prefix + ".conv_s")
     }
 
     var norms: [AdaptiveInstanceNorm] { [norm0, norm1, normS] }
@@ -64,21 +70,25 @@ public final class WarpingNet {
         let (base, cap, descriptor) = (config.warping.baseChannels, config.common.maxChannels, config.common.descriptorChannels)
         let encoderCount = config.warping.encoderLayers
         let width = { (level: Int) in Swift.min(base << level, cap) }
-        inputLayer = Conv2d(inChannels: config.common.imageChannels, outChannels: base, kernelSize: 7, padding: 3,
-                            registry: registry, prefix: prefix + ".hourglass.encoder.input_layer")
+        inputLayer = Conv2d(
+            inChannels: config.common.imageChannels, outChannels: base, kernelSize: 7, padding: 3,
+            registry: registry, prefix: prefix + ".hourglass.encoder.input_layer")
         encoders = (0..<encoderCount).map {
-            ADAINEncoderBlock(inChannels: width($0), outChannels: width($0 + 1), descriptor: descriptor,
-                              registry: registry, prefix: prefix + ".hourglass.encoder.encoder\($0)")
+            ADAINEncoderBlock(
+                inChannels: width($0), outChannels: width($0 + 1), descriptor: descriptor,
+                registry: registry, prefix: prefix + ".hourglass.encoder.encoder\($0)")
         }
         decoders = WarpingNet.decoderLevels(config).map { level in
             let input = width(level + 1) * (level == encoderCount - 1 ? 1 : 2)
-            return ADAINDecoderBlock(inChannels: input, outChannels: width(level), descriptor: descriptor,
-                                     registry: registry, prefix: prefix + ".hourglass.decoder.decoder\(level)")
+            return ADAINDecoderBlock(
+                inChannels: input, outChannels: width(level), descriptor: descriptor,
+                registry: registry, prefix: prefix + ".hourglass.decoder.decoder\(level)")
         }
         let hourglassChannels = 2 * width(WarpingNet.decoderLevels(config).last ?? encoderCount)
         flowNorm = LayerNorm2d(channels: hourglassChannels, registry: registry, prefix: prefix + ".flow_out.0")
-        flowConv = Conv2d(inChannels: hourglassChannels, outChannels: 2, kernelSize: 7, padding: 3,
-                          registry: registry, prefix: prefix + ".flow_out.2")
+        flowConv = Conv2d(
+            inChannels: hourglassChannels, outChannels: 2, kernelSize: 7, padding: 3,
+            registry: registry, prefix: prefix + ".flow_out.2")
         adaptiveNorms = encoders.flatMap(\.norms) + decoders.flatMap(\.norms)
     }
 

@@ -52,15 +52,16 @@ private final class Exported: @unchecked Sendable {
             return strdup(json)!
         }
         let api = UnsafeMutablePointer<FacetPluginAPI>.allocate(capacity: 1)
-        api.initialize(to: FacetPluginAPI(
-            api_version: FacetPluginExport.apiVersion,
-            struct_size: UInt32(MemoryLayout<FacetPluginAPI>.size),
-            effect_count: Int32(effects.count),
-            describe: exportedDescribe,
-            create: exportedCreate,
-            process: exportedProcess,
-            destroy: exportedDestroy,
-            free_string: exportedFreeString))
+        api.initialize(
+            to: FacetPluginAPI(
+                api_version: FacetPluginExport.apiVersion,
+                struct_size: UInt32(MemoryLayout<FacetPluginAPI>.size),
+                effect_count: Int32(effects.count),
+                describe: exportedDescribe,
+                create: exportedCreate,
+                process: exportedProcess,
+                destroy: exportedDestroy,
+                free_string: exportedFreeString))
         table = api
         return UnsafeRawPointer(api)
     }
@@ -85,41 +86,48 @@ private let exportedDescribe: @convention(c) (Int32) -> UnsafePointer<CChar>? = 
     return UnsafePointer(strings[Int(index)])
 }
 
-private let exportedCreate: @convention(c) (Int32, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> UnsafeMutableRawPointer? = { index, parametersJSON, errorOut in
-    let effects = Exported.shared.effects
-    guard index >= 0, Int(index) < effects.count else {
-        hand("effect index \(index) is out of range; expected 0..<\(effects.count)", to: errorOut)
-        return nil
+private let exportedCreate:
+    @convention(c) (Int32, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> UnsafeMutableRawPointer? = {
+        index, parametersJSON, errorOut in
+        let effects = Exported.shared.effects
+        guard index >= 0, Int(index) < effects.count else {
+            hand("effect index \(index) is out of range; expected 0..<\(effects.count)", to: errorOut)
+            return nil
+        }
+        let effect = effects[Int(index)]
+        do {
+            let given = try JSONDecoder().decode(
+                [String: ParameterValue].self,
+                from: Data((parametersJSON.map { String(cString: $0) } ?? "{}").utf8))
+            let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
+            let instance = Instance(try effect.init(parameters: parameters))
+            return Unmanaged.passRetained(instance).toOpaque()
+        } catch {
+            hand("\(effect.descriptor.id) could not be created: \(error)", to: errorOut)
+            return nil
+        }
     }
-    let effect = effects[Int(index)]
-    do {
-        let given = try JSONDecoder().decode([String: ParameterValue].self,
-                                             from: Data((parametersJSON.map { String(cString: $0) } ?? "{}").utf8))
-        let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
-        let instance = Instance(try effect.init(parameters: parameters))
-        return Unmanaged.passRetained(instance).toOpaque()
-    } catch {
-        hand("\(effect.descriptor.id) could not be created: \(error)", to: errorOut)
-        return nil
-    }
-}
 
-private let exportedProcess: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafePointer<FacetHostContext>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { instancePointer, motionJSON, context, motionOut, errorOut in
-    guard let instancePointer, let motionJSON else {
-        hand("process needs an instance and motion; got a null pointer", to: errorOut)
-        return 1
+private let exportedProcess:
+    @convention(c) (
+        UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafePointer<FacetHostContext>?,
+        UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+    ) -> Int32 = { instancePointer, motionJSON, context, motionOut, errorOut in
+        guard let instancePointer, let motionJSON else {
+            hand("process needs an instance and motion; got a null pointer", to: errorOut)
+            return 1
+        }
+        let instance = Unmanaged<Instance>.fromOpaque(instancePointer).takeUnretainedValue()
+        do {
+            var motion = try JSONDecoder().decode(SceneMotion.self, from: Data(String(cString: motionJSON).utf8))
+            try instance.effect.process(&motion, context: effectContext(from: context))
+            hand(String(decoding: try JSONEncoder().encode(motion), as: UTF8.self), to: motionOut)
+            return 0
+        } catch {
+            hand("\(type(of: instance.effect).descriptor.id) failed: \(error)", to: errorOut)
+            return 1
+        }
     }
-    let instance = Unmanaged<Instance>.fromOpaque(instancePointer).takeUnretainedValue()
-    do {
-        var motion = try JSONDecoder().decode(SceneMotion.self, from: Data(String(cString: motionJSON).utf8))
-        try instance.effect.process(&motion, context: effectContext(from: context))
-        hand(String(decoding: try JSONEncoder().encode(motion), as: UTF8.self), to: motionOut)
-        return 0
-    } catch {
-        hand("\(type(of: instance.effect).descriptor.id) failed: \(error)", to: errorOut)
-        return 1
-    }
-}
 
 private let exportedDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instancePointer in
     guard let instancePointer else { return }
@@ -135,19 +143,23 @@ private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> Ef
     guard let context = context?.pointee else { return EffectContext() }
     var audio: AudioClip?
     if let samples = context.audio_samples, context.audio_sample_count > 0 {
-        audio = AudioClip(sampleRate: Int(context.audio_sample_rate),
-                          samples: Array(UnsafeBufferPointer(start: samples, count: Int(context.audio_sample_count))),
-                          startTime: context.audio_start_time)
+        audio = AudioClip(
+            sampleRate: Int(context.audio_sample_rate),
+            samples: Array(UnsafeBufferPointer(start: samples, count: Int(context.audio_sample_count))),
+            startTime: context.audio_start_time)
     }
     let warn = context.warn
     let hostData = UInt(bitPattern: context.host_data)
     var faceModel: FaceModelDescription?
-    let modelFieldEnd = MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.face_model_json)!
+    let modelFieldEnd =
+        MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.face_model_json)!
         + MemoryLayout<UnsafePointer<CChar>?>.size
     if Int(context.struct_size) >= modelFieldEnd, let json = context.face_model_json {
         faceModel = try? JSONDecoder().decode(FaceModelDescription.self, from: Data(String(cString: json).utf8))
     }
-    return EffectContext(audio: audio, faceModel: faceModel, warn: { message in
-        warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
-    })
+    return EffectContext(
+        audio: audio, faceModel: faceModel,
+        warn: { message in
+            warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
+        })
 }

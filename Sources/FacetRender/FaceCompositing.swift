@@ -174,8 +174,10 @@ final class FacePaster {
     /// Pastes `image` ((1, 3, R, R), values in [−1, 1]) taken from `box`, colour-corrected by
     /// `transfer` (in [−1, 1] units), into `picture` inside `mask`. Returns the pixels written.
     @discardableResult
-    func paste(_ image: Tensor, box: FaceCropBox, transfer: ColourTransfer, mask: FaceMask,
-               into picture: WritablePicture) -> Int {
+    func paste(
+        _ image: Tensor, box: FaceCropBox, transfer: ColourTransfer, mask: FaceMask,
+        into picture: WritablePicture
+    ) -> Int {
         let resolution = image.shape[3]
         let plane = resolution * resolution
         let rect = mask.bounds(frameWidth: picture.width, frameHeight: picture.height)
@@ -231,8 +233,10 @@ final class FacePaster {
                         }
                     }
                     guard weightSum > 0, covered > 0 else { continue }
-                    let target = Float(picture.samples(red: red / weightSum, green: green / weightSum,
-                                                       blue: blue / weightSum)[planeIndex])
+                    let target = Float(
+                        picture.samples(
+                            red: red / weightSum, green: green / weightSum,
+                            blue: blue / weightSum)[planeIndex])
                     let alpha = weightSum / Float(covered)
                     let old = Float(samplePlane[sampleX, sampleY])
                     samplePlane[sampleX, sampleY] = UInt8(min(max((old + alpha * (target - old)).rounded(), 0), 255))

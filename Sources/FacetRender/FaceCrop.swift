@@ -89,8 +89,9 @@ public enum FaceAlignment {
         guard pixelsPerUnit > 0, pixelsPerUnit.isFinite else {
             throw RenderError(.invalidArgument, "the POS fit gives scale \(pixelsPerUnit): the alignment points collapse to one point")
         }
-        return Fit(scale: rescaleFactor / pixelsPerUnit, translationX: first[3], translationY: second[3],
-                   pixelsPerUnit: pixelsPerUnit)
+        return Fit(
+            scale: rescaleFactor / pixelsPerUnit, translationX: first[3], translationY: second[3],
+            pixelsPerUnit: pixelsPerUnit)
     }
 
     /// Solves a 4×4 system by Gaussian elimination with partial pivoting; nil when singular.
@@ -195,8 +196,9 @@ public struct FaceFramer: Sendable {
         let targetY = resolution - 1 - targetTranslation.y
         // Crop pixel index c maps to frame index left + (c + 0.5)·side/R − 0.5 = origin.
         let scale = side / resolution
-        return FaceCropBox(left: origin.x + 0.5 - (targetX + 0.5) * scale,
-                           top: origin.y + 0.5 - (targetY + 0.5) * scale, side: side)
+        return FaceCropBox(
+            left: origin.x + 0.5 - (targetX + 0.5) * scale,
+            top: origin.y + 0.5 - (targetY + 0.5) * scale, side: side)
     }
 
     /// Smoothed boxes for every frame of a track (`nil` landmarks borrow the nearest framed
@@ -206,7 +208,8 @@ public struct FaceFramer: Sendable {
         raw.reserveCapacity(track.frames.count)
         for frame in track.frames {
             if let landmarks = frame.landmarks, landmarks.count == 68,
-               let box = try? box(landmarks: landmarks, frameHeight: frameHeight) {
+                let box = try? box(landmarks: landmarks, frameHeight: frameHeight)
+            {
                 raw.append(box)
             } else {
                 raw.append(nil)
@@ -214,7 +217,8 @@ public struct FaceFramer: Sendable {
         }
         let known = raw.indices.filter { raw[$0] != nil }
         guard !known.isEmpty else {
-            throw RenderError(.incompatible, "track \(track.id) has no frame with 68 landmarks: the neural renderer frames the face from them")
+            throw RenderError(
+                .incompatible, "track \(track.id) has no frame with 68 landmarks: the neural renderer frames the face from them")
         }
         let filled: [FaceCropBox] = raw.indices.map { index in
             if let box = raw[index] { return box }

@@ -9,8 +9,8 @@
 //    over a band along the boundary, so the flow is continuous across it.
 
 import FacetMorphableModel
-import Foundation
 import FacetSDK
+import Foundation
 
 /// The backward flow of one edited face over its region of interest: the output pixel `(x, y)`
 /// shows the source frame at `(x + dx, y + dy)`. Zero everywhere outside the region.
@@ -42,8 +42,10 @@ public struct FaceFlow: Sendable {
         displacementX = []; displacementY = []; meshCoverage = []
     }
 
-    init(originX: Int, originY: Int, width: Int, height: Int, faceSize: Float, falloffDistance: Float,
-         displacementX: [Float], displacementY: [Float], meshCoverage: [UInt8]) {
+    init(
+        originX: Int, originY: Int, width: Int, height: Int, faceSize: Float, falloffDistance: Float,
+        displacementX: [Float], displacementY: [Float], meshCoverage: [UInt8]
+    ) {
         self.originX = originX
         self.originY = originY
         self.width = width
@@ -199,19 +201,27 @@ enum FlowBuilder {
     /// - Parameters:
     ///   - triangles: vertex indices, 3 per triangle.
     ///   - frontSign: the sign of a front-facing triangle's image-space signed area.
-    static func build(source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
-                      frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration) -> FaceFlow {
+    static func build(
+        source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
+        frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration
+    ) -> FaceFlow {
         var buffers = FlowBuffers()
-        return build(source: source, edited: edited, triangles: triangles, frontSign: frontSign, frameWidth: frameWidth,
-                     frameHeight: frameHeight, configuration: configuration, buffers: &buffers)
+        return build(
+            source: source, edited: edited, triangles: triangles, frontSign: frontSign, frameWidth: frameWidth,
+            frameHeight: frameHeight, configuration: configuration, buffers: &buffers)
     }
 
     /// As above, reusing (and refilling) `buffers`; the flow owns the buffers' flow arrays.
-    static func build(source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
-                      frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration,
-                      buffers: inout FlowBuffers) -> FaceFlow {
-        guard let region = Self.region(source: source, edited: edited, frameWidth: frameWidth, frameHeight: frameHeight,
-                                       configuration: configuration) else {
+    static func build(
+        source: ProjectedMesh, edited: ProjectedMesh, triangles: [Int32], frontSign: Float,
+        frameWidth: Int, frameHeight: Int, configuration: GeometricRenderer.Configuration,
+        buffers: inout FlowBuffers
+    ) -> FaceFlow {
+        guard
+            let region = Self.region(
+                source: source, edited: edited, frameWidth: frameWidth, frameHeight: frameHeight,
+                configuration: configuration)
+        else {
             return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
         }
         let count = region.width * region.height
@@ -225,8 +235,9 @@ enum FlowBuilder {
         defer { buffers.depth = depth }
 
         // 1. Rasterise the edited mesh; store the barycentric flow of the front-most triangle.
-        rasterise(edited: edited, source: source, triangles: triangles, frontSign: frontSign, region: region,
-                  flowX: &flowX, flowY: &flowY, depth: &depth)
+        rasterise(
+            edited: edited, source: source, triangles: triangles, frontSign: frontSign, region: region,
+            flowX: &flowX, flowY: &flowY, depth: &depth)
         guard markCoverage(depth: depth, coverage: &coverage) > 0 else {
             buffers.flowX = flowX; buffers.flowY = flowY; buffers.coverage = coverage
             return FaceFlow(frameWidth: frameWidth, frameHeight: frameHeight)
@@ -236,22 +247,26 @@ enum FlowBuilder {
         var nearest = buffers.nearest, distance = buffers.distance
         buffers.nearest = []; buffers.distance = []
         defer { buffers.nearest = nearest; buffers.distance = distance }
-        findNearestBoundaryPixels(coverage: coverage, width: region.width, height: region.height,
-                                  nearest: &nearest, distance: &distance, buffers: &buffers)
+        findNearestBoundaryPixels(
+            coverage: coverage, width: region.width, height: region.height,
+            nearest: &nearest, distance: &distance, buffers: &buffers)
 
         // 3. The extension: boundary flow carried to every pixel, smoothed.
         let blurRadius = max(1, Int((configuration.boundaryBlendWidth * region.faceSize * 0.5).rounded()))
-        let (extensionX, extensionY) = smoothedExtension(flowX: flowX, flowY: flowY, nearest: nearest, width: region.width,
-                                                         height: region.height, blurRadius: blurRadius, buffers: &buffers)
+        let (extensionX, extensionY) = smoothedExtension(
+            flowX: flowX, flowY: flowY, nearest: nearest, width: region.width,
+            height: region.height, blurRadius: blurRadius, buffers: &buffers)
         defer { buffers.extensionX = extensionX; buffers.extensionY = extensionY }
 
         // 4. Blend: barycentric inside (after the band), extension fading to zero outside.
         let band = max(1, configuration.boundaryBlendWidth * region.faceSize)
-        blend(flowX: &flowX, flowY: &flowY, extensionX: extensionX, extensionY: extensionY, coverage: coverage,
-              distance: distance, band: band, falloff: region.falloff)
-        return FaceFlow(originX: region.originX, originY: region.originY, width: region.width, height: region.height,
-                        faceSize: region.faceSize, falloffDistance: region.falloff, displacementX: flowX,
-                        displacementY: flowY, meshCoverage: coverage)
+        blend(
+            flowX: &flowX, flowY: &flowY, extensionX: extensionX, extensionY: extensionY, coverage: coverage,
+            distance: distance, band: band, falloff: region.falloff)
+        return FaceFlow(
+            originX: region.originX, originY: region.originY, width: region.width, height: region.height,
+            faceSize: region.faceSize, falloffDistance: region.falloff, displacementX: flowX,
+            displacementY: flowY, meshCoverage: coverage)
     }
 
     /// The part of the frame a flow covers, in frame pixels.
@@ -267,8 +282,10 @@ enum FlowBuilder {
     /// to the frame; nil when there is nothing to draw (a degenerate, non-finite or far too large
     /// face, or a region outside the frame).
     @inline(__always)
-    static func region(source: ProjectedMesh, edited: ProjectedMesh, frameWidth: Int, frameHeight: Int,
-                       configuration: GeometricRenderer.Configuration) -> Region? {
+    static func region(
+        source: ProjectedMesh, edited: ProjectedMesh, frameWidth: Int, frameHeight: Int,
+        configuration: GeometricRenderer.Configuration
+    ) -> Region? {
         let (sx0, sy0, sx1, sy1) = source.bounds
         let (ex0, ey0, ex1, ey1) = edited.bounds
         let minX = min(sx0, ex0), minY = min(sy0, ey0), maxX = max(sx1, ex1), maxY = max(sy1, ey1)
@@ -288,61 +305,76 @@ enum FlowBuilder {
         let endX = min(frameWidth, Int((maxX + falloff).rounded(.up)) + 2)
         let endY = min(frameHeight, Int((maxY + falloff).rounded(.up)) + 2)
         guard endX > originX, endY > originY else { return nil }
-        return Region(originX: originX, originY: originY, width: endX - originX, height: endY - originY,
-                      faceSize: faceSize, falloff: falloff)
+        return Region(
+            originX: originX, originY: originY, width: endX - originX, height: endY - originY,
+            faceSize: faceSize, falloff: falloff)
     }
 
     /// Rasterises the front-facing triangles of the edited mesh into the region with a z-buffer
     /// (`depth`, larger = nearer); a pixel the front-most triangle covers gets, in `flowX` and
     /// `flowY`, the offset to the same barycentric point of that triangle in the source mesh.
     @inline(__always)
-    static func rasterise(edited: ProjectedMesh, source: ProjectedMesh, triangles: [Int32], frontSign: Float,
-                          region: Region, flowX: inout [Float], flowY: inout [Float], depth: inout [Float]) {
+    static func rasterise(
+        edited: ProjectedMesh, source: ProjectedMesh, triangles: [Int32], frontSign: Float,
+        region: Region, flowX: inout [Float], flowY: inout [Float], depth: inout [Float]
+    ) {
         let width = region.width, height = region.height
         let ox = Float(region.originX), oy = Float(region.originY)
         triangles.withUnsafeBufferPointer { tri in
-        edited.x.withUnsafeBufferPointer { ex in edited.y.withUnsafeBufferPointer { ey in edited.z.withUnsafeBufferPointer { ez in
-        source.x.withUnsafeBufferPointer { sx in source.y.withUnsafeBufferPointer { sy in
-        flowX.withUnsafeMutableBufferPointer { fx in flowY.withUnsafeMutableBufferPointer { fy in
-        depth.withUnsafeMutableBufferPointer { zb in
-            var t = 0
-            while t + 2 < tri.count {
-                let i0 = Int(tri[t]), i1 = Int(tri[t + 1]), i2 = Int(tri[t + 2])
-                t += 3
-                let x0 = ex[i0] - ox, y0 = ey[i0] - oy
-                let x1 = ex[i1] - ox, y1 = ey[i1] - oy
-                let x2 = ex[i2] - ox, y2 = ey[i2] - oy
-                let area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
-                guard area * frontSign > 1e-6 else { continue }
-                let lowX = max(0, Int(min(x0, x1, x2).rounded(.up)))
-                let highX = min(width - 1, Int(max(x0, x1, x2).rounded(.down)))
-                let lowY = max(0, Int(min(y0, y1, y2).rounded(.up)))
-                let highY = min(height - 1, Int(max(y0, y1, y2).rounded(.down)))
-                guard lowX <= highX, lowY <= highY else { continue }
-                let inverse = 1 / area
-                let tolerance: Float = -1e-5
-                let z0 = ez[i0], z1 = ez[i1], z2 = ez[i2]
-                let s0x = sx[i0], s1x = sx[i1], s2x = sx[i2]
-                let s0y = sy[i0], s1y = sy[i1], s2y = sy[i2]
-                for py in lowY...highY {
-                    let y = Float(py)
-                    let row = py * width
-                    for px in lowX...highX {
-                        let x = Float(px)
-                        let w0 = ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y)) * inverse
-                        let w1 = ((x2 - x) * (y0 - y) - (x0 - x) * (y2 - y)) * inverse
-                        let w2 = 1 - w0 - w1
-                        guard w0 >= tolerance, w1 >= tolerance, w2 >= tolerance else { continue }
-                        let z = w0 * z0 + w1 * z1 + w2 * z2
-                        let index = row + px
-                        guard z > zb[index] else { continue }
-                        zb[index] = z
-                        fx[index] = w0 * s0x + w1 * s1x + w2 * s2x - (x + ox)
-                        fy[index] = w0 * s0y + w1 * s1y + w2 * s2y - (y + oy)
+            edited.x.withUnsafeBufferPointer { ex in
+                edited.y.withUnsafeBufferPointer { ey in
+                    edited.z.withUnsafeBufferPointer { ez in
+                        source.x.withUnsafeBufferPointer { sx in
+                            source.y.withUnsafeBufferPointer { sy in
+                                flowX.withUnsafeMutableBufferPointer { fx in
+                                    flowY.withUnsafeMutableBufferPointer { fy in
+                                        depth.withUnsafeMutableBufferPointer { zb in
+                                            var t = 0
+                                            while t + 2 < tri.count {
+                                                let i0 = Int(tri[t]), i1 = Int(tri[t + 1]), i2 = Int(tri[t + 2])
+                                                t += 3
+                                                let x0 = ex[i0] - ox, y0 = ey[i0] - oy
+                                                let x1 = ex[i1] - ox, y1 = ey[i1] - oy
+                                                let x2 = ex[i2] - ox, y2 = ey[i2] - oy
+                                                let area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+                                                guard area * frontSign > 1e-6 else { continue }
+                                                let lowX = max(0, Int(min(x0, x1, x2).rounded(.up)))
+                                                let highX = min(width - 1, Int(max(x0, x1, x2).rounded(.down)))
+                                                let lowY = max(0, Int(min(y0, y1, y2).rounded(.up)))
+                                                let highY = min(height - 1, Int(max(y0, y1, y2).rounded(.down)))
+                                                guard lowX <= highX, lowY <= highY else { continue }
+                                                let inverse = 1 / area
+                                                let tolerance: Float = -1e-5
+                                                let z0 = ez[i0], z1 = ez[i1], z2 = ez[i2]
+                                                let s0x = sx[i0], s1x = sx[i1], s2x = sx[i2]
+                                                let s0y = sy[i0], s1y = sy[i1], s2y = sy[i2]
+                                                for py in lowY...highY {
+                                                    let y = Float(py)
+                                                    let row = py * width
+                                                    for px in lowX...highX {
+                                                        let x = Float(px)
+                                                        let w0 = ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y)) * inverse
+                                                        let w1 = ((x2 - x) * (y0 - y) - (x0 - x) * (y2 - y)) * inverse
+                                                        let w2 = 1 - w0 - w1
+                                                        guard w0 >= tolerance, w1 >= tolerance, w2 >= tolerance else { continue }
+                                                        let z = w0 * z0 + w1 * z1 + w2 * z2
+                                                        let index = row + px
+                                                        guard z > zb[index] else { continue }
+                                                        zb[index] = z
+                                                        fx[index] = w0 * s0x + w1 * s1x + w2 * s2x - (x + ox)
+                                                        fy[index] = w0 * s0y + w1 * s1y + w2 * s2y - (y + oy)
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }}}}}}}}}
+        }
     }
 
     /// Sets `coverage` to 1 where the rasteriser drew (`depth` above −∞); returns how many pixels that is.
@@ -360,8 +392,10 @@ enum FlowBuilder {
     /// a 4-neighbour off it) into `nearest` (its index; −1 for none) and the distance to it into
     /// `distance`. The seeds' rows and columns are kept in `buffers`' scratch.
     @inline(__always)
-    static func findNearestBoundaryPixels(coverage: [UInt8], width: Int, height: Int, nearest: inout [Int32],
-                                          distance: inout [Float], buffers: inout FlowBuffers) {
+    static func findNearestBoundaryPixels(
+        coverage: [UInt8], width: Int, height: Int, nearest: inout [Int32],
+        distance: inout [Float], buffers: inout FlowBuffers
+    ) {
         let count = width * height
         nearest.reset(count: count, to: -1)
         distance.reset(count: count, to: .infinity)
@@ -370,7 +404,8 @@ enum FlowBuilder {
                 for px in 0..<width {
                     let i = py * width + px
                     guard cov[i] != 0 else { continue }
-                    let isBoundary = (px > 0 && cov[i - 1] == 0) || (px < width - 1 && cov[i + 1] == 0)
+                    let isBoundary =
+                        (px > 0 && cov[i - 1] == 0) || (px < width - 1 && cov[i + 1] == 0)
                         || (py > 0 && cov[i - width] == 0) || (py < height - 1 && cov[i + width] == 0)
                     if isBoundary { nearest[i] = Int32(i) }
                 }
@@ -380,8 +415,9 @@ enum FlowBuilder {
         buffers.seedColumn = []; buffers.seedRow = []
         seedColumn.reset(count: count, to: 0)
         seedRow.reset(count: count, to: 0)
-        propagateNearestSeed(&nearest, distance: &distance, seedColumn: &seedColumn, seedRow: &seedRow,
-                             width: width, height: height)
+        propagateNearestSeed(
+            &nearest, distance: &distance, seedColumn: &seedColumn, seedRow: &seedRow,
+            width: width, height: height)
         buffers.seedColumn = seedColumn; buffers.seedRow = seedRow
     }
 
@@ -389,8 +425,10 @@ enum FlowBuilder {
     /// twice by `blurRadius`: arrays taken from `buffers` (the caller gives them back); the blur's
     /// scratch goes back to `buffers` here.
     @inline(__always)
-    static func smoothedExtension(flowX: [Float], flowY: [Float], nearest: [Int32], width: Int, height: Int,
-                                  blurRadius: Int, buffers: inout FlowBuffers) -> (x: [Float], y: [Float]) {
+    static func smoothedExtension(
+        flowX: [Float], flowY: [Float], nearest: [Int32], width: Int, height: Int,
+        blurRadius: Int, buffers: inout FlowBuffers
+    ) -> (x: [Float], y: [Float]) {
         let count = width * height
         var extensionX = buffers.extensionX, extensionY = buffers.extensionY
         var blurred = buffers.blurred, scratch = buffers.line
@@ -416,8 +454,10 @@ enum FlowBuilder {
     /// The final flow, in place: on the mesh, the barycentric flow blends into the extension over
     /// `band` pixels from the boundary; off it, the extension fades to exactly zero at `falloff`.
     @inline(__always)
-    static func blend(flowX: inout [Float], flowY: inout [Float], extensionX: [Float], extensionY: [Float],
-                      coverage: [UInt8], distance: [Float], band: Float, falloff: Float) {
+    static func blend(
+        flowX: inout [Float], flowY: inout [Float], extensionX: [Float], extensionY: [Float],
+        coverage: [UInt8], distance: [Float], band: Float, falloff: Float
+    ) {
         for i in 0..<coverage.count {
             let d = distance[i]
             if coverage[i] != 0 {
@@ -446,90 +486,99 @@ enum FlowBuilder {
     /// Euclidean distance to it; seeds hold their own index in `nearest`, others −1.
     /// `seedColumn` and `seedRow` are scratch (`nearest.count` each): the nearest seed's column
     /// and row, carried along with its index (no division per test).
-    static func propagateNearestSeed(_ nearest: inout [Int32], distance: inout [Float], seedColumn: inout [Float],
-                                     seedRow: inout [Float], width: Int, height: Int) {
+    static func propagateNearestSeed(
+        _ nearest: inout [Int32], distance: inout [Float], seedColumn: inout [Float],
+        seedRow: inout [Float], width: Int, height: Int
+    ) {
         nearest.withUnsafeMutableBufferPointer { seed in
-        distance.withUnsafeMutableBufferPointer { dist in
-        seedColumn.withUnsafeMutableBufferPointer { column in
-        seedRow.withUnsafeMutableBufferPointer { row in
-            for i in 0..<seed.count where seed[i] >= 0 {
-                dist[i] = 0
-                column[i] = Float(i % width)
-                row[i] = Float(i / width)
-            }
-            @inline(__always) func consider(_ i: Int, _ j: Int, _ px: Float, _ py: Float) {
-                let candidate = seed[j]
-                guard candidate >= 0 else { return }
-                let dx = column[j] - px, dy = row[j] - py
-                let d = dx * dx + dy * dy
-                if d < dist[i] { dist[i] = d; seed[i] = candidate; column[i] = column[j]; row[i] = row[j] }
-            }
-            // Forward: from the left and the row above, then from the right within the row.
-            for py in 0..<height {
-                let line = py * width, y = Float(py)
-                for px in 0..<width {
-                    let i = line + px, x = Float(px)
-                    if px > 0 { consider(i, i - 1, x, y) }
-                    if py > 0 {
-                        consider(i, i - width, x, y)
-                        if px > 0 { consider(i, i - width - 1, x, y) }
-                        if px < width - 1 { consider(i, i - width + 1, x, y) }
+            distance.withUnsafeMutableBufferPointer { dist in
+                seedColumn.withUnsafeMutableBufferPointer { column in
+                    seedRow.withUnsafeMutableBufferPointer { row in
+                        for i in 0..<seed.count where seed[i] >= 0 {
+                            dist[i] = 0
+                            column[i] = Float(i % width)
+                            row[i] = Float(i / width)
+                        }
+                        @inline(__always) func consider(_ i: Int, _ j: Int, _ px: Float, _ py: Float) {
+                            let candidate = seed[j]
+                            guard candidate >= 0 else { return }
+                            let dx = column[j] - px, dy = row[j] - py
+                            let d = dx * dx + dy * dy
+                            if d < dist[i] { dist[i] = d; seed[i] = candidate; column[i] = column[j]; row[i] = row[j] }
+                        }
+                        // Forward: from the left and the row above, then from the right within the row.
+                        for py in 0..<height {
+                            let line = py * width, y = Float(py)
+                            for px in 0..<width {
+                                let i = line + px, x = Float(px)
+                                if px > 0 { consider(i, i - 1, x, y) }
+                                if py > 0 {
+                                    consider(i, i - width, x, y)
+                                    if px > 0 { consider(i, i - width - 1, x, y) }
+                                    if px < width - 1 { consider(i, i - width + 1, x, y) }
+                                }
+                            }
+                            for px in stride(from: width - 2, through: 0, by: -1) { consider(line + px, line + px + 1, Float(px), y) }
+                        }
+                        // Backward: from the right and the row below, then from the left within the row.
+                        for py in stride(from: height - 1, through: 0, by: -1) {
+                            let line = py * width, y = Float(py)
+                            for px in stride(from: width - 1, through: 0, by: -1) {
+                                let i = line + px, x = Float(px)
+                                if px < width - 1 { consider(i, i + 1, x, y) }
+                                if py < height - 1 {
+                                    consider(i, i + width, x, y)
+                                    if px > 0 { consider(i, i + width - 1, x, y) }
+                                    if px < width - 1 { consider(i, i + width + 1, x, y) }
+                                }
+                            }
+                            for px in 1..<max(width, 1) { consider(line + px, line + px - 1, Float(px), y) }
+                        }
+                        for i in 0..<dist.count { dist[i] = dist[i].squareRoot() }
                     }
                 }
-                for px in stride(from: width - 2, through: 0, by: -1) { consider(line + px, line + px + 1, Float(px), y) }
             }
-            // Backward: from the right and the row below, then from the left within the row.
-            for py in stride(from: height - 1, through: 0, by: -1) {
-                let line = py * width, y = Float(py)
-                for px in stride(from: width - 1, through: 0, by: -1) {
-                    let i = line + px, x = Float(px)
-                    if px < width - 1 { consider(i, i + 1, x, y) }
-                    if py < height - 1 {
-                        consider(i, i + width, x, y)
-                        if px > 0 { consider(i, i + width - 1, x, y) }
-                        if px < width - 1 { consider(i, i + width + 1, x, y) }
-                    }
-                }
-                for px in 1..<max(width, 1) { consider(line + px, line + px - 1, Float(px), y) }
-            }
-            for i in 0..<dist.count { dist[i] = dist[i].squareRoot() }
-        }}}}
+        }
     }
 
     /// A box blur of `radius` along rows then columns, clamping at the edges. `scratch` holds at
     /// least one row; `output` is a scratch field of the same size (swapped with `field`).
-    static func boxBlur(_ field: inout [Float], width: Int, height: Int, radius: Int, scratch: inout [Float],
-                        output: inout [Float]) {
+    static func boxBlur(
+        _ field: inout [Float], width: Int, height: Int, radius: Int, scratch: inout [Float],
+        output: inout [Float]
+    ) {
         let scale = 1 / Float(2 * radius + 1)
         field.withUnsafeMutableBufferPointer { f in
-        output.withUnsafeMutableBufferPointer { out in
-        scratch.withUnsafeMutableBufferPointer { line in
-            // Rows: each row into `line`, then a running sum back into the field.
-            for py in 0..<height {
-                let start = py * width
-                for k in 0..<width { line[k] = f[start + k] }
-                var sum: Float = 0
-                for k in -radius...radius { sum += line[min(max(k, 0), width - 1)] }
-                for k in 0..<width {
-                    f[start + k] = sum * scale
-                    sum += line[min(k + radius + 1, width - 1)] - line[max(k - radius, 0)]
+            output.withUnsafeMutableBufferPointer { out in
+                scratch.withUnsafeMutableBufferPointer { line in
+                    // Rows: each row into `line`, then a running sum back into the field.
+                    for py in 0..<height {
+                        let start = py * width
+                        for k in 0..<width { line[k] = f[start + k] }
+                        var sum: Float = 0
+                        for k in -radius...radius { sum += line[min(max(k, 0), width - 1)] }
+                        for k in 0..<width {
+                            f[start + k] = sum * scale
+                            sum += line[min(k + radius + 1, width - 1)] - line[max(k - radius, 0)]
+                        }
+                    }
+                    // Columns, a row at a time (cache friendly): running sums per column into `out`.
+                    for px in 0..<width { line[px] = 0 }
+                    for k in -radius...radius {
+                        let start = min(max(k, 0), height - 1) * width
+                        for px in 0..<width { line[px] += f[start + px] }
+                    }
+                    for py in 0..<height {
+                        let target = py * width
+                        let adding = min(py + radius + 1, height - 1) * width, removing = max(py - radius, 0) * width
+                        for px in 0..<width {
+                            out[target + px] = line[px] * scale
+                            line[px] += f[adding + px] - f[removing + px]
+                        }
+                    }
                 }
             }
-            // Columns, a row at a time (cache friendly): running sums per column into `out`.
-            for px in 0..<width { line[px] = 0 }
-            for k in -radius...radius {
-                let start = min(max(k, 0), height - 1) * width
-                for px in 0..<width { line[px] += f[start + px] }
-            }
-            for py in 0..<height {
-                let target = py * width
-                let adding = min(py + radius + 1, height - 1) * width, removing = max(py - radius, 0) * width
-                for px in 0..<width {
-                    out[target + px] = line[px] * scale
-                    line[px] += f[adding + px] - f[removing + px]
-                }
-            }
-        }}}
+        }
         swap(&field, &output)
     }
 }

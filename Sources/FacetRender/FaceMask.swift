@@ -32,8 +32,10 @@ public struct FaceMask: Sendable, Equatable {
     public var feather: Double
 
     /// Creates a mask from its geometry.
-    public init(center: SIMD2<Double>, horizontalAxis: SIMD2<Double>, verticalAxis: SIMD2<Double>,
-                halfWidth: Double, halfHeight: Double, feather: Double) {
+    public init(
+        center: SIMD2<Double>, horizontalAxis: SIMD2<Double>, verticalAxis: SIMD2<Double>,
+        halfWidth: Double, halfHeight: Double, feather: Double
+    ) {
         self.center = center
         self.horizontalAxis = horizontalAxis
         self.verticalAxis = verticalAxis
@@ -73,8 +75,9 @@ public struct FaceMask: Sendable, Equatable {
             let v = (offset * up).sum() / halfHeight
             halfWidth = max(halfWidth, u / max(1 - v * v, 0.2).squareRoot())
         }
-        self.init(center: center, horizontalAxis: right, verticalAxis: up, halfWidth: halfWidth + feather / 2,
-                  halfHeight: halfHeight, feather: feather)
+        self.init(
+            center: center, horizontalAxis: right, verticalAxis: up, halfWidth: halfWidth + feather / 2,
+            halfHeight: halfHeight, feather: feather)
     }
 
     /// The weight at a frame pixel (indices): 1 well inside, 0 outside, a smooth ramp between.
@@ -98,10 +101,12 @@ public struct FaceMask: Sendable, Equatable {
     /// frame of the given size (empty when the face lies outside).
     public func bounds(frameWidth: Int, frameHeight: Int) -> (x: Int, y: Int, width: Int, height: Int) {
         // The ellipse's axis-aligned extent.
-        let extentX = ((halfWidth * horizontalAxis.x) * (halfWidth * horizontalAxis.x)
-                       + (halfHeight * verticalAxis.x) * (halfHeight * verticalAxis.x)).squareRoot()
-        let extentY = ((halfWidth * horizontalAxis.y) * (halfWidth * horizontalAxis.y)
-                       + (halfHeight * verticalAxis.y) * (halfHeight * verticalAxis.y)).squareRoot()
+        let extentX =
+            ((halfWidth * horizontalAxis.x) * (halfWidth * horizontalAxis.x)
+            + (halfHeight * verticalAxis.x) * (halfHeight * verticalAxis.x)).squareRoot()
+        let extentY =
+            ((halfWidth * horizontalAxis.y) * (halfWidth * horizontalAxis.y)
+            + (halfHeight * verticalAxis.y) * (halfHeight * verticalAxis.y)).squareRoot()
         let x0 = max(0, Int((center.x - extentX).rounded(.down)))
         let y0 = max(0, Int((center.y - extentY).rounded(.down)))
         let x1 = min(frameWidth, Int((center.x + extentX).rounded(.up)) + 1)

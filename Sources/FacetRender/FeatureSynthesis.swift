@@ -140,9 +140,11 @@ struct MouthSynthesis {
         let editedPolygon = editedOutline.polygon()
         let sourcePolygon = sourceOutline.polygon()
         let grows = editedPolygon.area > sourcePolygon.area * 1.1 + 4
-        let reshaped = sourcePolygon.area > 4 && [0.25, 0.5, 0.75].contains { (u: Float) in
-            abs(editedOutline.opening(u) - sourceOutline.opening(u)) > 1
-        }
+        let reshaped =
+            sourcePolygon.area > 4
+            && [0.25, 0.5, 0.75].contains { (u: Float) in
+                abs(editedOutline.opening(u) - sourceOutline.opening(u)) > 1
+            }
         guard grows || reshaped, editedPolygon.area > 1 else { return nil }
         self.sourceOutline = sourceOutline
         self.editedOutline = editedOutline
@@ -180,8 +182,10 @@ struct MouthSynthesis {
         let cavity = min(max(min(gapTop, gapBottom) + 0.5, 0), 1)
         var sourceX: Float = 0, sourceY: Float = 0
         if cavity < 1 {
-            let sourceV = gapTop <= gapBottom ? sourceTop + min(downFromUpper, upperPart)
-                                              : sourceBottom - min(upFromLower, lowerPart)
+            let sourceV =
+                gapTop <= gapBottom
+                ? sourceTop + min(downFromUpper, upperPart)
+                : sourceBottom - min(upFromLower, lowerPart)
             (sourceX, sourceY) = sourceOutline.point(u: u, v: sourceV)
         }
         var depth: Float = 0, tongue: Float = 0, teeth: Float = 0
@@ -194,7 +198,8 @@ struct MouthSynthesis {
             // Tongue: a rounded bump rising from the lower lip on wide openings.
             let tongueHeight = 0.4 * gapHeight * FlowBuilder.smoothstep((gapHeight / mouthWidth - 0.12) / 0.2)
             let tongueTop = tongueHeight * (1 - 4 * (u - 0.5) * (u - 0.5) / 0.36)
-            tongue = 0.85 * min(max(tongueTop - gapBottom + 0.5, 0), 1)
+            tongue =
+                0.85 * min(max(tongueTop - gapBottom + 0.5, 0), 1)
                 * (1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.25) / 0.08))
             // Teeth where the source showed none (its lips were closed at u): an upper row under
             // the upper lip, with gaps between teeth sized from the mouth's width, in the lip's
@@ -206,12 +211,14 @@ struct MouthSynthesis {
                 let inUpper = min(max(upperRow - gapTop + 0.5, 0), 1) * min(max(gapTop + 1, 0), 1)
                 let spread = 1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.24) / 0.1)
                 let shadowed = 0.6 + 0.4 * FlowBuilder.smoothstep(gapTop / max(0.35 * upperRow, 1))
-                teeth = 0.85 * closedSource * inUpper * shadowed * spread * (1 - 0.35 * Self.toothGap(u))
+                teeth =
+                    0.85 * closedSource * inUpper * shadowed * spread * (1 - 0.35 * Self.toothGap(u))
                     * (0.3 + 0.7 * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.9))
             }
         }
-        return MouthPixel(coverage: coverage, cavity: cavity, sourceX: sourceX, sourceY: sourceY,
-                          depth: depth, tongue: tongue, teeth: teeth)
+        return MouthPixel(
+            coverage: coverage, cavity: cavity, sourceX: sourceX, sourceY: sourceY,
+            depth: depth, tongue: tongue, teeth: teeth)
     }
 
     /// Tooth edges along the mouth (u from corner to corner): 1 in the thin dark line between

@@ -49,27 +49,35 @@ extension GeometricRenderer {
     /// pixels are changed; use a frame you can spare. Not a test: the numbers depend on the machine.
     public func benchmark(frame: VideoFrame, faceHeight: Float = 175, renders: Int = 50) throws -> GeometricRenderTimings {
         guard faceHeight > 8, renders > 0 else {
-            throw RenderError(.invalidArgument, "benchmark of \(renders) renders of a \(faceHeight) px face; expected a face "
-                              + "taller than 8 px and at least one render")
+            throw RenderError(
+                .invalidArgument,
+                "benchmark of \(renders) renders of a \(faceHeight) px face; expected a face "
+                    + "taller than 8 px and at least one render")
         }
         let ys = stride(from: 1, to: model.mean.count, by: 3).map { model.mean[$0] }
         let modelHeight = (ys.max() ?? 1) - (ys.min() ?? 0)
-        let camera = FaceCamera(projection: .weakPerspective, focalLength: 1000,
-                                principalPoint: Point2(x: Float(frame.width) / 2, y: Float(frame.height) / 2))
+        let camera = FaceCamera(
+            projection: .weakPerspective, focalLength: 1000,
+            principalPoint: Point2(x: Float(frame.width) / 2, y: Float(frame.height) / 2))
         let depth = 1000 * modelHeight / faceHeight
         var expression = [Float](repeating: 0, count: model.expressionCount)
         let source = FaceCoefficients(pose: .frontal, translation: Vector3(x: 0, y: 0, z: -depth), expression: expression)
         if !expression.isEmpty { expression[0] = 0.8 }
-        let edited = FaceCoefficients(pose: HeadPose(yawDegrees: 15, pitchDegrees: 5, rollDegrees: 0),
-                                      translation: source.translation, expression: expression)
+        let edited = FaceCoefficients(
+            pose: HeadPose(yawDegrees: 15, pitchDegrees: 5, rollDegrees: 0),
+            translation: source.translation, expression: expression)
         func scene(_ coefficients: FaceCoefficients) -> SceneMotion {
-            SceneMotion(frameTimes: [0], frameRate: 25, frameWidth: frame.width, frameHeight: frame.height,
-                        tracks: [FaceTrack(id: 0, modelName: model.name, identity: [], camera: camera,
-                                           frames: [FaceFrame(frameIndex: frame.index, time: frame.time, coefficients: coefficients)])])
+            SceneMotion(
+                frameTimes: [0], frameRate: 25, frameWidth: frame.width, frameHeight: frame.height,
+                tracks: [
+                    FaceTrack(
+                        id: 0, modelName: model.name, identity: [], camera: camera,
+                        frames: [FaceFrame(frameIndex: frame.index, time: frame.time, coefficients: coefficients)])
+                ])
         }
         let (sourceMotion, editedMotion) = (scene(source), scene(edited))
         var renderer = self
-        try renderer.render(frame, source: sourceMotion, edited: editedMotion)   // warm-up, fills the identity cache
+        try renderer.render(frame, source: sourceMotion, edited: editedMotion)  // warm-up, fills the identity cache
         var samples: [Double] = []
         for _ in 0..<renders {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -77,9 +85,10 @@ extension GeometricRenderer {
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         let sorted = samples.sorted()
-        return GeometricRenderTimings(renders: renders, meanMilliseconds: samples.reduce(0, +) / Double(renders),
-                                      medianMilliseconds: sorted[renders / 2],
-                                      p95Milliseconds: sorted[min(renders - 1, Int(Double(renders) * 0.95))],
-                                      faceHeight: faceHeight)
+        return GeometricRenderTimings(
+            renders: renders, meanMilliseconds: samples.reduce(0, +) / Double(renders),
+            medianMilliseconds: sorted[renders / 2],
+            p95Milliseconds: sorted[min(renders - 1, Int(Double(renders) * 0.95))],
+            faceHeight: faceHeight)
     }
 }

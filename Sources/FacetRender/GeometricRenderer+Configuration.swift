@@ -40,10 +40,12 @@ extension GeometricRenderer {
         public var interpolation: Interpolation
 
         /// Creates settings; the defaults suit talking-head video.
-        public init(falloffDistance: Float = 0.35, minimumFalloffDistance: Float = 0.08,
-                    boundaryBlendWidth: Float = 0.05, synthesizesMouthInterior: Bool = true,
-                    synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true,
-                    interpolation: Interpolation = .bicubic) {
+        public init(
+            falloffDistance: Float = 0.35, minimumFalloffDistance: Float = 0.08,
+            boundaryBlendWidth: Float = 0.05, synthesizesMouthInterior: Bool = true,
+            synthesizesClosedEyelids: Bool = true, usesMultipleThreads: Bool = true,
+            interpolation: Interpolation = .bicubic
+        ) {
             self.falloffDistance = falloffDistance
             self.minimumFalloffDistance = minimumFalloffDistance
             self.boundaryBlendWidth = boundaryBlendWidth
@@ -57,16 +59,20 @@ extension GeometricRenderer {
         public func validate() throws(RenderError) {
             func check(_ value: Float, _ name: String, _ range: ClosedRange<Float>) throws(RenderError) {
                 guard value.isFinite, range.contains(value) else {
-                    throw RenderError(.invalidArgument, "geometric renderer: \(name) is \(value); expected a multiple "
-                                      + "of the face size in \(range.lowerBound)...\(range.upperBound)")
+                    throw RenderError(
+                        .invalidArgument,
+                        "geometric renderer: \(name) is \(value); expected a multiple "
+                            + "of the face size in \(range.lowerBound)...\(range.upperBound)")
                 }
             }
             try check(falloffDistance, "falloffDistance", 0.01...3)
             try check(minimumFalloffDistance, "minimumFalloffDistance", 0.01...3)
             try check(boundaryBlendWidth, "boundaryBlendWidth", 0...0.5)
             guard minimumFalloffDistance <= falloffDistance else {
-                throw RenderError(.invalidArgument, "geometric renderer: minimumFalloffDistance \(minimumFalloffDistance) "
-                                  + "exceeds falloffDistance \(falloffDistance); expected minimum <= falloff")
+                throw RenderError(
+                    .invalidArgument,
+                    "geometric renderer: minimumFalloffDistance \(minimumFalloffDistance) "
+                        + "exceeds falloffDistance \(falloffDistance); expected minimum <= falloff")
             }
         }
     }

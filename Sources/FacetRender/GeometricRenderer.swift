@@ -96,8 +96,9 @@ public struct GeometricRenderer: FrameRenderer {
             var best: Float = 0, bestColumn: Int?
             for column in closing {
                 let closed = vertices.map { vertex in
-                    Point2(x: model.mean[3 * vertex] + model.expressionBasis[column * rows + 3 * vertex],
-                           y: -(model.mean[3 * vertex + 1] + model.expressionBasis[column * rows + 3 * vertex + 1]))
+                    Point2(
+                        x: model.mean[3 * vertex] + model.expressionBasis[column * rows + 3 * vertex],
+                        y: -(model.mean[3 * vertex + 1] + model.expressionBasis[column * rows + 3 * vertex + 1]))
                 }
                 let closure = EyelidWarp.closure(source: neutral, edited: closed) ?? 0
                 if closure > best { best = closure; bestColumn = column }
@@ -110,8 +111,10 @@ public struct GeometricRenderer: FrameRenderer {
     /// Per eye, how much the model's eye-closing blendshape at full weight closes this face's
     /// eye at this pose (identity, the source expression and the camera all change it a little);
     /// nil where the model has no such blendshape.
-    private func fullEyeClosures(vertices: [Float], coefficients: FaceCoefficients, camera: FaceCamera,
-                                 mesh: ProjectedMesh) -> [Float?] {
+    private func fullEyeClosures(
+        vertices: [Float], coefficients: FaceCoefficients, camera: FaceCamera,
+        mesh: ProjectedMesh
+    ) -> [Float?] {
         let rows = model.mean.count
         return zip(Self.eyeNumbers, eyeClosingColumns).map { numbers, column in
             guard let column else { return nil }
@@ -141,14 +144,17 @@ public struct GeometricRenderer: FrameRenderer {
     public mutating func render(_ frame: VideoFrame, source: SceneMotion, edited: SceneMotion) throws {
         try configuration.validate()
         if edited.frameWidth > 0, edited.frameHeight > 0, edited.frameWidth != frame.width || edited.frameHeight != frame.height {
-            throw RenderError(.incompatible, "frame \(frame.index) is \(frame.width)x\(frame.height) but the motion was "
-                              + "analysed at \(edited.frameWidth)x\(edited.frameHeight); expected the same size")
+            throw RenderError(
+                .incompatible,
+                "frame \(frame.index) is \(frame.width)x\(frame.height) but the motion was "
+                    + "analysed at \(edited.frameWidth)x\(edited.frameHeight); expected the same size")
         }
         var faces: [(source: ProjectedMesh, edited: ProjectedMesh, detail: FaceDetail)] = []
         for track in edited.tracks {
             guard let editedPosition = track.position(ofFrame: frame.index),
-                  let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
-                  let sourcePosition = sourceTrack.position(ofFrame: frame.index) else { continue }
+                let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
+                let sourcePosition = sourceTrack.position(ofFrame: frame.index)
+            else { continue }
             let editedCoefficients = track.frames[editedPosition].coefficients
             let sourceCoefficients = sourceTrack.frames[sourcePosition].coefficients
             guard editedCoefficients != sourceCoefficients || track.identity != sourceTrack.identity else { continue }
@@ -156,25 +162,35 @@ public struct GeometricRenderer: FrameRenderer {
             try checkCompatible(sourceTrack, coefficients: sourceCoefficients, frame: frame.index)
             let sourceVertices = vertices(identity: sourceTrack.identity, expression: sourceCoefficients.expression)
             let sourceMesh = ProjectedMesh(vertices: sourceVertices, coefficients: sourceCoefficients, camera: sourceTrack.camera!)
-            let editedMesh = ProjectedMesh(vertices: vertices(identity: track.identity, expression: editedCoefficients.expression),
-                                           coefficients: editedCoefficients, camera: track.camera!)
+            let editedMesh = ProjectedMesh(
+                vertices: vertices(identity: track.identity, expression: editedCoefficients.expression),
+                coefficients: editedCoefficients, camera: track.camera!)
             for (mesh, which) in [(sourceMesh, "analysed"), (editedMesh, "edited")]
             where !mesh.isDrawable(frameWidth: frame.width, frameHeight: frame.height) {
-                throw RenderError(.incompatible, "frame \(frame.index), track \(track.id): the \(which) face does not project into "
-                                  + "the \(frame.width)x\(frame.height) picture (its mesh has points that are not finite or lie more "
-                                  + "than \(Int(FlowBuilder.maximumReach)) frame sides outside it); expected coefficients of a head in view")
+                throw RenderError(
+                    .incompatible,
+                    "frame \(frame.index), track \(track.id): the \(which) face does not project into "
+                        + "the \(frame.width)x\(frame.height) picture (its mesh has points that are not finite or lie more "
+                        + "than \(Int(FlowBuilder.maximumReach)) frame sides outside it); expected coefficients of a head in view")
             }
-            let closures = fullEyeClosures(vertices: sourceVertices, coefficients: sourceCoefficients,
-                                           camera: sourceTrack.camera!, mesh: sourceMesh)
-            faces.append((sourceMesh, editedMesh, FaceDetail(landmarks: sourceTrack.frames[sourcePosition].landmarks,
-                                                             fullEyeClosures: closures)))
+            let closures = fullEyeClosures(
+                vertices: sourceVertices, coefficients: sourceCoefficients,
+                camera: sourceTrack.camera!, mesh: sourceMesh)
+            faces.append(
+                (
+                    sourceMesh, editedMesh,
+                    FaceDetail(
+                        landmarks: sourceTrack.frames[sourcePosition].landmarks,
+                        fullEyeClosures: closures)
+                ))
         }
         guard !faces.isEmpty else { return }
         var buffers = faces.map { _ in workspace.take() }
         var flows = faces.indices.map { index in
-            FlowBuilder.build(source: faces[index].source, edited: faces[index].edited, triangles: triangleIndices,
-                              frontSign: frontSign, frameWidth: frame.width, frameHeight: frame.height,
-                              configuration: configuration, buffers: &buffers[index])
+            FlowBuilder.build(
+                source: faces[index].source, edited: faces[index].edited, triangles: triangleIndices,
+                frontSign: frontSign, frameWidth: frame.width, frameHeight: frame.height,
+                configuration: configuration, buffers: &buffers[index])
         }
         defer {
             // The flows' arrays go back to the workspace once the flows are gone.
@@ -186,8 +202,9 @@ public struct GeometricRenderer: FrameRenderer {
         do {
             try frame.withWritablePlanes { picture in
                 for index in faces.indices where !flows[index].isEmpty {
-                    renderFace(into: picture, flow: flows[index], source: faces[index].source, edited: faces[index].edited,
-                               detail: faces[index].detail, copy: &buffers[index].copy)
+                    renderFace(
+                        into: picture, flow: flows[index], source: faces[index].source, edited: faces[index].edited,
+                        detail: faces[index].detail, copy: &buffers[index].copy)
                 }
             }
         } catch let error as RenderError {
@@ -204,24 +221,29 @@ public struct GeometricRenderer: FrameRenderer {
     ///   - camera: the track's camera.
     ///   - source: the face's coefficients as analysed.
     ///   - edited: the face's coefficients after the effect chain.
-    public func flow(identity: [Float], camera: FaceCamera, source: FaceCoefficients, edited: FaceCoefficients,
-                     frameWidth: Int, frameHeight: Int) throws(RenderError) -> FaceFlow {
+    public func flow(
+        identity: [Float], camera: FaceCamera, source: FaceCoefficients, edited: FaceCoefficients,
+        frameWidth: Int, frameHeight: Int
+    ) throws(RenderError) -> FaceFlow {
         try configuration.validate()
         guard frameWidth > 0, frameHeight > 0 else {
             throw RenderError(.invalidArgument, "frame size \(frameWidth)x\(frameHeight); expected positive dimensions")
         }
         var shapes = identityShapes
-        let sourceMesh = ProjectedMesh(vertices: Self.vertices(model, identity: identity, expression: source.expression, cache: &shapes),
-                                       coefficients: source, camera: camera)
-        let editedMesh = ProjectedMesh(vertices: Self.vertices(model, identity: identity, expression: edited.expression, cache: &shapes),
-                                       coefficients: edited, camera: camera)
+        let sourceMesh = ProjectedMesh(
+            vertices: Self.vertices(model, identity: identity, expression: source.expression, cache: &shapes),
+            coefficients: source, camera: camera)
+        let editedMesh = ProjectedMesh(
+            vertices: Self.vertices(model, identity: identity, expression: edited.expression, cache: &shapes),
+            coefficients: edited, camera: camera)
         return flow(source: sourceMesh, edited: editedMesh, frameWidth: frameWidth, frameHeight: frameHeight)
     }
 
     /// The flow between two projections of the model's mesh.
     func flow(source: ProjectedMesh, edited: ProjectedMesh, frameWidth: Int, frameHeight: Int) -> FaceFlow {
-        FlowBuilder.build(source: source, edited: edited, triangles: triangleIndices, frontSign: frontSign,
-                          frameWidth: frameWidth, frameHeight: frameHeight, configuration: configuration)
+        FlowBuilder.build(
+            source: source, edited: edited, triangles: triangleIndices, frontSign: frontSign,
+            frameWidth: frameWidth, frameHeight: frameHeight, configuration: configuration)
     }
 
     /// Renders one face given its two projections (model-space vertices already posed and projected).
@@ -230,27 +252,36 @@ public struct GeometricRenderer: FrameRenderer {
         guard !flow.isEmpty else { return }
         var copy: [UInt8] = []
         try frame.withWritablePlanes { picture in
-            renderFace(into: picture, flow: flow, source: source, edited: edited,
-                       detail: FaceDetail(landmarks: landmarks, fullEyeClosures: []), copy: &copy)
+            renderFace(
+                into: picture, flow: flow, source: source, edited: edited,
+                detail: FaceDetail(landmarks: landmarks, fullEyeClosures: []), copy: &copy)
         }
     }
 
     private func checkCompatible(_ track: FaceTrack, coefficients: FaceCoefficients, frame: Int) throws(RenderError) {
         guard track.modelName == model.name else {
-            throw RenderError(.incompatible, "track \(track.id) was fitted with the face model \"\(track.modelName)\"; the "
-                              + "geometric renderer was created with \"\(model.name)\"")
+            throw RenderError(
+                .incompatible,
+                "track \(track.id) was fitted with the face model \"\(track.modelName)\"; the "
+                    + "geometric renderer was created with \"\(model.name)\"")
         }
         guard track.camera != nil else {
-            throw RenderError(.incompatible, "track \(track.id) has no camera; the geometric renderer needs the camera the "
-                              + "coefficients were fitted with to project the mesh")
+            throw RenderError(
+                .incompatible,
+                "track \(track.id) has no camera; the geometric renderer needs the camera the "
+                    + "coefficients were fitted with to project the mesh")
         }
         guard track.identity.count <= model.identityCount else {
-            throw RenderError(.incompatible, "track \(track.id) has \(track.identity.count) identity coefficients; the model "
-                              + "\"\(model.name)\" has \(model.identityCount)")
+            throw RenderError(
+                .incompatible,
+                "track \(track.id) has \(track.identity.count) identity coefficients; the model "
+                    + "\"\(model.name)\" has \(model.identityCount)")
         }
         guard coefficients.expression.count <= model.expressionCount else {
-            throw RenderError(.incompatible, "track \(track.id) frame \(frame) has \(coefficients.expression.count) expression "
-                              + "coefficients; the model \"\(model.name)\" has \(model.expressionCount)")
+            throw RenderError(
+                .incompatible,
+                "track \(track.id) frame \(frame) has \(coefficients.expression.count) expression "
+                    + "coefficients; the model \"\(model.name)\" has \(model.expressionCount)")
         }
     }
 
@@ -260,8 +291,10 @@ public struct GeometricRenderer: FrameRenderer {
         return Self.vertices(model, identity: identity, expression: expression, cache: &identityShapes)
     }
 
-    private static func vertices(_ model: MorphableModel, identity: [Float], expression: [Float],
-                                 cache: inout [[Float]: [Float]]) -> [Float] {
+    private static func vertices(
+        _ model: MorphableModel, identity: [Float], expression: [Float],
+        cache: inout [[Float]: [Float]]
+    ) -> [Float] {
         var shape: [Float]
         if let cached = cache[identity] {
             shape = cached
@@ -285,8 +318,10 @@ public struct GeometricRenderer: FrameRenderer {
     // MARK: - Warp and synthesis
 
     /// `copy` is scratch for the warp's copy of each plane's region.
-    private func renderFace(into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh,
-                            detail: FaceDetail, copy: inout [UInt8]) {
+    private func renderFace(
+        into picture: WritablePicture, flow: FaceFlow, source: ProjectedMesh, edited: ProjectedMesh,
+        detail: FaceDetail, copy: inout [UInt8]
+    ) {
         var features = synthesis(source: source, edited: edited, detail: detail)
         if var mouth = features?.mouth {
             // The cavity's colours come from the face's own lips: their shadow at the rim, near
@@ -305,9 +340,10 @@ public struct GeometricRenderer: FrameRenderer {
         }
         features?.blackColour = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
         for (planeIndex, plane) in picture.planes.enumerated() {
-            PlaneWarp.warp(plane: plane, planeIndex: planeIndex, flow: flow, features: features,
-                           interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads,
-                           copy: &copy)
+            PlaneWarp.warp(
+                plane: plane, planeIndex: planeIndex, flow: flow, features: features,
+                interpolation: configuration.interpolation, parallel: configuration.usesMultipleThreads,
+                copy: &copy)
         }
     }
 
@@ -315,8 +351,10 @@ public struct GeometricRenderer: FrameRenderer {
     /// landmarks where the motion has them (they are where the feature is in the picture; the
     /// fitted mesh is within a pixel or two of them), else the source mesh; the edited outline is
     /// the source outline moved by the mesh's own displacement at each point.
-    private func featurePoints(_ numbers: [Int], source: ProjectedMesh, edited: ProjectedMesh,
-                               landmarks: [Point2]?) -> (source: [Point2], edited: [Point2])? {
+    private func featurePoints(
+        _ numbers: [Int], source: ProjectedMesh, edited: ProjectedMesh,
+        landmarks: [Point2]?
+    ) -> (source: [Point2], edited: [Point2])? {
         let vertices = numbers.compactMap { landmarkVertices[$0] }
         guard vertices.count == numbers.count else { return nil }
         let meshSource = vertices.map(source.point), meshEdited = vertices.map(edited.point)
@@ -332,7 +370,8 @@ public struct GeometricRenderer: FrameRenderer {
         let landmarks = detail.landmarks
         var mouth: MouthSynthesis?
         if configuration.synthesizesMouthInterior,
-           let points = featurePoints(Self.mouthNumbers, source: source, edited: edited, landmarks: landmarks) {
+            let points = featurePoints(Self.mouthNumbers, source: source, edited: edited, landmarks: landmarks)
+        {
             mouth = MouthSynthesis(source: points.source, edited: points.edited)
         }
         var eyes: [EyelidWarp] = []
@@ -340,9 +379,13 @@ public struct GeometricRenderer: FrameRenderer {
             for (index, (eye, brow)) in zip(Self.eyeNumbers, Self.browNumbers).enumerated() {
                 guard let points = featurePoints(eye, source: source, edited: edited, landmarks: landmarks) else { continue }
                 let browPoints = featurePoints(brow, source: source, edited: edited, landmarks: landmarks)?.source ?? []
-                if let warp = EyelidWarp(source: points.source, edited: points.edited, brow: browPoints,
-                                         fullClosure: (index < detail.fullEyeClosures.count ? detail.fullEyeClosures[index] : nil)
-                                            ?? fullEyeClosure[index]) { eyes.append(warp) }
+                if let warp = EyelidWarp(
+                    source: points.source, edited: points.edited, brow: browPoints,
+                    fullClosure: (index < detail.fullEyeClosures.count ? detail.fullEyeClosures[index] : nil)
+                        ?? fullEyeClosure[index])
+                {
+                    eyes.append(warp)
+                }
             }
         }
         return FeatureSynthesis(mouth: mouth, eyes: eyes)
@@ -360,9 +403,11 @@ struct FaceDetail {
 
 /// Warps one plane of a picture through a face flow, in place, reading an unmodified copy.
 enum PlaneWarp {
-    static func warp(plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
-                     interpolation: GeometricRenderer.Interpolation, parallel: Bool,
-                     copy: inout [UInt8]) {
+    static func warp(
+        plane: PixelPlane, planeIndex: Int, flow: FaceFlow, features: FeatureSynthesis?,
+        interpolation: GeometricRenderer.Interpolation, parallel: Bool,
+        copy: inout [UInt8]
+    ) {
         let scaleX = 1 << plane.shiftX, scaleY = 1 << plane.shiftY
         let x0 = flow.originX >> plane.shiftX, y0 = flow.originY >> plane.shiftY
         let x1 = min(plane.width - 1, (flow.originX + flow.width - 1) >> plane.shiftX)
@@ -382,22 +427,27 @@ enum PlaneWarp {
         let bandCount = parallel ? min(rows, 8) : 1
         let shared = features
         copy.withUnsafeBufferPointer { source in
-        flow.displacementX.withUnsafeBufferPointer { fxs in flow.displacementY.withUnsafeBufferPointer { fys in
-        flow.meshCoverage.withUnsafeBufferPointer { coverage in
-            let context = WarpContext(plane: plane, planeIndex: planeIndex, source: source, fx: fxs, fy: fys, coverage: coverage,
-                                      flowOriginX: flow.originX, flowOriginY: flow.originY, flowWidth: flow.width,
-                                      flowHeight: flow.height, x0: x0, y0: y0, copyWidth: copyWidth, copyHeight: copyHeight,
-                                      scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared,
-                                      bicubic: interpolation == .bicubic && plane.shiftX == 0 && plane.shiftY == 0)
-            if bandCount > 1 {
-                DispatchQueue.concurrentPerform(iterations: bandCount) { band in
-                    let start = rows * band / bandCount, end = rows * (band + 1) / bandCount
-                    context.warpRows(start..<end)
+            flow.displacementX.withUnsafeBufferPointer { fxs in
+                flow.displacementY.withUnsafeBufferPointer { fys in
+                    flow.meshCoverage.withUnsafeBufferPointer { coverage in
+                        let context = WarpContext(
+                            plane: plane, planeIndex: planeIndex, source: source, fx: fxs, fy: fys, coverage: coverage,
+                            flowOriginX: flow.originX, flowOriginY: flow.originY, flowWidth: flow.width,
+                            flowHeight: flow.height, x0: x0, y0: y0, copyWidth: copyWidth, copyHeight: copyHeight,
+                            scaleX: Float(scaleX), scaleY: Float(scaleY), features: shared,
+                            bicubic: interpolation == .bicubic && plane.shiftX == 0 && plane.shiftY == 0)
+                        if bandCount > 1 {
+                            DispatchQueue.concurrentPerform(iterations: bandCount) { band in
+                                let start = rows * band / bandCount, end = rows * (band + 1) / bandCount
+                                context.warpRows(start..<end)
+                            }
+                        } else {
+                            context.warpRows(0..<rows)
+                        }
+                    }
                 }
-            } else {
-                context.warpRows(0..<rows)
             }
-        }}}}
+        }
     }
 }
 
@@ -504,8 +554,9 @@ private struct WarpContext: @unchecked Sendable {
                     if let mouth = features.mouth, let pixel = mouth.pixel(x: frameX, y: frameY) {
                         var interior = mouth.cavityValue(plane: planeIndex, pixel)
                         if pixel.cavity < 1 {
-                            let own = sample((pixel.sourceX + 0.5) / scaleX - 0.5 - Float(x0),
-                                             (pixel.sourceY + 0.5) / scaleY - 0.5 - Float(y0))
+                            let own = sample(
+                                (pixel.sourceX + 0.5) / scaleX - 0.5 - Float(x0),
+                                (pixel.sourceY + 0.5) / scaleY - 0.5 - Float(y0))
                             interior = own + pixel.cavity * (interior - own)
                         }
                         value += pixel.coverage * (interior - value)

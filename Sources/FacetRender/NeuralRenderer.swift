@@ -64,7 +64,8 @@ public struct NeuralRenderStatistics: Sendable, Equatable {
     /// One line for reports, e.g. "12 faces in 12 frames; per face: crop 4.1 ms, generator 1010 ms, paste 6.3 ms".
     public var summary: String {
         let (crop, generator, paste) = millisecondsPerFace
-        var text = "\(facesRendered) faces in \(framesRendered) frames; per face: crop \(String(format: "%.1f", crop)) ms, "
+        var text =
+            "\(facesRendered) faces in \(framesRendered) frames; per face: crop \(String(format: "%.1f", crop)) ms, "
             + "generator \(String(format: "%.0f", generator)) ms, paste \(String(format: "%.1f", paste)) ms"
         if facesWithoutLandmarks > 0 { text += "; \(facesWithoutLandmarks) edited faces without landmarks left unchanged" }
         return text
@@ -105,7 +106,8 @@ public struct NeuralRenderer: FrameRenderer {
         public var isAvailable: Bool { problems.isEmpty }
         /// A message for the user: "neural renderer (PIRender) available", or the problems.
         public var message: String {
-            isAvailable ? "neural renderer (PIRender) available"
+            isAvailable
+                ? "neural renderer (PIRender) available"
                 : "neural renderer (PIRender) unavailable: " + problems.joined(separator: "; ")
         }
     }
@@ -132,8 +134,9 @@ public struct NeuralRenderer: FrameRenderer {
         if let model {
             if let problem = modelProblem(model) { problems.append(problem) }
         } else {
-            problems.append("no face model configured: PIRender needs the 64-component PCA expression space of the BFM "
-                            + "converted with `facet models convert-bfm`")
+            problems.append(
+                "no face model configured: PIRender needs the 64-component PCA expression space of the BFM "
+                    + "converted with `facet models convert-bfm`")
         }
         return Availability(problems: problems)
     }
@@ -148,8 +151,8 @@ public struct NeuralRenderer: FrameRenderer {
         }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
-        if head.count >= 2, head[0] == 0x50, head[1] == 0x4B { return nil }   // zip: the official .pth
-        if let first = head.first, first == 0x80 { return nil }              // a legacy pickle
+        if head.count >= 2, head[0] == 0x50, head[1] == 0x4B { return nil }  // zip: the official .pth
+        if let first = head.first, first == 0x80 { return nil }  // a legacy pickle
         if head.count == 9, head[8] == UInt8(ascii: "{") {
             let length = head[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? UInt64) ?? 0
@@ -162,7 +165,8 @@ public struct NeuralRenderer: FrameRenderer {
 
     /// Why `model` cannot drive PIRender, or nil when it can.
     static func modelProblem(_ model: MorphableModel) -> String? {
-        let needed = "PIRender needs the \(expressionDimension)-component PCA expression space of the BFM converted with "
+        let needed =
+            "PIRender needs the \(expressionDimension)-component PCA expression space of the BFM converted with "
             + "`facet models convert-bfm`"
         switch model.expressionKind {
         case .blendshapes:
@@ -255,13 +259,16 @@ public struct NeuralRenderer: FrameRenderer {
     }
 
     /// The faces of frame `frameIndex` that the edit changed and that can be framed.
-    mutating func faceJobs(frameIndex: Int, frameHeight: Int, source: SceneMotion,
-                           edited: SceneMotion) throws(RenderError) -> [FaceJob] {
+    mutating func faceJobs(
+        frameIndex: Int, frameHeight: Int, source: SceneMotion,
+        edited: SceneMotion
+    ) throws(RenderError) -> [FaceJob] {
         var jobs: [FaceJob] = []
         for track in edited.tracks {
             guard let position = track.position(ofFrame: frameIndex),
-                  let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
-                  let sourcePosition = sourceTrack.position(ofFrame: frameIndex) else { continue }
+                let sourceTrack = source.tracks.first(where: { $0.id == track.id }),
+                let sourcePosition = sourceTrack.position(ofFrame: frameIndex)
+            else { continue }
             let sourceFace = sourceTrack.frames[sourcePosition]
             guard sourceFace.coefficients != track.frames[position].coefficients else { continue }
             try checkTrack(track)
@@ -270,26 +277,32 @@ public struct NeuralRenderer: FrameRenderer {
                 continue
             }
             let framing = try workspace.framing(of: sourceTrack, frameHeight: frameHeight, framer: framer)
-            jobs.append(FaceJob(track: track, position: position, framing: framing, landmarks: landmarks,
-                                cameraDistance: model.convention.cameraDistance ?? 10))
+            jobs.append(
+                FaceJob(
+                    track: track, position: position, framing: framing, landmarks: landmarks,
+                    cameraDistance: model.convention.cameraDistance ?? 10))
         }
         return jobs
     }
 
     private func checkTrack(_ track: FaceTrack) throws(RenderError) {
         guard track.modelName == model.name, track.expressionBasis == .pca else {
-            throw RenderError(.incompatible, "track \(track.id) was fitted with model \"\(track.modelName)\" "
-                                + "(\(track.expressionBasis.rawValue) expressions) but the neural renderer drives PIRender "
-                                + "with \"\(model.name)\"'s \(Self.expressionDimension) PCA expression coefficients: "
-                                + "analyse the video with that model")
+            throw RenderError(
+                .incompatible,
+                "track \(track.id) was fitted with model \"\(track.modelName)\" "
+                    + "(\(track.expressionBasis.rawValue) expressions) but the neural renderer drives PIRender "
+                    + "with \"\(model.name)\"'s \(Self.expressionDimension) PCA expression coefficients: "
+                    + "analyse the video with that model")
         }
     }
 
     /// The (1, 73, 2·radius+1) driving window of track position `position`: edited expression,
     /// angles and translation of each window frame (indices clamped to the track), with the
     /// crop parameters of the source frame at the same video frame.
-    static func drivingWindow(track: FaceTrack, position: Int, framing: TrackFraming, radius: Int,
-                              cameraDistance: Float, into output: Tensor) throws(RenderError) {
+    static func drivingWindow(
+        track: FaceTrack, position: Int, framing: TrackFraming, radius: Int,
+        cameraDistance: Float, into output: Tensor
+    ) throws(RenderError) {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(2 * radius + 1)
         for offset in -radius...radius {
@@ -297,16 +310,19 @@ public struct NeuralRenderer: FrameRenderer {
             let face = track.frames[index]
             let coefficients = face.coefficients
             guard coefficients.expression.count == expressionDimension else {
-                throw RenderError(.incompatible, "track \(track.id) frame \(face.frameIndex) has \(coefficients.expression.count) "
-                                    + "expression coefficients; PIRender expects \(expressionDimension)")
+                throw RenderError(
+                    .incompatible,
+                    "track \(track.id) frame \(face.frameIndex) has \(coefficients.expression.count) "
+                        + "expression coefficients; PIRender expects \(expressionDimension)")
             }
             let angles = Deep3DFaceRecon.angles(coefficients.pose)
             let translation = coefficients.translation
             do {
-                vectors.append(try DrivingWindow.coefficients(
-                    expression: coefficients.expression, angles: [angles.x, angles.y, angles.z],
-                    translation: [translation.x, translation.y, translation.z + cameraDistance],
-                    crop: framing.cropParameters(frameIndex: face.frameIndex)))
+                vectors.append(
+                    try DrivingWindow.coefficients(
+                        expression: coefficients.expression, angles: [angles.x, angles.y, angles.z],
+                        translation: [translation.x, translation.y, translation.z + cameraDistance],
+                        crop: framing.cropParameters(frameIndex: face.frameIndex)))
             } catch {
                 throw RenderError(.invalidArgument, "driving window of track \(track.id)", cause: error)
             }
@@ -354,8 +370,10 @@ struct TrackFraming {
         var parameters: [[Float]?] = []
         for (frame, box) in zip(track.frames, boxes) {
             if let landmarks = frame.landmarks, landmarks.count == 68,
-               let fit = try? FaceAlignment.fit(landmarks: box.cropLandmarks(landmarks, resolution: resolution),
-                                                imageHeight: resolution) {
+                let fit = try? FaceAlignment.fit(
+                    landmarks: box.cropLandmarks(landmarks, resolution: resolution),
+                    imageHeight: resolution)
+            {
                 parameters.append(fit.cropParameters)
             } else {
                 parameters.append(nil)
@@ -392,8 +410,9 @@ final class Workspace {
 
     func framing(of track: FaceTrack, frameHeight: Int, framer: FaceFramer) throws(RenderError) -> TrackFraming {
         if let cached = framings[track.id], cached.track.frames.count == track.frames.count,
-           cached.track.frames.first?.frameIndex == track.frames.first?.frameIndex,
-           cached.track.frames.last?.landmarks == track.frames.last?.landmarks {
+            cached.track.frames.first?.frameIndex == track.frames.first?.frameIndex,
+            cached.track.frames.last?.landmarks == track.frames.last?.landmarks
+        {
             return cached.framing
         }
         let framing = try TrackFraming(track: track, frameHeight: frameHeight, framer: framer)
@@ -402,15 +421,18 @@ final class Workspace {
     }
 
     /// Crops, generates and pastes one face.
-    func render(_ job: NeuralRenderer.FaceJob, into picture: WritablePicture,
-                statistics: inout NeuralRenderStatistics) throws(RenderError) {
+    func render(
+        _ job: NeuralRenderer.FaceJob, into picture: WritablePicture,
+        statistics: inout NeuralRenderStatistics
+    ) throws(RenderError) {
         let clock = ContinuousClock()
         let start = clock.now
         let frameIndex = job.track.frames[job.position].frameIndex
         let box = job.framing.box(frameIndex: frameIndex)
         try sampler.sample(picture, box: box, into: crop)
-        try NeuralRenderer.drivingWindow(track: job.track, position: job.position, framing: job.framing,
-                                         radius: generator.windowRadius, cameraDistance: job.cameraDistance, into: driving)
+        try NeuralRenderer.drivingWindow(
+            track: job.track, position: job.position, framing: job.framing,
+            radius: generator.windowRadius, cameraDistance: job.cameraDistance, into: driving)
         let cropped = clock.now
         let generated = try generator.generate(source: crop, driving: driving)
         let ran = clock.now

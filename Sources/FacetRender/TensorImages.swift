@@ -6,7 +6,10 @@ public enum TensorImages {
     /// uint8 → [0,1] → (x − 0.5)/0.5, as torchvision's ToTensor + Normalize(0.5, 0.5).
     public static func tensor(from picture: RGBImage, multiple: Int, path: String) throws -> Tensor {
         guard picture.width == picture.height, picture.width % multiple == 0 else {
-            throw NeuralError(.invalidArgument, "the image must be square with a side that is a multiple of \(multiple) (PIRender is trained at 256x256); got \(picture.width)x\(picture.height)", path: path)
+            throw NeuralError(
+                .invalidArgument,
+                "the image must be square with a side that is a multiple of \(multiple) (PIRender is trained at 256x256); got \(picture.width)x\(picture.height)",
+                path: path)
         }
         let size = picture.width
         let tensor = Tensor(shape: [1, 3, size, size])

@@ -18,8 +18,9 @@ extension ParameterType: Codable {
         case "text": self = .text
         case "choice": self = .choice(try container.decode([String].self, forKey: .options))
         default:
-            throw DecodingError.dataCorruptedError(forKey: .name, in: container,
-                                                   debugDescription: "unknown parameter type '\(name)'; expected number, integer, boolean, choice or text")
+            throw DecodingError.dataCorruptedError(
+                forKey: .name, in: container,
+                debugDescription: "unknown parameter type '\(name)'; expected number, integer, boolean, choice or text")
         }
     }
 
@@ -47,13 +48,16 @@ extension ParameterValue: Codable {
             do {
                 self = .keyframes(try KeyframeTrack(keyframes))
             } catch {
-                throw DecodingError.dataCorrupted(DecodingError.Context(
-                    codingPath: container.codingPath + [CodingKeys.keyframes], debugDescription: "invalid keyframes",
-                    underlyingError: error))
+                throw DecodingError.dataCorrupted(
+                    DecodingError.Context(
+                        codingPath: container.codingPath + [CodingKeys.keyframes], debugDescription: "invalid keyframes",
+                        underlyingError: error))
             }
         } else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "expected one of number, boolean, text or keyframes"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected one of number, boolean, text or keyframes"))
         }
     }
 
@@ -75,19 +79,21 @@ extension ParameterSpec: Codable {
     /// Decodes a parameter and checks that its default is valid for it.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try container.decode(String.self, forKey: .name),
-                  type: try container.decode(ParameterType.self, forKey: .type),
-                  defaultValue: try container.decode(ParameterValue.self, forKey: .defaultValue),
-                  minimum: try container.decodeIfPresent(Double.self, forKey: .minimum),
-                  maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
-                  unit: try container.decodeIfPresent(String.self, forKey: .unit),
-                  documentation: try container.decodeIfPresent(String.self, forKey: .documentation) ?? "")
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            type: try container.decode(ParameterType.self, forKey: .type),
+            defaultValue: try container.decode(ParameterValue.self, forKey: .defaultValue),
+            minimum: try container.decodeIfPresent(Double.self, forKey: .minimum),
+            maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
+            unit: try container.decodeIfPresent(String.self, forKey: .unit),
+            documentation: try container.decodeIfPresent(String.self, forKey: .documentation) ?? "")
         do {
             try validate(defaultValue)
         } catch {
-            throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: container.codingPath + [CodingKeys.defaultValue], debugDescription: "the default is invalid",
-                underlyingError: error))
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: container.codingPath + [CodingKeys.defaultValue], debugDescription: "the default is invalid",
+                    underlyingError: error))
         }
     }
 
@@ -114,11 +120,13 @@ extension TemporalAccess: Codable {
         case "perFrame": self = .perFrame
         case "wholeSequence": self = .wholeSequence
         case "window":
-            self = .window(behind: try container.decode(Int.self, forKey: .behind),
-                           ahead: try container.decode(Int.self, forKey: .ahead))
+            self = .window(
+                behind: try container.decode(Int.self, forKey: .behind),
+                ahead: try container.decode(Int.self, forKey: .ahead))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
-                                                   debugDescription: "unknown temporal access '\(other)'; expected perFrame, window or wholeSequence")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container,
+                debugDescription: "unknown temporal access '\(other)'; expected perFrame, window or wholeSequence")
         }
     }
 
@@ -145,14 +153,17 @@ extension EffectDescriptor: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         var inputs: EffectInputs = []
         for name in try container.decodeIfPresent([InputName].self, forKey: .inputs) ?? [] {
-            switch name { case .audio: inputs.insert(.audio) }
+            switch name {
+            case .audio: inputs.insert(.audio)
+            }
         }
-        self.init(id: try container.decode(String.self, forKey: .id),
-                  version: try container.decode(EffectVersion.self, forKey: .version),
-                  summary: try container.decode(String.self, forKey: .summary),
-                  parameters: try container.decode([ParameterSpec].self, forKey: .parameters),
-                  temporalAccess: try container.decode(TemporalAccess.self, forKey: .temporalAccess),
-                  inputs: inputs)
+        self.init(
+            id: try container.decode(String.self, forKey: .id),
+            version: try container.decode(EffectVersion.self, forKey: .version),
+            summary: try container.decode(String.self, forKey: .summary),
+            parameters: try container.decode([ParameterSpec].self, forKey: .parameters),
+            temporalAccess: try container.decode(TemporalAccess.self, forKey: .temporalAccess),
+            inputs: inputs)
     }
 
     /// Encodes every field.

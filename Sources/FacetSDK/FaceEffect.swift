@@ -89,22 +89,27 @@ public struct EffectDescriptor: Sendable, Equatable {
     ///
     /// Stops the program when two declarations share a name: that is a mistake in the effect.
     @_disfavoredOverload
-    public init(id: String, version: EffectVersion, summary: String, parameters: [any ParameterDeclaration],
-                temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []) {
+    public init(
+        id: String, version: EffectVersion, summary: String, parameters: [any ParameterDeclaration],
+        temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []
+    ) {
         let specs = parameters.map(\.spec)
         var names = Set<String>()
         for spec in specs where !names.insert(spec.name).inserted {
             fatalError("FacetSDK: effect \(id) declares parameter '\(spec.name)' twice; expected unique names")
         }
-        self.init(id: id, version: version, summary: summary, parameters: specs, temporalAccess: temporalAccess,
-                  inputs: inputs)
+        self.init(
+            id: id, version: version, summary: summary, parameters: specs, temporalAccess: temporalAccess,
+            inputs: inputs)
     }
 
     /// Creates a descriptor from untyped parameter specs: for descriptors built at run time (a
     /// host decoding a plugin's JSON, a bridge to another plugin format). An effect with a fixed
     /// schema declares typed parameters and uses the other initialiser.
-    public init(id: String, version: EffectVersion, summary: String, parameters: [ParameterSpec],
-                temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []) {
+    public init(
+        id: String, version: EffectVersion, summary: String, parameters: [ParameterSpec],
+        temporalAccess: TemporalAccess = .perFrame, inputs: EffectInputs = []
+    ) {
         self.id = id
         self.version = version
         self.summary = summary
@@ -155,8 +160,10 @@ public struct EffectContext: Sendable {
     public let warn: @Sendable (String) -> Void
 
     /// Creates a context.
-    public init(audio: AudioClip? = nil, faceModel: FaceModelDescription? = nil,
-                warn: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        audio: AudioClip? = nil, faceModel: FaceModelDescription? = nil,
+        warn: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.audio = audio
         self.faceModel = faceModel
         self.warn = warn
@@ -208,8 +215,9 @@ extension PerFrameFaceEffect {
             let track = motion.tracks[trackIndex]
             for frameIndex in track.frames.indices {
                 let time = track.frames[frameIndex].time
-                try edit(&motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track,
-                         context: context)
+                try edit(
+                    &motion.tracks[trackIndex].frames[frameIndex].coefficients, time: time, track: track,
+                    context: context)
             }
         }
     }

@@ -47,8 +47,10 @@ public struct FaceModelDescription: Codable, Sendable, Equatable {
     public var coefficientRange: [ClosedRange<Float>]
 
     /// Creates a description.
-    public init(name: String, expressionBasis: ExpressionBasis, expressionNames: [String],
-                controls: [String: [Float]], coefficientRange: [ClosedRange<Float>]) {
+    public init(
+        name: String, expressionBasis: ExpressionBasis, expressionNames: [String],
+        controls: [String: [Float]], coefficientRange: [ClosedRange<Float>]
+    ) {
         self.name = name
         self.expressionBasis = expressionBasis
         self.expressionNames = expressionNames

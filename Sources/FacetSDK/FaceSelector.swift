@@ -26,8 +26,9 @@ public enum FaceSelector: Sendable, Equatable, CustomStringConvertible {
                 if parts[0] == "id" { self = .trackID(number); return }
                 if parts[0] == "index" { self = .leftToRight(number); return }
             }
-            throw EffectError(.invalidParameter,
-                              "face selector \"\(text)\" is not understood; expected all, largest, id:N or index:N (N ≥ 0)")
+            throw EffectError(
+                .invalidParameter,
+                "face selector \"\(text)\" is not understood; expected all, largest, id:N or index:N (N ≥ 0)")
         }
     }
 

@@ -129,8 +129,10 @@ public struct FaceFrame: Codable, Sendable, Equatable {
     public var confidence: Float
 
     /// Creates a face frame.
-    public init(frameIndex: Int, time: Double, box: FaceBox? = nil, landmarks: [Point2]? = nil,
-                coefficients: FaceCoefficients, fitError: Float? = nil, confidence: Float = 1) {
+    public init(
+        frameIndex: Int, time: Double, box: FaceBox? = nil, landmarks: [Point2]? = nil,
+        coefficients: FaceCoefficients, fitError: Float? = nil, confidence: Float = 1
+    ) {
         self.frameIndex = frameIndex
         self.time = time
         self.box = box
@@ -208,9 +210,11 @@ public struct FaceTrack: Codable, Sendable, Equatable, Identifiable {
     public var frames: [FaceFrame]
 
     /// Creates a track.
-    public init(id: Int, modelName: String, expressionBasis: ExpressionBasis = .blendshapes,
-                expressionNames: [String]? = nil, identity: [Float] = [], camera: FaceCamera? = nil,
-                frames: [FaceFrame] = []) {
+    public init(
+        id: Int, modelName: String, expressionBasis: ExpressionBasis = .blendshapes,
+        expressionNames: [String]? = nil, identity: [Float] = [], camera: FaceCamera? = nil,
+        frames: [FaceFrame] = []
+    ) {
         self.id = id
         self.modelName = modelName
         self.expressionBasis = expressionBasis
@@ -257,8 +261,10 @@ public struct SceneMotion: Codable, Sendable, Equatable {
     public var tracks: [FaceTrack]
 
     /// Creates scene motion.
-    public init(frameTimes: [Double], frameRate: Double, frameWidth: Int, frameHeight: Int,
-                tracks: [FaceTrack] = []) {
+    public init(
+        frameTimes: [Double], frameRate: Double, frameWidth: Int, frameHeight: Int,
+        tracks: [FaceTrack] = []
+    ) {
         self.frameTimes = frameTimes
         self.frameRate = frameRate
         self.frameWidth = frameWidth

@@ -87,16 +87,17 @@ extension SceneMotion {
             MotionRangeViolation(trackID: track, frameIndex: frame, field: field, value: Double(value), expected: expected)
         }
         guard frameRate.isFinite, frameRate > 0 else {
-            return MotionRangeViolation(trackID: nil, frameIndex: nil, field: "frameRate", value: frameRate,
-                                        expected: "a finite, positive number of frames per second")
+            return MotionRangeViolation(
+                trackID: nil, frameIndex: nil, field: "frameRate", value: frameRate,
+                expected: "a finite, positive number of frames per second")
         }
         if let index = frameTimes.firstIndex(where: { !$0.isFinite }) {
-            return MotionRangeViolation(trackID: nil, frameIndex: index, field: "frameTimes[\(index)]", value: frameTimes[index],
-                                        expected: "a finite time in seconds")
+            return MotionRangeViolation(
+                trackID: nil, frameIndex: index, field: "frameTimes[\(index)]", value: frameTimes[index],
+                expected: "a finite time in seconds")
         }
         let width = Float(max(frameWidth, 1)), height = Float(max(frameHeight, 1))
         let pixelX = (-10 * width)...(11 * width), pixelY = (-10 * height)...(11 * height)
-        let expression = "a finite value within ±\(Self.number(limits.maximumExpression))"
         for track in tracks {
             let id = track.id
             for (index, value) in track.identity.enumerated() where !(abs(value) <= limits.maximumIdentity) {
@@ -112,46 +113,76 @@ extension SceneMotion {
                 }
             }
             for frame in track.frames {
-                let at = frame.frameIndex
-                let c = frame.coefficients
-                for (index, value) in c.expression.enumerated() where !(abs(value) <= limits.maximumExpression) {
-                    return violation(id, at, "expression[\(index)]", value, expression)
-                }
-                let angle = "a finite angle within ±\(Self.degrees(limits.maximumYawPitch))° (in radians)"
-                if !(abs(c.pose.yaw) <= limits.maximumYawPitch) { return violation(id, at, "pose.yaw", c.pose.yaw, angle) }
-                if !(abs(c.pose.pitch) <= limits.maximumYawPitch) { return violation(id, at, "pose.pitch", c.pose.pitch, angle) }
-                if !(abs(c.pose.roll) <= limits.maximumRoll) {
-                    return violation(id, at, "pose.roll", c.pose.roll, "a finite angle within ±\(Self.degrees(limits.maximumRoll))° (in radians)")
-                }
-                let depth = -c.translation.z
-                if !limits.depthRange.contains(depth) {
-                    return violation(id, at, "translation.z", c.translation.z,
-                                     "the head in front of the camera: between \(Self.number(-limits.depthRange.upperBound)) and \(Self.number(-limits.depthRange.lowerBound)) model units (the camera looks down −z)")
-                }
-                let lateral = "a finite offset within ±\(Self.number(limits.maximumLateralOffset)) model units"
-                if !(abs(c.translation.x) <= limits.maximumLateralOffset) { return violation(id, at, "translation.x", c.translation.x, lateral) }
-                if !(abs(c.translation.y) <= limits.maximumLateralOffset) { return violation(id, at, "translation.y", c.translation.y, lateral) }
-                if let landmarks = frame.landmarks {
-                    for (index, point) in landmarks.enumerated() where !(pixelX.contains(point.x) && pixelY.contains(point.y)) {
-                        let bad = pixelX.contains(point.x) ? point.y : point.x
-                        return violation(id, at, "landmarks[\(index)]", bad, "pixel coordinates within 10 frame sizes of the \(frameWidth)x\(frameHeight) frame")
-                    }
-                }
-                if let box = frame.box {
-                    let inside = pixelX.contains(box.x) && pixelY.contains(box.y) && box.width >= 0 && box.height >= 0
-                        && box.width <= 20 * width && box.height <= 20 * height
-                    if !inside {
-                        let bad = !pixelX.contains(box.x) ? box.x : !pixelY.contains(box.y) ? box.y : box.width >= 0 && box.width <= 20 * width ? box.height : box.width
-                        return violation(id, at, "box", bad, "a box of non-negative size within 10 frame sizes of the \(frameWidth)x\(frameHeight) frame")
-                    }
-                }
-                if let error = frame.fitError, !error.isFinite {
-                    return violation(id, at, "fitError", error, "a finite error in pixels")
-                }
-                if !frame.time.isFinite {
-                    return MotionRangeViolation(trackID: id, frameIndex: at, field: "time", value: frame.time, expected: "a finite time in seconds")
-                }
+                if let found = frameViolation(frame, track: id, limits: limits, pixelX: pixelX, pixelY: pixelY) { return found }
             }
+        }
+        return nil
+    }
+
+    /// The first number of `frame` (of track `id`) outside `limits`; landmarks and box must lie
+    /// within `pixelX` x `pixelY`.
+    private func frameViolation(
+        _ frame: FaceFrame, track id: Int, limits: MotionLimits, pixelX: ClosedRange<Float>,
+        pixelY: ClosedRange<Float>
+    ) -> MotionRangeViolation? {
+        func violation(_ track: Int?, _ frame: Int?, _ field: String, _ value: Float, _ expected: String) -> MotionRangeViolation {
+            MotionRangeViolation(trackID: track, frameIndex: frame, field: field, value: Double(value), expected: expected)
+        }
+        let width = Float(max(frameWidth, 1)), height = Float(max(frameHeight, 1))
+        let expression = "a finite value within ±\(Self.number(limits.maximumExpression))"
+        let at = frame.frameIndex
+        let c = frame.coefficients
+        for (index, value) in c.expression.enumerated() where !(abs(value) <= limits.maximumExpression) {
+            return violation(id, at, "expression[\(index)]", value, expression)
+        }
+        let angle = "a finite angle within ±\(Self.degrees(limits.maximumYawPitch))° (in radians)"
+        if !(abs(c.pose.yaw) <= limits.maximumYawPitch) { return violation(id, at, "pose.yaw", c.pose.yaw, angle) }
+        if !(abs(c.pose.pitch) <= limits.maximumYawPitch) { return violation(id, at, "pose.pitch", c.pose.pitch, angle) }
+        if !(abs(c.pose.roll) <= limits.maximumRoll) {
+            return violation(
+                id, at, "pose.roll", c.pose.roll, "a finite angle within ±\(Self.degrees(limits.maximumRoll))° (in radians)")
+        }
+        let depth = -c.translation.z
+        if !limits.depthRange.contains(depth) {
+            return violation(
+                id, at, "translation.z", c.translation.z,
+                "the head in front of the camera: between \(Self.number(-limits.depthRange.upperBound)) and \(Self.number(-limits.depthRange.lowerBound)) model units (the camera looks down −z)"
+            )
+        }
+        let lateral = "a finite offset within ±\(Self.number(limits.maximumLateralOffset)) model units"
+        if !(abs(c.translation.x) <= limits.maximumLateralOffset) {
+            return violation(id, at, "translation.x", c.translation.x, lateral)
+        }
+        if !(abs(c.translation.y) <= limits.maximumLateralOffset) {
+            return violation(id, at, "translation.y", c.translation.y, lateral)
+        }
+        if let landmarks = frame.landmarks {
+            for (index, point) in landmarks.enumerated() where !(pixelX.contains(point.x) && pixelY.contains(point.y)) {
+                let bad = pixelX.contains(point.x) ? point.y : point.x
+                return violation(
+                    id, at, "landmarks[\(index)]", bad,
+                    "pixel coordinates within 10 frame sizes of the \(frameWidth)x\(frameHeight) frame")
+            }
+        }
+        if let box = frame.box {
+            let inside =
+                pixelX.contains(box.x) && pixelY.contains(box.y) && box.width >= 0 && box.height >= 0
+                && box.width <= 20 * width && box.height <= 20 * height
+            if !inside {
+                let bad =
+                    !pixelX.contains(box.x)
+                    ? box.x : !pixelY.contains(box.y) ? box.y : box.width >= 0 && box.width <= 20 * width ? box.height : box.width
+                return violation(
+                    id, at, "box", bad, "a box of non-negative size within 10 frame sizes of the \(frameWidth)x\(frameHeight) frame"
+                )
+            }
+        }
+        if let error = frame.fitError, !error.isFinite {
+            return violation(id, at, "fitError", error, "a finite error in pixels")
+        }
+        if !frame.time.isFinite {
+            return MotionRangeViolation(
+                trackID: id, frameIndex: at, field: "time", value: frame.time, expected: "a finite time in seconds")
         }
         return nil
     }

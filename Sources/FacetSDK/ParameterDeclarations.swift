@@ -50,25 +50,33 @@ public struct NumberParameter: AnimatableParameter, Equatable {
     }
 
     /// A number parameter accepting values in `range` (both ends included).
-    public init(_ name: String, default value: Double, range: ClosedRange<Double>, unit: String? = nil,
-                _ documentation: String) {
+    public init(
+        _ name: String, default value: Double, range: ClosedRange<Double>, unit: String? = nil,
+        _ documentation: String
+    ) {
         self.init(name, value, range.lowerBound, range.upperBound, unit, documentation)
     }
 
     /// A number parameter accepting values from `range.lowerBound` up (`0...`).
-    public init(_ name: String, default value: Double, range: PartialRangeFrom<Double>, unit: String? = nil,
-                _ documentation: String) {
+    public init(
+        _ name: String, default value: Double, range: PartialRangeFrom<Double>, unit: String? = nil,
+        _ documentation: String
+    ) {
         self.init(name, value, range.lowerBound, nil, unit, documentation)
     }
 
     /// A number parameter accepting values up to `range.upperBound` (`...0`).
-    public init(_ name: String, default value: Double, range: PartialRangeThrough<Double>, unit: String? = nil,
-                _ documentation: String) {
+    public init(
+        _ name: String, default value: Double, range: PartialRangeThrough<Double>, unit: String? = nil,
+        _ documentation: String
+    ) {
         self.init(name, value, nil, range.upperBound, unit, documentation)
     }
 
-    private init(_ name: String, _ value: Double, _ minimum: Double?, _ maximum: Double?, _ unit: String?,
-                 _ documentation: String) {
+    private init(
+        _ name: String, _ value: Double, _ minimum: Double?, _ maximum: Double?, _ unit: String?,
+        _ documentation: String
+    ) {
         spec = checkedSpec(.number(name, default: value, min: minimum, max: maximum, unit: unit, documentation))
     }
 
@@ -93,25 +101,33 @@ public struct IntegerParameter: AnimatableParameter, Equatable {
     }
 
     /// An integer parameter accepting values in `range` (both ends included).
-    public init(_ name: String, default value: Int, range: ClosedRange<Int>, unit: String? = nil,
-                _ documentation: String) {
+    public init(
+        _ name: String, default value: Int, range: ClosedRange<Int>, unit: String? = nil,
+        _ documentation: String
+    ) {
         self.init(name, value, range.lowerBound, range.upperBound, unit, documentation)
     }
 
     /// An integer parameter accepting values from `range.lowerBound` up (`1...`).
-    public init(_ name: String, default value: Int, range: PartialRangeFrom<Int>, unit: String? = nil,
-                _ documentation: String) {
+    public init(
+        _ name: String, default value: Int, range: PartialRangeFrom<Int>, unit: String? = nil,
+        _ documentation: String
+    ) {
         self.init(name, value, range.lowerBound, nil, unit, documentation)
     }
 
     /// An integer parameter accepting values up to `range.upperBound` (`...10`).
-    public init(_ name: String, default value: Int, range: PartialRangeThrough<Int>, unit: String? = nil,
-                _ documentation: String) {
+    public init(
+        _ name: String, default value: Int, range: PartialRangeThrough<Int>, unit: String? = nil,
+        _ documentation: String
+    ) {
         self.init(name, value, nil, range.upperBound, unit, documentation)
     }
 
-    private init(_ name: String, _ value: Int, _ minimum: Int?, _ maximum: Int?, _ unit: String?,
-                 _ documentation: String) {
+    private init(
+        _ name: String, _ value: Int, _ minimum: Int?, _ maximum: Int?, _ unit: String?,
+        _ documentation: String
+    ) {
         spec = checkedSpec(.integer(name, default: value, min: minimum, max: maximum, unit: unit, documentation))
     }
 
@@ -222,7 +238,8 @@ extension EffectParameters {
     /// when the values were validated against a schema without it, or
     /// `EffectError.Code.invalidParameter` when that schema declares the name differently.
     public func value<Parameter: AnimatableParameter>(of parameter: Parameter, at time: Double)
-        throws(EffectError) -> Parameter.Value {
+        throws(EffectError) -> Parameter.Value
+    {
         parameter.read(try validatedValue(declaredBy: parameter.spec), at: time)
     }
 

@@ -90,12 +90,15 @@ public struct KeyframeTrack: Sendable, Equatable {
         }
         for (index, keyframe) in keyframes.enumerated() {
             guard keyframe.time.isFinite, keyframe.value.isFinite else {
-                throw EffectError(.invalidKeyframes,
-                                  "keyframe \(index + 1) has a non-finite time or value; expected finite numbers")
+                throw EffectError(
+                    .invalidKeyframes,
+                    "keyframe \(index + 1) has a non-finite time or value; expected finite numbers")
             }
             if index > 0, keyframe.time <= keyframes[index - 1].time {
-                throw EffectError(.invalidKeyframes,
-                                  "keyframe \(index + 1) is at \(keyframe.time) s, not after keyframe \(index) at \(keyframes[index - 1].time) s; expected strictly increasing times")
+                throw EffectError(
+                    .invalidKeyframes,
+                    "keyframe \(index + 1) is at \(keyframe.time) s, not after keyframe \(index) at \(keyframes[index - 1].time) s; expected strictly increasing times"
+                )
             }
         }
         self.keyframes = keyframes
@@ -163,38 +166,49 @@ public struct ParameterSpec: Sendable, Equatable {
     public let documentation: String
 
     /// A number parameter; may be keyframed.
-    public static func number(_ name: String, default value: Double, min: Double? = nil, max: Double? = nil,
-                              unit: String? = nil, _ documentation: String) -> ParameterSpec {
-        ParameterSpec(name: name, type: .number, defaultValue: .number(value), minimum: min, maximum: max,
-                      unit: unit, documentation: documentation)
+    public static func number(
+        _ name: String, default value: Double, min: Double? = nil, max: Double? = nil,
+        unit: String? = nil, _ documentation: String
+    ) -> ParameterSpec {
+        ParameterSpec(
+            name: name, type: .number, defaultValue: .number(value), minimum: min, maximum: max,
+            unit: unit, documentation: documentation)
     }
 
     /// An integer parameter; may be keyframed.
-    public static func integer(_ name: String, default value: Int, min: Int? = nil, max: Int? = nil,
-                               unit: String? = nil, _ documentation: String) -> ParameterSpec {
-        ParameterSpec(name: name, type: .integer, defaultValue: .number(Double(value)),
-                      minimum: min.map(Double.init), maximum: max.map(Double.init),
-                      unit: unit, documentation: documentation)
+    public static func integer(
+        _ name: String, default value: Int, min: Int? = nil, max: Int? = nil,
+        unit: String? = nil, _ documentation: String
+    ) -> ParameterSpec {
+        ParameterSpec(
+            name: name, type: .integer, defaultValue: .number(Double(value)),
+            minimum: min.map(Double.init), maximum: max.map(Double.init),
+            unit: unit, documentation: documentation)
     }
 
     /// A boolean parameter.
     public static func boolean(_ name: String, default value: Bool, _ documentation: String) -> ParameterSpec {
-        ParameterSpec(name: name, type: .boolean, defaultValue: .boolean(value), minimum: nil, maximum: nil,
-                      unit: nil, documentation: documentation)
+        ParameterSpec(
+            name: name, type: .boolean, defaultValue: .boolean(value), minimum: nil, maximum: nil,
+            unit: nil, documentation: documentation)
     }
 
     /// A choice among fixed words; the default must be one of them.
-    public static func choice(_ name: String, _ options: [String], default value: String,
-                              _ documentation: String) -> ParameterSpec {
+    public static func choice(
+        _ name: String, _ options: [String], default value: String,
+        _ documentation: String
+    ) -> ParameterSpec {
         precondition(options.contains(value), "default '\(value)' of '\(name)' is not one of its options")
-        return ParameterSpec(name: name, type: .choice(options), defaultValue: .text(value), minimum: nil,
-                             maximum: nil, unit: nil, documentation: documentation)
+        return ParameterSpec(
+            name: name, type: .choice(options), defaultValue: .text(value), minimum: nil,
+            maximum: nil, unit: nil, documentation: documentation)
     }
 
     /// A free-text parameter.
     public static func text(_ name: String, default value: String, _ documentation: String) -> ParameterSpec {
-        ParameterSpec(name: name, type: .text, defaultValue: .text(value), minimum: nil, maximum: nil,
-                      unit: nil, documentation: documentation)
+        ParameterSpec(
+            name: name, type: .text, defaultValue: .text(value), minimum: nil, maximum: nil,
+            unit: nil, documentation: documentation)
     }
 
     /// The accepted range in words, e.g. `-45 … 45 deg`, or nil when unbounded and not numeric.
@@ -257,14 +271,20 @@ public struct ParameterSpec: Sendable, Equatable {
             throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is not whole; expected \(expectation)")
         }
         if type == .integer, abs(number) > Self.largestExactInteger {
-            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is too large to count exactly "
-                                + "(beyond ±2^53); expected \(expectation)")
+            throw EffectError(
+                .outOfRange,
+                "'\(name)' \(what) \(Self.format(number)) is too large to count exactly "
+                    + "(beyond ±2^53); expected \(expectation)")
         }
         if let minimum, number < minimum {
-            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is below the minimum \(Self.format(minimum)); expected \(expectation)")
+            throw EffectError(
+                .outOfRange,
+                "'\(name)' \(what) \(Self.format(number)) is below the minimum \(Self.format(minimum)); expected \(expectation)")
         }
         if let maximum, number > maximum {
-            throw EffectError(.outOfRange, "'\(name)' \(what) \(Self.format(number)) is above the maximum \(Self.format(maximum)); expected \(expectation)")
+            throw EffectError(
+                .outOfRange,
+                "'\(name)' \(what) \(Self.format(number)) is above the maximum \(Self.format(maximum)); expected \(expectation)")
         }
     }
 
@@ -313,8 +333,9 @@ public struct EffectParameters: Sendable, Equatable {
         for (name, value) in given.sorted(by: { $0.key < $1.key }) {
             guard let position = positions[name] else {
                 let known = schema.map(\.name).joined(separator: ", ")
-                throw EffectError(.unknownParameter,
-                                  "unknown parameter '\(name)'; expected one of: \(known.isEmpty ? "(none)" : known)")
+                throw EffectError(
+                    .unknownParameter,
+                    "unknown parameter '\(name)'; expected one of: \(known.isEmpty ? "(none)" : known)")
             }
             try schema[position].validate(value)
             values[name] = value
@@ -400,10 +421,11 @@ public struct EffectParameters: Sendable, Equatable {
         let spec = schema[position]
         guard spec == declared else {
             let (read, validated) = (Self.summary(declared), Self.summary(spec))
-            throw EffectError(.invalidParameter,
-                              "parameter '\(declared.name)' is read as \(read), but the values were validated against "
-                                + "a schema declaring it as \(validated)\(read == validated ? " (the documentation differs)" : ""); "
-                                + "expected the effect to read the declarations its descriptor lists")
+            throw EffectError(
+                .invalidParameter,
+                "parameter '\(declared.name)' is read as \(read), but the values were validated against "
+                    + "a schema declaring it as \(validated)\(read == validated ? " (the documentation differs)" : ""); "
+                    + "expected the effect to read the declarations its descriptor lists")
         }
         return value
     }
@@ -420,9 +442,10 @@ public struct EffectParameters: Sendable, Equatable {
         let declared = schema.map(\.name).joined(separator: ", ")
         let attempt = what.map { "cannot read parameter '\(name)' as \($0)" } ?? "parameter '\(name)' is read"
         let fix = what == nil ? " (is its declaration missing from the effect descriptor's parameters?)" : ""
-        return EffectError(.unknownParameter,
-                           "\(attempt), but the schema these values were validated against has no such parameter; "
-                             + "it declares: \(declared.isEmpty ? "(none)" : declared)\(fix)")
+        return EffectError(
+            .unknownParameter,
+            "\(attempt), but the schema these values were validated against has no such parameter; "
+                + "it declares: \(declared.isEmpty ? "(none)" : declared)\(fix)")
     }
 
     private func mismatch(_ spec: ParameterSpec, reading what: String) -> EffectError {

@@ -33,13 +33,21 @@ struct Analyze: ParsableCommand {
     @Argument(help: "The input video or still image.", completion: .file())
     var input: String?
 
-    @Flag(name: .customLong("benchmark-fit"), help: "Instead of analysing a file, time the model fit on synthetic landmark frames and print the figures.")
+    @Flag(
+        name: .customLong("benchmark-fit"),
+        help: "Instead of analysing a file, time the model fit on synthetic landmark frames and print the figures.")
     var benchmarkFit = false
 
-    @Flag(name: .long, help: "Check a picture: analyse it and its variants (scaled, mirrored, turned, as videos, side by side) and print whether they agree.")
+    @Flag(
+        name: .long,
+        help:
+            "Check a picture: analyse it and its variants (scaled, mirrored, turned, as videos, side by side) and print whether they agree."
+    )
     var consistency = false
 
-    @Option(name: .customLong("min-face-size"), help: "The smallest face to analyse, in pixels (height of the face box; smaller ones are reported).")
+    @Option(
+        name: .customLong("min-face-size"),
+        help: "The smallest face to analyse, in pixels (height of the face box; smaller ones are reported).")
     var minFaceSize: Float = 40
 
     @Option(name: .shortAndLong, help: "Write the motion file here (.json).", completion: .file())
@@ -54,7 +62,10 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "The face model's folder in the models directory.")
     var model: String = "sfm"
 
-    @Option(name: .customLong("landmark-model"), help: "dlib's 68-point landmark model (default: $FACET_LANDMARK_MODEL or /usr/share/dlib/shape_predictor_68_face_landmarks.dat).", completion: .file())
+    @Option(
+        name: .customLong("landmark-model"),
+        help: "dlib's 68-point landmark model (default: $FACET_LANDMARK_MODEL or /usr/share/dlib/shape_predictor_68_face_landmarks.dat).",
+        completion: .file())
     var landmarkModel: String?
 
     @Option(name: .customLong("detect-every"), help: "Search whole frames for new faces every N frames.")
@@ -80,12 +91,18 @@ struct Analyze: ParsableCommand {
 
     func validate() throws {
         if input == nil && !benchmarkFit { throw ValidationError("missing the input video or image; expected `facet analyze INPUT …`") }
-        guard detectEvery >= 1, detectEvery <= 1000 else { throw ValidationError("--detect-every \(detectEvery) is out of range; expected 1 … 1000") }
-        guard minFaceSize >= 16, minFaceSize <= 4096 else { throw ValidationError("--min-face-size \(minFaceSize) is out of range; expected 16 … 4096 pixels") }
+        guard detectEvery >= 1, detectEvery <= 1000 else {
+            throw ValidationError("--detect-every \(detectEvery) is out of range; expected 1 … 1000")
+        }
+        guard minFaceSize >= 16, minFaceSize <= 4096 else {
+            throw ValidationError("--min-face-size \(minFaceSize) is out of range; expected 16 … 4096 pixels")
+        }
         if consistency && (output != nil || overlay != nil) {
             throw ValidationError("--consistency prints a table; it writes no motion file (-o) or overlay (--overlay)")
         }
-        guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]") }
+        guard duration > 0, duration <= 24 * 3600 else {
+            throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]")
+        }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
         if let output, !output.lowercased().hasSuffix(".json") {
             throw ValidationError("-o \(DisplayText.quoted(output, limit: 200)): a motion file is JSON; expected a path ending in .json")
@@ -147,10 +164,14 @@ struct Analyze: ParsableCommand {
                 input: inputURL, still: still, motionFile: output.map { URL(fileURLWithPath: $0) },
                 overlay: overlay.map { URL(fileURLWithPath: $0) }, overwrite: overwrite, generator: "facet \(FacetVersion.current)")
             var analysisDone = false
-            let outcome = try FaceAnalysisTool.analyze(request, options: analysisOptions, progress: { frames in
-                progressBar.advanced(framesDone: frames)
-            }, overlayProgress: OverlayProgress(before: { if !analysisDone { analysisDone = true; progressBar.finished() } },
-                                                bar: overlayBar), cancellation: cancellation)
+            let outcome = try FaceAnalysisTool.analyze(
+                request, options: analysisOptions,
+                progress: { frames in
+                    progressBar.advanced(framesDone: frames)
+                },
+                overlayProgress: OverlayProgress(
+                    before: { if !analysisDone { analysisDone = true; progressBar.finished() } },
+                    bar: overlayBar), cancellation: cancellation)
             if !analysisDone { progressBar.finished() }
             try present(outcome)
         } catch let error as HostError {
@@ -162,8 +183,10 @@ struct Analyze: ParsableCommand {
     private func runConsistency(_ inputURL: URL) throws {
         do {
             let showProgress = Terminal.stderrIsTerminal && !quiet && !json
-            let report = try FaceAnalysisTool.consistency(of: inputURL, options: analysisOptions,
-                                                          in: FileManager.default.temporaryDirectory) { variant in
+            let report = try FaceAnalysisTool.consistency(
+                of: inputURL, options: analysisOptions,
+                in: FileManager.default.temporaryDirectory
+            ) { variant in
                 if showProgress { Terminal.error("facet: analysing \(variant)…") }
             }
             if json { return try Terminal.printJSON(report) }
@@ -211,32 +234,43 @@ struct Analyze: ParsableCommand {
         let (motion, statistics, warnings) = (outcome.motion, outcome.statistics, outcome.warnings)
         let faces = motion.tracks.map { track in
             let errors = track.frames.compactMap(\.fitError)
-            return FaceSummary(id: track.id, firstFrame: track.frames.first?.frameIndex ?? 0,
-                               lastFrame: track.frames.last?.frameIndex ?? 0, frames: track.frames.count,
-                               meanFitError: errors.isEmpty ? nil : errors.reduce(0, +) / Float(errors.count),
-                               meanConfidence: track.frames.isEmpty ? 0 : track.frames.map(\.confidence).reduce(0, +) / Float(track.frames.count))
+            return FaceSummary(
+                id: track.id, firstFrame: track.frames.first?.frameIndex ?? 0,
+                lastFrame: track.frames.last?.frameIndex ?? 0, frames: track.frames.count,
+                meanFitError: errors.isEmpty ? nil : errors.reduce(0, +) / Float(errors.count),
+                meanConfidence: track.frames.isEmpty ? 0 : track.frames.map(\.confidence).reduce(0, +) / Float(track.frames.count))
         }
         if json {
-            try Terminal.printJSON(Report(input: input ?? "", motionFile: output, overlay: overlay, frames: motion.frameCount,
-                                          faces: faces, statistics: statistics, timings: outcome.timings, warnings: warnings))
+            try Terminal.printJSON(
+                Report(
+                    input: input ?? "", motionFile: output, overlay: overlay, frames: motion.frameCount,
+                    faces: faces, statistics: statistics, timings: outcome.timings, warnings: warnings))
             return
         }
         guard !quiet else { return }
         for warning in warnings { Terminal.warning(warning) }
         let timings = outcome.timings
-        Terminal.error(String(format: "facet: analysed %d frames in %.2f s (%.1f fps): %d face%@",
-                              timings.frames, timings.totalSeconds, timings.framesPerSecond, faces.count, faces.count == 1 ? "" : "s"))
+        Terminal.error(
+            String(
+                format: "facet: analysed %d frames in %.2f s (%.1f fps): %d face%@",
+                timings.frames, timings.totalSeconds, timings.framesPerSecond, faces.count, faces.count == 1 ? "" : "s"))
         for face in faces {
-            Terminal.error(String(format: "  face %d: frames %d–%d (%d), fit error %.2f px, confidence %.2f",
-                                  face.id, face.firstFrame, face.lastFrame, face.frames, face.meanFitError ?? .nan, face.meanConfidence))
+            Terminal.error(
+                String(
+                    format: "  face %d: frames %d–%d (%d), fit error %.2f px, confidence %.2f",
+                    face.id, face.firstFrame, face.lastFrame, face.frames, face.meanFitError ?? .nan, face.meanConfidence))
         }
         if let error = statistics.normalisedReprojectionError {
-            Terminal.error(String(format: "  reprojection error %.2f%% of the eye distance; jitter: landmarks %.3f px, pose %.3f°",
-                                  error * 100, statistics.landmarkJitter ?? .nan, statistics.poseJitterRMSDegrees ?? .nan))
+            Terminal.error(
+                String(
+                    format: "  reprojection error %.2f%% of the eye distance; jitter: landmarks %.3f px, pose %.3f°",
+                    error * 100, statistics.landmarkJitter ?? .nan, statistics.poseJitterRMSDegrees ?? .nan))
         }
-        Terminal.error(String(format: "  time per frame: detection %.2f ms per pass (%d passes), landmarks %.2f ms, fit %.3f ms per face",
-                              timings.millisecondsPerDetection, timings.detectionPasses,
-                              timings.millisecondsPerLandmarkPrediction, timings.millisecondsPerFrameFit))
+        Terminal.error(
+            String(
+                format: "  time per frame: detection %.2f ms per pass (%d passes), landmarks %.2f ms, fit %.3f ms per face",
+                timings.millisecondsPerDetection, timings.detectionPasses,
+                timings.millisecondsPerLandmarkPrediction, timings.millisecondsPerFrameFit))
         if let output { Terminal.error("facet: wrote \(output)") }
         if let overlay { Terminal.error("facet: wrote \(overlay)") }
     }

@@ -38,7 +38,9 @@ struct Apply: ParsableCommand {
 
     @OptionGroup var stages: StageOptions
 
-    @Option(name: .customLong("contact-sheet"), help: "Also write a before | after PNG of a few frames (see `facet preview`).", completion: .file())
+    @Option(
+        name: .customLong("contact-sheet"), help: "Also write a before | after PNG of a few frames (see `facet preview`).",
+        completion: .file())
     var contactSheet: String?
 
     @Option(name: .customLong("sheet-frames"), help: "How many frames the contact sheet shows (1 … 64).")
@@ -54,7 +56,9 @@ struct Apply: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard (1...64).contains(sheetFrames) else { throw ValidationError("--sheet-frames \(sheetFrames) is out of range; expected 1 … 64") }
+        guard (1...64).contains(sheetFrames) else {
+            throw ValidationError("--sheet-frames \(sheetFrames) is out of range; expected 1 … 64")
+        }
         guard (0...51).contains(crf) else { throw ValidationError("--crf \(crf) is out of range; expected 0 … 51") }
     }
 
@@ -87,8 +91,10 @@ struct Apply: ParsableCommand {
             } else if !quiet {
                 for warning in report.warnings { Terminal.warning(warning) }
                 for damage in report.inputDamage { Terminal.warning("input damaged: \(damage)") }
-                Terminal.error(String(format: "facet: wrote %@: %d frames, %.2f s, audio %@ (%.1f fps)",
-                                      report.output, report.frames, report.duration, report.audio, report.framesPerSecond))
+                Terminal.error(
+                    String(
+                        format: "facet: wrote %@: %d frames, %.2f s, audio %@ (%.1f fps)",
+                        report.output, report.frames, report.duration, report.audio, report.framesPerSecond))
                 if let sheet = report.contactSheet { Terminal.error("facet: wrote the contact sheet \(sheet)") }
                 if let statistics = report.rendererStatistics { Terminal.error("facet: renderer: \(statistics)") }
             }

@@ -144,9 +144,14 @@ struct Bench: ParsableCommand {
 enum QualityTable {
     static func render(_ face: FaceQuality) -> String {
         guard !face.edits.isEmpty else { return "\(face.name): no face found (\(face.width)x\(face.height))\n" }
-        var lines = [String(format: "%@ (%dx%d, face %.0f px, yaw %.1f° pitch %.1f° roll %.1f°)", face.name, face.width, face.height,
-                            face.faceSize, face.pose?.yaw ?? 0, face.pose?.pitch ?? 0, face.pose?.roll ?? 0)]
-        lines.append("  edit               yaw (req)      pitch (req)    roll (req)     right eye    left eye     lip gap      width        corners      found  region outside  jitter")
+        var lines = [
+            String(
+                format: "%@ (%dx%d, face %.0f px, yaw %.1f° pitch %.1f° roll %.1f°)", face.name, face.width, face.height,
+                face.faceSize, face.pose?.yaw ?? 0, face.pose?.pitch ?? 0, face.pose?.roll ?? 0)
+        ]
+        lines.append(
+            "  edit               yaw (req)      pitch (req)    roll (req)     right eye    left eye     lip gap      width        corners      found  region outside  jitter"
+        )
         for edit in face.edits {
             let requested = edit.edit.requestedPose
             func change(_ value: Double, _ wanted: Double) -> String { String(format: "%+6.1f (%+3.0f)", value, wanted) }
@@ -159,7 +164,8 @@ enum QualityTable {
                 pair(edit.before.innerLipGap, edit.after.innerLipGap), pair(edit.before.mouthWidth, edit.after.mouthWidth),
                 pair(edit.before.cornerDrop, edit.after.cornerDrop),
                 String(format: "%2d/%-2d", edit.framesWithFace, edit.frames),
-                String(format: "%5.2f", edit.headRegionToFaceBox), String(edit.changedOutsideHeadRegion).padding(toLength: 7, withPad: " ", startingAt: 0),
+                String(format: "%5.2f", edit.headRegionToFaceBox),
+                String(edit.changedOutsideHeadRegion).padding(toLength: 7, withPad: " ", startingAt: 0),
                 String(format: "%.3f", edit.stillJitter),
             ]
             lines.append("  " + columns.joined(separator: "  "))
@@ -169,9 +175,11 @@ enum QualityTable {
     }
 
     static func render(_ flicker: FlickerQuality) -> String {
-        String(format: "flicker of %@ in the face box: %.3f vs %.3f for an empty edit (%.2fx; the picture moved by a constant 1 px: %.3f, %.2fx); face found on %d of the %d input frames with one",
-               flicker.edit.description, flicker.editFlicker, flicker.emptyFlicker, flicker.ratio,
-               flicker.onePixelShiftFlicker, flicker.onePixelShiftRatio,
-               flicker.outputFramesWithFace, flicker.inputFramesWithFace) + "\n"
+        String(
+            format:
+                "flicker of %@ in the face box: %.3f vs %.3f for an empty edit (%.2fx; the picture moved by a constant 1 px: %.3f, %.2fx); face found on %d of the %d input frames with one",
+            flicker.edit.description, flicker.editFlicker, flicker.emptyFlicker, flicker.ratio,
+            flicker.onePixelShiftFlicker, flicker.onePixelShiftRatio,
+            flicker.outputFramesWithFace, flicker.inputFramesWithFace) + "\n"
     }
 }

@@ -33,7 +33,9 @@ struct Effects: ParsableCommand {
             for factory in factories {
                 let descriptor = factory.descriptor
                 let origin = factory.origin == .builtIn ? "" : "  [\(factory.origin)]"
-                Terminal.line("\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)\(origin)")
+                Terminal.line(
+                    "\(descriptor.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(descriptor.version)  \(descriptor.summary)\(origin)"
+                )
             }
             Terminal.line("\nDescribe one with: facet effects NAME")
             return
@@ -46,16 +48,20 @@ struct Effects: ParsableCommand {
 enum EffectText {
     static func describe(_ factory: EffectFactory) -> String {
         let descriptor = factory.descriptor
-        var lines = ["\(descriptor.id) \(descriptor.version) — \(descriptor.summary)",
-                     "  short name: \(descriptor.shortName)",
-                     "  origin: \(factory.origin)",
-                     "  temporal access: \(descriptor.temporalAccess)"]
+        var lines = [
+            "\(descriptor.id) \(descriptor.version) — \(descriptor.summary)",
+            "  short name: \(descriptor.shortName)",
+            "  origin: \(factory.origin)",
+            "  temporal access: \(descriptor.temporalAccess)",
+        ]
         if descriptor.inputs.contains(.audio) { lines.append("  needs: the video's audio") }
         lines.append("")
         let header = ["parameter", "type", "default", "range", "keyframes", "description"]
         let rows = descriptor.parameters.map { spec in
-            [spec.name, spec.type.name, spec.defaultValue.chainText, spec.rangeDescription ?? "",
-             spec.type.isAnimatable ? "yes" : "no", spec.documentation]
+            [
+                spec.name, spec.type.name, spec.defaultValue.chainText, spec.rangeDescription ?? "",
+                spec.type.isAnimatable ? "yes" : "no", spec.documentation,
+            ]
         }
         lines += table([header] + rows).map { "  " + $0 }
         return lines.joined(separator: "\n")
@@ -108,10 +114,11 @@ struct EffectSummary: Encodable {
         parameters = descriptor.parameters.map { spec in
             var options: [String]?
             if case .choice(let words) = spec.type { options = words }
-            return Parameter(name: spec.name, type: spec.type.name, options: options,
-                             defaultValue: spec.defaultValue.chainText, minimum: spec.minimum,
-                             maximum: spec.maximum, unit: spec.unit, animatable: spec.type.isAnimatable,
-                             documentation: spec.documentation)
+            return Parameter(
+                name: spec.name, type: spec.type.name, options: options,
+                defaultValue: spec.defaultValue.chainText, minimum: spec.minimum,
+                maximum: spec.maximum, unit: spec.unit, animatable: spec.type.isAnimatable,
+                documentation: spec.documentation)
         }
     }
 }

@@ -32,7 +32,9 @@ struct Facet: ParsableCommand {
             <facet>/../share/facet/models and ../shared/models (see `facet models`).
             """,
         version: FacetVersion.current,
-        subcommands: [Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self, Bench.self]
+        subcommands: [
+            Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self, Bench.self,
+        ]
     )
 
     /// Takes over SIGINT, SIGTERM, SIGHUP and SIGQUIT before anything else runs, then parses

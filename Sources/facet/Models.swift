@@ -50,8 +50,9 @@ struct Models: ParsableCommand {
         @Argument(help: "Deep3DFaceRecon's BFM_model_front.mat (MATLAB v5).", completion: .file())
         var matFile: String
 
-        @Option(name: .shortAndLong, help: "The folder to write bfm_front.bin and bfm_front.json into (default: <models>/bfm).",
-                completion: .directory)
+        @Option(
+            name: .shortAndLong, help: "The folder to write bfm_front.bin and bfm_front.json into (default: <models>/bfm).",
+            completion: .directory)
         var output: String?
 
         func run() throws {

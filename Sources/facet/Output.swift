@@ -1,6 +1,6 @@
 import FacetHost
-import FacetSDK
 import FacetMedia
+import FacetSDK
 import Foundation
 
 /// Writing to the terminal: errors and warnings on stderr, results on stdout.

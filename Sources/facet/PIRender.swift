@@ -34,7 +34,11 @@ struct PIRender: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Generator weights: a safetensors state_dict (PIRender key names) or an official PyTorch checkpoint (.pt/.pth: net_G_ema is read, with no Python).", completion: .file())
+    @Option(
+        name: .long,
+        help:
+            "Generator weights: a safetensors state_dict (PIRender key names) or an official PyTorch checkpoint (.pt/.pth: net_G_ema is read, with no Python).",
+        completion: .file())
     var weights: String?
 
     @Option(name: .long, help: "Generator hyper-parameters (JSON or YAML), e.g. for weights without a stored config.", completion: .file())
@@ -43,13 +47,16 @@ struct PIRender: ParsableCommand {
     @Option(name: .long, help: "The source portrait (PNG/JPEG), square.", completion: .file())
     var image: String?
 
-    @Option(name: .long, help: "Driving coefficients: safetensors with driving_coeffs, or text with 73 numbers per line.", completion: .file())
+    @Option(
+        name: .long, help: "Driving coefficients: safetensors with driving_coeffs, or text with 73 numbers per line.", completion: .file())
     var coeffs: String?
 
     @Option(name: .long, help: "With a per-frame --coeffs text file: the centre frame of the window (0-based).")
     var frame: Int = 0
 
-    @Option(name: .long, help: "A safetensors file holding input_image and driving_coeffs (replaces --image and --coeffs).", completion: .file())
+    @Option(
+        name: .long, help: "A safetensors file holding input_image and driving_coeffs (replaces --image and --coeffs).", completion: .file()
+    )
     var inputs: String?
 
     @Option(name: .shortAndLong, help: "The generated image (PNG).", completion: .file())
@@ -80,7 +87,9 @@ struct PIRender: ParsableCommand {
         guard weights != nil else { throw ValidationError("--weights is required (unless --benchmark)") }
         guard output != nil || dump != nil else { throw ValidationError("give -o/--output and/or --dump") }
         if inputs != nil {
-            guard image == nil, coeffs == nil else { throw ValidationError("--inputs replaces --image and --coeffs; give one or the other") }
+            guard image == nil, coeffs == nil else {
+                throw ValidationError("--inputs replaces --image and --coeffs; give one or the other")
+            }
         } else {
             guard image != nil, coeffs != nil else { throw ValidationError("give --image and --coeffs, or --inputs") }
         }
@@ -95,7 +104,7 @@ struct PIRender: ParsableCommand {
             } else {
                 try render()
             }
-        } catch let error as HostError {
+        } catch {
             throw ExitCode(FacetCLI.report(error))
         }
     }
@@ -103,42 +112,56 @@ struct PIRender: ParsableCommand {
     // MARK: - Rendering
 
     private func render() throws(HostError) {
-        let inputs: PIRenderTool.RenderRequest.Inputs = if let inputs {
-            .tensors(URL(fileURLWithPath: inputs))
-        } else {
-            .picture(URL(fileURLWithPath: image!), coefficients: URL(fileURLWithPath: coeffs!), frame: frame)
-        }
+        let inputs: PIRenderTool.RenderRequest.Inputs =
+            if let inputs {
+                .tensors(URL(fileURLWithPath: inputs))
+            } else {
+                .picture(URL(fileURLWithPath: image!), coefficients: URL(fileURLWithPath: coeffs!), frame: frame)
+            }
         let request = PIRenderTool.RenderRequest(
             weights: URL(fileURLWithPath: weights!), config: config.map { URL(fileURLWithPath: $0) }, inputs: inputs,
             output: output.map { URL(fileURLWithPath: $0) }, dump: dump.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
         let report = try PIRenderTool.render(request)
         for warning in report.warnings { Terminal.warning(warning) }
-        Terminal.error(String(format: "facet: rendered %dx%d in %.0f ms%@%@", report.width, report.height, report.milliseconds,
-                              output.map { ", wrote \($0)" } ?? "", dump.map { ", stages in \($0)" } ?? ""))
+        Terminal.error(
+            String(
+                format: "facet: rendered %dx%d in %.0f ms%@%@", report.width, report.height, report.milliseconds,
+                output.map { ", wrote \($0)" } ?? "", dump.map { ", stages in \($0)" } ?? ""))
     }
 
     // MARK: - Benchmark
 
     private func runBenchmark() throws(HostError) {
-        let report = try PIRenderTool.benchmark(PIRenderTool.BenchmarkRequest(
-            weights: weights.map { URL(fileURLWithPath: $0) }, config: config.map { URL(fileURLWithPath: $0) },
-            resolution: resolution, runs: runs))
+        let report = try PIRenderTool.benchmark(
+            PIRenderTool.BenchmarkRequest(
+                weights: weights.map { URL(fileURLWithPath: $0) }, config: config.map { URL(fileURLWithPath: $0) },
+                resolution: resolution, runs: runs))
         let size = report.size
-        print("PIRender generator benchmark: \(size)x\(size), \(report.threads) threads (products split over them, single-threaded OpenBLAS \(report.kernelName) kernels), \(report.origin), median of \(report.runs) after 3 warm-up runs")
+        print(
+            "PIRender generator benchmark: \(size)x\(size), \(report.threads) threads (products split over them, single-threaded OpenBLAS \(report.kernelName) kernels), \(report.origin), median of \(report.runs) after 3 warm-up runs"
+        )
         print(String(format: "  mapping_net   %8.1f ms", report.mapping))
         print(String(format: "  warpping_net  %8.1f ms", report.warping))
         print(String(format: "  editing_net   %8.1f ms", report.editing))
         print(String(format: "  total         %8.1f ms  (min %.1f, max %.1f)", report.total, report.fastest, report.slowest))
         let sgemm = report.sgemmMilliseconds, profiled = report.profiledMilliseconds
         let giga = Double(report.multiplyAccumulates) / 1e9
-        print(String(format: "  in sgemm      %8.1f ms of %.1f ms in one profiled run: %.2f GMAC, %.1f GMAC/s inside sgemm; the rest (%.0f%%) is im2col/col2im, norms, activations, resampling",
-                     sgemm, profiled, giga, giga / (sgemm / 1000), 100 * (1 - sgemm / profiled)))
-        print(String(format: "  memory plan   %8.1f MB  (run-state buffers + im2col scratch, allocated once)",
-                     Double(report.planFloats * 4) / 1e6))
-        print(String(format: "  parameters    %8.1f MB  (%d live floats)", Double(report.parameterFloats * 4) / 1e6, report.parameterFloats))
+        print(
+            String(
+                format:
+                    "  in sgemm      %8.1f ms of %.1f ms in one profiled run: %.2f GMAC, %.1f GMAC/s inside sgemm; the rest (%.0f%%) is im2col/col2im, norms, activations, resampling",
+                sgemm, profiled, giga, giga / (sgemm / 1000), 100 * (1 - sgemm / profiled)))
+        print(
+            String(
+                format: "  memory plan   %8.1f MB  (run-state buffers + im2col scratch, allocated once)",
+                Double(report.planFloats * 4) / 1e6))
+        print(
+            String(format: "  parameters    %8.1f MB  (%d live floats)", Double(report.parameterFloats * 4) / 1e6, report.parameterFloats))
         if let peak = report.peakResident, let before = report.residentBefore {
-            print(String(format: "  peak RSS      %8.1f MB  (process; %.1f MB before the first forward pass, growth %.1f MB)",
-                         Double(peak) / 1e6, Double(before) / 1e6, Double(peak - before) / 1e6))
+            print(
+                String(
+                    format: "  peak RSS      %8.1f MB  (process; %.1f MB before the first forward pass, growth %.1f MB)",
+                    Double(peak) / 1e6, Double(before) / 1e6, Double(peak - before) / 1e6))
         }
     }
 }

@@ -22,8 +22,9 @@ struct Presets: ParsableCommand {
             let entries = library.list()
             var rows: [PresetRow] = []
             for entry in entries {
-                var row = PresetRow(name: entry.name, origin: "\(entry.origin)", path: entry.url.path,
-                                    overrides: entry.overrides.map(\.path), summary: nil, error: nil)
+                var row = PresetRow(
+                    name: entry.name, origin: "\(entry.origin)", path: entry.url.path,
+                    overrides: entry.overrides.map(\.path), summary: nil, error: nil)
                 do {
                     row.summary = try EffectCatalog.resolving { registry throws(HostError) in
                         try library.resolve(entry.url.path, registry: registry).summary
@@ -68,9 +69,10 @@ struct Presets: ParsableCommand {
                 } else {
                     for entry in library.list() {
                         do {
-                            presets.append(try EffectCatalog.resolving { registry throws(HostError) in
-                                try library.resolve(entry.url.path, registry: registry)
-                            })
+                            presets.append(
+                                try EffectCatalog.resolving { registry throws(HostError) in
+                                    try library.resolve(entry.url.path, registry: registry)
+                                })
                         } catch {
                             // One broken preset does not hide the others; the exit status reports it.
                             Terminal.error("facet: error: preset \(entry.name): \(error)")
@@ -97,12 +99,14 @@ struct Presets: ParsableCommand {
         /// A preset's chain as printed and as JSON.
         static func detail(_ preset: Preset) -> PresetDetail {
             let steps = preset.chain.invocations.map { invocation in
-                PresetStep(effect: invocation.effect.descriptor.id,
-                           version: invocation.effect.descriptor.version.description,
-                           parameters: invocation.parameters.values.mapValues(\.chainText))
+                PresetStep(
+                    effect: invocation.effect.descriptor.id,
+                    version: invocation.effect.descriptor.version.description,
+                    parameters: invocation.parameters.values.mapValues(\.chainText))
             }
-            return PresetDetail(name: preset.name, summary: preset.summary, path: preset.url.path,
-                                chain: preset.chain.description, steps: steps)
+            return PresetDetail(
+                name: preset.name, summary: preset.summary, path: preset.url.path,
+                chain: preset.chain.description, steps: steps)
         }
 
         /// Name and summary, file, one-line chain, then each effect with its parameters (keyframes

@@ -66,7 +66,9 @@ struct Preview: ParsableCommand {
         var values: [Double] = []
         for part in parts {
             guard let value = Double(part), value.isFinite, value >= 0 else {
-                throw ValidationError("--times \(DisplayText.quoted(times)): \(DisplayText.quoted(String(part))) is not a time; expected seconds ≥ 0 separated by commas, e.g. 0.5,1.2")
+                throw ValidationError(
+                    "--times \(DisplayText.quoted(times)): \(DisplayText.quoted(String(part))) is not a time; expected seconds ≥ 0 separated by commas, e.g. 0.5,1.2"
+                )
             }
             values.append(value)
         }
@@ -82,13 +84,15 @@ struct Preview: ParsableCommand {
             let effects = try EffectCatalog.resolving(quiet: quiet) { registry throws(HostError) in
                 try edit.resolveChain(registry: registry)
             }
-            let sheet = ContactSheetRequest(output: URL(fileURLWithPath: output), frameCount: frames,
-                                            times: try parsedTimes(), cellHeight: cellHeight,
-                                            cropToFaces: !wholeFrame, overwrite: overwrite)
+            let sheet = ContactSheetRequest(
+                output: URL(fileURLWithPath: output), frameCount: frames,
+                times: try parsedTimes(), cellHeight: cellHeight,
+                cropToFaces: !wholeFrame, overwrite: overwrite)
             try sheet.validate()  // before models load: a refused output fails at once
-            let request = PreviewRequest(input: URL(fileURLWithPath: input), chain: effects, sheet: sheet,
-                                         stillDuration: edit.duration, stillFrameRate: edit.fps,
-                                         audio: edit.audio.map { URL(fileURLWithPath: $0) })
+            let request = PreviewRequest(
+                input: URL(fileURLWithPath: input), chain: effects, sheet: sheet,
+                stillDuration: edit.duration, stillFrameRate: edit.fps,
+                audio: edit.audio.map { URL(fileURLWithPath: $0) })
             var composed = try stages.pipeline(for: effects, progressBar: progressBar, cancellation: cancellation)
             if let note = composed.rendererNote, !quiet, !json { Terminal.error("facet: \(note)") }
             let report = try composed.pipeline.preview(request, progress: progressBar, cancellation: cancellation)

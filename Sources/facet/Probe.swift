@@ -33,8 +33,10 @@ struct Probe: ParsableCommand {
 /// The human-readable form of a probe.
 enum ProbeText {
     static func describe(_ info: MediaInfo) -> String {
-        var lines = ["\(info.path)", "  container: \(info.formatName)",
-                     String(format: "  duration:  %.3f s", info.duration ?? 0)]
+        var lines = [
+            "\(info.path)", "  container: \(info.formatName)",
+            String(format: "  duration:  %.3f s", info.duration ?? 0),
+        ]
         if let video = info.video {
             var line = "  video:     \(video.codecName) \(video.width)x\(video.height) \(video.pixelFormat)"
             line += String(format: ", %.3f fps", video.frameRate)

@@ -17,10 +17,13 @@ struct EditInputOptions: ParsableArguments {
     @Option(name: .long, help: "A preset name (see `facet presets`) or a preset file path.")
     var preset: String?
 
-    @Option(name: .long, help: "An effect chain in one-line syntax, e.g. 'direct-edit:yaw=15 | direct-edit:roll=-3' (runs after the preset's effects).")
+    @Option(
+        name: .long,
+        help: "An effect chain in one-line syntax, e.g. 'direct-edit:yaw=15 | direct-edit:roll=-3' (runs after the preset's effects).")
     var chain: String?
 
-    @Option(name: .long, help: "For a still image: the video's length in seconds (default: the audio's, else the preset's animation, else 5).")
+    @Option(
+        name: .long, help: "For a still image: the video's length in seconds (default: the audio's, else the preset's animation, else 5).")
     var duration: Double?
 
     @Option(name: .long, help: "For a still image: frames per second of the video made.")
@@ -60,10 +63,15 @@ struct StageOptions: ParsableArguments {
     @Option(name: .long, help: "The face model: sfm (the Surrey Face Model, default) or a converted model's folder name, e.g. bfm.")
     var model: String = "sfm"
 
-    @Option(name: .long, help: "The renderer: auto (neural when its weights and a compatible model are configured, else geometric), geometric or neural.")
+    @Option(
+        name: .long,
+        help: "The renderer: auto (neural when its weights and a compatible model are configured, else geometric), geometric or neural.")
     var renderer: RendererChoice = .auto
 
-    @Option(name: .long, help: "PIRender's weights for the neural renderer (safetensors or the official .pth); default $FACET_PIRENDER_WEIGHTS.", completion: .file())
+    @Option(
+        name: .long,
+        help: "PIRender's weights for the neural renderer (safetensors or the official .pth); default $FACET_PIRENDER_WEIGHTS.",
+        completion: .file())
     var weights: String?
 
     /// FacetHost's options for these flags.
@@ -79,17 +87,21 @@ struct StageOptions: ParsableArguments {
 
     /// The pipeline for `chain`, with analysis progress shown on `progressBar` (labelled
     /// "analysing", then "rendering" for the render pass).
-    func pipeline(for chain: EffectChain, progressBar: ProgressBar,
-                  cancellation: CancellationFlag) throws(HostError) -> ComposedPipeline {
+    func pipeline(
+        for chain: EffectChain, progressBar: ProgressBar,
+        cancellation: CancellationFlag
+    ) throws(HostError) -> ComposedPipeline {
         var analysisStarted = false
-        return try PipelineFactory.make(pipelineOptions, for: chain, analysisProgress: { frames in
-            if !analysisStarted {
-                analysisStarted = true
-                progressBar.nextLabel = "analysing"
-                progressBar.started(totalFrames: nil)
-                progressBar.nextLabel = "rendering"
-            }
-            progressBar.advanced(framesDone: frames)
-        }, cancellation: cancellation)
+        return try PipelineFactory.make(
+            pipelineOptions, for: chain,
+            analysisProgress: { frames in
+                if !analysisStarted {
+                    analysisStarted = true
+                    progressBar.nextLabel = "analysing"
+                    progressBar.started(totalFrames: nil)
+                    progressBar.nextLabel = "rendering"
+                }
+                progressBar.advanced(framesDone: frames)
+            }, cancellation: cancellation)
     }
 }

@@ -5,6 +5,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetAnalysis
 
 /// The whole analysis (tracking + fitting + smoothing) on real faces: the quality figures.
@@ -23,7 +24,8 @@ final class AnalyzerTests: XCTestCase {
         XCTAssertNotNil(track.camera)
         let statistics = MotionStatistics(measuring: result.motion)
         let error = try XCTUnwrap(statistics.normalisedReprojectionError)
-        print(String(format: "astronaut: reprojection error %.2f%% of the eye distance (%.2f px)", error * 100, statistics.meanFitError ?? 0))
+        print(
+            String(format: "astronaut: reprojection error %.2f%% of the eye distance (%.2f px)", error * 100, statistics.meanFitError ?? 0))
         XCTAssertLessThan(error, 0.04)
         // A near-frontal portrait: small angles, confident.
         let pose = track.frames[0].coefficients.pose
@@ -46,8 +48,10 @@ final class AnalyzerTests: XCTestCase {
         XCTAssertEqual(track.frames.map(\.frameIndex), Array(0..<120))
         let statistics = MotionStatistics(measuring: result.motion)
         let error = try XCTUnwrap(statistics.normalisedReprojectionError)
-        print(String(format: "carphone: reprojection error %.2f%% of the eye distance, pose jitter %.3f°", error * 100,
-                     statistics.poseJitterRMSDegrees ?? -1))
+        print(
+            String(
+                format: "carphone: reprojection error %.2f%% of the eye distance, pose jitter %.3f°", error * 100,
+                statistics.poseJitterRMSDegrees ?? -1))
         XCTAssertLessThan(error, 0.04)
         // The speaker opens the mouth wide (surprise) at times and is near-frontal throughout.
         let surprise = try XCTUnwrap(track.expressionNames?.firstIndex(of: "surprise"))
@@ -63,7 +67,8 @@ final class AnalyzerTests: XCTestCase {
         let statistics = MotionStatistics(measuring: smoothed.motion)
         let landmarkJitter = try XCTUnwrap(statistics.landmarkJitter)
         let poseJitter = try XCTUnwrap(statistics.poseJitterRMSDegrees)
-        print(String(format: "still 10 s: landmark jitter %.4f px, pose jitter %.4f° (RMS of yaw, pitch, roll)", landmarkJitter, poseJitter))
+        print(
+            String(format: "still 10 s: landmark jitter %.4f px, pose jitter %.4f° (RMS of yaw, pitch, roll)", landmarkJitter, poseJitter))
         XCTAssertLessThan(landmarkJitter, 0.3)
         XCTAssertLessThan(poseJitter, 0.2)
         XCTAssertLessThan(try XCTUnwrap(statistics.normalisedReprojectionError), 0.04)
@@ -79,9 +84,11 @@ final class AnalyzerTests: XCTestCase {
         let smoothed = try base.analyze(fixtures.url("still-noisy.mp4"))
         let before = MotionStatistics(measuring: raw.motion)
         let after = MotionStatistics(measuring: smoothed.motion)
-        print(String(format: "noisy still: landmark jitter %.3f → %.3f px, pose jitter %.3f → %.3f°",
-                     before.landmarkJitter ?? -1, after.landmarkJitter ?? -1,
-                     before.poseJitterRMSDegrees ?? -1, after.poseJitterRMSDegrees ?? -1))
+        print(
+            String(
+                format: "noisy still: landmark jitter %.3f → %.3f px, pose jitter %.3f → %.3f°",
+                before.landmarkJitter ?? -1, after.landmarkJitter ?? -1,
+                before.poseJitterRMSDegrees ?? -1, after.poseJitterRMSDegrees ?? -1))
         XCTAssertLessThan(try XCTUnwrap(after.landmarkJitter), 0.3)
         XCTAssertLessThan(try XCTUnwrap(after.poseJitterRMSDegrees), 0.2)
         // The noise is real: without smoothing the figures are several times larger.
@@ -97,7 +104,10 @@ final class AnalyzerTests: XCTestCase {
         XCTAssertEqual(result.motion.tracks.count, 1)
         XCTAssertEqual(Double(track.frames.first?.frameIndex ?? -1), 25, accuracy: 2)
         XCTAssertEqual(Double(track.frames.last?.frameIndex ?? -1), 49, accuracy: 2)
-        XCTAssertTrue(track.frames.allSatisfy { $0.coefficients.expression.count == 6 + DerivedExpressions.blendshapeNames.count && $0.fitError != nil })
+        XCTAssertTrue(
+            track.frames.allSatisfy {
+                $0.coefficients.expression.count == 6 + DerivedExpressions.blendshapeNames.count && $0.fitError != nil
+            })
     }
 
     func testTwoFacesAreFittedSeparatelyAndAMirrorImageMirrorsThePose() throws {

@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetAnalysis
 
 /// The dlib shim and its Swift wrappers: optimisation, detection and landmarks on the astronaut
@@ -27,9 +28,10 @@ final class DetectionTests: XCTestCase {
         XCTAssertEqual(points.count, 68)
         let margin = face.box.width * 0.25
         for (index, point) in points.enumerated() {
-            XCTAssertTrue(point.x >= face.box.x - margin && point.x <= face.box.x + face.box.width + margin
-                          && point.y >= face.box.y - margin && point.y <= face.box.y + face.box.height + margin,
-                          "point \(index) \(point) far outside the box \(face.box)")
+            XCTAssertTrue(
+                point.x >= face.box.x - margin && point.x <= face.box.x + face.box.width + margin
+                    && point.y >= face.box.y - margin && point.y <= face.box.y + face.box.height + margin,
+                "point \(index) \(point) far outside the box \(face.box)")
         }
         let eyeY = (mean(points[36...41]).y + mean(points[42...47]).y) / 2
         let mouthY = mean(points[48...67]).y
@@ -47,13 +49,17 @@ final class DetectionTests: XCTestCase {
         let image = try astronaut()
         let detector = try FaceDetector()
         let plain = try XCTUnwrap(try detector.detect(in: image).first)
-        let small = image.downscaled(by: 4)   // 128x128: the face is below the detector's minimum
+        let small = image.downscaled(by: 4)  // 128x128: the face is below the detector's minimum
         XCTAssertTrue(try detector.detect(in: small).isEmpty)
         let upsampled = try detector.detect(in: small, upsample: 2)
         let best = try XCTUnwrap(upsampled.max { $0.score < $1.score })
-        XCTAssertGreaterThan(iou(best.box, FaceBox(x: plain.box.x / 4, y: plain.box.y / 4,
-                                                   width: plain.box.width / 4, height: plain.box.height / 4)), 0.5,
-                             "\(best.box) vs \(plain.box) / 4")
+        XCTAssertGreaterThan(
+            iou(
+                best.box,
+                FaceBox(
+                    x: plain.box.x / 4, y: plain.box.y / 4,
+                    width: plain.box.width / 4, height: plain.box.height / 4)), 0.5,
+            "\(best.box) vs \(plain.box) / 4")
     }
 
     func testMissingPredictorFileIsNamed() throws {
@@ -116,8 +122,11 @@ final class DetectionTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facet-luma-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FFmpegCLI.run(["-i", url.path, "-frames:v", "1", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p",
-                           "still.mp4"], in: directory)
+        try FFmpegCLI.run(
+            [
+                "-i", url.path, "-frames:v", "1", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p",
+                "still.mp4",
+            ], in: directory)
         let reader = try VideoReader(url: directory.appendingPathComponent("still.mp4"))
         let frame = try XCTUnwrap(try reader.nextFrame())
         XCTAssertEqual(frame.pixelFormat, "yuv420p")

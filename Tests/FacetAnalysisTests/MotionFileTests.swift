@@ -1,6 +1,7 @@
 import FacetSDK
 import Foundation
 import XCTest
+
 @testable import FacetAnalysis
 
 final class MotionFileTests: XCTestCase {
@@ -18,24 +19,28 @@ final class MotionFileTests: XCTestCase {
     /// A two-face, three-frame scene with every optional field filled.
     private func sampleFile() -> MotionFile {
         func frame(_ index: Int, yaw: Float) -> FaceFrame {
-            FaceFrame(frameIndex: index, time: Double(index) / 25,
-                      box: FaceBox(x: 10, y: 20, width: 100, height: 120),
-                      landmarks: (0..<68).map { Point2(x: Float($0), y: Float($0) * 0.5 + Float(index)) },
-                      coefficients: FaceCoefficients(pose: HeadPose(yaw: yaw, pitch: 0.1, roll: -0.05),
-                                                     translation: Vector3(x: 1, y: -2, z: -600),
-                                                     expression: [0.1, 0, 0.3, 0, 0, 0.02]),
-                      fitError: 1.25, confidence: 0.9)
+            FaceFrame(
+                frameIndex: index, time: Double(index) / 25,
+                box: FaceBox(x: 10, y: 20, width: 100, height: 120),
+                landmarks: (0..<68).map { Point2(x: Float($0), y: Float($0) * 0.5 + Float(index)) },
+                coefficients: FaceCoefficients(
+                    pose: HeadPose(yaw: yaw, pitch: 0.1, roll: -0.05),
+                    translation: Vector3(x: 1, y: -2, z: -600),
+                    expression: [0.1, 0, 0.3, 0, 0, 0.02]),
+                fitError: 1.25, confidence: 0.9)
         }
         let camera = FaceCamera(projection: .weakPerspective, focalLength: 800, principalPoint: Point2(x: 160, y: 120))
         let tracks = [
-            FaceTrack(id: 0, modelName: "sfm_3448", expressionBasis: .blendshapes,
-                      expressionNames: ["anger", "disgust", "fear", "happiness", "sadness", "surprise"],
-                      identity: [0.5, -0.25], camera: camera, frames: [frame(0, yaw: 0.1), frame(1, yaw: 0.2), frame(2, yaw: 0.3)]),
+            FaceTrack(
+                id: 0, modelName: "sfm_3448", expressionBasis: .blendshapes,
+                expressionNames: ["anger", "disgust", "fear", "happiness", "sadness", "surprise"],
+                identity: [0.5, -0.25], camera: camera, frames: [frame(0, yaw: 0.1), frame(1, yaw: 0.2), frame(2, yaw: 0.3)]),
             FaceTrack(id: 1, modelName: "sfm_3448", identity: [0, 1], camera: camera, frames: [frame(2, yaw: -0.4)]),
         ]
         let motion = SceneMotion(frameTimes: [0, 0.04, 0.08], frameRate: 25, frameWidth: 320, frameHeight: 240, tracks: tracks)
-        return MotionFile(generator: "facet test", source: .init(path: "in.mp4", width: 320, height: 240, frameCount: 3, frameRate: 25),
-                          analysis: ["faceModel": "sfm_3448"], motion: motion)
+        return MotionFile(
+            generator: "facet test", source: .init(path: "in.mp4", width: 320, height: 240, frameCount: 3, frameRate: 25),
+            analysis: ["faceModel": "sfm_3448"], motion: motion)
     }
 
     private func write(_ json: String) throws -> URL {

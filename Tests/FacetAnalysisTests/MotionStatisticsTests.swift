@@ -1,5 +1,6 @@
 import FacetSDK
 import XCTest
+
 @testable import FacetAnalysis
 
 final class MotionStatisticsTests: XCTestCase {
@@ -12,14 +13,16 @@ final class MotionStatisticsTests: XCTestCase {
     }
 
     private func scene(_ frames: [FaceFrame]) -> SceneMotion {
-        SceneMotion(frameTimes: frames.map(\.time), frameRate: 25, frameWidth: 320, frameHeight: 240,
-                    tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
+        SceneMotion(
+            frameTimes: frames.map(\.time), frameRate: 25, frameWidth: 320, frameHeight: 240,
+            tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
     }
 
     func testSteadyMotionIsNotJitter() {
         let frames = (0..<20).map { index in
-            FaceFrame(frameIndex: index, time: Double(index) / 25, landmarks: face(offsetX: Float(index) * 3),
-                      coefficients: FaceCoefficients(pose: HeadPose(yaw: Float(index) * 0.01)), fitError: 2)
+            FaceFrame(
+                frameIndex: index, time: Double(index) / 25, landmarks: face(offsetX: Float(index) * 3),
+                coefficients: FaceCoefficients(pose: HeadPose(yaw: Float(index) * 0.01)), fitError: 2)
         }
         let statistics = MotionStatistics(measuring: scene(frames))
         XCTAssertEqual(statistics.landmarkJitter ?? -1, 0, accuracy: 1e-4)
@@ -29,10 +32,13 @@ final class MotionStatisticsTests: XCTestCase {
     func testAlternatingOffsetsGiveTheirJitter() {
         // x alternates ±0.5 px: frame-to-frame deltas alternate ±1 px on x and are 0 on y.
         let frames = (0..<21).map { index in
-            FaceFrame(frameIndex: index, time: Double(index) / 25,
-                      landmarks: face(offsetX: index.isMultiple(of: 2) ? 0.5 : -0.5),
-                      coefficients: FaceCoefficients(pose: HeadPose(yawDegrees: index.isMultiple(of: 2) ? 0.1 : -0.1,
-                                                                    pitchDegrees: 0, rollDegrees: 0)))
+            FaceFrame(
+                frameIndex: index, time: Double(index) / 25,
+                landmarks: face(offsetX: index.isMultiple(of: 2) ? 0.5 : -0.5),
+                coefficients: FaceCoefficients(
+                    pose: HeadPose(
+                        yawDegrees: index.isMultiple(of: 2) ? 0.1 : -0.1,
+                        pitchDegrees: 0, rollDegrees: 0)))
         }
         let statistics = MotionStatistics(measuring: scene(frames))
         XCTAssertEqual(statistics.landmarkJitter ?? -1, Float(0.5).squareRoot(), accuracy: 1e-3)
@@ -43,16 +49,18 @@ final class MotionStatisticsTests: XCTestCase {
     func testGapsDoNotCountAsMotion() {
         // A jump of 100 px across a gap in the track is not a frame-to-frame displacement.
         let frames = [0, 1, 2, 10, 11, 12].map { index in
-            FaceFrame(frameIndex: index, time: Double(index) / 25, landmarks: face(offsetX: index >= 10 ? 100 : 0),
-                      coefficients: FaceCoefficients())
+            FaceFrame(
+                frameIndex: index, time: Double(index) / 25, landmarks: face(offsetX: index >= 10 ? 100 : 0),
+                coefficients: FaceCoefficients())
         }
         XCTAssertEqual(MotionStatistics(measuring: scene(frames)).landmarkJitter ?? -1, 0, accuracy: 1e-5)
     }
 
     func testReprojectionErrorIsNormalisedByInterOcularDistance() {
         let frames = (0..<4).map { index in
-            FaceFrame(frameIndex: index, time: 0, landmarks: face(offsetX: 0), coefficients: FaceCoefficients(),
-                      fitError: 2, confidence: index == 0 ? 0.2 : 1)
+            FaceFrame(
+                frameIndex: index, time: 0, landmarks: face(offsetX: 0), coefficients: FaceCoefficients(),
+                fitError: 2, confidence: index == 0 ? 0.2 : 1)
         }
         let statistics = MotionStatistics(measuring: scene(frames))
         XCTAssertEqual(MotionStatistics.interOcularDistance(face(offsetX: 0)) ?? -1, 50, accuracy: 1e-4)

@@ -3,6 +3,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetAnalysis
 
 /// Analysis on real faces it was never tuned to (../shared/media/faces): every face is found, and
@@ -25,12 +26,14 @@ final class RealFaceRobustnessTests: XCTestCase {
             var figures = String(format: "%@ %@ face %d: found %d/%d", name, result.variant, result.face, result.foundFrames, result.frames)
             if let deviation = result.deviation { figures += String(format: ", pose Δ %.2f°", deviation) }
             if let jitter = result.landmarkJitter, let pose = result.poseJitter {
-                figures += String(format: ", jitter %.3f px %.3f° (raw %.3f px %.3f°)", jitter, pose,
-                                  result.rawLandmarkJitter ?? .nan, result.rawPoseJitter ?? .nan)
+                figures += String(
+                    format: ", jitter %.3f px %.3f° (raw %.3f px %.3f°)", jitter, pose,
+                    result.rawLandmarkJitter ?? .nan, result.rawPoseJitter ?? .nan)
             }
             print(figures)
-            XCTAssertTrue(result.failures.isEmpty, "\(name), \(result.variant), face \(result.face): \(result.failures.joined(separator: "; "))",
-                          file: file, line: line)
+            XCTAssertTrue(
+                result.failures.isEmpty, "\(name), \(result.variant), face \(result.face): \(result.failures.joined(separator: "; "))",
+                file: file, line: line)
         }
         return report
     }
@@ -74,11 +77,13 @@ final class RealFaceRobustnessTests: XCTestCase {
             // The face alone, at the strip's scale, as the reference.
             let alone = directory.appendingPathComponent("alone-\(index).png")
             try ImageIO.writePNG(picture.scaled(by: strip.placements[index].scale), to: alone)
-            let reference = try XCTUnwrap(try analyzer().analyze(alone, stillImage: still).motion.tracks.first, "\(url.lastPathComponent) alone")
+            let reference = try XCTUnwrap(
+                try analyzer().analyze(alone, stillImage: still).motion.tracks.first, "\(url.lastPathComponent) alone")
             let box = try XCTUnwrap(reference.frames[0].box)
             let centre = Point2(x: box.center.x + Float(strip.placements[index].x), y: box.center.y)
-            let track = try XCTUnwrap(ConsistencyCheck.track(near: centre, size: Double(box.height), in: motion),
-                                      "\(url.lastPathComponent) is found in the strip")
+            let track = try XCTUnwrap(
+                ConsistencyCheck.track(near: centre, size: Double(box.height), in: motion),
+                "\(url.lastPathComponent) is found in the strip")
             let expected = ConsistencyCheck.angles(reference.frames[0].coefficients.pose)
             let measured = ConsistencyCheck.angles(track.frames[0].coefficients.pose)
             let deviation = max(abs(measured.yaw - expected.yaw), abs(measured.pitch - expected.pitch), abs(measured.roll - expected.roll))

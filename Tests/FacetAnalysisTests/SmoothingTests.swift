@@ -3,6 +3,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetAnalysis
 
 /// The temporal smoother on synthetic signals (noise, step, ramp, sine, gaps) and the tracker's
@@ -106,8 +107,12 @@ final class SmoothingTests: XCTestCase {
         print("still.mp4 raw frame-to-frame landmark step: box held \(heldStep) px, re-derived every frame \(rederivedStep) px")
         XCTAssertLessThan(heldStep, 0.05)
         XCTAssertLessThan(heldStep, rederivedStep / 4)
-        XCTAssertThrowsError(try FaceTracker(configuration: { var c = held; c.unchangedPictureThreshold = .nan; return c }(),
-                                             predictor: TestModels.predictor()))
+        XCTAssertThrowsError(
+            try FaceTracker(
+                configuration: {
+                    var c = held; c.unchangedPictureThreshold = .nan; return c
+                }(),
+                predictor: TestModels.predictor()))
     }
 
     private func checkStillJitter(_ name: String) throws {
@@ -121,7 +126,9 @@ final class SmoothingTests: XCTestCase {
         let rawTrack = try XCTUnwrap(rawTracks.first), smoothedTrack = try XCTUnwrap(smoothedTracks.first)
         XCTAssertEqual(rawTrack.frames.count, 250)
         let rawJitter = jitter(rawTrack), smoothedJitter = jitter(smoothedTrack)
-        print("\(name) 10 s: landmark jitter (RMS deviation from each point's mean, px) raw \(rawJitter.deviation), smoothed \(smoothedJitter.deviation); frame-to-frame step raw \(rawJitter.step), smoothed \(smoothedJitter.step)")
+        print(
+            "\(name) 10 s: landmark jitter (RMS deviation from each point's mean, px) raw \(rawJitter.deviation), smoothed \(smoothedJitter.deviation); frame-to-frame step raw \(rawJitter.step), smoothed \(smoothedJitter.step)"
+        )
         XCTAssertLessThan(smoothedJitter.deviation, 0.5, "target for the product: < 0.3 px")
         XCTAssertLessThanOrEqual(smoothedJitter.step, rawJitter.step)
     }

@@ -3,6 +3,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetAnalysis
 
 /// The tracker on real and synthetic videos: one face throughout, none, two, entering and
@@ -40,7 +41,8 @@ final class TrackingTests: XCTestCase {
             let fresh = try predictor.landmarks(in: image, box: detection.box)
             let eyes = (mean(fresh[36...41]), mean(fresh[42...47]))
             let interocular = ((eyes.0.x - eyes.1.x) * (eyes.0.x - eyes.1.x) + (eyes.0.y - eyes.1.y) * (eyes.0.y - eyes.1.y)).squareRoot()
-            let distance = zip(fresh, tracked.landmarks).map { a, b in ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() }
+            let distance =
+                zip(fresh, tracked.landmarks).map { a, b in ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() }
                 .reduce(0, +) / 68
             distances.append(distance / interocular)
         }
@@ -48,7 +50,9 @@ final class TrackingTests: XCTestCase {
         // landmarks ~0.14 inter-ocular off): judge the median and the 90th percentile.
         distances.sort()
         let median = distances[distances.count / 2], high = distances[distances.count * 9 / 10]
-        print("carphone: tracked vs fresh-detection landmarks on \(distances.count) frames, mean point distance / inter-ocular: median \(median), 90th percentile \(high), worst \(distances.last!)")
+        print(
+            "carphone: tracked vs fresh-detection landmarks on \(distances.count) frames, mean point distance / inter-ocular: median \(median), 90th percentile \(high), worst \(distances.last!)"
+        )
         XCTAssertGreaterThan(distances.count, 20)
         XCTAssertLessThan(median, 0.04)
         XCTAssertLessThan(high, 0.06)
@@ -108,13 +112,16 @@ final class TrackingTests: XCTestCase {
         XCTAssertEqual(track.firstFrameIndex, 0)
         let last = try XCTUnwrap(track.frames.last)
         // Tracked while partly outside: some landmarks left of the frame, confidence lowered.
-        XCTAssertTrue(track.frames.contains { face in face.landmarks.filter { $0.x < 0 }.count >= 27 },
-                      "the face was followed until at least 40% of its landmarks were outside the frame")
+        XCTAssertTrue(
+            track.frames.contains { face in face.landmarks.filter { $0.x < 0 }.count >= 27 },
+            "the face was followed until at least 40% of its landmarks were outside the frame")
         XCTAssertGreaterThan(track.frames[0].confidence, 0.9)
         XCTAssertLessThan(last.confidence, 0.75, "confidence at the end: \(last.confidence)")
         // The face is gone by frame ~45 (x = -360): the track must have ended before then.
         XCTAssertLessThan(last.frameIndex, 50)
-        print("edge: track \(track.firstFrameIndex!)–\(last.frameIndex), confidences \(track.frames.map { ($0.confidence * 100).rounded() / 100 })")
+        print(
+            "edge: track \(track.firstFrameIndex!)–\(last.frameIndex), confidences \(track.frames.map { ($0.confidence * 100).rounded() / 100 })"
+        )
     }
 
     func testFaceLikePatternsAreDroppedAsFalsePositives() throws {
@@ -124,14 +131,15 @@ final class TrackingTests: XCTestCase {
         XCTAssertEqual(tracks.count, 1, "tracks: \(tracks.map { ($0.id, $0.firstFrameIndex, $0.lastFrameIndex, $0.frames[0].box) })")
         XCTAssertEqual(tracks.first?.frames.count, 90)
         XCTAssertGreaterThan(tracker.statistics.droppedFalsePositives, 0, "the video has face-like badges")
-        XCTAssertTrue(tracker.rejections.contains { if case .landmarksDoNotSettle = $0.reason { true } else { false } },
-                      "the badges are reported as not holding the landmarks: \(tracker.rejections)")
+        XCTAssertTrue(
+            tracker.rejections.contains { if case .landmarksDoNotSettle = $0.reason { true } else { false } },
+            "the badges are reported as not holding the landmarks: \(tracker.rejections)")
         // Without the false-positive checks the badges become tracks: the checks are what removes them.
         var permissive = FaceTracker.Configuration()
         permissive.minimumConfirmationScore = -10
         permissive.maximumShapeDrift = 100
         permissive.minimumHitRatio = 0
-        permissive.confirmationDetections = 1   // badges are seldom found twice in a row
+        permissive.confirmationDetections = 1  // badges are seldom found twice in a row
         let unfiltered = try trackVideo(fixtures.url("sway.mp4"), configuration: permissive).tracks
         XCTAssertGreaterThan(unfiltered.count, 1)
     }

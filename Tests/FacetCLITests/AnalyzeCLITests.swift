@@ -39,8 +39,9 @@ final class AnalyzeCLITests: XCTestCase {
         // Re-used by apply: no analysis, the file's face is edited. A still's motion is the same at
         // every frame, so a video of another length (3 s here, 2 s analysed) re-uses it too.
         let output = directory.appendingPathComponent("out.mp4")
-        let applied = try CommandRunner.facet("apply", portrait.path, "--duration", "3", "--motion", motion.path,
-                                              "--chain", "direct-edit:yaw=10", "-o", output.path, "--json")
+        let applied = try CommandRunner.facet(
+            "apply", portrait.path, "--duration", "3", "--motion", motion.path,
+            "--chain", "direct-edit:yaw=10", "-o", output.path, "--json")
         XCTAssertEqual(applied.status, 0, applied.stderr)
         let applyReport = try json(applied.stdout)
         XCTAssertEqual(applyReport["faces"] as? Int, 1)
@@ -52,8 +53,10 @@ final class AnalyzeCLITests: XCTestCase {
         let portrait = try SharedData.require("media/astronaut.png")
         let result = try CommandRunner.facet("analyze", "--consistency", portrait.path)
         XCTAssertEqual(result.status, 0, result.stderr)
-        for variant in ["0.5x", "2x", "mirrored", "turned +10°", "turned -10°", "video, own size", "video 1280x720",
-                        "video with noise", "side by side ×2", "side by side ×3"] {
+        for variant in [
+            "0.5x", "2x", "mirrored", "turned +10°", "turned -10°", "video, own size", "video 1280x720",
+            "video with noise", "side by side ×2", "side by side ×3",
+        ] {
             XCTAssertTrue(result.stdout.contains("\n\(variant) "), "the table has a row for \(variant):\n\(result.stdout)")
         }
         XCTAssertTrue(result.stdout.contains("all 13 checks within bounds"), result.stdout)
@@ -61,8 +64,9 @@ final class AnalyzeCLITests: XCTestCase {
 
     func testConsistencyCheckRefusesOutputsAndMissingPictures() throws {
         let portrait = try SharedData.require("media/astronaut.png")
-        let withOutput = try CommandRunner.facet("analyze", "--consistency", portrait.path, "-o",
-                                                 directory.appendingPathComponent("m.json").path)
+        let withOutput = try CommandRunner.facet(
+            "analyze", "--consistency", portrait.path, "-o",
+            directory.appendingPathComponent("m.json").path)
         XCTAssertNotEqual(withOutput.status, 0)
         XCTAssertTrue(withOutput.stderr.contains("--consistency prints a table"), withOutput.stderr)
         let missing = try CommandRunner.facet("analyze", "--consistency", directory.appendingPathComponent("none.jpg").path)
@@ -91,10 +95,13 @@ final class AnalyzeCLITests: XCTestCase {
         let motion = directory.appendingPathComponent("motion.json")
         XCTAssertEqual(try CommandRunner.facet("analyze", portrait.path, "-o", motion.path, "--duration", "1").status, 0)
         let other = directory.appendingPathComponent("other.mp4")
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264",
-                                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", other.path])
-        let result = try CommandRunner.facet("apply", other.path, "--motion", motion.path, "--chain", "direct-edit:yaw=5",
-                                             "-o", directory.appendingPathComponent("out.mp4").path)
+        try CommandRunner.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264",
+            "-preset", "ultrafast", "-pix_fmt", "yuv420p", other.path,
+        ])
+        let result = try CommandRunner.facet(
+            "apply", other.path, "--motion", motion.path, "--chain", "direct-edit:yaw=5",
+            "-o", directory.appendingPathComponent("out.mp4").path)
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("512x512") && result.stderr.contains("320x240"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.mp4").path))
@@ -118,8 +125,10 @@ final class AnalyzeCLITests: XCTestCase {
 
     func testNoFaceIsReportedAndNotAnError() throws {
         let video = directory.appendingPathComponent("pattern.mp4")
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264",
-                                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
+        try CommandRunner.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264",
+            "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path,
+        ])
         let result = try CommandRunner.facet("analyze", video.path)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("no faces found"), result.stderr)
@@ -145,8 +154,9 @@ final class AnalyzeCLITests: XCTestCase {
 
         let badMotion = directory.appendingPathComponent("bad.json")
         try Data(#"{"format": "something-else"}"#.utf8).write(to: badMotion)
-        let applied = try CommandRunner.facet("apply", portrait.path, "--motion", badMotion.path, "--chain", "direct-edit:yaw=5",
-                                              "-o", directory.appendingPathComponent("out.mp4").path)
+        let applied = try CommandRunner.facet(
+            "apply", portrait.path, "--motion", badMotion.path, "--chain", "direct-edit:yaw=5",
+            "-o", directory.appendingPathComponent("out.mp4").path)
         XCTAssertEqual(applied.status, 1)
         XCTAssertTrue(applied.stderr.contains("not a motion file"), applied.stderr)
     }
@@ -167,17 +177,24 @@ final class AnalyzeCLITests: XCTestCase {
 
     func testInterruptedAnalysisLeavesNoFiles() throws {
         let video = directory.appendingPathComponent("long.mp4")
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
-                                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
+        try CommandRunner.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
+            "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path,
+        ])
         let motion = directory.appendingPathComponent("motion.json")
         let overlay = directory.appendingPathComponent("overlay.mp4")
         // Nothing is written while the analysis runs, so the test watches its progress bar: on a
         // terminal, facet draws "analysing [---…] 1/3000 frames" once the first frame is analysed.
         // SIGINT goes then, in the middle of the analysis (before any output exists).
         let started = Date()
-        let (result, shown) = try CommandRunner.runOnTerminal(CommandRunner.facet, ["analyze", video.path, "-o", motion.path,
-                                                                                   "--overlay", overlay.path],
-                                                              whenShown: "analysing ") { process in
+        let (result, shown) = try CommandRunner.runOnTerminal(
+            CommandRunner.facet,
+            [
+                "analyze", video.path, "-o", motion.path,
+                "--overlay", overlay.path,
+            ],
+            whenShown: "analysing "
+        ) { process in
             kill(process.processIdentifier, SIGINT)
         }
         XCTAssertTrue(shown, "the analysis never showed its progress bar within 60 s (killed): \(result.stderr)")

@@ -28,8 +28,10 @@ final class BadInputTests: XCTestCase {
     /// A 1 s test-pattern video (no face) made with the ffmpeg tool.
     private func video(_ name: String = "in.mp4", seconds: Int = 1) throws -> URL {
         let url = directory.appendingPathComponent(name)
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=\(seconds)",
-                                  "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path])
+        try CommandRunner.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=\(seconds)",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path,
+        ])
         fixtures.insert(name)
         return url
     }
@@ -42,15 +44,18 @@ final class BadInputTests: XCTestCase {
     /// Runs facet and checks it failed with `status`, said every one of `phrases` on stderr, and
     /// left nothing behind.
     @discardableResult
-    private func expectFailure(_ arguments: [String], status: Int32 = 1, saying phrases: [String],
-                               environment: [String: String] = [:], file: StaticString = #filePath,
-                               line: UInt = #line) throws -> CommandResult {
+    private func expectFailure(
+        _ arguments: [String], status: Int32 = 1, saying phrases: [String],
+        environment: [String: String] = [:], file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws -> CommandResult {
         let result = try CommandRunner.run(CommandRunner.facet, arguments, environment: environment)
         XCTAssertEqual(result.status, status, "facet \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
         for phrase in phrases {
             XCTAssertTrue(result.stderr.contains(phrase), "expected \"\(phrase)\" in: \(result.stderr)", file: file, line: line)
         }
-        XCTAssertFalse(result.stderr.contains("\u{1B}") || result.stdout.contains("\u{1B}"), "raw escape sequence printed", file: file, line: line)
+        XCTAssertFalse(
+            result.stderr.contains("\u{1B}") || result.stdout.contains("\u{1B}"), "raw escape sequence printed", file: file, line: line)
         XCTAssertEqual(try leftovers(), [], "files left behind", file: file, line: line)
         return result
     }
@@ -123,8 +128,9 @@ final class BadInputTests: XCTestCase {
     func testUnwritableContactSheetIsFoundBeforeTheRender() throws {
         let input = try video(seconds: 3)
         let started = Date()
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--contact-sheet", "/proc/facet-sheet.png"],
-                          saying: ["contact sheet", "/proc/facet-sheet.png"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--contact-sheet", "/proc/facet-sheet.png"],
+            saying: ["contact sheet", "/proc/facet-sheet.png"])
         XCTAssertLessThan(Date().timeIntervalSince(started), 30)
     }
 
@@ -154,8 +160,9 @@ final class BadInputTests: XCTestCase {
     func testDeeplyNestedPresetIsRefusedNotACrash() throws {
         let input = try video()
         let preset = try fixture("deep.yaml", String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n")
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--preset", preset.path],
-                          saying: ["deep.yaml:1:", "nested more than 64"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--preset", preset.path],
+            saying: ["deep.yaml:1:", "nested more than 64"])
     }
 
     func testDeeplyIndentedPresetIsRefusedNotACrash() throws {
@@ -200,14 +207,16 @@ final class BadInputTests: XCTestCase {
 
     func testUnknownEffectListsTheKnownOnes() throws {
         let input = try video()
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--chain", "no-such-effect:x=1"],
-                          saying: ["unknown effect 'no-such-effect'", "direct-edit"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--chain", "no-such-effect:x=1"],
+            saying: ["unknown effect 'no-such-effect'", "direct-edit"])
     }
 
     func testLookAlikeLetterInAnEffectNameIsPointedOut() throws {
         let input = try video()
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--chain", "d\u{0456}rect-edit:yaw=5"],
-                          saying: ["did you mean `direct-edit`?", "U+0456"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--chain", "d\u{0456}rect-edit:yaw=5"],
+            saying: ["did you mean `direct-edit`?", "U+0456"])
     }
 
     func testUnknownParameterIsRefused() throws {
@@ -223,21 +232,24 @@ final class BadInputTests: XCTestCase {
     func testHugeValueIsShortenedInTheMessage() throws {
         let input = try video()
         let value = String(repeating: "1", count: 100_000)
-        let result = try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--chain", "direct-edit:yaw=\(value)"],
-                                       saying: ["(100000 characters)"])
+        let result = try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--chain", "direct-edit:yaw=\(value)"],
+            saying: ["(100000 characters)"])
         XCTAssertLessThan(result.stderr.count, 5_000)
     }
 
     func testEscapeSequenceInAnEffectNameIsEscaped() throws {
         let input = try video()
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--chain", "\u{1B}]0;owned\u{07}:x=1"],
-                          saying: ["\\u{1B}]0;owned\\u{7}"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--chain", "\u{1B}]0;owned\u{07}:x=1"],
+            saying: ["\\u{1B}]0;owned\\u{7}"])
     }
 
     func testEscapeSequencesInArgumentsAreEscapedInUsageErrors() throws {
         let input = try video()
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--pix-fmt", "\u{1B}[2J"], status: 64,
-                          saying: ["'\\u{1B}[2J' is invalid for '--pix-fmt", "yuv420p"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--pix-fmt", "\u{1B}[2J"], status: 64,
+            saying: ["'\\u{1B}[2J' is invalid for '--pix-fmt", "yuv420p"])
         try expectFailure(["--bogus\u{1B}]0;owned\u{07}"], status: 64, saying: ["Unknown option", "\\u{1B}]0;owned"])
     }
 
@@ -250,21 +262,24 @@ final class BadInputTests: XCTestCase {
 
     /// A valid motion file for a 160x120, 25-frame video, with `frame` edited into its one face's
     /// frame 3 (raw JSON text of a FaceFrame's coefficients).
-    private func motionFile(_ name: String, coefficients: String = #"{"expression":[0.1,0.2],"pose":{"yaw":0.1,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}"#,
-                            identity: String = "[0.5, -0.2]") throws -> URL {
+    private func motionFile(
+        _ name: String,
+        coefficients: String = #"{"expression":[0.1,0.2],"pose":{"yaw":0.1,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}"#,
+        identity: String = "[0.5, -0.2]"
+    ) throws -> URL {
         let good = #"{"expression":[0.1,0.2],"pose":{"yaw":0.1,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}"#
         let frames = (0..<25).map { index in
             #"{"frameIndex":\#(index),"time":\#(Double(index) / 25),"confidence":0.9,"coefficients":\#(index == 3 ? coefficients : good)}"#
         }.joined(separator: ",")
         let text = #"""
-        {"format":"facet-motion","version":1,"generator":"test","analysis":{},
-         "source":{"path":"in.mp4","width":160,"height":120,"frameCount":25,"frameRate":25},
-         "motion":{"frameTimes":[\#((0..<25).map { String(Double($0) / 25) }.joined(separator: ","))],"frameRate":25,
-                   "frameWidth":160,"frameHeight":120,
-                   "tracks":[{"id":0,"modelName":"sfm_3448","expressionBasis":"blendshapes","identity":\#(identity),
-                              "camera":{"projection":"perspective","focalLength":500,"principalPoint":{"x":80,"y":60}},
-                              "frames":[\#(frames)]}]}}
-        """#
+            {"format":"facet-motion","version":1,"generator":"test","analysis":{},
+             "source":{"path":"in.mp4","width":160,"height":120,"frameCount":25,"frameRate":25},
+             "motion":{"frameTimes":[\#((0..<25).map { String(Double($0) / 25) }.joined(separator: ","))],"frameRate":25,
+                       "frameWidth":160,"frameHeight":120,
+                       "tracks":[{"id":0,"modelName":"sfm_3448","expressionBasis":"blendshapes","identity":\#(identity),
+                                  "camera":{"projection":"perspective","focalLength":500,"principalPoint":{"x":80,"y":60}},
+                                  "frames":[\#(frames)]}]}}
+            """#
         return try fixture(name, text)
     }
 
@@ -274,12 +289,15 @@ final class BadInputTests: XCTestCase {
     }
 
     /// Applies a motion file with `frame`'s coefficients at frame 3 and expects it refused.
-    private func expectMotionRefused(_ name: String, _ frame: String, chain: [String] = [], saying phrases: [String],
-                                     file: StaticString = #filePath, line: UInt = #line) throws {
+    private func expectMotionRefused(
+        _ name: String, _ frame: String, chain: [String] = [], saying phrases: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let input = try video()
         let motion = try motionFile(name, coefficients: frame)
-        try expectFailure(["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")] + chain, saying: phrases,
-                          file: file, line: line)
+        try expectFailure(
+            ["apply", input.path, "--motion", motion.path, "-o", path("out.mp4")] + chain, saying: phrases,
+            file: file, line: line)
     }
 
     func testTheMotionFileTemplateIsAccepted() throws {
@@ -293,7 +311,8 @@ final class BadInputTests: XCTestCase {
 
     func testMissingMotionFileIsNamed() throws {
         let input = try video()
-        try expectFailure(["apply", input.path, "--motion", path("none.json"), "-o", path("out.mp4")], saying: ["none.json", "facet analyze"])
+        try expectFailure(
+            ["apply", input.path, "--motion", path("none.json"), "-o", path("out.mp4")], saying: ["none.json", "facet analyze"])
     }
 
     func testMotionFileThatIsNotJSONIsRefused() throws {
@@ -310,8 +329,9 @@ final class BadInputTests: XCTestCase {
     }
 
     func testHugeExpressionIsRefusedWithItsPlace() throws {
-        try expectMotionRefused("huge.json", coefficients(expression: "[1e30,0.2]"), chain: ["--chain", "direct-edit:smile=0.5"],
-                                saying: ["track 0, frame 3: expression[0]", "within ±10"])
+        try expectMotionRefused(
+            "huge.json", coefficients(expression: "[1e30,0.2]"), chain: ["--chain", "direct-edit:smile=0.5"],
+            saying: ["track 0, frame 3: expression[0]", "within ±10"])
     }
 
     func testOutOfRangeMotionIsRefusedEvenWithoutAChain() throws {
@@ -376,10 +396,12 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(chmod(plugins.path, 0o777), 0)
         let refused = try CommandRunner.run(CommandRunner.facet, ["effects"], environment: ["FACET_PLUGIN_PATH": plugins.path])
         XCTAssertEqual(refused.status, 0, refused.stderr)
-        XCTAssertTrue(refused.stderr.contains("writable by every user") && refused.stderr.contains("chmod o-w \(plugins.path)"), refused.stderr)
+        XCTAssertTrue(
+            refused.stderr.contains("writable by every user") && refused.stderr.contains("chmod o-w \(plugins.path)"), refused.stderr)
         XCTAssertFalse(refused.stderr.contains("cannot load plugin"), "the library was not even opened")
-        let allowed = try CommandRunner.run(CommandRunner.facet, ["effects"],
-                                            environment: ["FACET_PLUGIN_PATH": plugins.path, "FACET_ALLOW_WRITABLE_PLUGINS": "1"])
+        let allowed = try CommandRunner.run(
+            CommandRunner.facet, ["effects"],
+            environment: ["FACET_PLUGIN_PATH": plugins.path, "FACET_ALLOW_WRITABLE_PLUGINS": "1"])
         XCTAssertTrue(allowed.stderr.contains("cannot load plugin"), allowed.stderr)
     }
 
@@ -421,16 +443,20 @@ final class BadInputTests: XCTestCase {
 
     func testMissingWeightsFileIsNamed() throws {
         let input = try video()
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--renderer", "neural", "--weights", path("none.safetensors")],
-                          saying: ["none.safetensors"])
+        try expectFailure(
+            ["apply", input.path, "-o", path("out.mp4"), "--renderer", "neural", "--weights", path("none.safetensors")],
+            saying: ["none.safetensors"])
     }
 
     func testABrokenWeightsFileIsNamedEvenWhenTheModelIsWhatStopsTheRenderer() throws {
         let input = try video()
         let weights = try fixture("broken.safetensors", "this is not a weights file")
-        try expectFailure(["apply", input.path, "-o", path("out.mp4"), "--renderer", "neural", "--weights", weights.path,
-                           "--chain", "direct-edit:yaw=5"],
-                          saying: ["broken.safetensors is neither a safetensors file nor a PyTorch checkpoint"])
+        try expectFailure(
+            [
+                "apply", input.path, "-o", path("out.mp4"), "--renderer", "neural", "--weights", weights.path,
+                "--chain", "direct-edit:yaw=5",
+            ],
+            saying: ["broken.safetensors is neither a safetensors file nor a PyTorch checkpoint"])
     }
 
     // MARK: - Signals
@@ -446,17 +472,22 @@ final class BadInputTests: XCTestCase {
         fixtures.insert("still.png")
         let output = directory.appendingPathComponent("long.mp4")
         var ready = false
-        let result = try CommandRunner.run(CommandRunner.facet, ["apply", still.path, "--duration", "600", "-o", output.path, "--quiet"]) { process in
+        let result = try CommandRunner.run(CommandRunner.facet, ["apply", still.path, "--duration", "600", "-o", output.path, "--quiet"]) {
+            process in
             let pid = process.processIdentifier
-            ready = waitUntil(within: 60) {
-                guard process.isRunning else { return true }
-                if early { return catchesSignal(pid, signal) }
-                return self.temporaryOutputHasData(for: "long.mp4")
-            } && process.isRunning
+            ready =
+                waitUntil(within: 60) {
+                    guard process.isRunning else { return true }
+                    if early { return catchesSignal(pid, signal) }
+                    return self.temporaryOutputHasData(for: "long.mp4")
+                } && process.isRunning
             kill(pid, ready ? signal : SIGKILL)
         }
-        XCTAssertTrue(ready, early ? "facet never installed a handler for \(name) within 60 s (or exited): \(result.stderr)"
-                                   : "the temporary output of long.mp4 never got its first bytes within 60 s (or facet exited): \(result.stderr)")
+        XCTAssertTrue(
+            ready,
+            early
+                ? "facet never installed a handler for \(name) within 60 s (or exited): \(result.stderr)"
+                : "the temporary output of long.mp4 never got its first bytes within 60 s (or facet exited): \(result.stderr)")
         XCTAssertEqual(result.status, status, result.stderr)
         XCTAssertTrue(result.stderr.contains("stopped by \(name)"), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").filter { !$0.isEmpty }.count, 1, "one line: \(result.stderr)")
@@ -471,7 +502,8 @@ final class BadInputTests: XCTestCase {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.contains { candidate in
             guard candidate.hasPrefix(stem),
-                  let size = try? FileManager.default.attributesOfItem(atPath: path(candidate))[.size] as? Int else { return false }
+                let size = try? FileManager.default.attributesOfItem(atPath: path(candidate))[.size] as? Int
+            else { return false }
             return size > 0
         }
     }

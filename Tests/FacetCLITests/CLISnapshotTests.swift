@@ -15,8 +15,9 @@ final class CLISnapshotTests: XCTestCase {
     /// This file's folder is `Tests/FacetCLITests`; the snapshots live beside it.
     private static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     private static let packageRoot = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
-    static let snapshots = SnapshotFolder(testsFolder.appendingPathComponent("Snapshots", isDirectory: true),
-                                          recordCommand: "FACET_RECORD_SNAPSHOTS=1 swift test --filter CLISnapshotTests")
+    static let snapshots = SnapshotFolder(
+        testsFolder.appendingPathComponent("Snapshots", isDirectory: true),
+        recordCommand: "FACET_RECORD_SNAPSHOTS=1 swift test --filter CLISnapshotTests")
 
     private var home: URL!
 
@@ -28,10 +29,13 @@ final class CLISnapshotTests: XCTestCase {
     private var environment: [String: String] { ["PATH": "/usr/bin:/bin", "HOME": home.path] }
 
     /// Runs `facet` in the fixed environment; fails unless it exits 0 and prints nothing on stderr.
-    private func facet(_ arguments: [String], extra: [String: String] = [:],
-                       file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let result = try CommandRunner.run(CommandRunner.facet, arguments, environment: environment.merging(extra) { $1 },
-                                           inheritEnvironment: false)
+    private func facet(
+        _ arguments: [String], extra: [String: String] = [:],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> String {
+        let result = try CommandRunner.run(
+            CommandRunner.facet, arguments, environment: environment.merging(extra) { $1 },
+            inheritEnvironment: false)
         XCTAssertEqual(result.status, 0, "facet \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
         XCTAssertEqual(result.stderr, "", "facet \(arguments.joined(separator: " ")) printed on stderr", file: file, line: line)
         return result.stdout.replacingOccurrences(of: Self.packageRoot.path + "/", with: "<package>/")
@@ -40,8 +44,9 @@ final class CLISnapshotTests: XCTestCase {
     /// Compares `facet ARGUMENTS` with the snapshot `name`.
     private func check(_ arguments: [String], _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let output = try facet(arguments, file: file, line: line)
-        Self.snapshots.assertMatches(output, named: name, producedBy: (["facet"] + arguments).joined(separator: " "),
-                                     file: file, line: line)
+        Self.snapshots.assertMatches(
+            output, named: name, producedBy: (["facet"] + arguments).joined(separator: " "),
+            file: file, line: line)
     }
 
     // MARK: - The snapshots
@@ -67,7 +72,9 @@ final class CLISnapshotTests: XCTestCase {
     }
 
     /// `help-facet.txt`, `help-apply.txt`, `help-bench-quality.txt`…
-    private static func helpName(_ words: [String]) -> String { "help-" + (words.isEmpty ? "facet" : words.joined(separator: "-")) + ".txt" }
+    private static func helpName(_ words: [String]) -> String {
+        "help-" + (words.isEmpty ? "facet" : words.joined(separator: "-")) + ".txt"
+    }
 
     /// The presets shipped in `Presets/`, by name.
     private static var shippedPresets: [String] {
@@ -78,9 +85,11 @@ final class CLISnapshotTests: XCTestCase {
     func testHelpOfEveryCommand() throws {
         let commands = try commandTree()
         // The tree as the code has it today; a command missing here means the dump was misread.
-        for expected in [[], ["apply"], ["preview"], ["analyze"], ["probe"], ["effects"], ["presets"], ["presets", "list"],
-                         ["presets", "show"], ["models"], ["models", "list"], ["models", "convert-bfm"], ["pirender"], ["bench"],
-                         ["bench", "quality"]] {
+        for expected in [
+            [], ["apply"], ["preview"], ["analyze"], ["probe"], ["effects"], ["presets"], ["presets", "list"],
+            ["presets", "show"], ["models"], ["models", "list"], ["models", "convert-bfm"], ["pirender"], ["bench"],
+            ["bench", "quality"],
+        ] {
             XCTAssertTrue(commands.contains(expected), "facet \(expected.joined(separator: " ")) is not in the command tree \(commands)")
         }
         for words in commands { try check(words + ["--help"], Self.helpName(words)) }
@@ -104,7 +113,8 @@ final class CLISnapshotTests: XCTestCase {
         taken.formUnion(["effects.txt", "effects-direct-edit.txt", "presets-list.txt", "presets-show.txt"])
         taken.formUnion(Self.shippedPresets.map { "presets-show-\($0).txt" })
         for stale in Self.snapshots.storedNames() where !taken.contains(stale) {
-            XCTFail("Snapshots/\(stale) is not produced by any test any more; delete it "
+            XCTFail(
+                "Snapshots/\(stale) is not produced by any test any more; delete it "
                     + "(git rm \(Self.snapshots.file(stale).path))")
         }
     }
@@ -113,7 +123,9 @@ final class CLISnapshotTests: XCTestCase {
     func testADifferenceIsShownAsAUnifiedDiff() {
         let old = "one\ntwo\nthree\nfour\nfive\nsix\nseven"
         let new = "one\ntwo\nthree \nfour\nfive\nsix\nseven\neight"
-        XCTAssertEqual(LineDiff.unified(from: old, to: new, fromName: "a", toName: "b", context: 1), """
+        XCTAssertEqual(
+            LineDiff.unified(from: old, to: new, fromName: "a", toName: "b", context: 1),
+            """
             --- a
             +++ b
             @@ -2,3 +2,3 @@

@@ -9,10 +9,12 @@ final class CLITests: XCTestCase {
     override func setUpWithError() throws {
         directory = try makeTemporaryDirectory(self)
         video = directory.appendingPathComponent("in.mp4")
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2",
-                                  "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
-                                  "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                                  "-c:a", "aac", "-shortest", video.path])
+        try CommandRunner.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-shortest", video.path,
+        ])
     }
 
     /// Files in the test directory other than the input: anything a failed run left behind.
@@ -22,8 +24,9 @@ final class CLITests: XCTestCase {
 
     func testApplyWithAChainWritesTheWholeVideoAndReportsJSON() throws {
         let output = directory.appendingPathComponent("out.mkv")
-        let result = try CommandRunner.facet("apply", video.path, "-o", output.path, "--json",
-                                             "--chain", "direct-edit:yaw=0@0,10@1~ease-in-out")
+        let result = try CommandRunner.facet(
+            "apply", video.path, "-o", output.path, "--json",
+            "--chain", "direct-edit:yaw=0@0,10@1~ease-in-out")
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(report?["frames"] as? Int, 50)
@@ -55,14 +58,18 @@ final class CLITests: XCTestCase {
         XCTAssertTrue((spoken["audio"] as? String)?.contains("aac") == true, "\(spoken["audio"] ?? "")")
 
         // With a keyframed preset and no audio: as long as the animation (look-left ends at 3 s).
-        let animated = try applyReport([still.path, "--preset", "look-left", "--fps", "30",
-                                        "-o", directory.appendingPathComponent("b.mp4").path])
+        let animated = try applyReport([
+            still.path, "--preset", "look-left", "--fps", "30",
+            "-o", directory.appendingPathComponent("b.mp4").path,
+        ])
         XCTAssertEqual(animated["frames"] as? Int, 90)
         XCTAssertEqual(animated["audio"] as? String, "none")
 
         // An explicit --duration wins over the audio, and cuts the audio to it.
-        let cut = try applyReport([still.path, "--audio", speech.path, "--duration", "0.8",
-                                   "-o", directory.appendingPathComponent("c.mkv").path])
+        let cut = try applyReport([
+            still.path, "--audio", speech.path, "--duration", "0.8",
+            "-o", directory.appendingPathComponent("c.mkv").path,
+        ])
         XCTAssertEqual(cut["frames"] as? Int, 20)
         XCTAssertEqual(cut["duration"] as? Double ?? 0, 0.8, accuracy: 0.05)
         // AAC works in 1024-sample frames plus 1024 priming samples: up to two frames (0.128 s at 16 kHz) over.
@@ -70,17 +77,21 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(spoken["audioDuration"] as? Double ?? 0, 1.5 + 0.064, accuracy: 0.065)
 
         // A --duration shorter than the preset's animation is lengthened to it, with a warning.
-        let short = try applyReport([still.path, "--duration", "1", "--preset", "look-left",
-                                     "-o", directory.appendingPathComponent("d.mp4").path])
+        let short = try applyReport([
+            still.path, "--duration", "1", "--preset", "look-left",
+            "-o", directory.appendingPathComponent("d.mp4").path,
+        ])
         XCTAssertEqual(short["frames"] as? Int, 75, "3 s at 25 fps")
         XCTAssertEqual(short["duration"] as? Double ?? 0, 3, accuracy: 0.05)
-        XCTAssertTrue((short["warnings"] as? [String] ?? []).contains(
-            "--duration 1 s is shorter than the preset's 3 s animation; the video lasts 3 s"), "\(short["warnings"] ?? "")")
+        XCTAssertTrue(
+            (short["warnings"] as? [String] ?? []).contains(
+                "--duration 1 s is shorter than the preset's 3 s animation; the video lasts 3 s"), "\(short["warnings"] ?? "")")
     }
 
     func testMissingInputIsNamed() throws {
-        let result = try CommandRunner.facet("apply", directory.appendingPathComponent("nope.mp4").path,
-                                             "-o", directory.appendingPathComponent("out.mp4").path)
+        let result = try CommandRunner.facet(
+            "apply", directory.appendingPathComponent("nope.mp4").path,
+            "-o", directory.appendingPathComponent("out.mp4").path)
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("nope.mp4 does not exist"), result.stderr)
         XCTAssertEqual(try leftovers(), [])
@@ -131,8 +142,9 @@ final class CLITests: XCTestCase {
     }
 
     func testUnknownEffectInChainListsTheKnownOnes() throws {
-        let result = try CommandRunner.facet("apply", video.path, "-o", directory.appendingPathComponent("o.mp4").path,
-                                             "--chain", "direct-edit:yaw=5 | wobble")
+        let result = try CommandRunner.facet(
+            "apply", video.path, "-o", directory.appendingPathComponent("o.mp4").path,
+            "--chain", "direct-edit:yaw=5 | wobble")
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("--chain:1:"), result.stderr)
         XCTAssertTrue(result.stderr.contains("wobble"), result.stderr)

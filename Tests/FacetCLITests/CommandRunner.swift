@@ -23,8 +23,10 @@ enum CommandRunner {
     /// Runs `executable` with `arguments`; `environment` entries are added to the current ones, or
     /// are the whole environment when `inheritEnvironment` is false.
     @discardableResult
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                    inheritEnvironment: Bool = true, whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
+    static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+        inheritEnvironment: Bool = true, whileRunning: ((Process) -> Void)? = nil
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -49,9 +51,10 @@ enum CommandRunner {
         whileRunning?(process)
         process.waitUntilExit()
         group.wait()
-        return CommandResult(status: process.terminationStatus,
-                             stdout: String(decoding: outData.data, as: UTF8.self),
-                             stderr: String(decoding: errData.data, as: UTF8.self))
+        return CommandResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData.data, as: UTF8.self),
+            stderr: String(decoding: errData.data, as: UTF8.self))
     }
 
     /// Runs `facet` with arguments.
@@ -69,9 +72,11 @@ enum CommandRunner {
     /// progress as it does for a person, and calls `action` once the terminal has shown `marker`.
     /// Returns the result, with what the terminal showed as `stderr`, and whether `marker` was
     /// shown within `seconds`; when it was not, the child is killed (SIGKILL) instead.
-    static func runOnTerminal(_ executable: URL, _ arguments: [String], whenShown marker: String,
-                              within seconds: TimeInterval = 60,
-                              _ action: (Process) -> Void) throws -> (result: CommandResult, shown: Bool) {
+    static func runOnTerminal(
+        _ executable: URL, _ arguments: [String], whenShown marker: String,
+        within seconds: TimeInterval = 60,
+        _ action: (Process) -> Void
+    ) throws -> (result: CommandResult, shown: Bool) {
         let terminal = try PseudoTerminal()
         let process = Process()
         process.executableURL = executable
@@ -84,7 +89,7 @@ enum CommandRunner {
             terminal.closeChildSide()
             throw error
         }
-        terminal.closeChildSide()   // the child holds it now: reads end when the child exits
+        terminal.closeChildSide()  // the child holds it now: reads end when the child exits
         let outData = DataBox()
         let shownText = TextBox()
         let group = DispatchGroup()
@@ -102,8 +107,11 @@ enum CommandRunner {
         if shown { action(process) } else { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         group.wait()
-        return (CommandResult(status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
-                              stderr: shownText.text), shown)
+        return (
+            CommandResult(
+                status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
+                stderr: shownText.text), shown
+        )
     }
 }
 
@@ -124,8 +132,9 @@ func waitUntil(within seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
 /// `/proc/PID/status`): how a test sees that a child has taken a signal over.
 func catchesSignal(_ pid: pid_t, _ signal: Int32) -> Bool {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
-          let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+        let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+    else { return false }
     return mask & (1 << UInt64(signal - 1)) != 0
 }
 

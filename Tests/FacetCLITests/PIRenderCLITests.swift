@@ -25,8 +25,9 @@ final class PIRenderCLITests: XCTestCase {
         let io = try Safetensors.read(ioURL)
         let output = directory.appendingPathComponent("out.png")
         let dump = directory.appendingPathComponent("stages.safetensors")
-        let result = try CommandRunner.facet("pirender", "--weights", checkpoint.path, "--config", try smallConfig(io).path,
-                                             "--inputs", ioURL.path, "-o", output.path, "--dump", dump.path)
+        let result = try CommandRunner.facet(
+            "pirender", "--weights", checkpoint.path, "--config", try smallConfig(io).path,
+            "--inputs", ioURL.path, "-o", output.path, "--dump", dump.path)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.path))
         let stages = try Safetensors.read(dump)
@@ -42,19 +43,22 @@ final class PIRenderCLITests: XCTestCase {
     func testMissingWeightsAndMisShapedInputsAreNamed() throws {
         let ioURL = try SharedData.require("pirender/golden/small_seed1.io.safetensors")
         let weights = try SharedData.require("pirender/golden/small_seed1.weights.safetensors")
-        let missing = try CommandRunner.facet("pirender", "--weights", directory.appendingPathComponent("none.pt").path,
-                                              "--inputs", ioURL.path, "-o", directory.appendingPathComponent("a.png").path)
+        let missing = try CommandRunner.facet(
+            "pirender", "--weights", directory.appendingPathComponent("none.pt").path,
+            "--inputs", ioURL.path, "-o", directory.appendingPathComponent("a.png").path)
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("none.pt"), missing.stderr)
 
         // Inputs of the wrong shape: a 1x3x10x10 image.
         let bad = directory.appendingPathComponent("bad.safetensors")
-        try Safetensors.write(TensorFile(tensors: [
-            "input_image": StoredTensor(shape: [1, 3, 10, 10], values: [Float](repeating: 0, count: 300)),
-            "driving_coeffs": StoredTensor(shape: [1, 73, 27], values: [Float](repeating: 0, count: 73 * 27)),
-        ]), to: bad)
-        let misShaped = try CommandRunner.facet("pirender", "--weights", weights.path, "--inputs", bad.path,
-                                                "-o", directory.appendingPathComponent("b.png").path)
+        try Safetensors.write(
+            TensorFile(tensors: [
+                "input_image": StoredTensor(shape: [1, 3, 10, 10], values: [Float](repeating: 0, count: 300)),
+                "driving_coeffs": StoredTensor(shape: [1, 73, 27], values: [Float](repeating: 0, count: 73 * 27)),
+            ]), to: bad)
+        let misShaped = try CommandRunner.facet(
+            "pirender", "--weights", weights.path, "--inputs", bad.path,
+            "-o", directory.appendingPathComponent("b.png").path)
         XCTAssertEqual(misShaped.status, 1)
         XCTAssertTrue(misShaped.stderr.contains("10"), misShaped.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("b.png").path))

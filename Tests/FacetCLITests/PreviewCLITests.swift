@@ -9,8 +9,10 @@ final class PreviewCLITests: XCTestCase {
     override func setUpWithError() throws {
         directory = try makeTemporaryDirectory(self)
         video = directory.appendingPathComponent("in.mp4")
-        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
-                                  "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
+        try CommandRunner.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path,
+        ])
     }
 
     private func files() throws -> [String] {
@@ -71,8 +73,9 @@ final class PreviewCLITests: XCTestCase {
         XCTAssertTrue(try isPNG(sheet))
 
         // A second run without -y is refused before anything is written; both files stay.
-        let again = try CommandRunner.facet("apply", video.path, "-o", directory.appendingPathComponent("other.mp4").path,
-                                            "--contact-sheet", sheet.path)
+        let again = try CommandRunner.facet(
+            "apply", video.path, "-o", directory.appendingPathComponent("other.mp4").path,
+            "--contact-sheet", sheet.path)
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("contact sheet \(sheet.path) already exists"), again.stderr)
         XCTAssertEqual(try files(), ["in.mp4", "out.mp4", "out.png"])

@@ -1,6 +1,6 @@
+import FacetCompression
 import Foundation
 import XCTest
-import FacetCompression
 
 /// `Inflate` against raw DEFLATE and zlib streams made by zlib (Python `zlib.compressobj(9, DEFLATED, -15)`).
 final class InflateTests: XCTestCase {
@@ -40,9 +40,11 @@ final class InflateTests: XCTestCase {
             120, 218, 213, 140, 193, 13, 128, 32, 16, 4, 91, 217, 10, 108, 192, 106, 0, 15, 65, 193, 67, 56, 69, 169, 94, 227,
             199, 167, 111, 231, 53, 201, 102, 86, 28, 97, 221, 188, 153, 161, 51, 215, 5, 150, 15, 76, 91, 76, 5, 188, 83, 134,
             220, 115, 80, 237, 196, 192, 99, 15, 171, 12, 9, 172, 151, 242, 104, 65, 245, 226, 16, 57, 39, 167, 116, 160, 219,
-            6, 10, 165, 123, 170, 127, 156, 182, 79, 64, 47, 23, 69, 199, 113, 145]
+            6, 10, 165, 123, 170, 127, 156, 182, 79, 64, 47, 23, 69, 199, 113, 145,
+        ]
         let sentence = "the quick brown fox jumps over the lazy dog; facet fits faces with morphable models. "
-        let expected = String(repeating: sentence, count: 3) + String(repeating: "z", count: 34) + " "
+        let expected =
+            String(repeating: sentence, count: 3) + String(repeating: "z", count: 34) + " "
             + String(repeating: "e", count: 11)
         XCTAssertEqual(String(decoding: try Inflate.zlib(dynamic), as: UTF8.self), expected)
         var damaged = dynamic

@@ -14,11 +14,13 @@ final class ContactSheetTests: XCTestCase {
             let fps = stillImage?.frameRate ?? info.video?.frameRate ?? 25
             let count = stillImage.map { Int(($0.duration * $0.frameRate).rounded()) } ?? info.video?.estimatedFrameCount ?? 0
             let frames = (0..<count).map { index in
-                FaceFrame(frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 24, y: 16, width: 16, height: 16),
-                          coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
+                FaceFrame(
+                    frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 24, y: 16, width: 16, height: 16),
+                    coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
             }
-            return SceneMotion(frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
-                               frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
+            return SceneMotion(
+                frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
+                frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
         }
         var summary: String { "one face" }
     }
@@ -51,8 +53,11 @@ final class ContactSheetTests: XCTestCase {
     /// 2 s of 64x48 at 25 fps (50 frames).
     private func makeVideo(in directory: URL) throws -> URL {
         let url = directory.appendingPathComponent("in.mp4")
-        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
-                           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path], in: directory)
+        try FFmpegCLI.run(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path,
+            ], in: directory)
         return url
     }
 
@@ -92,9 +97,13 @@ final class ContactSheetTests: XCTestCase {
 
     func testFramesAreSpreadOverTheVideoAndFavourTheStrongestEdit() throws {
         var source = SceneMotion(frameTimes: (0..<100).map { Double($0) / 25 }, frameRate: 25, frameWidth: 64, frameHeight: 48)
-        source.tracks = [FaceTrack(id: 0, modelName: "test", frames: (0..<100).map {
-            FaceFrame(frameIndex: $0, time: Double($0) / 25, coefficients: FaceCoefficients())
-        })]
+        source.tracks = [
+            FaceTrack(
+                id: 0, modelName: "test",
+                frames: (0..<100).map {
+                    FaceFrame(frameIndex: $0, time: Double($0) / 25, coefficients: FaceCoefficients())
+                })
+        ]
         var edited = source
         edited.tracks[0].frames[40].coefficients.pose.yaw = 0.2  // the only edit, in the second quarter
         let request = ContactSheetRequest(output: URL(fileURLWithPath: "/tmp/x.png"), frameCount: 4)
@@ -111,9 +120,14 @@ final class ContactSheetTests: XCTestCase {
 
     func testCropIsASquareAroundTheFaceInsideTheFrame() {
         var source = SceneMotion(frameTimes: [0], frameRate: 25, frameWidth: 640, frameHeight: 480)
-        source.tracks = [FaceTrack(id: 0, modelName: "test", frames: [
-            FaceFrame(frameIndex: 0, time: 0, box: FaceBox(x: 600, y: 100, width: 100, height: 80), coefficients: FaceCoefficients()),
-        ])]
+        source.tracks = [
+            FaceTrack(
+                id: 0, modelName: "test",
+                frames: [
+                    FaceFrame(
+                        frameIndex: 0, time: 0, box: FaceBox(x: 600, y: 100, width: 100, height: 80), coefficients: FaceCoefficients())
+                ])
+        ]
         let rect = ContactSheetPicture.cropRect(frameIndex: 0, source: source, edited: source, frameWidth: 640, frameHeight: 480)
         XCTAssertEqual(rect, PixelRect(x: 640 - 220, y: 30, width: 220, height: 220), "×2.2 of the box, shifted into the frame")
         XCTAssertNil(ContactSheetPicture.cropRect(frameIndex: 1, source: source, edited: source, frameWidth: 640, frameHeight: 480))
@@ -127,10 +141,12 @@ final class ContactSheetTests: XCTestCase {
         let input = try makeVideo(in: directory)
         let sheetURL = directory.appendingPathComponent("sheet.png")
         var pipeline = Pipeline(motionSource: OneFace(), renderer: InvertingRenderer())
-        let request = ApplyRequest(input: input, output: directory.appendingPathComponent("out.mp4"),
-                                   chain: try ChainParser.parse(chain, registry: .builtIn),
-                                   contactSheet: ContactSheetRequest(output: sheetURL, frameCount: 2, cellHeight: 48,
-                                                                     cropToFaces: false))
+        let request = ApplyRequest(
+            input: input, output: directory.appendingPathComponent("out.mp4"),
+            chain: try ChainParser.parse(chain, registry: .builtIn),
+            contactSheet: ContactSheetRequest(
+                output: sheetURL, frameCount: 2, cellHeight: 48,
+                cropToFaces: false))
         let report = try pipeline.apply(request)
         XCTAssertEqual(report.contactSheet, sheetURL.path)
         XCTAssertEqual(report.frames, 50)
@@ -169,27 +185,38 @@ final class ContactSheetTests: XCTestCase {
         let failing = InvertingRenderer()
         failing.failAtFrame = 40
         var pipeline = Pipeline(motionSource: OneFace(), renderer: failing)
-        XCTAssertThrowsError(try pipeline.apply(ApplyRequest(
-            input: input, output: directory.appendingPathComponent("out.mp4"), chain: chain,
-            contactSheet: ContactSheetRequest(output: sheetURL, frameCount: 2))))
+        XCTAssertThrowsError(
+            try pipeline.apply(
+                ApplyRequest(
+                    input: input, output: directory.appendingPathComponent("out.mp4"), chain: chain,
+                    contactSheet: ContactSheetRequest(output: sheetURL, frameCount: 2))))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["in.mp4"])
 
         // The same failure in preview.
         var previewPipeline = Pipeline(motionSource: OneFace(), renderer: failing)
-        XCTAssertThrowsError(try previewPipeline.preview(PreviewRequest(
-            input: input, chain: chain, sheet: ContactSheetRequest(output: sheetURL, times: [1.6]))))
+        XCTAssertThrowsError(
+            try previewPipeline.preview(
+                PreviewRequest(
+                    input: input, chain: chain, sheet: ContactSheetRequest(output: sheetURL, times: [1.6]))))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["in.mp4"])
 
         // An existing sheet is refused without overwrite, before anything runs, and left as it was.
         try Data("keep".utf8).write(to: sheetURL)
         let counting = InvertingRenderer()
         var refusing = Pipeline(motionSource: OneFace(), renderer: counting)
-        XCTAssertThrowsError(try refusing.preview(PreviewRequest(input: input, chain: chain,
-                                                                 sheet: ContactSheetRequest(output: sheetURL)))) { error in
+        XCTAssertThrowsError(
+            try refusing.preview(
+                PreviewRequest(
+                    input: input, chain: chain,
+                    sheet: ContactSheetRequest(output: sheetURL)))
+        ) { error in
             XCTAssertTrue(String(describing: error).contains("already exists; pass --overwrite"), "\(error)")
         }
-        XCTAssertThrowsError(try refusing.apply(ApplyRequest(input: input, output: directory.appendingPathComponent("o.mp4"),
-                                                             contactSheet: ContactSheetRequest(output: sheetURL))))
+        XCTAssertThrowsError(
+            try refusing.apply(
+                ApplyRequest(
+                    input: input, output: directory.appendingPathComponent("o.mp4"),
+                    contactSheet: ContactSheetRequest(output: sheetURL))))
         XCTAssertEqual(counting.calls, [])
         XCTAssertEqual(try Data(contentsOf: sheetURL), Data("keep".utf8))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["in.mp4", "sheet.png"])
@@ -201,9 +228,10 @@ final class ContactSheetTests: XCTestCase {
         let sheetURL = directory.appendingPathComponent("sheet.png")
         let renderer = InvertingRenderer()
         var pipeline = Pipeline(motionSource: OneFace(), renderer: renderer)
-        let report = try pipeline.preview(PreviewRequest(
-            input: input, chain: try ChainParser.parse("direct-edit:yaw=10", registry: .builtIn),
-            sheet: ContactSheetRequest(output: sheetURL, times: [1.2, 0.5], cellHeight: 96)))
+        let report = try pipeline.preview(
+            PreviewRequest(
+                input: input, chain: try ChainParser.parse("direct-edit:yaw=10", registry: .builtIn),
+                sheet: ContactSheetRequest(output: sheetURL, times: [1.2, 0.5], cellHeight: 96)))
         XCTAssertEqual(renderer.calls, [13, 30], "only the frames shown are rendered")
         XCTAssertEqual(report.frameIndices, [30, 13], "rows in the order of --times")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["in.mp4", "sheet.png"])
@@ -223,16 +251,21 @@ final class ContactSheetTests: XCTestCase {
         try ImageIO.writePNG(RGBImage(width: 64, height: 48, red: 90, green: 120, blue: 200), to: still)
         var pipeline = Pipeline()
         let chain = try ChainParser.parse("direct-edit:yaw=0@0,10@3.5", registry: .builtIn)
-        let report = try pipeline.apply(ApplyRequest(input: still, output: directory.appendingPathComponent("out.mp4"),
-                                                     chain: chain, stillDuration: 1))
+        let report = try pipeline.apply(
+            ApplyRequest(
+                input: still, output: directory.appendingPathComponent("out.mp4"),
+                chain: chain, stillDuration: 1))
         XCTAssertEqual(report.duration, 3.5, accuracy: 0.05)
         XCTAssertEqual(report.frames, 88)
-        XCTAssertTrue(report.warnings.contains("--duration 1 s is shorter than the preset's 3.5 s animation; the video lasts 3.5 s"),
-                      "\(report.warnings)")
+        XCTAssertTrue(
+            report.warnings.contains("--duration 1 s is shorter than the preset's 3.5 s animation; the video lasts 3.5 s"),
+            "\(report.warnings)")
 
         // A duration at least as long as the animation is kept, without a warning.
-        let longer = try pipeline.apply(ApplyRequest(input: still, output: directory.appendingPathComponent("long.mp4"),
-                                                     chain: chain, stillDuration: 4))
+        let longer = try pipeline.apply(
+            ApplyRequest(
+                input: still, output: directory.appendingPathComponent("long.mp4"),
+                chain: chain, stillDuration: 4))
         XCTAssertEqual(longer.duration, 4, accuracy: 0.05)
         XCTAssertFalse(longer.warnings.contains { $0.contains("shorter than") }, "\(longer.warnings)")
     }

@@ -7,26 +7,36 @@ final class DirectEditExpressionTests: XCTestCase {
     /// A blendshape model with two own expressions and derived-style controls.
     private let model = FaceModelDescription(
         name: "toy", expressionBasis: .blendshapes, expressionNames: ["happiness", "surprise", "jaw-open", "left-eye-closed"],
-        controls: ["happiness": [1, 0, 0, 0], "surprise": [0, 1, 0, 0], ExpressionControlName.smile: [1, 0, 0, 0],
-                   ExpressionControlName.mouthOpen: [0, 0, 1, 0], ExpressionControlName.leftEyeClosed: [0, 0, 0, 1]],
+        controls: [
+            "happiness": [1, 0, 0, 0], "surprise": [0, 1, 0, 0], ExpressionControlName.smile: [1, 0, 0, 0],
+            ExpressionControlName.mouthOpen: [0, 0, 1, 0], ExpressionControlName.leftEyeClosed: [0, 0, 0, 1],
+        ],
         coefficientRange: Array(repeating: 0...1.5, count: 4))
 
     private func scene(expression: [Float] = [0.2, 0.1, 0, 0]) -> SceneMotion {
         let frames = (0..<20).map { index in
-            FaceFrame(frameIndex: index, time: Double(index) / 10,
-                      coefficients: FaceCoefficients(pose: HeadPose(yaw: 0.01 * Float(index)), translation: Vector3(z: -500),
-                                                     expression: expression))
+            FaceFrame(
+                frameIndex: index, time: Double(index) / 10,
+                coefficients: FaceCoefficients(
+                    pose: HeadPose(yaw: 0.01 * Float(index)), translation: Vector3(z: -500),
+                    expression: expression))
         }
-        return SceneMotion(frameTimes: (0..<20).map { Double($0) / 10 }, frameRate: 10, frameWidth: 320, frameHeight: 240,
-                           tracks: [FaceTrack(id: 0, modelName: "toy", frames: frames)])
+        return SceneMotion(
+            frameTimes: (0..<20).map { Double($0) / 10 }, frameRate: 10, frameWidth: 320, frameHeight: 240,
+            tracks: [FaceTrack(id: 0, modelName: "toy", frames: frames)])
     }
 
-    private func run(_ given: [String: ParameterValue], on motion: inout SceneMotion,
-                     model: FaceModelDescription? = nil) throws -> [String] {
+    private func run(
+        _ given: [String: ParameterValue], on motion: inout SceneMotion,
+        model: FaceModelDescription? = nil
+    ) throws -> [String] {
         let parameters = try EffectParameters(schema: DirectEdit.descriptor.parameters, given: given)
         let warnings = WarningLog()
-        try DirectEdit(parameters: parameters).process(&motion, context: EffectContext(faceModel: model ?? self.model,
-                                                                                        warn: { warnings.append($0) }))
+        try DirectEdit(parameters: parameters).process(
+            &motion,
+            context: EffectContext(
+                faceModel: model ?? self.model,
+                warn: { warnings.append($0) }))
         return warnings.lines
     }
 

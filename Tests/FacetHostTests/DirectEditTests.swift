@@ -6,15 +6,20 @@ import XCTest
 final class DirectEditTests: XCTestCase {
     private func scene() -> SceneMotion {
         func track(id: Int, centerX: Float, size: Float) -> FaceTrack {
-            FaceTrack(id: id, modelName: "test", frames: (0..<50).map { index in
-                FaceFrame(frameIndex: index, time: Double(index) / 25,
-                          box: FaceBox(x: centerX - size / 2, y: 0, width: size, height: size),
-                          coefficients: FaceCoefficients(pose: HeadPose(yaw: 0.05, pitch: -0.02, roll: 0.01),
-                                                         translation: Vector3(x: 1, y: 2, z: 3), expression: [0.2, 0.4]))
-            })
+            FaceTrack(
+                id: id, modelName: "test",
+                frames: (0..<50).map { index in
+                    FaceFrame(
+                        frameIndex: index, time: Double(index) / 25,
+                        box: FaceBox(x: centerX - size / 2, y: 0, width: size, height: size),
+                        coefficients: FaceCoefficients(
+                            pose: HeadPose(yaw: 0.05, pitch: -0.02, roll: 0.01),
+                            translation: Vector3(x: 1, y: 2, z: 3), expression: [0.2, 0.4]))
+                })
         }
-        return SceneMotion(frameTimes: (0..<50).map { Double($0) / 25 }, frameRate: 25, frameWidth: 640,
-                           frameHeight: 480, tracks: [track(id: 0, centerX: 400, size: 100), track(id: 1, centerX: 100, size: 60)])
+        return SceneMotion(
+            frameTimes: (0..<50).map { Double($0) / 25 }, frameRate: 25, frameWidth: 640,
+            frameHeight: 480, tracks: [track(id: 0, centerX: 400, size: 100), track(id: 1, centerX: 100, size: 60)])
     }
 
     private func run(_ given: [String: ParameterValue], on motion: inout SceneMotion) throws -> [String] {
@@ -44,15 +49,17 @@ final class DirectEditTests: XCTestCase {
 
     func testKeyframedPitchFollowsTheCurveOverTime() throws {
         var motion = scene()
-        let track = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 10, easing: .hold),
-                                       Keyframe(time: 1.5, value: -10)])
+        let track = try KeyframeTrack([
+            Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 10, easing: .hold),
+            Keyframe(time: 1.5, value: -10),
+        ])
         _ = try run(["pitch": .keyframes(track)], on: &motion)
         let frames = motion.tracks[0].frames
         let radians = Float.pi / 180
-        XCTAssertEqual(frames[0].coefficients.pose.pitch, -0.02, accuracy: 1e-6)                   // t = 0
+        XCTAssertEqual(frames[0].coefficients.pose.pitch, -0.02, accuracy: 1e-6)  // t = 0
         XCTAssertEqual(frames[12].coefficients.pose.pitch, -0.02 + 4.8 * radians, accuracy: 1e-5)  // t = 0.48
-        XCTAssertEqual(frames[30].coefficients.pose.pitch, -0.02 + 10 * radians, accuracy: 1e-5)   // held
-        XCTAssertEqual(frames[49].coefficients.pose.pitch, -0.02 - 10 * radians, accuracy: 1e-5)   // after last
+        XCTAssertEqual(frames[30].coefficients.pose.pitch, -0.02 + 10 * radians, accuracy: 1e-5)  // held
+        XCTAssertEqual(frames[49].coefficients.pose.pitch, -0.02 - 10 * radians, accuracy: 1e-5)  // after last
     }
 
     func testAbsoluteModeReplacesThePose() throws {
@@ -82,8 +89,9 @@ final class DirectEditTests: XCTestCase {
 
         var noFaces = before
         noFaces.tracks = []
-        XCTAssertNoThrow(try run(["yaw": .number(10), "faces": .text("id:9")], on: &noFaces),
-                         "a video without faces is not an error here (the host says no faces were found)")
+        XCTAssertNoThrow(
+            try run(["yaw": .number(10), "faces": .text("id:9")], on: &noFaces),
+            "a video without faces is not an error here (the host says no faces were found)")
     }
 
     func testBadFaceSelectorFailsAtCreation() throws {

@@ -36,8 +36,10 @@ final class DoNoHarmTests: XCTestCase {
             pipeline.renderer = GeometricRenderer(model: analyzer.model)
             pipeline.faceModel = analyzer.model.effectDescription()
         }
-        _ = try pipeline.apply(ApplyRequest(input: input, output: output, chain: effects, stillDuration: stillDuration,
-                                            stillFrameRate: 25, overwrite: true))
+        _ = try pipeline.apply(
+            ApplyRequest(
+                input: input, output: output, chain: effects, stillDuration: stillDuration,
+                stillFrameRate: 25, overwrite: true))
         return (output, source.lastResult?.motion)
     }
 
@@ -63,8 +65,11 @@ final class DoNoHarmTests: XCTestCase {
     private func stillVideo(seconds: Double) throws -> URL {
         let portrait = try SharedData.require("media/astronaut.png")
         let url = directory.appendingPathComponent("still.mp4")
-        try FFmpegCLI.run(["-loop", "1", "-i", portrait.path, "-t", String(seconds), "-r", "25", "-c:v", "libx264",
-                           "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", url.path], in: directory)
+        try FFmpegCLI.run(
+            [
+                "-loop", "1", "-i", portrait.path, "-t", String(seconds), "-r", "25", "-c:v", "libx264",
+                "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", url.path,
+            ], in: directory)
         return url
     }
 
@@ -96,9 +101,10 @@ final class DoNoHarmTests: XCTestCase {
         var renderer = GeometricRenderer(model: analyzer.model)
         try renderer.render(frame, source: motion, edited: edited)
         let after = try frame.rgb
-        let flow = try renderer.flow(identity: track.identity, camera: try XCTUnwrap(track.camera),
-                                     source: track.frames[0].coefficients, edited: edited.tracks[0].frames[0].coefficients,
-                                     frameWidth: frame.width, frameHeight: frame.height)
+        let flow = try renderer.flow(
+            identity: track.identity, camera: try XCTUnwrap(track.camera),
+            source: track.frames[0].coefficients, edited: edited.tracks[0].frames[0].coefficients,
+            frameWidth: frame.width, frameHeight: frame.height)
         var changedInside = 0, changedOutside = 0
         for y in 0..<frame.height {
             for x in 0..<frame.width {
@@ -135,9 +141,12 @@ final class DoNoHarmTests: XCTestCase {
             return count > 0 ? total / Double(count) : 0
         }
         let inputDifference = meanFrameToFrame(inputFrames), outputDifference = meanFrameToFrame(outputFrames)
-        print(String(format: "stability over %.0f s: face-region frame-to-frame mean |Δluma| input %.3f, edited output %.3f",
-                     seconds, inputDifference, outputDifference))
-        XCTAssertLessThan(outputDifference, 1.5 * inputDifference + 0.25,
-                          "the edited face changes from frame to frame no more than codec noise does")
+        print(
+            String(
+                format: "stability over %.0f s: face-region frame-to-frame mean |Δluma| input %.3f, edited output %.3f",
+                seconds, inputDifference, outputDifference))
+        XCTAssertLessThan(
+            outputDifference, 1.5 * inputDifference + 0.25,
+            "the edited face changes from frame to frame no more than codec noise does")
     }
 }

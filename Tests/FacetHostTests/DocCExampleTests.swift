@@ -25,8 +25,10 @@ final class DocCExampleTests: XCTestCase {
         options.renderer = .geometric
         var composed = try PipelineFactory.make(options, for: chain)
         let output = directory.appendingPathComponent("left.mp4")
-        let report = try composed.pipeline.apply(ApplyRequest(input: portrait, output: output, chain: chain,
-                                                              stillDuration: 1, stillFrameRate: 10))
+        let report = try composed.pipeline.apply(
+            ApplyRequest(
+                input: portrait, output: output, chain: chain,
+                stillDuration: 1, stillFrameRate: 10))
         // — end of the example —
 
         XCTAssertTrue(composed.rendererNote?.contains("geometric") == true, composed.rendererNote ?? "no note")

@@ -46,10 +46,12 @@ final class EditAccuracyTests: XCTestCase {
             let effects = chain.isEmpty ? EffectChain.empty : try ChainParser.parse(chain, registry: registry)
             var encoder = EncoderSettings()
             encoder.crf = 12
-            let request = ApplyRequest(input: input, output: output, chain: effects, encoder: encoder,
-                                       stillDuration: 2, stillFrameRate: 10, overwrite: true)
-            var pipeline = Pipeline(motionSource: FaceAnalysisSource(analyzer: analyzer),
-                                    renderer: GeometricRenderer(model: analyzer.model))
+            let request = ApplyRequest(
+                input: input, output: output, chain: effects, encoder: encoder,
+                stillDuration: 2, stillFrameRate: 10, overwrite: true)
+            var pipeline = Pipeline(
+                motionSource: FaceAnalysisSource(analyzer: analyzer),
+                renderer: GeometricRenderer(model: analyzer.model))
             pipeline.faceModel = analyzer.model.effectDescription()
             _ = try pipeline.apply(request)
             return output
@@ -92,8 +94,10 @@ final class EditAccuracyTests: XCTestCase {
     private func poseChange(_ edit: String, name: String) throws -> (yaw: Float, pitch: Float, roll: Float, angle: Float) {
         let measured = try fixture().measure(edit, name: name)
         let (edited, base) = (measured.after.pose, measured.before.pose)
-        let change = ((edited.yaw - base.yaw) * degrees, (edited.pitch - base.pitch) * degrees, (edited.roll - base.roll) * degrees,
-                      FaceGeometry.angleBetween(edited, base) * degrees)
+        let change = (
+            (edited.yaw - base.yaw) * degrees, (edited.pitch - base.pitch) * degrees, (edited.roll - base.roll) * degrees,
+            FaceGeometry.angleBetween(edited, base) * degrees
+        )
         print(String(format: "%@: measured change yaw %.2f°, pitch %.2f°, roll %.2f°", edit, change.0, change.1, change.2))
         return change
     }
@@ -133,8 +137,10 @@ final class EditAccuracyTests: XCTestCase {
         let change = measured.after.expression[index] - measured.before.expression[index]
         let pose = FaceGeometry.angleBetween(measured.after.pose, measured.before.pose) * degrees
         let (e, b) = (measured.after.pose, measured.before.pose)
-        print(String(format: "%@: measured %@ %+.3f, pose change %.2f° (yaw %+.2f°, pitch %+.2f°, roll %+.2f°)", edit, component,
-                     change, pose, (e.yaw - b.yaw) * degrees, (e.pitch - b.pitch) * degrees, (e.roll - b.roll) * degrees))
+        print(
+            String(
+                format: "%@: measured %@ %+.3f, pose change %.2f° (yaw %+.2f°, pitch %+.2f°, roll %+.2f°)", edit, component,
+                change, pose, (e.yaw - b.yaw) * degrees, (e.pitch - b.pitch) * degrees, (e.roll - b.roll) * degrees))
         return (change, pose)
     }
 
@@ -156,4 +162,3 @@ final class EditAccuracyTests: XCTestCase {
         XCTAssertLessThan(result.poseChange, mouthOpenPoseTolerance)
     }
 }
-

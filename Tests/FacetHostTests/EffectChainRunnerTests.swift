@@ -1,7 +1,8 @@
-@testable import FacetHost
 import FacetSDK
 import Foundation
 import XCTest
+
+@testable import FacetHost
 
 /// The host checks every effect's output — built in or loaded — against the effect contract
 /// (frames and tracks kept, numbers a face can have), in memory: no media, no ffmpeg.
@@ -10,13 +11,17 @@ final class EffectChainRunnerTests: XCTestCase {
     private static func motion() -> SceneMotion {
         let times = (0..<20).map { Double($0) / 25 }
         func track(_ id: Int, frames: Range<Int>) -> FaceTrack {
-            FaceTrack(id: id, modelName: "test", frames: frames.map { index in
-                FaceFrame(frameIndex: index, time: times[index], box: FaceBox(x: 0, y: 0, width: 64, height: 64),
-                          coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
-            })
+            FaceTrack(
+                id: id, modelName: "test",
+                frames: frames.map { index in
+                    FaceFrame(
+                        frameIndex: index, time: times[index], box: FaceBox(x: 0, y: 0, width: 64, height: 64),
+                        coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
+                })
         }
-        return SceneMotion(frameTimes: times, frameRate: 25, frameWidth: 320, frameHeight: 240,
-                           tracks: [track(0, frames: 0..<20), track(1, frames: 5..<15)])
+        return SceneMotion(
+            frameTimes: times, frameRate: 25, frameWidth: 320, frameHeight: 240,
+            tracks: [track(0, frames: 0..<20), track(1, frames: 5..<15)])
     }
 
     /// A built-in-style effect that breaks the contract in the way it is told to.
@@ -57,13 +62,16 @@ final class EffectChainRunnerTests: XCTestCase {
         let (motion, error) = try run("nothing")
         XCTAssertNil(error)
         XCTAssertEqual(motion?.tracks[0].frames[0].coefficients.expression[0], 0.5)
-        XCTAssertNotEqual(motion?.tracks[0].frames[0].coefficients.pose, Self.motion().tracks[0].frames[0].coefficients.pose,
-                          "direct-edit ran first")
+        XCTAssertNotEqual(
+            motion?.tracks[0].frames[0].coefficients.pose, Self.motion().tracks[0].frames[0].coefficients.pose,
+            "direct-edit ran first")
     }
 
     func testEveryBrokenPostconditionIsNamedWithTheEffectAndWhere() throws {
-        let expected = ["drop-track": "added, removed or reordered face tracks", "drop-frame": "changed which frames track 1 covers",
-                        "retime": "changed the frame times", "resize": "changed the frame size", "nan": "out of range"]
+        let expected = [
+            "drop-track": "added, removed or reordered face tracks", "drop-frame": "changed which frames track 1 covers",
+            "retime": "changed the frame times", "resize": "changed the frame size", "nan": "out of range",
+        ]
         for (how, words) in expected {
             let (motion, error) = try run(how)
             XCTAssertNil(motion, how)

@@ -75,7 +75,9 @@ final class ParserFuzzTests: XCTestCase {
             } catch let error as any CustomStringConvertible where !error.description.isEmpty {
                 refused += 1
             } catch {
-                XCTFail("\(name) seed \(seed) iteration \(iteration): an error without a description (\(error)) for \(input.debugDescription.prefix(300))")
+                XCTFail(
+                    "\(name) seed \(seed) iteration \(iteration): an error without a description (\(error)) for \(input.debugDescription.prefix(300))"
+                )
                 return
             }
             let elapsed = Date().timeIntervalSince(inputStarted)
@@ -85,8 +87,10 @@ final class ParserFuzzTests: XCTestCase {
                 return
             }
         }
-        print(String(format: "%@: %d inputs in %.1f s (%d accepted, %d refused), slowest %.1f ms", name, iterations,
-                     Date().timeIntervalSince(started), accepted, refused, slowest * 1000))
+        print(
+            String(
+                format: "%@: %d inputs in %.1f s (%d accepted, %d refused), slowest %.1f ms", name, iterations,
+                Date().timeIntervalSince(started), accepted, refused, slowest * 1000))
         XCTAssertEqual(accepted + refused, iterations)
     }
 
@@ -118,7 +122,8 @@ final class ParserFuzzTests: XCTestCase {
         let frames = (0..<3).map { index in
             #"{"frameIndex":\#(index),"time":\#(Double(index) / 25),"confidence":0.9,"box":{"x":10,"y":10,"width":50,"height":50},"coefficients":{"expression":[0.1,0.2],"pose":{"yaw":0.1,"pitch":0,"roll":0},"translation":{"x":0,"y":0,"z":-600}}}"#
         }.joined(separator: ",")
-        let seed = #"{"format":"facet-motion","version":1,"generator":"fuzz","analysis":{},"source":{"path":"in.mp4","width":160,"height":120,"frameCount":3,"frameRate":25},"motion":{"frameTimes":[0,0.04,0.08],"frameRate":25,"frameWidth":160,"frameHeight":120,"tracks":[{"id":0,"modelName":"sfm_3448","expressionBasis":"blendshapes","identity":[0.5,-0.2],"camera":{"projection":"perspective","focalLength":500,"principalPoint":{"x":80,"y":60}},"frames":[\#(frames)]}]}}"#
+        let seed =
+            #"{"format":"facet-motion","version":1,"generator":"fuzz","analysis":{},"source":{"path":"in.mp4","width":160,"height":120,"frameCount":3,"frameRate":25},"motion":{"frameTimes":[0,0.04,0.08],"frameRate":25,"frameWidth":160,"frameHeight":120,"tracks":[{"id":0,"modelName":"sfm_3448","expressionBasis":"blendshapes","identity":[0.5,-0.2],"camera":{"projection":"perspective","focalLength":500,"principalPoint":{"x":80,"y":60}},"frames":[\#(frames)]}]}}"#
         XCTAssertNoThrow(try MotionFile.decode(Data(seed.utf8), path: "seed.json"), "the seed itself is valid")
         fuzz("motion files", seeds: [seed]) { text in
             let file = try MotionFile.decode(Data(text.utf8), path: "fuzz.json")

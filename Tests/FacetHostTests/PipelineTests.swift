@@ -14,11 +14,13 @@ final class PipelineTests: XCTestCase {
             let fps = info.video?.frameRate ?? 25
             let count = info.video?.estimatedFrameCount ?? 0
             let frames = (10..<count).map { index in
-                FaceFrame(frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 0, y: 0, width: 64, height: 64),
-                          coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
+                FaceFrame(
+                    frameIndex: index, time: Double(index) / fps, box: FaceBox(x: 0, y: 0, width: 64, height: 64),
+                    coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
             }
-            return SceneMotion(frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
-                               frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
+            return SceneMotion(
+                frameTimes: (0..<count).map { Double($0) / fps }, frameRate: fps, frameWidth: 64,
+                frameHeight: 48, tracks: [FaceTrack(id: 0, modelName: "test", frames: frames)])
         }
         var summary: String { "supplied by the test" }
     }
@@ -52,8 +54,11 @@ final class PipelineTests: XCTestCase {
 
     private func makeVideo(in directory: URL) throws -> URL {
         let url = directory.appendingPathComponent("in.mp4")
-        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
-                           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path], in: directory)
+        try FFmpegCLI.run(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", url.path,
+            ], in: directory)
         return url
     }
 
@@ -95,18 +100,23 @@ final class PipelineTests: XCTestCase {
         var oddSize = EncoderSettings()
         oddSize.pixelFormat = .yuv420p
         let oddInput = directory.appendingPathComponent("odd.mkv")
-        try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc=size=175x143:rate=25:duration=0.2", "-c:v", "ffv1", oddInput.path],
-                          in: directory)
+        try FFmpegCLI.run(
+            ["-f", "lavfi", "-i", "testsrc=size=175x143:rate=25:duration=0.2", "-c:v", "ffv1", oddInput.path],
+            in: directory)
 
         let rows: [(ApplyRequest, HostError.Code, String)] = [
             (ApplyRequest(input: input, output: URL(fileURLWithPath: "/proc/facet-test.mp4")), .media, "cannot create files"),
             (ApplyRequest(input: input, output: directory.appendingPathComponent("missing/out.mp4")), .media, "does not exist"),
             (ApplyRequest(input: input, output: directory.appendingPathComponent("out.avi")), .media, "must be one of"),
-            (ApplyRequest(input: input, output: directory.appendingPathComponent("c.mp4"), encoder: EncoderSettings(crf: 60)),
-             .media, "CRF"),
+            (
+                ApplyRequest(input: input, output: directory.appendingPathComponent("c.mp4"), encoder: EncoderSettings(crf: 60)),
+                .media, "CRF"
+            ),
             (ApplyRequest(input: oddInput, output: directory.appendingPathComponent("d.mp4"), encoder: oddSize), .media, "175x143"),
-            (ApplyRequest(input: directory.appendingPathComponent("missing.mp4"), output: directory.appendingPathComponent("a.mp4")),
-             .io, "missing.mp4 does not exist"),
+            (
+                ApplyRequest(input: directory.appendingPathComponent("missing.mp4"), output: directory.appendingPathComponent("a.mp4")),
+                .io, "missing.mp4 does not exist"
+            ),
             (ApplyRequest(input: input, output: input, overwrite: true), .invalidArguments, "is the input itself"),
             (ApplyRequest(input: directory, output: directory.appendingPathComponent("b.mp4")), .io, "is a directory"),
             (ApplyRequest(input: input, output: directory), .invalidArguments, "is a directory"),
@@ -137,8 +147,11 @@ final class PipelineTests: XCTestCase {
         }
         let flag = CancellationFlag()
         var pipeline = Pipeline(media: media)
-        XCTAssertThrowsError(try pipeline.apply(ApplyRequest(input: input, output: output),
-                                                progress: CancelAfterFive(flag: flag), cancellation: flag)) { error in
+        XCTAssertThrowsError(
+            try pipeline.apply(
+                ApplyRequest(input: input, output: output),
+                progress: CancelAfterFive(flag: flag), cancellation: flag)
+        ) { error in
             XCTAssertEqual((error as? HostError)?.code, .cancelled)
         }
         XCTAssertEqual(media.outputNames, [], "a cancelled output is never finished")
@@ -150,8 +163,9 @@ final class PipelineTests: XCTestCase {
 final class MotionBoundaryTests: XCTestCase {
     /// Sets expression[0] of every frame to 10³⁰: what a broken plugin could produce.
     struct Exploding: FaceEffect {
-        static let descriptor = EffectDescriptor(id: "org.facet.test.exploding", version: EffectVersion(1), summary: "breaks motion",
-                                                 parameters: [])
+        static let descriptor = EffectDescriptor(
+            id: "org.facet.test.exploding", version: EffectVersion(1), summary: "breaks motion",
+            parameters: [])
         init(parameters: EffectParameters) throws {}
         func process(_ motion: inout SceneMotion, context: EffectContext) throws {
             for track in motion.tracks.indices {
@@ -195,16 +209,19 @@ final class MotionBoundaryTests: XCTestCase {
         let chain = try ChainParser.parse("direct-edit:yaw=5 | exploding", registry: registry)
         let (error, left) = try run(PipelineTests.SuppliedMotion(), chain: chain)
         XCTAssertEqual(error?.code, .effectFailed)
-        XCTAssertTrue(error?.description.contains("effect org.facet.test.exploding produced motion out of range: track 0, frame 10: expression[0] is 1e+30") == true,
-                      error?.message ?? "no error")
+        XCTAssertTrue(
+            error?.description.contains(
+                "effect org.facet.test.exploding produced motion out of range: track 0, frame 10: expression[0] is 1e+30") == true,
+            error?.message ?? "no error")
         XCTAssertEqual(left, [])
     }
 
     func testImpossibleMotionFromTheSourceIsNamed() throws {
         let (error, left) = try run(AtTheCamera(), chain: try ChainParser.parse("direct-edit:yaw=5", registry: .builtIn))
         XCTAssertEqual(error?.code, .analysisFailed)
-        XCTAssertTrue(error?.description.contains("(at the camera) is out of range: track 0, frame 12: translation.z is 0.0") == true,
-                      error?.message ?? "no error")
+        XCTAssertTrue(
+            error?.description.contains("(at the camera) is out of range: track 0, frame 12: translation.z is 0.0") == true,
+            error?.message ?? "no error")
         XCTAssertEqual(left, [])
     }
 }

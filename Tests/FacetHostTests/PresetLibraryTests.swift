@@ -28,7 +28,8 @@ final class PresetLibraryTests: XCTestCase {
     @discardableResult
     private func write(_ directory: URL, _ file: String, yaw: Double) throws -> URL {
         let url = directory.appendingPathComponent(file)
-        let text = file.hasSuffix(".json")
+        let text =
+            file.hasSuffix(".json")
             ? #"{"format": 1, "summary": "yaw \#(yaw)", "chain": [{"effect": "direct-edit", "params": {"yaw": \#(yaw)}}]}"#
             : "format: 1\nsummary: yaw \(yaw)\nchain:\n  - effect: direct-edit\n    params: { yaw: \(yaw) }\n"
         try text.write(to: url, atomically: true, encoding: .utf8)
@@ -67,8 +68,9 @@ final class PresetLibraryTests: XCTestCase {
 
         let entry = try XCTUnwrap(fullLibrary().list().first { $0.name == "look" })
         XCTAssertEqual(entry.origin, .environment)
-        XCTAssertEqual(entry.overrides.map(\.standardizedFileURL.path),
-                       [userFile, systemFile].map(\.standardizedFileURL.path), "nearest overridden file first")
+        XCTAssertEqual(
+            entry.overrides.map(\.standardizedFileURL.path),
+            [userFile, systemFile].map(\.standardizedFileURL.path), "nearest overridden file first")
     }
 
     func testListFindsPresetFilesOnly() throws {
@@ -110,31 +112,39 @@ final class PresetLibraryTests: XCTestCase {
         XCTAssertTrue(PresetLibrary.isPath("./look"))
         XCTAssertTrue(PresetLibrary.isPath("x.JSON"))
         XCTAssertFalse(PresetLibrary.isPath("look-left"))
-        assertHostError({ () throws(HostError) in try fullLibrary().resolve(root.appendingPathComponent("none.yaml").path, registry: testRegistry()) },
-                        code: .presetNotFound, line: nil, column: nil, mentions: ["none.yaml"])
+        assertHostError(
+            { () throws(HostError) in try fullLibrary().resolve(root.appendingPathComponent("none.yaml").path, registry: testRegistry()) },
+            code: .presetNotFound, line: nil, column: nil, mentions: ["none.yaml"])
     }
 
     func testUnknownNameListsNamesAndDirectories() throws {
         try write(system, "look.yaml", yaw: 5)
         try write(user, "mine.yaml", yaw: 2)
-        let library = PresetLibrary(searchDirectories: [(system, .system), (user, .user),
-                                                        (root.appendingPathComponent("gone"), .environment)])
-        let error = assertHostError({ () throws(HostError) in try library.resolve("nod", registry: testRegistry()) },
-                                    code: .presetNotFound, line: nil, column: nil,
-                                    mentions: ["no preset named 'nod'", "expected one of: look, mine",
-                                               system.path, user.path, "(user)", "gone (environment, missing)"])
+        let library = PresetLibrary(searchDirectories: [
+            (system, .system), (user, .user),
+            (root.appendingPathComponent("gone"), .environment),
+        ])
+        let error = assertHostError(
+            { () throws(HostError) in try library.resolve("nod", registry: testRegistry()) },
+            code: .presetNotFound, line: nil, column: nil,
+            mentions: [
+                "no preset named 'nod'", "expected one of: look, mine",
+                system.path, user.path, "(user)", "gone (environment, missing)",
+            ])
         // Highest priority first.
         let message = error?.message ?? ""
-        XCTAssertLessThan(try XCTUnwrap(message.range(of: user.path)).lowerBound,
-                          try XCTUnwrap(message.range(of: system.path + " ")).lowerBound)
+        XCTAssertLessThan(
+            try XCTUnwrap(message.range(of: user.path)).lowerBound,
+            try XCTUnwrap(message.range(of: system.path + " ")).lowerBound)
     }
 
     func testInvalidPresetReportsItsFile() throws {
         let bad = user.appendingPathComponent("broken.yaml")
         try "format: 1\nchain:\n  - effect: direct-edit\n    params: { yaw: 99 }\n".write(to: bad, atomically: true, encoding: .utf8)
-        assertHostError({ () throws(HostError) in try fullLibrary().resolve("broken", registry: testRegistry()) },
-                        code: .invalidParameter, file: bad.standardizedFileURL.path, line: 4, column: 20,
-                        mentions: ["above the maximum 45"])
+        assertHostError(
+            { () throws(HostError) in try fullLibrary().resolve("broken", registry: testRegistry()) },
+            code: .invalidParameter, file: bad.standardizedFileURL.path, line: 4, column: 20,
+            mentions: ["above the maximum 45"])
     }
 
     // MARK: - Standard search path
@@ -146,13 +156,18 @@ final class PresetLibraryTests: XCTestCase {
             "HOME": "/home/nobody",
         ])
         let directories = library.searchDirectories
-        XCTAssertEqual(directories.suffix(3).map(\.url.path),
-                       [user.standardizedFileURL.path, "/second", "/first"], "earlier FACET_PRESET_PATH entries win")
+        XCTAssertEqual(
+            directories.suffix(3).map(\.url.path),
+            [user.standardizedFileURL.path, "/second", "/first"], "earlier FACET_PRESET_PATH entries win")
         XCTAssertEqual(directories.suffix(3).map(\.origin), [.user, .environment, .environment])
         XCTAssertEqual(directories.first?.origin, .system)
-        XCTAssertTrue(directories.contains { $0.origin == .system
-                && $0.url.resolvingSymlinksInPath().path == repositoryRoot.appendingPathComponent("Presets").resolvingSymlinksInPath().path },
-                      "a source build finds the repository's Presets/")
+        XCTAssertTrue(
+            directories.contains {
+                $0.origin == .system
+                    && $0.url.resolvingSymlinksInPath().path
+                        == repositoryRoot.appendingPathComponent("Presets").resolvingSymlinksInPath().path
+            },
+            "a source build finds the repository's Presets/")
 
         let withoutXDG = PresetLibrary.standard(environment: ["HOME": "/home/nobody"])
         XCTAssertEqual(withoutXDG.searchDirectories.last?.url.path, "/home/nobody/.config/facet/presets")
@@ -160,8 +175,10 @@ final class PresetLibraryTests: XCTestCase {
     }
 
     func testStandardLibraryOverridesShippedPresets() throws {
-        let environmentVariables = ["XDG_CONFIG_HOME": root.appendingPathComponent("config").path,
-                                    "FACET_PRESET_PATH": environment.path, "HOME": "/home/nobody"]
+        let environmentVariables = [
+            "XDG_CONFIG_HOME": root.appendingPathComponent("config").path,
+            "FACET_PRESET_PATH": environment.path, "HOME": "/home/nobody",
+        ]
         let shipped = try PresetLibrary.standard(environment: environmentVariables).resolve("look-left", registry: .builtIn)
         XCTAssertEqual(shipped.origin, .system)
 

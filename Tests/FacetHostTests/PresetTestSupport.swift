@@ -25,8 +25,9 @@ struct ProbeEffect: FaceEffect {
 
 /// An effect whose short name clashes with DirectEdit's, to test ambiguity.
 struct OtherDirectEdit: FaceEffect {
-    static let descriptor = EffectDescriptor(id: "com.example.direct-edit", version: EffectVersion(2),
-                                             summary: "Clashes by short name.", parameters: [])
+    static let descriptor = EffectDescriptor(
+        id: "com.example.direct-edit", version: EffectVersion(2),
+        summary: "Clashes by short name.", parameters: [])
     init(parameters: EffectParameters) throws {}
     func process(_ motion: inout SceneMotion, context: EffectContext) throws {}
 }
@@ -51,9 +52,11 @@ func loadPreset(_ yaml: String, registry: EffectRegistry = testRegistry()) throw
 /// message contains every string of `mentions`; returns the error. A nil `line` asserts that
 /// the error has no location.
 @discardableResult
-func assertHostError<T>(_ body: () throws(HostError) -> T, code: HostError.Code, file: String = "test.yaml",
-                        line: Int?, column: Int?, mentions: [String],
-                        sourceFile: StaticString = #filePath, sourceLine: UInt = #line) -> HostError? {
+func assertHostError<T>(
+    _ body: () throws(HostError) -> T, code: HostError.Code, file: String = "test.yaml",
+    line: Int?, column: Int?, mentions: [String],
+    sourceFile: StaticString = #filePath, sourceLine: UInt = #line
+) -> HostError? {
     do {
         let value = try body()
         XCTFail("expected \(code) but got \(value)", file: sourceFile, line: sourceLine)
@@ -69,8 +72,9 @@ func assertHostError<T>(_ body: () throws(HostError) -> T, code: HostError.Code,
         XCTAssertEqual(error.location?.column, column, "\(error)", file: sourceFile, line: sourceLine)
         // What the user reads: the message and its chain of causes.
         for text in mentions {
-            XCTAssertTrue(error.description.contains(text), "'\(error)' does not mention '\(text)'",
-                          file: sourceFile, line: sourceLine)
+            XCTAssertTrue(
+                error.description.contains(text), "'\(error)' does not mention '\(text)'",
+                file: sourceFile, line: sourceLine)
         }
         return error
     }

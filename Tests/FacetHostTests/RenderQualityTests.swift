@@ -28,8 +28,10 @@ final class RenderQualityTests: XCTestCase {
             photos.append(try SharedData.require("media/astronaut.png"))
             let analyzer = try FaceAnalyzer(configuration: AnalysisConfiguration())
             let bench = QualityBench(analyzer: analyzer)
-            bench.edits = [QualityEdit("yaw", 15), QualityEdit("yaw", -15), QualityEdit("pitch", 10), QualityEdit("roll", 10),
-                           QualityEdit("smile", 0.6), QualityEdit("mouth-open", 1), QualityEdit("eyes-closed", 1)]
+            bench.edits = [
+                QualityEdit("yaw", 15), QualityEdit("yaw", -15), QualityEdit("pitch", 10), QualityEdit("roll", 10),
+                QualityEdit("smile", 0.6), QualityEdit("mouth-open", 1), QualityEdit("eyes-closed", 1),
+            ]
             let directory = FileManager.default.temporaryDirectory
             faces = try photos.map { try bench.measure(photo: $0, in: directory) }
             for face in faces { print(Self.summary(face)) }
@@ -37,12 +39,14 @@ final class RenderQualityTests: XCTestCase {
 
         static func summary(_ face: FaceQuality) -> String {
             face.edits.map { edit in
-                String(format: "%@ %@: pose %+.1f/%+.1f/%+.1f°, eyes %.3f→%.3f %.3f→%.3f, lip gap %.3f→%.3f, width %.3f→%.3f, corners %.3f→%.3f, found %d/%d, region %.2f, outside %d",
-                       face.name, edit.edit.description, edit.poseChange.yaw, edit.poseChange.pitch, edit.poseChange.roll,
-                       edit.before.rightEyeAspect, edit.after.rightEyeAspect, edit.before.leftEyeAspect, edit.after.leftEyeAspect,
-                       edit.before.innerLipGap, edit.after.innerLipGap, edit.before.mouthWidth, edit.after.mouthWidth,
-                       edit.before.cornerDrop, edit.after.cornerDrop, edit.framesWithFace, edit.frames,
-                       edit.headRegionToFaceBox, edit.changedOutsideHeadRegion)
+                String(
+                    format:
+                        "%@ %@: pose %+.1f/%+.1f/%+.1f°, eyes %.3f→%.3f %.3f→%.3f, lip gap %.3f→%.3f, width %.3f→%.3f, corners %.3f→%.3f, found %d/%d, region %.2f, outside %d",
+                    face.name, edit.edit.description, edit.poseChange.yaw, edit.poseChange.pitch, edit.poseChange.roll,
+                    edit.before.rightEyeAspect, edit.after.rightEyeAspect, edit.before.leftEyeAspect, edit.after.leftEyeAspect,
+                    edit.before.innerLipGap, edit.after.innerLipGap, edit.before.mouthWidth, edit.after.mouthWidth,
+                    edit.before.cornerDrop, edit.after.cornerDrop, edit.framesWithFace, edit.frames,
+                    edit.headRegionToFaceBox, edit.changedOutsideHeadRegion)
             }.joined(separator: "\n")
         }
     }
@@ -134,10 +138,14 @@ final class RenderQualityTests: XCTestCase {
         let bench = QualityBench(analyzer: analyzer)
         for name in ["obama2", "biden"] {
             let photo = try SharedData.require("media/faces/\(name).jpg")
-            try FFmpegCLI.run(["-loop", "1", "-i", photo.path, "-t", "3", "-r", "15",
-                               "-vf", "scale=-2:720,format=yuv420p", "-c:v", "libx264", "-crf", "20",
-                               "\(name).mp4"], in: directory)
-            let flicker = try bench.flicker(video: directory.appendingPathComponent("\(name).mp4"), edit: QualityEdit("yaw", 10), in: directory)
+            try FFmpegCLI.run(
+                [
+                    "-loop", "1", "-i", photo.path, "-t", "3", "-r", "15",
+                    "-vf", "scale=-2:720,format=yuv420p", "-c:v", "libx264", "-crf", "20",
+                    "\(name).mp4",
+                ], in: directory)
+            let flicker = try bench.flicker(
+                video: directory.appendingPathComponent("\(name).mp4"), edit: QualityEdit("yaw", 10), in: directory)
             print(String(format: "%@ coded still, yaw=10: flicker %.4f (empty edit %.4f)", name, flicker.editFlicker, flicker.emptyFlicker))
             XCTAssertLessThan(flicker.editFlicker, 0.02, "\(name): the turned face shimmers on a still")
             XCTAssertEqual(flicker.outputFramesWithFace, flicker.inputFramesWithFace)

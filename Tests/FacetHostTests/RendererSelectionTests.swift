@@ -29,8 +29,9 @@ final class RendererSelectionTests: XCTestCase {
     }
 
     func testTheWeightsComeFromTheEnvironmentWhenNotGiven() throws {
-        let selection = try RendererSelection.make(.auto, model: try model(), weights: nil,
-                                                   environment: [RendererSelection.weightsEnvironmentVariable: "/nowhere/w.pt"])
+        let selection = try RendererSelection.make(
+            .auto, model: try model(), weights: nil,
+            environment: [RendererSelection.weightsEnvironmentVariable: "/nowhere/w.pt"])
         XCTAssertTrue(selection.reason.contains("/nowhere/w.pt"), selection.reason)
     }
 

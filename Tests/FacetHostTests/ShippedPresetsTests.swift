@@ -22,8 +22,9 @@ final class ShippedPresetsTests: XCTestCase {
                 XCTAssertEqual(preset.format, PresetLoader.currentFormat, file.lastPathComponent)
                 XCTAssertFalse(preset.summary.isEmpty, "\(file.lastPathComponent) needs a summary")
                 XCTAssertEqual(try preset.chain.instantiate().count, preset.chain.invocations.count)
-                XCTAssertEqual(try ChainParser.parse(preset.chain.description, registry: .builtIn), preset.chain,
-                               file.lastPathComponent)
+                XCTAssertEqual(
+                    try ChainParser.parse(preset.chain.description, registry: .builtIn), preset.chain,
+                    file.lastPathComponent)
                 let text = try String(contentsOf: file, encoding: .utf8)
                 XCTAssertTrue(text.hasPrefix("#"), "\(file.lastPathComponent) starts with a comment saying what it does")
             } catch {

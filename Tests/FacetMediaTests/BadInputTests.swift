@@ -110,8 +110,9 @@ final class WriterErrorTests: XCTestCase {
         XCTAssertEqual(info.audio?.sampleRate, 44100)
         let pcmIn = try AudioDecoder.decodePCM(url: input)
         let pcmOut = try AudioDecoder.decodePCM(url: output)
-        XCTAssertEqual(Double(pcmOut.samples.count), Double(pcmIn.samples.count), accuracy: 0.025 * 16000,
-                       "audio length kept")
+        XCTAssertEqual(
+            Double(pcmOut.samples.count), Double(pcmIn.samples.count), accuracy: 0.025 * 16000,
+            "audio length kept")
         XCTAssertEqual(pcmOut.startTime, 0, accuracy: 0.025)
         // Still a 440 Hz tone: correlate with the input over the middle second.
         let a = Array(pcmIn.samples[8000..<24000]), b = Array(pcmOut.samples[8000..<24000])
@@ -151,9 +152,10 @@ final class WriterErrorTests: XCTestCase {
 
         let reader = try VideoReader(url: input)
         let error = assertMediaError(.invalidArgument) {
-            try VideoWriter(outputURL: output.deletingLastPathComponent().appendingPathComponent("odd420.mp4"),
-                            video: reader.video, audio: nil,
-                            settings: EncoderSettings(pixelFormat: .yuv420p))
+            try VideoWriter(
+                outputURL: output.deletingLastPathComponent().appendingPathComponent("odd420.mp4"),
+                video: reader.video, audio: nil,
+                settings: EncoderSettings(pixelFormat: .yuv420p))
         }
         XCTAssertTrue(error?.message.contains("175x143") ?? false)
         XCTAssertTrue(error?.message.contains("yuv444p") ?? false)
@@ -166,8 +168,9 @@ final class WriterErrorTests: XCTestCase {
         let error = assertMediaError(.outputNotWritable) {
             try VideoWriter(outputURL: missing, video: video, audio: nil, settings: EncoderSettings())
         }
-        XCTAssertTrue(error?.message.contains(missing.deletingLastPathComponent().path) ?? false,
-                      "names the directory: \(String(describing: error))")
+        XCTAssertTrue(
+            error?.message.contains(missing.deletingLastPathComponent().path) ?? false,
+            "names the directory: \(String(describing: error))")
         XCTAssertFalse(FileManager.default.fileExists(atPath: missing.deletingLastPathComponent().path))
 
         // A directory that exists but refuses new files (read-only even for root: /proc).
@@ -182,8 +185,9 @@ final class WriterErrorTests: XCTestCase {
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked.path)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked.path) }
             assertMediaError(.outputNotWritable) {
-                try VideoWriter(outputURL: locked.appendingPathComponent("out.mp4"), video: video, audio: nil,
-                                settings: EncoderSettings())
+                try VideoWriter(
+                    outputURL: locked.appendingPathComponent("out.mp4"), video: video, audio: nil,
+                    settings: EncoderSettings())
             }
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: locked.path), [])
         }
@@ -194,8 +198,9 @@ final class WriterErrorTests: XCTestCase {
         let video = try XCTUnwrap(MediaProbe.probe(fixtures.url("base.mp4")).video)
         let directory = try fixtures.scratch()
         let error = assertMediaError(.unsupported) {
-            try VideoWriter(outputURL: directory.appendingPathComponent("out.avi"), video: video, audio: nil,
-                            settings: EncoderSettings())
+            try VideoWriter(
+                outputURL: directory.appendingPathComponent("out.avi"), video: video, audio: nil,
+                settings: EncoderSettings())
         }
         XCTAssertTrue(error?.message.contains(".avi") ?? false)
         for accepted in [".mp4", ".m4v", ".mov", ".mkv"] {
@@ -215,8 +220,9 @@ final class WriterErrorTests: XCTestCase {
         let directory = try fixtures.scratch()
         let output = directory.appendingPathComponent("cancelled.mp4")
         let reader = try VideoReader(url: fixtures.url("base.mp4"))
-        let writer = try VideoWriter(outputURL: output, video: reader.video,
-                                     audio: AudioInput(matching: reader), settings: EncoderSettings())
+        let writer = try VideoWriter(
+            outputURL: output, video: reader.video,
+            audio: AudioInput(matching: reader), settings: EncoderSettings())
         for _ in 0..<20 {
             guard let frame = try reader.nextFrame() else { break }
             try writer.write(frame)
@@ -230,8 +236,9 @@ final class WriterErrorTests: XCTestCase {
 
         // Dropping a writer without finish() cleans up too.
         do {
-            let dropped = try VideoWriter(outputURL: output, video: reader.video, audio: nil,
-                                          settings: EncoderSettings())
+            let dropped = try VideoWriter(
+                outputURL: output, video: reader.video, audio: nil,
+                settings: EncoderSettings())
             if let frame = try reader.nextFrame() { try dropped.write(frame) }
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
@@ -242,8 +249,9 @@ final class WriterErrorTests: XCTestCase {
         let directory = try fixtures.scratch()
         let output = directory.appendingPathComponent("broken.mp4")
         let reader = try VideoReader(url: fixtures.url("base.mp4"))
-        let writer = try VideoWriter(outputURL: output, video: reader.video,
-                                     audio: AudioInput(matching: reader), settings: EncoderSettings())
+        let writer = try VideoWriter(
+            outputURL: output, video: reader.video,
+            audio: AudioInput(matching: reader), settings: EncoderSettings())
         for _ in 0..<10 {
             try writer.write(try XCTUnwrap(reader.nextFrame()))
         }

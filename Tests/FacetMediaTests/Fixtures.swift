@@ -30,21 +30,26 @@ final class Fixtures: @unchecked Sendable {
         try run(video + sine + x264 + ["-vf", "setsar=4/3", "-c:a", "aac", "-b:a", "96k", "sar.mp4"])
         try run(["-i", "sar.mp4", "-c", "copy", "-metadata:s:v:0", "rotate=90", "rotated.mp4"])
         // Variable frame rate: 20 frames at 30 fps, then 15 fps.
-        try run(video + x264 + ["-vf", "setpts='if(lt(N,20),N/30,20/30+(N-20)/15)/TB'",
-                                "-fps_mode", "passthrough", "vfr.mkv"])
+        try run(
+            video + x264 + [
+                "-vf", "setpts='if(lt(N,20),N/30,20/30+(N-20)/15)/TB'",
+                "-fps_mode", "passthrough", "vfr.mkv",
+            ])
         try run(["-i", "vfr.mkv", "-c", "copy", "vfr.mp4"])
         // The same in Matroska, and an all-intra variant (damage stays local to the frames hit).
         try run(["-i", "base.mp4", "-c", "copy", "base.mkv"])
         try run(video + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "1", "-pix_fmt", "yuv420p", "intra.mkv"])
         // PCM audio in Matroska (MP4 cannot hold it) and a still image.
         try run(video + sine + x264 + ["-c:a", "pcm_s16le", "pcm.mkv"])
-        try run(video + ["-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=48000"]
+        try run(
+            video + ["-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=48000"]
                 + x264 + ["-c:a", "libopus", "opus.mkv"])
         try run(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "still.png"])
         try run(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "-q:v", "2", "still.jpg"])
         try run(sine + ["-c:a", "aac", "audio.m4a"])
         // Odd size, only possible as 4:4:4 (testsrc, since testsrc2 rounds sizes down to even).
-        try run(["-f", "lavfi", "-i", "testsrc=size=175x143:rate=30:duration=1"]
+        try run(
+            ["-f", "lavfi", "-i", "testsrc=size=175x143:rate=30:duration=1"]
                 + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "odd.mp4"])
     }
 
@@ -115,8 +120,10 @@ extension XCTestCase {
 
     /// Runs `body`, which must throw a `MediaError` with `code`; returns that error.
     @discardableResult
-    func assertMediaError<T>(_ code: MediaError.Code, file: StaticString = #filePath, line: UInt = #line,
-                             _ body: () throws -> T) -> MediaError? {
+    func assertMediaError<T>(
+        _ code: MediaError.Code, file: StaticString = #filePath, line: UInt = #line,
+        _ body: () throws -> T
+    ) -> MediaError? {
         do {
             _ = try body()
             XCTFail("expected MediaError \(code), but nothing was thrown", file: file, line: line)

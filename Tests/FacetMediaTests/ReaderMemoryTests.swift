@@ -1,6 +1,7 @@
-@testable import FacetMedia
 import Foundation
 import XCTest
+
+@testable import FacetMedia
 
 /// The reader streams: decoded pictures are released once the caller drops their frames.
 final class ReaderMemoryTests: XCTestCase {

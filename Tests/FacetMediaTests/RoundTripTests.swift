@@ -6,11 +6,14 @@ import XCTest
 final class RoundTripTests: XCTestCase {
     /// Copies `input` to `output` frame by frame, unmodified; returns the report.
     @discardableResult
-    static func transcode(_ input: URL, to output: URL, settings: EncoderSettings = EncoderSettings(),
-                          modify: ((VideoFrame) -> Void)? = nil) throws -> WriteReport {
+    static func transcode(
+        _ input: URL, to output: URL, settings: EncoderSettings = EncoderSettings(),
+        modify: ((VideoFrame) -> Void)? = nil
+    ) throws -> WriteReport {
         let reader = try VideoReader(url: input)
-        let writer = try VideoWriter(outputURL: output, video: reader.video,
-                                     audio: AudioInput(matching: reader), settings: settings)
+        let writer = try VideoWriter(
+            outputURL: output, video: reader.video,
+            audio: AudioInput(matching: reader), settings: settings)
         while let frame = try reader.nextFrame() {
             modify?(frame)
             try writer.write(frame)
@@ -41,8 +44,9 @@ final class RoundTripTests: XCTestCase {
         XCTAssertNotNil(copy.info.audio, "output has audio")
         let inAudio = try AudioDecoder.decodePCM(url: input)
         let outAudio = try AudioDecoder.decodePCM(url: output)
-        XCTAssertEqual(Double(outAudio.samples.count), Double(inAudio.samples.count),
-                       accuracy: 0.025 * 16000, "audio length")
+        XCTAssertEqual(
+            Double(outAudio.samples.count), Double(inAudio.samples.count),
+            accuracy: 0.025 * 16000, "audio length")
         XCTAssertEqual(copy.info.video?.averageFrameRate.value ?? 0, 30, accuracy: 0.01)
         XCTAssertEqual(copy.info.video?.width, 320)
         XCTAssertTrue(report.warnings.isEmpty, "\(report.warnings)")

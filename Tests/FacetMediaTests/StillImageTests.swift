@@ -11,8 +11,9 @@ final class StillImageTests: XCTestCase {
         let reader = try VideoReader(url: image, stillImage: StillImageOptions(duration: 2, frameRate: 25))
         XCTAssertEqual(reader.video.estimatedFrameCount, 50)
         let output = try fixtures.scratch().appendingPathComponent("still.mp4")
-        let writer = try VideoWriter(outputURL: output, video: reader.video, audio: nil,
-                                     settings: EncoderSettings())
+        let writer = try VideoWriter(
+            outputURL: output, video: reader.video, audio: nil,
+            settings: EncoderSettings())
         var first: RGBImage? = nil
         while let frame = try reader.nextFrame() {
             if first == nil { first = try frame.rgb }
@@ -59,12 +60,14 @@ final class StillImageTests: XCTestCase {
         let audioInfo = try XCTUnwrap(MediaProbe.probe(audioURL).audio)
         let length = try XCTUnwrap(audioInfo.duration)
         XCTAssertEqual(length, 2, accuracy: 0.05)
-        let reader = try VideoReader(url: fixtures.url("still.png"),
-                                     stillImage: StillImageOptions(duration: length, frameRate: 25))
+        let reader = try VideoReader(
+            url: fixtures.url("still.png"),
+            stillImage: StillImageOptions(duration: length, frameRate: 25))
         let output = try fixtures.scratch().appendingPathComponent("talk.mkv")
-        let writer = try VideoWriter(outputURL: output, video: reader.video,
-                                     audio: AudioInput(url: audioURL, maxDuration: length),
-                                     settings: EncoderSettings())
+        let writer = try VideoWriter(
+            outputURL: output, video: reader.video,
+            audio: AudioInput(url: audioURL, maxDuration: length),
+            settings: EncoderSettings())
         while let frame = try reader.nextFrame() { try writer.write(frame) }
         let report = try writer.finish()
         XCTAssertEqual(report.audio, .copied("aac"))

@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 final class BFMConverterTests: XCTestCase {
@@ -16,8 +17,10 @@ final class BFMConverterTests: XCTestCase {
         for index in 0..<vertexCount {
             let t = (Double(index) + 0.5) / Double(vertexCount)
             let polar = acos(1 - t), azimuth = Double(index) * 2.399963
-            mean += [Float(0.75 * sin(polar) * cos(azimuth) + 0.1), Float(0.95 * sin(polar) * sin(azimuth) + 0.2),
-                     Float(0.5 * cos(polar) + 0.3)]
+            mean += [
+                Float(0.75 * sin(polar) * cos(azimuth) + 0.1), Float(0.95 * sin(polar) * sin(azimuth) + 0.2),
+                Float(0.5 * cos(polar) + 0.3),
+            ]
         }
         let idBase = (0..<(rows * 80)).map { _ in Float(random.gaussian() * 0.01) }
         let exBase = (0..<(rows * 64)).map { _ in Float(random.gaussian() * 0.005) }
@@ -34,7 +37,8 @@ final class BFMConverterTests: XCTestCase {
             MatVariable(name: "idBase", rows: rows, columns: 80, storage: .single(idBase)),
             MatVariable(name: "exBase", rows: rows, columns: 64, storage: .single(exBase)),
             MatVariable(name: "tri", rows: triangleCount, columns: 3, storage: .double(tri)),
-            keypointsAsInt64 ? MatVariable(name: "keypoints", rows: 1, columns: 68, storage: .int64(keypoints))
+            keypointsAsInt64
+                ? MatVariable(name: "keypoints", rows: 1, columns: 68, storage: .int64(keypoints))
                 : MatVariable(name: "keypoints", rows: 1, columns: 68, storage: .int32(keypoints.map { Int32($0) })),
             MatVariable(name: "point_buf", rows: 2, columns: 2, storage: .int32([1, 2, 3, 4])),
         ]
@@ -52,8 +56,11 @@ final class BFMConverterTests: XCTestCase {
         XCTAssertEqual(file.variables["a"]?.className, "double")
         XCTAssertEqual(try file.variables["ids"]?.integerValues(), [-7, 9])
         // The same inside miCOMPRESSED elements (stored DEFLATE blocks).
-        let compressed = try MatFile.decode(MatFileWriter.encode([
-            MatVariable(name: "a", rows: 2, columns: 3, storage: .double([1, 2, 3, 4, 5, 6]))], compressed: true), path: "z.mat")
+        let compressed = try MatFile.decode(
+            MatFileWriter.encode(
+                [
+                    MatVariable(name: "a", rows: 2, columns: 3, storage: .double([1, 2, 3, 4, 5, 6]))
+                ], compressed: true), path: "z.mat")
         XCTAssertEqual(compressed.variables["a"]?.values, [1, 2, 3, 4, 5, 6])
     }
 
@@ -111,8 +118,11 @@ final class BFMConverterTests: XCTestCase {
     func testMissingVariableAndBadKeypointsAreReported() throws {
         var (variables, _) = syntheticBFM(keypointsAsInt64: false)
         let withoutExpressions = variables.filter { $0.name != "exBase" }
-        XCTAssertThrowsError(try BFMConverter.convert(MatFile.decode(MatFileWriter.encode(withoutExpressions), path: "m.mat"),
-                                                      path: "m.mat")) { error in
+        XCTAssertThrowsError(
+            try BFMConverter.convert(
+                MatFile.decode(MatFileWriter.encode(withoutExpressions), path: "m.mat"),
+                path: "m.mat")
+        ) { error in
             XCTAssertEqual((error as? ModelError)?.code, .incompatible)
             XCTAssertTrue("\(error)".contains("no variable \"exBase\""), "\(error)")
         }
@@ -138,14 +148,20 @@ final class BFMConverterTests: XCTestCase {
             var truths: [FaceCoefficients] = []
             var views: [[Point2]] = []
             for _ in 0..<4 {
-                let truth = FaceCoefficients(pose: Synthesis.randomPose(&random),
-                                             translation: Deep3DFaceRecon.translation((x: Float(random.uniform(-0.1, 0.1)),
-                                                                                       y: Float(random.uniform(-0.1, 0.1)),
-                                                                                       z: Float(random.uniform(-0.5, 0.5)))),
-                                             expression: Synthesis.randomExpression(model, &random))
+                let truth = FaceCoefficients(
+                    pose: Synthesis.randomPose(&random),
+                    translation: Deep3DFaceRecon.translation(
+                        (
+                            x: Float(random.uniform(-0.1, 0.1)),
+                            y: Float(random.uniform(-0.1, 0.1)),
+                            z: Float(random.uniform(-0.5, 0.5))
+                        )),
+                    expression: Synthesis.randomExpression(model, &random))
                 truths.append(truth)
-                views.append(Synthesis.view(model: model, identity: identity, coefficients: truth, camera: camera, noise: 0.3,
-                                            random: &random))
+                views.append(
+                    Synthesis.view(
+                        model: model, identity: identity, coefficients: truth, camera: camera, noise: 0.3,
+                        random: &random))
             }
             let fit = try fitter.fitTrack(landmarks: views, imageWidth: 224, imageHeight: 224)
             for (truth, frame) in zip(truths, fit.frames) {
@@ -153,8 +169,10 @@ final class BFMConverterTests: XCTestCase {
                 XCTAssertEqual(frame.coefficients.translation.z, truth.translation.z, accuracy: 0.5)
             }
         }
-        print(String(format: "converted BFM (perspective): angle error median %.3f° p95 %.3f°", percentile(angles, 0.5),
-                     percentile(angles, 0.95)))
+        print(
+            String(
+                format: "converted BFM (perspective): angle error median %.3f° p95 %.3f°", percentile(angles, 0.5),
+                percentile(angles, 0.95)))
         XCTAssertLessThan(percentile(angles, 0.5), 1)
         XCTAssertLessThan(percentile(angles, 0.95), 3)
     }

@@ -5,6 +5,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 final class DerivedExpressionsTests: XCTestCase {
@@ -38,15 +39,18 @@ final class DerivedExpressionsTests: XCTestCase {
         XCTAssertLessThan(gapAfter - gapBefore, 30)
         XCTAssertLessThan(point(model, 9, jaw).y, point(model, 9).y - 10, "the chin drops")
         for unmoved in [31, 34, 37, 46, 20, 52] {
-            XCTAssertLessThan(distance(point(model, unmoved, jaw), point(model, unmoved)), 0.5,
-                              "landmark \(unmoved) stays where it was")
+            XCTAssertLessThan(
+                distance(point(model, unmoved, jaw), point(model, unmoved)), 0.5,
+                "landmark \(unmoved) stays where it was")
         }
     }
 
     func testEachEyeClosesAloneAndTheLidsMeet() throws {
         let model = try surreyWithDerived()
-        for (name, upper, lower, other) in [(DerivedExpressions.leftEyeClosed, [44, 45], [48, 47], [38, 39]),
-                                            (DerivedExpressions.rightEyeClosed, [38, 39], [42, 41], [44, 45])] {
+        for (name, upper, lower, other) in [
+            (DerivedExpressions.leftEyeClosed, [44, 45], [48, 47], [38, 39]),
+            (DerivedExpressions.rightEyeClosed, [38, 39], [42, 41], [44, 45]),
+        ] {
             for (top, bottom) in zip(upper, lower) {
                 let openGap = point(model, top).y - point(model, bottom).y
                 let closedGap = point(model, top, name).y - point(model, bottom, name).y
@@ -54,8 +58,9 @@ final class DerivedExpressionsTests: XCTestCase {
                 XCTAssertLessThan(abs(closedGap), 0.15 * openGap, "\(name): lids \(top)/\(bottom) meet")
             }
             for unmoved in other + [31, 9] {
-                XCTAssertLessThan(distance(point(model, unmoved, name), point(model, unmoved)), 0.2,
-                                  "\(name) leaves landmark \(unmoved) alone")
+                XCTAssertLessThan(
+                    distance(point(model, unmoved, name), point(model, unmoved)), 0.2,
+                    "\(name) leaves landmark \(unmoved) alone")
             }
         }
     }
@@ -63,23 +68,29 @@ final class DerivedExpressionsTests: XCTestCase {
     func testEachBrowRisesAlone() throws {
         let model = try surreyWithDerived()
         let eyeDistance = distance((point(model, 37) + point(model, 40)) / 2, (point(model, 43) + point(model, 46)) / 2)
-        for (name, brow, other) in [(DerivedExpressions.leftBrowRaised, [23, 25, 27], [18, 20, 22]),
-                                    (DerivedExpressions.rightBrowRaised, [18, 20, 22], [23, 25, 27])] {
+        for (name, brow, other) in [
+            (DerivedExpressions.leftBrowRaised, [23, 25, 27], [18, 20, 22]),
+            (DerivedExpressions.rightBrowRaised, [18, 20, 22], [23, 25, 27]),
+        ] {
             for number in brow {
                 let rise = point(model, number, name).y - point(model, number).y
                 XCTAssertGreaterThan(rise, 0.07 * eyeDistance, "\(name) lifts landmark \(number)")
             }
             for number in other + [31, 63, 9] {
-                XCTAssertLessThan(distance(point(model, number, name), point(model, number)), 0.2,
-                                  "\(name) leaves landmark \(number) alone")
+                XCTAssertLessThan(
+                    distance(point(model, number, name), point(model, number)), 0.2,
+                    "\(name) leaves landmark \(number) alone")
             }
         }
     }
 
     func testAnUnknownNameIsRefusedWithTheKnownOnes() throws {
         let model = try surreyWithDerived()
-        XCTAssertThrowsError(try DerivedExpressions.displacement("wiggle-ears", mean: model.mean, landmarks: model.landmarks,
-                                                                triangles: model.triangles)) { error in
+        XCTAssertThrowsError(
+            try DerivedExpressions.displacement(
+                "wiggle-ears", mean: model.mean, landmarks: model.landmarks,
+                triangles: model.triangles)
+        ) { error in
             XCTAssertTrue("\(error)".contains("jaw-open"), "\(error)")
         }
     }

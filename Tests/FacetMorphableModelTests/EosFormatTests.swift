@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 final class EosFormatTests: XCTestCase {

@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 final class ExpressionControlsTests: XCTestCase {
@@ -17,8 +18,9 @@ final class ExpressionControlsTests: XCTestCase {
         }
         XCTAssertEqual(description.control(named: ExpressionControlName.smile), direction(["happiness"]))
         XCTAssertEqual(description.control(named: ExpressionControlName.mouthOpen), direction([DerivedExpressions.jawOpen]))
-        XCTAssertEqual(description.control(named: ExpressionControlName.eyesClosed),
-                       direction([DerivedExpressions.leftEyeClosed, DerivedExpressions.rightEyeClosed]))
+        XCTAssertEqual(
+            description.control(named: ExpressionControlName.eyesClosed),
+            direction([DerivedExpressions.leftEyeClosed, DerivedExpressions.rightEyeClosed]))
         XCTAssertEqual(description.control(named: "surprise"), direction(["surprise"]))
         for name in ExpressionControlName.all { XCTAssertNotNil(description.control(named: name), name) }
         XCTAssertEqual(description.coefficientRange.count, model.expressionCount)
@@ -27,8 +29,9 @@ final class ExpressionControlsTests: XCTestCase {
     func testAPCAModelsControlsReproduceTheDerivedDisplacement() throws {
         // A PCA basis that contains the derived jaw displacement exactly: the projection must find it.
         let base = try TestModels.syntheticPCA(expressionCount: 6)
-        let jaw = try DerivedExpressions.displacement(DerivedExpressions.jawOpen, mean: base.mean, landmarks: base.landmarks,
-                                                      triangles: base.triangles)
+        let jaw = try DerivedExpressions.displacement(
+            DerivedExpressions.jawOpen, mean: base.mean, landmarks: base.landmarks,
+            triangles: base.triangles)
         let norm = jaw.reduce(0) { $0 + $1 * $1 }.squareRoot()
         try XCTSkipIf(norm == 0, "the synthetic model's landmarks leave the jaw field empty")
         let projection = base.projectOntoExpressionBasis(jaw)

@@ -5,6 +5,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 final class FittingAccuracyTests: XCTestCase {
@@ -18,8 +19,10 @@ final class FittingAccuracyTests: XCTestCase {
     /// Contour landmarks are the model's contour candidate vertices on both sides (not the true occluding
     /// contour; see `testSurreyModelWithSilhouetteContour`): the fitter uses only the side facing the camera
     /// beyond ±6° yaw.
-    func measure(model: MorphableModel, tracks: Int, framesPerTrack: Int, seed: UInt64,
-                 identityScale: Double = 1, silhouette: Bool = false) throws -> Errors {
+    func measure(
+        model: MorphableModel, tracks: Int, framesPerTrack: Int, seed: UInt64,
+        identityScale: Double = 1, silhouette: Bool = false
+    ) throws -> Errors {
         let edges = silhouette ? MeshEdges(model) : nil
         var random = SeededRandom(seed: seed)
         let fitter = FaceFitter(model: model)
@@ -31,13 +34,17 @@ final class FittingAccuracyTests: XCTestCase {
             var views: [[Point2]] = []
             for _ in 0..<framesPerTrack {
                 // Face ~200 px wide at depth 480 mm with f = 640.
-                let translation = Vector3(x: Float(random.uniform(-30, 30)), y: Float(random.uniform(-30, 30)),
-                                          z: Float(-random.uniform(420, 540)))
-                let truth = FaceCoefficients(pose: Synthesis.randomPose(&random), translation: translation,
-                                             expression: Synthesis.randomExpression(model, &random))
+                let translation = Vector3(
+                    x: Float(random.uniform(-30, 30)), y: Float(random.uniform(-30, 30)),
+                    z: Float(-random.uniform(420, 540)))
+                let truth = FaceCoefficients(
+                    pose: Synthesis.randomPose(&random), translation: translation,
+                    expression: Synthesis.randomExpression(model, &random))
                 truths.append(truth)
-                views.append(Synthesis.view(model: model, identity: identity, coefficients: truth, camera: camera,
-                                            noise: 1, random: &random, silhouette: edges))
+                views.append(
+                    Synthesis.view(
+                        model: model, identity: identity, coefficients: truth, camera: camera,
+                        noise: 1, random: &random, silhouette: edges))
             }
             let fit = try fitter.fitTrack(landmarks: views, imageWidth: 640, imageHeight: 480)
             for (truth, frame) in zip(truths, fit.frames) {
@@ -51,11 +58,12 @@ final class FittingAccuracyTests: XCTestCase {
     }
 
     func report(_ name: String, _ errors: Errors) {
-        let message = String(format: "%@: angle error median %.3f° p95 %.3f° max %.3f°; expression RMS median %.3f p95 %.3f; "
-                                + "fit error median %.2f px (%d frames)",
-                             name, percentile(errors.angles, 0.5), percentile(errors.angles, 0.95),
-                             errors.angles.max() ?? 0, percentile(errors.expressionRMS, 0.5),
-                             percentile(errors.expressionRMS, 0.95), percentile(errors.fitErrors, 0.5), errors.angles.count)
+        let message = String(
+            format: "%@: angle error median %.3f° p95 %.3f° max %.3f°; expression RMS median %.3f p95 %.3f; "
+                + "fit error median %.2f px (%d frames)",
+            name, percentile(errors.angles, 0.5), percentile(errors.angles, 0.95),
+            errors.angles.max() ?? 0, percentile(errors.expressionRMS, 0.5),
+            percentile(errors.expressionRMS, 0.95), percentile(errors.fitErrors, 0.5), errors.angles.count)
         print(message)
     }
 

@@ -23,7 +23,7 @@ enum MatFileWriter {
     static func encode(_ variables: [MatVariable], compressed: Bool = false) -> [UInt8] {
         var header = Array("MATLAB 5.0 MAT-file Platform: posix, Created by: Facet tests".utf8)
         header += [UInt8](repeating: 0x20, count: 116 - header.count)
-        header += [UInt8](repeating: 0, count: 8)                // subsystem data offset
+        header += [UInt8](repeating: 0, count: 8)  // subsystem data offset
         header += [0x00, 0x01, UInt8(ascii: "I"), UInt8(ascii: "M")]  // version 0x0100, little-endian
         var bytes = header
         for variable in variables {
@@ -53,7 +53,8 @@ enum MatFileWriter {
     static func matrixElement(_ variable: MatVariable) -> [UInt8] {
         let (classCode, type, data): (UInt32, UInt32, [UInt8])
         switch variable.storage {
-        case .double(let values): (classCode, type, data) = (6, 9, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } })
+        case .double(let values):
+            (classCode, type, data) = (6, 9, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } })
         case .single(let values): (classCode, type, data) = (7, 7, values.flatMap { le32($0.bitPattern) })
         case .int32(let values): (classCode, type, data) = (12, 5, values.flatMap { le32(UInt32(bitPattern: $0)) })
         case .int64(let values): (classCode, type, data) = (14, 12, values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } })

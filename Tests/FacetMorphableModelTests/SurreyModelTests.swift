@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 final class SurreyModelTests: XCTestCase {
@@ -32,8 +33,9 @@ final class SurreyModelTests: XCTestCase {
         var largest: Float = 0
         for vertex in 0..<model.vertexCount {
             let base = surprise.startIndex + 3 * vertex
-            let length = (surprise[base] * surprise[base] + surprise[base + 1] * surprise[base + 1]
-                          + surprise[base + 2] * surprise[base + 2]).squareRoot()
+            let length =
+                (surprise[base] * surprise[base] + surprise[base + 1] * surprise[base + 1]
+                + surprise[base + 2] * surprise[base + 2]).squareRoot()
             largest = max(largest, length)
         }
         XCTAssertEqual(largest, 32.4, accuracy: 0.1)
@@ -56,12 +58,16 @@ final class SurreyModelTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: temporary) }
         let environment = ["FACET_MODELS_DIR": temporary.path, "HOME": "/nonexistent-home"]
         XCTAssertEqual(try ModelDirectory.resolve(environment: environment).path, temporary.path)
-        let candidates = ModelDirectory.candidates(explicit: URL(fileURLWithPath: "/explicit"), environment: environment,
-                                                   currentDirectory: URL(fileURLWithPath: "/work/checkout"),
-                                                   executable: URL(fileURLWithPath: "/opt/facet/bin/facet"))
-        XCTAssertEqual(Array(candidates.map(\.path).prefix(5)),
-                       ["/explicit", temporary.path, "/nonexistent-home/.local/share/facet/models",
-                        "/opt/facet/share/facet/models", "/work/shared/models"])
+        let candidates = ModelDirectory.candidates(
+            explicit: URL(fileURLWithPath: "/explicit"), environment: environment,
+            currentDirectory: URL(fileURLWithPath: "/work/checkout"),
+            executable: URL(fileURLWithPath: "/opt/facet/bin/facet"))
+        XCTAssertEqual(
+            Array(candidates.map(\.path).prefix(5)),
+            [
+                "/explicit", temporary.path, "/nonexistent-home/.local/share/facet/models",
+                "/opt/facet/share/facet/models", "/work/shared/models",
+            ])
         XCTAssertThrowsError(try ModelDirectory.resolve(explicit: temporary.appendingPathComponent("missing"))) { error in
             XCTAssertEqual((error as? ModelError)?.code, .fileNotFound)
         }
@@ -115,8 +121,11 @@ final class SurreyModelTests: XCTestCase {
         let camera = FaceCamera(projection: .weakPerspective, focalLength: 500, principalPoint: Point2(x: 320, y: 240))
         let identity = [Float](repeating: 0, count: model.identityCount)
         func landmarks(_ pose: HeadPose) -> [Point2] {
-            model.projectedLandmarks(identity: identity, coefficients: FaceCoefficients(
-                pose: pose, translation: Vector3(z: -500), expression: []), camera: camera).map { $0 ?? Point2(x: 0, y: 0) }
+            model.projectedLandmarks(
+                identity: identity,
+                coefficients: FaceCoefficients(
+                    pose: pose, translation: Vector3(z: -500), expression: []), camera: camera
+            ).map { $0 ?? Point2(x: 0, y: 0) }
         }
         let frontal = landmarks(.frontal)
         // Frontal: the face's right eye (iBUG 37) is on the image's left, the chin (9) below the nose tip (31).
@@ -137,8 +146,10 @@ final class SurreyModelTests: XCTestCase {
         XCTAssertLessThan(rolled[45].y, rolled[36].y - 10)
         // And the fit reads the same angles back.
         let fitter = FaceFitter(model: model)
-        for pose in [HeadPose(yawDegrees: 25, pitchDegrees: 0, rollDegrees: 0), HeadPose(yawDegrees: 0, pitchDegrees: 15, rollDegrees: 0),
-                     HeadPose(yawDegrees: 0, pitchDegrees: 0, rollDegrees: -12)] {
+        for pose in [
+            HeadPose(yawDegrees: 25, pitchDegrees: 0, rollDegrees: 0), HeadPose(yawDegrees: 0, pitchDegrees: 15, rollDegrees: 0),
+            HeadPose(yawDegrees: 0, pitchDegrees: 0, rollDegrees: -12),
+        ] {
             let fit = try fitter.fitFrame(landmarks: landmarks(pose), identity: identity, camera: camera)
             XCTAssertLessThan(FaceGeometry.angleBetween(fit.coefficients.pose, pose) * 180 / .pi, 0.1, "\(fit.coefficients.pose)")
             XCTAssertEqual(fit.coefficients.translation.z, -500, accuracy: 1)
@@ -162,8 +173,10 @@ final class SurreyModelTests: XCTestCase {
     private func copyOfSurreyFolder(_ source: URL) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facet-sfm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in [MorphableModel.SurreyFiles.model, MorphableModel.SurreyFiles.blendshapes, MorphableModel.SurreyFiles.mapping,
-                     MorphableModel.SurreyFiles.contours] {
+        for name in [
+            MorphableModel.SurreyFiles.model, MorphableModel.SurreyFiles.blendshapes, MorphableModel.SurreyFiles.mapping,
+            MorphableModel.SurreyFiles.contours,
+        ] {
             try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
         return folder

@@ -5,6 +5,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetMorphableModel
 
 enum TestModels {
@@ -16,17 +17,21 @@ enum TestModels {
 
     /// A small random face-like PCA model: `vertexCount` vertices on an ellipsoid cap (mm), random
     /// orthonormal-ish identity and expression bases, all 68 landmarks fixed.
-    static func syntheticPCA(seed: UInt64 = 7, vertexCount: Int = 120, identityCount: Int = 10,
-                             expressionCount: Int = 8) throws -> MorphableModel {
+    static func syntheticPCA(
+        seed: UInt64 = 7, vertexCount: Int = 120, identityCount: Int = 10,
+        expressionCount: Int = 8
+    ) throws -> MorphableModel {
         var random = SeededRandom(seed: seed)
         var mean: [Float] = []
         for index in 0..<vertexCount {
             // Points on the front half of an ellipsoid 75 × 95 × 50 mm, spread by a golden-angle spiral.
             let t = (Double(index) + 0.5) / Double(vertexCount)
-            let polar = acos(1 - t)            // 0…90° from +z
+            let polar = acos(1 - t)  // 0…90° from +z
             let azimuth = Double(index) * 2.399963
-            mean += [Float(75 * sin(polar) * cos(azimuth)), Float(95 * sin(polar) * sin(azimuth)),
-                     Float(50 * cos(polar))]
+            mean += [
+                Float(75 * sin(polar) * cos(azimuth)), Float(95 * sin(polar) * sin(azimuth)),
+                Float(50 * cos(polar)),
+            ]
         }
         func basis(_ count: Int, amplitude: Double) -> (basis: [Float], eigenvalues: [Float]) {
             var values: [Float] = []
@@ -47,11 +52,14 @@ enum TestModels {
         for number in 1...68 { landmarks[String(number)] = (number * 37) % vertexCount }
         let file = EosModelFile(
             shape: EosPcaModel(mean: mean, orthonormalBasis: identity.basis, eigenvalues: identity.eigenvalues, triangles: []),
-            expression: .pca(EosPcaModel(mean: [Float](repeating: 0, count: mean.count), orthonormalBasis: expression.basis,
-                                         eigenvalues: expression.eigenvalues, triangles: [])),
+            expression: .pca(
+                EosPcaModel(
+                    mean: [Float](repeating: 0, count: mean.count), orthonormalBasis: expression.basis,
+                    eigenvalues: expression.eigenvalues, triangles: [])),
             landmarkDefinitions: landmarks)
-        return try MorphableModel(name: "synthetic", file: file,
-                                  convention: ModelConvention(lengthUnit: "mm", projection: .weakPerspective))
+        return try MorphableModel(
+            name: "synthetic", file: file,
+            convention: ModelConvention(lengthUnit: "mm", projection: .weakPerspective))
     }
 }
 
@@ -64,8 +72,9 @@ struct SyntheticView {
 enum Synthesis {
     /// Random pose within yaw ±40°, pitch ±25°, roll ±20°.
     static func randomPose(_ random: inout SeededRandom) -> HeadPose {
-        HeadPose(yawDegrees: Float(random.uniform(-40, 40)), pitchDegrees: Float(random.uniform(-25, 25)),
-                 rollDegrees: Float(random.uniform(-20, 20)))
+        HeadPose(
+            yawDegrees: Float(random.uniform(-40, 40)), pitchDegrees: Float(random.uniform(-25, 25)),
+            rollDegrees: Float(random.uniform(-20, 20)))
     }
 
     /// Random expression: blendshape weights in [0, 1] (each active with probability 1/2) or PCA ~N(0, 1).
@@ -79,13 +88,17 @@ enum Synthesis {
     /// Projects the model's 68 landmarks (contours at their default candidate vertices, both sides) and adds
     /// Gaussian noise of `noise` px; unmapped points (61, 65) get the midpoint of their neighbours.
     /// With `silhouette`, the far side's contour follows the true occluding contour instead.
-    static func view(model: MorphableModel, identity: [Float], coefficients: FaceCoefficients, camera: FaceCamera,
-                     noise: Double, random: inout SeededRandom, silhouette: MeshEdges? = nil) -> [Point2] {
+    static func view(
+        model: MorphableModel, identity: [Float], coefficients: FaceCoefficients, camera: FaceCamera,
+        noise: Double, random: inout SeededRandom, silhouette: MeshEdges? = nil
+    ) -> [Point2] {
         let projected = model.projectedLandmarks(identity: identity, coefficients: coefficients, camera: camera)
         var points = projected.map { $0 ?? Point2(x: 0, y: 0) }
         if let silhouette {
-            for (number, point) in silhouetteContour(model: model, edges: silhouette, identity: identity,
-                                                     coefficients: coefficients, camera: camera) {
+            for (number, point) in silhouetteContour(
+                model: model, edges: silhouette, identity: identity,
+                coefficients: coefficients, camera: camera)
+            {
                 points[number - 1] = point
             }
         }
@@ -124,8 +137,10 @@ extension Synthesis {
     /// Where the far side's jaw landmarks really are: for each contour landmark of the side turned away
     /// from the camera, the projected silhouette vertex (an edge between a front- and a back-facing
     /// triangle, below the eyes, on that side of the face) nearest to its frontal candidate's projection.
-    static func silhouetteContour(model: MorphableModel, edges: MeshEdges, identity: [Float],
-                                  coefficients: FaceCoefficients, camera: FaceCamera) -> [Int: Point2] {
+    static func silhouetteContour(
+        model: MorphableModel, edges: MeshEdges, identity: [Float],
+        coefficients: FaceCoefficients, camera: FaceCamera
+    ) -> [Int: Point2] {
         let vertices = model.vertices(identity: identity, expression: coefficients.expression)
         let r = FaceGeometry.rotationMatrix(coefficients.pose)
         func position(_ v: Int) -> SIMD3<Float> { SIMD3(vertices[3 * v], vertices[3 * v + 1], vertices[3 * v + 2]) }
@@ -135,7 +150,7 @@ extension Synthesis {
             let normal = SIMD3(u.y * w.z - u.z * w.y, u.z * w.x - u.x * w.z, u.x * w.y - u.y * w.x)
             return r[6] * normal.x + r[7] * normal.y + r[8] * normal.z > 0
         }
-        let farIsRight = coefficients.pose.yaw < 0      // −yaw turns the face's right side away
+        let farIsRight = coefficients.pose.yaw < 0  // −yaw turns the face's right side away
         let eyeLevel = position(model.landmarks.fixed[37]!).y
         var boundary = Set<Int>()
         for (index, pair) in edges.faces.enumerated() where facing[pair.0] != facing[pair.1] {
@@ -144,8 +159,9 @@ extension Synthesis {
                 if p.y < eyeLevel && (farIsRight ? p.x < 0 : p.x > 0) { boundary.insert(vertex) }
             }
         }
-        let projectedAll = FaceGeometry.project(points: vertices, pose: coefficients.pose,
-                                                translation: coefficients.translation, camera: camera)
+        let projectedAll = FaceGeometry.project(
+            points: vertices, pose: coefficients.pose,
+            translation: coefficients.translation, camera: camera)
         var result: [Int: Point2] = [:]
         for number in farIsRight ? LandmarkMap.rightContourLandmarks : LandmarkMap.leftContourLandmarks {
             guard let candidate = model.defaultContourVertex(number) else { continue }

@@ -1,5 +1,6 @@
-@testable import FacetNeural
 import XCTest
+
+@testable import FacetNeural
 
 /// Normalisations fed with `ChannelStatistics` gathered by the op that wrote their input (the
 /// Winograd output transform) or measured in one pass, against the same norms measuring their
@@ -19,8 +20,10 @@ final class FusedStatisticsTests: XCTestCase {
     // measures x itself): against float64 references, the fused result must be within 1e-5
     // (normalised) or no worse than the unfused one. (With a mean far above the spread, the
     // float32 affine x·scale + shift itself limits both.)
-    private func assertNormsAgree(_ x: Tensor, _ statistics: ChannelStatistics, _ label: String,
-                                  random: inout TestRandom, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertNormsAgree(
+        _ x: Tensor, _ statistics: ChannelStatistics, _ label: String,
+        random: inout TestRandom, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let plane = h * w
         let values = x.values.map(Double.init)
@@ -38,8 +41,9 @@ final class FusedStatisticsTests: XCTestCase {
             let (mean, variance) = moments(values[range])
             for index in range {
                 let channel = (index / plane) % c
-                layerNormed[index] = leaky((values[index] - mean) / (variance + 1e-5).squareRoot() * weightValues[channel]
-                                           + biasValues[channel], 0.1)
+                layerNormed[index] = leaky(
+                    (values[index] - mean) / (variance + 1e-5).squareRoot() * weightValues[channel]
+                        + biasValues[channel], 0.1)
             }
         }
         var pooledReference = [Double](repeating: 0, count: n * c * (h / 2) * (w / 2))
@@ -64,8 +68,9 @@ final class FusedStatisticsTests: XCTestCase {
         func check(_ fused: Tensor, _ unfused: Tensor, _ reference: [Double], _ op: String) {
             let fusedError = OpTests.normalisedError(fused.values, reference)
             let unfusedError = OpTests.normalisedError(unfused.values, reference)
-            XCTAssertLessThanOrEqual(fusedError, max(1e-5, unfusedError),
-                                     "\(label): \(op) with statistics (measuring its input: \(unfusedError))", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                fusedError, max(1e-5, unfusedError),
+                "\(label): \(op) with statistics (measuring its input: \(unfusedError))", file: file, line: line)
         }
         let (fused, unfused) = (Tensor(shape: x.shape), Tensor(shape: x.shape))
         try Ops.layerNorm2d(fused, x, weight: weight, bias: bias, leakyReLUSlope: 0.1, statistics: statistics)
@@ -99,14 +104,18 @@ final class FusedStatisticsTests: XCTestCase {
             let transformed = Tensor(shape: [16, cout, cin])
             try Ops.winogradTransformWeights(transformed, weight: tensor([cout, cin, 3, 3], random.values(cout * cin * 9)))
             let bias = try tensor([cout], random.values(cout).map { $0 + offset })
-            let scratch = ScratchBuffer(capacity: Ops.winogradScratch(inChannels: cin, outChannels: cout,
-                                                                      tiles: oneRow ? w / 2 : h * w / 4))
+            let scratch = ScratchBuffer(
+                capacity: Ops.winogradScratch(
+                    inChannels: cin, outChannels: cout,
+                    tiles: oneRow ? w / 2 : h * w / 4))
             let statistics = ChannelStatistics(capacity: n * cout)
             let (gathered, plain) = (Tensor(shape: [n, cout, h, w]), Tensor(shape: [n, cout, h, w]))
-            try Ops.conv2dWinograd3x3(gathered, x, transformedWeight: transformed, bias: bias, upsamplingInput: upsampling,
-                                      scratch: scratch, statistics: statistics)
-            try Ops.conv2dWinograd3x3(plain, x, transformedWeight: transformed, bias: bias, upsamplingInput: upsampling,
-                                      scratch: scratch)
+            try Ops.conv2dWinograd3x3(
+                gathered, x, transformedWeight: transformed, bias: bias, upsamplingInput: upsampling,
+                scratch: scratch, statistics: statistics)
+            try Ops.conv2dWinograd3x3(
+                plain, x, transformedWeight: transformed, bias: bias, upsamplingInput: upsampling,
+                scratch: scratch)
             XCTAssertEqual(gathered.values, plain.values, "\(name): gathering statistics changed the conv output")
             try assertNormsAgree(gathered, statistics, name, random: &random)
         }
@@ -128,8 +137,9 @@ final class FusedStatisticsTests: XCTestCase {
         registry.parametersDidChange()
         let input = try tensor([1, 2, 7, 5], random.values(70))
         let out = Tensor(shape: [1, 3, 7, 5])
-        try layer.forward(out, input, scratch: ScratchBuffer(capacity: layer.scratchForWholeImage(height: 7, width: 5)),
-                          statistics: statistics)
+        try layer.forward(
+            out, input, scratch: ScratchBuffer(capacity: layer.scratchForWholeImage(height: 7, width: 5)),
+            statistics: statistics)
         let weight = try tensor([3, 1, 1], random.values(3)), bias = try tensor([3, 1, 1], random.values(3))
         let (fused, unfused) = (Tensor(shape: out.shape), Tensor(shape: out.shape))
         try Ops.layerNorm2d(fused, out, weight: weight, bias: bias, statistics: statistics)

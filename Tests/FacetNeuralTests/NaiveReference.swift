@@ -59,14 +59,24 @@ enum Reference {
         let ho = (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1
         let wo = (wd + 2 * padding - dilation * (kw - 1) - 1) / stride + 1
         var out = Array4(shape: [n, o, ho, wo])
-        for s in 0..<n { for oc in 0..<o { for y in 0..<ho { for xo in 0..<wo {
-            var total = b?[oc] ?? 0
-            for ic in 0..<c { for ky in 0..<kh { for kx in 0..<kw {
-                let iy = y * stride - padding + ky * dilation, ix = xo * stride - padding + kx * dilation
-                if iy >= 0, iy < h, ix >= 0, ix < wd { total += x[s, ic, iy, ix] * w[oc, ic, ky, kx] }
-            } } }
-            out[s, oc, y, xo] = total
-        } } } }
+        for s in 0..<n {
+            for oc in 0..<o {
+                for y in 0..<ho {
+                    for xo in 0..<wo {
+                        var total = b?[oc] ?? 0
+                        for ic in 0..<c {
+                            for ky in 0..<kh {
+                                for kx in 0..<kw {
+                                    let iy = y * stride - padding + ky * dilation, ix = xo * stride - padding + kx * dilation
+                                    if iy >= 0, iy < h, ix >= 0, ix < wd { total += x[s, ic, iy, ix] * w[oc, ic, ky, kx] }
+                                }
+                            }
+                        }
+                        out[s, oc, y, xo] = total
+                    }
+                }
+            }
+        }
         return out
     }
 
@@ -78,12 +88,22 @@ enum Reference {
         let wo = (wd - 1) * stride - 2 * padding + kw + outputPadding
         var out = Array4(shape: [n, o, ho, wo])
         for s in 0..<n { for oc in 0..<o { for y in 0..<ho { for xo in 0..<wo { out[s, oc, y, xo] = b?[oc] ?? 0 } } } }
-        for s in 0..<n { for ic in 0..<c { for iy in 0..<h { for ix in 0..<wd { for oc in 0..<o {
-            for ky in 0..<kh { for kx in 0..<kw {
-                let y = iy * stride - padding + ky, xo = ix * stride - padding + kx
-                if y >= 0, y < ho, xo >= 0, xo < wo { out[s, oc, y, xo] += x[s, ic, iy, ix] * w[ic, oc, ky, kx] }
-            } }
-        } } } } }
+        for s in 0..<n {
+            for ic in 0..<c {
+                for iy in 0..<h {
+                    for ix in 0..<wd {
+                        for oc in 0..<o {
+                            for ky in 0..<kh {
+                                for kx in 0..<kw {
+                                    let y = iy * stride - padding + ky, xo = ix * stride - padding + kx
+                                    if y >= 0, y < ho, xo >= 0, xo < wo { out[s, oc, y, xo] += x[s, ic, iy, ix] * w[ic, oc, ky, kx] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 
@@ -93,14 +113,20 @@ enum Reference {
         let (o, k) = (w.shape[0], w.shape[2])
         let lo = (l + 2 * padding - dilation * (k - 1) - 1) / stride + 1
         var out = Array4(shape: [n, o, lo])
-        for s in 0..<n { for oc in 0..<o { for t in 0..<lo {
-            var total = b?[oc] ?? 0
-            for ic in 0..<c { for tap in 0..<k {
-                let source = t * stride - padding + tap * dilation
-                if source >= 0, source < l { total += x[s, ic, source] * w[oc, ic, tap] }
-            } }
-            out[s, oc, t] = total
-        } } }
+        for s in 0..<n {
+            for oc in 0..<o {
+                for t in 0..<lo {
+                    var total = b?[oc] ?? 0
+                    for ic in 0..<c {
+                        for tap in 0..<k {
+                            let source = t * stride - padding + tap * dilation
+                            if source >= 0, source < l { total += x[s, ic, source] * w[oc, ic, tap] }
+                        }
+                    }
+                    out[s, oc, t] = total
+                }
+            }
+        }
         return out
     }
 
@@ -157,11 +183,15 @@ enum Reference {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (ho, wo) = (grid.shape[1], grid.shape[2])
         var out = Array4(shape: [n, c, ho, wo])
-        for s in 0..<n { for i in 0..<ho { for j in 0..<wo {
-            let px = ((grid[s, i, j, 0] + 1) * Double(w) - 1) / 2
-            let py = ((grid[s, i, j, 1] + 1) * Double(h) - 1) / 2
-            for ch in 0..<c { out[s, ch, i, j] = bilinearZeros(x, s, ch, px: px, py: py) }
-        } } }
+        for s in 0..<n {
+            for i in 0..<ho {
+                for j in 0..<wo {
+                    let px = ((grid[s, i, j, 0] + 1) * Double(w) - 1) / 2
+                    let py = ((grid[s, i, j, 1] + 1) * Double(h) - 1) / 2
+                    for ch in 0..<c { out[s, ch, i, j] = bilinearZeros(x, s, ch, px: px, py: py) }
+                }
+            }
+        }
         return out
     }
 
@@ -174,11 +204,18 @@ enum Reference {
             let i0 = min(Int(floor(s)), size - 1)
             return (i0, min(i0 + 1, size - 1), s - Double(i0))
         }
-        for s in 0..<n { for ch in 0..<c { for i in 0..<ho { for j in 0..<wo {
-            let (y0, y1, ly) = source(i, h, ho), (x0, x1, lx) = source(j, w, wo)
-            out[s, ch, i, j] = (1 - ly) * ((1 - lx) * x[s, ch, y0, x0] + lx * x[s, ch, y0, x1])
-                + ly * ((1 - lx) * x[s, ch, y1, x0] + lx * x[s, ch, y1, x1])
-        } } } }
+        for s in 0..<n {
+            for ch in 0..<c {
+                for i in 0..<ho {
+                    for j in 0..<wo {
+                        let (y0, y1, ly) = source(i, h, ho), (x0, x1, lx) = source(j, w, wo)
+                        out[s, ch, i, j] =
+                            (1 - ly) * ((1 - lx) * x[s, ch, y0, x0] + lx * x[s, ch, y0, x1])
+                            + ly * ((1 - lx) * x[s, ch, y1, x0] + lx * x[s, ch, y1, x1])
+                    }
+                }
+            }
+        }
         return out
     }
 }

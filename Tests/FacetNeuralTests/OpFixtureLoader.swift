@@ -119,7 +119,8 @@ struct OpFixtureCase: Decodable {
     }
 
     private func missing(_ key: String, _ kind: String) -> OpFixtureError {
-        OpFixtureError(description: "case '\(name)': parameter '\(key)' should be \(kind) but is \(params[key].map { "\($0)" } ?? "absent")")
+        OpFixtureError(
+            description: "case '\(name)': parameter '\(key)' should be \(kind) but is \(params[key].map { "\($0)" } ?? "absent")")
     }
 }
 

@@ -37,13 +37,18 @@ final class OpFixtureRunnerTests: XCTestCase {
     // MARK: - Convolutions
 
     func testConv1d() throws {
-        try runFixtures(op: "conv1d", tolerance: .accumulated, minimumRun: 6,
-                        parameters: ["stride", "padding", "dilation"]) { fixture in
+        try runFixtures(
+            op: "conv1d", tolerance: .accumulated, minimumRun: 6,
+            parameters: ["stride", "padding", "dilation"]
+        ) { fixture in
             let x = try tensor(fixture, "x"), weight = try tensor(fixture, "weight")
             let bias = try optionalTensor(fixture, "bias")
-            let (stride, padding, dilation) = (try fixture.int("stride", default: 1), try fixture.int("padding", default: 0),
-                                               try fixture.int("dilation", default: 1))
-            let length = Ops.convOutputSize(input: x.shape[2], kernel: weight.shape[2], stride: stride, padding: padding, dilation: dilation)
+            let (stride, padding, dilation) = (
+                try fixture.int("stride", default: 1), try fixture.int("padding", default: 0),
+                try fixture.int("dilation", default: 1)
+            )
+            let length = Ops.convOutputSize(
+                input: x.shape[2], kernel: weight.shape[2], stride: stride, padding: padding, dilation: dilation)
             let out = Tensor(shape: [x.shape[0], weight.shape[0], length])
             let scratch = ScratchBuffer(capacity: Ops.conv1dScratch(inChannels: x.shape[1], kernel: weight.shape[2], outputLength: length))
             try Ops.conv1d(out, x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, scratch: scratch)
@@ -57,18 +62,24 @@ final class OpFixtureRunnerTests: XCTestCase {
     /// is the one-output-row minimum, so the row tiling runs too.
     func testConv2dDispatchedAndIm2col() throws {
         let parameters: Set<String> = ["stride", "padding", "dilation"]
-        try runFixtures(op: "conv2d", label: "conv2d (as dispatched)", tolerance: .accumulated, minimumRun: 8,
-                        parameters: parameters) { fixture in
+        try runFixtures(
+            op: "conv2d", label: "conv2d (as dispatched)", tolerance: .accumulated, minimumRun: 8,
+            parameters: parameters
+        ) { fixture in
             let (x, weight, bias, stride, padding, dilation) = try conv2dArguments(fixture)
             let out = Tensor(shape: conv2dOutputShape(x, weight, stride: stride, padding: padding, dilation: dilation))
-            let scratch = ScratchBuffer(capacity: Ops.conv2dFullScratch(inChannels: x.shape[1], kernelHeight: weight.shape[2],
-                                                                      kernelWidth: weight.shape[3], outputHeight: out.shape[2],
-                                                                      outputWidth: out.shape[3]))
+            let scratch = ScratchBuffer(
+                capacity: Ops.conv2dFullScratch(
+                    inChannels: x.shape[1], kernelHeight: weight.shape[2],
+                    kernelWidth: weight.shape[3], outputHeight: out.shape[2],
+                    outputWidth: out.shape[3]))
             try Ops.conv2d(out, x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, scratch: scratch)
             return .ran(out.shape, out.values)
         }
-        try runFixtures(op: "conv2d", label: "conv2d (im2col forced)", tolerance: .accumulated, minimumRun: 8,
-                        parameters: parameters) { fixture in
+        try runFixtures(
+            op: "conv2d", label: "conv2d (im2col forced)", tolerance: .accumulated, minimumRun: 8,
+            parameters: parameters
+        ) { fixture in
             let (x, weight, bias, stride, padding, dilation) = try conv2dArguments(fixture)
             let outputs = weight.shape[0]
             let padded = max(outputs, Ops.directConvMaximumOutputs + 1)
@@ -80,15 +91,19 @@ final class OpFixtureRunnerTests: XCTestCase {
                 return extended
             }
             let out = Tensor(shape: conv2dOutputShape(x, paddedWeight, stride: stride, padding: padding, dilation: dilation))
-            let scratch = ScratchBuffer(capacity: Ops.conv2dMinimumScratch(inChannels: x.shape[1], kernelHeight: weight.shape[2],
-                                                                         kernelWidth: weight.shape[3], outputWidth: out.shape[3]))
-            try Ops.conv2d(out, x, weight: paddedWeight, bias: paddedBias, stride: stride, padding: padding, dilation: dilation,
-                           scratch: scratch)
+            let scratch = ScratchBuffer(
+                capacity: Ops.conv2dMinimumScratch(
+                    inChannels: x.shape[1], kernelHeight: weight.shape[2],
+                    kernelWidth: weight.shape[3], outputWidth: out.shape[3]))
+            try Ops.conv2d(
+                out, x, weight: paddedWeight, bias: paddedBias, stride: stride, padding: padding, dilation: dilation,
+                scratch: scratch)
             let (shape, values) = crop(out, channels: outputs, height: out.shape[2], width: out.shape[3])
             if padded > outputs {
                 // The appended zero channels must come out as exactly zero: no bias or tap leaked into them.
                 let (_, extra) = slice(out, channels: outputs..<padded, height: out.shape[2], width: out.shape[3])
-                XCTAssertTrue(extra.allSatisfy { $0 == 0 }, "conv2d/\(fixture.name): the zero output channels appended to force im2col are not zero")
+                XCTAssertTrue(
+                    extra.allSatisfy { $0 == 0 }, "conv2d/\(fixture.name): the zero output channels appended to force im2col are not zero")
             }
             return .ran(shape, values)
         }
@@ -102,8 +117,10 @@ final class OpFixtureRunnerTests: XCTestCase {
         let eligible = try OpFixture.cases(for: "conv2d").filter { fixture in
             try fixture.input("weight").shape.suffix(2) == [3, 3] && fixture.int("stride", default: 1) == 1
         }
-        try runFixtures(op: "conv2d", label: "conv2d (Winograd)", cases: eligible, tolerance: .winograd, minimumRun: 3,
-                        parameters: ["stride", "padding", "dilation"]) { fixture in
+        try runFixtures(
+            op: "conv2d", label: "conv2d (Winograd)", cases: eligible, tolerance: .winograd, minimumRun: 3,
+            parameters: ["stride", "padding", "dilation"]
+        ) { fixture in
             let (x, weight, bias, _, padding, dilation) = try conv2dArguments(fixture)
             guard padding == 1, dilation == 1 else {
                 return .skipped("Winograd F(2x2,3x3) is padding 1, dilation 1 only; the case has padding \(padding), dilation \(dilation)")
@@ -113,13 +130,15 @@ final class OpFixtureRunnerTests: XCTestCase {
             let input = Tensor(shape: [n, channels, evenHeight, evenWidth])
             for plane in 0..<(n * channels) {
                 for row in 0..<height {
-                    (input.data + (plane * evenHeight + row) * evenWidth).update(from: x.data + (plane * height + row) * width, count: width)
+                    (input.data + (plane * evenHeight + row) * evenWidth).update(
+                        from: x.data + (plane * height + row) * width, count: width)
                 }
             }
             let transformed = Tensor(shape: [Ops.winogradPositions, weight.shape[0], channels])
             try Ops.winogradTransformWeights(transformed, weight: weight)
             let out = Tensor(shape: [n, weight.shape[0], evenHeight, evenWidth])
-            let scratch = ScratchBuffer(capacity: Ops.winogradScratch(inChannels: channels, outChannels: weight.shape[0], tiles: evenWidth / 2))
+            let scratch = ScratchBuffer(
+                capacity: Ops.winogradScratch(inChannels: channels, outChannels: weight.shape[0], tiles: evenWidth / 2))
             try Ops.conv2dWinograd3x3(out, input, transformedWeight: transformed, bias: bias, scratch: scratch)
             let (shape, values) = crop(out, channels: weight.shape[0], height: height, width: width)
             return .ran(shape, values)
@@ -127,8 +146,10 @@ final class OpFixtureRunnerTests: XCTestCase {
     }
 
     func testConvTranspose2d() throws {
-        try runFixtures(op: "conv_transpose2d", tolerance: .accumulated, minimumRun: 4,
-                        parameters: ["stride", "padding", "output_padding", "dilation"]) { fixture in
+        try runFixtures(
+            op: "conv_transpose2d", tolerance: .accumulated, minimumRun: 4,
+            parameters: ["stride", "padding", "output_padding", "dilation"]
+        ) { fixture in
             let x = try tensor(fixture, "x"), weight = try tensor(fixture, "weight")
             let bias = try optionalTensor(fixture, "bias")
             let (stride, padding) = (try fixture.int("stride", default: 1), try fixture.int("padding", default: 0))
@@ -139,10 +160,13 @@ final class OpFixtureRunnerTests: XCTestCase {
                 Ops.convTransposeOutputSize(input: input, kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding)
             }
             let out = Tensor(shape: [x.shape[0], weight.shape[1], size(x.shape[2], weight.shape[2]), size(x.shape[3], weight.shape[3])])
-            let scratch = ScratchBuffer(capacity: Ops.convTranspose2dMinimumScratch(outChannels: weight.shape[1], kernelHeight: weight.shape[2],
-                                                                                  kernelWidth: weight.shape[3], inputWidth: x.shape[3]))
-            try Ops.convTranspose2d(out, x, weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
-                                    scratch: scratch)
+            let scratch = ScratchBuffer(
+                capacity: Ops.convTranspose2dMinimumScratch(
+                    outChannels: weight.shape[1], kernelHeight: weight.shape[2],
+                    kernelWidth: weight.shape[3], inputWidth: x.shape[3]))
+            try Ops.convTranspose2d(
+                out, x, weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                scratch: scratch)
             return .ran(out.shape, out.values)
         }
     }
@@ -162,8 +186,9 @@ final class OpFixtureRunnerTests: XCTestCase {
         try runFixtures(op: "layer_norm2d", tolerance: .accumulated, minimumRun: 3, parameters: ["eps"]) { fixture in
             let x = try tensor(fixture, "x")
             let out = Tensor(shape: x.shape)
-            try Ops.layerNorm2d(out, x, weight: try tensor(fixture, "weight"), bias: try tensor(fixture, "bias"),
-                                eps: Float(try fixture.double("eps", default: 1e-5)))
+            try Ops.layerNorm2d(
+                out, x, weight: try tensor(fixture, "weight"), bias: try tensor(fixture, "bias"),
+                eps: Float(try fixture.double("eps", default: 1e-5)))
             return .ran(out.shape, out.values)
         }
     }
@@ -186,8 +211,9 @@ final class OpFixtureRunnerTests: XCTestCase {
         try runFixtures(op: "adain", tolerance: .accumulated, minimumRun: 2, parameters: ["eps"]) { fixture in
             let x = try tensor(fixture, "x")
             let out = Tensor(shape: x.shape)
-            try Ops.adaptiveInstanceNorm(out, x, gamma: try tensor(fixture, "gamma"), beta: try tensor(fixture, "beta"),
-                                         eps: Float(try fixture.double("eps", default: 1e-5)))
+            try Ops.adaptiveInstanceNorm(
+                out, x, gamma: try tensor(fixture, "gamma"), beta: try tensor(fixture, "beta"),
+                eps: Float(try fixture.double("eps", default: 1e-5)))
             return .ran(out.shape, out.values)
         }
     }
@@ -274,12 +300,16 @@ final class OpFixtureRunnerTests: XCTestCase {
 
     /// `size` is (H_out, W_out) and becomes `out`'s spatial shape (the engine takes the size from `out`).
     func testResizeBilinear() throws {
-        try runFixtures(op: "resize_bilinear", tolerance: .accumulated, minimumRun: 5,
-                        parameters: ["size", "align_corners", "mode"]) { fixture in
+        try runFixtures(
+            op: "resize_bilinear", tolerance: .accumulated, minimumRun: 5,
+            parameters: ["size", "align_corners", "mode"]
+        ) { fixture in
             let alignCorners = try fixture.bool("align_corners", default: false)
             let mode = try fixture.string("mode") ?? "bilinear"
             guard !alignCorners, mode == "bilinear" else {
-                return .skipped("Ops.resizeBilinear is bilinear with align_corners False only; the case has mode \(mode), align_corners \(alignCorners)")
+                return .skipped(
+                    "Ops.resizeBilinear is bilinear with align_corners False only; the case has mode \(mode), align_corners \(alignCorners)"
+                )
             }
             let size = try fixture.integers("size")
             guard size.count == 2 else { throw OpFixtureError(description: "resize_bilinear/\(fixture.name): size \(size) is not (H, W)") }
@@ -293,12 +323,16 @@ final class OpFixtureRunnerTests: XCTestCase {
     /// The grid's last axis is (x, y) in both the fixture and `Ops.gridSample` (PyTorch's order,
     /// SPEC 4.4), so it is passed unchanged; the landmarks case would catch a swap.
     func testGridSample() throws {
-        try runFixtures(op: "grid_sample", tolerance: .accumulated, minimumRun: 4,
-                        parameters: ["mode", "padding_mode", "align_corners"]) { fixture in
+        try runFixtures(
+            op: "grid_sample", tolerance: .accumulated, minimumRun: 4,
+            parameters: ["mode", "padding_mode", "align_corners"]
+        ) { fixture in
             let mode = try fixture.string("mode") ?? "bilinear", paddingMode = try fixture.string("padding_mode") ?? "zeros"
             let alignCorners = try fixture.bool("align_corners", default: false)
             guard mode == "bilinear", paddingMode == "zeros", !alignCorners else {
-                return .skipped("Ops.gridSample is bilinear, zeros padding, align_corners False only; the case has \(mode), \(paddingMode), \(alignCorners)")
+                return .skipped(
+                    "Ops.gridSample is bilinear, zeros padding, align_corners False only; the case has \(mode), \(paddingMode), \(alignCorners)"
+                )
             }
             let x = try tensor(fixture, "x"), grid = try tensor(fixture, "grid")
             let out = Tensor(shape: [x.shape[0], x.shape[1], grid.shape[1], grid.shape[2]])
@@ -328,9 +362,11 @@ final class OpFixtureRunnerTests: XCTestCase {
 
     /// Runs `body` on every case of `op` (or on `cases`), checks each output, and requires at least
     /// `minimumRun` cases to have run and every other one to have been skipped with a reason.
-    func runFixtures(op: String, label: String? = nil, cases: [OpFixtureCase]? = nil, tolerance: Tolerance, minimumRun: Int,
-                     parameters: Set<String>, file: StaticString = #filePath, line: UInt = #line,
-                     _ body: (OpFixtureCase) throws -> Outcome) throws {
+    func runFixtures(
+        op: String, label: String? = nil, cases: [OpFixtureCase]? = nil, tolerance: Tolerance, minimumRun: Int,
+        parameters: Set<String>, file: StaticString = #filePath, line: UInt = #line,
+        _ body: (OpFixtureCase) throws -> Outcome
+    ) throws {
         let label = label ?? op
         let cases = try cases ?? OpFixture.cases(for: op)
         var ran: [String] = [], skipped: [String] = []
@@ -339,8 +375,9 @@ final class OpFixtureRunnerTests: XCTestCase {
             let name = "\(op)/\(fixture.name)"
             let unknown = Set(fixture.params.keys).subtracting(parameters)
             guard unknown.isEmpty else {
-                XCTFail("\(name): parameters \(unknown.sorted()) are not mapped onto the engine op (\(label)); the runner would ignore them",
-                        file: file, line: line)
+                XCTFail(
+                    "\(name): parameters \(unknown.sorted()) are not mapped onto the engine op (\(label)); the runner would ignore them",
+                    file: file, line: line)
                 continue
             }
             let outcome: Outcome
@@ -357,20 +394,24 @@ final class OpFixtureRunnerTests: XCTestCase {
                 ran.append(fixture.name)
                 XCTAssertEqual(shape, fixture.expected.shape, "\(name) (\(label)): output shape", file: file, line: line)
                 let (absolute, normalised) = Self.errors(values, fixture.expected)
-                XCTAssertLessThanOrEqual(absolute, tolerance.maxAbs,
-                                         "\(name) (\(label)): max abs error \(absolute) > \(tolerance.maxAbs)", file: file, line: line)
-                XCTAssertLessThanOrEqual(normalised, tolerance.normalised,
-                                         "\(name) (\(label)): normalised error \(normalised) > \(tolerance.normalised)", file: file, line: line)
+                XCTAssertLessThanOrEqual(
+                    absolute, tolerance.maxAbs,
+                    "\(name) (\(label)): max abs error \(absolute) > \(tolerance.maxAbs)", file: file, line: line)
+                XCTAssertLessThanOrEqual(
+                    normalised, tolerance.normalised,
+                    "\(name) (\(label)): normalised error \(normalised) > \(tolerance.normalised)", file: file, line: line)
                 if normalised > worstNormalised { worstCase = fixture.name }
                 worstAbs = max(worstAbs, absolute)
                 worstNormalised = max(worstNormalised, normalised)
             }
         }
-        XCTAssertGreaterThanOrEqual(ran.count, minimumRun, "\(label): only \(ran.count) of \(cases.count) fixture cases ran; skipped: \(skipped)",
-                                    file: file, line: line)
+        XCTAssertGreaterThanOrEqual(
+            ran.count, minimumRun, "\(label): only \(ran.count) of \(cases.count) fixture cases ran; skipped: \(skipped)",
+            file: file, line: line)
         for note in skipped { print("OpFixtureRunner \(label): skipped \(note)") }
-        print("OpFixtureRunner \(label): \(ran.count) cases ran, \(skipped.count) skipped; worst max abs \(worstAbs), "
-              + "normalised \(worstNormalised) (in \(worstCase)); tolerance \(tolerance.maxAbs) / \(tolerance.normalised)")
+        print(
+            "OpFixtureRunner \(label): \(ran.count) cases ran, \(skipped.count) skipped; worst max abs \(worstAbs), "
+                + "normalised \(worstNormalised) (in \(worstCase)); tolerance \(tolerance.maxAbs) / \(tolerance.normalised)")
     }
 
     /// (max |actual − expected|, that / max(1, max |expected|)); a NaN, an infinity or a count
@@ -403,14 +444,18 @@ final class OpFixtureRunnerTests: XCTestCase {
     }
 
     func conv2dArguments(_ fixture: OpFixtureCase) throws -> (Tensor, Tensor, Tensor?, Int, Int, Int) {
-        (try tensor(fixture, "x"), try tensor(fixture, "weight"), try optionalTensor(fixture, "bias"),
-         try fixture.int("stride", default: 1), try fixture.int("padding", default: 0), try fixture.int("dilation", default: 1))
+        (
+            try tensor(fixture, "x"), try tensor(fixture, "weight"), try optionalTensor(fixture, "bias"),
+            try fixture.int("stride", default: 1), try fixture.int("padding", default: 0), try fixture.int("dilation", default: 1)
+        )
     }
 
     func conv2dOutputShape(_ x: Tensor, _ weight: Tensor, stride: Int, padding: Int, dilation: Int) -> [Int] {
-        [x.shape[0], weight.shape[0],
-         Ops.convOutputSize(input: x.shape[2], kernel: weight.shape[2], stride: stride, padding: padding, dilation: dilation),
-         Ops.convOutputSize(input: x.shape[3], kernel: weight.shape[3], stride: stride, padding: padding, dilation: dilation)]
+        [
+            x.shape[0], weight.shape[0],
+            Ops.convOutputSize(input: x.shape[2], kernel: weight.shape[2], stride: stride, padding: padding, dilation: dilation),
+            Ops.convOutputSize(input: x.shape[3], kernel: weight.shape[3], stride: stride, padding: padding, dilation: dilation),
+        ]
     }
 
     /// The leading `channels` channels and top-left `height`×`width` of an (N,C,H,W) tensor.

@@ -102,20 +102,27 @@ final class OpFixtureTests: XCTestCase {
         switch op {
         case "conv1d":
             let weight = try fixture.input("weight").shape
-            let length = convolvedSize(x[2], kernel: weight[2], stride: try fixture.int("stride"),
-                                       padding: try fixture.int("padding"), dilation: try fixture.int("dilation"))
+            let length = convolvedSize(
+                x[2], kernel: weight[2], stride: try fixture.int("stride"),
+                padding: try fixture.int("padding"), dilation: try fixture.int("dilation"))
             return [x[0], weight[0], length]
         case "conv2d":
             let weight = try fixture.input("weight").shape
             let (stride, padding, dilation) = (try fixture.int("stride"), try fixture.int("padding"), try fixture.int("dilation"))
-            return [x[0], weight[0],
-                    convolvedSize(x[2], kernel: weight[2], stride: stride, padding: padding, dilation: dilation),
-                    convolvedSize(x[3], kernel: weight[3], stride: stride, padding: padding, dilation: dilation)]
+            return [
+                x[0], weight[0],
+                convolvedSize(x[2], kernel: weight[2], stride: stride, padding: padding, dilation: dilation),
+                convolvedSize(x[3], kernel: weight[3], stride: stride, padding: padding, dilation: dilation),
+            ]
         case "conv_transpose2d":
             let weight = try fixture.input("weight").shape
-            let (stride, padding, outputPadding) = (try fixture.int("stride"), try fixture.int("padding"), try fixture.int("output_padding"))
+            let (stride, padding, outputPadding) = (
+                try fixture.int("stride"), try fixture.int("padding"), try fixture.int("output_padding")
+            )
             let dilation = try fixture.int("dilation")
-            func size(_ input: Int, _ kernel: Int) -> Int { (input - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1 }
+            func size(_ input: Int, _ kernel: Int) -> Int {
+                (input - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1
+            }
             XCTAssertEqual(weight[0], x[1], "\(fixture.name): conv_transpose2d weight is (in, out, kh, kw)")
             return [x[0], weight[1], size(x[2], weight[2]), size(x[3], weight[3])]
         case "layer_norm2d":

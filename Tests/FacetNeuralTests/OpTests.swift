@@ -1,5 +1,6 @@
-@testable import FacetNeural
 import XCTest
+
+@testable import FacetNeural
 
 /// Every op against the independent direct-loop references of NaiveReference.swift (table-driven,
 /// compared by normalised max error) plus a few values computed by hand.
@@ -24,8 +25,10 @@ final class OpTests: XCTestCase {
         return worst / scale
     }
 
-    func assertClose(_ actual: Tensor, _ expected: Array4, tolerance: Double = 2e-6, _ label: String,
-                     file: StaticString = #filePath, line: UInt = #line) {
+    func assertClose(
+        _ actual: Tensor, _ expected: Array4, tolerance: Double = 2e-6, _ label: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(actual.shape, expected.shape, "\(label): shape", file: file, line: line)
         let error = Self.normalisedError(actual.values, expected.values)
         XCTAssertLessThanOrEqual(error, tolerance, "\(label): normalised error \(error)", file: file, line: line)
@@ -50,10 +53,14 @@ final class OpTests: XCTestCase {
             ("k7 p3, 4 outputs, wide rows (direct path, vector interior)", 1, 3, 5, 29, 4, 7, 1, 3, 1, 0),
             ("k3 p1, 2 outputs, 40 wide (direct path, vector interior)", 2, 2, 3, 40, 2, 3, 1, 1, 1, 0),
             ("k7 p3, 5 outputs (im2col path)", 1, 4, 9, 10, 5, 7, 1, 3, 1, 0),
-            ("k7 p3, 3 outputs, two input rows per sgemm (few-outputs path, tiled)", 2, 5, 9, 12, 3, 7, 1, 3, 1,
-             Ops.conv2dFewOutputsScratch(inChannels: 5, outChannels: 3, kernelHeight: 7, kernelWidth: 7, inputWidth: 12) + 3 * 49 * 12),
-            ("k3 p1, 2 outputs, one input row per sgemm (few-outputs path)", 1, 4, 6, 19, 2, 3, 1, 1, 1,
-             Ops.conv2dFewOutputsScratch(inChannels: 4, outChannels: 2, kernelHeight: 3, kernelWidth: 3, inputWidth: 19)),
+            (
+                "k7 p3, 3 outputs, two input rows per sgemm (few-outputs path, tiled)", 2, 5, 9, 12, 3, 7, 1, 3, 1,
+                Ops.conv2dFewOutputsScratch(inChannels: 5, outChannels: 3, kernelHeight: 7, kernelWidth: 7, inputWidth: 12) + 3 * 49 * 12
+            ),
+            (
+                "k3 p1, 2 outputs, one input row per sgemm (few-outputs path)", 1, 4, 6, 19, 2, 3, 1, 1, 1,
+                Ops.conv2dFewOutputsScratch(inChannels: 4, outChannels: 2, kernelHeight: 3, kernelWidth: 3, inputWidth: 19)
+            ),
             ("k7 p3, 3 outputs, scratch below one row (direct loop)", 2, 5, 9, 12, 3, 7, 1, 3, 1, 1),
             ("k7 p3, 4 outputs, 29 wide (direct loop, overlapping last run)", 1, 3, 5, 29, 4, 7, 1, 3, 1, 1),
             ("k3 p1, 2 outputs, 40 wide (direct loop)", 2, 2, 3, 40, 2, 3, 1, 1, 1, 1),
@@ -70,8 +77,9 @@ final class OpTests: XCTestCase {
             let expected = Reference.conv2d(x, weight, bias, stride: stride, padding: padding, dilation: dilation)
             let out = Tensor(shape: expected.shape)
             let scratch = ScratchBuffer(capacity: scratchFloats > 0 ? scratchFloats : cin * k * k * expected.shape[2] * expected.shape[3])
-            try Ops.conv2d(out, tensor(x), weight: tensor(weight), bias: try Tensor(shape: [cout], values: bias.map(Float.init)),
-                           stride: stride, padding: padding, dilation: dilation, scratch: scratch)
+            try Ops.conv2d(
+                out, tensor(x), weight: tensor(weight), bias: try Tensor(shape: [cout], values: bias.map(Float.init)),
+                stride: stride, padding: padding, dilation: dilation, scratch: scratch)
             assertClose(out, expected, name)
         }
     }
@@ -94,10 +102,13 @@ final class OpTests: XCTestCase {
             let transformed = Tensor(shape: [16, cout, cin])
             try Ops.winogradTransformWeights(transformed, weight: tensor(weight))
             let out = Tensor(shape: expected.shape)
-            let scratch = ScratchBuffer(capacity: scratchFloats > 0 ? scratchFloats
-                                            : Ops.winogradScratch(inChannels: cin, outChannels: cout, tiles: h * w / 4))
-            try Ops.conv2dWinograd3x3(out, tensor(x), transformedWeight: transformed,
-                                      bias: try Tensor(shape: [cout], values: bias.map(Float.init)), scratch: scratch)
+            let scratch = ScratchBuffer(
+                capacity: scratchFloats > 0
+                    ? scratchFloats
+                    : Ops.winogradScratch(inChannels: cin, outChannels: cout, tiles: h * w / 4))
+            try Ops.conv2dWinograd3x3(
+                out, tensor(x), transformedWeight: transformed,
+                bias: try Tensor(shape: [cout], values: bias.map(Float.init)), scratch: scratch)
             assertClose(out, expected, tolerance: 1e-5, name)
         }
         // Fused nearest ×2 upsampling equals upsampling then convolving.
@@ -110,13 +121,17 @@ final class OpTests: XCTestCase {
             let transformed = Tensor(shape: [16, 2, 3])
             try Ops.winogradTransformWeights(transformed, weight: tensor(weight))
             let out = Tensor(shape: expected.shape)
-            try Ops.conv2dWinograd3x3(out, tensor(small), transformedWeight: transformed, bias: nil, upsamplingInput: true,
-                                      scratch: ScratchBuffer(capacity: Ops.winogradScratch(inChannels: 3, outChannels: 2, tiles: h * w)))
+            try Ops.conv2dWinograd3x3(
+                out, tensor(small), transformedWeight: transformed, bias: nil, upsamplingInput: true,
+                scratch: ScratchBuffer(capacity: Ops.winogradScratch(inChannels: 3, outChannels: 2, tiles: h * w)))
             assertClose(out, expected, tolerance: 1e-5, "fused upsampling \(h)x\(w)")
         }
-        XCTAssertThrowsError(try Ops.conv2dWinograd3x3(Tensor(shape: [1, 1, 3, 4]), Tensor(shape: [1, 1, 3, 4]),
-                                                       transformedWeight: Tensor(shape: [16, 1, 1]), bias: nil,
-                                                       scratch: ScratchBuffer(capacity: 1000))) { error in
+        XCTAssertThrowsError(
+            try Ops.conv2dWinograd3x3(
+                Tensor(shape: [1, 1, 3, 4]), Tensor(shape: [1, 1, 3, 4]),
+                transformedWeight: Tensor(shape: [16, 1, 1]), bias: nil,
+                scratch: ScratchBuffer(capacity: 1000))
+        ) { error in
             XCTAssertTrue(String(describing: error).contains("even height and width"), "\(error)")
         }
     }
@@ -126,15 +141,17 @@ final class OpTests: XCTestCase {
         let registry = ParameterRegistry()
         let layer = Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, registry: registry, prefix: "c")
         XCTAssertNotNil(layer.winogradWeight)
-        XCTAssertNil(Conv2d(inChannels: 3, outChannels: 4, kernelSize: 4, stride: 2, padding: 1, registry: registry, prefix: "d").winogradWeight)
+        XCTAssertNil(
+            Conv2d(inChannels: 3, outChannels: 4, kernelSize: 4, stride: 2, padding: 1, registry: registry, prefix: "d").winogradWeight)
         var random = TestRandom(seed: 10)
         let weight = random.values(4 * 3 * 9), bias = random.values(4)
-        try registry.load(TensorFile(tensors: [
-            "c.weight": StoredTensor(shape: [4, 3, 3, 3], values: weight.map(Float.init)),
-            "c.bias": StoredTensor(shape: [4], values: bias.map(Float.init)),
-            "d.weight": StoredTensor(shape: [4, 3, 4, 4], values: [Float](repeating: 0, count: 192)),
-            "d.bias": StoredTensor(shape: [4], values: [0, 0, 0, 0]),
-        ]))
+        try registry.load(
+            TensorFile(tensors: [
+                "c.weight": StoredTensor(shape: [4, 3, 3, 3], values: weight.map(Float.init)),
+                "c.bias": StoredTensor(shape: [4], values: bias.map(Float.init)),
+                "d.weight": StoredTensor(shape: [4, 3, 4, 4], values: [Float](repeating: 0, count: 192)),
+                "d.bias": StoredTensor(shape: [4], values: [0, 0, 0, 0]),
+            ]))
         for (h, w) in [(6, 8), (5, 7)] {
             let x = Array4(shape: [1, 3, h, w], values: random.values(3 * h * w))
             let expected = Reference.conv2d(x, Array4(shape: [4, 3, 3, 3], values: weight), bias, stride: 1, padding: 1, dilation: 1)
@@ -170,8 +187,9 @@ final class OpTests: XCTestCase {
             let expected = Reference.convTranspose2d(x, weight, bias, stride: stride, padding: padding, outputPadding: outputPadding)
             let out = Tensor(shape: expected.shape)
             let scratch = ScratchBuffer(capacity: scratchFloats > 0 ? scratchFloats : cout * k * k * h * w)
-            try Ops.convTranspose2d(out, tensor(x), weight: tensor(weight), bias: try Tensor(shape: [cout], values: bias.map(Float.init)),
-                                    stride: stride, padding: padding, outputPadding: outputPadding, scratch: scratch)
+            try Ops.convTranspose2d(
+                out, tensor(x), weight: tensor(weight), bias: try Tensor(shape: [cout], values: bias.map(Float.init)),
+                stride: stride, padding: padding, outputPadding: outputPadding, scratch: scratch)
             assertClose(out, expected, name)
         }
     }
@@ -181,8 +199,9 @@ final class OpTests: XCTestCase {
         let x = try Tensor(shape: [1, 1, 1, 1], values: [2])
         let weight = try Tensor(shape: [1, 1, 3, 3], values: (1...9).map(Float.init))
         let out = Tensor(shape: [1, 1, 2, 2])
-        try Ops.convTranspose2d(out, x, weight: weight, bias: nil, stride: 2, padding: 1, outputPadding: 1,
-                                scratch: ScratchBuffer(capacity: 9))
+        try Ops.convTranspose2d(
+            out, x, weight: weight, bias: nil, stride: 2, padding: 1, outputPadding: 1,
+            scratch: ScratchBuffer(capacity: 9))
         // out[y][x] = 2·W[y+1][x+1]
         XCTAssertEqual(out.values, [10, 12, 16, 18])
     }
@@ -202,9 +221,10 @@ final class OpTests: XCTestCase {
             let bias = random.values(cout)
             let expected = Reference.conv1d(x, weight, bias, stride: stride, padding: padding, dilation: dilation)
             let out = Tensor(shape: expected.shape)
-            try Ops.conv1d(out, tensor(x), weight: tensor(weight), bias: try Tensor(shape: [cout], values: bias.map(Float.init)),
-                           stride: stride, padding: padding, dilation: dilation,
-                           scratch: ScratchBuffer(capacity: cin * k * expected.shape[2]))
+            try Ops.conv1d(
+                out, tensor(x), weight: tensor(weight), bias: try Tensor(shape: [cout], values: bias.map(Float.init)),
+                stride: stride, padding: padding, dilation: dilation,
+                scratch: ScratchBuffer(capacity: cin * k * expected.shape[2]))
             assertClose(out, expected, name)
         }
     }
@@ -231,8 +251,9 @@ final class OpTests: XCTestCase {
             let weight = random.values(c, 0.5, 1.5), bias = random.values(c)
             let expected = Reference.layerNorm2d(x, weight: weight, bias: bias, eps: 1e-5)
             let out = Tensor(shape: x.shape)
-            try Ops.layerNorm2d(out, tensor(x), weight: try Tensor(shape: [c, 1, 1], values: weight.map(Float.init)),
-                                bias: try Tensor(shape: [c, 1, 1], values: bias.map(Float.init)))
+            try Ops.layerNorm2d(
+                out, tensor(x), weight: try Tensor(shape: [c, 1, 1], values: weight.map(Float.init)),
+                bias: try Tensor(shape: [c, 1, 1], values: bias.map(Float.init)))
             assertClose(out, expected, tolerance: 1e-5, name)
         }
         // A per-channel statistic would map both channels to ±1; a joint one keeps them apart.
@@ -272,10 +293,17 @@ final class OpTests: XCTestCase {
             var reference = Reference.layerNorm2d(x, weight: weight.values.map(Double.init), bias: bias.values.map(Double.init), eps: 1e-5)
             reference.values = reference.values.map { $0 >= 0 ? $0 : 0.1 * $0 }
             var pooled = Array4(shape: [n, c, h / 2, w / 2])
-            for s in 0..<n { for ch in 0..<c { for y in 0..<(h / 2) { for xo in 0..<(w / 2) {
-                pooled[s, ch, y, xo] = (reference[s, ch, 2 * y, 2 * xo] + reference[s, ch, 2 * y, 2 * xo + 1]
-                    + reference[s, ch, 2 * y + 1, 2 * xo] + reference[s, ch, 2 * y + 1, 2 * xo + 1]) / 4
-            } } } }
+            for s in 0..<n {
+                for ch in 0..<c {
+                    for y in 0..<(h / 2) {
+                        for xo in 0..<(w / 2) {
+                            pooled[s, ch, y, xo] =
+                                (reference[s, ch, 2 * y, 2 * xo] + reference[s, ch, 2 * y, 2 * xo + 1]
+                                    + reference[s, ch, 2 * y + 1, 2 * xo] + reference[s, ch, 2 * y + 1, 2 * xo + 1]) / 4
+                        }
+                    }
+                }
+            }
             assertClose(fused, pooled, tolerance: 1e-5, "fused vs reference \(x.shape)")
         }
     }
@@ -288,14 +316,16 @@ final class OpTests: XCTestCase {
             try Ops.instanceNorm2d(out, tensor(x))
             assertClose(out, Reference.instanceNorm(x, eps: 1e-5), "instance norm \(x.shape)")
             let gamma = random.values(n * c), beta = random.values(n * c)
-            try Ops.adaptiveInstanceNorm(out, tensor(x), gamma: try Tensor(shape: [n, c], values: gamma.map(Float.init)),
-                                         beta: try Tensor(shape: [n, c], values: beta.map(Float.init)))
+            try Ops.adaptiveInstanceNorm(
+                out, tensor(x), gamma: try Tensor(shape: [n, c], values: gamma.map(Float.init)),
+                beta: try Tensor(shape: [n, c], values: beta.map(Float.init)))
             assertClose(out, Reference.instanceNorm(x, gamma: gamma, beta: beta, eps: 1e-5), "adain \(x.shape)")
         }
         // Hand values: plane [1, 3] → mean 2, variance 1 → ±1/sqrt(1+1e-5); γ = 1, β = 0.5 → ·2 + 0.5.
         let x = try Tensor(shape: [1, 1, 1, 2], values: [1, 3])
         let out = Tensor(shape: [1, 1, 1, 2])
-        try Ops.adaptiveInstanceNorm(out, x, gamma: try Tensor(shape: [1, 1], values: [1]), beta: try Tensor(shape: [1, 1], values: [0.5]))
+        try Ops.adaptiveInstanceNorm(
+            out, x, gamma: try Tensor(shape: [1, 1], values: [1]), beta: try Tensor(shape: [1, 1], values: [0.5]))
         let unit = Float(1 / (1 + 1e-5).squareRoot())
         XCTAssertEqual(out.values[0], -2 * unit + 0.5, accuracy: 1e-6)
         XCTAssertEqual(out.values[1], 2 * unit + 0.5, accuracy: 1e-6)
@@ -304,14 +334,18 @@ final class OpTests: XCTestCase {
     func testAdaptiveInstanceNormLayerAppliesItsMLPs() throws {
         let registry = ParameterRegistry()
         let layer = AdaptiveInstanceNorm(channels: 2, featureChannels: 3, registry: registry, prefix: "norm")
-        XCTAssertEqual(Set(registry.expectedShapes.keys), ["norm.mlp_shared.0.weight", "norm.mlp_shared.0.bias", "norm.mlp_gamma.weight",
-                                                           "norm.mlp_gamma.bias", "norm.mlp_beta.weight", "norm.mlp_beta.bias"])
+        XCTAssertEqual(
+            Set(registry.expectedShapes.keys),
+            [
+                "norm.mlp_shared.0.weight", "norm.mlp_shared.0.bias", "norm.mlp_gamma.weight",
+                "norm.mlp_gamma.bias", "norm.mlp_beta.weight", "norm.mlp_beta.bias",
+            ])
         // hidden = ReLU(W_s f + b_s) with W_s = 0, b_s = [1, -1, 0, …] → [1, 0, 0, …]
         layer.mlpShared.bias.data[0] = 1
         layer.mlpShared.bias.data[1] = -1
-        layer.mlpGamma.weight.data[0] = 2        // γ0 = 2·h0 = 2
-        layer.mlpGamma.bias.data[1] = -0.5       // γ1 = −0.5
-        layer.mlpBeta.weight.data[128] = 3       // β1 = 3·h0 = 3
+        layer.mlpGamma.weight.data[0] = 2  // γ0 = 2·h0 = 2
+        layer.mlpGamma.bias.data[1] = -0.5  // γ1 = −0.5
+        layer.mlpBeta.weight.data[128] = 3  // β1 = 3·h0 = 3
         try layer.modulate(descriptor: try Tensor(shape: [1, 3], values: [5, -7, 9]))
         XCTAssertEqual(layer.gamma.values, [2, -0.5])
         XCTAssertEqual(layer.beta.values, [0, 3])
@@ -403,19 +437,28 @@ final class OpTests: XCTestCase {
     func testShapeErrorsNameTheTensorAndBothShapes() throws {
         let x = Tensor(shape: [1, 3, 8, 8])
         let weight = Tensor(shape: [4, 2, 3, 3])
-        XCTAssertThrowsError(try Ops.conv2d(Tensor(shape: [1, 4, 8, 8]), x, weight: weight, bias: nil, padding: 1,
-                                            scratch: ScratchBuffer(capacity: 1000))) { error in
+        XCTAssertThrowsError(
+            try Ops.conv2d(
+                Tensor(shape: [1, 4, 8, 8]), x, weight: weight, bias: nil, padding: 1,
+                scratch: ScratchBuffer(capacity: 1000))
+        ) { error in
             let text = String(describing: error)
             XCTAssertTrue(text.contains("(4,2,3,3)") && text.contains("3"), text)
         }
         let goodWeight = Tensor(shape: [4, 3, 3, 3])
-        XCTAssertThrowsError(try Ops.conv2d(Tensor(shape: [1, 4, 7, 8]), x, weight: goodWeight, bias: nil, padding: 1,
-                                            scratch: ScratchBuffer(capacity: 1000))) { error in
+        XCTAssertThrowsError(
+            try Ops.conv2d(
+                Tensor(shape: [1, 4, 7, 8]), x, weight: goodWeight, bias: nil, padding: 1,
+                scratch: ScratchBuffer(capacity: 1000))
+        ) { error in
             XCTAssertEqual(String(describing: error), "conv2d output must be (1,4,8,8); got (1,4,7,8)")
         }
         let wideWeight = Tensor(shape: [8, 3, 3, 3])  // more outputs than the direct path takes: im2col needs scratch
-        XCTAssertThrowsError(try Ops.conv2d(Tensor(shape: [1, 8, 8, 8]), x, weight: wideWeight, bias: nil, padding: 1,
-                                            scratch: ScratchBuffer(capacity: 10))) { error in
+        XCTAssertThrowsError(
+            try Ops.conv2d(
+                Tensor(shape: [1, 8, 8, 8]), x, weight: wideWeight, bias: nil, padding: 1,
+                scratch: ScratchBuffer(capacity: 10))
+        ) { error in
             XCTAssertTrue(String(describing: error).contains("scratch"), "\(error)")
         }
         XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [1, 2, 3]))

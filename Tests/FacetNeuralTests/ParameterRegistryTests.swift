@@ -1,5 +1,6 @@
-@testable import FacetNeural
 import XCTest
+
+@testable import FacetNeural
 
 /// Weight binding fails loudly: every missing, unexpected and mis-shaped key in one error.
 final class ParameterRegistryTests: XCTestCase {
@@ -48,8 +49,10 @@ final class ParameterRegistryTests: XCTestCase {
             guard let error = error as? NeuralError else { return XCTFail("\(error)") }
             XCTAssertEqual(error.code, .incompatible)
             XCTAssertEqual(error.path, "w.safetensors")
-            for fragment in ["missing 2 keys: net.conv.bias, net.dead.weight", "unexpected 1 keys: net.extra",
-                             "net.norm.weight: expected (3,1,1), found (3)"] {
+            for fragment in [
+                "missing 2 keys: net.conv.bias, net.dead.weight", "unexpected 1 keys: net.extra",
+                "net.norm.weight: expected (3,1,1), found (3)",
+            ] {
                 XCTAssertTrue(error.message.contains(fragment), "\(fragment) in \(error.message)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import FacetNeural
 
 /// `PickleMachine` on pickles written by CPython's `pickle.dumps` at protocols 2, 4 and 5 of
@@ -7,9 +8,12 @@ import XCTest
 ///   'od': OrderedDict([('k', 7)]), 'shared': (lst, lst)}` with `lst = [9]`.
 final class PickleMachineTests: XCTestCase {
     private let pickles = [
-        2: "gAJ9cQAoWAEAAABhcQFdcQIoSwFK/v///0dADAAAAAAAAIhOWAEAAAB4cQNjX2NvZGVjcwplbmNvZGUKcQRYAgAAAHl6cQVYBgAAAGxhdGluMXEGhnEHUnEISwFLAoZxCWVYAwAAAGJpZ3EKigYAAAAAAAFYAwAAAG5lZ3ELStT+//9YAgAAAG9kcQxjY29sbGVjdGlvbnMKT3JkZXJlZERpY3QKcQ0pUnEOWAEAAABrcQ9LB3NYBgAAAHNoYXJlZHEQXXERSwlhaBGGcRJ1Lg==",
-        4: "gASVhgAAAAAAAAB9lCiMAWGUXZQoSwFK/v///0dADAAAAAAAAIhOjAF4lEMCeXqUSwFLAoaUZYwDYmlnlIoGAAAAAAABjANuZWeUStT+//+MAm9klIwLY29sbGVjdGlvbnOUjAtPcmRlcmVkRGljdJSTlClSlIwBa5RLB3OMBnNoYXJlZJRdlEsJYWgPhpR1Lg==",
-        5: "gAWVhgAAAAAAAAB9lCiMAWGUXZQoSwFK/v///0dADAAAAAAAAIhOjAF4lEMCeXqUSwFLAoaUZYwDYmlnlIoGAAAAAAABjANuZWeUStT+//+MAm9klIwLY29sbGVjdGlvbnOUjAtPcmRlcmVkRGljdJSTlClSlIwBa5RLB3OMBnNoYXJlZJRdlEsJYWgPhpR1Lg==",
+        2:
+            "gAJ9cQAoWAEAAABhcQFdcQIoSwFK/v///0dADAAAAAAAAIhOWAEAAAB4cQNjX2NvZGVjcwplbmNvZGUKcQRYAgAAAHl6cQVYBgAAAGxhdGluMXEGhnEHUnEISwFLAoZxCWVYAwAAAGJpZ3EKigYAAAAAAAFYAwAAAG5lZ3ELStT+//9YAgAAAG9kcQxjY29sbGVjdGlvbnMKT3JkZXJlZERpY3QKcQ0pUnEOWAEAAABrcQ9LB3NYBgAAAHNoYXJlZHEQXXERSwlhaBGGcRJ1Lg==",
+        4:
+            "gASVhgAAAAAAAAB9lCiMAWGUXZQoSwFK/v///0dADAAAAAAAAIhOjAF4lEMCeXqUSwFLAoaUZYwDYmlnlIoGAAAAAAABjANuZWeUStT+//+MAm9klIwLY29sbGVjdGlvbnOUjAtPcmRlcmVkRGljdJSTlClSlIwBa5RLB3OMBnNoYXJlZJRdlEsJYWgPhpR1Lg==",
+        5:
+            "gAWVhgAAAAAAAAB9lCiMAWGUXZQoSwFK/v///0dADAAAAAAAAIhOjAF4lEMCeXqUSwFLAoaUZYwDYmlnlIoGAAAAAAABjANuZWeUStT+//+MAm9klIwLY29sbGVjdGlvbnOUjAtPcmRlcmVkRGljdJSTlClSlIwBa5RLB3OMBnNoYXJlZJRdlEsJYWgPhpR1Lg==",
     ]
 
     /// Every protocol decodes to the same values; the memo shares one list between two tuple slots.
@@ -19,13 +23,18 @@ final class PickleMachineTests: XCTestCase {
             guard case .dict(let dict) = root else { return XCTFail("protocol \(protocolVersion): root is \(root.kindDescription)") }
             guard case .list(let list) = dict["a"] else { return XCTFail("protocol \(protocolVersion): 'a' is not a list") }
             XCTAssertEqual(list.items.count, 8)
-            XCTAssertEqual(describe(list.items), ["int 1", "int -2", "float 3.5", "bool true", "None", "str x", "bytes [121, 122]", "tuple [int 1, int 2]"],
-                           "protocol \(protocolVersion)")
+            XCTAssertEqual(
+                describe(list.items),
+                ["int 1", "int -2", "float 3.5", "bool true", "None", "str x", "bytes [121, 122]", "tuple [int 1, int 2]"],
+                "protocol \(protocolVersion)")
             XCTAssertEqual(dict["big"].map { describe([$0]) }, ["int 1099511627776"])
             XCTAssertEqual(dict["neg"].map { describe([$0]) }, ["int -300"])
-            guard case .dict(let ordered) = dict["od"], case .int(7) = ordered["k"] else { return XCTFail("protocol \(protocolVersion): 'od' is not {'k': 7}") }
+            guard case .dict(let ordered) = dict["od"], case .int(7) = ordered["k"] else {
+                return XCTFail("protocol \(protocolVersion): 'od' is not {'k': 7}")
+            }
             guard case .tuple(let shared) = dict["shared"], shared.count == 2,
-                  case .list(let first) = shared[0], case .list(let second) = shared[1] else { return XCTFail("protocol \(protocolVersion): 'shared'") }
+                case .list(let first) = shared[0], case .list(let second) = shared[1]
+            else { return XCTFail("protocol \(protocolVersion): 'shared'") }
             XCTAssertTrue(first === second, "protocol \(protocolVersion): the memo should return the same list object")
             XCTAssertEqual(describe(first.items), ["int 9"])
         }
@@ -59,7 +68,9 @@ final class PickleMachineTests: XCTestCase {
                     default: return .opaque("\(module).\(name)")
                     }
                 },
-                persistentLoad: { _, offset throws(NeuralError) in throw NeuralError(.malformed, "no persistent ids expected (offset \(offset))") })
+                persistentLoad: { _, offset throws(NeuralError) in
+                    throw NeuralError(.malformed, "no persistent ids expected (offset \(offset))")
+                })
             return try machine.run()
         }
     }

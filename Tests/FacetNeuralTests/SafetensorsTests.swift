@@ -1,7 +1,8 @@
-@testable import FacetNeural
 import FacetTestSupport
 import Foundation
 import XCTest
+
+@testable import FacetNeural
 
 /// Safetensors reading (F32 and the converted dtypes), writing, atomic replacement and errors.
 final class SafetensorsTests: XCTestCase {
@@ -67,8 +68,14 @@ final class SafetensorsTests: XCTestCase {
             ("header past the end", image(header: "{}", payload: []).prefix(9), "exceeds"),
             ("not JSON", image(header: "{nope", payload: []), "not valid JSON"),
             ("unknown dtype", image(header: #"{"t":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}"#, payload: [0]), "dtype I8"),
-            ("size mismatch", image(header: #"{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, payload: [0, 0, 0, 0]), "needs 8 bytes"),
-            ("offsets outside", image(header: #"{"t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, payload: [0, 0, 0, 0]), "data_offsets"),
+            (
+                "size mismatch", image(header: #"{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, payload: [0, 0, 0, 0]),
+                "needs 8 bytes"
+            ),
+            (
+                "offsets outside", image(header: #"{"t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, payload: [0, 0, 0, 0]),
+                "data_offsets"
+            ),
         ]
         for (name, data, fragment) in cases {
             XCTAssertThrowsError(try Safetensors.decode(data), name) { error in

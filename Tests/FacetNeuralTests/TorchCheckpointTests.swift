@@ -1,6 +1,7 @@
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetNeural
 
 /// `TorchCheckpoint.load`: the golden `torch.save` file against its safetensors twin, and
@@ -40,18 +41,22 @@ final class TorchCheckpointTests: XCTestCase {
     /// Asking for an entry the golden file lacks names the entry and lists the top-level keys.
     func testGoldenMissingEntryListsTopLevelKeys() throws {
         let checkpointURL = try SharedData.require("pirender/golden/small_seed1.checkpoint.pt")
-        try assertLoadFails(url: checkpointURL, key: "state_dict", code: .incompatible,
-                            mentioning: ["'state_dict'", "'net_G'", "'net_G_ema'", "'current_epoch' (an int)"])
+        try assertLoadFails(
+            url: checkpointURL, key: "state_dict", code: .incompatible,
+            mentioning: ["'state_dict'", "'net_G'", "'net_G_ema'", "'current_epoch' (an int)"])
     }
 
     // MARK: - Synthetic archives: features
 
     /// `module.` is stripped from every key of the selected entry; values arrive in order.
     func testModulePrefixIsStripped() throws {
-        let tensors = [TorchSyntheticTensor.contiguous("module.net.conv.weight", key: "0", shape: [2, 3]),
-                       TorchSyntheticTensor.contiguous("module.net.conv.bias", key: "1", shape: [2])]
-        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors),
-                                 blobs: [("0", TorchTestFiles.float32Bytes([1, 2, 3, 4, 5, 6])), ("1", TorchTestFiles.float32Bytes([-0.5, 0.25]))])
+        let tensors = [
+            TorchSyntheticTensor.contiguous("module.net.conv.weight", key: "0", shape: [2, 3]),
+            TorchSyntheticTensor.contiguous("module.net.conv.bias", key: "1", shape: [2]),
+        ]
+        let bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors),
+            blobs: [("0", TorchTestFiles.float32Bytes([1, 2, 3, 4, 5, 6])), ("1", TorchTestFiles.float32Bytes([-0.5, 0.25]))])
         let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(Set(file.tensors.keys), ["net.conv.weight", "net.conv.bias"])
         XCTAssertEqual(file.tensors["net.conv.weight"], StoredTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]))
@@ -71,12 +76,16 @@ final class TorchCheckpointTests: XCTestCase {
     /// Non-contiguous views (a transpose, an offset slice, a broadcast stride 0) are gathered into row-major order.
     func testNonContiguousStridesAreGatheredRowMajor() throws {
         let storage = (0..<12).map(Float.init)  // a (3, 4) matrix 0...11
-        let transposed = TorchSyntheticTensor(name: "transposed", storageKey: "0", storageElementCount: 12, shape: [4, 3], strides: [1, 4])
+        let transposed = TorchSyntheticTensor(
+            name: "transposed", storageKey: "0", storageElementCount: 12, shape: [4, 3], strides: [1, 4])
         let column = TorchSyntheticTensor(name: "column", storageKey: "0", storageElementCount: 12, offset: 2, shape: [3], strides: [4])
-        let block = TorchSyntheticTensor(name: "block", storageKey: "0", storageElementCount: 12, offset: 5, shape: [2, 2], strides: [4, 1])
-        let expanded = TorchSyntheticTensor(name: "expanded", storageKey: "0", storageElementCount: 12, offset: 3, shape: [2, 3], strides: [0, 4])
-        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [transposed, column, block, expanded]),
-                                 blobs: [("0", TorchTestFiles.float32Bytes(storage))])
+        let block = TorchSyntheticTensor(
+            name: "block", storageKey: "0", storageElementCount: 12, offset: 5, shape: [2, 2], strides: [4, 1])
+        let expanded = TorchSyntheticTensor(
+            name: "expanded", storageKey: "0", storageElementCount: 12, offset: 3, shape: [2, 3], strides: [0, 4])
+        let bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [transposed, column, block, expanded]),
+            blobs: [("0", TorchTestFiles.float32Bytes(storage))])
         let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(file.tensors["transposed"], StoredTensor(shape: [4, 3], values: [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]))
         XCTAssertEqual(file.tensors["column"], StoredTensor(shape: [3], values: [2, 6, 10]))
@@ -92,15 +101,20 @@ final class TorchCheckpointTests: XCTestCase {
         let bfloatExpected: [Float] = [1, -5, 3.140625]
         let doubles: [Double] = [0.1, -1e-3, 12345.678]
         let tensors = [
-            TorchSyntheticTensor(name: "half", storageKey: "0", storageType: "HalfStorage", storageElementCount: 8, shape: [8], strides: [1]),
-            TorchSyntheticTensor(name: "bfloat", storageKey: "1", storageType: "BFloat16Storage", storageElementCount: 3, shape: [3], strides: [1]),
-            TorchSyntheticTensor(name: "double", storageKey: "2", storageType: "DoubleStorage", storageElementCount: 3, shape: [3, 1], strides: [1, 1]),
+            TorchSyntheticTensor(
+                name: "half", storageKey: "0", storageType: "HalfStorage", storageElementCount: 8, shape: [8], strides: [1]),
+            TorchSyntheticTensor(
+                name: "bfloat", storageKey: "1", storageType: "BFloat16Storage", storageElementCount: 3, shape: [3], strides: [1]),
+            TorchSyntheticTensor(
+                name: "double", storageKey: "2", storageType: "DoubleStorage", storageElementCount: 3, shape: [3, 1], strides: [1, 1]),
         ]
         let bytes = TorchTestFiles.torchArchive(
             pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors),
-            blobs: [("0", halfBits.flatMap { TorchTestZipWriter.le(Int($0), 2) }),
-                    ("1", bfloatBits.flatMap { TorchTestZipWriter.le(Int($0), 2) }),
-                    ("2", doubles.flatMap { TorchTestZipWriter.le(Int(Int64(bitPattern: $0.bitPattern)), 8) })])
+            blobs: [
+                ("0", halfBits.flatMap { TorchTestZipWriter.le(Int($0), 2) }),
+                ("1", bfloatBits.flatMap { TorchTestZipWriter.le(Int($0), 2) }),
+                ("2", doubles.flatMap { TorchTestZipWriter.le(Int(Int64(bitPattern: $0.bitPattern)), 8) }),
+            ])
         let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes))
         XCTAssertEqual(file.tensors["half"]?.values.map(\.bitPattern), halfExpected.map(\.bitPattern))
         XCTAssertEqual(file.tensors["bfloat"]?.values, bfloatExpected)
@@ -111,15 +125,17 @@ final class TorchCheckpointTests: XCTestCase {
     func testBigEndianByteOrderIsHonoured() throws {
         let values: [Float] = [1.5, -3.25, 1e-20]
         let bigEndian = values.flatMap { TorchTestZipWriter.le(Int($0.bitPattern.byteSwapped), 4) }
-        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
-                                 blobs: [("0", bigEndian)], byteOrder: "big")
+        let bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
+            blobs: [("0", bigEndian)], byteOrder: "big")
         XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors["w"]?.values, values)
     }
 
     /// Archives with ZIP64 extra fields and ZIP64 end records (saturated 32-bit fields) read the same.
     func testZip64RecordsAreRead() throws {
-        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [2])]),
-                                 blobs: [("0", TorchTestFiles.float32Bytes([4, 5]))], forceZip64: true)
+        let bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [2])]),
+            blobs: [("0", TorchTestFiles.float32Bytes([4, 5]))], forceZip64: true)
         XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors["w"]?.values, [4, 5])
     }
 
@@ -142,7 +158,8 @@ final class TorchCheckpointTests: XCTestCase {
         writer.emptyOrderedDict()
         writer.raw(0x73, 0x62, 0x2E)  // SETITEM, BUILD, STOP
         let bytes = TorchTestFiles.torchArchive(pickle: writer.bytes, blobs: [("0", TorchTestFiles.float32Bytes([9, 10]))])
-        XCTAssertEqual(try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors, ["p": StoredTensor(shape: [2], values: [9, 10])])
+        XCTAssertEqual(
+            try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(bytes)).tensors, ["p": StoredTensor(shape: [2], values: [9, 10])])
     }
 
     /// An unknown global outside the requested entry is inert: nothing runs and the entry still loads.
@@ -184,29 +201,38 @@ final class TorchCheckpointTests: XCTestCase {
     /// A tensor whose storage blob is absent fails, naming the blob and the tensor.
     func testMissingStorageBlobIsNamed() throws {
         let tensors = [TorchSyntheticTensor.contiguous("a", key: "0", shape: [1]), .contiguous("b", key: "7", shape: [2])]
-        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors), blobs: [("0", TorchTestFiles.float32Bytes([1]))]))
+        let url = try TorchTestFiles.temporaryFile(
+            TorchTestFiles.torchArchive(
+                pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: tensors), blobs: [("0", TorchTestFiles.float32Bytes([1]))]))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["'archive/data/7'", "'b'", "missing"])
     }
 
     /// A view reaching past its storage fails, naming the tensor and the sizes.
     func testStorageTooSmallForTensorIsNamed() throws {
-        let view = TorchSyntheticTensor(name: "conv.weight", storageKey: "0", storageElementCount: 4, offset: 1, shape: [2, 2], strides: [2, 1])
-        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [view]), blobs: [("0", TorchTestFiles.float32Bytes([1, 2, 3, 4]))]))
+        let view = TorchSyntheticTensor(
+            name: "conv.weight", storageKey: "0", storageElementCount: 4, offset: 1, shape: [2, 2], strides: [2, 1])
+        let url = try TorchTestFiles.temporaryFile(
+            TorchTestFiles.torchArchive(
+                pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [view]), blobs: [("0", TorchTestFiles.float32Bytes([1, 2, 3, 4]))]))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["'conv.weight'", "too small", "element 4", "holds 4 float32"])
     }
 
     /// A blob shorter than its persistent id's element count fails, naming the blob.
     func testShortStorageBlobIsNamed() throws {
-        let url = try TorchTestFiles.temporaryFile(TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
-                                                 blobs: [("0", TorchTestFiles.float32Bytes([1, 2]))]))
+        let url = try TorchTestFiles.temporaryFile(
+            TorchTestFiles.torchArchive(
+                pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]),
+                blobs: [("0", TorchTestFiles.float32Bytes([1, 2]))]))
         try assertLoadFails(url: url, code: .malformed, mentioning: ["'archive/data/0'", "8 bytes", "3 float32 elements"])
     }
 
     /// A file cut short fails as a truncated zip archive.
     func testTruncatedFileIsReported() throws {
-        let bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [64])]),
-                                 blobs: [("0", TorchTestFiles.float32Bytes(Array(repeating: 1, count: 64)))])
-        try assertLoadFails(url: try TorchTestFiles.temporaryFile(Array(bytes.prefix(bytes.count / 2))), code: .malformed, mentioning: ["truncated"])
+        let bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [64])]),
+            blobs: [("0", TorchTestFiles.float32Bytes(Array(repeating: 1, count: 64)))])
+        try assertLoadFails(
+            url: try TorchTestFiles.temporaryFile(Array(bytes.prefix(bytes.count / 2))), code: .malformed, mentioning: ["truncated"])
         try assertLoadFails(url: try TorchTestFiles.temporaryFile(Array(bytes.dropLast(30))), code: .malformed, mentioning: ["truncated"])
     }
 
@@ -228,7 +254,8 @@ final class TorchCheckpointTests: XCTestCase {
     func testMissingDataPickleIsReported() throws {
         var zip = TorchTestZipWriter()
         zip.add("archive/other.pkl", [0x80, 2, 0x2E])
-        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .malformed, mentioning: ["data.pkl", "'archive/other.pkl'"])
+        try assertLoadFails(
+            url: try TorchTestFiles.temporaryFile(zip.archive()), code: .malformed, mentioning: ["data.pkl", "'archive/other.pkl'"])
     }
 
     /// An opcode outside the supported set gives its byte and offset.
@@ -244,14 +271,16 @@ final class TorchCheckpointTests: XCTestCase {
     func testUnsupportedCompressionMethodIsRefused() throws {
         var zip = TorchTestZipWriter()
         zip.add("archive/data.pkl", [0x80, 2, 0x7D, 0x2E], method: 12)
-        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .unsupported, mentioning: ["method 12", "archive/data.pkl"])
+        try assertLoadFails(
+            url: try TorchTestFiles.temporaryFile(zip.archive()), code: .unsupported, mentioning: ["method 12", "archive/data.pkl"])
     }
 
     /// DEFLATE entries (a re-zipped checkpoint) are inflated and load like stored ones.
     func testDeflatedEntriesAreInflated() throws {
         let values = (0..<70_000).map { Float($0 % 97) - 48 }  // more than one 64 KiB stored DEFLATE block
         var zip = TorchTestZipWriter()
-        zip.addDeflated("archive/data.pkl", TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [700, 100])]))
+        zip.addDeflated(
+            "archive/data.pkl", TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [700, 100])]))
         zip.addDeflated("archive/data/0", TorchTestFiles.float32Bytes(values))
         let file = try TorchCheckpoint.load(try TorchTestFiles.temporaryFile(zip.archive()))
         XCTAssertEqual(file.tensors["w"], StoredTensor(shape: [700, 100], values: values))
@@ -261,13 +290,15 @@ final class TorchCheckpointTests: XCTestCase {
     func testCorruptDeflateDataIsReported() throws {
         var zip = TorchTestZipWriter()
         zip.add("archive/data.pkl", [0x80, 2, 0x7D, 0x2E], method: 8)  // not DEFLATE data: a stored block whose length check fails
-        try assertLoadFails(url: try TorchTestFiles.temporaryFile(zip.archive()), code: .malformed, mentioning: ["DEFLATE", "archive/data.pkl", "corrupt"])
+        try assertLoadFails(
+            url: try TorchTestFiles.temporaryFile(zip.archive()), code: .malformed, mentioning: ["DEFLATE", "archive/data.pkl", "corrupt"])
     }
 
     /// A corrupted byte in a storage blob is caught by the CRC-32 check.
     func testCorruptBlobFailsTheChecksum() throws {
         let blob = TorchTestFiles.float32Bytes([1, 2, 3])
-        var bytes = TorchTestFiles.torchArchive(pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]), blobs: [("0", blob)])
+        var bytes = TorchTestFiles.torchArchive(
+            pickle: TorchTestFiles.wrappedCheckpointPickle(tensors: [.contiguous("w", key: "0", shape: [3])]), blobs: [("0", blob)])
         let blobStart = try XCTUnwrap(firstIndex(of: blob, in: bytes))
         bytes[blobStart + 5] ^= 0x40
         try assertLoadFails(url: try TorchTestFiles.temporaryFile(bytes), code: .malformed, mentioning: ["CRC-32", "archive/data/0"])
@@ -282,8 +313,10 @@ final class TorchCheckpointTests: XCTestCase {
     // MARK: - Helpers
 
     /// Asserts that loading fails with `code` and a description containing every string in `fragments`.
-    private func assertLoadFails(url: URL, key: String = "net_G_ema", code: NeuralError.Code, mentioning fragments: [String],
-                                 file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertLoadFails(
+        url: URL, key: String = "net_G_ema", code: NeuralError.Code, mentioning fragments: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         do {
             let loaded = try TorchCheckpoint.load(url, key: key)
             XCTFail("expected a \(code) error, loaded \(loaded.tensors.count) tensors", file: file, line: line)
@@ -315,13 +348,16 @@ private enum TestOnlySafetensorsReader {
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw Failure(description: "\(url.path): shorter than the 8-byte header length") }
         let headerLength = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
-        guard headerLength <= bytes.count - 8 else { throw Failure(description: "\(url.path): header length \(headerLength) exceeds the file") }
+        guard headerLength <= bytes.count - 8 else {
+            throw Failure(description: "\(url.path): header length \(headerLength) exceeds the file")
+        }
         let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any] ?? [:]
         let dataStart = 8 + headerLength
         var tensors: [String: StoredTensor] = [:]
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any], info["dtype"] as? String == "F32",
-                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
+            else {
                 throw Failure(description: "\(url.path): tensor \(name) is not an F32 entry with shape and data_offsets")
             }
             let begin = dataStart + offsets[0], end = dataStart + offsets[1]
@@ -329,7 +365,9 @@ private enum TestOnlySafetensorsReader {
                 throw Failure(description: "\(url.path): tensor \(name) has a bad byte range")
             }
             let values = stride(from: begin, to: end, by: 4).map { index in
-                Float(bitPattern: UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24)
+                Float(
+                    bitPattern: UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16 | UInt32(
+                        bytes[index + 3]) << 24)
             }
             tensors[name] = StoredTensor(shape: shape, values: values)
         }

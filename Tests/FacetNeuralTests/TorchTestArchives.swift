@@ -53,17 +53,22 @@ struct TorchTestZipWriter {
             }
             output += Self.le(0x0403_4B50, 4) + Self.le(forceZip64 ? 45 : 20, 2) + Self.le(0, 2) + Self.le(Int(entry.method), 2)
             output += Self.le(0, 2) + Self.le(0x21, 2) + Self.le(Int(crc), 4)
-            output += Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.uncompressedSize, 4)
+            output +=
+                Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.uncompressedSize, 4)
             output += Self.le(name.count, 2) + Self.le(localExtra.count, 2) + name + localExtra + entry.bytes
 
             var centralExtra: [UInt8] = []
             if forceZip64 {
-                centralExtra += Self.le(1, 2) + Self.le(24, 2) + Self.le(entry.uncompressedSize, 8) + Self.le(entry.bytes.count, 8) + Self.le(localOffset, 8)
+                centralExtra +=
+                    Self.le(1, 2) + Self.le(24, 2) + Self.le(entry.uncompressedSize, 8) + Self.le(entry.bytes.count, 8)
+                    + Self.le(localOffset, 8)
             }
             central += Self.le(0x0201_4B50, 4) + Self.le(forceZip64 ? 45 : 20, 2) + Self.le(forceZip64 ? 45 : 20, 2)
             central += Self.le(0, 2) + Self.le(Int(entry.method), 2) + Self.le(0, 2) + Self.le(0x21, 2) + Self.le(Int(crc), 4)
-            central += Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.uncompressedSize, 4)
-            central += Self.le(name.count, 2) + Self.le(centralExtra.count, 2) + Self.le(0, 2) + Self.le(0, 2) + Self.le(0, 2) + Self.le(0, 4)
+            central +=
+                Self.le(forceZip64 ? 0xFFFF_FFFF : entry.bytes.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : entry.uncompressedSize, 4)
+            central +=
+                Self.le(name.count, 2) + Self.le(centralExtra.count, 2) + Self.le(0, 2) + Self.le(0, 2) + Self.le(0, 2) + Self.le(0, 4)
             central += Self.le(forceZip64 ? 0xFFFF_FFFF : localOffset, 4) + name + centralExtra
         }
         let centralOffset = output.count
@@ -76,7 +81,8 @@ struct TorchTestZipWriter {
         }
         output += Self.le(0x0605_4B50, 4) + Self.le(0, 2) + Self.le(0, 2)
         output += Self.le(forceZip64 ? 0xFFFF : entries.count, 2) + Self.le(forceZip64 ? 0xFFFF : entries.count, 2)
-        output += Self.le(forceZip64 ? 0xFFFF_FFFF : central.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : centralOffset, 4) + Self.le(0, 2)
+        output +=
+            Self.le(forceZip64 ? 0xFFFF_FFFF : central.count, 4) + Self.le(forceZip64 ? 0xFFFF_FFFF : centralOffset, 4) + Self.le(0, 2)
         return output
     }
 
@@ -213,8 +219,10 @@ enum TorchTestFiles {
     }
 
     /// A `torch.save`-layout archive: `<folder>/data.pkl`, `<folder>/byteorder`, `<folder>/data/<key>`, `<folder>/version`.
-    static func torchArchive(pickle: [UInt8], blobs: [(key: String, bytes: [UInt8])], byteOrder: String? = "little",
-                             folder: String = "archive", forceZip64: Bool = false) -> [UInt8] {
+    static func torchArchive(
+        pickle: [UInt8], blobs: [(key: String, bytes: [UInt8])], byteOrder: String? = "little",
+        folder: String = "archive", forceZip64: Bool = false
+    ) -> [UInt8] {
         var zip = TorchTestZipWriter()
         zip.forceZip64 = forceZip64
         zip.add("\(folder)/data.pkl", pickle)
@@ -225,8 +233,10 @@ enum TorchTestFiles {
     }
 
     /// A pickle of `{key: state_dict(tensors), 'current_epoch': 190}` like PIRenderer's checkpoints.
-    static func wrappedCheckpointPickle(key: String = "net_G_ema", tensors: [TorchSyntheticTensor],
-                                        sibling: ((inout TorchTestPickleWriter) -> Void)? = nil) -> [UInt8] {
+    static func wrappedCheckpointPickle(
+        key: String = "net_G_ema", tensors: [TorchSyntheticTensor],
+        sibling: ((inout TorchTestPickleWriter) -> Void)? = nil
+    ) -> [UInt8] {
         var writer = TorchTestPickleWriter()
         writer.emptyDict()
         writer.mark()

@@ -1,6 +1,7 @@
 import FacetNeural
-@testable import FacetPIRender
 import XCTest
+
+@testable import FacetPIRender
 
 /// Generator hyper-parameters: defaults of config/face.yaml, both file layouts, validation.
 final class ConfigTests: XCTestCase {
@@ -29,11 +30,15 @@ final class ConfigTests: XCTestCase {
     func testPIRenderYamlLayoutAsParsedObject() throws {
         // What a YAML parser yields for config/face.yaml's gen.param and data sections.
         let object: [String: Any] = [
-            "gen": ["type": "generators.face_model::FaceGenerator",
-                    "param": ["mapping_net": ["coeff_nc": 73, "descriptor_nc": 128, "layer": 3],
-                              "warpping_net": ["encoder_layer": 5, "decoder_layer": 3, "base_nc": 16],
-                              "editing_net": ["layer": 3, "num_res_blocks": 1, "base_nc": 32],
-                              "common": ["image_nc": 3, "descriptor_nc": 128, "max_nc": 128, "use_spect": false]]],
+            "gen": [
+                "type": "generators.face_model::FaceGenerator",
+                "param": [
+                    "mapping_net": ["coeff_nc": 73, "descriptor_nc": 128, "layer": 3],
+                    "warpping_net": ["encoder_layer": 5, "decoder_layer": 3, "base_nc": 16],
+                    "editing_net": ["layer": 3, "num_res_blocks": 1, "base_nc": 32],
+                    "common": ["image_nc": 3, "descriptor_nc": 128, "max_nc": 128, "use_spect": false],
+                ],
+            ],
             "data": ["resolution": 128, "semantic_radius": 13],
         ]
         let config = try PIRenderConfig(parsing: object)

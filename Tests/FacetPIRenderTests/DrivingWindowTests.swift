@@ -1,6 +1,7 @@
 import FacetNeural
-@testable import FacetPIRender
 import XCTest
+
+@testable import FacetPIRender
 
 /// The 73 × 27 driving window (SPEC 8.1–8.3): layout, clamping at both ends, validation.
 final class DrivingWindowTests: XCTestCase {
@@ -23,7 +24,8 @@ final class DrivingWindowTests: XCTestCase {
             XCTAssertEqual(window.shape, [1, 73, 27])
             for t in 0..<27 {
                 for channel in [0, 63, 64, 69, 72] {
-                    XCTAssertEqual(window.data[channel * 27 + t], Float(expectedFrames[t] * 1000 + channel), "centre \(centre) t \(t) c \(channel)")
+                    XCTAssertEqual(
+                        window.data[channel * 27 + t], Float(expectedFrames[t] * 1000 + channel), "centre \(centre) t \(t) c \(channel)")
                 }
             }
         }
@@ -33,8 +35,9 @@ final class DrivingWindowTests: XCTestCase {
     }
 
     func testCoefficientPartsAreLaidOutInOrder() throws {
-        let vector = try DrivingWindow.coefficients(expression: [Float](repeating: 0.5, count: 64), angles: [0.1, 0.2, 0.3],
-                                                    translation: [1, 2, 3], crop: [1, 128, 127])
+        let vector = try DrivingWindow.coefficients(
+            expression: [Float](repeating: 0.5, count: 64), angles: [0.1, 0.2, 0.3],
+            translation: [1, 2, 3], crop: [1, 128, 127])
         XCTAssertEqual(vector.count, 73)
         XCTAssertEqual(Array(vector[DrivingWindow.angles]), [0.1, 0.2, 0.3])
         XCTAssertEqual(Array(vector[DrivingWindow.translation]), [1, 2, 3])

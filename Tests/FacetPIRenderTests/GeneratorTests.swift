@@ -1,8 +1,9 @@
 import FacetNeural
-@testable import FacetPIRender
 import FacetTestSupport
 import Foundation
 import XCTest
+
+@testable import FacetPIRender
 
 /// Generator properties that do not depend on the golden outputs: the key set against SPEC 6,
 /// other resolutions, the zero-flow warp of SPEC 4.5, the dead branch, input validation and
@@ -62,9 +63,13 @@ final class GeneratorTests: XCTestCase {
         let goldenDescriptor = try XCTUnwrap(io.tensors["descriptor"]).values
         for size in [32, 128] {
             let image = Tensor(shape: [1, 3, size, size])
-            for y in 0..<size { for x in 0..<size { for c in 0..<3 {
-                image.data[(c * size + y) * size + x] = Float(sin(Double(x + 2 * y + 7 * c) * 0.2))
-            } } }
+            for y in 0..<size {
+                for x in 0..<size {
+                    for c in 0..<3 {
+                        image.data[(c * size + y) * size + x] = Float(sin(Double(x + 2 * y + 7 * c) * 0.2))
+                    }
+                }
+            }
             let stages = try generator.forward(inputImage: image, drivingCoefficients: coefficients)
             XCTAssertEqual(generator.resolution, size)
             XCTAssertEqual(stages.flowField.shape, [1, 2, size / 4, size / 4])
@@ -72,8 +77,9 @@ final class GeneratorTests: XCTestCase {
             XCTAssertEqual(stages.fakeImage.shape, [1, 3, size, size])
             XCTAssertTrue(stages.fakeImage.values.allSatisfy { $0 > -1 && $0 < 1 }, "tanh output in (-1, 1)")
             XCTAssertTrue(stages.warpImage.values.allSatisfy { $0.isFinite && abs($0) <= 1 + 1e-6 }, "a convex mix of [-1,1] pixels")
-            XCTAssertLessThanOrEqual(GoldenTests.maxAbsDifference(stages.descriptor.values, goldenDescriptor), 1e-4,
-                                     "the descriptor does not depend on the image")
+            XCTAssertLessThanOrEqual(
+                GoldenTests.maxAbsDifference(stages.descriptor.values, goldenDescriptor), 1e-4,
+                "the descriptor does not depend on the image")
         }
     }
 
@@ -157,8 +163,9 @@ final class GeneratorTests: XCTestCase {
             weights.tensors[key] = StoredTensor(shape: stored.shape, values: stored.values.map { $0 * -37 + 5 })
         }
         let generator = try PIRenderGenerator(weights: weights)
-        let stages = try generator.forward(inputImage: try Tensor(XCTUnwrap(io.tensors["input_image"])),
-                                           drivingCoefficients: try Tensor(XCTUnwrap(io.tensors["driving_coeffs"])))
+        let stages = try generator.forward(
+            inputImage: try Tensor(XCTUnwrap(io.tensors["input_image"])),
+            drivingCoefficients: try Tensor(XCTUnwrap(io.tensors["driving_coeffs"])))
         let expected = try XCTUnwrap(io.tensors["fake_image"]).values
         XCTAssertEqual(GoldenTests.maxAbsDifference(stages.fakeImage.values, expected), 0, accuracy: 1e-4)
     }
@@ -178,7 +185,9 @@ final class GeneratorTests: XCTestCase {
         XCTAssertThrowsError(try generator.forward(inputImage: Tensor(shape: [1, 3, 100, 100]), drivingCoefficients: window)) { error in
             XCTAssertEqual(String(describing: error), "input_image must be (1,3,R,R) with R a multiple of 32; got (1,3,100,100)")
         }
-        XCTAssertThrowsError(try generator.forward(inputImage: Tensor(shape: [1, 3, 64, 64]), drivingCoefficients: Tensor(shape: [1, 73, 9]))) { error in
+        XCTAssertThrowsError(
+            try generator.forward(inputImage: Tensor(shape: [1, 3, 64, 64]), drivingCoefficients: Tensor(shape: [1, 73, 9]))
+        ) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("driving_coeffs must be (1,73,27)"), "\(error)")
         }
     }

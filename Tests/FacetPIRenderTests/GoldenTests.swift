@@ -1,8 +1,9 @@
 import FacetNeural
-@testable import FacetPIRender
 import FacetTestSupport
 import Foundation
 import XCTest
+
+@testable import FacetPIRender
 
 /// The generator against the reference implementation's golden tensors (SPEC 12): every stage
 /// within 1e-4 max abs error, and the small set's debug intermediates for localising errors.
@@ -66,8 +67,9 @@ final class GoldenTests: XCTestCase {
         XCTAssertTrue(weights.metadata.isEmpty, "a PyTorch checkpoint has no safetensors metadata")
         let config = try PIRenderConfig(json: XCTUnwrap(io.metadata["config"], "the io file names its config"))
         let generator = try PIRenderGenerator(weights: weights, config: config, source: checkpointURL.path)
-        let stages = try generator.forward(inputImage: Tensor(XCTUnwrap(io.tensors["input_image"])),
-                                           drivingCoefficients: Tensor(XCTUnwrap(io.tensors["driving_coeffs"])))
+        let stages = try generator.forward(
+            inputImage: Tensor(XCTUnwrap(io.tensors["input_image"])),
+            drivingCoefficients: Tensor(XCTUnwrap(io.tensors["driving_coeffs"])))
         var checked = 0
         for (stage, tensor) in stages.named {
             let expected = try XCTUnwrap(io.tensors[stage], "golden \(stage)")

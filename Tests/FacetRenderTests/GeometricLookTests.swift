@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetRender
 
 /// How edited faces look: the source's mouth interior stays attached to the lips, the resampling
@@ -66,10 +67,12 @@ final class GeometricLookTests: XCTestCase {
             for x in 0..<scene.width {
                 let p = Point2(x: Float(x), y: Float(y))
                 guard abs(p.x - middleX) < halfSpan, isInside(p, polygon: editedLips),
-                      distanceToOutline(p, polygon: editedLips) > 1.5 else { continue }
+                    distanceToOutline(p, polygon: editedLips) > 1.5
+                else { continue }
                 // Signed distance below the edited upper lip's middle along the opening's direction.
-                let along = ((p.x - editedLips[2].x) * (editedLips[6].x - editedLips[2].x)
-                             + (p.y - editedLips[2].y) * (editedLips[6].y - editedLips[2].y)) / editedHeight
+                let along =
+                    ((p.x - editedLips[2].x) * (editedLips[6].x - editedLips[2].x)
+                        + (p.y - editedLips[2].y) * (editedLips[6].y - editedLips[2].y)) / editedHeight
                 if along > sourceHeight / 2 + 3, along < editedHeight - sourceHeight / 2 - 3, luma(result[x, y]) > 150 {
                     brightFarDown += 1
                 }
@@ -82,15 +85,20 @@ final class GeometricLookTests: XCTestCase {
 
     /// Renders the scene's source mesh moved `shift` px left (so the flow reads `shift` px to the
     /// right) over an image; returns the result and the pixels where the flow is exactly that shift.
-    private func translated(_ image: RGBImage, scene: GeometricTestScene, shift: Float,
-                            interpolation: GeometricRenderer.Interpolation) throws -> (RGBImage, [(Int, Int)]) {
+    private func translated(
+        _ image: RGBImage, scene: GeometricTestScene, shift: Float,
+        interpolation: GeometricRenderer.Interpolation
+    ) throws -> (RGBImage, [(Int, Int)]) {
         let vertices = scene.model.vertices(identity: [], expression: [])
         let sourceMesh = ProjectedMesh(vertices: vertices, coefficients: scene.source, camera: scene.camera)
         var editedMesh = sourceMesh
         editedMesh.x = sourceMesh.x.map { $0 - shift }
-        let renderer = GeometricRenderer(model: scene.model, configuration: .init(synthesizesMouthInterior: false,
-                                                                                  synthesizesClosedEyelids: false,
-                                                                                  interpolation: interpolation))
+        let renderer = GeometricRenderer(
+            model: scene.model,
+            configuration: .init(
+                synthesizesMouthInterior: false,
+                synthesizesClosedEyelids: false,
+                interpolation: interpolation))
         let flow = renderer.flow(source: sourceMesh, edited: editedMesh, frameWidth: scene.width, frameHeight: scene.height)
         var exact: [(Int, Int)] = []
         for y in 0..<scene.height {
@@ -110,9 +118,11 @@ final class GeometricLookTests: XCTestCase {
         func red(_ x: Float) -> Float { min(max(2 * (x - 250), 0), 255) }
         func green(_ y: Float) -> Float { min(max(2 * (y - 170), 0), 255) }
         var image = RGBImage(width: scene.width, height: scene.height)
-        for y in 0..<scene.height { for x in 0..<scene.width {
-            image[x, y] = (UInt8(red(Float(x))), UInt8(green(Float(y))), 90)
-        } }
+        for y in 0..<scene.height {
+            for x in 0..<scene.width {
+                image[x, y] = (UInt8(red(Float(x))), UInt8(green(Float(y))), 90)
+            }
+        }
         let shift: Float = 3.5
         let (result, exact) = try translated(image, scene: scene, shift: shift, interpolation: .bicubic)
         var checked = 0
@@ -132,10 +142,12 @@ final class GeometricLookTests: XCTestCase {
     func testBicubicKeepsMoreOfACheckerboardsDetailThanBilinear() throws {
         let scene = GeometricTestScene(model: try SurreyModel.load())
         var image = RGBImage(width: scene.width, height: scene.height)
-        for y in 0..<scene.height { for x in 0..<scene.width {
-            let value: UInt8 = (x / 2 + y / 2) % 2 == 0 ? 60 : 190
-            image[x, y] = (value, value, value)
-        } }
+        for y in 0..<scene.height {
+            for x in 0..<scene.width {
+                let value: UInt8 = (x / 2 + y / 2) % 2 == 0 ? 60 : 190
+                image[x, y] = (value, value, value)
+            }
+        }
         func energy(_ picture: RGBImage, _ pixels: [(Int, Int)]) -> Float {
             var sum: Float = 0
             for (x, y) in pixels where x > 0 {
@@ -158,10 +170,12 @@ final class GeometricLookTests: XCTestCase {
         let image = scene.texturedImage()
         let (result, exact) = try translated(image, scene: scene, shift: 0.01, interpolation: .bicubic)
         XCTAssertGreaterThan(exact.count, 500)
-        for y in 0..<scene.height { for x in 0..<scene.width {
-            guard result[x, y] != image[x, y] else { continue }
-            XCTFail("pixel \(x),\(y) changed under a 0.01 px flow"); return
-        } }
+        for y in 0..<scene.height {
+            for x in 0..<scene.width {
+                guard result[x, y] != image[x, y] else { continue }
+                XCTFail("pixel \(x),\(y) changed under a 0.01 px flow"); return
+            }
+        }
     }
 
     // MARK: - Eyelids

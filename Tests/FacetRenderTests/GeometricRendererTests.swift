@@ -4,6 +4,7 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
 @testable import FacetRender
 
 final class GeometricRendererTests: XCTestCase {
@@ -35,8 +36,9 @@ final class GeometricRendererTests: XCTestCase {
         let motion = scene.motion(edited: edited)
         try renderer.render(frame, source: motion.source, edited: motion.edited)
         let after = try TestFrames.planes(frame)
-        let flow = try renderer.flow(identity: [], camera: scene.camera, source: scene.source, edited: edited,
-                                     frameWidth: scene.width, frameHeight: scene.height)
+        let flow = try renderer.flow(
+            identity: [], camera: scene.camera, source: scene.source, edited: edited,
+            frameWidth: scene.width, frameHeight: scene.height)
         var changedLuma = 0, outside = 0
         for y in 0..<geometry[0].height {
             for x in 0..<geometry[0].width where before[0][y * geometry[0].width + x] != after[0][y * geometry[0].width + x] {
@@ -68,8 +70,10 @@ final class GeometricRendererTests: XCTestCase {
         var renderer = GeometricRenderer(model: scene.model)
         // Within MotionLimits but 1 cm from the camera, and a huge expression: the mesh projects
         // thousands of frame sides away; the renderer refuses instead of converting it to Int.
-        for edit in [{ (c: inout FaceCoefficients) in c.translation.z = -10 },
-                     { (c: inout FaceCoefficients) in c.expression = c.expression.map { _ in 1e7 } }] {
+        for edit in [
+            { (c: inout FaceCoefficients) in c.translation.z = -10 },
+            { (c: inout FaceCoefficients) in c.expression = c.expression.map { _ in 1e7 } },
+        ] {
             let frame = try TestFrames.yuvFrame(scene.texturedImage())
             let before = try TestFrames.planes(frame)
             var edited = scene.source
@@ -94,9 +98,11 @@ final class GeometricRendererTests: XCTestCase {
         }
         // Inner-face landmarks: brows, nose, eye corners, mouth corners, lips.
         let numbers = [20, 25, 28, 31, 34, 37, 40, 43, 46, 49, 52, 55, 58]
-        let colours: [(UInt8, UInt8, UInt8)] = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255),
-                                                (0, 255, 255), (255, 128, 0), (128, 0, 255), (0, 128, 255), (255, 0, 128),
-                                                (128, 255, 0), (0, 255, 128), (255, 255, 255)]
+        let colours: [(UInt8, UInt8, UInt8)] = [
+            (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255),
+            (0, 255, 255), (255, 128, 0), (128, 0, 255), (0, 128, 255), (255, 0, 128),
+            (128, 255, 0), (0, 255, 128), (255, 255, 255),
+        ]
         let sourceLandmarks = scene.landmarks(scene.source)
         for (number, colour) in zip(numbers, colours) {
             let point = try XCTUnwrap(sourceLandmarks[number - 1])
@@ -124,8 +130,9 @@ final class GeometricRendererTests: XCTestCase {
             for y in Int(expected.y) - 12...Int(expected.y) + 12 {
                 for x in Int(expected.x) - 12...Int(expected.x) + 12 {
                     let p = result[x, y]
-                    let distance = (pow(Float(p.red) - Float(colour.0), 2) + pow(Float(p.green) - Float(colour.1), 2)
-                                    + pow(Float(p.blue) - Float(colour.2), 2)).squareRoot()
+                    let distance =
+                        (pow(Float(p.red) - Float(colour.0), 2) + pow(Float(p.green) - Float(colour.1), 2)
+                        + pow(Float(p.blue) - Float(colour.2), 2)).squareRoot()
                     let weight = max(0, 1 - distance / 90)
                     sumX += weight * Float(x); sumY += weight * Float(y); sumW += weight
                 }
@@ -144,8 +151,9 @@ final class GeometricRendererTests: XCTestCase {
         var edited = scene.source
         edited.pose = HeadPose(yawDegrees: 20, pitchDegrees: 8, rollDegrees: -6)
         edited.translation.y -= 10
-        let flow = try GeometricRenderer(model: scene.model).flow(identity: [], camera: scene.camera, source: scene.source,
-                                                                   edited: edited, frameWidth: scene.width, frameHeight: scene.height)
+        let flow = try GeometricRenderer(model: scene.model).flow(
+            identity: [], camera: scene.camera, source: scene.source,
+            edited: edited, frameWidth: scene.width, frameHeight: scene.height)
         var largestJump: Float = 0, boundaryMotion: Float = 0, pairs = 0
         for y in flow.originY..<flow.originY + flow.height - 1 {
             for x in flow.originX..<flow.originX + flow.width - 1 {
@@ -168,13 +176,15 @@ final class GeometricRendererTests: XCTestCase {
         var edited = scene.source
         edited.pose = HeadPose(yawDegrees: -15, pitchDegrees: 5, rollDegrees: 8)
         edited.translation.x -= 8
-        let flow = try GeometricRenderer(model: scene.model).flow(identity: [], camera: scene.camera, source: scene.source,
-                                                                   edited: edited, frameWidth: scene.width, frameHeight: scene.height)
+        let flow = try GeometricRenderer(model: scene.model).flow(
+            identity: [], camera: scene.camera, source: scene.source,
+            edited: edited, frameWidth: scene.width, frameHeight: scene.height)
         XCTAssertEqual(flow.falloffDistance, 0.35 * flow.faceSize, accuracy: 0.01, "the face is far from the edges: no shrinking")
         var mesh: [Point2] = []
         for y in flow.originY..<flow.originY + flow.height {
             for x in flow.originX..<flow.originX + flow.width where flow.isCoveredByMesh(x: x, y: y) {
-                let isEdge = !flow.isCoveredByMesh(x: x - 1, y: y) || !flow.isCoveredByMesh(x: x + 1, y: y)
+                let isEdge =
+                    !flow.isCoveredByMesh(x: x - 1, y: y) || !flow.isCoveredByMesh(x: x + 1, y: y)
                     || !flow.isCoveredByMesh(x: x, y: y - 1) || !flow.isCoveredByMesh(x: x, y: y + 1)
                 if isEdge { mesh.append(Point2(x: Float(x), y: Float(y))) }
             }
@@ -204,8 +214,9 @@ final class GeometricRendererTests: XCTestCase {
         let scene = GeometricTestScene(model: try SurreyModel.load(), centre: Point2(x: 95, y: 240))
         var edited = scene.source
         edited.translation.x += 10
-        let flow = try GeometricRenderer(model: scene.model).flow(identity: [], camera: scene.camera, source: scene.source,
-                                                                   edited: edited, frameWidth: scene.width, frameHeight: scene.height)
+        let flow = try GeometricRenderer(model: scene.model).flow(
+            identity: [], camera: scene.camera, source: scene.source,
+            edited: edited, frameWidth: scene.width, frameHeight: scene.height)
         XCTAssertLessThan(flow.falloffDistance, 0.35 * flow.faceSize)
         for y in 0..<scene.height {
             let d = flow.displacement(x: 0, y: y)
@@ -238,7 +249,8 @@ final class GeometricRendererTests: XCTestCase {
                 for x in 0..<scene.width {
                     let p = Point2(x: Float(x), y: Float(y))
                     guard isInside(p, polygon: editedLips), !isInside(p, polygon: sourceLips),
-                          distanceToOutline(p, polygon: editedLips) > 1.5 else { continue }
+                        distanceToOutline(p, polygon: editedLips) > 1.5
+                    else { continue }
                     before += luma(image[x, y]); after += luma(result[x, y]); count += 1
                 }
             }
@@ -336,8 +348,11 @@ final class GeometricRendererTests: XCTestCase {
     func testOutOfRangeConfigurationIsNamed() throws {
         let scene = GeometricTestScene(model: try SurreyModel.load())
         let renderer = GeometricRenderer(model: scene.model, configuration: .init(falloffDistance: -1))
-        XCTAssertThrowsError(try renderer.flow(identity: [], camera: scene.camera, source: scene.source, edited: scene.source,
-                                               frameWidth: 64, frameHeight: 64)) { error in
+        XCTAssertThrowsError(
+            try renderer.flow(
+                identity: [], camera: scene.camera, source: scene.source, edited: scene.source,
+                frameWidth: 64, frameHeight: 64)
+        ) { error in
             XCTAssertEqual((error as? RenderError)?.code, .invalidArgument)
             XCTAssertTrue("\(error)".contains("falloffDistance"), "\(error)")
         }

@@ -16,8 +16,9 @@ enum SurreyModel {
     static func load() throws -> MorphableModel {
         let url = try SharedData.require("models/sfm/sfm_shape_3448.bin")
         if let cached { return cached }
-        let model = try MorphableModel.load(named: "sfm", modelsDirectory: url.deletingLastPathComponent().deletingLastPathComponent(),
-                                            loadEdgeTopology: false)
+        let model = try MorphableModel.load(
+            named: "sfm", modelsDirectory: url.deletingLastPathComponent().deletingLastPathComponent(),
+            loadEdgeTopology: false)
         cached = model
         return model
     }
@@ -39,16 +40,18 @@ struct GeometricTestScene {
         let principal = centre ?? Point2(x: Float(width) / 2, y: Float(height) / 2)
         camera = FaceCamera(projection: .weakPerspective, focalLength: 1000, principalPoint: principal)
         // Scale 0.9 px/mm: the SFM's ~188 mm head height becomes ~170 px.
-        source = FaceCoefficients(pose: HeadPose(yawDegrees: 5, pitchDegrees: 0, rollDegrees: 2),
-                                  translation: Vector3(x: 0, y: 0, z: -1000 / 0.9),
-                                  expression: [Float](repeating: 0, count: model.expressionCount))
+        source = FaceCoefficients(
+            pose: HeadPose(yawDegrees: 5, pitchDegrees: 0, rollDegrees: 2),
+            translation: Vector3(x: 0, y: 0, z: -1000 / 0.9),
+            expression: [Float](repeating: 0, count: model.expressionCount))
     }
 
     /// Source and edited motion of one frame with one track.
     func motion(edited: FaceCoefficients, modelName: String? = nil) -> (source: SceneMotion, edited: SceneMotion) {
         func scene(_ coefficients: FaceCoefficients) -> SceneMotion {
-            let track = FaceTrack(id: 0, modelName: modelName ?? model.name, identity: [], camera: camera,
-                                  frames: [FaceFrame(frameIndex: 0, time: 0, coefficients: coefficients)])
+            let track = FaceTrack(
+                id: 0, modelName: modelName ?? model.name, identity: [], camera: camera,
+                frames: [FaceFrame(frameIndex: 0, time: 0, coefficients: coefficients)])
             return SceneMotion(frameTimes: [0], frameRate: 25, frameWidth: width, frameHeight: height, tracks: [track])
         }
         return (scene(source), scene(edited))
@@ -129,7 +132,10 @@ func isInside(_ point: Point2, polygon: [Point2]) -> Bool {
     for i in polygon.indices {
         let a = polygon[i], b = polygon[j]
         if (a.y > point.y) != (b.y > point.y),
-           point.x < (b.x - a.x) * (point.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
+            point.x < (b.x - a.x) * (point.y - a.y) / (b.y - a.y) + a.x
+        {
+            inside.toggle()
+        }
         j = i
     }
     return inside

@@ -1,7 +1,8 @@
-@testable import FacetRender
 import FacetSDK
 import FacetTestSupport
 import XCTest
+
+@testable import FacetRender
 
 /// Deep3DFaceRecon's crop parameters (POS on 5 points) and the VoxCeleb-like framing.
 final class NeuralAlignmentTests: XCTestCase {
@@ -85,9 +86,13 @@ final class NeuralAlignmentTests: XCTestCase {
                 Point2(x: $0.x + Float(random.uniform(-3, 3)), y: $0.y + Float(random.uniform(-3, 3)))
             }
         }
-        let track = FaceTrack(id: 0, modelName: "bfm09-front", expressionBasis: .pca,
-                              frames: frames.enumerated().map { FaceFrame(frameIndex: $0, time: 0, landmarks: $1,
-                                                                          coefficients: FaceCoefficients()) })
+        let track = FaceTrack(
+            id: 0, modelName: "bfm09-front", expressionBasis: .pca,
+            frames: frames.enumerated().map {
+                FaceFrame(
+                    frameIndex: $0, time: 0, landmarks: $1,
+                    coefficients: FaceCoefficients())
+            })
         let framer = FaceFramer()
         let raw = try frames.map { try framer.box(landmarks: $0, frameHeight: 480) }
         let smoothed = try framer.boxes(track: track, frameHeight: 480)

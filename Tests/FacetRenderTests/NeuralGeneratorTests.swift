@@ -1,4 +1,3 @@
-@testable import FacetRender
 import FacetMedia
 import FacetNeural
 import FacetPIRender
@@ -6,6 +5,8 @@ import FacetSDK
 import FacetTestSupport
 import Foundation
 import XCTest
+
+@testable import FacetRender
 
 /// The renderer with the real PIRender generator (random weights in the real layout).
 final class NeuralGeneratorTests: XCTestCase {
@@ -38,7 +39,8 @@ final class NeuralGeneratorTests: XCTestCase {
         var tensors: [String: StoredTensor] = [:]
         let live = Dictionary(uniqueKeysWithValues: generator.registry.parameters.map { ($0.name, $0.tensor) })
         for (name, shape) in generator.registry.expectedShapes {
-            let values = live[name].map { Array(UnsafeBufferPointer(start: $0.data, count: $0.count)) }
+            let values =
+                live[name].map { Array(UnsafeBufferPointer(start: $0.data, count: $0.count)) }
                 ?? [Float](repeating: 0, count: shape.reduce(1, *))
             tensors[name] = StoredTensor(shape: shape, values: values)
         }

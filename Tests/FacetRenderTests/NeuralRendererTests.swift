@@ -1,4 +1,3 @@
-@testable import FacetRender
 import FacetMedia
 import FacetMorphableModel
 import FacetNeural
@@ -6,6 +5,8 @@ import FacetPIRender
 import FacetSDK
 import FacetTestSupport
 import XCTest
+
+@testable import FacetRender
 
 /// Crop → generator → paste with a generator stand-in: the pipeline must put the face back
 /// where it was, touch nothing outside the mask, and remove colour casts.
@@ -16,7 +17,8 @@ final class NeuralPipelineTests: XCTestCase {
 
     /// Renders one frame with `generator`; returns the RGB before and after and the mask.
     private func renderOnce(_ generator: AffineStubGenerator, edit: Bool = true) throws
-        -> (before: RGBImage, after: RGBImage, mask: FaceMask, renderer: NeuralRenderer) {
+        -> (before: RGBImage, after: RGBImage, mask: FaceMask, renderer: NeuralRenderer)
+    {
         let frame = try NeuralFixtures.smoothFrame(width: width, height: height, in: NeuralFixtures.scratch())
         let before = try frame.rgb
         let motion = NeuralFixtures.motion(landmarks: [landmarks()], width: width, height: height)
@@ -27,7 +29,8 @@ final class NeuralPipelineTests: XCTestCase {
 
     /// Max and mean absolute RGB difference inside the mask, and whether every pixel outside is identical.
     private func compare(_ result: (before: RGBImage, after: RGBImage, mask: FaceMask, renderer: NeuralRenderer))
-        -> (maxInside: Int, meanInside: Double, insideCount: Int, outsideIdentical: Bool) {
+        -> (maxInside: Int, meanInside: Double, insideCount: Int, outsideIdentical: Bool)
+    {
         var maxInside = 0, sumInside = 0, insideCount = 0, outsideIdentical = true
         for y in 0..<height {
             for x in 0..<width {
@@ -81,8 +84,10 @@ final class NeuralPipelineTests: XCTestCase {
             XCTAssertEqual(transfer.gain[channel], 1.25, accuracy: 1e-4)
             XCTAssertEqual(transfer.offset[channel], -0.375, accuracy: 1e-4)
         }
-        XCTAssertEqual(ColourTransfer.matching(generated: generated, source: source,
-                                               weights: [Float](repeating: 0, count: resolution * resolution)), .identity)
+        XCTAssertEqual(
+            ColourTransfer.matching(
+                generated: generated, source: source,
+                weights: [Float](repeating: 0, count: resolution * resolution)), .identity)
     }
 
     func testUnchangedFacesAreNotRendered() throws {
@@ -177,16 +182,21 @@ final class NeuralAvailabilityTests: XCTestCase {
         // A file that is no weights file at all is named as such, before anything loads it.
         let junk = try NeuralFixtures.scratch().appendingPathComponent("junk.safetensors")
         try Data([0]).write(to: junk)
-        XCTAssertTrue(NeuralRenderer.availability(model: model, weights: junk).message
-            .contains("junk.safetensors is neither a safetensors file nor a PyTorch checkpoint (its first bytes are 00)"))
+        XCTAssertTrue(
+            NeuralRenderer.availability(model: model, weights: junk).message
+                .contains("junk.safetensors is neither a safetensors file nor a PyTorch checkpoint (its first bytes are 00)"))
 
         // A file shaped like safetensors (header length, then the JSON header) passes the check.
         let weights = try NeuralFixtures.scratch().appendingPathComponent("face.safetensors")
         try Data([2, 0, 0, 0, 0, 0, 0, 0] + Array("{}".utf8)).write(to: weights)
         let sfm = try NeuralFixtures.model(name: "sfm_3448", expressions: 6, blendshapes: true, convention: .surrey)
         let wrongModel = NeuralRenderer.availability(model: sfm, weights: weights)
-        XCTAssertEqual(wrongModel.problems, ["model \"sfm_3448\" has 6 blendshape expressions but PIRender needs the "
-                                             + "64-component PCA expression space of the BFM converted with `facet models convert-bfm`"])
+        XCTAssertEqual(
+            wrongModel.problems,
+            [
+                "model \"sfm_3448\" has 6 blendshape expressions but PIRender needs the "
+                    + "64-component PCA expression space of the BFM converted with `facet models convert-bfm`"
+            ])
         let noModel = NeuralRenderer.availability(model: nil, weights: nil)
         XCTAssertEqual(noModel.problems.count, 2)
         XCTAssertTrue(noModel.message.contains("no face model configured"), noModel.message)

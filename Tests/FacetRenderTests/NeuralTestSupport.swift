@@ -1,10 +1,11 @@
-@testable import FacetRender
 import FacetMedia
 import FacetMorphableModel
 import FacetNeural
 import FacetSDK
 import Foundation
 import XCTest
+
+@testable import FacetRender
 
 /// Fixtures of the neural renderer tests: a mean 68-point face, tiny face models, motion, frames
 /// and generator stand-ins.
@@ -48,8 +49,10 @@ enum NeuralFixtures {
 
     /// A tiny model: 3 vertices, PCA expressions in Deep3DFaceRecon's layout (compatible), or
     /// blendshapes (like the Surrey model).
-    static func model(name: String = "bfm09-front", expressions: Int = 64, blendshapes: Bool = false,
-                      convention: ModelConvention = BFMConverter.convention) throws -> MorphableModel {
+    static func model(
+        name: String = "bfm09-front", expressions: Int = 64, blendshapes: Bool = false,
+        convention: ModelConvention = BFMConverter.convention
+    ) throws -> MorphableModel {
         let rows = 9
         let mean: [Float] = [0, 0, 0, 1, 0, 0, 0, 1, 0]
         var identity = [Float](repeating: 0, count: rows)
@@ -57,16 +60,19 @@ enum NeuralFixtures {
         let shape = EosPcaModel(mean: mean, orthonormalBasis: identity, eigenvalues: [1], triangles: [SIMD3(0, 1, 2)])
         let expression: EosExpressionModel
         if blendshapes {
-            expression = .blendshapes((0..<expressions).map { index in
-                var deformation = [Float](repeating: 0, count: rows)
-                deformation[index % rows] = 0.1
-                return EosBlendshape(name: "shape\(index)", deformation: deformation)
-            })
+            expression = .blendshapes(
+                (0..<expressions).map { index in
+                    var deformation = [Float](repeating: 0, count: rows)
+                    deformation[index % rows] = 0.1
+                    return EosBlendshape(name: "shape\(index)", deformation: deformation)
+                })
         } else {
             var basis = [Float](repeating: 0, count: rows * expressions)
             for column in 0..<expressions { basis[column * rows + column % rows] = 1 }
-            expression = .pca(EosPcaModel(mean: [Float](repeating: 0, count: rows), orthonormalBasis: basis,
-                                          eigenvalues: [Float](repeating: 1, count: expressions), triangles: []))
+            expression = .pca(
+                EosPcaModel(
+                    mean: [Float](repeating: 0, count: rows), orthonormalBasis: basis,
+                    eigenvalues: [Float](repeating: 1, count: expressions), triangles: []))
         }
         var landmarks: [String: Int] = [:]
         for number in 1...68 { landmarks[String(number)] = number % 3 }
@@ -76,13 +82,17 @@ enum NeuralFixtures {
 
     /// Source and edited motion of one track (id 0) over `landmarks.count` frames; the edit
     /// sets expression coefficient 0 of frame k to `editedExpression(k)`.
-    static func motion(landmarks: [[Point2]], width: Int, height: Int,
-                       editedExpression: (Int) -> Float = { _ in 0.5 }) -> (source: SceneMotion, edited: SceneMotion) {
+    static func motion(
+        landmarks: [[Point2]], width: Int, height: Int,
+        editedExpression: (Int) -> Float = { _ in 0.5 }
+    ) -> (source: SceneMotion, edited: SceneMotion) {
         let frames = landmarks.enumerated().map { index, points in
-            FaceFrame(frameIndex: index, time: Double(index) / 25, landmarks: points,
-                      coefficients: FaceCoefficients(pose: HeadPose(yaw: 0.1, pitch: -0.05, roll: 0.02),
-                                                     translation: Vector3(x: 0.1, y: -0.2, z: -0.5),
-                                                     expression: [Float](repeating: 0, count: 64)))
+            FaceFrame(
+                frameIndex: index, time: Double(index) / 25, landmarks: points,
+                coefficients: FaceCoefficients(
+                    pose: HeadPose(yaw: 0.1, pitch: -0.05, roll: 0.02),
+                    translation: Vector3(x: 0.1, y: -0.2, z: -0.5),
+                    expression: [Float](repeating: 0, count: 64)))
         }
         let track = FaceTrack(id: 0, modelName: "bfm09-front", expressionBasis: .pca, frames: frames)
         var editedTrack = track

@@ -2,6 +2,7 @@ import FacetMedia
 import FacetRender
 import FacetSDK
 import XCTest
+
 @testable import FacetAnalysis
 
 final class OverlayPainterTests: XCTestCase {
@@ -61,7 +62,9 @@ final class OverlayPainterTests: XCTestCase {
         let changed = changedPixels(blank, painter.image)
         XCTAssertEqual(painter.image[15, 15].green, 255)
         for pixel in changed {
-            let distance = ((Float(pixel.x) + 0.5 - 15) * (Float(pixel.x) + 0.5 - 15) + (Float(pixel.y) + 0.5 - 15) * (Float(pixel.y) + 0.5 - 15)).squareRoot()
+            let distance =
+                ((Float(pixel.x) + 0.5 - 15) * (Float(pixel.x) + 0.5 - 15) + (Float(pixel.y) + 0.5 - 15) * (Float(pixel.y) + 0.5 - 15))
+                .squareRoot()
             XCTAssertLessThan(distance, 3.6, "pixel \(pixel) is outside the dot")
         }
         // About pi r^2 fully covered pixels, plus an anti-aliased rim.

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import FacetSDK
 
 /// The JSON forms that cross the plugin boundary must round-trip exactly and reject bad input.
@@ -27,7 +28,7 @@ final class DescriptorCodingTests: XCTestCase {
 
     func testInvalidJSONFormsAreRejected() {
         let rows = [
-            #"{"name": "colour"}"#,                                                      // unknown type
+            #"{"name": "colour"}"#,  // unknown type
             #"{"keyframes": [{"time": 1, "value": 0, "easing": "linear"}, {"time": 0, "value": 1, "easing": "linear"}]}"#,
             #"{}"#,
         ]

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import FacetSDK
 
 final class KeyframeTests: XCTestCase {
@@ -25,9 +26,9 @@ final class KeyframeTests: XCTestCase {
             Keyframe(time: 7, value: 10),
         ])
         let rows: [(Double, Double)] = [
-            (0, 10), (1, 10), (2, 20), (2.5, 25),   // linear segment 1 → 3
-            (3, 30), (4.9, 30), (5, -10),           // hold segment 3 → 5 jumps at 5
-            (6, 0), (5.5, -10 + 20 * 0.15625),      // smoothstep segment 5 → 7
+            (0, 10), (1, 10), (2, 20), (2.5, 25),  // linear segment 1 → 3
+            (3, 30), (4.9, 30), (5, -10),  // hold segment 3 → 5 jumps at 5
+            (6, 0), (5.5, -10 + 20 * 0.15625),  // smoothstep segment 5 → 7
             (7, 10), (100, 10),
         ]
         for (time, expected) in rows {

@@ -1,19 +1,24 @@
 import XCTest
+
 @testable import FacetSDK
 
 /// Builds scene motion in memory, the way tests drive effects without any video.
 enum MotionFixture {
     static func track(id: Int, centerX: Float, size: Float, frames: Range<Int>, fps: Double = 25) -> FaceTrack {
-        FaceTrack(id: id, modelName: "test", identity: [0.1, 0.2], frames: frames.map { index in
-            FaceFrame(frameIndex: index, time: Double(index) / fps,
-                      box: FaceBox(x: centerX - size / 2, y: 10, width: size, height: size),
-                      coefficients: FaceCoefficients(pose: HeadPose(yaw: 0.1), expression: [0, 0.5]))
-        })
+        FaceTrack(
+            id: id, modelName: "test", identity: [0.1, 0.2],
+            frames: frames.map { index in
+                FaceFrame(
+                    frameIndex: index, time: Double(index) / fps,
+                    box: FaceBox(x: centerX - size / 2, y: 10, width: size, height: size),
+                    coefficients: FaceCoefficients(pose: HeadPose(yaw: 0.1), expression: [0, 0.5]))
+            })
     }
 
     static func scene(_ tracks: [FaceTrack], frameCount: Int = 10, fps: Double = 25) -> SceneMotion {
-        SceneMotion(frameTimes: (0..<frameCount).map { Double($0) / fps }, frameRate: fps,
-                    frameWidth: 640, frameHeight: 480, tracks: tracks)
+        SceneMotion(
+            frameTimes: (0..<frameCount).map { Double($0) / fps }, frameRate: fps,
+            frameWidth: 640, frameHeight: 480, tracks: tracks)
     }
 }
 

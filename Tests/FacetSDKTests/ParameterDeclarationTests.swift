@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import FacetSDK
 
 /// Typed declarations: declared once, listed in the descriptor, read back with their Swift type.
@@ -18,20 +19,25 @@ final class ParameterDeclarationTests: XCTestCase {
         static let level = IntegerParameter("level", default: -1, range: ...0, "At most 0.")
 
         static let all: [any ParameterDeclaration] = [yaw, count, freeze, mode, faces, delay, gain, level]
-        static let schema = EffectDescriptor(id: "org.facet.test.probe", version: EffectVersion(1), summary: "Probe.",
-                                             parameters: all).parameters
+        static let schema = EffectDescriptor(
+            id: "org.facet.test.probe", version: EffectVersion(1), summary: "Probe.",
+            parameters: all
+        ).parameters
     }
 
     /// A per-frame effect that reads a typed parameter and its context: the face model and warn.
     struct Smile: PerFrameFaceEffect {
         static let strength = NumberParameter("strength", default: 1, range: 0...1, "How much.")
-        static let descriptor = EffectDescriptor(id: "org.facet.test.smile", version: EffectVersion(1),
-                                                 summary: "Smiles.", parameters: [strength])
+        static let descriptor = EffectDescriptor(
+            id: "org.facet.test.smile", version: EffectVersion(1),
+            summary: "Smiles.", parameters: [strength])
         private let parameters: EffectParameters
         init(parameters: EffectParameters) throws { self.parameters = parameters }
 
-        func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack,
-                  context: EffectContext) throws {
+        func edit(
+            _ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack,
+            context: EffectContext
+        ) throws {
             guard let smile = context.faceModel?.control(named: ExpressionControlName.smile) else {
                 return context.warn("no smile control at t = \(time)")
             }
@@ -41,16 +47,18 @@ final class ParameterDeclarationTests: XCTestCase {
     }
 
     func testDeclarationsMakeTheSpecsOfTheDescriptor() {
-        XCTAssertEqual(Probe.schema, [
-            .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn."),
-            .integer("count", default: 2, min: 1, max: 9, "How many."),
-            .boolean("freeze", default: false, "Freeze."),
-            .choice("mode", ["relative", "absolute"], default: "relative", "Mode."),
-            .text("faces", default: "all", "Which faces."),
-            .number("delay", default: 0.5, min: 0, unit: "s", "Wait."),
-            .number("gain", default: 1, "Any factor."),
-            .integer("level", default: -1, max: 0, "At most 0."),
-        ])
+        XCTAssertEqual(
+            Probe.schema,
+            [
+                .number("yaw", default: 0, min: -45, max: 45, unit: "deg", "Turn."),
+                .integer("count", default: 2, min: 1, max: 9, "How many."),
+                .boolean("freeze", default: false, "Freeze."),
+                .choice("mode", ["relative", "absolute"], default: "relative", "Mode."),
+                .text("faces", default: "all", "Which faces."),
+                .number("delay", default: 0.5, min: 0, unit: "s", "Wait."),
+                .number("gain", default: 1, "Any factor."),
+                .integer("level", default: -1, max: 0, "At most 0."),
+            ])
         let style = ChoiceParameter("style", default: Style.hard, "A word.")
         XCTAssertEqual(style.spec.type, .choice(["soft", "very-hard"]), "the enum's raw values, in case order")
         XCTAssertEqual(style.spec.defaultValue, .text("very-hard"))
@@ -69,10 +77,12 @@ final class ParameterDeclarationTests: XCTestCase {
     }
 
     func testTypedReadsReturnTheGivenValuesWithTheirSwiftTypes() throws {
-        let parameters = try EffectParameters(schema: Probe.schema, given: [
-            "yaw": .number(12.5), "count": .number(7), "freeze": .boolean(true), "mode": .text("absolute"),
-            "faces": .text("id:3"), "gain": .number(-20),
-        ])
+        let parameters = try EffectParameters(
+            schema: Probe.schema,
+            given: [
+                "yaw": .number(12.5), "count": .number(7), "freeze": .boolean(true), "mode": .text("absolute"),
+                "faces": .text("id:3"), "gain": .number(-20),
+            ])
         let yaw: Double = parameters[Probe.yaw, at: 0]
         let count: Int = parameters[Probe.count, at: 0]
         let mode: Mode = parameters[Probe.mode]
@@ -87,8 +97,10 @@ final class ParameterDeclarationTests: XCTestCase {
     }
 
     func testKeyframedReadsFollowTheCurve() throws {
-        let yaw = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 2, value: 40, easing: .hold),
-                                     Keyframe(time: 3, value: -10)])
+        let yaw = try KeyframeTrack([
+            Keyframe(time: 0, value: 0), Keyframe(time: 2, value: 40, easing: .hold),
+            Keyframe(time: 3, value: -10),
+        ])
         let count = try KeyframeTrack([Keyframe(time: 0, value: 1), Keyframe(time: 1, value: 4)])
         let parameters = try EffectParameters(schema: Probe.schema, given: ["yaw": .keyframes(yaw), "count": .keyframes(count)])
         XCTAssertEqual(parameters[Probe.yaw, at: -1], 0, "before the first keyframe: the first value")
@@ -151,8 +163,10 @@ final class ParameterDeclarationTests: XCTestCase {
     func testStringReadsThrowForUnknownNamesAndOtherTypesInsteadOfReturningZero() throws {
         let parameters = try EffectParameters(schema: Probe.schema, given: ["yaw": .number(3)])
         let rows: [(String, () throws -> Any, EffectError.Code, [String])] = [
-            ("number of a misspelt name", { try parameters.number("yw") }, .unknownParameter,
-             ["'yw'", "yaw, count, freeze, mode, faces, delay, gain, level"]),
+            (
+                "number of a misspelt name", { try parameters.number("yw") }, .unknownParameter,
+                ["'yw'", "yaw, count, freeze, mode, faces, delay, gain, level"]
+            ),
             ("integer of a misspelt name", { try parameters.integer("cuont") }, .unknownParameter, ["'cuont'"]),
             ("boolean of a misspelt name", { try parameters.boolean("frezee") }, .unknownParameter, ["'frezee'"]),
             ("text of a misspelt name", { try parameters.text("fcaes") }, .unknownParameter, ["'fcaes'"]),
@@ -182,13 +196,19 @@ final class ParameterDeclarationTests: XCTestCase {
     }
 
     func testAPerFrameEffectReadsTheFaceModelAndWarnsThroughItsContext() throws {
-        let model = FaceModelDescription(name: "toy", expressionBasis: .blendshapes, expressionNames: ["happy", "sad"],
-                                         controls: [ExpressionControlName.smile: [1, 0]], coefficientRange: [0...1, 0...1])
+        let model = FaceModelDescription(
+            name: "toy", expressionBasis: .blendshapes, expressionNames: ["happy", "sad"],
+            controls: [ExpressionControlName.smile: [1, 0]], coefficientRange: [0...1, 0...1])
         func scene() -> SceneMotion {
-            SceneMotion(frameTimes: [0, 0.5], frameRate: 2, frameWidth: 8, frameHeight: 8, tracks: [
-                FaceTrack(id: 0, modelName: "toy", frames: (0..<2).map {
-                    FaceFrame(frameIndex: $0, time: Double($0) / 2, coefficients: FaceCoefficients(expression: [0.1, 0.2]))
-                })])
+            SceneMotion(
+                frameTimes: [0, 0.5], frameRate: 2, frameWidth: 8, frameHeight: 8,
+                tracks: [
+                    FaceTrack(
+                        id: 0, modelName: "toy",
+                        frames: (0..<2).map {
+                            FaceFrame(frameIndex: $0, time: Double($0) / 2, coefficients: FaceCoefficients(expression: [0.1, 0.2]))
+                        })
+                ])
         }
         let ramp = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 1)])
         let effect = try Smile(parameters: EffectParameters(for: Smile.self, given: ["strength": .keyframes(ramp)]))

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import FacetSDK
 
 final class ParameterTests: XCTestCase {

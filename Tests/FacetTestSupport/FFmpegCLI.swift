@@ -17,7 +17,9 @@ public enum FFmpegCLI {
     /// Runs `ffmpeg -v error -y <arguments>` in `directory`; throws with its stderr on failure.
     public static func run(_ arguments: [String], in directory: URL) throws {
         guard let executable else {
-            throw FixtureError("the ffmpeg command-line tool is not installed (not on PATH); the media tests generate their inputs with it — install it (apt install ffmpeg)")
+            throw FixtureError(
+                "the ffmpeg command-line tool is not installed (not on PATH); the media tests generate their inputs with it — install it (apt install ffmpeg)"
+            )
         }
         let process = Process()
         process.executableURL = executable
@@ -30,7 +32,9 @@ public enum FFmpegCLI {
         let data = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw FixtureError("ffmpeg \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+            throw FixtureError(
+                "ffmpeg \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))"
+            )
         }
     }
 }

@@ -71,8 +71,9 @@ public final class InMemoryMedia: MediaBackend, @unchecked Sendable {
         guard let input = input(url), let first = input.pictures.first else {
             throw MediaError(.fileNotFound, "no in-memory input", path: url.path)
         }
-        return .inMemory(path: url.path, width: first.width, height: first.height, frameRate: input.frameRate,
-                         frameCount: input.pictures.count)
+        return .inMemory(
+            path: url.path, width: first.width, height: first.height, frameRate: input.frameRate,
+            frameCount: input.pictures.count)
     }
 
     public func openFrames(_ url: URL, stillImage: StillImageOptions?) throws -> any FrameSource {
@@ -80,8 +81,10 @@ public final class InMemoryMedia: MediaBackend, @unchecked Sendable {
         return PictureSource(pictures: input(url)!.pictures, frameRate: input(url)!.frameRate, video: info.video!)
     }
 
-    public func openOutput(_ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
-                           settings: EncoderSettings) throws -> any FrameSink {
+    public func openOutput(
+        _ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
+        settings: EncoderSettings
+    ) throws -> any FrameSink {
         PictureSink(url: url) { [weak self] output in
             guard let self else { return }
             self.lock.lock(); self.finished[url.path] = output; self.lock.unlock()
@@ -139,8 +142,9 @@ private final class PictureSink: FrameSink {
     func finish() throws -> WriteReport {
         done(output)
         let duration = output.times.count > 1 ? output.times.last! + (output.times[1] - output.times[0]) : 0
-        return WriteReport(outputURL: url, framesWritten: output.pictures.count, duration: duration, pixelFormat: .auto,
-                           audio: .none, audioDuration: nil, warnings: [])
+        return WriteReport(
+            outputURL: url, framesWritten: output.pictures.count, duration: duration, pixelFormat: .auto,
+            audio: .none, audioDuration: nil, warnings: [])
     }
 
     func cancel() { output = InMemoryMedia.Output(pictures: [], times: []) }

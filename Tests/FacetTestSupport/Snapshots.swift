@@ -40,8 +40,10 @@ public struct SnapshotFolder: Sendable {
 
     /// Fails unless `actual` is exactly the text of the snapshot `name`; records it instead when
     /// recording or when the snapshot does not exist yet (and fails once, saying so).
-    public func assertMatches(_ actual: String, named name: String, producedBy producer: String,
-                              file: StaticString = #filePath, line: UInt = #line) {
+    public func assertMatches(
+        _ actual: String, named name: String, producedBy producer: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let target = self.file(name)
         let stored = try? String(contentsOf: target, encoding: .utf8)
         if Self.isRecording || stored == nil {
@@ -52,16 +54,18 @@ public struct SnapshotFolder: Sendable {
                 XCTFail("cannot record the snapshot \(target.path): \(error)", file: file, line: line)
                 return
             }
-            if stored == actual { return }   // recording an unchanged snapshot is not a change
+            if stored == actual { return }  // recording an unchanged snapshot is not a change
             let why = stored == nil ? "did not exist" : "was re-recorded (\(Self.recordVariable)=1)"
             let again = Self.isRecording ? "run the tests again without \(Self.recordVariable)" : "run the tests again"
-            XCTFail("snapshot \(name) \(why): wrote \(target.path) from `\(producer)`. Review it (git diff), "
+            XCTFail(
+                "snapshot \(name) \(why): wrote \(target.path) from `\(producer)`. Review it (git diff), "
                     + "then \(again) to check it.", file: file, line: line)
             return
         }
         guard let stored, stored != actual else { return }
         let diff = LineDiff.unified(from: stored, to: actual, fromName: "\(name) (snapshot)", toName: producer)
-        XCTFail("""
+        XCTFail(
+            """
             `\(producer)` no longer prints what the snapshot \(name) holds:
             \(diff)
             If the change is intended, re-record the snapshots and review them:
@@ -88,8 +92,10 @@ public enum LineDiff {
     /// context), cut after `maximumLines` hunk lines with a note of how many more differ; empty when
     /// the texts are equal. Trailing spaces and tabs are shown as `·` and `→` so an invisible
     /// difference stays visible.
-    public static func unified(from old: String, to new: String, fromName: String, toName: String,
-                               context: Int = 2, maximumLines: Int = 24) -> String {
+    public static func unified(
+        from old: String, to new: String, fromName: String, toName: String,
+        context: Int = 2, maximumLines: Int = 24
+    ) -> String {
         if old == new { return "" }
         let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -165,8 +165,9 @@ public struct ConsistencyCheck {
     public func run(_ image: URL, in directory: URL, progress: ((String) -> Void)? = nil) throws -> Report {
         let picture: RGBImage
         do { picture = try ImageIO.readImage(image) } catch {
-            throw AnalysisError(error.code == .fileNotFound ? .fileNotFound : .malformed,
-                                "the consistency check needs a picture", path: image.path, cause: error)
+            throw AnalysisError(
+                error.code == .fileNotFound ? .fileNotFound : .malformed,
+                "the consistency check needs a picture", path: image.path, cause: error)
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let work = directory.appendingPathComponent("facet-consistency-\(UUID().uuidString)", isDirectory: true)
@@ -184,24 +185,29 @@ public struct ConsistencyCheck {
         // Faces too small to analyse here are looked for where a variant makes them large enough.
         for rejection in reference.rejections {
             guard case .tooSmall = rejection.reason, rejection.score >= 0.3,
-                  !faces.contains(where: { $0.box.intersectionOverUnion(rejection.box) > 0.3 }) else { continue }
+                !faces.contains(where: { $0.box.intersectionOverUnion(rejection.box) > 0.3 })
+            else { continue }
             faces.append(ReferenceFace(id: faces.count, box: rejection.box, pose: nil))
         }
         var results: [FaceResult] = []
         for variant in try makeVariants(of: picture, in: work) {
             progress?(variant.name)
-            let analysis = try analyzer.analyze(variant.url, stillImage: variant.isVideo ? nil : StillImageOptions(duration: 1, frameRate: 1))
+            let analysis = try analyzer.analyze(
+                variant.url, stillImage: variant.isVideo ? nil : StillImageOptions(duration: 1, frameRate: 1))
             let raw = variant.isVideo ? try rawAnalyzer.analyze(variant.url).motion : nil
             for face in faces {
                 for placement in variant.placements {
-                    results.append(measure(face, placement: placement, variant: variant, analysis: analysis, raw: raw,
-                                           width: picture.width, height: picture.height))
+                    results.append(
+                        measure(
+                            face, placement: placement, variant: variant, analysis: analysis, raw: raw,
+                            width: picture.width, height: picture.height))
                 }
             }
             try? FileManager.default.removeItem(at: variant.url)
         }
-        return Report(image: image.path, width: picture.width, height: picture.height, referenceFaces: faces,
-                      notUsed: reference.warnings.filter { $0.hasPrefix("not used:") }, results: results, bounds: bounds)
+        return Report(
+            image: image.path, width: picture.width, height: picture.height, referenceFaces: faces,
+            notUsed: reference.warnings.filter { $0.hasPrefix("not used:") }, results: results, bounds: bounds)
     }
 
     // MARK: - Variants
@@ -225,17 +231,21 @@ public struct ConsistencyCheck {
         try still("mirrored", picture.mirrored(), [Placement(mirrored: true)])
         for degrees in [10.0, -10.0] {
             let turned = picture.rotated(degrees: degrees)
-            try still(String(format: "turned %+.0f°", degrees), turned,
-                      [Placement(degrees: degrees, canvas: (turned.width, turned.height))])
+            try still(
+                String(format: "turned %+.0f°", degrees), turned,
+                [Placement(degrees: degrees, canvas: (turned.width, turned.height))])
         }
         // Videos: even sizes (4:2:0 video), the picture's own and framed in 1280x720.
-        let even = picture.width % 2 == 0 && picture.height % 2 == 0 ? picture
+        let even =
+            picture.width % 2 == 0 && picture.height % 2 == 0
+            ? picture
             : picture.resized(width: picture.width - picture.width % 2, height: picture.height - picture.height % 2)
         let evenPlacement = Placement(scale: Double(even.width) / Double(picture.width))
         try video("video, own size", even, evenPlacement, noise: false)
         let framed = picture.framed(width: 1280, height: 720)
-        try video("video 1280x720", framed.image, Placement(scale: framed.scale, x: Double(framed.x), y: Double(framed.y)),
-                  noise: false)
+        try video(
+            "video 1280x720", framed.image, Placement(scale: framed.scale, x: Double(framed.x), y: Double(framed.y)),
+            noise: false)
         try video("video with noise", even, evenPlacement, noise: true)
         // Side by side with its mirror image, at the picture's height.
         let mirrored = picture.mirrored()
@@ -277,8 +287,10 @@ public struct ConsistencyCheck {
 
     // MARK: - Measuring
 
-    private func measure(_ face: ReferenceFace, placement: Placement, variant: Variant, analysis: AnalysisResult, raw: SceneMotion?,
-                         width: Int, height: Int) -> FaceResult {
+    private func measure(
+        _ face: ReferenceFace, placement: Placement, variant: Variant, analysis: AnalysisResult, raw: SceneMotion?,
+        width: Int, height: Int
+    ) -> FaceResult {
         let motion = analysis.motion
         let centre = placement.map(face.box.center, width: width, height: height)
         let size = Double(face.box.height) * placement.scale
@@ -289,27 +301,33 @@ public struct ConsistencyCheck {
             let dx = Double(rejection.box.center.x - centre.x), dy = Double(rejection.box.center.y - centre.y)
             return (dx * dx + dy * dy).squareRoot() < 0.5 * size
         }
-        var result = FaceResult(variant: variant.name, face: face.id, size: size, foundFrames: track?.frames.count ?? 0,
-                                frames: motion.frameCount, pose: nil, expected: expected, deviation: nil,
-                                reportedTooSmall: track == nil && reportedTooSmall,
-                                landmarkJitter: nil, poseJitter: nil, rawLandmarkJitter: nil, rawPoseJitter: nil, failures: [])
+        var result = FaceResult(
+            variant: variant.name, face: face.id, size: size, foundFrames: track?.frames.count ?? 0,
+            frames: motion.frameCount, pose: nil, expected: expected, deviation: nil,
+            reportedTooSmall: track == nil && reportedTooSmall,
+            landmarkJitter: nil, poseJitter: nil, rawLandmarkJitter: nil, rawPoseJitter: nil, failures: [])
         let required = Float(size) >= analyzer.configuration.tracking.minimumFaceSize
         if let track {
             let poses = track.frames.map { Self.angles($0.coefficients.pose) }
-            let pose = Angles(yaw: Self.median(poses.map(\.yaw)), pitch: Self.median(poses.map(\.pitch)),
-                              roll: Self.median(poses.map(\.roll)))
+            let pose = Angles(
+                yaw: Self.median(poses.map(\.yaw)), pitch: Self.median(poses.map(\.pitch)),
+                roll: Self.median(poses.map(\.roll)))
             result.pose = pose
             if let expected, let reference = face.pose {
                 let differences = [pose.yaw - expected.yaw, pose.pitch - expected.pitch, Self.wrapped(pose.roll - expected.roll)].map(abs)
                 result.deviation = differences.max()
                 if placement.degrees != 0 {
                     if differences[2] > bounds.rollChange {
-                        result.failures.append(String(format: "roll changed by %.1f°, expected %.0f ± %.1f°",
-                                                      Self.wrapped(pose.roll - reference.roll), placement.degrees, bounds.rollChange))
+                        result.failures.append(
+                            String(
+                                format: "roll changed by %.1f°, expected %.0f ± %.1f°",
+                                Self.wrapped(pose.roll - reference.roll), placement.degrees, bounds.rollChange))
                     }
                     if max(differences[0], differences[1]) > bounds.pose {
-                        result.failures.append(String(format: "yaw or pitch moved by %.1f° (at most %.1f°)",
-                                                      max(differences[0], differences[1]), bounds.pose))
+                        result.failures.append(
+                            String(
+                                format: "yaw or pitch moved by %.1f° (at most %.1f°)",
+                                max(differences[0], differences[1]), bounds.pose))
                     }
                 } else if let deviation = result.deviation, deviation > bounds.pose {
                     result.failures.append(String(format: "pose differs by %.1f° (at most %.1f°)", deviation, bounds.pose))
@@ -336,8 +354,10 @@ public struct ConsistencyCheck {
         }
         let share = Double(result.foundFrames) / Double(max(result.frames, 1))
         if required && share < bounds.foundShare {
-            result.failures.append(String(format: "found on %d of %d frames (at least %.0f%%)", result.foundFrames, result.frames,
-                                          bounds.foundShare * 100))
+            result.failures.append(
+                String(
+                    format: "found on %d of %d frames (at least %.0f%%)", result.foundFrames, result.frames,
+                    bounds.foundShare * 100))
         }
         if !required && track == nil && !reportedTooSmall && size >= 0.8 * Double(analyzer.configuration.tracking.minimumFaceSize) {
             result.failures.append(String(format: "a %.0f px face neither found nor reported as too small", size))
@@ -351,14 +371,16 @@ public struct ConsistencyCheck {
             let centres = track.frames.compactMap { $0.box?.center }
             guard !centres.isEmpty else { return false }
             let x = median(centres.map { Double($0.x) }), y = median(centres.map { Double($0.y) })
-            return ((x - Double(centre.x)) * (x - Double(centre.x)) + (y - Double(centre.y)) * (y - Double(centre.y))).squareRoot() < 0.5 * size
+            return ((x - Double(centre.x)) * (x - Double(centre.x)) + (y - Double(centre.y)) * (y - Double(centre.y))).squareRoot() < 0.5
+                * size
         }
         return candidates.max { $0.frames.count < $1.frames.count }
     }
 
     private static func scene(_ motion: SceneMotion, only track: FaceTrack) -> SceneMotion {
-        SceneMotion(frameTimes: motion.frameTimes, frameRate: motion.frameRate, frameWidth: motion.frameWidth,
-                    frameHeight: motion.frameHeight, tracks: [track])
+        SceneMotion(
+            frameTimes: motion.frameTimes, frameRate: motion.frameRate, frameWidth: motion.frameWidth,
+            frameHeight: motion.frameHeight, tracks: [track])
     }
 
     static func angles(_ pose: HeadPose) -> Angles { PoseDegrees(pose) }

@@ -6,13 +6,14 @@ import CDlib
 extension AnalysisError {
     /// The error for a failed shim call: `status`'s category and the shim's message.
     init(dlibStatus status: facet_dlib_status, message: String, path: String? = nil) {
-        let code: Code = switch status {
-        case FACET_DLIB_INVALID_ARGUMENT: .invalidArgument
-        case FACET_DLIB_FILE_NOT_FOUND: .fileNotFound
-        case FACET_DLIB_MALFORMED_FILE: .malformed
-        case FACET_DLIB_OUT_OF_MEMORY: .outOfMemory
-        default: .libraryFailure
-        }
+        let code: Code =
+            switch status {
+            case FACET_DLIB_INVALID_ARGUMENT: .invalidArgument
+            case FACET_DLIB_FILE_NOT_FOUND: .fileNotFound
+            case FACET_DLIB_MALFORMED_FILE: .malformed
+            case FACET_DLIB_OUT_OF_MEMORY: .outOfMemory
+            default: .libraryFailure
+            }
         self.init(code, message.isEmpty ? "dlib shim call failed with status \(status.rawValue)" : message, path: path)
     }
 }

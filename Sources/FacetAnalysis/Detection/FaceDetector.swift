@@ -57,18 +57,20 @@ public final class FaceDetector {
             var buffer = [facet_face_detection](repeating: facet_face_detection(), count: Int(capacity))
             var count: Int32 = 0
             let status = image.pixels.withUnsafeBufferPointer { pixels in
-                facet_face_detector_detect(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
-                                           Int32(image.width), Int32(upsample), adjustThreshold,
-                                           &buffer, capacity, &count)
+                facet_face_detector_detect(
+                    handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
+                    Int32(image.width), Int32(upsample), adjustThreshold,
+                    &buffer, capacity, &count)
             }
             try check(status, { String(cString: facet_face_detector_last_error(handle)) })
-            if count > capacity {   // more faces than room: run again with enough room
+            if count > capacity {  // more faces than room: run again with enough room
                 capacity = count
                 continue
             }
             return buffer.prefix(Int(count)).map { found in
-                FaceDetection(box: FaceBox(x: found.left, y: found.top, width: found.width, height: found.height),
-                              score: Float(found.score), subdetector: Int(found.subdetector))
+                FaceDetection(
+                    box: FaceBox(x: found.left, y: found.top, width: found.width, height: found.height),
+                    score: Float(found.score), subdetector: Int(found.subdetector))
             }
         }
     }

@@ -22,8 +22,9 @@ public struct GrayImage: Sendable, Equatable {
             throw AnalysisError(.invalidArgument, "a gray image needs a positive size; got \(width)x\(height)")
         }
         guard pixels.count == width * height else {
-            throw AnalysisError(.invalidArgument,
-                                "a \(width)x\(height) gray image needs \(width * height) bytes; got \(pixels.count)")
+            throw AnalysisError(
+                .invalidArgument,
+                "a \(width)x\(height) gray image needs \(width * height) bytes; got \(pixels.count)")
         }
         self.width = width
         self.height = height
@@ -43,8 +44,9 @@ public struct GrayImage: Sendable, Equatable {
         var pixels = [UInt8](repeating: 0, count: image.width * image.height)
         image.pixels.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in
-                facet_gray_from_rgb(source.baseAddress!, Int32(image.width), Int32(image.height),
-                                    Int32(image.rowStride), target.baseAddress!)
+                facet_gray_from_rgb(
+                    source.baseAddress!, Int32(image.width), Int32(image.height),
+                    Int32(image.rowStride), target.baseAddress!)
             }
         }
         self.width = image.width
@@ -97,20 +99,24 @@ public struct GrayImage: Sendable, Equatable {
         let left = max(0, x), top = max(0, y)
         let right = min(width, x + cropWidth), bottom = min(height, y + cropHeight)
         guard right > left, bottom > top else { return nil }
-        return cropped(x: left, y: top, width: right - left, height: bottom - top,
-                       resampledTo: (right - left, bottom - top))
+        return cropped(
+            x: left, y: top, width: right - left, height: bottom - top,
+            resampledTo: (right - left, bottom - top))
     }
 
     /// The rectangle (inside the image) resampled to `size`.
-    private func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int,
-                         resampledTo size: (width: Int, height: Int)) -> GrayImage {
+    private func cropped(
+        x: Int, y: Int, width cropWidth: Int, height cropHeight: Int,
+        resampledTo size: (width: Int, height: Int)
+    ) -> GrayImage {
         precondition(size.width > 0 && size.height > 0, "resampled size must be positive")
         var result = GrayImage(width: size.width, height: size.height)
         let status = pixels.withUnsafeBufferPointer { source in
             result.pixels.withUnsafeMutableBufferPointer { target in
-                facet_gray_resample_area(source.baseAddress!, Int32(width), Int32(height), Int32(width),
-                                         Int32(x), Int32(y), Int32(cropWidth), Int32(cropHeight),
-                                         target.baseAddress!, Int32(size.width), Int32(size.height))
+                facet_gray_resample_area(
+                    source.baseAddress!, Int32(width), Int32(height), Int32(width),
+                    Int32(x), Int32(y), Int32(cropWidth), Int32(cropHeight),
+                    target.baseAddress!, Int32(size.width), Int32(size.height))
             }
         }
         precondition(status == 0, "resampling \(cropWidth)x\(cropHeight) at (\(x), \(y)) of a \(width)x\(height) image failed")
@@ -125,8 +131,9 @@ public struct GrayImage: Sendable, Equatable {
         var result = GrayImage(width: newWidth, height: newHeight)
         let status = pixels.withUnsafeBufferPointer { source in
             result.pixels.withUnsafeMutableBufferPointer { target in
-                facet_gray_rotate(source.baseAddress!, Int32(width), Int32(height), Int32(width), Double(angle),
-                                  target.baseAddress!, Int32(newWidth), Int32(newHeight))
+                facet_gray_rotate(
+                    source.baseAddress!, Int32(width), Int32(height), Int32(width), Double(angle),
+                    target.baseAddress!, Int32(newWidth), Int32(newHeight))
             }
         }
         precondition(status == 0, "rotating a \(width)x\(height) image by \(angle) failed")
@@ -136,8 +143,10 @@ public struct GrayImage: Sendable, Equatable {
     /// The canvas size `rotated(by:)` makes for a `width` x `height` image.
     static func rotatedSize(width: Int, height: Int, angle: Float) -> (width: Int, height: Int) {
         let c = abs(cos(Double(angle))), s = abs(sin(Double(angle)))
-        return (max(1, Int((Double(width) * c + Double(height) * s).rounded(.up))),
-                max(1, Int((Double(width) * s + Double(height) * c).rounded(.up))))
+        return (
+            max(1, Int((Double(width) * c + Double(height) * s).rounded(.up))),
+            max(1, Int((Double(width) * s + Double(height) * c).rounded(.up)))
+        )
     }
 
     /// Where the point (`x`, `y`) of a `width` x `height` image lands in `rotated(by: angle)`, or
@@ -156,10 +165,11 @@ public struct GrayImage: Sendable, Equatable {
     func gridStatistics(in box: FaceBox, samples: Int = 16) -> (mean: Float, deviation: Float) {
         var mean: Float = 0, deviation: Float = 0
         pixels.withUnsafeBufferPointer { source in
-            facet_gray_grid_statistics(source.baseAddress!, Int32(width), Int32(height), Int32(width),
-                                       Int32(box.x.rounded(.down)), Int32(box.y.rounded(.down)),
-                                       Int32(box.width.rounded(.up)), Int32(box.height.rounded(.up)),
-                                       Int32(samples), &mean, &deviation)
+            facet_gray_grid_statistics(
+                source.baseAddress!, Int32(width), Int32(height), Int32(width),
+                Int32(box.x.rounded(.down)), Int32(box.y.rounded(.down)),
+                Int32(box.width.rounded(.up)), Int32(box.height.rounded(.up)),
+                Int32(samples), &mean, &deviation)
         }
         return (mean, deviation)
     }

@@ -44,8 +44,9 @@ public final class LandmarkPredictor: @unchecked Sendable {
         self.modelURL = modelURL
         let path = modelURL.path
         do {
-            try check(facet_landmark_predictor_load(handle, path),
-                      { String(cString: facet_landmark_predictor_last_error(handle)) }, path: path)
+            try check(
+                facet_landmark_predictor_load(handle, path),
+                { String(cString: facet_landmark_predictor_last_error(handle)) }, path: path)
         } catch {
             facet_landmark_predictor_free(handle)
             throw error
@@ -77,9 +78,11 @@ public final class LandmarkPredictor: @unchecked Sendable {
     /// predictions' errors average out, at twice the cost (~2 ms for both on one core).
     public func landmarks(in image: GrayImage, box: FaceBox, mirrorAveraged: Bool = true) throws(AnalysisError) -> [Point2] {
         guard box.width >= 1, box.height >= 1, box.x.isFinite, box.y.isFinite,
-              box.width.isFinite, box.height.isFinite else {
-            throw AnalysisError(.invalidArgument,
-                                "a face box must be finite and at least 1x1 pixel; got \(box.width)x\(box.height) at (\(box.x), \(box.y))")
+            box.width.isFinite, box.height.isFinite
+        else {
+            throw AnalysisError(
+                .invalidArgument,
+                "a face box must be finite and at least 1x1 pixel; got \(box.width)x\(box.height) at (\(box.x), \(box.y))")
         }
         var coordinates = [Float](repeating: 0, count: 2 * pointCount)
         let capacity = Int32(coordinates.count)
@@ -87,12 +90,14 @@ public final class LandmarkPredictor: @unchecked Sendable {
         let status = image.pixels.withUnsafeBufferPointer { pixels in
             coordinates.withUnsafeMutableBufferPointer { out in
                 symmetric
-                    ? facet_landmark_predictor_predict_symmetric(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
-                                                                 Int32(image.width), box.x, box.y, box.width, box.height,
-                                                                 out.baseAddress, capacity)
-                    : facet_landmark_predictor_predict(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
-                                                       Int32(image.width), box.x, box.y, box.width, box.height,
-                                                       out.baseAddress, capacity)
+                    ? facet_landmark_predictor_predict_symmetric(
+                        handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
+                        Int32(image.width), box.x, box.y, box.width, box.height,
+                        out.baseAddress, capacity)
+                    : facet_landmark_predictor_predict(
+                        handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
+                        Int32(image.width), box.x, box.y, box.width, box.height,
+                        out.baseAddress, capacity)
             }
         }
         try check(status, { String(cString: facet_landmark_predictor_last_error(handle)) })

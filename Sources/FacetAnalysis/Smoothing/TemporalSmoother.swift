@@ -39,21 +39,27 @@ public struct TemporalSmoother: Sendable, Equatable {
     /// in length, times do not increase, or a parameter is not positive.
     public func smooth(_ series: [[Float]], times: [Double]) throws(AnalysisError) -> [[Float]] {
         guard series.count == times.count else {
-            throw AnalysisError(.invalidArgument, "smoothing needs one time per vector; got \(series.count) vectors and \(times.count) times")
+            throw AnalysisError(
+                .invalidArgument, "smoothing needs one time per vector; got \(series.count) vectors and \(times.count) times")
         }
         guard minCutoff > 0, beta >= 0, derivativeCutoff > 0, gapFactor > 1,
-              minCutoff.isFinite, beta.isFinite, derivativeCutoff.isFinite else {
-            throw AnalysisError(.invalidArgument,
-                                "smoothing needs minCutoff > 0, beta >= 0, derivativeCutoff > 0 and gapFactor > 1; got \(minCutoff), \(beta), \(derivativeCutoff), \(gapFactor)")
+            minCutoff.isFinite, beta.isFinite, derivativeCutoff.isFinite
+        else {
+            throw AnalysisError(
+                .invalidArgument,
+                "smoothing needs minCutoff > 0, beta >= 0, derivativeCutoff > 0 and gapFactor > 1; got \(minCutoff), \(beta), \(derivativeCutoff), \(gapFactor)"
+            )
         }
         guard let dimension = series.first?.count else { return [] }
         if let bad = series.firstIndex(where: { $0.count != dimension }) {
-            throw AnalysisError(.invalidArgument,
-                                "every vector must have \(dimension) components (like the first); vector \(bad) has \(series[bad].count)")
+            throw AnalysisError(
+                .invalidArgument,
+                "every vector must have \(dimension) components (like the first); vector \(bad) has \(series[bad].count)")
         }
         for index in 1..<max(1, times.count) where !(times[index] > times[index - 1]) {
-            throw AnalysisError(.invalidArgument,
-                                "times must increase; time \(index) is \(times[index]) after \(times[index - 1])")
+            throw AnalysisError(
+                .invalidArgument,
+                "times must increase; time \(index) is \(times[index]) after \(times[index - 1])")
         }
         var result = series
         var column = [Double](), stamps = [Double]()

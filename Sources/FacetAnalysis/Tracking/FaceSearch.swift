@@ -139,9 +139,11 @@ extension SearchPlan.Pass {
                 let centre = GrayImage.rotatedPoint(box.center, width: targetWidth, height: targetHeight, angle: angle, inverse: true)
                 box = FaceBox(x: centre.x - box.width / 2, y: centre.y - box.height / 2, width: box.width, height: box.height)
             }
-            return FaceDetection(box: FaceBox(x: box.x / scaleX + Float(x), y: box.y / scaleY + Float(y),
-                                              width: box.width / scaleX, height: box.height / scaleY),
-                                 score: detection.score, subdetector: detection.subdetector)
+            return FaceDetection(
+                box: FaceBox(
+                    x: box.x / scaleX + Float(x), y: box.y / scaleY + Float(y),
+                    width: box.width / scaleX, height: box.height / scaleY),
+                score: detection.score, subdetector: detection.subdetector)
         }
     }
 }

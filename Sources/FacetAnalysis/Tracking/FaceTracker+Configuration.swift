@@ -123,14 +123,18 @@ extension FaceTracker {
             }
             try require(detectionMaxSide >= 64, "detectionMaxSide must be at least 64; got \(detectionMaxSide)")
             try require(redetectInterval >= 1, "redetectInterval must be at least 1; got \(redetectInterval)")
-            try require(minimumFaceSize >= 16 && minimumFaceSize.isFinite,
-                        "minimumFaceSize must be at least 16 px; got \(minimumFaceSize)")
-            try require(thoroughSearchSeconds.map { $0 > 0 && $0.isFinite } ?? true,
-                        "thoroughSearchSeconds must be positive or nil; got \(String(describing: thoroughSearchSeconds))")
-            try require(thoroughTilePixels >= 250_000 && thoroughTilePixels.isFinite,
-                        "thoroughTilePixels must be at least 250000; got \(thoroughTilePixels)")
-            try require(rotatedSearchAngle >= 0 && rotatedSearchAngle <= .pi / 4,
-                        "rotatedSearchAngle must be in [0, π/4]; got \(rotatedSearchAngle)")
+            try require(
+                minimumFaceSize >= 16 && minimumFaceSize.isFinite,
+                "minimumFaceSize must be at least 16 px; got \(minimumFaceSize)")
+            try require(
+                thoroughSearchSeconds.map { $0 > 0 && $0.isFinite } ?? true,
+                "thoroughSearchSeconds must be positive or nil; got \(String(describing: thoroughSearchSeconds))")
+            try require(
+                thoroughTilePixels >= 250_000 && thoroughTilePixels.isFinite,
+                "thoroughTilePixels must be at least 250000; got \(thoroughTilePixels)")
+            try require(
+                rotatedSearchAngle >= 0 && rotatedSearchAngle <= .pi / 4,
+                "rotatedSearchAngle must be in [0, π/4]; got \(rotatedSearchAngle)")
             try require(matchOverlap > 0 && matchOverlap < 1, "matchOverlap must be in (0, 1); got \(matchOverlap)")
             try require(reseedOverlap >= 0 && reseedOverlap <= 1, "reseedOverlap must be in [0, 1]; got \(reseedOverlap)")
             try require(confirmationDetections >= 1, "confirmationDetections must be at least 1; got \(confirmationDetections)")
@@ -138,14 +142,17 @@ extension FaceTracker {
             try require(minimumConfirmationScore.isFinite, "minimumConfirmationScore must be finite; got \(minimumConfirmationScore)")
             try require(tentativeMisses >= 1, "tentativeMisses must be at least 1; got \(tentativeMisses)")
             try require(lostAfterMisses >= 1, "lostAfterMisses must be at least 1; got \(lostAfterMisses)")
-            try require(minimumInsideFraction >= 0 && minimumInsideFraction <= 1,
-                        "minimumInsideFraction must be in [0, 1]; got \(minimumInsideFraction)")
+            try require(
+                minimumInsideFraction >= 0 && minimumInsideFraction <= 1,
+                "minimumInsideFraction must be in [0, 1]; got \(minimumInsideFraction)")
             try require(maximumShapeDrift > 0, "maximumShapeDrift must be positive; got \(maximumShapeDrift)")
             try require(maximumScaleChange > 1, "maximumScaleChange must be above 1; got \(maximumScaleChange)")
-            try require(unchangedPictureThreshold >= 0 && unchangedPictureThreshold <= 255,
-                        "unchangedPictureThreshold must be in [0, 255]; got \(unchangedPictureThreshold)")
-            try require(minimumFollowOverlap >= 0 && minimumFollowOverlap < 1,
-                        "minimumFollowOverlap must be in [0, 1); got \(minimumFollowOverlap)")
+            try require(
+                unchangedPictureThreshold >= 0 && unchangedPictureThreshold <= 255,
+                "unchangedPictureThreshold must be in [0, 255]; got \(unchangedPictureThreshold)")
+            try require(
+                minimumFollowOverlap >= 0 && minimumFollowOverlap < 1,
+                "minimumFollowOverlap must be in [0, 1); got \(minimumFollowOverlap)")
         }
     }
 }

@@ -109,13 +109,16 @@ public final class FaceTracker {
 
     /// Creates a tracker. Throws `invalidArgument` for a configuration value out of range and
     /// `incompatible` when the predictor is not a 68-point model.
-    public init(configuration: Configuration = Configuration(), predictor: LandmarkPredictor,
-                detector: FaceDetector? = nil) throws(AnalysisError) {
+    public init(
+        configuration: Configuration = Configuration(), predictor: LandmarkPredictor,
+        detector: FaceDetector? = nil
+    ) throws(AnalysisError) {
         try configuration.validate()
         guard predictor.pointCount == 68 else {
-            throw AnalysisError(.incompatible,
-                                "the tracker needs a 68-point landmark model; \(predictor.modelURL.path) has \(predictor.pointCount) points",
-                                path: predictor.modelURL.path)
+            throw AnalysisError(
+                .incompatible,
+                "the tracker needs a 68-point landmark model; \(predictor.modelURL.path) has \(predictor.pointCount) points",
+                path: predictor.modelURL.path)
         }
         self.configuration = configuration
         self.predictor = predictor
@@ -141,12 +144,15 @@ public final class FaceTracker {
     /// time in seconds. Frames must come in increasing index order and keep one size.
     public func process(_ image: GrayImage, frameIndex: Int, time: Double) throws(AnalysisError) {
         if let lastFrameIndex, frameIndex <= lastFrameIndex {
-            throw AnalysisError(.invalidArgument,
-                                "frames must come in increasing order; got frame \(frameIndex) after frame \(lastFrameIndex)")
+            throw AnalysisError(
+                .invalidArgument,
+                "frames must come in increasing order; got frame \(frameIndex) after frame \(lastFrameIndex)")
         }
         if let frameSize, frameSize != (image.width, image.height) {
-            throw AnalysisError(.incompatible,
-                                "every frame must have the first frame's size \(frameSize.width)x\(frameSize.height); frame \(frameIndex) is \(image.width)x\(image.height)")
+            throw AnalysisError(
+                .incompatible,
+                "every frame must have the first frame's size \(frameSize.width)x\(frameSize.height); frame \(frameIndex) is \(image.width)x\(image.height)"
+            )
         }
         if let lastFrameIndex, frameIndex > lastFrameIndex + 1 {
             // Frames were skipped: faces cannot be followed across the gap.
@@ -225,17 +231,19 @@ public final class FaceTracker {
             let texture = image.gridStatistics(in: FaceBox.bounding(landmarks)).deviation
             let scaleChange = LandmarkPlacement(landmarks).scale / LandmarkPlacement(face.landmarks).scale
             if inside < configuration.minimumInsideFraction || texture < configuration.minimumTexture {
-                end(at: index, trimToConfirmed: false)   // left the frame, or cut to a blank picture
+                end(at: index, trimToConfirmed: false)  // left the frame, or cut to a blank picture
                 continue
             }
             if overlap < configuration.minimumFollowOverlap || max(scaleChange, 1 / scaleChange) > configuration.maximumScaleChange {
-                live[index].isRescuing = true   // lost the shape: a detection on this frame may re-seed it
+                live[index].isRescuing = true  // lost the shape: a detection on this frame may re-seed it
                 continue
             }
             let stability = min(1, max(0, (overlap - configuration.minimumFollowOverlap) / (0.7 - configuration.minimumFollowOverlap)))
             let doubt: Float = face.misses > 0 ? 0.7 : 1
-            live[index].append(TrackedFace(frameIndex: frameIndex, time: time, box: newBox, landmarks: landmarks,
-                                           detectionScore: nil, confidence: inside * stability * doubt))
+            live[index].append(
+                TrackedFace(
+                    frameIndex: frameIndex, time: time, box: newBox, landmarks: landmarks,
+                    detectionScore: nil, confidence: inside * stability * doubt))
         }
     }
 
@@ -293,7 +301,7 @@ public final class FaceTracker {
     private func search(_ passes: [SearchPlan.Pass], in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
         var mine: [SearchPlan.Pass] = [], theirs: [SearchPlan.Pass] = []
         if let worker {
-            worker.discard()   // a coarse search still running is overtaken by this one
+            worker.discard()  // a coarse search still running is overtaken by this one
             var load: (mine: Float, theirs: Float) = (0, 0)
             for pass in passes.sorted(by: { $0.searchedPixels > $1.searchedPixels }) {
                 if load.mine <= load.theirs {
@@ -341,8 +349,9 @@ public final class FaceTracker {
 
         // Detections no face matched: new tentative faces, unless inside a tracked face.
         for (index, found) in detections.enumerated() where !matched.detectionUsed[index] {
-            try startFace(from: found, madeEarlier: index >= gathered.freshCount, in: image, frameIndex: frameIndex,
-                          time: time)
+            try startFace(
+                from: found, madeEarlier: index >= gathered.freshCount, in: image, frameIndex: frameIndex,
+                time: time)
         }
         assignIDs(frameIndex: frameIndex)
     }
@@ -351,20 +360,22 @@ public final class FaceTracker {
     /// The first `freshCount` detections were made on this frame; the worker's, made on an earlier
     /// frame, follow where they are not already among them.
     private func gatherDetections(_ plan: SearchPlan, in image: GrayImage, frameIndex: Int, time: Double)
-        throws(AnalysisError) -> (detections: [FaceDetection], freshCount: Int, lookedAt: [Bool]) {
+        throws(AnalysisError) -> (detections: [FaceDetection], freshCount: Int, lookedAt: [Bool])
+    {
         var detections: [FaceDetection] = []
         var lookedAt = [Bool](repeating: false, count: live.count)
         let searching = isSearchFrame(frameIndex)
         let thorough = isThoroughFrame(time: time)
         // A coarse search started on the worker `searchLatency` frames ago is collected now.
         var collected = false
-        var stale: [FaceDetection] = []   // the worker's detections, made on an earlier frame
+        var stale: [FaceDetection] = []  // the worker's detections, made on an earlier frame
         if let pending = worker?.pendingFrame, frameIndex - pending >= searchLatency {
             stale = try worker!.collect()
             collected = true
         }
         if searching || thorough,
-           try searchWholeFrame(plan, in: image, frameIndex: frameIndex, time: time, thorough: thorough, into: &detections) {
+            try searchWholeFrame(plan, in: image, frameIndex: frameIndex, time: time, thorough: thorough, into: &detections)
+        {
             collected = true
         }
         if collected || thorough {
@@ -388,8 +399,10 @@ public final class FaceTracker {
     /// The whole-frame search of a search or thorough frame: the thorough search (with the coarse
     /// one), or the coarse search, on the worker while faces are tracked. Returns whether a coarse
     /// search's detections were merged into `detections` here.
-    private func searchWholeFrame(_ plan: SearchPlan, in image: GrayImage, frameIndex: Int, time: Double, thorough: Bool,
-                                  into detections: inout [FaceDetection]) throws(AnalysisError) -> Bool {
+    private func searchWholeFrame(
+        _ plan: SearchPlan, in image: GrayImage, frameIndex: Int, time: Double, thorough: Bool,
+        into detections: inout [FaceDetection]
+    ) throws(AnalysisError) -> Bool {
         let start = Self.now()
         defer { statistics.detectionSeconds += Self.now() - start }
         lastDetectionFrame = frameIndex
@@ -407,8 +420,9 @@ public final class FaceTracker {
             worker.start([plan.coarse], in: image, frameIndex: frameIndex, adjustThreshold: configuration.adjustThreshold)
             statistics.concurrentSearches += 1
         } else {
-            merge(try plan.coarse.detect(in: image, with: detector, adjustThreshold: configuration.adjustThreshold),
-                  into: &detections)
+            merge(
+                try plan.coarse.detect(in: image, with: detector, adjustThreshold: configuration.adjustThreshold),
+                into: &detections)
             return true
         }
         return false
@@ -417,8 +431,10 @@ public final class FaceTracker {
     /// Matches detections to faces greedily by overlap, best pair first (ties: higher score, then
     /// lower indices), and confirms every matched face. Returns, per live face, whether a detection
     /// matched it, and per detection, whether a face took it.
-    private func match(_ detections: [FaceDetection], in image: GrayImage, frameIndex: Int,
-                       time: Double) throws(AnalysisError) -> (faceMatched: [Bool], detectionUsed: [Bool]) {
+    private func match(
+        _ detections: [FaceDetection], in image: GrayImage, frameIndex: Int,
+        time: Double
+    ) throws(AnalysisError) -> (faceMatched: [Bool], detectionUsed: [Bool]) {
         var pairs: [(face: Int, detection: Int, overlap: Float)] = []
         for (faceIndex, face) in live.enumerated() {
             for (detectionIndex, detection) in detections.enumerated() {
@@ -438,8 +454,9 @@ public final class FaceTracker {
         for pair in pairs where !faceMatched[pair.face] && !detectionUsed[pair.detection] {
             faceMatched[pair.face] = true
             detectionUsed[pair.detection] = true
-            try confirm(face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image,
-                        frameIndex: frameIndex, time: time)
+            try confirm(
+                face: pair.face, with: detections[pair.detection], overlap: pair.overlap, in: image,
+                frameIndex: frameIndex, time: time)
         }
         return (faceMatched, detectionUsed)
     }
@@ -449,12 +466,15 @@ public final class FaceTracker {
     /// keep their size when the box changes, as at creation) is confirmed by that instead: HOG
     /// misses faces turned or lit unlike its training more often than it finds them, and a face
     /// the landmarks follow is still there. A face that missed too often is dropped or ends.
-    private func countMisses(faceMatched: [Bool], lookedAt: [Bool], in image: GrayImage,
-                             frameIndex: Int) throws(AnalysisError) {
+    private func countMisses(
+        faceMatched: [Bool], lookedAt: [Bool], in image: GrayImage,
+        frameIndex: Int
+    ) throws(AnalysisError) {
         for index in live.indices.reversed() where !faceMatched[index] && lookedAt[index] {
             guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
             if live[index].id != nil,
-               try shapeDrift(image, live[index].box, LandmarkPlacement(live[index].landmarks)) <= configuration.maximumShapeDrift {
+                try shapeDrift(image, live[index].box, LandmarkPlacement(live[index].landmarks)) <= configuration.maximumShapeDrift
+            {
                 live[index].hits += 1
                 live[index].passes += 1
                 live[index].misses = 0
@@ -467,8 +487,9 @@ public final class FaceTracker {
             if live[index].id == nil {
                 if live[index].misses >= configuration.tentativeMisses {
                     let face = live.remove(at: index)
-                    reject(face, frameIndex: frameIndex,
-                           .lostBeforeConfirmation(detections: face.hits, needed: configuration.confirmationDetections))
+                    reject(
+                        face, frameIndex: frameIndex,
+                        .lostBeforeConfirmation(detections: face.hits, needed: configuration.confirmationDetections))
                 }
             } else if live[index].misses >= configuration.lostAfterMisses {
                 end(at: index, trimToConfirmed: true, frameIndex: frameIndex)
@@ -480,15 +501,19 @@ public final class FaceTracker {
     /// was recently found not to be a usable face, or its landmarks make a face too small or one
     /// the landmark model is not drawn to (both recorded in `rejections`). A detection
     /// `madeEarlier` (by the worker) must be found again around its place on this frame.
-    private func startFace(from found: FaceDetection, madeEarlier: Bool, in image: GrayImage, frameIndex: Int,
-                           time: Double) throws(AnalysisError) {
+    private func startFace(
+        from found: FaceDetection, madeEarlier: Bool, in image: GrayImage, frameIndex: Int,
+        time: Double
+    ) throws(AnalysisError) {
         var detection = found
         if madeEarlier {
             // Made frames ago: the face must still be there. Look around it on this frame, and
             // start from that detection; nothing there, nothing to start (and nothing to report).
-            guard let fresh = try detectAround(detection.box, in: image)
-                .max(by: { $0.box.intersectionOverUnion(detection.box) < $1.box.intersectionOverUnion(detection.box) }),
-                  fresh.box.intersectionOverUnion(detection.box) > 0.3 else { return }
+            guard
+                let fresh = try detectAround(detection.box, in: image)
+                    .max(by: { $0.box.intersectionOverUnion(detection.box) < $1.box.intersectionOverUnion(detection.box) }),
+                fresh.box.intersectionOverUnion(detection.box) > 0.3
+            else { return }
             detection = fresh
         }
         let covered = live.contains { face in
@@ -497,7 +522,7 @@ public final class FaceTracker {
         if covered { return }
         recentRejections.removeAll { frameIndex - $0.frameIndex > recentRejectionFrames }
         if let seen = recentRejections.firstIndex(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
-            recentRejections[seen].frameIndex = frameIndex   // the same pattern again: still not a face
+            recentRejections[seen].frameIndex = frameIndex  // the same pattern again: still not a face
             return
         }
         let (landmarks, box, followBox) = try seed(image, from: detection.box)
@@ -506,27 +531,35 @@ public final class FaceTracker {
         let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
         if box.height < configuration.minimumFaceSize && drift <= configuration.maximumShapeDrift {
             recentRejections.append((detection.box, frameIndex))
-            rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
-                                        reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
+            rejections.append(
+                Rejection(
+                    frameIndex: frameIndex, box: box, score: detection.score,
+                    reason: .tooSmall(size: box.height, minimum: configuration.minimumFaceSize)))
             return
         }
         guard drift <= configuration.maximumShapeDrift else {
             statistics.droppedFalsePositives += 1
             recentRejections.append((detection.box, frameIndex))
-            rejections.append(Rejection(frameIndex: frameIndex, box: box, score: detection.score,
-                                        reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
+            rejections.append(
+                Rejection(
+                    frameIndex: frameIndex, box: box, score: detection.score,
+                    reason: .landmarksDoNotSettle(drift: drift, maximum: configuration.maximumShapeDrift)))
             return
         }
-        var face = FaceState(first: TrackedFace(frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
-                                                detectionScore: detection.score,
-                                                confidence: insideFraction(landmarks, image)))
+        var face = FaceState(
+            first: TrackedFace(
+                frameIndex: frameIndex, time: time, box: box, landmarks: landmarks,
+                detectionScore: detection.score,
+                confidence: insideFraction(landmarks, image)))
         face.followBox = followBox
         live.append(face)
     }
 
     /// A detection matched face `index` on the current frame.
-    private func confirm(face index: Int, with detection: FaceDetection, overlap: Float, in image: GrayImage,
-                         frameIndex: Int, time: Double) throws(AnalysisError) {
+    private func confirm(
+        face index: Int, with detection: FaceDetection, overlap: Float, in image: GrayImage,
+        frameIndex: Int, time: Double
+    ) throws(AnalysisError) {
         var face = live[index]
         let hadMissed = face.misses > 0
         face.hits += 1
@@ -537,8 +570,10 @@ public final class FaceTracker {
         if rescued {
             // Following failed on this frame: start again from the detection.
             face.isRescuing = false
-            face.frames.append(TrackedFace(frameIndex: frameIndex, time: time, box: detection.box,
-                                           landmarks: face.landmarks, detectionScore: nil, confidence: 0))
+            face.frames.append(
+                TrackedFace(
+                    frameIndex: frameIndex, time: time, box: detection.box,
+                    landmarks: face.landmarks, detectionScore: nil, confidence: 0))
         }
         var current = face.frames[face.frames.count - 1]
         if overlap < configuration.reseedOverlap || rescued {
@@ -549,7 +584,7 @@ public final class FaceTracker {
             face.followBox = followBox
             current.confidence = insideFraction(landmarks, image)
         } else if hadMissed {
-            current.confidence = min(1, current.confidence / 0.7)   // the doubt is lifted
+            current.confidence = min(1, current.confidence / 0.7)  // the doubt is lifted
         }
         current.detectionScore = detection.score
         face.frames[face.frames.count - 1] = current
@@ -562,7 +597,8 @@ public final class FaceTracker {
     private func assignIDs(frameIndex: Int) {
         for index in live.indices.reversed()
         where live[index].id == nil && live[index].hits >= configuration.confirmationDetections
-            && live[index].bestScore < configuration.minimumConfirmationScore {
+            && live[index].bestScore < configuration.minimumConfirmationScore
+        {
             let face = live.remove(at: index)
             reject(face, frameIndex: frameIndex, .lowScore(score: face.bestScore, minimum: configuration.minimumConfirmationScore))
         }
@@ -580,7 +616,8 @@ public final class FaceTracker {
         let face = live.remove(at: index)
         guard let id = face.id else {
             if duplicate { return }
-            let reason: Rejection.Reason = face.bestScore < configuration.minimumConfirmationScore
+            let reason: Rejection.Reason =
+                face.bestScore < configuration.minimumConfirmationScore
                 ? .lowScore(score: face.bestScore, minimum: configuration.minimumConfirmationScore)
                 : .lostBeforeConfirmation(detections: face.hits, needed: configuration.confirmationDetections)
             reject(face, frameIndex: frameIndex ?? face.lastFrameIndex, reason)
@@ -598,8 +635,10 @@ public final class FaceTracker {
     /// Records a face that was followed for a while but not kept.
     private func reject(_ face: FaceState, frameIndex: Int, _ reason: Rejection.Reason) {
         statistics.droppedFalsePositives += 1
-        rejections.append(Rejection(frameIndex: face.frames[0].frameIndex, box: face.frames[0].box, score: face.bestScore,
-                                    reason: reason))
+        rejections.append(
+            Rejection(
+                frameIndex: face.frames[0].frameIndex, box: face.frames[0].box, score: face.bestScore,
+                reason: reason))
     }
 
     // MARK: - Helpers
@@ -617,11 +656,13 @@ public final class FaceTracker {
     /// `followBox` is the box they were predicted from, with what the picture shows in it: the next
     /// frame, if its picture is unchanged, is predicted from it and gives the same landmarks.
     private func seed(_ image: GrayImage, from detectionBox: FaceBox) throws(AnalysisError)
-        -> (landmarks: [Point2], box: FaceBox, followBox: FollowBox?) {
+        -> (landmarks: [Point2], box: FaceBox, followBox: FollowBox?)
+    {
         let first = try predict(image, detectionBox)
         let predictedFrom = convention.box(for: first)
         let landmarks = try predict(image, predictedFrom)
-        let held = configuration.unchangedPictureThreshold > 0
+        let held =
+            configuration.unchangedPictureThreshold > 0
             ? FollowBox(box: predictedFrom, samples: image.gridSamples(in: predictedFrom)) : nil
         return (landmarks, convention.box(for: landmarks), held)
     }
@@ -651,16 +692,19 @@ public final class FaceTracker {
         guard let region = image.cropped(x: x, y: y, width: Int(side.rounded(.up)), height: Int(side.rounded(.up))) else {
             return []
         }
-        let left = max(0, x), top = max(0, y)   // where the clipped region starts
+        let left = max(0, x), top = max(0, y)  // where the clipped region starts
         let scale = 100 / max(box.width, 1)
-        let searched = region.resampled(width: max(1, Int((Float(region.width) * scale).rounded())),
-                                        height: max(1, Int((Float(region.height) * scale).rounded())))
+        let searched = region.resampled(
+            width: max(1, Int((Float(region.width) * scale).rounded())),
+            height: max(1, Int((Float(region.height) * scale).rounded())))
         let scaleX = Float(searched.width) / Float(region.width), scaleY = Float(searched.height) / Float(region.height)
         statistics.regionDetections += 1
         return try detector.detect(in: searched, adjustThreshold: configuration.adjustThreshold).map {
-            FaceDetection(box: FaceBox(x: $0.box.x / scaleX + Float(left), y: $0.box.y / scaleY + Float(top),
-                                       width: $0.box.width / scaleX, height: $0.box.height / scaleY),
-                          score: $0.score, subdetector: $0.subdetector)
+            FaceDetection(
+                box: FaceBox(
+                    x: $0.box.x / scaleX + Float(left), y: $0.box.y / scaleY + Float(top),
+                    width: $0.box.width / scaleX, height: $0.box.height / scaleY),
+                score: $0.score, subdetector: $0.subdetector)
         }
     }
 
@@ -669,8 +713,9 @@ public final class FaceTracker {
     private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ reference: LandmarkPlacement) throws(AnalysisError) -> Float {
         var drift: Float = 0
         for factor: Float in [1.2, 0.85] {
-            let probe = FaceBox(x: box.center.x - box.width * factor / 2, y: box.center.y - box.height * factor / 2,
-                                width: box.width * factor, height: box.height * factor)
+            let probe = FaceBox(
+                x: box.center.x - box.width * factor / 2, y: box.center.y - box.height * factor / 2,
+                width: box.width * factor, height: box.height * factor)
             drift += abs(LandmarkPlacement(try predict(image, probe)).scale / reference.scale - 1)
         }
         return drift
@@ -688,8 +733,10 @@ public final class FaceTracker {
     /// A track with smoothed landmarks; boxes are the convention's boxes of the smoothed landmarks.
     /// Coordinates are smoothed in units of a 200 px face so the smoother's `beta` does not depend
     /// on resolution.
-    static func smoothed(_ track: LandmarkTrack, with smoother: TemporalSmoother,
-                         convention: FaceBoxConvention) throws(AnalysisError) -> LandmarkTrack {
+    static func smoothed(
+        _ track: LandmarkTrack, with smoother: TemporalSmoother,
+        convention: FaceBoxConvention
+    ) throws(AnalysisError) -> LandmarkTrack {
         guard track.frames.count > 2 else { return track }
         let widths = track.frames.map(\.box.width).sorted()
         let unit = max(widths[widths.count / 2], 1) / 200

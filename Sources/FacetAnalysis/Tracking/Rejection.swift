@@ -45,16 +45,21 @@ public struct Rejection: Sendable, Equatable, CustomStringConvertible {
         let size = Int(box.height.rounded())
         let score = String(format: "%.2f", self.score)
         switch reason {
-        case let .tooSmall(size, minimum):
-            return "a \(Int(size.rounded())) px face \(place) is smaller than the \(Int(minimum.rounded())) px minimum (--min-face-size): not analysed"
-        case let .lowScore(best, minimum):
-            return "a \(size) px face-like detection \(place) scored \(String(format: "%.2f", best)), below the \(String(format: "%.2f", minimum)) a face needs: not used"
-        case let .landmarksDoNotSettle(drift, maximum):
-            return "a \(size) px face-like detection \(place) (score \(score)) does not hold the landmarks (they follow the box: drift \(String(format: "%.2f", drift)), at most \(String(format: "%.2f", maximum)) for a face): not used"
-        case let .lostBeforeConfirmation(detections, needed):
-            return "a \(size) px face \(place) (score \(score)) was detected \(detections) time\(detections == 1 ? "" : "s") before it was lost; \(needed) confirm a face: not used"
-        case let .rarelyDetected(detections, searches):
-            return "a \(size) px face \(place) (score \(score)) was found in only \(detections) of the \(searches) searches while it was followed: dropped as a false detection"
+        case .tooSmall(let size, let minimum):
+            return
+                "a \(Int(size.rounded())) px face \(place) is smaller than the \(Int(minimum.rounded())) px minimum (--min-face-size): not analysed"
+        case .lowScore(let best, let minimum):
+            return
+                "a \(size) px face-like detection \(place) scored \(String(format: "%.2f", best)), below the \(String(format: "%.2f", minimum)) a face needs: not used"
+        case .landmarksDoNotSettle(let drift, let maximum):
+            return
+                "a \(size) px face-like detection \(place) (score \(score)) does not hold the landmarks (they follow the box: drift \(String(format: "%.2f", drift)), at most \(String(format: "%.2f", maximum)) for a face): not used"
+        case .lostBeforeConfirmation(let detections, let needed):
+            return
+                "a \(size) px face \(place) (score \(score)) was detected \(detections) time\(detections == 1 ? "" : "s") before it was lost; \(needed) confirm a face: not used"
+        case .rarelyDetected(let detections, let searches):
+            return
+                "a \(size) px face \(place) (score \(score)) was found in only \(detections) of the \(searches) searches while it was followed: dropped as a false detection"
         }
     }
 }

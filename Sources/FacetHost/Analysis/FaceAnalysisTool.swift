@@ -58,9 +58,11 @@ public enum FaceAnalysisTool {
 
     /// Analyses `request.input`; writes the motion file and the overlay video it asks for.
     /// `progress` hears the frames analysed; `overlayProgress` the frames drawn.
-    public static func analyze(_ request: Request, options: AnalysisOptions, progress: ((Int) -> Void)? = nil,
-                               overlayProgress: (any ProgressObserver)? = nil,
-                               cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> Outcome {
+    public static func analyze(
+        _ request: Request, options: AnalysisOptions, progress: ((Int) -> Void)? = nil,
+        overlayProgress: (any ProgressObserver)? = nil,
+        cancellation: CancellationFlag = CancellationFlag()
+    ) throws(HostError) -> Outcome {
         let source = FaceAnalysisSource(configuration: options.configuration)
         let analyzer = try source.load()
         let info: MediaInfo
@@ -79,27 +81,33 @@ public enum FaceAnalysisTool {
         if let motionFile = request.motionFile {
             let file = MotionFile(
                 generator: request.generator,
-                source: .init(path: request.input.path, width: motion.frameWidth, height: motion.frameHeight,
-                              frameCount: motion.frameCount, frameRate: motion.frameRate),
+                source: .init(
+                    path: request.input.path, width: motion.frameWidth, height: motion.frameHeight,
+                    frameCount: motion.frameCount, frameRate: motion.frameRate),
                 analysis: analyzer.settingsDescription, motion: motion)
             do { try file.write(to: motionFile) } catch { throw HostError(.io, wrapping: error) }
         }
         var warnings = result.warnings
         if let overlay = request.overlay {
-            var pipeline = Pipeline(motionSource: PrecomputedMotion(motion, summary: analyzer.summary),
-                                    renderer: OverlayRenderer(model: analyzer.model))
-            let drawing = ApplyRequest(input: request.input, output: overlay, stillDuration: request.still?.duration,
-                                       stillFrameRate: request.still?.frameRate ?? 25, overwrite: request.overwrite)
+            var pipeline = Pipeline(
+                motionSource: PrecomputedMotion(motion, summary: analyzer.summary),
+                renderer: OverlayRenderer(model: analyzer.model))
+            let drawing = ApplyRequest(
+                input: request.input, output: overlay, stillDuration: request.still?.duration,
+                stillFrameRate: request.still?.frameRate ?? 25, overwrite: request.overwrite)
             warnings += try pipeline.apply(drawing, progress: overlayProgress, cancellation: cancellation).warnings
         }
-        return Outcome(motion: motion, warnings: warnings, timings: result.timings,
-                       statistics: MotionStatistics(measuring: motion))
+        return Outcome(
+            motion: motion, warnings: warnings, timings: result.timings,
+            statistics: MotionStatistics(measuring: motion))
     }
 
     /// Analyses `picture` and the variants a person makes of it (scaled, mirrored, turned, as
     /// videos, side by side) in `directory`; `progress` hears each variant's name.
-    public static func consistency(of picture: URL, options: AnalysisOptions, in directory: URL,
-                                   progress: ((String) -> Void)? = nil) throws(HostError) -> ConsistencyReport {
+    public static func consistency(
+        of picture: URL, options: AnalysisOptions, in directory: URL,
+        progress: ((String) -> Void)? = nil
+    ) throws(HostError) -> ConsistencyReport {
         guard FileManager.default.fileExists(atPath: picture.path) else {
             throw HostError(.io, "input \(picture.path) does not exist; expected a picture")
         }
@@ -116,8 +124,9 @@ public enum FaceAnalysisTool {
     /// Times the fit of the configured model on synthetic views of it.
     public static func benchmarkFit(options: AnalysisOptions) throws(HostError) -> FitBenchmark {
         do {
-            let model = try MorphableModel.load(named: options.modelName, modelsDirectory: options.modelsDirectory,
-                                                loadEdgeTopology: false)
+            let model = try MorphableModel.load(
+                named: options.modelName, modelsDirectory: options.modelsDirectory,
+                loadEdgeTopology: false)
             return try FaceFitter(model: model).benchmark()
         } catch {
             throw HostError(.analysisFailed, wrapping: error)
@@ -150,18 +159,22 @@ public enum FaceAnalysisTool {
         return folders.compactMap { folder in
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(folder).path, isDirectory: &isDirectory),
-                  isDirectory.boolValue else { return nil }
+                isDirectory.boolValue
+            else { return nil }
             do {
                 let model = try MorphableModel.load(named: folder, modelsDirectory: directory, loadEdgeTopology: false)
-                let summary = "\(model.name), \(model.vertexCount) vertices, \(model.identityCount) identity and "
+                let summary =
+                    "\(model.name), \(model.vertexCount) vertices, \(model.identityCount) identity and "
                     + "\(model.expressionCount) \(model.expressionKind.rawValue) expression components, "
                     + "\(model.convention.projection.rawValue) camera, unit \(model.convention.lengthUnit)"
-                return ModelEntry(folder: folder, summary: summary,
-                                  expressionNames: model.expressionKind == .blendshapes ? model.expressionNames : [],
-                                  isLoadable: true)
+                return ModelEntry(
+                    folder: folder, summary: summary,
+                    expressionNames: model.expressionKind == .blendshapes ? model.expressionNames : [],
+                    isLoadable: true)
             } catch {
-                return ModelEntry(folder: folder, summary: "not loadable: " + ErrorChain.describe(error), expressionNames: [],
-                                  isLoadable: false)
+                return ModelEntry(
+                    folder: folder, summary: "not loadable: " + ErrorChain.describe(error), expressionNames: [],
+                    isLoadable: false)
             }
         }
     }

@@ -74,12 +74,17 @@ public enum PipelineFactory {
     ///
     /// Checks that can fail without decoding anything (a named weights file that is missing, a
     /// face model that cannot load) fail here, before the run starts.
-    public static func make(_ options: PipelineOptions, for chain: EffectChain,
-                            analysisProgress: ((Int) -> Void)? = nil,
-                            cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> ComposedPipeline {
+    public static func make(
+        _ options: PipelineOptions, for chain: EffectChain,
+        analysisProgress: ((Int) -> Void)? = nil,
+        cancellation: CancellationFlag = CancellationFlag()
+    ) throws(HostError) -> ComposedPipeline {
         // Named weights are checked even when nothing will be rendered: a typo is an error, not silence.
         if let weights = options.weights, !FileManager.default.isReadableFile(atPath: weights.path) {
-            throw HostError(.renderer, "--weights \(weights.path) does not exist or cannot be read; expected PIRender's weights (.safetensors or the official .pth)")
+            throw HostError(
+                .renderer,
+                "--weights \(weights.path) does not exist or cannot be read; expected PIRender's weights (.safetensors or the official .pth)"
+            )
         }
         let editsFaces = !chain.invocations.isEmpty
         var pipeline = Pipeline()
@@ -105,11 +110,13 @@ public enum PipelineFactory {
     /// The face model a motion file's faces are drawn with (no edge topology: no fitting happens).
     private static func renderModel(_ analysis: AnalysisOptions) throws(HostError) -> MorphableModel {
         do {
-            return try MorphableModel.load(named: analysis.modelName, modelsDirectory: analysis.modelsDirectory,
-                                           loadEdgeTopology: false)
+            return try MorphableModel.load(
+                named: analysis.modelName, modelsDirectory: analysis.modelsDirectory,
+                loadEdgeTopology: false)
         } catch {
-            throw HostError(.analysisFailed, "the face model \(analysis.modelName) is needed to render the motion file's faces",
-                            cause: error)
+            throw HostError(
+                .analysisFailed, "the face model \(analysis.modelName) is needed to render the motion file's faces",
+                cause: error)
         }
     }
 }

@@ -75,8 +75,9 @@ public enum PIRenderTool {
                 for (name, tensor) in stages.named { file.tensors[name] = tensor.stored }
                 try Safetensors.write(file, to: dump)
             }
-            return RenderReport(width: image.shape[3], height: image.shape[2],
-                                milliseconds: stages.timings.total.milliseconds, warnings: warnings)
+            return RenderReport(
+                width: image.shape[3], height: image.shape[2],
+                milliseconds: stages.timings.total.milliseconds, warnings: warnings)
         }
     }
 
@@ -97,7 +98,10 @@ public enum PIRenderTool {
         case .tensors(let url):
             let file = try Safetensors.read(url)
             guard let image = file.tensors["input_image"], let window = file.tensors["driving_coeffs"] else {
-                throw NeuralError(.malformed, "expected tensors input_image (1,3,R,R) and driving_coeffs (1,73,27); found \(file.tensors.keys.sorted().joined(separator: ", "))", path: url.path)
+                throw NeuralError(
+                    .malformed,
+                    "expected tensors input_image (1,3,R,R) and driving_coeffs (1,73,27); found \(file.tensors.keys.sorted().joined(separator: ", "))",
+                    path: url.path)
             }
             return (Tensor(image), Tensor(window))
         case .picture(let pictureURL, let coefficients, let frame):

@@ -18,8 +18,10 @@ struct EffectChainRunner {
 
     /// `source` after every effect; `audio` and `faceModel` go into each effect's context, and
     /// warnings (prefixed with the effect's id) into `warnings`.
-    func run(on source: SceneMotion, audio: AudioClip?, faceModel: FaceModelDescription?,
-             warnings: WarningSink) throws(HostError) -> SceneMotion {
+    func run(
+        on source: SceneMotion, audio: AudioClip?, faceModel: FaceModelDescription?,
+        warnings: WarningSink
+    ) throws(HostError) -> SceneMotion {
         var motion = source
         for (effect, invocation) in effects {
             let id = invocation.descriptor.id
@@ -31,8 +33,9 @@ struct EffectChainRunner {
                 throw HostError(.effectFailed, "effect \(id) failed", at: invocation.location, cause: error)
             }
             if let broken = Self.brokenPostcondition(before: before, after: motion) {
-                throw HostError(.effectFailed, "effect \(id) \(broken); expected only coefficients and identity to change",
-                                at: invocation.location)
+                throw HostError(
+                    .effectFailed, "effect \(id) \(broken); expected only coefficients and identity to change",
+                    at: invocation.location)
             }
             if let violation = motion.rangeViolation() {
                 throw HostError(.effectFailed, "effect \(id) produced motion out of range", at: invocation.location, cause: violation)

@@ -45,8 +45,10 @@ public protocol MediaBackend {
     /// The frames of `url` (a still image becomes `stillImage.duration` seconds of frames).
     func openFrames(_ url: URL, stillImage: StillImageOptions?) throws -> any FrameSource
     /// An output of `video`'s size and timing with `soundtrack` (read alongside `source`).
-    func openOutput(_ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
-                    settings: EncoderSettings) throws -> any FrameSink
+    func openOutput(
+        _ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
+        settings: EncoderSettings
+    ) throws -> any FrameSink
     /// The audio of `url` as mono PCM at `sampleRate`, for effects that listen.
     func decodeAudio(_ url: URL, sampleRate: Int) throws -> AudioClip
 }
@@ -83,13 +85,16 @@ public struct FFmpegMedia: MediaBackend {
     }
 
     /// A `VideoWriter`; the input's own audio is read from the reader's file.
-    public func openOutput(_ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
-                           settings: EncoderSettings) throws -> any FrameSink {
-        let audio: AudioInput? = switch soundtrack {
-        case .input: (source as? VideoReader).flatMap { AudioInput(matching: $0) }
-        case .file(let file, let cutAt): AudioInput(url: file, maxDuration: cutAt)
-        case nil: nil
-        }
+    public func openOutput(
+        _ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
+        settings: EncoderSettings
+    ) throws -> any FrameSink {
+        let audio: AudioInput? =
+            switch soundtrack {
+            case .input: (source as? VideoReader).flatMap { AudioInput(matching: $0) }
+            case .file(let file, let cutAt): AudioInput(url: file, maxDuration: cutAt)
+            case nil: nil
+            }
         return try VideoWriter(outputURL: url, video: video, audio: audio, settings: settings)
     }
 

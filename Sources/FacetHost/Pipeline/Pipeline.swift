@@ -21,8 +21,10 @@ public struct Pipeline {
     public var media: any MediaBackend
 
     /// Creates a pipeline with the given stages (defaults: no analysis, pass-through, FFmpeg).
-    public init(motionSource: any MotionSource = NoFaceAnalysis(), renderer: any FrameRenderer = PassThroughRenderer(),
-                media: any MediaBackend = FFmpegMedia()) {
+    public init(
+        motionSource: any MotionSource = NoFaceAnalysis(), renderer: any FrameRenderer = PassThroughRenderer(),
+        media: any MediaBackend = FFmpegMedia()
+    ) {
         self.motionSource = motionSource
         self.renderer = renderer
         self.media = media
@@ -33,8 +35,10 @@ public struct Pipeline {
     /// In steps: check paths and settings; `prepare` (probe, analysis, the chain on motion);
     /// `renderPass` (decode, render, encode); the contact sheet to a temporary file; `commit`
     /// (finish the video, then move the sheet into place). Whatever fails, nothing is left behind.
-    public mutating func apply(_ request: ApplyRequest, progress: (any ProgressObserver)? = nil,
-                               cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> ApplyReport {
+    public mutating func apply(
+        _ request: ApplyRequest, progress: (any ProgressObserver)? = nil,
+        cancellation: CancellationFlag = CancellationFlag()
+    ) throws(HostError) -> ApplyReport {
         let started = Date()
         try validatePaths(request)
         try request.contactSheet?.validate(videoOutput: request.output)
@@ -47,12 +51,16 @@ public struct Pipeline {
                 try request.encoder.resolvedPixelFormat(width: videoInfo.width, height: videoInfo.height)
             }
         }
-        let sheetFrames = try request.contactSheet.map { sheet throws(HostError) in
-            try Set(sheet.frameIndices(frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
-                                       duration: prepared.duration, source: prepared.source, edited: prepared.edited))
-        } ?? []
-        var pass = try renderPass(request, prepared: prepared, sheetFrames: sheetFrames, progress: progress,
-                                  cancellation: cancellation)
+        let sheetFrames =
+            try request.contactSheet.map { sheet throws(HostError) in
+                try Set(
+                    sheet.frameIndices(
+                        frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
+                        duration: prepared.duration, source: prepared.source, edited: prepared.edited))
+            } ?? []
+        var pass = try renderPass(
+            request, prepared: prepared, sheetFrames: sheetFrames, progress: progress,
+            cancellation: cancellation)
         let sheetTemporary = try writeSheetTemporary(request, pass: pass, sheetFrames: sheetFrames)
         let written = try commit(request, writer: pass.writer, sheetTemporary: sheetTemporary)
         pass.timings.renderSeconds = pass.renderSeconds
@@ -82,9 +90,11 @@ public struct Pipeline {
 
     /// Streams the input's frames through the renderer into a new writer (with the soundtrack),
     /// capturing the contact sheet's frames on the way. On an error the writer is cancelled.
-    private mutating func renderPass(_ request: ApplyRequest, prepared: Prepared, sheetFrames: Set<Int>,
-                                     progress: (any ProgressObserver)?,
-                                     cancellation: CancellationFlag) throws(HostError) -> RenderPass {
+    private mutating func renderPass(
+        _ request: ApplyRequest, prepared: Prepared, sheetFrames: Set<Int>,
+        progress: (any ProgressObserver)?,
+        cancellation: CancellationFlag
+    ) throws(HostError) -> RenderPass {
         let (source, edited) = (prepared.source, prepared.edited)
         let reader = try media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
         // The input's own audio is lined up with its first video frame; a separate file starts at 0.
@@ -92,8 +102,9 @@ public struct Pipeline {
             track.isInputItself ? SoundtrackChoice.input : .file(track.url, cutAt: track.cutAt)
         }
         let writer = try media("create \(request.output.path)") {
-            try media.openOutput(request.output, video: reader.video, soundtrack: soundtrack, alongside: reader,
-                                 settings: request.encoder)
+            try media.openOutput(
+                request.output, video: reader.video, soundtrack: soundtrack, alongside: reader,
+                settings: request.encoder)
         }
         let still = prepared.still
         progress?.started(totalFrames: still.map { Int(($0.duration * $0.frameRate).rounded()) } ?? prepared.videoInfo.estimatedFrameCount)
@@ -119,8 +130,9 @@ public struct Pipeline {
         } catch {
             writer.cancel()
             if let error = error as? HostError { throw error }
-            throw HostError(.media, "processing \(request.input.path) failed after \(framesDone) frames; no output was written",
-                            cause: error)
+            throw HostError(
+                .media, "processing \(request.input.path) failed after \(framesDone) frames; no output was written",
+                cause: error)
         }
         if cancellation.isCancelled {
             writer.cancel()
@@ -131,12 +143,16 @@ public struct Pipeline {
 
     /// Composes the contact sheet into a temporary file beside its target (nil when none was
     /// asked for), so a failure on either side leaves nothing behind. Cancels the writer on error.
-    private func writeSheetTemporary(_ request: ApplyRequest, pass: RenderPass,
-                                     sheetFrames: Set<Int>) throws(HostError) -> URL? {
+    private func writeSheetTemporary(
+        _ request: ApplyRequest, pass: RenderPass,
+        sheetFrames: Set<Int>
+    ) throws(HostError) -> URL? {
         guard let sheet = request.contactSheet else { return nil }
         do throws(HostError) {
             guard !pass.sheetEntries.isEmpty else {
-                throw HostError(.media, "no frame of \(request.input.path) was captured for the contact sheet (frames \(sheetFrames.sorted()) were expected)")
+                throw HostError(
+                    .media,
+                    "no frame of \(request.input.path) was captured for the contact sheet (frames \(sheetFrames.sorted()) were expected)")
             }
             return try ContactSheet.writeTemporary(ContactSheetPicture.compose(rowOrder(pass.sheetEntries, sheet)), beside: sheet.output)
         } catch {
@@ -169,15 +185,18 @@ public struct Pipeline {
     ///
     /// Analysis and the chain run over the whole input as in `apply` (effects may look at every
     /// frame); the other frames are decoded but neither converted nor rendered.
-    public mutating func preview(_ request: PreviewRequest, progress: (any ProgressObserver)? = nil,
-                                 cancellation: CancellationFlag = CancellationFlag()) throws(HostError) -> PreviewReport {
+    public mutating func preview(
+        _ request: PreviewRequest, progress: (any ProgressObserver)? = nil,
+        cancellation: CancellationFlag = CancellationFlag()
+    ) throws(HostError) -> PreviewReport {
         let started = Date()
         try media.checkInput(request.input, audio: request.audio)
         try request.sheet.validate()
         let prepared = try prepare(RunInput(request))
         let (source, edited) = (prepared.source, prepared.edited)
-        let chosen = try request.sheet.frameIndices(frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
-                                                    duration: prepared.duration, source: source, edited: edited)
+        let chosen = try request.sheet.frameIndices(
+            frameCount: prepared.frameCount(), frameRate: prepared.frameRate,
+            duration: prepared.duration, source: source, edited: edited)
         let wanted = Set(chosen)
         let last = wanted.max() ?? 0
         let reader = try media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
@@ -219,8 +238,10 @@ public struct Pipeline {
 
     /// Probe, analysis and the effect chain: everything that happens before the first frame is
     /// rendered; `check` sees the probed video before analysis starts.
-    private mutating func prepare(_ run: RunInput,
-                                  check: (VideoStreamInfo) throws(HostError) -> Void = { _ in }) throws(HostError) -> Prepared {
+    private mutating func prepare(
+        _ run: RunInput,
+        check: (VideoStreamInfo) throws(HostError) -> Void = { _ in }
+    ) throws(HostError) -> Prepared {
         let effects = try EffectChainRunner(run.chain)
 
         let info = try media("probe \(run.input.path)") { try media.probe(run.input) }
@@ -251,18 +272,21 @@ public struct Pipeline {
         let effectsStarted = Date()
         let warningSink = WarningSink()
         let audioClip = try audioForEffects(run.chain, soundtrackURL: soundtrack?.url)
-        let edited = try effects.run(on: source, audio: audioClip, faceModel: self.faceModel ?? motionSource.faceModel,
-                                     warnings: warningSink)
+        let edited = try effects.run(
+            on: source, audio: audioClip, faceModel: self.faceModel ?? motionSource.faceModel,
+            warnings: warningSink)
         timings.effectsSeconds = Date().timeIntervalSince(effectsStarted)
         timings.editedFaceFrames = Self.editedFaceFrames(source: source, edited: edited)
         if renderer is PassThroughRenderer, edited.tracks != source.tracks {
-            warnings.append("the chain edited \(source.tracks.count) face(s), but no face renderer is configured: the frames pass through unchanged")
+            warnings.append(
+                "the chain edited \(source.tracks.count) face(s), but no face renderer is configured: the frames pass through unchanged")
         }
         if source.tracks.isEmpty && !run.chain.invocations.isEmpty {
             warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
         }
-        return Prepared(info: info, videoInfo: videoInfo, soundtrack: soundtrack, still: still, source: source,
-                        edited: edited, warnings: warnings, warningSink: warningSink, timings: timings)
+        return Prepared(
+            info: info, videoInfo: videoInfo, soundtrack: soundtrack, still: still, source: source,
+            edited: edited, warnings: warnings, warningSink: warningSink, timings: timings)
     }
 
     /// How many face-frames differ between `source` and `edited` (matched by track id and frame).
@@ -279,19 +303,24 @@ public struct Pipeline {
     }
 
     /// Renders `frame`, capturing its picture before and after for a contact sheet row.
-    private mutating func renderCapturing(_ frame: VideoFrame, sheet: ContactSheetRequest, source: SceneMotion,
-                                          edited: SceneMotion) throws -> ContactSheetEntry {
+    private mutating func renderCapturing(
+        _ frame: VideoFrame, sheet: ContactSheetRequest, source: SceneMotion,
+        edited: SceneMotion
+    ) throws -> ContactSheetEntry {
         // `rgb` is a value: this copy is unaffected by whatever the renderer then does to the frame
         // (in-place plane edits invalidate the frame's cache; a replaced image is a new array).
         let before = try frame.rgb
         try renderer.render(frame, source: source, edited: edited)
         let after = try frame.rgb
-        let crop = sheet.cropToFaces
-            ? ContactSheetPicture.cropRect(frameIndex: frame.index, source: source, edited: edited,
-                                    frameWidth: frame.width, frameHeight: frame.height)
+        let crop =
+            sheet.cropToFaces
+            ? ContactSheetPicture.cropRect(
+                frameIndex: frame.index, source: source, edited: edited,
+                frameWidth: frame.width, frameHeight: frame.height)
             : nil
-        return ContactSheetEntry(frameIndex: frame.index, time: frame.time, fullBefore: before, fullAfter: after,
-                                 crop: crop, cellHeight: sheet.cellHeight)
+        return ContactSheetEntry(
+            frameIndex: frame.index, time: frame.time, fullBefore: before, fullAfter: after,
+            crop: crop, cellHeight: sheet.cellHeight)
     }
 
     /// The captured rows in the order asked for: one per entry of `times` (the frame nearest
@@ -311,11 +340,16 @@ public struct Pipeline {
         let input = request.input.resolvingSymlinksInPath().standardizedFileURL.path
         let output = request.output.resolvingSymlinksInPath().standardizedFileURL.path
         if input == output {
-            throw HostError(.invalidArguments, "output \(request.output.path) is the input itself; expected a different output path (the input is never overwritten)")
+            throw HostError(
+                .invalidArguments,
+                "output \(request.output.path) is the input itself; expected a different output path (the input is never overwritten)")
         }
         if files.fileExists(atPath: request.output.path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
-                throw HostError(.invalidArguments, "output \(request.output.path) is a directory; expected a file path such as \(request.output.appendingPathComponent("out.mp4").path)")
+                throw HostError(
+                    .invalidArguments,
+                    "output \(request.output.path) is a directory; expected a file path such as \(request.output.appendingPathComponent("out.mp4").path)"
+                )
             }
             if !request.overwrite {
                 throw HostError(.invalidArguments, "output \(request.output.path) already exists; pass --overwrite (-y) to replace it")
@@ -364,7 +398,10 @@ public struct Pipeline {
             if let still { return max(1, Int((still.duration * still.frameRate).rounded())) }
             if !source.frameTimes.isEmpty { return source.frameTimes.count }
             if let count = videoInfo.estimatedFrameCount, count > 0 { return count }
-            throw HostError(.media, "the number of frames of \(info.path) is unknown (no frame count or duration in the container); expected a video with a known length for a contact sheet")
+            throw HostError(
+                .media,
+                "the number of frames of \(info.path) is unknown (no frame count or duration in the container); expected a video with a known length for a contact sheet"
+            )
         }
     }
 
@@ -383,12 +420,14 @@ public struct Pipeline {
                 throw HostError(.media, "\(audioURL.path) has no audio stream; expected an audio file for --audio")
             }
             let videoLength = inputInfo.video?.isStillImage == true ? stillDuration : inputInfo.duration
-            return Soundtrack(url: audioURL, duration: audio.duration ?? audioInfo.duration, cutAt: videoLength,
-                              isInputItself: false)
+            return Soundtrack(
+                url: audioURL, duration: audio.duration ?? audioInfo.duration, cutAt: videoLength,
+                isInputItself: false)
         }
         guard let audio = inputInfo.audio else { return nil }
-        return Soundtrack(url: run.input, duration: audio.duration ?? inputInfo.duration, cutAt: nil,
-                          isInputItself: true)
+        return Soundtrack(
+            url: run.input, duration: audio.duration ?? inputInfo.duration, cutAt: nil,
+            isInputItself: true)
     }
 
     /// For a still image, the length asked for — lengthened to the chain's animation when it is
@@ -397,14 +436,18 @@ public struct Pipeline {
         guard videoInfo.isStillImage, let asked = run.stillDuration else { return nil }
         let animation = run.chain.animationEndTime
         guard animation > asked else { return asked }
-        warnings.append(String(format: "--duration %g s is shorter than the preset's %g s animation; the video lasts %g s",
-                               asked, animation, animation))
+        warnings.append(
+            String(
+                format: "--duration %g s is shorter than the preset's %g s animation; the video lasts %g s",
+                asked, animation, animation))
         return animation
     }
 
     /// How long a video to make from a still image; nil for a video input.
-    private func stillImageOptions(_ run: RunInput, videoInfo: VideoStreamInfo, stillDuration: Double?,
-                                   soundtrackDuration: Double?) -> StillImageOptions? {
+    private func stillImageOptions(
+        _ run: RunInput, videoInfo: VideoStreamInfo, stillDuration: Double?,
+        soundtrackDuration: Double?
+    ) -> StillImageOptions? {
         guard videoInfo.isStillImage else { return nil }
         let animation = run.chain.animationEndTime
         let duration = stillDuration ?? soundtrackDuration ?? (animation > 0 ? animation : 5)

@@ -28,8 +28,9 @@ public struct NoFaceAnalysis: MotionSource {
     /// An empty scene of the video's size and frame rate.
     public func motion(for input: URL, info: MediaInfo, stillImage: StillImageOptions?) throws -> SceneMotion {
         let video = info.video
-        return SceneMotion(frameTimes: [], frameRate: stillImage?.frameRate ?? video?.frameRate ?? 0,
-                           frameWidth: video?.width ?? 0, frameHeight: video?.height ?? 0)
+        return SceneMotion(
+            frameTimes: [], frameRate: stillImage?.frameRate ?? video?.frameRate ?? 0,
+            frameWidth: video?.width ?? 0, frameHeight: video?.height ?? 0)
     }
     /// Describes the source.
     public var summary: String { "none (face analysis not available)" }

@@ -27,9 +27,11 @@ public struct ApplyRequest: Sendable {
     public var contactSheet: ContactSheetRequest?
 
     /// Creates a request with default encoder settings.
-    public init(input: URL, output: URL, chain: EffectChain = .empty, encoder: EncoderSettings = EncoderSettings(),
-                stillDuration: Double? = nil, stillFrameRate: Double = 25, audio: URL? = nil, overwrite: Bool = false,
-                contactSheet: ContactSheetRequest? = nil) {
+    public init(
+        input: URL, output: URL, chain: EffectChain = .empty, encoder: EncoderSettings = EncoderSettings(),
+        stillDuration: Double? = nil, stillFrameRate: Double = 25, audio: URL? = nil, overwrite: Bool = false,
+        contactSheet: ContactSheetRequest? = nil
+    ) {
         self.contactSheet = contactSheet
         self.input = input
         self.output = output
@@ -116,8 +118,10 @@ public struct PreviewRequest: Sendable {
     public var audio: URL?
 
     /// Creates a request.
-    public init(input: URL, chain: EffectChain = .empty, sheet: ContactSheetRequest, stillDuration: Double? = nil,
-                stillFrameRate: Double = 25, audio: URL? = nil) {
+    public init(
+        input: URL, chain: EffectChain = .empty, sheet: ContactSheetRequest, stillDuration: Double? = nil,
+        stillFrameRate: Double = 25, audio: URL? = nil
+    ) {
         self.input = input
         self.chain = chain
         self.sheet = sheet

@@ -28,8 +28,9 @@ public enum ChainParser {
             let trimmedSegment = trim(characters, segment)
             if trimmedSegment.isEmpty {
                 let problem = index == segments.count - 1 ? "after the last '|'" : "before '|'"
-                throw HostError(.chainSyntax, "no effect \(problem); expected an effect name such as direct-edit",
-                                at: location(index == segments.count - 1 ? segment.lowerBound - 1 : segment.upperBound))
+                throw HostError(
+                    .chainSyntax, "no effect \(problem); expected an effect name such as direct-edit",
+                    at: location(index == segments.count - 1 ? segment.lowerBound - 1 : segment.upperBound))
             }
             invocations.append(try parseEffect(characters, trimmedSegment, registry: registry))
         }
@@ -38,8 +39,10 @@ public enum ChainParser {
 
     // MARK: - Effects
 
-    private static func parseEffect(_ characters: [Character], _ range: Range<Int>,
-                                    registry: EffectRegistry) throws(HostError) -> EffectInvocation {
+    private static func parseEffect(
+        _ characters: [Character], _ range: Range<Int>,
+        registry: EffectRegistry
+    ) throws(HostError) -> EffectInvocation {
         let parts = try split(characters, range, at: ":")
         // The name, with an optional `@requirement`.
         let head = trim(characters, parts[0])
@@ -56,8 +59,9 @@ public enum ChainParser {
             nameRange = head
         }
         guard !nameRange.isEmpty else {
-            throw HostError(.chainSyntax, "\"\(headText)\" has no effect name before '@'; expected name@requirement",
-                            at: location(head.lowerBound))
+            throw HostError(
+                .chainSyntax, "\"\(headText)\" has no effect name before '@'; expected name@requirement",
+                at: location(head.lowerBound))
         }
         let name = String(characters[nameRange])
         let effectLocation = location(nameRange.lowerBound)
@@ -68,24 +72,36 @@ public enum ChainParser {
             let requirementText = String(characters[requirementRange])
             let requirementLocation = location(requirementRange.lowerBound)
             guard let parsed = VersionRequirement(parsing: requirementText) else {
-                throw HostError(.chainSyntax, "\"\(requirementText)\" is not a version requirement; expected \(VersionRequirement.expectation)",
-                                at: requirementLocation)
+                throw HostError(
+                    .chainSyntax, "\"\(requirementText)\" is not a version requirement; expected \(VersionRequirement.expectation)",
+                    at: requirementLocation)
             }
             try PresetChecks.check(parsed, effect: descriptor, at: requirementLocation)
             requirement = parsed
         }
 
-        // The parameters.
+        let given = try parameterValues(characters, parts.dropFirst(), descriptor: descriptor)
+        let parameters = try PresetChecks.parameters(given, of: descriptor, at: effectLocation)
+        return EffectInvocation(
+            effect: effect, parameters: parameters, versionRequirement: requirement,
+            location: effectLocation)
+    }
+
+    /// The `key=value` parts of one effect, parsed against `descriptor`'s parameters.
+    private static func parameterValues(
+        _ characters: [Character], _ parts: ArraySlice<Range<Int>>, descriptor: EffectDescriptor
+    ) throws(HostError) -> [String: ParameterValue] {
         var given: [String: ParameterValue] = [:]
-        for part in parts.dropFirst() {
+        for part in parts {
             let pair = trim(characters, part)
             guard !pair.isEmpty else {
                 throw HostError(.chainSyntax, "nothing after ':'; expected key=value", at: location(part.lowerBound - 1))
             }
             guard let equals = try firstUnquoted("=", in: characters, pair) else {
-                throw HostError(.chainSyntax,
-                                "\"\(String(characters[pair]))\" is not key=value; expected key=value after ':' (quote values that contain ':', e.g. faces=\"id:3\")",
-                                at: location(pair.lowerBound))
+                throw HostError(
+                    .chainSyntax,
+                    "\"\(String(characters[pair]))\" is not key=value; expected key=value after ':' (quote values that contain ':', e.g. faces=\"id:3\")",
+                    at: location(pair.lowerBound))
             }
             let keyRange = trim(characters, pair.lowerBound..<equals)
             guard !keyRange.isEmpty else {
@@ -95,8 +111,9 @@ public enum ChainParser {
             let keyLocation = location(keyRange.lowerBound)
             let spec = try PresetChecks.parameter(key, of: descriptor, at: keyLocation)
             guard given[key] == nil else {
-                throw HostError(.invalidParameter, "\(descriptor.id): '\(key)' is given twice; expected each parameter once",
-                                at: keyLocation)
+                throw HostError(
+                    .invalidParameter, "\(descriptor.id): '\(key)' is given twice; expected each parameter once",
+                    at: keyLocation)
             }
             let valueRange = trim(characters, (equals + 1)..<pair.upperBound)
             let valueLocation = location(valueRange.isEmpty ? equals + 1 : valueRange.lowerBound)
@@ -104,13 +121,12 @@ public enum ChainParser {
                 throw ValueSyntax.missingValue(spec, effectID: descriptor.id, at: valueLocation)
             }
             let (text, quoted) = try unquote(characters, valueRange)
-            given[key] = try ValueSyntax.scalarValue(text, quoted: quoted, spec: spec, effectID: descriptor.id,
-                                                     at: valueLocation,
-                                                     textStart: valueLocation.advanced(by: quoted ? 1 : 0))
+            given[key] = try ValueSyntax.scalarValue(
+                text, quoted: quoted, spec: spec, effectID: descriptor.id,
+                at: valueLocation,
+                textStart: valueLocation.advanced(by: quoted ? 1 : 0))
         }
-        let parameters = try PresetChecks.parameters(given, of: descriptor, at: effectLocation)
-        return EffectInvocation(effect: effect, parameters: parameters, versionRequirement: requirement,
-                                location: effectLocation)
+        return given
     }
 
     // MARK: - Scanning
@@ -142,8 +158,10 @@ public enum ChainParser {
     }
 
     /// Splits `range` at every `separator` outside quotes.
-    private static func split(_ characters: [Character], _ range: Range<Int>,
-                              at separator: Character) throws(HostError) -> [Range<Int>] {
+    private static func split(
+        _ characters: [Character], _ range: Range<Int>,
+        at separator: Character
+    ) throws(HostError) -> [Range<Int>] {
         var pieces: [Range<Int>] = []
         var start = range.lowerBound
         for offset in try unquotedOffsets(of: separator, in: characters, range) {
@@ -155,14 +173,18 @@ public enum ChainParser {
     }
 
     /// The offset of the first `target` outside quotes.
-    private static func firstUnquoted(_ target: Character, in characters: [Character],
-                                      _ range: Range<Int>) throws(HostError) -> Int? {
+    private static func firstUnquoted(
+        _ target: Character, in characters: [Character],
+        _ range: Range<Int>
+    ) throws(HostError) -> Int? {
         try unquotedOffsets(of: target, in: characters, range).first
     }
 
     /// Every offset of `target` in `range` that is not inside a quoted run.
-    private static func unquotedOffsets(of target: Character, in characters: [Character],
-                                        _ range: Range<Int>) throws(HostError) -> [Int] {
+    private static func unquotedOffsets(
+        of target: Character, in characters: [Character],
+        _ range: Range<Int>
+    ) throws(HostError) -> [Int] {
         var offsets: [Int] = []
         var index = range.lowerBound
         while index < range.upperBound {
@@ -182,8 +204,9 @@ public enum ChainParser {
         let first = characters[range.lowerBound]
         guard first == "\"" || first == "'" else {
             if let quote = characters[range].firstIndex(where: { $0 == "\"" || $0 == "'" }) {
-                throw HostError(.chainSyntax, "a quote inside a value; expected the whole value in quotes",
-                                at: location(quote))
+                throw HostError(
+                    .chainSyntax, "a quote inside a value; expected the whole value in quotes",
+                    at: location(quote))
             }
             return (String(characters[range]), false)
         }

@@ -17,8 +17,10 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
     public let location: SourceLocation?
 
     /// Creates an invocation from already validated parameters.
-    public init(effect: EffectFactory, parameters: EffectParameters,
-                versionRequirement: VersionRequirement? = nil, location: SourceLocation? = nil) {
+    public init(
+        effect: EffectFactory, parameters: EffectParameters,
+        versionRequirement: VersionRequirement? = nil, location: SourceLocation? = nil
+    ) {
         self.effect = effect
         self.parameters = parameters
         self.versionRequirement = versionRequirement
@@ -26,8 +28,10 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Creates an invocation, validating `given` against the effect's schema.
-    public init(effect: EffectFactory, given: [String: ParameterValue],
-                location: SourceLocation? = nil) throws(HostError) {
+    public init(
+        effect: EffectFactory, given: [String: ParameterValue],
+        location: SourceLocation? = nil
+    ) throws(HostError) {
         do {
             let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
             self.init(effect: effect, parameters: parameters, location: location)
@@ -46,8 +50,9 @@ public struct EffectInvocation: Sendable, Equatable, CustomStringConvertible {
         } catch let error as EffectError {
             throw HostError(.invalidParameter, "\(descriptor.id) rejected its parameters", at: location, cause: error)
         } catch {
-            throw HostError(.effectFailed, "\(descriptor.id) could not be created; expected it to accept validated parameters",
-                            at: location, cause: error)
+            throw HostError(
+                .effectFailed, "\(descriptor.id) could not be created; expected it to accept validated parameters",
+                at: location, cause: error)
         }
     }
 

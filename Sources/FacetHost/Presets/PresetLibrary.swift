@@ -73,8 +73,9 @@ public struct PresetLibrary: Sendable {
         result.append(sourceRoot.appendingPathComponent("Presets", isDirectory: true))
         // An installed build (`make install`): its own presets win over a source tree's.
         if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            result.append(executable.deletingLastPathComponent()
-                .appendingPathComponent("../share/facet/presets").standardizedFileURL)
+            result.append(
+                executable.deletingLastPathComponent()
+                    .appendingPathComponent("../share/facet/presets").standardizedFileURL)
         }
         return result
     }
@@ -84,7 +85,8 @@ public struct PresetLibrary: Sendable {
         if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
             return URL(fileURLWithPath: config).appendingPathComponent("facet/presets", isDirectory: true)
         }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let home =
+            environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? FileManager.default.homeDirectoryForCurrentUser.path
         return URL(fileURLWithPath: home).appendingPathComponent(".config/facet/presets", isDirectory: true)
     }
@@ -116,7 +118,8 @@ public struct PresetLibrary: Sendable {
     private func presetFiles(in directory: URL) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         let extensions = PresetLoader.fileExtensions
-        return names
+        return
+            names
             .filter { !$0.hasPrefix(".") }
             .map { directory.appendingPathComponent($0) }
             .filter { extensions.contains($0.pathExtension.lowercased()) && !Self.isDirectory($0) }
@@ -153,8 +156,10 @@ public struct PresetLibrary: Sendable {
         let searched = searchDirectories.reversed().map { directory, origin in
             "\(directory.path) (\(origin)\(Self.isDirectory(directory) ? "" : ", missing"))"
         }.joined(separator: "; ")
-        throw HostError(.presetNotFound,
-                        "no preset named '\(nameOrPath)'; expected one of: \(available). Searched, highest priority first: \(searched.isEmpty ? "(no directories)" : searched)")
+        throw HostError(
+            .presetNotFound,
+            "no preset named '\(nameOrPath)'; expected one of: \(available). Searched, highest priority first: \(searched.isEmpty ? "(no directories)" : searched)"
+        )
     }
 
     // MARK: - Helpers

@@ -34,8 +34,10 @@ public enum PresetLoader {
     public static let keyframeKeys = ["t", "value", "ease"]
 
     /// Reads and validates the preset at `url`; its name is the file name without extension.
-    public static func load(contentsOf url: URL, registry: EffectRegistry,
-                            origin: PresetOrigin = .path) throws(HostError) -> Preset {
+    public static func load(
+        contentsOf url: URL, registry: EffectRegistry,
+        origin: PresetOrigin = .path
+    ) throws(HostError) -> Preset {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -47,22 +49,29 @@ public enum PresetLoader {
             throw HostError(.io, "cannot read the preset \(url.path); expected a readable file", cause: error)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw HostError(.presetSyntax, "the file is not UTF-8 text; expected a YAML or JSON preset",
-                            at: SourceLocation(file: url.path, line: 1, column: 1))
+            throw HostError(
+                .presetSyntax, "the file is not UTF-8 text; expected a YAML or JSON preset",
+                at: SourceLocation(file: url.path, line: 1, column: 1))
         }
-        return try parse(yaml: text, name: url.deletingPathExtension().lastPathComponent, file: url.path,
-                         url: url, registry: registry, origin: origin)
+        return try parse(
+            yaml: text, name: url.deletingPathExtension().lastPathComponent, file: url.path,
+            url: url, registry: registry, origin: origin)
     }
 
     /// Parses and validates preset text; `file` is used in error locations.
-    public static func parse(yaml: String, name: String, file: String,
-                             registry: EffectRegistry) throws(HostError) -> Preset {
-        try parse(yaml: yaml, name: name, file: file, url: URL(fileURLWithPath: file),
-                  registry: registry, origin: .path)
+    public static func parse(
+        yaml: String, name: String, file: String,
+        registry: EffectRegistry
+    ) throws(HostError) -> Preset {
+        try parse(
+            yaml: yaml, name: name, file: file, url: URL(fileURLWithPath: file),
+            registry: registry, origin: .path)
     }
 
-    static func parse(yaml: String, name: String, file: String, url: URL, registry: EffectRegistry,
-                      origin: PresetOrigin) throws(HostError) -> Preset {
+    static func parse(
+        yaml: String, name: String, file: String, url: URL, registry: EffectRegistry,
+        origin: PresetOrigin
+    ) throws(HostError) -> Preset {
         let document = PresetDocument(file: file, registry: registry)
         let (format, summary, chain) = try document.read(yaml)
         return Preset(name: name, summary: summary, format: format, chain: chain, url: url, origin: origin)
@@ -86,13 +95,15 @@ private struct PresetDocument {
     func read(_ yaml: String) throws(HostError) -> (format: Int, summary: String, chain: EffectChain) {
         let root: Node
         if let violation = YAMLLimits.standard.violation(in: yaml) {
-            throw HostError(.presetSyntax, violation.message, at: SourceLocation(file: file, line: violation.line, column: violation.column))
+            throw HostError(
+                .presetSyntax, violation.message, at: SourceLocation(file: file, line: violation.line, column: violation.column))
         }
         do {
             guard let composed = try Yams.compose(yaml: yaml) else {
-                throw HostError(.presetSyntax,
-                                "the file is empty; expected a mapping with format, summary and chain (see Docs/Presets.md)",
-                                at: SourceLocation(file: file, line: 1, column: 1))
+                throw HostError(
+                    .presetSyntax,
+                    "the file is empty; expected a mapping with format, summary and chain (see Docs/Presets.md)",
+                    at: SourceLocation(file: file, line: 1, column: 1))
             }
             root = composed
         } catch let error as HostError {
@@ -102,17 +113,19 @@ private struct PresetDocument {
         }
 
         guard root.mapping != nil else {
-            throw HostError(.presetSyntax,
-                            "the top level is \(kind(of: root)); expected a mapping with the keys \(PresetLoader.topLevelKeys.joined(separator: ", "))",
-                            at: location(of: root))
+            throw HostError(
+                .presetSyntax,
+                "the top level is \(kind(of: root)); expected a mapping with the keys \(PresetLoader.topLevelKeys.joined(separator: ", "))",
+                at: location(of: root))
         }
         let entries = try mappingEntries(root)
 
         // The format first: a newer file may use keys this Facet does not know.
         guard let formatEntry = entries.first(where: { $0.key == "format" }) else {
-            throw HostError(.presetSyntax,
-                            "missing 'format'; expected `format: \(PresetLoader.currentFormat)` at the top level",
-                            at: location(of: root))
+            throw HostError(
+                .presetSyntax,
+                "missing 'format'; expected `format: \(PresetLoader.currentFormat)` at the top level",
+                at: location(of: root))
         }
         let format = try readFormat(formatEntry.value)
 
@@ -121,22 +134,25 @@ private struct PresetDocument {
         var summary = ""
         if let summaryEntry = entries.first(where: { $0.key == "summary" }) {
             guard let scalar = summaryEntry.value.scalar, !isNull(summaryEntry.value) else {
-                throw HostError(.presetSyntax,
-                                "'summary' is \(kind(of: summaryEntry.value)); expected one line of text saying what the preset does",
-                                at: location(of: summaryEntry.value))
+                throw HostError(
+                    .presetSyntax,
+                    "'summary' is \(kind(of: summaryEntry.value)); expected one line of text saying what the preset does",
+                    at: location(of: summaryEntry.value))
             }
             summary = scalar.string.trimmingWhitespace()
         }
 
         guard let chainEntry = entries.first(where: { $0.key == "chain" }) else {
-            throw HostError(.presetSyntax,
-                            "missing 'chain'; expected a list of effects (write `chain: []` for a pass-through)",
-                            at: location(of: root))
+            throw HostError(
+                .presetSyntax,
+                "missing 'chain'; expected a list of effects (write `chain: []` for a pass-through)",
+                at: location(of: root))
         }
         guard let items = chainEntry.value.sequence else {
-            throw HostError(.presetSyntax,
-                            "'chain' is \(kind(of: chainEntry.value)); expected a list of effects, each `- effect: name` (write `chain: []` for a pass-through)",
-                            at: location(of: chainEntry.value))
+            throw HostError(
+                .presetSyntax,
+                "'chain' is \(kind(of: chainEntry.value)); expected a list of effects, each `- effect: name` (write `chain: []` for a pass-through)",
+                at: location(of: chainEntry.value))
         }
         var invocations: [EffectInvocation] = []
         for (index, item) in items.enumerated() {
@@ -148,15 +164,17 @@ private struct PresetDocument {
     private func readFormat(_ node: Node) throws(HostError) -> Int {
         let supported = PresetLoader.supportedFormats.map(String.init).joined(separator: ", ")
         guard let scalar = node.scalar, scalar.style == .plain, let format = Int(scalar.string) else {
-            throw HostError(.presetSyntax,
-                            "'format' is \(kind(of: node)); expected a whole number (this Facet reads format \(supported))",
-                            at: location(of: node))
+            throw HostError(
+                .presetSyntax,
+                "'format' is \(kind(of: node)); expected a whole number (this Facet reads format \(supported))",
+                at: location(of: node))
         }
         guard PresetLoader.supportedFormats.contains(format) else {
             let advice = format > PresetLoader.currentFormat ? "a newer Facet wrote it; update Facet" : "no Facet wrote it"
-            throw HostError(.unsupportedFormat,
-                            "\(file) is preset format \(format), but this Facet reads format \(supported) only (\(advice)); expected format: \(PresetLoader.currentFormat)",
-                            at: location(of: node))
+            throw HostError(
+                .unsupportedFormat,
+                "\(file) is preset format \(format), but this Facet reads format \(supported) only (\(advice)); expected format: \(PresetLoader.currentFormat)",
+                at: location(of: node))
         }
         return format
     }
@@ -165,35 +183,42 @@ private struct PresetDocument {
 
     private func readInvocation(_ node: Node, number: Int) throws(HostError) -> EffectInvocation {
         guard node.mapping != nil else {
-            throw HostError(.presetSyntax,
-                            "chain item \(number) is \(kind(of: node)); expected a mapping with 'effect' and optional 'version' and 'params'",
-                            at: location(of: node))
+            throw HostError(
+                .presetSyntax,
+                "chain item \(number) is \(kind(of: node)); expected a mapping with 'effect' and optional 'version' and 'params'",
+                at: location(of: node))
         }
         let entries = try mappingEntries(node)
         try rejectUnknownKeys(entries, allowed: PresetLoader.effectKeys, in: "in chain item \(number)", code: .presetSyntax)
         guard let effectEntry = entries.first(where: { $0.key == "effect" }) else {
-            throw HostError(.presetSyntax,
-                            "chain item \(number) has no 'effect'; expected `effect: <id or short name>` such as direct-edit",
-                            at: location(of: node))
+            throw HostError(
+                .presetSyntax,
+                "chain item \(number) has no 'effect'; expected `effect: <id or short name>` such as direct-edit",
+                at: location(of: node))
         }
         guard let nameScalar = effectEntry.value.scalar, !isNull(effectEntry.value),
-              !nameScalar.string.trimmingWhitespace().isEmpty else {
-            throw HostError(.presetSyntax,
-                            "'effect' is \(kind(of: effectEntry.value)); expected an effect id or short name such as direct-edit",
-                            at: location(of: effectEntry.value))
+            !nameScalar.string.trimmingWhitespace().isEmpty
+        else {
+            throw HostError(
+                .presetSyntax,
+                "'effect' is \(kind(of: effectEntry.value)); expected an effect id or short name such as direct-edit",
+                at: location(of: effectEntry.value))
         }
-        let effect = try registry.effect(named: nameScalar.string.trimmingWhitespace(),
-                                         at: location(of: effectEntry.value))
+        let effect = try registry.effect(
+            named: nameScalar.string.trimmingWhitespace(),
+            at: location(of: effectEntry.value))
         let descriptor = effect.descriptor
 
         var requirement: VersionRequirement?
         if let versionEntry = entries.first(where: { $0.key == "version" }) {
             let versionLocation = location(of: versionEntry.value)
             guard let scalar = versionEntry.value.scalar, !isNull(versionEntry.value),
-                  let parsed = VersionRequirement(parsing: scalar.string) else {
-                throw HostError(.presetSyntax,
-                                "'version' is \(kind(of: versionEntry.value)); expected \(VersionRequirement.expectation)",
-                                at: versionLocation)
+                let parsed = VersionRequirement(parsing: scalar.string)
+            else {
+                throw HostError(
+                    .presetSyntax,
+                    "'version' is \(kind(of: versionEntry.value)); expected \(VersionRequirement.expectation)",
+                    at: versionLocation)
             }
             try PresetChecks.check(parsed, effect: descriptor, at: versionLocation)
             requirement = parsed
@@ -204,9 +229,10 @@ private struct PresetDocument {
         if let paramsEntry = entries.first(where: { $0.key == "params" }) {
             parametersLocation = location(of: paramsEntry.value)
             guard paramsEntry.value.mapping != nil else {
-                throw HostError(.presetSyntax,
-                                "'params' is \(kind(of: paramsEntry.value)); expected a mapping of parameter names to values (leave 'params' out to use every default)",
-                                at: parametersLocation)
+                throw HostError(
+                    .presetSyntax,
+                    "'params' is \(kind(of: paramsEntry.value)); expected a mapping of parameter names to values (leave 'params' out to use every default)",
+                    at: parametersLocation)
             }
             for entry in try mappingEntries(paramsEntry.value) {
                 let spec = try PresetChecks.parameter(entry.key, of: descriptor, at: location(of: entry.keyNode))
@@ -214,8 +240,9 @@ private struct PresetDocument {
             }
         }
         let parameters = try PresetChecks.parameters(given, of: descriptor, at: parametersLocation)
-        return EffectInvocation(effect: effect, parameters: parameters, versionRequirement: requirement,
-                                location: location(of: node))
+        return EffectInvocation(
+            effect: effect, parameters: parameters, versionRequirement: requirement,
+            location: location(of: node))
     }
 
     // MARK: - Values
@@ -228,12 +255,14 @@ private struct PresetDocument {
         if let scalar = node.scalar {
             let quoted = scalar.style != .plain
             let opening = (scalar.style == .singleQuoted || scalar.style == .doubleQuoted) ? 1 : 0
-            return try ValueSyntax.scalarValue(scalar.string, quoted: quoted, spec: spec, effectID: effectID,
-                                               at: nodeLocation, textStart: nodeLocation.advanced(by: opening))
+            return try ValueSyntax.scalarValue(
+                scalar.string, quoted: quoted, spec: spec, effectID: effectID,
+                at: nodeLocation, textStart: nodeLocation.advanced(by: opening))
         }
         guard let items = node.sequence, spec.type.isAnimatable else {
-            throw HostError(.invalidParameter, "\(effectID): '\(spec.name)' got \(kind(of: node)); expected \(spec.expectation)",
-                            at: nodeLocation)
+            throw HostError(
+                .invalidParameter, "\(effectID): '\(spec.name)' got \(kind(of: node)); expected \(spec.expectation)",
+                at: nodeLocation)
         }
         var keyframes: [LocatedKeyframe] = []
         for (index, item) in items.enumerated() {
@@ -242,8 +271,10 @@ private struct PresetDocument {
         return try ValueSyntax.keyframesValue(keyframes, spec: spec, effectID: effectID, at: nodeLocation)
     }
 
-    private func readKeyframe(_ node: Node, number: Int, spec: ParameterSpec,
-                              effectID: String) throws(HostError) -> LocatedKeyframe {
+    private func readKeyframe(
+        _ node: Node, number: Int, spec: ParameterSpec,
+        effectID: String
+    ) throws(HostError) -> LocatedKeyframe {
         let form = "a mapping such as { t: 1.5, value: 15, ease: ease-in-out } (t in seconds; ease optional)"
         let prefix = "\(effectID): '\(spec.name)' keyframe \(number)"
         guard node.mapping != nil else {
@@ -256,9 +287,11 @@ private struct PresetDocument {
                 throw HostError(.invalidParameter, "\(prefix) has no '\(key)'; expected \(form)", at: location(of: node))
             }
             guard let scalar = entry.value.scalar, scalar.style == .plain,
-                  let value = ValueSyntax.number(scalar.string) else {
-                throw HostError(.invalidParameter, "\(prefix) '\(key)' is \(kind(of: entry.value)); expected \(what)",
-                                at: location(of: entry.value))
+                let value = ValueSyntax.number(scalar.string)
+            else {
+                throw HostError(
+                    .invalidParameter, "\(prefix) '\(key)' is \(kind(of: entry.value)); expected \(what)",
+                    at: location(of: entry.value))
             }
             return (value, location(of: entry.value))
         }
@@ -267,14 +300,16 @@ private struct PresetDocument {
         var easing = Easing.linear
         if let easeEntry = entries.first(where: { $0.key == "ease" }) {
             guard let scalar = easeEntry.value.scalar, !isNull(easeEntry.value) else {
-                throw HostError(.invalidParameter,
-                                "\(prefix) 'ease' is \(kind(of: easeEntry.value)); expected one of: \(ValueSyntax.easingNames)",
-                                at: location(of: easeEntry.value))
+                throw HostError(
+                    .invalidParameter,
+                    "\(prefix) 'ease' is \(kind(of: easeEntry.value)); expected one of: \(ValueSyntax.easingNames)",
+                    at: location(of: easeEntry.value))
             }
             easing = try ValueSyntax.easing(named: scalar.string, context: "\(prefix) ", at: location(of: easeEntry.value))
         }
-        return LocatedKeyframe(keyframe: Keyframe(time: time, value: value, easing: easing),
-                               timeLocation: timeLocation, valueLocation: valueLocation)
+        return LocatedKeyframe(
+            keyframe: Keyframe(time: time, value: value, easing: easing),
+            timeLocation: timeLocation, valueLocation: valueLocation)
     }
 
     // MARK: - Nodes
@@ -311,19 +346,23 @@ private struct PresetDocument {
             }
             if let first = entries.first(where: { $0.key == key }) {
                 let line = first.keyNode.mark.map { " (first on line \($0.line))" } ?? ""
-                throw HostError(.presetSyntax, "duplicate key \(DisplayText.quoted(key))\(line); expected each key once",
-                                at: location(of: keyNode))
+                throw HostError(
+                    .presetSyntax, "duplicate key \(DisplayText.quoted(key))\(line); expected each key once",
+                    at: location(of: keyNode))
             }
             entries.append(Entry(key: key, keyNode: keyNode, value: value))
         }
         return entries
     }
 
-    private func rejectUnknownKeys(_ entries: [Entry], allowed: [String], in place: String,
-                                   code: HostError.Code) throws(HostError) {
+    private func rejectUnknownKeys(
+        _ entries: [Entry], allowed: [String], in place: String,
+        code: HostError.Code
+    ) throws(HostError) {
         for entry in entries where !allowed.contains(entry.key) {
-            throw HostError(code, "unknown key '\(entry.key)' \(place); expected one of: \(allowed.joined(separator: ", "))",
-                            at: location(of: entry.keyNode))
+            throw HostError(
+                code, "unknown key '\(entry.key)' \(place); expected one of: \(allowed.joined(separator: ", "))",
+                at: location(of: entry.keyNode))
         }
     }
 
@@ -332,20 +371,23 @@ private struct PresetDocument {
         let expectation = "expected well-formed YAML or JSON (check indentation, colons, brackets and quotes)"
         func make(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> HostError {
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
-            return HostError(.presetSyntax, "not well-formed YAML: \(detail); \(expectation)",
-                             at: SourceLocation(file: file, line: mark.line, column: mark.column))
+            return HostError(
+                .presetSyntax, "not well-formed YAML: \(detail); \(expectation)",
+                at: SourceLocation(file: file, line: mark.line, column: mark.column))
         }
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             return make(problem, context, mark)
         case .reader(let problem, _, _, _):
-            return HostError(.presetSyntax, "not readable text: \(problem); \(expectation)",
-                             at: SourceLocation(file: file, line: 1, column: 1))
+            return HostError(
+                .presetSyntax, "not readable text: \(problem); \(expectation)",
+                at: SourceLocation(file: file, line: 1, column: 1))
         default:
-            return HostError(.presetSyntax, "not well-formed YAML; \(expectation)",
-                             at: SourceLocation(file: file, line: 1, column: 1), cause: error)
+            return HostError(
+                .presetSyntax, "not well-formed YAML; \(expectation)",
+                at: SourceLocation(file: file, line: 1, column: 1), cause: error)
         }
     }
 }

@@ -44,7 +44,8 @@ enum ValueSyntax {
     static func number(_ text: String) -> Double? {
         let allowed = Set("0123456789+-.eE")
         guard !text.isEmpty, text.allSatisfy({ allowed.contains($0) }), text.contains(where: \.isNumber),
-              let value = Double(text), value.isFinite else { return nil }
+            let value = Double(text), value.isFinite
+        else { return nil }
         return value
     }
 
@@ -56,10 +57,13 @@ enum ValueSyntax {
     }
 
     /// The easing called `name`; the error lists the easings.
-    static func easing(named name: String, context: String = "",
-                       at location: SourceLocation) throws(HostError) -> Easing {
+    static func easing(
+        named name: String, context: String = "",
+        at location: SourceLocation
+    ) throws(HostError) -> Easing {
         guard let easing = Easing(rawValue: name) else {
-            throw HostError(.invalidParameter, "\(context)unknown easing \(DisplayText.quoted(name)); expected one of: \(easingNames)", at: location)
+            throw HostError(
+                .invalidParameter, "\(context)unknown easing \(DisplayText.quoted(name)); expected one of: \(easingNames)", at: location)
         }
         return easing
     }
@@ -77,8 +81,10 @@ enum ValueSyntax {
     ///   - quoted: whether the text was quoted (quoted text is always text).
     ///   - location: where the value was written (reported for whole-value errors).
     ///   - textStart: where its first character is (inside the quotes), for errors inside it.
-    static func scalarValue(_ text: String, quoted: Bool, spec: ParameterSpec, effectID: String,
-                            at location: SourceLocation, textStart: SourceLocation) throws(HostError) -> ParameterValue {
+    static func scalarValue(
+        _ text: String, quoted: Bool, spec: ParameterSpec, effectID: String,
+        at location: SourceLocation, textStart: SourceLocation
+    ) throws(HostError) -> ParameterValue {
         let value: ParameterValue
         switch spec.type {
         case .number, .integer:
@@ -88,18 +94,21 @@ enum ValueSyntax {
             }
             guard !quoted, let number = number(text.trimmingWhitespace()) else {
                 let hint = quoted && number(text.trimmingWhitespace()) != nil ? " (write the number without quotes)" : ""
-                throw HostError(.invalidParameter,
-                                "\(effectID): '\(spec.name)' got the text \(DisplayText.quoted(text, quote: "\"")); expected \(spec.expectation)\(hint)",
-                                at: location)
+                throw HostError(
+                    .invalidParameter,
+                    "\(effectID): '\(spec.name)' got the text \(DisplayText.quoted(text, quote: "\"")); expected \(spec.expectation)\(hint)",
+                    at: location)
             }
             value = .number(number)
         case .boolean:
             guard !quoted, let boolean = boolean(text) else {
-                let hint = yaml11BooleanWords.contains(text.lowercased())
+                let hint =
+                    yaml11BooleanWords.contains(text.lowercased())
                     ? " (Facet reads only true and false as booleans, not YAML 1.1 words like yes, no, on, off)" : ""
-                throw HostError(.invalidParameter,
-                                "\(effectID): '\(spec.name)' got the text \(DisplayText.quoted(text, quote: "\"")); expected \(spec.expectation)\(hint)",
-                                at: location)
+                throw HostError(
+                    .invalidParameter,
+                    "\(effectID): '\(spec.name)' got the text \(DisplayText.quoted(text, quote: "\"")); expected \(spec.expectation)\(hint)",
+                    at: location)
             }
             value = .boolean(boolean)
         case .choice, .text:
@@ -114,23 +123,28 @@ enum ValueSyntax {
     /// Every keyframe's time must be ≥ 0 and after the previous one's (checked by
     /// `KeyframeTrack.init`, reported at the offending time), every value in range (checked by
     /// `ParameterSpec.validate`, reported at the offending value).
-    static func keyframesValue(_ keyframes: [LocatedKeyframe], spec: ParameterSpec, effectID: String,
-                               at location: SourceLocation) throws(HostError) -> ParameterValue {
+    static func keyframesValue(
+        _ keyframes: [LocatedKeyframe], spec: ParameterSpec, effectID: String,
+        at location: SourceLocation
+    ) throws(HostError) -> ParameterValue {
         guard spec.type.isAnimatable else {
-            throw HostError(.invalidParameter,
-                            "\(effectID): '\(spec.name)' is a \(spec.type.name) and cannot be keyframed; expected \(spec.expectation)",
-                            at: location)
+            throw HostError(
+                .invalidParameter,
+                "\(effectID): '\(spec.name)' is a \(spec.type.name) and cannot be keyframed; expected \(spec.expectation)",
+                at: location)
         }
         guard !keyframes.isEmpty else {
-            throw HostError(.invalidParameter,
-                            "\(effectID): '\(spec.name)' has an empty keyframe list; expected at least one keyframe",
-                            at: location)
+            throw HostError(
+                .invalidParameter,
+                "\(effectID): '\(spec.name)' has an empty keyframe list; expected at least one keyframe",
+                at: location)
         }
         for (index, item) in keyframes.enumerated() {
             if item.keyframe.time < 0 {
-                throw HostError(.invalidParameter,
-                                "\(effectID): '\(spec.name)' keyframe \(index + 1) is at \(ParameterSpec.format(item.keyframe.time)) s; expected a time ≥ 0 s from the start of the video",
-                                at: item.timeLocation)
+                throw HostError(
+                    .invalidParameter,
+                    "\(effectID): '\(spec.name)' keyframe \(index + 1) is at \(ParameterSpec.format(item.keyframe.time)) s; expected a time ≥ 0 s from the start of the video",
+                    at: item.timeLocation)
             }
             // The SDK checks the order; checking each prefix points at the keyframe that breaks it.
             do {
@@ -158,8 +172,10 @@ enum ValueSyntax {
     }
 
     /// Checks a value against its spec (type and range), reporting at `location`.
-    static func check(_ value: ParameterValue, spec: ParameterSpec, effectID: String,
-                      at location: SourceLocation) throws(HostError) {
+    static func check(
+        _ value: ParameterValue, spec: ParameterSpec, effectID: String,
+        at location: SourceLocation
+    ) throws(HostError) {
         do {
             try spec.validate(value)
         } catch {
@@ -172,8 +188,10 @@ enum ValueSyntax {
     /// Reads `value@time[~easing], …` (e.g. `0@0, 15@1~ease-in-out, 0@2.5`); `start` is where
     /// the first character was written, so errors point inside the text.
     /// `context` (such as `org.facet.direct-edit: 'yaw' `) starts every message.
-    static func compactKeyframes(_ text: String, context: String = "",
-                                 at start: SourceLocation) throws(HostError) -> [LocatedKeyframe] {
+    static func compactKeyframes(
+        _ text: String, context: String = "",
+        at start: SourceLocation
+    ) throws(HostError) -> [LocatedKeyframe] {
         let form = "value@time or value@time~easing, separated by commas (e.g. 0@0, 15@1~ease-in-out, 0@2.5)"
         var result: [LocatedKeyframe] = []
         for (number, item) in split(text, at: ",").enumerated() {
@@ -183,35 +201,41 @@ enum ValueSyntax {
             }
             let easingParts = split(item.text, at: "~")
             guard easingParts.count <= 2 else {
-                throw HostError(.invalidParameter, "\(context)keyframe \(number + 1) \"\(item.text)\" has more than one '~'; expected \(form)",
-                                at: itemLocation)
+                throw HostError(
+                    .invalidParameter, "\(context)keyframe \(number + 1) \"\(item.text)\" has more than one '~'; expected \(form)",
+                    at: itemLocation)
             }
             let valueAndTime = split(easingParts[0].text, at: "@")
             guard valueAndTime.count == 2 else {
                 let problem = valueAndTime.count < 2 ? "has no '@time'" : "has more than one '@'"
-                throw HostError(.invalidParameter, "\(context)keyframe \(number + 1) \"\(item.text)\" \(problem); expected \(form)",
-                                at: itemLocation)
+                throw HostError(
+                    .invalidParameter, "\(context)keyframe \(number + 1) \"\(item.text)\" \(problem); expected \(form)",
+                    at: itemLocation)
             }
             let valuePart = valueAndTime[0]
             let timePart = valueAndTime[1]
             let valueLocation = itemLocation.advanced(by: easingParts[0].offset + valuePart.offset)
             let timeLocation = itemLocation.advanced(by: easingParts[0].offset + timePart.offset)
             guard let value = self.number(valuePart.text) else {
-                throw HostError(.invalidParameter,
-                                "\(context)keyframe \(number + 1) value \"\(valuePart.text)\" is not a number; expected \(form)",
-                                at: valueLocation)
+                throw HostError(
+                    .invalidParameter,
+                    "\(context)keyframe \(number + 1) value \"\(valuePart.text)\" is not a number; expected \(form)",
+                    at: valueLocation)
             }
             guard let time = self.number(timePart.text) else {
-                throw HostError(.invalidParameter,
-                                "\(context)keyframe \(number + 1) time \"\(timePart.text)\" is not a number of seconds; expected \(form)",
-                                at: timeLocation)
+                throw HostError(
+                    .invalidParameter,
+                    "\(context)keyframe \(number + 1) time \"\(timePart.text)\" is not a number of seconds; expected \(form)",
+                    at: timeLocation)
             }
             var easing = Easing.linear
             if easingParts.count == 2 {
                 easing = try self.easing(named: easingParts[1].text, context: context, at: itemLocation.advanced(by: easingParts[1].offset))
             }
-            result.append(LocatedKeyframe(keyframe: Keyframe(time: time, value: value, easing: easing),
-                                          timeLocation: timeLocation, valueLocation: valueLocation))
+            result.append(
+                LocatedKeyframe(
+                    keyframe: Keyframe(time: time, value: value, easing: easing),
+                    timeLocation: timeLocation, valueLocation: valueLocation))
         }
         return result
     }
@@ -265,7 +289,8 @@ enum ValueSyntax {
     /// The text, in double quotes with `\"` and `\\` escaped when it holds a special character,
     /// whitespace, or is empty.
     static func quotedIfNeeded(_ text: String) -> String {
-        let plain = !text.isEmpty && !text.contains { $0.isWhitespace || chainSpecialCharacters.contains($0) }
+        let plain =
+            !text.isEmpty && !text.contains { $0.isWhitespace || chainSpecialCharacters.contains($0) }
             && !text.contains("\\")
         if plain { return text }
         var quoted = "\""

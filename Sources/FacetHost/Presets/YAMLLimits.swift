@@ -33,15 +33,19 @@ public struct YAMLLimits: Sendable, Equatable {
     /// The depth is an upper bound of what the parser will build: each block indentation level
     /// and each `- ` or `? ` entry marker opening a line counts one, and flow brackets outside
     /// quotes and comments count one each while open. Block scalars (`|`, `>`) are skipped.
+    // Stays whole: one pass over the document's bytes whose state (open indentation levels, flow
+    // depth, a block scalar being skipped, the line and column) every branch reads and changes;
+    // split into functions, that state would have to travel through every call.
     public func violation(in text: String) -> Violation? {
         let bytes = Array(text.utf8)
         if bytes.count > maximumBytes {
-            return Violation(line: 1, column: 1,
-                             message: "the document is \(bytes.count) bytes; expected at most \(maximumBytes) (\(maximumBytes / 1_000_000) MB)")
+            return Violation(
+                line: 1, column: 1,
+                message: "the document is \(bytes.count) bytes; expected at most \(maximumBytes) (\(maximumBytes / 1_000_000) MB)")
         }
-        var indents: [Int] = []          // block indentation levels open above this line
+        var indents: [Int] = []  // block indentation levels open above this line
         var flowDepth = 0
-        var blockScalarParent: Int?       // skipping a block scalar's lines indented deeper than this
+        var blockScalarParent: Int?  // skipping a block scalar's lines indented deeper than this
         var lineNumber = 0
         var start = 0
         while start <= bytes.count {
@@ -51,7 +55,8 @@ public struct YAMLLimits: Sendable, Equatable {
             defer { start = end + 1 }
             var indent = 0
             while start + indent < end && bytes[start + indent] == UInt8(ascii: " ") { indent += 1 }
-            let blank = start + indent >= end || bytes[start + indent] == UInt8(ascii: "#")
+            let blank =
+                start + indent >= end || bytes[start + indent] == UInt8(ascii: "#")
                 || bytes[start + indent] == UInt8(ascii: "\r")
             if let parent = blockScalarParent {
                 if blank || indent > parent { continue }
@@ -66,7 +71,8 @@ public struct YAMLLimits: Sendable, Equatable {
             var index = start + indent
             // `- - - x` and `? ` open one collection each.
             while index + 1 < end, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "?"),
-                  bytes[index + 1] == UInt8(ascii: " ") {
+                bytes[index + 1] == UInt8(ascii: " ")
+            {
                 depth += 1
                 index += 2
                 while index < end && bytes[index] == UInt8(ascii: " ") { index += 1 }
@@ -85,11 +91,12 @@ public struct YAMLLimits: Sendable, Equatable {
                     let previous = index > start ? bytes[index - 1] : UInt8(ascii: " ")
                     // A quote opens a scalar only at its start, not inside a plain scalar (it's).
                     if previous == UInt8(ascii: " ") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: "{")
-                        || previous == UInt8(ascii: ",") || previous == UInt8(ascii: ":") || index == start + indent {
+                        || previous == UInt8(ascii: ",") || previous == UInt8(ascii: ":") || index == start + indent
+                    {
                         quote = byte
                     }
                 } else if byte == UInt8(ascii: "#"), index == start || bytes[index - 1] == UInt8(ascii: " ") {
-                    break   // a comment runs to the end of the line
+                    break  // a comment runs to the end of the line
                 } else if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
                     flowDepth += 1
                     if indents.count + flowDepth > maximumDepth { return tooDeep(lineNumber, index - start + 1) }
@@ -106,7 +113,8 @@ public struct YAMLLimits: Sendable, Equatable {
             let indicators: Set<UInt8> = [UInt8(ascii: "|"), UInt8(ascii: ">")]
             let chomping: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "+")]
             if quote == nil, flowDepth == 0,
-               indicators.contains(lastSignificant) || (chomping.contains(lastSignificant) && indicators.contains(beforeLast)) {
+                indicators.contains(lastSignificant) || (chomping.contains(lastSignificant) && indicators.contains(beforeLast))
+            {
                 blockScalarParent = indent
             }
         }
@@ -114,7 +122,9 @@ public struct YAMLLimits: Sendable, Equatable {
     }
 
     private func tooDeep(_ line: Int, _ column: Int) -> Violation {
-        Violation(line: line, column: column,
-                  message: "collections are nested more than \(maximumDepth) deep here; expected a shallower document (a preset needs about 5 levels)")
+        Violation(
+            line: line, column: column,
+            message:
+                "collections are nested more than \(maximumDepth) deep here; expected a shallower document (a preset needs about 5 levels)")
     }
 }

@@ -24,8 +24,10 @@ public struct FeatureMeasures: Sendable, Equatable, Codable {
     public var eyeDistance: Double
 
     /// Creates measures from their values.
-    public init(rightEyeAspect: Double, leftEyeAspect: Double, innerLipGap: Double, mouthWidth: Double,
-                cornerDrop: Double, eyeDistance: Double) {
+    public init(
+        rightEyeAspect: Double, leftEyeAspect: Double, innerLipGap: Double, mouthWidth: Double,
+        cornerDrop: Double, eyeDistance: Double
+    ) {
         self.rightEyeAspect = rightEyeAspect
         self.leftEyeAspect = leftEyeAspect
         self.innerLipGap = innerLipGap
@@ -72,8 +74,9 @@ public struct FeatureMeasures: Sendable, Equatable, Codable {
         guard !measures.isEmpty else { return nil }
         let n = Double(measures.count)
         func average(_ value: (FeatureMeasures) -> Double) -> Double { measures.reduce(0) { $0 + value($1) } / n }
-        return FeatureMeasures(rightEyeAspect: average(\.rightEyeAspect), leftEyeAspect: average(\.leftEyeAspect),
-                               innerLipGap: average(\.innerLipGap), mouthWidth: average(\.mouthWidth),
-                               cornerDrop: average(\.cornerDrop), eyeDistance: average(\.eyeDistance))
+        return FeatureMeasures(
+            rightEyeAspect: average(\.rightEyeAspect), leftEyeAspect: average(\.leftEyeAspect),
+            innerLipGap: average(\.innerLipGap), mouthWidth: average(\.mouthWidth),
+            cornerDrop: average(\.cornerDrop), eyeDistance: average(\.eyeDistance))
     }
 }

@@ -157,8 +157,10 @@ public final class QualityBench {
     /// Measures every edit on the largest face of `photo`. Work files go to `directory` (removed
     /// afterwards); a contact sheet (the unedited face, then every edit, with the renderer's head
     /// region outlined in a second row) is written to `contactSheet` when given.
-    public func measure(photo: URL, in directory: URL, contactSheet: URL? = nil,
-                        progress: ((String) -> Void)? = nil) throws -> FaceQuality {
+    public func measure(
+        photo: URL, in directory: URL, contactSheet: URL? = nil,
+        progress: ((String) -> Void)? = nil
+    ) throws -> FaceQuality {
         let name = photo.deletingPathExtension().lastPathComponent
         let work = directory.appendingPathComponent("facet-quality-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -170,7 +172,8 @@ public final class QualityBench {
         let stillOptions = StillImageOptions(duration: duration, frameRate: frameRate)
         let source = try analyzer.analyze(still, stillImage: stillOptions).motion
         guard let face = source.tracks.max(by: { $0.meanBoxArea < $1.meanBoxArea }), let first = face.frames.first,
-              let box = first.box else {
+            let box = first.box
+        else {
             return FaceQuality(name: name, width: picture.width, height: picture.height, faceSize: 0, pose: nil, edits: [])
         }
         var renderer = GeometricRenderer(model: analyzer.model, configuration: rendererConfiguration)
@@ -189,8 +192,10 @@ public final class QualityBench {
             let chain = try ChainParser.parse(edit.steppedChain, registry: .builtIn)
             var pipeline = Pipeline(motionSource: PrecomputedMotion(source, summary: "analysed once"), renderer: renderer)
             pipeline.faceModel = faceModel
-            _ = try pipeline.apply(ApplyRequest(input: still, output: output, chain: chain, encoder: encoder,
-                                                stillDuration: duration, stillFrameRate: frameRate, overwrite: true))
+            _ = try pipeline.apply(
+                ApplyRequest(
+                    input: still, output: output, chain: chain, encoder: encoder,
+                    stillDuration: duration, stillFrameRate: frameRate, overwrite: true))
             let judged = try judge.analyze(output).motion
             let track = Self.track(near: box, in: judged)
             let frames = track?.frames ?? []
@@ -206,16 +211,20 @@ public final class QualityBench {
             let boxArea = Double(box.width * box.height)
             let editedFrame = try frame(15, of: output)
             let jitter = try stillJitter(output, in: box, fromFrame: Int((1.05 * frameRate).rounded(.up)))
-            results.append(EditQuality(
-                edit: edit, poseChange: poseChange,
-                before: before ?? Self.missing, after: after ?? Self.missing,
-                framesWithFace: frames.count, frames: frameCount,
-                headRegionToFaceBox: Double(region.pixels) / max(boxArea, 1),
-                changedOutsideHeadRegion: region.changedOutside, stillJitter: jitter))
+            results.append(
+                EditQuality(
+                    edit: edit, poseChange: poseChange,
+                    before: before ?? Self.missing, after: after ?? Self.missing,
+                    framesWithFace: frames.count, frames: frameCount,
+                    headRegionToFaceBox: Double(region.pixels) / max(boxArea, 1),
+                    changedOutsideHeadRegion: region.changedOutside, stillJitter: jitter))
             var outlined = editedFrame
             Self.drawOutline(region.mask, maskWidth: picture.width, on: &outlined)
-            cells.append((edit.description.uppercased(), ContactSheetPicture.resample(editedFrame, from: crop, width: cell, height: cell),
-                          ContactSheetPicture.resample(outlined, from: crop, width: cell, height: cell)))
+            cells.append(
+                (
+                    edit.description.uppercased(), ContactSheetPicture.resample(editedFrame, from: crop, width: cell, height: cell),
+                    ContactSheetPicture.resample(outlined, from: crop, width: cell, height: cell)
+                ))
         }
         var sheetPath: String?
         if let contactSheet {
@@ -223,8 +232,9 @@ public final class QualityBench {
             try media("write \(contactSheet.path)") { try ImageIO.writePNG(sheet, to: contactSheet) }
             sheetPath = contactSheet.path
         }
-        return FaceQuality(name: name, width: picture.width, height: picture.height, faceSize: Double(max(box.width, box.height)),
-                           pose: PoseDegrees(first.coefficients.pose), edits: results, contactSheet: sheetPath)
+        return FaceQuality(
+            name: name, width: picture.width, height: picture.height, faceSize: Double(max(box.width, box.height)),
+            pose: PoseDegrees(first.coefficients.pose), edits: results, contactSheet: sheetPath)
     }
 
     /// The photograph, scaled to fit `maximumSide` and trimmed to even sides (4:2:0 video).
@@ -251,15 +261,21 @@ public final class QualityBench {
 
     /// Renders the edit into the first frame of the still in memory; returns the head region
     /// (a frame-sized mask), its pixel count and how many pixels changed outside it.
-    private func headRegion(still: URL, source: SceneMotion, edited: SceneMotion, track: FaceTrack,
-                            renderer: inout GeometricRenderer) throws -> (mask: [Bool], pixels: Int, changedOutside: Int) {
+    private func headRegion(
+        still: URL, source: SceneMotion, edited: SceneMotion, track: FaceTrack,
+        renderer: inout GeometricRenderer
+    ) throws -> (mask: [Bool], pixels: Int, changedOutside: Int) {
         guard let editedTrack = edited.tracks.first(where: { $0.id == track.id }), let camera = track.camera,
-              let sourceFrame = track.frames.first, let editedFrame = editedTrack.frames.first else { return ([], 0, 0) }
-        let reader = try media("read \(still.path)") { try VideoReader(url: still, stillImage: StillImageOptions(duration: 0.1, frameRate: 10)) }
+            let sourceFrame = track.frames.first, let editedFrame = editedTrack.frames.first
+        else { return ([], 0, 0) }
+        let reader = try media("read \(still.path)") {
+            try VideoReader(url: still, stillImage: StillImageOptions(duration: 0.1, frameRate: 10))
+        }
         guard let frame = try media("decode \(still.path)", { try reader.nextFrame() }) else { return ([], 0, 0) }
         let width = frame.width, height = frame.height
-        let flow = try renderer.flow(identity: track.identity, camera: camera, source: sourceFrame.coefficients,
-                                     edited: editedFrame.coefficients, frameWidth: width, frameHeight: height)
+        let flow = try renderer.flow(
+            identity: track.identity, camera: camera, source: sourceFrame.coefficients,
+            edited: editedFrame.coefficients, frameWidth: width, frameHeight: height)
         var mask = [Bool](repeating: false, count: width * height)
         var pixels = 0
         for y in max(flow.originY, 0)..<min(flow.originY + flow.height, height) {
@@ -276,7 +292,10 @@ public final class QualityBench {
             for x in 0..<width where !Self.near(mask, x, y, width: width, height: height) {
                 let offset = (y * width + x) * 3
                 if original.pixels[offset] != rendered.pixels[offset] || original.pixels[offset + 1] != rendered.pixels[offset + 1]
-                    || original.pixels[offset + 2] != rendered.pixels[offset + 2] { changedOutside += 1 }
+                    || original.pixels[offset + 2] != rendered.pixels[offset + 2]
+                {
+                    changedOutside += 1
+                }
             }
         }
         return (mask, pixels, changedOutside)
@@ -319,9 +338,10 @@ public final class QualityBench {
         let shifted = try flicker(input: video, output: nil, boxes: boxes)
         let inputFrames = Set(try judge.analyze(video).motion.tracks.flatMap { $0.frames.map(\.frameIndex) })
         let outputFrames = Set(try judge.analyze(outputs[1]).motion.tracks.flatMap { $0.frames.map(\.frameIndex) })
-        return FlickerQuality(edit: edit, emptyFlicker: empty, editFlicker: edited, onePixelShiftFlicker: shifted,
-                              inputFramesWithFace: inputFrames.count,
-                              outputFramesWithFace: inputFrames.intersection(outputFrames).count)
+        return FlickerQuality(
+            edit: edit, emptyFlicker: empty, editFlicker: edited, onePixelShiftFlicker: shifted,
+            inputFramesWithFace: inputFrames.count,
+            outputFramesWithFace: inputFrames.intersection(outputFrames).count)
     }
 
     /// Every frame's face boxes.
@@ -353,8 +373,9 @@ public final class QualityBench {
             let difference = zip(la, lb).map { Int16($1) - Int16($0) }
             if let previous, let faceBoxes = boxes[index - 1] {
                 for box in faceBoxes {
-                    Self.accumulateChange(difference, previous, in: box, width: a.width, height: a.height,
-                                          total: &total, samples: &samples)
+                    Self.accumulateChange(
+                        difference, previous, in: box, width: a.width, height: a.height,
+                        total: &total, samples: &samples)
                 }
             }
             previous = difference
@@ -373,15 +394,18 @@ public final class QualityBench {
             let luma = try media("luma") { try frame.luma() }
             defer { previous = luma }
             guard let previous else { continue }
-            Self.accumulateChange(luma, previous, in: box, width: frame.width, height: frame.height,
-                                  total: &total, samples: &samples)
+            Self.accumulateChange(
+                luma, previous, in: box, width: frame.width, height: frame.height,
+                total: &total, samples: &samples)
         }
         return samples > 0 ? total / Double(samples) : 0
     }
 
     /// Adds Σ|a − b| over the pixels of `box` (clipped to the frame) to `total`, their count to `samples`.
-    private static func accumulateChange<T: BinaryInteger>(_ a: [T], _ b: [T], in box: FaceBox, width: Int, height: Int,
-                                                           total: inout Double, samples: inout Int) {
+    private static func accumulateChange<T: BinaryInteger>(
+        _ a: [T], _ b: [T], in box: FaceBox, width: Int, height: Int,
+        total: inout Double, samples: inout Int
+    ) {
         let x0 = max(Int(box.x), 0), y0 = max(Int(box.y), 0)
         let x1 = min(Int(box.x + box.width), width), y1 = min(Int(box.y + box.height), height)
         guard x0 < x1, y0 < y1 else { return }
@@ -395,8 +419,9 @@ public final class QualityBench {
 
     // MARK: - Helpers
 
-    private static let missing = FeatureMeasures(rightEyeAspect: .nan, leftEyeAspect: .nan, innerLipGap: .nan,
-                                                 mouthWidth: .nan, cornerDrop: .nan, eyeDistance: .nan)
+    private static let missing = FeatureMeasures(
+        rightEyeAspect: .nan, leftEyeAspect: .nan, innerLipGap: .nan,
+        mouthWidth: .nan, cornerDrop: .nan, eyeDistance: .nan)
 
     private func media<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch { throw HostError(.media, "quality report: could not \(what)", cause: error) }
@@ -454,7 +479,8 @@ public final class QualityBench {
         let width = image.width, height = image.height
         for y in 0..<height {
             for x in 0..<width where mask[y * width + x] {
-                let boundary = x == 0 || y == 0 || x == width - 1 || y == height - 1 || !mask[y * width + x - 1]
+                let boundary =
+                    x == 0 || y == 0 || x == width - 1 || y == height - 1 || !mask[y * width + x - 1]
                     || !mask[y * width + x + 1] || !mask[(y - 1) * width + x] || !mask[(y + 1) * width + x]
                 if boundary { image[x, y] = (255, 220, 0) }
             }

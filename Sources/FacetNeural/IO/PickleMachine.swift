@@ -107,8 +107,10 @@ struct PickleMachine {
     private var position = 0
 
     /// Prepares to run `program` (the bytes of `entryName` in the file at `path`).
-    init(program: UnsafeRawBufferPointer, path: String, entryName: String,
-         call: @escaping CallHook, persistentLoad: @escaping PersistentLoadHook) {
+    init(
+        program: UnsafeRawBufferPointer, path: String, entryName: String,
+        call: @escaping CallHook, persistentLoad: @escaping PersistentLoadHook
+    ) {
         self.program = program
         self.path = path
         self.entryName = entryName
@@ -257,7 +259,9 @@ struct PickleMachine {
 
     private mutating func popCount(_ count: Int, _ offset: Int) throws(NeuralError) -> [PickleValue] {
         let floor = markPositions.last ?? 0
-        guard stack.count - floor >= count else { throw error(at: offset, "the opcode needs \(count) values but the stack holds \(stack.count - floor)") }
+        guard stack.count - floor >= count else {
+            throw error(at: offset, "the opcode needs \(count) values but the stack holds \(stack.count - floor)")
+        }
         let values = Array(stack[(stack.count - count)...])
         stack.removeLast(count)
         return values
@@ -281,7 +285,9 @@ struct PickleMachine {
 
     private func setItems(_ keysAndValues: [PickleValue], _ offset: Int) throws(NeuralError) {
         guard let target = stack.last else { throw error(at: offset, "SETITEM with no dict on the stack") }
-        guard keysAndValues.count % 2 == 0 else { throw error(at: offset, "SETITEMS with an odd number (\(keysAndValues.count)) of keys and values") }
+        guard keysAndValues.count % 2 == 0 else {
+            throw error(at: offset, "SETITEMS with an odd number (\(keysAndValues.count)) of keys and values")
+        }
         switch target {
         case .dict(let dict):
             for index in stride(from: 0, to: keysAndValues.count, by: 2) { dict.set(keysAndValues[index], keysAndValues[index + 1]) }
@@ -291,7 +297,9 @@ struct PickleMachine {
     }
 
     private func makeDict(_ keysAndValues: [PickleValue], _ offset: Int) throws(NeuralError) -> PickleDict {
-        guard keysAndValues.count % 2 == 0 else { throw error(at: offset, "DICT with an odd number (\(keysAndValues.count)) of keys and values") }
+        guard keysAndValues.count % 2 == 0 else {
+            throw error(at: offset, "DICT with an odd number (\(keysAndValues.count)) of keys and values")
+        }
         let dict = PickleDict()
         for index in stride(from: 0, to: keysAndValues.count, by: 2) { dict.set(keysAndValues[index], keysAndValues[index + 1]) }
         return dict
@@ -348,7 +356,9 @@ struct PickleMachine {
     }
 
     private mutating func readBytes(_ count: Int, _ offset: Int) throws(NeuralError) -> [UInt8] {
-        guard count <= program.count - position else { throw error(at: offset, "an argument of \(count) bytes runs past the end of the pickle") }
+        guard count <= program.count - position else {
+            throw error(at: offset, "an argument of \(count) bytes runs past the end of the pickle")
+        }
         defer { position += count }
         return Array(program[position..<(position + count)])
     }

@@ -25,7 +25,8 @@ public enum Safetensors {
     /// Decodes a safetensors byte image; `path` is only used in error messages.
     public static func decode(_ data: Data, path: String? = nil) throws(NeuralError) -> TensorFile {
         guard data.count >= 8 else {
-            throw NeuralError(.malformed, "a safetensors file starts with an 8-byte header length; the file has \(data.count) bytes", path: path)
+            throw NeuralError(
+                .malformed, "a safetensors file starts with an 8-byte header length; the file has \(data.count) bytes", path: path)
         }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) }
         guard headerLength <= UInt64(data.count - 8) else {
@@ -53,8 +54,9 @@ public enum Safetensors {
         let bufferLength = data.count - headerEnd
         for (name, entry) in header where name != "__metadata__" {
             guard let fields = entry as? [String: Any], let dtype = fields["dtype"] as? String,
-                  let shape = (fields["shape"] as? [NSNumber])?.map(\.intValue),
-                  let offsets = (fields["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2 else {
+                let shape = (fields["shape"] as? [NSNumber])?.map(\.intValue),
+                let offsets = (fields["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2
+            else {
                 throw NeuralError(.malformed, "tensor \(name): expected {dtype, shape, data_offsets: [begin, end]}", path: path)
             }
             guard let elementSize = DType(rawValue: dtype)?.size else {
@@ -62,8 +64,12 @@ public enum Safetensors {
             }
             let count = shape.reduce(1, *)
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= bufferLength,
-                  offsets[1] - offsets[0] == count * elementSize else {
-                throw NeuralError(.malformed, "tensor \(name): \(dtype) shape \(shape) needs \(count * elementSize) bytes; data_offsets \(offsets) in a \(bufferLength)-byte buffer", path: path)
+                offsets[1] - offsets[0] == count * elementSize
+            else {
+                throw NeuralError(
+                    .malformed,
+                    "tensor \(name): \(dtype) shape \(shape) needs \(count * elementSize) bytes; data_offsets \(offsets) in a \(bufferLength)-byte buffer",
+                    path: path)
             }
             let values = data.withUnsafeBytes { raw in
                 convert(raw.baseAddress! + headerEnd + offsets[0], count: count, dtype: DType(rawValue: dtype)!)
@@ -82,7 +88,8 @@ public enum Safetensors {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw NeuralError(.invalidArgument, "cannot move the finished file into place: \(String(cString: strerror(errno)))", path: url.path)
+                throw NeuralError(
+                    .invalidArgument, "cannot move the finished file into place: \(String(cString: strerror(errno)))", path: url.path)
             }
         } catch let error as NeuralError {
             try? FileManager.default.removeItem(at: temporary)
@@ -101,7 +108,9 @@ public enum Safetensors {
         for name in names {
             let tensor = file.tensors[name]!
             let end = offset + tensor.count * 4
-            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            )
             offset = end
         }
         if !file.metadata.isEmpty {
@@ -162,9 +171,11 @@ public enum Safetensors {
             for index in 0..<count {
                 switch dtype {
                 case .f32:
-                    buffer[index] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+                    buffer[index] = Float(
+                        bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
                 case .f64:
-                    buffer[index] = Float(Double(bitPattern: UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self))))
+                    buffer[index] = Float(
+                        Double(bitPattern: UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self))))
                 case .bf16:
                     let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))
                     buffer[index] = Float(bitPattern: UInt32(bits) << 16)

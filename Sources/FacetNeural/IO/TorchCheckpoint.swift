@@ -81,7 +81,8 @@ public enum TorchCheckpoint {
         }
         guard candidates.count == 1, let entry = candidates.first else {
             let names = archive.entries.prefix(8).map { "'\($0.name)'" }.joined(separator: ", ")
-            let found = candidates.isEmpty
+            let found =
+                candidates.isEmpty
                 ? "has no '<archive>/data.pkl' entry"
                 : "has \(candidates.count) data.pkl entries (\(candidates.map(\.name).joined(separator: ", ")))"
             throw NeuralError(
@@ -109,8 +110,10 @@ public enum TorchCheckpoint {
     // MARK: - Pickle hooks
 
     /// Builds the objects of the safe subset; anything else becomes an inert placeholder.
-    private static func callGlobal(module: String, name: String, arguments: [PickleValue],
-                                   offset: Int, path: String) throws(NeuralError) -> PickleValue {
+    private static func callGlobal(
+        module: String, name: String, arguments: [PickleValue],
+        offset: Int, path: String
+    ) throws(NeuralError) -> PickleValue {
         func malformed(_ message: String) -> NeuralError {
             NeuralError(.malformed, "data.pkl offset \(offset): \(module).\(name) \(message)", path: path)
         }
@@ -125,7 +128,9 @@ public enum TorchCheckpoint {
                 default: throw malformed("expects a list of (key, value) pairs, got \(pairs.kindDescription)")
                 }
                 for item in items {
-                    guard case .tuple(let pair) = item, pair.count == 2 else { throw malformed("expects (key, value) pairs, got \(item.kindDescription)") }
+                    guard case .tuple(let pair) = item, pair.count == 2 else {
+                        throw malformed("expects (key, value) pairs, got \(item.kindDescription)")
+                    }
                     dict.set(pair[0], pair[1])
                 }
             }
@@ -133,11 +138,21 @@ public enum TorchCheckpoint {
 
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             // (storage, storage_offset, size, stride[, requires_grad, backward_hooks[, metadata]])
-            guard arguments.count >= 4 else { throw malformed("needs at least 4 arguments (storage, offset, size, stride), got \(arguments.count)") }
-            guard case .storage(let storage) = arguments[0] else { throw malformed("expects a storage first, got \(arguments[0].kindDescription)") }
-            guard case .int(let storageOffset) = arguments[1] else { throw malformed("expects an integer storage offset, got \(arguments[1].kindDescription)") }
-            guard let shape = integers(arguments[2]) else { throw malformed("expects a tuple of integer sizes, got \(arguments[2].kindDescription)") }
-            guard let strides = integers(arguments[3]) else { throw malformed("expects a tuple of integer strides, got \(arguments[3].kindDescription)") }
+            guard arguments.count >= 4 else {
+                throw malformed("needs at least 4 arguments (storage, offset, size, stride), got \(arguments.count)")
+            }
+            guard case .storage(let storage) = arguments[0] else {
+                throw malformed("expects a storage first, got \(arguments[0].kindDescription)")
+            }
+            guard case .int(let storageOffset) = arguments[1] else {
+                throw malformed("expects an integer storage offset, got \(arguments[1].kindDescription)")
+            }
+            guard let shape = integers(arguments[2]) else {
+                throw malformed("expects a tuple of integer sizes, got \(arguments[2].kindDescription)")
+            }
+            guard let strides = integers(arguments[3]) else {
+                throw malformed("expects a tuple of integer strides, got \(arguments[3].kindDescription)")
+            }
             return .tensor(TorchTensorReference(storage: storage, storageOffset: storageOffset, shape: shape, strides: strides))
 
         case ("_codecs", "encode"):
@@ -160,14 +175,21 @@ public enum TorchCheckpoint {
     /// Resolves `('storage', torch.XStorage, key, location, numel)`.
     private static func loadStorage(_ persistentID: PickleValue, offset: Int, path: String) throws(NeuralError) -> PickleValue {
         func malformed(_ message: String) -> NeuralError {
-            NeuralError(.malformed, "data.pkl offset \(offset): persistent id \(message); expected ('storage', torch.XStorage, key, location, numel)", path: path)
+            NeuralError(
+                .malformed,
+                "data.pkl offset \(offset): persistent id \(message); expected ('storage', torch.XStorage, key, location, numel)",
+                path: path)
         }
         guard case .tuple(let fields) = persistentID, fields.count == 5 else { throw malformed("is \(persistentID.kindDescription)") }
         guard case .string("storage") = fields[0] else { throw malformed("does not start with 'storage'") }
-        guard case .global(let module, let typeName) = fields[1] else { throw malformed("has \(fields[1].kindDescription) as its storage type") }
+        guard case .global(let module, let typeName) = fields[1] else {
+            throw malformed("has \(fields[1].kindDescription) as its storage type")
+        }
         guard module == "torch", let scalarType = TorchScalarType(rawValue: typeName) else {
             let known = TorchScalarType.allCases.map { "torch.\($0.rawValue)" }.joined(separator: ", ")
-            throw NeuralError(.unsupported, "data.pkl offset \(offset): storage type \(module).\(typeName) is not supported; expected one of \(known)", path: path)
+            throw NeuralError(
+                .unsupported, "data.pkl offset \(offset): storage type \(module).\(typeName) is not supported; expected one of \(known)",
+                path: path)
         }
         let key: String
         switch fields[2] {
@@ -202,18 +224,23 @@ public enum TorchCheckpoint {
     /// The dict under `key`, or `root` itself when it is a bare state_dict (only tensors).
     private static func selectStateDict(_ root: PickleValue, key: String, path: String) throws(NeuralError) -> PickleDict {
         guard case .dict(let top) = root else {
-            throw NeuralError(.incompatible, "the checkpoint holds \(root.kindDescription); expected a dict (a state_dict or a dict containing '\(key)')", path: path)
+            throw NeuralError(
+                .incompatible, "the checkpoint holds \(root.kindDescription); expected a dict (a state_dict or a dict containing '\(key)')",
+                path: path)
         }
         if let entry = top[key] {
             guard case .dict(let stateDict) = entry else {
-                throw NeuralError(.incompatible, "entry '\(key)' is \(entry.kindDescription); expected a state_dict (a dict of tensors)", path: path)
+                throw NeuralError(
+                    .incompatible, "entry '\(key)' is \(entry.kindDescription); expected a state_dict (a dict of tensors)", path: path)
             }
             return stateDict
         }
-        let isBareStateDict = !top.items.isEmpty && top.items.allSatisfy { item in
-            if case .tensor = item.value { return true }
-            return false
-        }
+        let isBareStateDict =
+            !top.items.isEmpty
+            && top.items.allSatisfy { item in
+                if case .tensor = item.value { return true }
+                return false
+            }
         if isBareStateDict { return top }
         let keys = top.items.map { item -> String in
             if case .string(let text) = item.key { return "'\(text)' (\(item.value.kindDescription))" }
@@ -227,8 +254,10 @@ public enum TorchCheckpoint {
     }
 
     /// Reads every tensor of `stateDict`, stripping `module.` from the keys.
-    private static func readTensors(_ stateDict: PickleDict, archive: ZipArchive, prefix: String,
-                                    bigEndian: Bool, path: String) throws(NeuralError) -> [String: StoredTensor] {
+    private static func readTensors(
+        _ stateDict: PickleDict, archive: ZipArchive, prefix: String,
+        bigEndian: Bool, path: String
+    ) throws(NeuralError) -> [String: StoredTensor] {
         var tensors: [String: StoredTensor] = [:]
         var originalKeys: [String: String] = [:]
         var blobs: [String: UnsafeRawBufferPointer] = [:]
@@ -237,11 +266,15 @@ public enum TorchCheckpoint {
                 throw NeuralError(.incompatible, "the state_dict has \(keyValue.kindDescription) key; expected string keys", path: path)
             }
             guard case .tensor(let tensor) = value else {
-                throw NeuralError(.incompatible, "state_dict entry '\(originalKey)' is \(value.kindDescription); expected a tensor", path: path)
+                throw NeuralError(
+                    .incompatible, "state_dict entry '\(originalKey)' is \(value.kindDescription); expected a tensor", path: path)
             }
             let name = originalKey.hasPrefix(wrapperPrefix) ? String(originalKey.dropFirst(wrapperPrefix.count)) : originalKey
             if let earlier = originalKeys[name] {
-                throw NeuralError(.incompatible, "state_dict keys '\(earlier)' and '\(originalKey)' both become '\(name)' once '\(wrapperPrefix)' is stripped", path: path)
+                throw NeuralError(
+                    .incompatible,
+                    "state_dict keys '\(earlier)' and '\(originalKey)' both become '\(name)' once '\(wrapperPrefix)' is stripped",
+                    path: path)
             }
             originalKeys[name] = originalKey
 
@@ -251,7 +284,8 @@ public enum TorchCheckpoint {
                 blob = cached
             } else {
                 guard let entry = archive.entry(named: blobName) else {
-                    throw NeuralError(.malformed, "storage blob '\(blobName)' of tensor '\(originalKey)' is missing from the archive", path: path)
+                    throw NeuralError(
+                        .malformed, "storage blob '\(blobName)' of tensor '\(originalKey)' is missing from the archive", path: path)
                 }
                 blob = try archive.contents(of: entry)
                 blobs[blobName] = blob

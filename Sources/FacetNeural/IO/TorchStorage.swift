@@ -125,14 +125,20 @@ struct TorchTensorReference {
     /// Reads the view's elements in row-major order from the storage bytes `blob`.
     ///
     /// `name` (the state_dict key) and `blobName` (the archive entry) go into errors.
-    func materialize(name: String, blob: UnsafeRawBufferPointer, blobName: String,
-                     bigEndian: Bool, path: String) throws(NeuralError) -> StoredTensor {
+    func materialize(
+        name: String, blob: UnsafeRawBufferPointer, blobName: String,
+        bigEndian: Bool, path: String
+    ) throws(NeuralError) -> StoredTensor {
         let type = storage.scalarType
         guard strides.count == shape.count else {
-            throw NeuralError(.malformed, "tensor '\(name)' has \(shape.count) dimensions \(shape) but \(strides.count) strides \(strides)", path: path)
+            throw NeuralError(
+                .malformed, "tensor '\(name)' has \(shape.count) dimensions \(shape) but \(strides.count) strides \(strides)", path: path)
         }
         guard shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }), storageOffset >= 0 else {
-            throw NeuralError(.malformed, "tensor '\(name)' has a negative size, stride or offset (shape \(shape), stride \(strides), offset \(storageOffset))", path: path)
+            throw NeuralError(
+                .malformed,
+                "tensor '\(name)' has a negative size, stride or offset (shape \(shape), stride \(strides), offset \(storageOffset))",
+                path: path)
         }
         let storageBytes = storage.elementCount.multipliedReportingOverflow(by: type.byteWidth)
         guard !storageBytes.overflow, storageBytes.partialValue <= blob.count else {

@@ -139,7 +139,9 @@ struct ZipArchive {
                 path: path)
         }
         if entry.method == 0, entry.compressedSize != entry.uncompressedSize {
-            throw malformed("STORED entry '\(entry.name)' has compressed size \(entry.compressedSize) but uncompressed size \(entry.uncompressedSize); they must be equal")
+            throw malformed(
+                "STORED entry '\(entry.name)' has compressed size \(entry.compressedSize) but uncompressed size \(entry.uncompressedSize); they must be equal"
+            )
         }
         var cursor = ZipByteCursor(bytes: bytes, offset: entry.localHeaderOffset)
         guard cursor.has(30) else {
@@ -164,7 +166,8 @@ struct ZipArchive {
         }
         let computed = ZipCRC32.checksum(contents)
         guard computed == entry.crc32 else {
-            throw malformed("CRC-32 of entry '\(entry.name)' is \(hex(computed)) but the directory records \(hex(entry.crc32)): the file is corrupt")
+            throw malformed(
+                "CRC-32 of entry '\(entry.name)' is \(hex(computed)) but the directory records \(hex(entry.crc32)): the file is corrupt")
         }
         return contents
     }
@@ -182,7 +185,8 @@ struct ZipArchive {
         let lowest = max(0, bytes.count - 22 - 65_535)
         while candidate >= lowest {
             if cursor.peekUnsigned(4, at: candidate) == endOfCentralDirectorySignature,
-               Int(cursor.peekUnsigned(2, at: candidate + 20)) == bytes.count - candidate - 22 {
+                Int(cursor.peekUnsigned(2, at: candidate + 20)) == bytes.count - candidate - 22
+            {
                 recordOffset = candidate
                 break
             }
@@ -190,7 +194,8 @@ struct ZipArchive {
         }
         guard let record = recordOffset else {
             let startsLikeZip = bytes.count >= 4 && cursor.peekUnsigned(4, at: 0) == localHeaderSignature
-            let message = startsLikeZip
+            let message =
+                startsLikeZip
                 ? "the file starts like a zip archive but has no end-of-central-directory record: it is truncated (\(bytes.count) bytes)"
                 : "not a zip archive: no end-of-central-directory record in the last bytes (file of \(bytes.count) bytes)"
             throw NeuralError(.malformed, message, path: path)
@@ -201,13 +206,19 @@ struct ZipArchive {
         let locator = record - 20
         if locator >= 0, cursor.peekUnsigned(4, at: locator) == zip64LocatorSignature {
             let zip64Record = cursor.peekUnsigned(8, at: locator + 8)
-            guard bytes.count >= 56, zip64Record <= UInt64(bytes.count - 56), cursor.peekUnsigned(4, at: Int(zip64Record)) == zip64EndSignature else {
-                throw NeuralError(.malformed, "the ZIP64 locator points to offset \(zip64Record), where there is no ZIP64 end-of-central-directory record", path: path)
+            guard bytes.count >= 56, zip64Record <= UInt64(bytes.count - 56),
+                cursor.peekUnsigned(4, at: Int(zip64Record)) == zip64EndSignature
+            else {
+                throw NeuralError(
+                    .malformed,
+                    "the ZIP64 locator points to offset \(zip64Record), where there is no ZIP64 end-of-central-directory record", path: path
+                )
             }
             let base = Int(zip64Record)
             guard let count = Int(exactly: cursor.peekUnsigned(8, at: base + 32)),
-                  let directorySize = Int(exactly: cursor.peekUnsigned(8, at: base + 40)),
-                  let directoryOffset = Int(exactly: cursor.peekUnsigned(8, at: base + 48)) else {
+                let directorySize = Int(exactly: cursor.peekUnsigned(8, at: base + 40)),
+                let directoryOffset = Int(exactly: cursor.peekUnsigned(8, at: base + 48))
+            else {
                 throw NeuralError(.malformed, "ZIP64 end-of-central-directory values do not fit in 64-bit integers", path: path)
             }
             (entryCount, size, offset) = (count, directorySize, directoryOffset)
@@ -215,7 +226,10 @@ struct ZipArchive {
             throw NeuralError(.malformed, "the end-of-central-directory record defers to ZIP64 but there is no ZIP64 locator", path: path)
         }
         guard offset <= bytes.count, size <= bytes.count - offset else {
-            throw NeuralError(.malformed, "the central directory (bytes \(offset)..<\(offset + size)) lies beyond the end of the file (\(bytes.count) bytes): it is truncated", path: path)
+            throw NeuralError(
+                .malformed,
+                "the central directory (bytes \(offset)..<\(offset + size)) lies beyond the end of the file (\(bytes.count) bytes): it is truncated",
+                path: path)
         }
         return (offset, size, entryCount)
     }
@@ -241,7 +255,9 @@ struct ZipArchive {
             throw truncated("central directory entry \(ordinal + 1) of \(total) at offset \(start) is cut off")
         }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[cursor.offset..<(cursor.offset + nameLength)]), as: UTF8.self)
-        var extra = ZipByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[(cursor.offset + nameLength)..<(cursor.offset + nameLength + extraLength)]), offset: 0)
+        var extra = ZipByteCursor(
+            bytes: UnsafeRawBufferPointer(rebasing: bytes[(cursor.offset + nameLength)..<(cursor.offset + nameLength + extraLength)]),
+            offset: 0)
         cursor.offset += nameLength + extraLength + commentLength
 
         // ZIP64 extended information (header ID 1): 8-byte values for the fields saturated at 0xFFFFFFFF, in order.
@@ -256,11 +272,13 @@ struct ZipArchive {
             extra.offset = fieldEnd
         }
         guard let compressedSize = Int(exactly: compressed), let uncompressedSize = Int(exactly: uncompressed),
-              let localHeaderOffset = Int(exactly: localOffset) else {
+            let localHeaderOffset = Int(exactly: localOffset)
+        else {
             throw malformed("sizes of entry '\(name)' exceed 64-bit integers")
         }
-        return Entry(name: name, flags: flags, method: method, crc32: crc, compressedSize: compressedSize,
-                     uncompressedSize: uncompressedSize, localHeaderOffset: localHeaderOffset)
+        return Entry(
+            name: name, flags: flags, method: method, crc32: crc, compressedSize: compressedSize,
+            uncompressedSize: uncompressedSize, localHeaderOffset: localHeaderOffset)
     }
 
     /// The next 8-byte value of a ZIP64 extra field.

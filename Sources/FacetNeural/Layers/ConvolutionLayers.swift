@@ -15,8 +15,10 @@ public final class Conv1d {
     public let dilation: Int
 
     /// Creates the layer and registers `prefix.weight` and `prefix.bias`.
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                registry: ParameterRegistry, prefix: String) {
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        registry: ParameterRegistry, prefix: String
+    ) {
         weight = registry.register(prefix + ".weight", Tensor(shape: [outChannels, inChannels, kernelSize]))
         bias = registry.register(prefix + ".bias", Tensor(shape: [outChannels]))
         (self.stride, self.padding, self.dilation) = (stride, padding, dilation)
@@ -58,8 +60,10 @@ public final class Conv2d {
     public let winogradWeight: Tensor?
 
     /// Creates the layer and registers `prefix.weight` and `prefix.bias`.
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                registry: ParameterRegistry, prefix: String) {
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        registry: ParameterRegistry, prefix: String
+    ) {
         weight = registry.register(prefix + ".weight", Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize]))
         bias = registry.register(prefix + ".bias", Tensor(shape: [outChannels]))
         (self.stride, self.padding) = (stride, padding)
@@ -100,15 +104,17 @@ public final class Conv2d {
         if usesWinograd(height: height, width: width) {
             return Ops.winogradScratch(inChannels: weight.shape[1], outChannels: weight.shape[0], tiles: height / 2 * width / 2)
         }
-        return Ops.conv2dFullScratch(inChannels: weight.shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                                     outputHeight: outputSize(height), outputWidth: outputSize(width))
+        return Ops.conv2dFullScratch(
+            inChannels: weight.shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            outputHeight: outputSize(height), outputWidth: outputSize(width))
     }
 
     /// The minimum scratch floats for an input `width` pixels wide (one output row, or one row
     /// of Winograd tiles).
     public func minimumScratch(width: Int) -> Int {
-        let rowOfColumns = Ops.conv2dMinimumScratch(inChannels: weight.shape[1], kernelHeight: weight.shape[2],
-                                                    kernelWidth: weight.shape[3], outputWidth: outputSize(width))
+        let rowOfColumns = Ops.conv2dMinimumScratch(
+            inChannels: weight.shape[1], kernelHeight: weight.shape[2],
+            kernelWidth: weight.shape[3], outputWidth: outputSize(width))
         guard winogradWeight != nil else { return rowOfColumns }
         return Swift.max(rowOfColumns, Ops.winogradScratch(inChannels: weight.shape[1], outChannels: weight.shape[0], tiles: width / 2))
     }
@@ -122,14 +128,20 @@ public final class Conv2d {
     /// out = conv2d(nearest ×2 upsampling of x), without materialising the upsampled input.
     /// Only for layers and sizes where `canFuseUpsampling` holds. With `statistics`, also fills
     /// them for `out` (see `forward(_:_:scratch:statistics:)`).
-    public func forward(_ out: Tensor, upsampling x: Tensor, scratch: ScratchBuffer,
-                        statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public func forward(
+        _ out: Tensor, upsampling x: Tensor, scratch: ScratchBuffer,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (N,in,H,W) -> out (N,out,2H,2W)
         guard let winogradWeight, x.rank == 4, canFuseUpsampling(height: x.shape[2], width: x.shape[3]) else {
-            throw NeuralError(.invalidArgument, "a fused ×2 upsampling needs a 3x3 stride-1 padding-1 conv; this one is \(Tensor.describe(weight.shape)) stride \(stride) padding \(padding)")
+            throw NeuralError(
+                .invalidArgument,
+                "a fused ×2 upsampling needs a 3x3 stride-1 padding-1 conv; this one is \(Tensor.describe(weight.shape)) stride \(stride) padding \(padding)"
+            )
         }
-        try Ops.conv2dWinograd3x3(out, x, transformedWeight: winogradWeight, bias: bias, upsamplingInput: true,
-                                  scratch: scratch, statistics: statistics)
+        try Ops.conv2dWinograd3x3(
+            out, x, transformedWeight: winogradWeight, bias: bias, upsamplingInput: true,
+            scratch: scratch, statistics: statistics)
     }
 
     /// out = conv2d(x). With `statistics`, also fills them for `out` (a following norm's input):
@@ -160,8 +172,10 @@ public final class ConvTranspose2d {
     public let outputPadding: Int
 
     /// Creates the layer and registers `prefix.weight` and `prefix.bias`.
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
-                registry: ParameterRegistry, prefix: String) {
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
+        registry: ParameterRegistry, prefix: String
+    ) {
         weight = registry.register(prefix + ".weight", Tensor(shape: [inChannels, outChannels, kernelSize, kernelSize]))
         bias = registry.register(prefix + ".bias", Tensor(shape: [outChannels]))
         (self.stride, self.padding, self.outputPadding) = (stride, padding, outputPadding)
@@ -179,15 +193,17 @@ public final class ConvTranspose2d {
 
     /// The minimum scratch floats for an input `width` pixels wide (one input row).
     public func minimumScratch(width: Int) -> Int {
-        Ops.convTranspose2dMinimumScratch(outChannels: weight.shape[1], kernelHeight: weight.shape[2],
-                                          kernelWidth: weight.shape[3], inputWidth: width)
+        Ops.convTranspose2dMinimumScratch(
+            outChannels: weight.shape[1], kernelHeight: weight.shape[2],
+            kernelWidth: weight.shape[3], inputWidth: width)
     }
 
     /// out = conv_transpose2d(x).
     public func forward(_ out: Tensor, _ x: Tensor, scratch: ScratchBuffer) throws(NeuralError) {
         // x (N,in,H,W) -> out (N,out,Ho,Wo)
-        try Ops.convTranspose2d(out, x, weight: weight, bias: bias, stride: stride, padding: padding,
-                                outputPadding: outputPadding, scratch: scratch)
+        try Ops.convTranspose2d(
+            out, x, weight: weight, bias: bias, stride: stride, padding: padding,
+            outputPadding: outputPadding, scratch: scratch)
     }
 }
 

@@ -22,8 +22,10 @@ public final class LayerNorm2d {
 
     /// out = layer_norm(x), then LeakyReLU when `leakyReLUSlope` is given; `out` may be `x`.
     /// `statistics`, when given, describe `x` (see `Ops.layerNorm2d`).
-    public func forward(_ out: Tensor, _ x: Tensor, leakyReLUSlope: Float? = nil,
-                        statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public func forward(
+        _ out: Tensor, _ x: Tensor, leakyReLUSlope: Float? = nil,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (N,C,H,W) -> out (N,C,H,W)
         try Ops.layerNorm2d(out, x, weight: weight, bias: bias, eps: eps, leakyReLUSlope: leakyReLUSlope, statistics: statistics)
     }
@@ -74,8 +76,10 @@ public final class AdaptiveInstanceNorm {
     /// out = instance_norm(x)·(1+γ)+β with the last `modulate`'s γ, β, then LeakyReLU when
     /// `leakyReLUSlope` is given; `out` may be `x`. `statistics`, when given, describe `x`
     /// (see `Ops.adaptiveInstanceNorm`).
-    public func forward(_ out: Tensor, _ x: Tensor, leakyReLUSlope: Float? = nil,
-                        statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public func forward(
+        _ out: Tensor, _ x: Tensor, leakyReLUSlope: Float? = nil,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (1,C,H,W) -> out (1,C,H,W)
         try Ops.adaptiveInstanceNorm(out, x, gamma: gamma, beta: beta, leakyReLUSlope: leakyReLUSlope, statistics: statistics)
     }

@@ -10,8 +10,10 @@ extension Ops {
     }
 
     /// The scratch floats `conv2d` would use to do a whole image in one matrix product.
-    public static func conv2dFullScratch(inChannels: Int, kernelHeight: Int, kernelWidth: Int,
-                                         outputHeight: Int, outputWidth: Int) -> Int {
+    public static func conv2dFullScratch(
+        inChannels: Int, kernelHeight: Int, kernelWidth: Int,
+        outputHeight: Int, outputWidth: Int
+    ) -> Int {
         inChannels * kernelHeight * kernelWidth * outputHeight * outputWidth
     }
 
@@ -24,24 +26,30 @@ extension Ops {
     ///
     /// Uses im2col in `scratch`, tiled by output rows so any scratch of at least
     /// `conv2dMinimumScratch` floats works, and one sgemm per tile.
-    public static func conv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?,
-                              stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                              scratch: ScratchBuffer) throws(NeuralError) {
+    public static func conv2d(
+        _ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?,
+        stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        scratch: ScratchBuffer
+    ) throws(NeuralError) {
         // x (N,Cin,H,W), weight (Cout,Cin,kh,kw), bias (Cout) -> out (N,Cout,Ho,Wo)
         try x.requireRank(4, of: "conv2d input", layout: "(N,C,H,W)")
         try weight.requireRank(4, of: "conv2d weight", layout: "(out,in,kh,kw)")
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         guard weight.shape[1] == cin else {
-            throw NeuralError(.invalidArgument, "conv2d weight \(Tensor.describe(weight.shape)) expects \(weight.shape[1]) input channels; the input has \(cin)")
+            throw NeuralError(
+                .invalidArgument,
+                "conv2d weight \(Tensor.describe(weight.shape)) expects \(weight.shape[1]) input channels; the input has \(cin)")
         }
         guard stride >= 1, padding >= 0, dilation >= 1 else {
-            throw NeuralError(.invalidArgument, "conv2d needs stride >= 1, padding >= 0, dilation >= 1; got \(stride), \(padding), \(dilation)")
+            throw NeuralError(
+                .invalidArgument, "conv2d needs stride >= 1, padding >= 0, dilation >= 1; got \(stride), \(padding), \(dilation)")
         }
         let ho = convOutputSize(input: h, kernel: kh, stride: stride, padding: padding, dilation: dilation)
         let wo = convOutputSize(input: w, kernel: kw, stride: stride, padding: padding, dilation: dilation)
         guard ho > 0, wo > 0 else {
-            throw NeuralError(.invalidArgument, "conv2d: a \(kh)x\(kw) kernel does not fit input \(Tensor.describe(x.shape)) with padding \(padding)")
+            throw NeuralError(
+                .invalidArgument, "conv2d: a \(kh)x\(kw) kernel does not fit input \(Tensor.describe(x.shape)) with padding \(padding)")
         }
         try out.requireShape([n, cout, ho, wo], of: "conv2d output")
         if let bias { try bias.requireShape([cout], of: "conv2d bias") }
@@ -69,11 +77,13 @@ extension Ops {
             while rowStart < ho {
                 let rows = Swift.min(rowsPerTile, ho - rowStart)
                 let tileWidth = rows * wo
-                im2col(cols, input, channels: cin, height: h, width: w, kernelHeight: kh, kernelWidth: kw,
-                       stride: stride, padding: padding, dilation: dilation,
-                       outputWidth: wo, rowStart: rowStart, rows: rows)
-                GEMM.multiply(m: cout, n: tileWidth, k: k, a: weight.data, lda: k, b: cols, ldb: tileWidth,
-                              c: output + rowStart * wo, ldc: ho * wo)
+                im2col(
+                    cols, input, channels: cin, height: h, width: w, kernelHeight: kh, kernelWidth: kw,
+                    stride: stride, padding: padding, dilation: dilation,
+                    outputWidth: wo, rowStart: rowStart, rows: rows)
+                GEMM.multiply(
+                    m: cout, n: tileWidth, k: k, a: weight.data, lda: k, b: cols, ldb: tileWidth,
+                    c: output + rowStart * wo, ldc: ho * wo)
                 if let bias {
                     Parallel.forChunks(cout, minimumPerChunk: Swift.max(1, 16384 / tileWidth)) { range in
                         for channel in range {
@@ -96,8 +106,10 @@ extension Ops {
     /// The scratch floats the few-outputs path of `conv2d` (at most `directConvMaximumOutputs`
     /// outputs, stride 1, dilation 1) needs for one input row: the repacked weights plus every
     /// tap's contribution of one row; more scratch lets it process more rows per sgemm.
-    public static func conv2dFewOutputsScratch(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
-                                               inputWidth: Int) -> Int {
+    public static func conv2dFewOutputsScratch(
+        inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+        inputWidth: Int
+    ) -> Int {
         let taps = outChannels * kernelHeight * kernelWidth
         return taps * inChannels + taps * inputWidth
     }
@@ -108,8 +120,10 @@ extension Ops {
     // row and column it lands on (input (iy, ix) under tap (ky, kx) feeds output
     // (iy + padding − ky, ix + padding − kx)). Every output row is written by one chunk, and its
     // sum order (tile, ky, kx) does not depend on the thread count.
-    static func fewOutputsConv2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int,
-                                 scratch: ScratchBuffer) {
+    static func fewOutputsConv2d(
+        _ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int,
+        scratch: ScratchBuffer
+    ) {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (ho, wo) = (out.shape[2], out.shape[3])
@@ -133,8 +147,9 @@ extension Ops {
             while rowStart < h {
                 let rows = Swift.min(rowsPerTile, h - rowStart)
                 let tileWidth = rows * w
-                GEMM.multiply(m: taps, n: tileWidth, k: cin, a: packed, lda: taps, transposeA: true,
-                              b: input + rowStart * w, ldb: h * w, c: contributions, ldc: tileWidth)
+                GEMM.multiply(
+                    m: taps, n: tileWidth, k: cin, a: packed, lda: taps, transposeA: true,
+                    b: input + rowStart * w, ldb: h * w, c: contributions, ldc: tileWidth)
                 // output rows that input rows [rowStart, rowStart + rows) reach
                 let first = Swift.max(0, rowStart + padding - (kh - 1)), last = Swift.min(ho, rowStart + rows + padding)
                 if first < last {
@@ -152,7 +167,8 @@ extension Ops {
                                         var column = lower
                                         while column + 8 <= upper {
                                             let target = UnsafeMutableRawPointer(destination + column)
-                                            let sum = target.loadUnaligned(as: SIMD8<Float>.self)
+                                            let sum =
+                                                target.loadUnaligned(as: SIMD8<Float>.self)
                                                 + UnsafeRawPointer(source + column).loadUnaligned(as: SIMD8<Float>.self)
                                             target.storeBytes(of: sum, as: SIMD8<Float>.self)
                                             column += 8
@@ -218,8 +234,10 @@ extension Ops {
                             let count = Swift.min(8, wo - ox)
                             let left = ox - padding  // input column of the window's first tap
                             let inside = left >= 0 && left + window <= w
-                            var accumulators = (SIMD8<Float>(repeating: initial.0), SIMD8<Float>(repeating: initial.1),
-                                                SIMD8<Float>(repeating: initial.2), SIMD8<Float>(repeating: initial.3))
+                            var accumulators = (
+                                SIMD8<Float>(repeating: initial.0), SIMD8<Float>(repeating: initial.1),
+                                SIMD8<Float>(repeating: initial.2), SIMD8<Float>(repeating: initial.3)
+                            )
                             for channel in 0..<cin {
                                 for ky in 0..<kh {
                                     let iy = oy - padding + ky
@@ -266,10 +284,12 @@ extension Ops {
     }
 
     // x (C,H,W) -> cols (C·kh·kw, rows·Wo) for output rows [rowStart, rowStart+rows)
-    static func im2col(_ cols: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
-                       channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
-                       stride: Int, padding: Int, dilation: Int,
-                       outputWidth: Int, rowStart: Int, rows: Int) {
+    static func im2col(
+        _ cols: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
+        channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
+        stride: Int, padding: Int, dilation: Int,
+        outputWidth: Int, rowStart: Int, rows: Int
+    ) {
         let tileWidth = rows * outputWidth
         Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 8192 / Swift.max(kernelHeight * kernelWidth * tileWidth, 1))) { range in
             for channel in range {
@@ -291,8 +311,9 @@ extension Ops {
                             let source = plane + sourceRow * width
                             if firstValid > 0 { destination.update(repeating: 0, count: firstValid) }
                             if stride == 1 {
-                                (destination + firstValid).update(from: source + firstValid + xOffset,
-                                                                  count: lastValidExclusive - firstValid)
+                                (destination + firstValid).update(
+                                    from: source + firstValid + xOffset,
+                                    count: lastValidExclusive - firstValid)
                             } else {
                                 for ox in firstValid..<lastValidExclusive {
                                     destination[ox] = source[ox * stride + xOffset]
@@ -323,19 +344,27 @@ extension Ops {
     ///
     /// Weight layout is **(in, out, kh, kw)**. Computed as columns = Wᵀ·x by sgemm (tiled by
     /// input rows in `scratch`) followed by col2im scatter-add onto the bias.
-    public static func convTranspose2d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?,
-                                       stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
-                                       scratch: ScratchBuffer) throws(NeuralError) {
+    public static func convTranspose2d(
+        _ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?,
+        stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
+        scratch: ScratchBuffer
+    ) throws(NeuralError) {
         // x (N,Cin,H,W), weight (Cin,Cout,kh,kw), bias (Cout) -> out (N,Cout,(H-1)s-2p+kh+op, ...)
         try x.requireRank(4, of: "conv_transpose2d input", layout: "(N,C,H,W)")
         try weight.requireRank(4, of: "conv_transpose2d weight", layout: "(in,out,kh,kw)")
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (cout, kh, kw) = (weight.shape[1], weight.shape[2], weight.shape[3])
         guard weight.shape[0] == cin else {
-            throw NeuralError(.invalidArgument, "conv_transpose2d weight \(Tensor.describe(weight.shape)) is (in,out,kh,kw) with \(weight.shape[0]) input channels; the input has \(cin)")
+            throw NeuralError(
+                .invalidArgument,
+                "conv_transpose2d weight \(Tensor.describe(weight.shape)) is (in,out,kh,kw) with \(weight.shape[0]) input channels; the input has \(cin)"
+            )
         }
         guard stride >= 1, padding >= 0, outputPadding >= 0, outputPadding < stride else {
-            throw NeuralError(.invalidArgument, "conv_transpose2d needs stride >= 1, padding >= 0 and 0 <= output_padding < stride; got \(stride), \(padding), \(outputPadding)")
+            throw NeuralError(
+                .invalidArgument,
+                "conv_transpose2d needs stride >= 1, padding >= 0 and 0 <= output_padding < stride; got \(stride), \(padding), \(outputPadding)"
+            )
         }
         let ho = convTransposeOutputSize(input: h, kernel: kh, stride: stride, padding: padding, outputPadding: outputPadding)
         let wo = convTransposeOutputSize(input: w, kernel: kw, stride: stride, padding: padding, outputPadding: outputPadding)
@@ -356,8 +385,9 @@ extension Ops {
                 let rows = Swift.min(rowsPerTile, h - rowStart)
                 let tileWidth = rows * w
                 // Wᵀ (Cout·kh·kw, Cin) @ x tile (Cin, rows·W) -> cols (Cout·kh·kw, rows·W)
-                GEMM.multiply(m: columnRows, n: tileWidth, k: cin, a: weight.data, lda: columnRows, transposeA: true,
-                              b: input + rowStart * w, ldb: h * w, c: cols, ldc: tileWidth)
+                GEMM.multiply(
+                    m: columnRows, n: tileWidth, k: cin, a: weight.data, lda: columnRows, transposeA: true,
+                    b: input + rowStart * w, ldb: h * w, c: cols, ldc: tileWidth)
                 Parallel.forChunks(cout, minimumPerChunk: Swift.max(1, 16384 / Swift.max(kh * kw * tileWidth, 1))) { range in
                     for channel in range {
                         let plane = output + channel * ho * wo
@@ -389,19 +419,24 @@ extension Ops {
     }
 
     /// 1-D convolution with dilation, zero padding, groups 1 (PyTorch `F.conv1d`).
-    public static func conv1d(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?,
-                              stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                              scratch: ScratchBuffer) throws(NeuralError) {
+    public static func conv1d(
+        _ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?,
+        stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        scratch: ScratchBuffer
+    ) throws(NeuralError) {
         // x (N,Cin,L), weight (Cout,Cin,k), bias (Cout) -> out (N,Cout,Lo)
         try x.requireRank(3, of: "conv1d input", layout: "(N,C,L)")
         try weight.requireRank(3, of: "conv1d weight", layout: "(out,in,k)")
         let (n, cin, length) = (x.shape[0], x.shape[1], x.shape[2])
         let (cout, kernel) = (weight.shape[0], weight.shape[2])
         guard weight.shape[1] == cin else {
-            throw NeuralError(.invalidArgument, "conv1d weight \(Tensor.describe(weight.shape)) expects \(weight.shape[1]) input channels; the input has \(cin)")
+            throw NeuralError(
+                .invalidArgument,
+                "conv1d weight \(Tensor.describe(weight.shape)) expects \(weight.shape[1]) input channels; the input has \(cin)")
         }
         guard stride >= 1, padding >= 0, dilation >= 1 else {
-            throw NeuralError(.invalidArgument, "conv1d needs stride >= 1, padding >= 0, dilation >= 1; got \(stride), \(padding), \(dilation)")
+            throw NeuralError(
+                .invalidArgument, "conv1d needs stride >= 1, padding >= 0, dilation >= 1; got \(stride), \(padding), \(dilation)")
         }
         let lo = convOutputSize(input: length, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         guard lo > 0 else {
@@ -440,12 +475,15 @@ extension Ops {
         try weight.requireRank(2, of: "linear weight", layout: "(out,in)")
         let (n, inFeatures, outFeatures) = (x.shape[0], x.shape[1], weight.shape[0])
         guard weight.shape[1] == inFeatures else {
-            throw NeuralError(.invalidArgument, "linear weight \(Tensor.describe(weight.shape)) expects \(weight.shape[1]) input features; the input has \(inFeatures)")
+            throw NeuralError(
+                .invalidArgument,
+                "linear weight \(Tensor.describe(weight.shape)) expects \(weight.shape[1]) input features; the input has \(inFeatures)")
         }
         try out.requireShape([n, outFeatures], of: "linear output")
         if let bias { try bias.requireShape([outFeatures], of: "linear bias") }
-        GEMM.multiply(m: n, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-                      b: weight.data, ldb: inFeatures, transposeB: true, c: out.data, ldc: outFeatures)
+        GEMM.multiply(
+            m: n, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
+            b: weight.data, ldb: inFeatures, transposeB: true, c: out.data, ldc: outFeatures)
         if let bias {
             for row in 0..<n {
                 for feature in 0..<outFeatures { out.data[row * outFeatures + feature] += bias.data[feature] }

@@ -46,8 +46,12 @@ extension Ops {
     public static func concatChannels(_ out: Tensor, _ first: Tensor, _ second: Tensor) throws(NeuralError) {
         // first (N,C1,...), second (N,C2,...) -> out (N,C1+C2,...)
         guard first.rank >= 2, second.rank == first.rank, first.shape[0] == second.shape[0],
-              Array(first.shape[2...]) == Array(second.shape[2...]) else {
-            throw NeuralError(.invalidArgument, "concat along dim 1 needs equal N and trailing dims; got \(Tensor.describe(first.shape)) and \(Tensor.describe(second.shape))")
+            Array(first.shape[2...]) == Array(second.shape[2...])
+        else {
+            throw NeuralError(
+                .invalidArgument,
+                "concat along dim 1 needs equal N and trailing dims; got \(Tensor.describe(first.shape)) and \(Tensor.describe(second.shape))"
+            )
         }
         var expected = first.shape
         expected[1] += second.shape[1]

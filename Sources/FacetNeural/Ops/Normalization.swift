@@ -15,9 +15,11 @@ extension Ops {
     /// result in the same pass. `statistics`, when given, must describe `x` (gathered by the op
     /// that wrote it, e.g. `conv2dWinograd3x3(…, statistics:)`) and replace the two passes
     /// that measure it. `out` may be `x`.
-    public static func layerNorm2d(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
-                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil,
-                                   statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public static func layerNorm2d(
+        _ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
+        eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H,W)
         try x.requireRank(4, of: "layer_norm2d input", layout: "(N,C,H,W)")
         try out.requireShape(x.shape, of: "layer_norm2d output")
@@ -27,15 +29,17 @@ extension Ops {
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * plane
-            let (mean, variance) = statistics?.sampleMoments(sample)
+            let (mean, variance) =
+                statistics?.sampleMoments(sample)
                 ?? Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
             let inverse = Float(1 / (variance + Double(eps)).squareRoot())
             Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
                 for channel in range {
                     let scale = inverse * (weight?.data[channel] ?? 1)
                     let shift = (bias?.data[channel] ?? 0) - Float(mean) * scale
-                    affine(output + channel * plane, input + channel * plane, count: plane,
-                           scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
+                    affine(
+                        output + channel * plane, input + channel * plane, count: plane,
+                        scale: scale, shift: shift, leakyReLUSlope: leakyReLUSlope)
                 }
             }
         }
@@ -46,9 +50,11 @@ extension Ops {
     ///
     /// Same as `layerNorm2d(t, x, …, leakyReLUSlope:)` then `avgPool2d(out, t)`, without the
     /// full-resolution intermediate. `statistics` as in `layerNorm2d`.
-    public static func layerNorm2dLeakyReLUAvgPool(_ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
-                                                   eps: Float = normalizationEpsilon, leakyReLUSlope: Float,
-                                                   statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public static func layerNorm2dLeakyReLUAvgPool(
+        _ out: Tensor, _ x: Tensor, weight: Tensor?, bias: Tensor?,
+        eps: Float = normalizationEpsilon, leakyReLUSlope: Float,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (N,C,H,W), weight (C,1,1), bias (C,1,1) -> out (N,C,H/2,W/2)
         try x.requireRank(4, of: "layer_norm2d+pool input", layout: "(N,C,H,W)")
         let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -60,7 +66,8 @@ extension Ops {
         for sample in 0..<n {
             let input = x.data + sample * channels * plane
             let output = out.data + sample * channels * ho * wo
-            let (mean, variance) = statistics?.sampleMoments(sample)
+            let (mean, variance) =
+                statistics?.sampleMoments(sample)
                 ?? Statistics.meanAndVariance(input, count: channels * plane, parts: channels)
             let inverse = Float(1 / (variance + Double(eps)).squareRoot())
             Parallel.forChunks(channels, minimumPerChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { range in
@@ -76,8 +83,9 @@ extension Ops {
                     for oy in 0..<ho {
                         let top = source + 2 * oy * w, bottom = top + w
                         for ox in 0..<wo {
-                            destination[oy * wo + ox] = (activated(top[2 * ox]) + activated(top[2 * ox + 1])
-                                + activated(bottom[2 * ox]) + activated(bottom[2 * ox + 1])) * 0.25
+                            destination[oy * wo + ox] =
+                                (activated(top[2 * ox]) + activated(top[2 * ox + 1])
+                                    + activated(bottom[2 * ox]) + activated(bottom[2 * ox + 1])) * 0.25
                         }
                     }
                 }
@@ -108,9 +116,11 @@ extension Ops {
     /// `gamma` and `beta` (N,C) come from the descriptor through the ADAIN MLPs (see
     /// `AdaptiveInstanceNorm`). When `leakyReLUSlope` is given, LeakyReLU is applied in the same
     /// pass. `statistics` as in `layerNorm2d`. `out` may be `x`.
-    public static func adaptiveInstanceNorm(_ out: Tensor, _ x: Tensor, gamma: Tensor, beta: Tensor,
-                                            eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil,
-                                            statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public static func adaptiveInstanceNorm(
+        _ out: Tensor, _ x: Tensor, gamma: Tensor, beta: Tensor,
+        eps: Float = normalizationEpsilon, leakyReLUSlope: Float? = nil,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (N,C,H,W), gamma (N,C), beta (N,C) -> out (N,C,H,W)
         try x.requireRank(4, of: "adain input", layout: "(N,C,H,W)")
         try out.requireShape(x.shape, of: "adain output")
@@ -132,16 +142,21 @@ extension Ops {
     // weight, bias: nil or C values each
     static func checkAffine(_ weight: Tensor?, _ bias: Tensor?, channels: Int) throws(NeuralError) {
         if let weight, weight.count != channels {
-            throw NeuralError(.invalidArgument, "layer_norm2d weight must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(weight.shape))")
+            throw NeuralError(
+                .invalidArgument,
+                "layer_norm2d weight must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(weight.shape))")
         }
         if let bias, bias.count != channels {
-            throw NeuralError(.invalidArgument, "layer_norm2d bias must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(bias.shape))")
+            throw NeuralError(
+                .invalidArgument, "layer_norm2d bias must hold C = \(channels) values, shape (C,1,1); got \(Tensor.describe(bias.shape))")
         }
     }
 
     // x (count) -> out (count): out = x·scale + shift, then optionally LeakyReLU
-    static func affine(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-                       scale: Float, shift: Float, leakyReLUSlope: Float?) {
+    static func affine(
+        _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+        scale: Float, shift: Float, leakyReLUSlope: Float?
+    ) {
         if let slope = leakyReLUSlope {
             for index in 0..<count {
                 let value = x[index] * scale + shift
@@ -345,7 +360,10 @@ public final class ChannelStatistics {
     // whether these statistics describe x (N,C,H,W)
     func require(describing x: Tensor, for op: String) throws(NeuralError) {
         guard x.rank == 4, samples == x.shape[0], channels == x.shape[1], planeCount == x.shape[2] * x.shape[3] else {
-            throw NeuralError(.invalidArgument, "\(op): the channel statistics describe \(samples)x\(channels) planes of \(planeCount) values, not \(Tensor.describe(x.shape))")
+            throw NeuralError(
+                .invalidArgument,
+                "\(op): the channel statistics describe \(samples)x\(channels) planes of \(planeCount) values, not \(Tensor.describe(x.shape))"
+            )
         }
     }
 }

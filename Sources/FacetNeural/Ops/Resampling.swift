@@ -60,7 +60,10 @@ extension Ops {
         try x.requireRank(4, of: "resize_bilinear input", layout: "(N,C,H,W)")
         try out.requireRank(4, of: "resize_bilinear output", layout: "(N,C,Ho,Wo)")
         guard out.shape[0] == x.shape[0], out.shape[1] == x.shape[1], x.shape[2] > 0, x.shape[3] > 0 else {
-            throw NeuralError(.invalidArgument, "resize_bilinear output must be (N,C,Ho,Wo) with the input's N and C \(Tensor.describe(x.shape)); got \(Tensor.describe(out.shape))")
+            throw NeuralError(
+                .invalidArgument,
+                "resize_bilinear output must be (N,C,Ho,Wo) with the input's N and C \(Tensor.describe(x.shape)); got \(Tensor.describe(out.shape))"
+            )
         }
         let (h, w, ho, wo) = (x.shape[2], x.shape[3], out.shape[2], out.shape[3])
         let rowScale = Float(h) / Float(ho)

@@ -52,9 +52,11 @@ extension Ops {
     /// (PIRender's decoder: `F.interpolate(scale_factor=2)` then conv). With `statistics`, the
     /// output transform also gathers each output channel's sums (shifted by its bias) for a
     /// following normalisation, while the values are still in cache.
-    public static func conv2dWinograd3x3(_ out: Tensor, _ x: Tensor, transformedWeight: Tensor, bias: Tensor?,
-                                         upsamplingInput: Bool = false, scratch: ScratchBuffer,
-                                         statistics: ChannelStatistics? = nil) throws(NeuralError) {
+    public static func conv2dWinograd3x3(
+        _ out: Tensor, _ x: Tensor, transformedWeight: Tensor, bias: Tensor?,
+        upsamplingInput: Bool = false, scratch: ScratchBuffer,
+        statistics: ChannelStatistics? = nil
+    ) throws(NeuralError) {
         // x (N,C,H,W) H,W even [or (N,C,H/2,W/2) when upsampling], transformedWeight (16,O,C), bias (O) -> out (N,O,H,W)
         try x.requireRank(4, of: "winograd conv input", layout: "(N,C,H,W)")
         try transformedWeight.requireRank(3, of: "winograd transformed weight", layout: "(16,out,in)")
@@ -62,7 +64,9 @@ extension Ops {
         let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2] * factor, x.shape[3] * factor)
         let outputs = transformedWeight.shape[1]
         guard transformedWeight.shape[0] == winogradPositions, transformedWeight.shape[2] == channels else {
-            throw NeuralError(.invalidArgument, "winograd transformed weight must be (16,out,\(channels)); got \(Tensor.describe(transformedWeight.shape))")
+            throw NeuralError(
+                .invalidArgument,
+                "winograd transformed weight must be (16,out,\(channels)); got \(Tensor.describe(transformedWeight.shape))")
         }
         guard h % 2 == 0, w % 2 == 0, h > 0, w > 0 else {
             throw NeuralError(.invalidArgument, "Winograd F(2x2,3x3) needs an even height and width; got \(Tensor.describe(x.shape))")
@@ -82,17 +86,20 @@ extension Ops {
             while firstRow < tileRows {
                 let rows = Swift.min(rowsPerPass, tileRows - firstRow)
                 let tiles = rows * tileColumns
-                let transformed = scratch.data                                  // (16, C, tiles)
+                let transformed = scratch.data  // (16, C, tiles)
                 let products = scratch.data + winogradPositions * channels * tiles  // (16, O, tiles)
-                winogradInputTransform(transformed, input, channels: channels, height: h, width: w,
-                                       upsampled: upsamplingInput, firstTileRow: firstRow, tileRows: rows)
-                GEMM.multiplyBatch(count: winogradPositions, m: outputs, n: tiles, k: channels,
-                                   a: transformedWeight.data, strideA: outputs * channels, lda: channels,
-                                   b: transformed, strideB: channels * tiles, ldb: tiles,
-                                   c: products, strideC: outputs * tiles, ldc: tiles)
-                winogradOutputTransform(output, products, bias: bias?.data, outputs: outputs, height: h, width: w,
-                                        firstTileRow: firstRow, tileRows: rows, statistics: statistics,
-                                        firstPlane: sample * outputs)
+                winogradInputTransform(
+                    transformed, input, channels: channels, height: h, width: w,
+                    upsampled: upsamplingInput, firstTileRow: firstRow, tileRows: rows)
+                GEMM.multiplyBatch(
+                    count: winogradPositions, m: outputs, n: tiles, k: channels,
+                    a: transformedWeight.data, strideA: outputs * channels, lda: channels,
+                    b: transformed, strideB: channels * tiles, ldb: tiles,
+                    c: products, strideC: outputs * tiles, ldc: tiles)
+                winogradOutputTransform(
+                    output, products, bias: bias?.data, outputs: outputs, height: h, width: w,
+                    firstTileRow: firstRow, tileRows: rows, statistics: statistics,
+                    firstPlane: sample * outputs)
                 firstRow += rows
             }
         }
@@ -103,9 +110,11 @@ extension Ops {
     // each of the 16 outputs is then a contiguous vector expression over the tiles of a row.
     // With `upsampled`, input is (C, H/2, W/2) and read as its nearest ×2 upsampling: virtual row
     // y is source row y/2, and the parity split of a virtual row is the source row shifted by one.
-    static func winogradInputTransform(_ transformed: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
-                                       channels: Int, height: Int, width: Int, upsampled: Bool,
-                                       firstTileRow: Int, tileRows: Int) {
+    static func winogradInputTransform(
+        _ transformed: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
+        channels: Int, height: Int, width: Int, upsampled: Bool,
+        firstTileRow: Int, tileRows: Int
+    ) {
         let sourceWidth = upsampled ? width / 2 : width
         let sourcePlane = upsampled ? height / 2 * sourceWidth : height * width
         let tileColumns = width / 2
@@ -117,11 +126,13 @@ extension Ops {
                 for channel in range {
                     let plane = input + channel * sourcePlane
                     for tileRow in 0..<tileRows {
-                        rows.load(plane, top: 2 * (firstTileRow + tileRow) - 1, height: height, width: width,
-                                  sourceWidth: sourceWidth, upsampled: upsampled)
+                        rows.load(
+                            plane, top: 2 * (firstTileRow + tileRow) - 1, height: height, width: width,
+                            sourceWidth: sourceWidth, upsampled: upsampled)
                         rows.transformColumns()
-                        rows.transformRows(into: transformed + channel * tiles + tileRow * tileColumns,
-                                           positionStride: channels * tiles, tileColumns: tileColumns)
+                        rows.transformRows(
+                            into: transformed + channel * tiles + tileRow * tileColumns,
+                            positionStride: channels * tiles, tileColumns: tileColumns)
                     }
                 }
             }
@@ -131,10 +142,12 @@ extension Ops {
     // products (16, O, rows·W/2) -> out (O,H,W) rows of this pass: Y = Aᵀ M A + bias, row-wise
     // over the tiles of a row; each finished output row is added to `statistics` (plane
     // firstPlane + channel) while in cache
-    static func winogradOutputTransform(_ output: UnsafeMutablePointer<Float>, _ products: UnsafePointer<Float>,
-                                        bias: UnsafePointer<Float>?, outputs: Int, height: Int, width: Int,
-                                        firstTileRow: Int, tileRows: Int,
-                                        statistics: ChannelStatistics? = nil, firstPlane: Int = 0) {
+    static func winogradOutputTransform(
+        _ output: UnsafeMutablePointer<Float>, _ products: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, outputs: Int, height: Int, width: Int,
+        firstTileRow: Int, tileRows: Int,
+        statistics: ChannelStatistics? = nil, firstPlane: Int = 0
+    ) {
         let tileColumns = width / 2
         let tiles = tileRows * tileColumns
         Parallel.forChunks(outputs) { range in
@@ -234,8 +247,10 @@ struct WinogradInputRows {
     @inline(__always)
     func transformColumns() {
         for parity in 0..<2 {
-            let (d0, d1, d2, d3) = parity == 0 ? (rawEven(0), rawEven(1), rawEven(2), rawEven(3))
-                                                : (rawOdd(0), rawOdd(1), rawOdd(2), rawOdd(3))
+            let (d0, d1, d2, d3) =
+                parity == 0
+                ? (rawEven(0), rawEven(1), rawEven(2), rawEven(3))
+                : (rawOdd(0), rawOdd(1), rawOdd(2), rawOdd(3))
             let t0 = start + parity * half, t1 = start + (2 + parity) * half
             let t2 = start + (4 + parity) * half, t3 = start + (6 + parity) * half
             for t in 0..<half {

@@ -58,10 +58,12 @@ public enum GEMMProfile {
 /// Row-major single-precision matrix products.
 enum GEMM {
     // A (m,k) [or A^T stored (k,m) when transposeA] @ B (k,n) -> C (m,n), C = A·B + beta·C
-    static func multiply(m: Int, n: Int, k: Int,
-                         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) {
+    static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
+    ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             for row in 0..<m {
@@ -69,20 +71,23 @@ enum GEMM {
             }
             return
         }
-        GEMMProfile.record({
-            let blocks = (n + columnBlock - 1) / columnBlock
-            guard splitInEngine, Parallel.workers > 1, m * n * k >= splitMinimumMACs, blocks >= Parallel.workers else {
-                return sgemm(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                             c: c, ldc: ldc, beta: beta)
-            }
-            // Column blocks of C over the engine's threads, each a single-threaded sgemm.
-            Parallel.forChunks(blocks) { range in
-                let first = range.lowerBound * columnBlock, last = Swift.min(n, range.upperBound * columnBlock)
-                sgemm(m: m, n: last - first, k: k, a: a, lda: lda, transposeA: transposeA,
-                      b: transposeB ? b + first * ldb : b + first, ldb: ldb, transposeB: transposeB,
-                      c: c + first, ldc: ldc, beta: beta)
-            }
-        }, macs: m * n * k)
+        GEMMProfile.record(
+            {
+                let blocks = (n + columnBlock - 1) / columnBlock
+                guard splitInEngine, Parallel.workers > 1, m * n * k >= splitMinimumMACs, blocks >= Parallel.workers else {
+                    return sgemm(
+                        m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                        c: c, ldc: ldc, beta: beta)
+                }
+                // Column blocks of C over the engine's threads, each a single-threaded sgemm.
+                Parallel.forChunks(blocks) { range in
+                    let first = range.lowerBound * columnBlock, last = Swift.min(n, range.upperBound * columnBlock)
+                    sgemm(
+                        m: m, n: last - first, k: k, a: a, lda: lda, transposeA: transposeA,
+                        b: transposeB ? b + first * ldb : b + first, ldb: ldb, transposeB: transposeB,
+                        c: c + first, ldc: ldc, beta: beta)
+                }
+            }, macs: m * n * k)
     }
 
     /// Whether matrix products are split over the engine's threads (OpenBLAS then runs single-
@@ -95,39 +100,48 @@ enum GEMM {
 
     // `count` independent products A_i (m,k) @ B_i (k,n) -> C_i (m,n), the i-th operands at
     // i·stride from the first; split over the engine's threads when `splitInEngine`
-    static func multiplyBatch(count: Int, m: Int, n: Int, k: Int,
-                              a: UnsafePointer<Float>, strideA: Int, lda: Int,
-                              b: UnsafePointer<Float>, strideB: Int, ldb: Int,
-                              c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int) {
+    static func multiplyBatch(
+        count: Int, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, strideA: Int, lda: Int,
+        b: UnsafePointer<Float>, strideB: Int, ldb: Int,
+        c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int
+    ) {
         guard m > 0, n > 0, k > 0 else {
             for index in 0..<count {
-                multiply(m: m, n: n, k: k, a: a + index * strideA, lda: lda, b: b + index * strideB, ldb: ldb,
-                         c: c + index * strideC, ldc: ldc)
+                multiply(
+                    m: m, n: n, k: k, a: a + index * strideA, lda: lda, b: b + index * strideB, ldb: ldb,
+                    c: c + index * strideC, ldc: ldc)
             }
             return
         }
         guard splitInEngine, Parallel.workers > 1, count >= Parallel.workers else {
             for index in 0..<count {
-                multiply(m: m, n: n, k: k, a: a + index * strideA, lda: lda, b: b + index * strideB, ldb: ldb,
-                         c: c + index * strideC, ldc: ldc)
+                multiply(
+                    m: m, n: n, k: k, a: a + index * strideA, lda: lda, b: b + index * strideB, ldb: ldb,
+                    c: c + index * strideC, ldc: ldc)
             }
             return
         }
-        GEMMProfile.record({
-            Parallel.forChunks(count) { range in
-                for index in range {
-                    sgemm(m: m, n: n, k: k, a: a + index * strideA, lda: lda, transposeA: false,
-                          b: b + index * strideB, ldb: ldb, transposeB: false, c: c + index * strideC, ldc: ldc, beta: 0)
+        GEMMProfile.record(
+            {
+                Parallel.forChunks(count) { range in
+                    for index in range {
+                        sgemm(
+                            m: m, n: n, k: k, a: a + index * strideA, lda: lda, transposeA: false,
+                            b: b + index * strideB, ldb: ldb, transposeB: false, c: c + index * strideC, ldc: ldc, beta: 0)
+                    }
                 }
-            }
-        }, macs: count * m * n * k)
+            }, macs: count * m * n * k)
     }
 
     @inline(__always)
-    private static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
-                              b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                              c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    private static func sgemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }

@@ -28,13 +28,16 @@ public struct ContactSheetEntry: Sendable, Equatable {
 
     /// Crops `before` and `after` (full frames of one size) to `crop` and scales both so they are
     /// `cellHeight` pixels tall.
-    public init(frameIndex: Int, time: Double, fullBefore: RGBImage, fullAfter: RGBImage, crop: PixelRect?,
-                cellHeight: Int) {
+    public init(
+        frameIndex: Int, time: Double, fullBefore: RGBImage, fullAfter: RGBImage, crop: PixelRect?,
+        cellHeight: Int
+    ) {
         let rect = crop ?? PixelRect(x: 0, y: 0, width: fullBefore.width, height: fullBefore.height)
         let cellWidth = max(1, Int((Double(rect.width) * Double(cellHeight) / Double(rect.height)).rounded()))
-        self.init(frameIndex: frameIndex, time: time,
-                  before: ContactSheetPicture.resample(fullBefore, from: rect, width: cellWidth, height: cellHeight),
-                  after: ContactSheetPicture.resample(fullAfter, from: rect, width: cellWidth, height: cellHeight))
+        self.init(
+            frameIndex: frameIndex, time: time,
+            before: ContactSheetPicture.resample(fullBefore, from: rect, width: cellWidth, height: cellHeight),
+            after: ContactSheetPicture.resample(fullAfter, from: rect, width: cellWidth, height: cellHeight))
     }
 }
 
@@ -80,7 +83,8 @@ public enum ContactSheetPicture {
 
     /// Where every cell of a sheet for cells of `cellSizes` (one (width, height) per row) lies,
     /// and the sheet's size. Columns are as wide as the widest row's cells; narrower cells are centred.
-    public static func layout(cellSizes: [(width: Int, height: Int)]) -> (width: Int, height: Int, before: [PixelRect], after: [PixelRect]) {
+    public static func layout(cellSizes: [(width: Int, height: Int)]) -> (width: Int, height: Int, before: [PixelRect], after: [PixelRect])
+    {
         let columnWidth = cellSizes.map(\.width).max() ?? 0
         let width = 3 * padding + 2 * columnWidth
         var y = padding + labelHeight
@@ -99,8 +103,9 @@ public enum ContactSheetPicture {
     /// The sheet image for `entries` (at least one; `before` and `after` of one entry share a size).
     public static func compose(_ entries: [ContactSheetEntry]) -> RGBImage {
         let placement = layout(cellSizes: entries.map { ($0.before.width, $0.before.height) })
-        var sheet = RGBImage(width: max(1, placement.width), height: max(1, placement.height),
-                             red: background.0, green: background.1, blue: background.2)
+        var sheet = RGBImage(
+            width: max(1, placement.width), height: max(1, placement.height),
+            red: background.0, green: background.1, blue: background.2)
         for (row, entry) in entries.enumerated() {
             blit(entry.before, into: &sheet, at: placement.before[row])
             blit(entry.after, into: &sheet, at: placement.after[row])
@@ -139,8 +144,10 @@ public enum ContactSheetPicture {
     /// The square to crop `frameIndex` to: around the union of every face's box (and landmarks)
     /// in `source` and `edited` — only the faces the chain changed when there are any — enlarged
     /// ×2.2 and kept inside the frame. Nil when no face is present there.
-    public static func cropRect(frameIndex: Int, source: SceneMotion, edited: SceneMotion,
-                                frameWidth: Int, frameHeight: Int) -> PixelRect? {
+    public static func cropRect(
+        frameIndex: Int, source: SceneMotion, edited: SceneMotion,
+        frameWidth: Int, frameHeight: Int
+    ) -> PixelRect? {
         var changed: [FaceBox] = []
         var unchanged: [FaceBox] = []
         for track in source.tracks {
@@ -149,7 +156,8 @@ public enum ContactSheetPicture {
             var boxes = [bounds(of: face)].compactMap { $0 }
             var isChanged = false
             if let other = edited.tracks.first(where: { $0.id == track.id }),
-               let otherPosition = other.position(ofFrame: frameIndex) {
+                let otherPosition = other.position(ofFrame: frameIndex)
+            {
                 let editedFace = other.frames[otherPosition]
                 if let box = bounds(of: editedFace) { boxes.append(box) }
                 isChanged = change(face.coefficients, editedFace.coefficients) > 0

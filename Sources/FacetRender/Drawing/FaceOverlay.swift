@@ -49,7 +49,8 @@ public struct FaceOverlay: Sendable {
         let confident = frame.confidence >= 0.5
         let opacity = painter.opacity
         if let model, let camera = track.camera, model.name == track.modelName,
-           track.identity.count == model.identityCount, frame.coefficients.expression.count == model.expressionCount {
+            track.identity.count == model.identityCount, frame.coefficients.expression.count == model.expressionCount
+        {
             let projected = model.projectedVertices(identity: track.identity, coefficients: frame.coefficients, camera: camera)
             // A triangle faces the camera when its projected corners run counter-clockwise on
             // screen (clockwise in y-down pixel coordinates), as the model's outward winding does.
@@ -74,7 +75,8 @@ public struct FaceOverlay: Sendable {
             painter.opacity = opacity
             drawAxes(frame.coefficients, camera: camera, on: &painter)
             for point in model.projectedLandmarks(identity: track.identity, coefficients: frame.coefficients, camera: camera)
-            .compactMap({ $0 }) {
+                .compactMap({ $0 })
+            {
                 painter.dot(at: point, radius: 1.2, .modelLandmark)
             }
         }
@@ -85,8 +87,9 @@ public struct FaceOverlay: Sendable {
             let color: OverlayColor = confident ? .box : .lowConfidence
             painter.box(box, color)
             let scale = max(1, Int(box.width / 80))
-            painter.label("#\(track.id) \(Int((frame.confidence * 100).rounded()))%",
-                          at: Point2(x: box.x, y: box.y - Float(7 * scale)), scale: scale, color)
+            painter.label(
+                "#\(track.id) \(Int((frame.confidence * 100).rounded()))%",
+                at: Point2(x: box.x, y: box.y - Float(7 * scale)), scale: scale, color)
         }
     }
 
@@ -95,13 +98,17 @@ public struct FaceOverlay: Sendable {
         let t = coefficients.translation
         let depth = -t.z
         func project(_ x: Float, _ y: Float, _ z: Float) -> Point2 {
-            camera.project(Vector3(x: rotation[0] * x + rotation[1] * y + rotation[2] * z + t.x,
-                                   y: rotation[3] * x + rotation[4] * y + rotation[5] * z + t.y,
-                                   z: rotation[6] * x + rotation[7] * y + rotation[8] * z + t.z), depth: depth)
+            camera.project(
+                Vector3(
+                    x: rotation[0] * x + rotation[1] * y + rotation[2] * z + t.x,
+                    y: rotation[3] * x + rotation[4] * y + rotation[5] * z + t.y,
+                    z: rotation[6] * x + rotation[7] * y + rotation[8] * z + t.z), depth: depth)
         }
         let origin = project(0, 0, 0)
-        for (end, color) in [(project(axisLength, 0, 0), OverlayColor.axisX), (project(0, axisLength, 0), .axisY),
-                             (project(0, 0, axisLength), .axisZ)] {
+        for (end, color) in [
+            (project(axisLength, 0, 0), OverlayColor.axisX), (project(0, axisLength, 0), .axisY),
+            (project(0, 0, axisLength), .axisZ),
+        ] {
             // Three parallel strokes make the axes stand out from the wireframe.
             for offset: Float in [-0.7, 0, 0.7] {
                 painter.line(from: Point2(x: origin.x + offset, y: origin.y), to: Point2(x: end.x + offset, y: end.y), color)

@@ -178,8 +178,10 @@ public struct OverlayPainter {
     ]
 
     /// Liang–Barsky clipping of a segment to the image grown by two pixels; nil when outside.
-    private static func clip(_ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
-                             width: Float, height: Float) -> (Float, Float, Float, Float)? {
+    private static func clip(
+        _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
+        width: Float, height: Float
+    ) -> (Float, Float, Float, Float)? {
         let (minX, minY, maxX, maxY): (Float, Float, Float, Float) = (-2, -2, width + 1, height + 1)
         let dx = x1 - x0
         let dy = y1 - y0
