@@ -1,4 +1,5 @@
 import FacetErrors
+import FacetMedia
 
 /// The one error type of the host module: presets, chains, effect registry and pipeline.
 public typealias HostError = FacetError<HostErrorDomain>
@@ -56,3 +57,24 @@ extension ErrorCode where Domain == HostErrorDomain {
 /// Where in a preset file or a command-line chain something was written (the shared error shape's
 /// location, named here for the host's callers).
 public typealias SourceLocation = FacetErrors.SourceLocation
+
+extension FacetError where Domain == HostErrorDomain {
+    /// Runs `body` at a boundary into the host: a `HostError` passes through, a `MediaError`
+    /// becomes a `.media` error wrapping it, any other error a `code` error wrapping it (with
+    /// `message` when it adds something, e.g. "could not decode in.mp4"). The cause is kept.
+    static func catching<T>(
+        _ code: Code, _ message: @autoclosure () -> String? = nil,
+        _ body: () throws -> T
+    ) throws(HostError) -> T {
+        do {
+            return try body()
+        } catch let error as HostError {
+            throw error
+        } catch let error as MediaError {
+            throw HostError(.media, wrapping: error)
+        } catch {
+            guard let message = message() else { throw HostError(code, wrapping: error) }
+            throw HostError(code, message, cause: error)
+        }
+    }
+}

@@ -200,14 +200,6 @@ public enum PIRenderTool {
 
     /// Runs engine and media calls, wrapping their errors (kept as causes) in a `HostError`.
     private static func neural<T>(_ body: () throws -> T) throws(HostError) -> T {
-        do {
-            return try body()
-        } catch let error as HostError {
-            throw error
-        } catch let error as MediaError {
-            throw HostError(.media, wrapping: error)
-        } catch {
-            throw HostError(.renderer, wrapping: error)
-        }
+        try HostError.catching(.renderer, nil, body)
     }
 }

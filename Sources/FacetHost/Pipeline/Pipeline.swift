@@ -468,14 +468,6 @@ public struct Pipeline {
 
     /// Runs a media call, turning its error into a `HostError` that keeps the cause.
     private static func media<T>(_ what: String, _ body: () throws -> T) throws(HostError) -> T {
-        do {
-            return try body()
-        } catch let error as HostError {
-            throw error
-        } catch let error as MediaError {
-            throw HostError(.media, wrapping: error)
-        } catch {
-            throw HostError(.media, "could not \(what)", cause: error)
-        }
+        try HostError.catching(.media, "could not \(what)", body)
     }
 }
