@@ -9,11 +9,9 @@ import Foundation
 // thrown (`origin`). A boundary between modules wraps the lower error as the cause of its own,
 // never as text: `description` walks the chain when it is shown.
 
-/// The marker of a module's errors: a name used in messages about the domain itself.
-public protocol ErrorDomain: Sendable {
-    /// What the errors are about, e.g. "media" or "face analysis".
-    static var name: String { get }
-}
+/// The marker of a module's errors: `FacetError<ItsDomain>` is the module's error type, and the
+/// module's own codes are the static members of `ErrorCode<ItsDomain>` it declares.
+public protocol ErrorDomain: Sendable {}
 
 /// The category of an error of `Domain`. A module declares its codes as static members in an
 /// extension (`extension ErrorCode where Domain == MediaErrorDomain { … }`), so codes can grow
@@ -27,6 +25,31 @@ public struct ErrorCode<Domain: ErrorDomain>: Hashable, Sendable, CustomStringCo
 
     /// The code's name.
     public var description: String { name }
+}
+
+// MARK: - Codes every domain has
+
+extension ErrorCode {
+    /// A file that was named does not exist (a model, weights, a motion file, an input).
+    public static var fileNotFound: Self { Self("file not found") }
+
+    /// A file exists but is not in the expected format (truncated, wrong sizes, bad syntax).
+    public static var malformed: Self { Self("malformed file") }
+
+    /// The pieces do not fit together (motion for another video, weights for another model).
+    public static var incompatible: Self { Self("incompatible input") }
+
+    /// A value passed by the caller is out of range or inconsistent.
+    public static var invalidArgument: Self { Self("invalid argument") }
+
+    /// Reading or writing bytes failed.
+    public static var io: Self { Self("I/O error") }
+
+    /// The caller asked the work to stop; nothing was left behind.
+    public static var cancelled: Self { Self("cancelled") }
+
+    /// A format, codec, feature or request this build does not support.
+    public static var unsupported: Self { Self("unsupported") }
 }
 
 /// Where in a text file (a preset, a command-line chain, a motion file) something was written.

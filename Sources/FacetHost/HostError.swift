@@ -5,10 +5,7 @@ import FacetMedia
 public typealias HostError = FacetError<HostErrorDomain>
 
 /// The domain of `HostError`: its codes are the static members of `ErrorCode<HostErrorDomain>`.
-public enum HostErrorDomain: ErrorDomain {
-    /// "host".
-    public static let name = "host"
-}
+public enum HostErrorDomain: ErrorDomain {}
 
 extension ErrorCode where Domain == HostErrorDomain {
     /// No preset of that name in any search directory, or no file at that path.
@@ -40,12 +37,6 @@ extension ErrorCode where Domain == HostErrorDomain {
 
     /// A plugin library could not be loaded (not a plugin, wrong API version, bad descriptor).
     public static var pluginFailed: Self { Self("plugin failed to load") }
-
-    /// The user interrupted the run; no output was left behind.
-    public static var cancelled: Self { Self("cancelled") }
-
-    /// A file could not be read or written.
-    public static var io: Self { Self("file error") }
 
     /// Face analysis could not run (a model missing or malformed) or failed on the input.
     public static var analysisFailed: Self { Self("face analysis failed") }

@@ -7,15 +7,9 @@ import FacetErrors
 public typealias MediaError = FacetError<MediaErrorDomain>
 
 /// The domain of `MediaError`: its codes are the static members of `ErrorCode<MediaErrorDomain>`.
-public enum MediaErrorDomain: ErrorDomain {
-    /// "media".
-    public static let name = "media"
-}
+public enum MediaErrorDomain: ErrorDomain {}
 
 extension ErrorCode where Domain == MediaErrorDomain {
-    /// No file at the given path.
-    public static var fileNotFound: Self { Self("file not found") }
-
     /// The file exists but FFmpeg recognises no media format in it.
     public static var notMedia: Self { Self("not a media file") }
 
@@ -31,18 +25,6 @@ extension ErrorCode where Domain == MediaErrorDomain {
     /// The encoder or muxer refused a frame, a packet or its settings.
     public static var encodeFailed: Self { Self("encode failed") }
 
-    /// A codec, container, pixel format or option this build does not support.
-    public static var unsupported: Self { Self("unsupported") }
-
     /// The output directory does not exist or cannot be written to.
     public static var outputNotWritable: Self { Self("output not writable") }
-
-    /// Reading or writing bytes failed.
-    public static var io: Self { Self("I/O error") }
-
-    /// The operation was cancelled; nothing was left behind.
-    public static var cancelled: Self { Self("cancelled") }
-
-    /// A value passed by the caller is out of range or inconsistent.
-    public static var invalidArgument: Self { Self("invalid argument") }
 }

@@ -5,10 +5,7 @@
 public typealias EffectError = FacetError<EffectErrorDomain>
 
 /// The domain of `EffectError`: its codes are the static members of `ErrorCode<EffectErrorDomain>`.
-public enum EffectErrorDomain: ErrorDomain {
-    /// "effect".
-    public static let name = "effect"
-}
+public enum EffectErrorDomain: ErrorDomain {}
 
 extension ErrorCode where Domain == EffectErrorDomain {
     /// A parameter name the effect does not declare.
@@ -28,9 +25,6 @@ extension ErrorCode where Domain == EffectErrorDomain {
 
     /// An input the effect declared (audio, driving motion) was not provided.
     public static var missingInput: Self { Self("missing input") }
-
-    /// A request the effect does not support.
-    public static var unsupported: Self { Self("unsupported") }
 
     /// The effect failed while processing.
     public static var processingFailed: Self { Self("processing failed") }

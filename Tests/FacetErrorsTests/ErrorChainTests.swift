@@ -2,8 +2,8 @@ import FacetErrors
 import Foundation
 import XCTest
 
-private enum LowerDomain: ErrorDomain { static let name = "lower" }
-private enum UpperDomain: ErrorDomain { static let name = "upper" }
+private enum LowerDomain: ErrorDomain {}
+private enum UpperDomain: ErrorDomain {}
 private typealias LowerError = FacetError<LowerDomain>
 private typealias UpperError = FacetError<UpperDomain>
 
