@@ -42,7 +42,7 @@ public struct Pipeline {
         let started = Date()
         try validatePaths(request)
         try request.contactSheet?.validate(videoOutput: request.output)
-        try media("write \(request.output.path)") {
+        try Self.media("write \(request.output.path)") {
             try request.encoder.validate()
             try media.checkOutput(request.output)
         }
@@ -96,12 +96,12 @@ public struct Pipeline {
         cancellation: CancellationFlag
     ) throws(HostError) -> RenderPass {
         let (source, edited) = (prepared.source, prepared.edited)
-        let reader = try media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
+        let reader = try Self.media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
         // The input's own audio is lined up with its first video frame; a separate file starts at 0.
         let soundtrack = prepared.soundtrack.map { track in
             track.isInputItself ? SoundtrackChoice.input : .file(track.url, cutAt: track.cutAt)
         }
-        let writer = try media("create \(request.output.path)") {
+        let writer = try Self.media("create \(request.output.path)") {
             try media.openOutput(
                 request.output, video: reader.video, soundtrack: soundtrack, alongside: reader,
                 settings: request.encoder)
@@ -165,7 +165,7 @@ public struct Pipeline {
     private func commit(_ request: ApplyRequest, writer: any FrameSink, sheetTemporary: URL?) throws(HostError) -> WriteReport {
         let written: WriteReport
         do throws(HostError) {
-            written = try media("finish \(request.output.path)") { try writer.finish() }
+            written = try Self.media("finish \(request.output.path)") { try writer.finish() }
         } catch {
             if let sheetTemporary { try? FileManager.default.removeItem(at: sheetTemporary); TemporaryFiles.unregister(sheetTemporary) }
             throw error
@@ -199,7 +199,7 @@ public struct Pipeline {
             duration: prepared.duration, source: source, edited: edited)
         let wanted = Set(chosen)
         let last = wanted.max() ?? 0
-        let reader = try media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
+        let reader = try Self.media("open \(request.input.path)") { try media.openFrames(request.input, stillImage: prepared.still) }
         progress?.started(totalFrames: last + 1)
         defer { progress?.finished() }
         var entries: [ContactSheetEntry] = []
@@ -244,7 +244,7 @@ public struct Pipeline {
     ) throws(HostError) -> Prepared {
         let effects = try EffectChainRunner(run.chain)
 
-        let info = try media("probe \(run.input.path)") { try media.probe(run.input) }
+        let info = try Self.media("probe \(run.input.path)") { try media.probe(run.input) }
         guard let videoInfo = info.video else {
             throw HostError(.media, "\(run.input.path) has no video stream; expected a video or a still image")
         }
@@ -415,7 +415,7 @@ public struct Pipeline {
     /// Where the output's audio comes from: a separate audio file, or the input's own audio stream.
     private func soundtrackInfo(_ run: RunInput, inputInfo: MediaInfo, stillDuration: Double?) throws(HostError) -> Soundtrack? {
         if let audioURL = run.audio {
-            let audioInfo = try media("probe \(audioURL.path)") { try media.probe(audioURL) }
+            let audioInfo = try Self.media("probe \(audioURL.path)") { try media.probe(audioURL) }
             guard let audio = audioInfo.audio else {
                 throw HostError(.media, "\(audioURL.path) has no audio stream; expected an audio file for --audio")
             }
@@ -458,12 +458,7 @@ public struct Pipeline {
     private func audioForEffects(_ chain: EffectChain, soundtrackURL: URL?) throws(HostError) -> AudioClip? {
         let wantsAudio = chain.invocations.contains { $0.descriptor.inputs.contains(.audio) }
         guard wantsAudio, let url = soundtrackURL else { return nil }
-        return try media("decode audio of \(url.path)") { try media.decodeAudio(url, sampleRate: 16_000) }
-    }
-
-    /// Runs a media call, turning its error into a `HostError` that keeps the cause.
-    private func media<T>(_ what: String, _ body: () throws -> T) throws(HostError) -> T {
-        try Self.media(what, body)
+        return try Self.media("decode audio of \(url.path)") { try media.decodeAudio(url, sampleRate: 16_000) }
     }
 
     /// Runs a media call, turning its error into a `HostError` that keeps the cause.
