@@ -103,16 +103,9 @@ public struct DirectEdit: FaceEffect {
         case freeze
     }
 
-    /// The plausibility limits of the edited pose; beyond them the renderers show artefacts (the
-    /// far side of the face was never seen). Results beyond a limit are clamped with a warning.
-    public enum Limits {
-        /// Largest absolute yaw of the result, degrees.
-        public static let yawDegrees: Float = 50
-        /// Largest absolute pitch of the result, degrees.
-        public static let pitchDegrees: Float = 35
-        /// Largest absolute roll of the result, degrees.
-        public static let rollDegrees: Float = 45
-    }
+    /// The plausibility limits of the edited pose (the SDK's, shared with every effect that
+    /// writes poses); results beyond a limit are clamped with a warning.
+    public typealias Limits = PoseLimits
 
     /// The strength parameters of the standard expression controls, in table order; each is
     /// named after its control (`ExpressionControlName`).
@@ -141,7 +134,7 @@ public struct DirectEdit: FaceEffect {
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         let selected = try selectedTracks(in: motion)
         let controls = try controlsInUse(context.faceModel)
-        var clamps = ClampLog()
+        var clamps = PlausibilityClamp()
         for trackIndex in selected {
             let track = motion.tracks[trackIndex]
             let frozen = freezes ? Self.frame(of: track, nearest: parameters[Self.freezeAt, at: 0]) : nil
@@ -217,7 +210,7 @@ public struct DirectEdit: FaceEffect {
     /// Applies the pose, translation and expression change at `time`.
     private func edit(
         _ coefficients: inout FaceCoefficients, time: Double, controls: [Control],
-        model: FaceModelDescription?, clamps: inout ClampLog
+        model: FaceModelDescription?, clamps: inout PlausibilityClamp
     ) {
         let radians = Float.pi / 180
         let yaw = Float(parameters[Self.yaw, at: time]) * radians
@@ -230,15 +223,7 @@ public struct DirectEdit: FaceEffect {
             coefficients.pose.pitch += pitch
             coefficients.pose.roll += roll
         }
-        coefficients.pose.yaw = clamps.clamp(
-            coefficients.pose.yaw, limit: Limits.yawDegrees * radians, what: "yaw",
-            unit: "°", scale: 1 / radians)
-        coefficients.pose.pitch = clamps.clamp(
-            coefficients.pose.pitch, limit: Limits.pitchDegrees * radians,
-            what: "pitch", unit: "°", scale: 1 / radians)
-        coefficients.pose.roll = clamps.clamp(
-            coefficients.pose.roll, limit: Limits.rollDegrees * radians, what: "roll",
-            unit: "°", scale: 1 / radians)
+        clamps.clamp(&coefficients.pose)
         coefficients.translation.x += Float(parameters[Self.shiftX, at: time])
         coefficients.translation.y += Float(parameters[Self.shiftY, at: time])
         coefficients.translation.z += Float(parameters[Self.shiftZ, at: time])
@@ -265,14 +250,7 @@ public struct DirectEdit: FaceEffect {
                 for index in 0..<min(seal.count, expression.count) { expression[index] += sealed * seal[index] }
             }
         }
-        for index in expression.indices where index < model.coefficientRange.count {
-            let range = model.coefficientRange[index]
-            if expression[index] < range.lowerBound || expression[index] > range.upperBound {
-                let name = index < model.expressionNames.count ? model.expressionNames[index] : "expression \(index)"
-                clamps.noteExpression(name, range: range)
-                expression[index] = min(max(expression[index], range.lowerBound), range.upperBound)
-            }
-        }
+        clamps.clamp(&expression, to: model)
         coefficients.expression = expression
     }
 }
@@ -286,40 +264,6 @@ private struct Control {
     let direction: [Float]
     /// Whether this is the standard smile, which keeps the lips' opening up to `smile-parts-lips`.
     let isSmile: Bool
-}
-
-/// Remembers which limits were applied, to warn once per limit rather than once per frame.
-private struct ClampLog {
-    private var poseClamps: [String: (limit: Float, count: Int)] = [:]
-    private var expressionClamps: [String: (range: ClosedRange<Float>, count: Int)] = [:]
-    private var order: [String] = []
-
-    mutating func clamp(_ value: Float, limit: Float, what: String, unit: String, scale: Float) -> Float {
-        guard abs(value) > limit else { return value }
-        if poseClamps[what] == nil { order.append(what) }
-        poseClamps[what, default: (limit * scale, 0)].count += 1
-        return value < 0 ? -limit : limit
-    }
-
-    mutating func noteExpression(_ name: String, range: ClosedRange<Float>) {
-        let key = "expression " + name
-        if expressionClamps[key] == nil { order.append(key) }
-        expressionClamps[key, default: (range, 0)].count += 1
-    }
-
-    var warnings: [String] {
-        order.compactMap { key in
-            if let pose = poseClamps[key] {
-                return "the edited \(key) went beyond ±\(Int(pose.limit))° in \(pose.count) face-frame(s); clamped to "
-                    + "±\(Int(pose.limit))° (beyond that the side of the face the source never showed would be drawn)"
-            }
-            if let expression = expressionClamps[key] {
-                return "\(key) went outside \(expression.range.lowerBound)…\(expression.range.upperBound) in "
-                    + "\(expression.count) face-frame(s); clamped (larger values distort the face)"
-            }
-            return nil
-        }
-    }
 }
 
 extension EffectParameters {

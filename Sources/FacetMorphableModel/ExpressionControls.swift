@@ -142,7 +142,7 @@ extension MorphableModel {
         }
         return FaceModelDescription(
             name: name, expressionBasis: expressionKind, expressionNames: expressionNames,
-            controls: controls, coefficientRange: ranges)
+            controls: controls, coefficientRange: ranges, regions: expressionRegions())
     }
 
     /// How much expression `column` opens the inner lips of the mean face (iBUG 62–68, 63–67,

@@ -74,7 +74,7 @@ extension ParameterValue: Codable {
 }
 
 extension ParameterSpec: Codable {
-    private enum CodingKeys: String, CodingKey { case name, type, defaultValue, minimum, maximum, unit, documentation }
+    private enum CodingKeys: String, CodingKey { case name, type, defaultValue, minimum, maximum, unit, documentation, role }
 
     /// Decodes a parameter and checks that its default is valid for it.
     public init(from decoder: any Decoder) throws {
@@ -86,7 +86,8 @@ extension ParameterSpec: Codable {
             minimum: try container.decodeIfPresent(Double.self, forKey: .minimum),
             maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
             unit: try container.decodeIfPresent(String.self, forKey: .unit),
-            documentation: try container.decodeIfPresent(String.self, forKey: .documentation) ?? "")
+            documentation: try container.decodeIfPresent(String.self, forKey: .documentation) ?? "",
+            role: try container.decodeIfPresent(ParameterRole.self, forKey: .role))
         do {
             try validate(defaultValue)
         } catch {
@@ -107,6 +108,7 @@ extension ParameterSpec: Codable {
         try container.encodeIfPresent(maximum, forKey: .maximum)
         try container.encodeIfPresent(unit, forKey: .unit)
         try container.encode(documentation, forKey: .documentation)
+        try container.encodeIfPresent(role, forKey: .role)
     }
 }
 
@@ -146,16 +148,24 @@ extension TemporalAccess: Codable {
 
 extension EffectDescriptor: Codable {
     private enum CodingKeys: String, CodingKey { case id, version, summary, parameters, temporalAccess, inputs }
-    private enum InputName: String, Codable { case audio }
+    private enum InputName: String, Codable, CaseIterable {
+        case audio
+        case drivingAudio = "driving-audio"
+
+        var input: EffectInputs {
+            switch self {
+            case .audio: return .audio
+            case .drivingAudio: return .drivingAudio
+            }
+        }
+    }
 
     /// Decodes a descriptor; `inputs` is a list of names (`["audio"]`).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         var inputs: EffectInputs = []
         for name in try container.decodeIfPresent([InputName].self, forKey: .inputs) ?? [] {
-            switch name {
-            case .audio: inputs.insert(.audio)
-            }
+            inputs.insert(name.input)
         }
         self.init(
             id: try container.decode(String.self, forKey: .id),
@@ -174,6 +184,6 @@ extension EffectDescriptor: Codable {
         try container.encode(summary, forKey: .summary)
         try container.encode(parameters, forKey: .parameters)
         try container.encode(temporalAccess, forKey: .temporalAccess)
-        try container.encode(inputs.contains(.audio) ? [InputName.audio] : [], forKey: .inputs)
+        try container.encode(InputName.allCases.filter { inputs.contains($0.input) }, forKey: .inputs)
     }
 }

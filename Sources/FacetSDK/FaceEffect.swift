@@ -67,6 +67,9 @@ public struct EffectInputs: OptionSet, Sendable, Hashable {
 
     /// The video's audio as 16 kHz mono PCM (`EffectContext.audio`).
     public static let audio = EffectInputs(rawValue: 1 << 0)
+    /// Each driving input's audio as 16 kHz mono PCM, beside its motion (`DrivingInput.audio`).
+    /// Driving inputs themselves are declared by `DrivingInputParameter`s, not here.
+    public static let drivingAudio = EffectInputs(rawValue: 1 << 1)
 }
 
 /// Everything a host shows and checks about an effect, available without instantiating it.
@@ -158,15 +161,25 @@ public struct EffectContext: Sendable {
     public let faceModel: FaceModelDescription?
     /// Collects warnings the host shows the user (e.g. a clamped value), prefixed with the effect id.
     public let warn: @Sendable (String) -> Void
+    /// The driving inputs of this effect's `DrivingInputParameter`s, keyed by parameter name;
+    /// a parameter left empty has no entry.
+    public let drivingInputs: [String: DrivingInput]
 
     /// Creates a context.
     public init(
         audio: AudioClip? = nil, faceModel: FaceModelDescription? = nil,
+        drivingInputs: [String: DrivingInput] = [:],
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.audio = audio
         self.faceModel = faceModel
+        self.drivingInputs = drivingInputs
         self.warn = warn
+    }
+
+    /// The driving input the host prepared for `parameter`, or nil when none was named.
+    public func drivingInput(for parameter: DrivingInputParameter) -> DrivingInput? {
+        drivingInputs[parameter.spec.name]
     }
 }
 

@@ -27,6 +27,55 @@ public enum ExpressionControlName {
     public static let all = [smile, mouthOpen, eyesClosed, leftEyeClosed, rightEyeClosed, browsRaised]
 }
 
+/// Names of the face regions every Facet host describes in the expression space, whatever the model.
+public enum ExpressionRegionName {
+    /// Lips, mouth corners, jaw and chin.
+    public static let mouth = "mouth"
+    /// Both eyes' lids and the skin around them.
+    public static let eyes = "eyes"
+    /// Both eyebrows and the forehead above them.
+    public static let brows = "brows"
+
+    /// Every standard region, in the order parameter tables list them.
+    public static let all = [mouth, eyes, brows]
+}
+
+/// A face region as a linear map of the expression space: `part(of: change)` is the expression
+/// change that moves that region as `change` does and leaves the rest of the face still (as
+/// nearly as the model's expression space can: a least-squares fit of the region's motion).
+///
+/// The regions of a model do not overlap, so the parts of one change over all regions plus what
+/// is left (cheeks, nose) add up to the change.
+public struct ExpressionRegion: Codable, Sendable, Equatable {
+    /// The map as a `d×d` matrix, row-major, `d` the expression dimension.
+    public var projection: [Float]
+
+    /// Creates a region from its `d×d` row-major projection.
+    public init(projection: [Float]) {
+        self.projection = projection
+    }
+
+    /// The expression dimension `d` (0 when the matrix is not square).
+    public var dimension: Int {
+        let root = Int(Double(projection.count).squareRoot().rounded())
+        return root * root == projection.count ? root : 0
+    }
+
+    /// The part of the expression change `change` that moves this region. A change of another
+    /// dimension than the region's is returned as zeros of its own length.
+    public func part(of change: [Float]) -> [Float] {
+        let d = dimension
+        guard d == change.count else { return [Float](repeating: 0, count: change.count) }
+        var result = [Float](repeating: 0, count: d)
+        for row in 0..<d {
+            var sum: Float = 0
+            for column in 0..<d { sum += projection[row * d + column] * change[column] }
+            result[row] = sum
+        }
+        return result
+    }
+}
+
 /// The face model as effects see it: its expression space and named directions in it.
 ///
 /// The host builds this from the model it analysed with and passes it in `EffectContext`. A
@@ -45,18 +94,42 @@ public struct FaceModelDescription: Codable, Sendable, Equatable {
     /// The smallest and largest sensible value of each expression coefficient (blendshape weights
     /// 0…1.5; PCA coefficients ±3 standard deviations), used to clamp edits.
     public var coefficientRange: [ClosedRange<Float>]
+    /// The standard face regions (`ExpressionRegionName`) as maps of the expression space; empty
+    /// when the host could not derive them (a model without landmark vertices).
+    public var regions: [String: ExpressionRegion]
 
     /// Creates a description.
     public init(
         name: String, expressionBasis: ExpressionBasis, expressionNames: [String],
-        controls: [String: [Float]], coefficientRange: [ClosedRange<Float>]
+        controls: [String: [Float]], coefficientRange: [ClosedRange<Float>],
+        regions: [String: ExpressionRegion] = [:]
     ) {
         self.name = name
         self.expressionBasis = expressionBasis
         self.expressionNames = expressionNames
         self.controls = controls
         self.coefficientRange = coefficientRange
+        self.regions = regions
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, expressionBasis, expressionNames, controls, coefficientRange, regions
+    }
+
+    /// Decodes a description; `regions` may be absent (hosts before it was added).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            expressionBasis: try container.decode(ExpressionBasis.self, forKey: .expressionBasis),
+            expressionNames: try container.decode([String].self, forKey: .expressionNames),
+            controls: try container.decode([String: [Float]].self, forKey: .controls),
+            coefficientRange: try container.decode([ClosedRange<Float>].self, forKey: .coefficientRange),
+            regions: try container.decodeIfPresent([String: ExpressionRegion].self, forKey: .regions) ?? [:])
+    }
+
+    /// The region called `name` (an `ExpressionRegionName`), if the host derived it.
+    public func region(named name: String) -> ExpressionRegion? { regions[name] }
 
     /// The number of expression coefficients.
     public var expressionDimension: Int { expressionNames.count }

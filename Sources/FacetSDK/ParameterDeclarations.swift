@@ -204,6 +204,25 @@ public struct TextParameter: ConstantParameter, Equatable {
     }
 }
 
+/// A driving input: text naming a video, still image or motion file that the host analyses and
+/// hands the effect as motion (`EffectContext.drivingInput(for:)`). Reads as the text given
+/// (empty when no driver was named).
+public struct DrivingInputParameter: ConstantParameter, Equatable {
+    /// The parameter as the descriptor lists it.
+    public let spec: ParameterSpec
+
+    /// A driving-input parameter; its default is empty (no driver).
+    public init(_ name: String, _ documentation: String) {
+        spec = checkedSpec(.drivingInput(name, documentation))
+    }
+
+    /// The text as given (a path; the host resolved it before the effect runs).
+    public func read(_ value: ParameterValue, at time: Double) -> String {
+        guard case .text(let text) = value else { unreachable(spec, value) }
+        return text
+    }
+}
+
 // MARK: - Reading through a declaration
 
 extension EffectParameters {

@@ -33,6 +33,13 @@ public enum ParameterType: Sendable, Equatable {
     }
 }
 
+/// What the host does with a parameter's value before the effect runs.
+public enum ParameterRole: String, Codable, Sendable, CaseIterable {
+    /// The text names a driving input (video, still image or motion file): the host analyses
+    /// it and passes its motion in `EffectContext.drivingInputs`, keyed by the parameter's name.
+    case drivingInput = "driving-input"
+}
+
 /// How a keyframed value moves from one keyframe to the next.
 public enum Easing: String, Codable, Sendable, CaseIterable {
     /// Constant speed.
@@ -164,6 +171,24 @@ public struct ParameterSpec: Sendable, Equatable {
     public let unit: String?
     /// One or two sentences for the parameter table.
     public let documentation: String
+    /// What the host does with the value before the effect runs; nil: nothing, the effect reads
+    /// it as it is. A `.drivingInput` text names a file the host analyses (see `DrivingInput`).
+    public let role: ParameterRole?
+
+    /// Creates a spec from every field (the static constructors below are the usual way).
+    init(
+        name: String, type: ParameterType, defaultValue: ParameterValue, minimum: Double?, maximum: Double?,
+        unit: String?, documentation: String, role: ParameterRole? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.minimum = minimum
+        self.maximum = maximum
+        self.unit = unit
+        self.documentation = documentation
+        self.role = role
+    }
 
     /// A number parameter; may be keyframed.
     public static func number(
@@ -209,6 +234,16 @@ public struct ParameterSpec: Sendable, Equatable {
         ParameterSpec(
             name: name, type: .text, defaultValue: .text(value), minimum: nil, maximum: nil,
             unit: nil, documentation: documentation)
+    }
+
+    /// A text parameter naming a driving input: a video, still image or motion file the host
+    /// resolves (relative to the preset file that gives it, else the working directory), analyses
+    /// with the source's face model, caches, and hands the effect as `EffectContext.drivingInputs[name]`.
+    /// The default is empty: no driver.
+    public static func drivingInput(_ name: String, _ documentation: String) -> ParameterSpec {
+        ParameterSpec(
+            name: name, type: .text, defaultValue: .text(""), minimum: nil, maximum: nil, unit: nil,
+            documentation: documentation, role: .drivingInput)
     }
 
     /// The accepted range in words, e.g. `-45 … 45 deg`, or nil when unbounded and not numeric.
