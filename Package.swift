@@ -78,8 +78,9 @@ let package = Package(
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["FacetErrors", "CFFmpeg"], path: "Sources/FacetMedia",
                 swiftSettings: numericSwiftSettings),
-        /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements).
-        .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: swiftSettings),
+        /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements), and
+        /// SHA-256 content digests (cache keys).
+        .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: numericSwiftSettings),
         /// 3D morphable models (eos format, Surrey Face Model, BFM converter) and fitting them to
         /// landmarks. Pure Swift: no C library.
         .target(name: "FacetMorphableModel", dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetSDK", "FacetCompression"], path: "Sources/FacetMorphableModel",
@@ -102,7 +103,8 @@ let package = Package(
                 path: "Sources/FacetRender", swiftSettings: numericSwiftSettings),
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
-                dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel",
+                dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetCompression", "FacetSDK", "FacetMedia", "FacetAnalysis",
+                               "FacetMorphableModel",
                                "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),

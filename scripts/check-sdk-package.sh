@@ -33,8 +33,10 @@ import FacetSDK
 
 public struct Tilt: PerFrameFaceEffect {
     public static let angle = NumberParameter("angle", default: 0, range: -30...30, unit: "deg", "Counter-clockwise.")
+    public static let follow = DrivingInputParameter("follow", "A face whose roll is reported (a driving input).")
     public static let descriptor = EffectDescriptor(
-        id: "com.example.tilt", version: EffectVersion(1, 0, 0), summary: "Tilt the head.", parameters: [angle])
+        id: "com.example.tilt", version: EffectVersion(1, 0, 0), summary: "Tilt the head.", parameters: [angle, follow],
+        inputs: [.drivingAudio])
     private let parameters: EffectParameters
     public init(parameters: EffectParameters) throws { self.parameters = parameters }
     public func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack, context: EffectContext) throws {
@@ -44,7 +46,10 @@ public struct Tilt: PerFrameFaceEffect {
     /// no face for `edit` to see it in), then edits every frame.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         if let model = context.faceModel {
-            context.warn("face model \(model.name), smile control: \(model.control(named: ExpressionControlName.smile) != nil)")
+            context.warn("face model \(model.name), smile control: \(model.control(named: ExpressionControlName.smile) != nil), regions: \(model.regions.count)")
+        }
+        if let driver = context.drivingInput(for: Self.follow) {
+            context.warn("driver \(driver.fileName): \(driver.kind.rawValue), \(driver.motion.tracks.count) face(s), audio: \(driver.audio != nil)")
         }
         for t in motion.tracks.indices {
             for f in motion.tracks[t].frames.indices {
@@ -108,5 +113,8 @@ echo "$bad" | grep -q "above the maximum 30" || { echo "sdk-check: FAILED — pl
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=1 -c:v libx264 -preset ultrafast "$work/in.mp4"
 report=$(FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/in.mp4" -o "$work/out.mp4" --chain 'tilt:angle=0@0,10@1' --json)
 echo "$report" | grep -q '"frames" : 25' || { echo "sdk-check: FAILED — applying the plugin's chain: $report" >&2; exit 1; }
-echo "$report" | grep -q 'face model sfm_3448, smile control: true' || { echo "sdk-check: FAILED — the plugin did not receive the face model description: $report" >&2; exit 1; }
-echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model and ran it"
+echo "$report" | grep -q 'face model sfm_3448, smile control: true, regions: 3' || { echo "sdk-check: FAILED — the plugin did not receive the face model description: $report" >&2; exit 1; }
+# A driving input crosses the C ABI: the host analyses the named file and hands the plugin its motion.
+report=$(FACET_CACHE_DIR="$work/cache" FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/in.mp4" -o "$work/out2.mp4" --chain "tilt:follow=$repo/Samples/astronaut.png" --json)
+echo "$report" | grep -q 'driver astronaut.png: still, 1 face(s), audio: false' || { echo "sdk-check: FAILED — the plugin did not receive its driving input: $report" >&2; exit 1; }
+echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model and a driving input, and ran it"

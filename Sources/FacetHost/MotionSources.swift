@@ -115,6 +115,13 @@ public final class FaceAnalysisSource: MotionSource {
         self.analyzer = analyzer
     }
 
+    /// A source with the same settings that shares this one's models once loaded (its own
+    /// progress, cancellation and last result): for analysing a second file, e.g. a driver.
+    public func sharingModels() -> FaceAnalysisSource {
+        guard let analyzer else { return FaceAnalysisSource(configuration: configuration) }
+        return FaceAnalysisSource(analyzer: analyzer)
+    }
+
     /// Loads the models now (otherwise done by the first analysis); returns the analyzer.
     @discardableResult
     public func load() throws(HostError) -> FaceAnalyzer {

@@ -224,6 +224,7 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         var error: UnsafeMutablePointer<CChar>?
         let samples = context.audio?.samples ?? []
         let modelJSON = context.faceModel.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        let driving = try CDrivingInputs(context.drivingInputs)
         let status: Int32 = samples.withUnsafeBufferPointer { buffer in
             withOptionalCString(modelJSON) { modelPointer in
                 var hostContext = FacetHostContext(
@@ -237,7 +238,9 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
                         guard let hostData, let message else { return }
                         Unmanaged<WarnBox>.fromOpaque(hostData).takeUnretainedValue().warn(String(cString: message))
                     },
-                    face_model_json: modelPointer)
+                    face_model_json: modelPointer,
+                    driving_inputs: driving.count > 0 ? UnsafePointer(driving.pointers) : nil,
+                    driving_input_count: Int32(driving.count))
                 return library.api.pointee.process(handle, input, &hostContext, &output, &error)
             }
         }
@@ -250,6 +253,52 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         // What the plugin may change is checked by the host for every effect (EffectChainRunner).
         let result = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
         motion = result
+    }
+}
+
+/// The C form of an effect's driving inputs (`FacetDrivingInput`), owning every string and
+/// sample buffer it points to until the plugin call returns.
+private final class CDrivingInputs {
+    let count: Int
+    let pointers: UnsafeMutablePointer<UnsafePointer<FacetDrivingInput>?>
+    private let entries: UnsafeMutablePointer<FacetDrivingInput>
+    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private var buffers: [UnsafeMutableBufferPointer<Float>] = []
+
+    init(_ inputs: [String: DrivingInput]) throws {
+        let sorted = inputs.sorted { $0.key < $1.key }
+        count = sorted.count
+        pointers = .allocate(capacity: max(count, 1))
+        entries = .allocate(capacity: max(count, 1))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for (index, (parameter, input)) in sorted.enumerated() {
+            let json = String(decoding: try encoder.encode(input), as: UTF8.self)
+            let parameterString = strdup(parameter)!, jsonString = strdup(json)!
+            strings += [parameterString, jsonString]
+            var samples: UnsafeMutableBufferPointer<Float>?
+            if let audio = input.audio, !audio.samples.isEmpty {
+                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: audio.samples.count)
+                _ = buffer.initialize(from: audio.samples)
+                buffers.append(buffer)
+                samples = buffer
+            }
+            (entries + index).initialize(
+                to: FacetDrivingInput(
+                    struct_size: UInt32(MemoryLayout<FacetDrivingInput>.size), parameter: parameterString,
+                    input_json: jsonString, audio_samples: samples.map { UnsafePointer($0.baseAddress!) },
+                    audio_sample_count: Int64(samples?.count ?? 0), audio_sample_rate: Int32(input.audio?.sampleRate ?? 0),
+                    audio_start_time: input.audio?.startTime ?? 0))
+            pointers[index] = UnsafePointer(entries + index)
+        }
+    }
+
+    deinit {
+        strings.forEach { free($0) }
+        buffers.forEach { $0.deallocate() }
+        entries.deinitialize(count: count)
+        entries.deallocate()
+        pointers.deallocate()
     }
 }
 

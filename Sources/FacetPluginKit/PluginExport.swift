@@ -158,8 +158,32 @@ private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> Ef
         faceModel = try? JSONDecoder().decode(FaceModelDescription.self, from: Data(String(cString: json).utf8))
     }
     return EffectContext(
-        audio: audio, faceModel: faceModel,
+        audio: audio, faceModel: faceModel, drivingInputs: drivingInputs(from: context),
         warn: { message in
             warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
         })
+}
+
+/// The driving inputs of a host context, when the host is new enough to send them (its
+/// `struct_size` covers `driving_input_count`); entries that cannot be read are left out, so
+/// the effect reports the input as missing.
+private func drivingInputs(from context: FacetHostContext) -> [String: DrivingInput] {
+    let countEnd =
+        MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.driving_input_count)! + MemoryLayout<Int32>.size
+    guard Int(context.struct_size) >= countEnd, let list = context.driving_inputs, context.driving_input_count > 0 else { return [:] }
+    let audioEnd = MemoryLayout<FacetDrivingInput>.offset(of: \FacetDrivingInput.audio_start_time)! + MemoryLayout<Double>.size
+    var result: [String: DrivingInput] = [:]
+    for index in 0..<Int(context.driving_input_count) {
+        guard let entry = list[index]?.pointee, let parameter = entry.parameter, let json = entry.input_json,
+            var input = try? JSONDecoder().decode(DrivingInput.self, from: Data(String(cString: json).utf8))
+        else { continue }
+        if Int(entry.struct_size) >= audioEnd, let samples = entry.audio_samples, entry.audio_sample_count > 0 {
+            input.audio = AudioClip(
+                sampleRate: Int(entry.audio_sample_rate),
+                samples: Array(UnsafeBufferPointer(start: samples, count: Int(entry.audio_sample_count))),
+                startTime: entry.audio_start_time)
+        }
+        result[String(cString: parameter)] = input
+    }
+    return result
 }

@@ -91,6 +91,7 @@ struct Apply: ParsableCommand {
             } else if !quiet {
                 for warning in report.warnings { Terminal.warning(warning) }
                 for damage in report.inputDamage { Terminal.warning("input damaged: \(damage)") }
+                for driver in report.drivers { Terminal.error("facet: " + DriverLine.text(driver)) }
                 Terminal.error(
                     String(
                         format: "facet: wrote %@: %d frames, %.2f s, audio %@ (%.1f fps)",

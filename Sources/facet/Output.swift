@@ -247,3 +247,21 @@ enum EffectCatalog {
         }
     }
 }
+
+/// One line per driving input in `apply`'s summary.
+enum DriverLine {
+    /// e.g. `driver talk.mp4: video, 300 frames, 1 face, analysed in 9.8 s (cached for the next run)`.
+    static func text(_ driver: DriverReport) -> String {
+        let name = URL(fileURLWithPath: driver.path).lastPathComponent
+        let kind = driver.kind == .motionFile ? "motion file" : driver.kind.rawValue
+        let source: String
+        if driver.kind == .motionFile {
+            source = "read"
+        } else if driver.fromCache {
+            source = "from the cache, not analysed"
+        } else {
+            source = String(format: "analysed in %.1f s", driver.analysisSeconds)
+        }
+        return "driver \(name): \(kind), \(driver.frames) frame(s), \(driver.faces) face(s), \(source)"
+    }
+}

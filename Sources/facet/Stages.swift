@@ -29,8 +29,18 @@ struct EditInputOptions: ParsableArguments {
     @Option(name: .long, help: "For a still image: frames per second of the video made.")
     var fps: Double = 25
 
-    @Option(name: .long, help: "Use this audio file as the soundtrack instead of the input's own audio.", completion: .file())
+    @Option(
+        name: .long,
+        help: "Use this audio file as the soundtrack instead of the input's own audio (or, for a still image, its driver's).",
+        completion: .file())
     var audio: String?
+
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Set a parameter on every effect of the chain that has it, e.g. --set driver=talk.mp4 (repeatable).",
+            valueName: "name=value"))
+    var settings: [String] = []
 
     func validate() throws {
         if let duration, !(duration > 0 && duration <= 24 * 3600) {
@@ -48,7 +58,9 @@ struct EditInputOptions: ParsableArguments {
         if let chain {
             invocations += try ChainParser.parse(chain, registry: registry).invocations
         }
-        return EffectChain(invocations: invocations)
+        var resolved = EffectChain(invocations: invocations)
+        for assignment in settings { resolved = try resolved.setting(assignment) }
+        return resolved
     }
 }
 
@@ -74,6 +86,9 @@ struct StageOptions: ParsableArguments {
         completion: .file())
     var weights: String?
 
+    @Flag(name: .customLong("no-driver-cache"), help: "Analyse driving videos again instead of using (and filling) the cache.")
+    var noDriverCache = false
+
     /// FacetHost's options for these flags.
     var pipelineOptions: PipelineOptions {
         var options = PipelineOptions()
@@ -82,6 +97,7 @@ struct StageOptions: ParsableArguments {
         options.analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.renderer = renderer
         options.weights = weights.map { URL(fileURLWithPath: $0) }
+        if noDriverCache { options.drivingCache = .off }
         return options
     }
 
@@ -92,12 +108,22 @@ struct StageOptions: ParsableArguments {
         cancellation: CancellationFlag
     ) throws(HostError) -> ComposedPipeline {
         var analysisStarted = false
+        var driverBeingAnalysed: String?
         return try PipelineFactory.make(
             pipelineOptions, for: chain,
             analysisProgress: { frames in
                 if !analysisStarted {
                     analysisStarted = true
                     progressBar.nextLabel = "analysing"
+                    progressBar.started(totalFrames: nil)
+                    progressBar.nextLabel = "rendering"
+                }
+                progressBar.advanced(framesDone: frames)
+            },
+            drivingProgress: { driver, frames in
+                if driverBeingAnalysed != driver {
+                    driverBeingAnalysed = driver
+                    progressBar.nextLabel = "driver " + driver
                     progressBar.started(totalFrames: nil)
                     progressBar.nextLabel = "rendering"
                 }

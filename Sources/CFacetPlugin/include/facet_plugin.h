@@ -5,13 +5,18 @@
  * API version history (FACET_PLUGIN_API_VERSION):
  *   1  First version: JSON descriptors, JSON parameters, JSON motion in and out, audio as a
  *      float array, warnings through a host callback.
- *      Later addition (same version, detected by struct_size): FacetHostContext.face_model_json.
+ *      Later additions (same version, detected by struct_size):
+ *      - FacetHostContext.face_model_json (Facet 0.4);
+ *      - FacetHostContext.driving_inputs and driving_input_count, with FacetDrivingInput (Facet
+ *        0.7): the analysed motion (and audio) of each driving-input parameter (a parameter
+ *        whose descriptor has "role": "driving-input"); the face model JSON gained "regions".
  *
  * Why JSON and plain C: Swift has no stable ABI on Linux, and two copies of a Swift module in
  * one process break type casts. Nothing Swift crosses this boundary, so the host and each
  * plugin link their own copy of the effect SDK, and plugins may be written in any language
  * that exports a C function. The JSON forms are those of the SDK's Codable types
- * (EffectDescriptor, ParameterValue, SceneMotion); fields are only ever added.
+ * (EffectDescriptor, ParameterValue, SceneMotion, DrivingInput, FaceModelDescription); fields are
+ * only ever added.
  *
  * Lifecycle:
  *   1. The host dlopen()s the library (RTLD_NOW | RTLD_LOCAL) and looks up the one entry symbol
@@ -46,6 +51,28 @@ extern "C" {
 /** The name of the one function a plugin exports, of type FacetPluginEntryFunction. */
 #define FACET_PLUGIN_ENTRY_SYMBOL "facet_plugin_entry"
 
+/** A driving input the host prepared for one of the effect's driving-input parameters: the file
+ *  it names, analysed with the source's face model. Everything it points to is owned by the host
+ *  and valid only during the process() call that received it. */
+typedef struct FacetDrivingInput {
+    /** sizeof(FacetDrivingInput) as the host compiled it; read later fields only when covered. */
+    uint32_t struct_size;
+    /** The parameter's name, e.g. "driver". */
+    const char *parameter;
+    /** The SDK's DrivingInput as JSON: {"path": "/abs/talk.mp4", "kind": "video" | "still" |
+     *  "motion-file", "motion": SceneMotion in the driver's own time}. */
+    const char *input_json;
+    /** The driver's mono samples in [-1, 1] when the effect asked for "driving-audio" and the
+     *  driver has sound; NULL otherwise. */
+    const float *audio_samples;
+    /** Number of samples in audio_samples. */
+    int64_t audio_sample_count;
+    /** Samples per second of audio_samples (16000). */
+    int32_t audio_sample_rate;
+    /** Driver time in seconds of the first sample. */
+    double audio_start_time;
+} FacetDrivingInput;
+
 /** What the host gives an effect while it processes: audio and a way to warn the user. */
 typedef struct FacetHostContext {
     /** sizeof(FacetHostContext) as the host compiled it. */
@@ -66,6 +93,12 @@ typedef struct FacetHostContext {
      *  controls, coefficient ranges), or NULL when the host knows none. Added after the first
      *  release: read it only when struct_size covers it. */
     const char *face_model_json;
+    /** The effect's driving inputs, one per driving-input parameter given a file (none for an
+     *  empty one), or NULL when there are none. Added after the first release: read these two
+     *  fields only when struct_size covers driving_input_count. */
+    const FacetDrivingInput *const *driving_inputs;
+    /** Number of entries in driving_inputs. */
+    int32_t driving_input_count;
 } FacetHostContext;
 
 /** The table a plugin returns from its entry function; static lifetime. */

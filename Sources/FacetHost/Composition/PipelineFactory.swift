@@ -53,6 +53,18 @@ public struct PipelineOptions: Sendable {
     public var renderer: RendererChoice = .auto
     /// PIRender's weights for the neural renderer; nil: `$FACET_PIRENDER_WEIGHTS`.
     public var weights: URL?
+    /// Where analysed driving inputs are kept between runs.
+    public var drivingCache: DrivingCacheChoice = .user
+
+    /// Where analysed driving inputs are kept between runs.
+    public enum DrivingCacheChoice: Sendable, Equatable {
+        /// The user's cache directory (`DrivingMotionCache.userCache()`).
+        case user
+        /// This directory.
+        case directory(URL)
+        /// Nowhere: drivers are analysed on every run.
+        case off
+    }
 
     /// The default options: analyse the input with the Surrey model, pick the renderer automatically.
     public init() {}
@@ -74,9 +86,13 @@ public enum PipelineFactory {
     ///
     /// Checks that can fail without decoding anything (a named weights file that is missing, a
     /// face model that cannot load) fail here, before the run starts.
+    ///
+    /// When an effect names a driving input, the pipeline gets an `AnalysedDrivingInputs` that
+    /// shares the source's face model; `drivingProgress` hears the driver's name and frames.
     public static func make(
         _ options: PipelineOptions, for chain: EffectChain,
         analysisProgress: ((Int) -> Void)? = nil,
+        drivingProgress: ((String, Int) -> Void)? = nil,
         cancellation: CancellationFlag = CancellationFlag()
     ) throws(HostError) -> ComposedPipeline {
         // Named weights are checked even when nothing will be rendered: a typo is an error, not silence.
@@ -89,6 +105,7 @@ public enum PipelineFactory {
         let editsFaces = !chain.invocations.isEmpty
         var pipeline = Pipeline()
         let model: MorphableModel?
+        var analysis: FaceAnalysisSource?
         if let motionFile = options.motionFile {
             model = editsFaces ? try renderModel(options.analysis) : nil
             pipeline.motionSource = try MotionFileSource(url: motionFile, faceModel: model?.effectDescription())
@@ -98,8 +115,19 @@ public enum PipelineFactory {
             source.isCancelled = { cancellation.isCancelled }
             model = try source.load().model
             pipeline.motionSource = source
+            analysis = source
         } else {
             model = nil
+        }
+        if chain.namesDrivingInput {
+            // Drivers are fitted with the source's model; with a motion file as the source, an
+            // analyser of the same model is loaded for them alone.
+            let drivers = AnalysedDrivingInputs(
+                analysis: analysis?.sharingModels() ?? FaceAnalysisSource(configuration: options.analysis.configuration),
+                media: pipeline.media, cache: options.drivingCache.cache)
+            drivers.progress = drivingProgress
+            drivers.isCancelled = { cancellation.isCancelled }
+            pipeline.drivingInputs = drivers
         }
         guard let model else { return ComposedPipeline(pipeline: pipeline, rendererNote: nil) }
         let selection = try RendererSelection.make(options.renderer, model: model, weights: options.weights)
@@ -117,6 +145,29 @@ public enum PipelineFactory {
             throw HostError(
                 .analysisFailed, "the face model \(analysis.modelName) is needed to render the motion file's faces",
                 cause: error)
+        }
+    }
+}
+
+extension PipelineOptions.DrivingCacheChoice {
+    /// The cache this choice names (nil: none).
+    var cache: DrivingMotionCache? {
+        switch self {
+        case .user: return DrivingMotionCache.userCache()
+        case .directory(let url): return DrivingMotionCache(directory: url)
+        case .off: return nil
+        }
+    }
+}
+
+extension EffectChain {
+    /// Whether any effect of the chain is given a driving input (a non-empty driving-input parameter).
+    public var namesDrivingInput: Bool {
+        invocations.contains { invocation in
+            invocation.descriptor.parameters.contains { spec in
+                guard spec.role == .drivingInput, case .text(let text)? = invocation.parameters.values[spec.name] else { return false }
+                return !text.isEmpty
+            }
         }
     }
 }

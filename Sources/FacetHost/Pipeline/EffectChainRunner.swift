@@ -16,16 +16,19 @@ struct EffectChainRunner {
         effects = try chain.invocations.map { invocation throws(HostError) in (try invocation.instantiate(), invocation) }
     }
 
-    /// `source` after every effect; `audio` and `faceModel` go into each effect's context, and
-    /// warnings (prefixed with the effect's id) into `warnings`.
+    /// `source` after every effect; `audio`, `faceModel` and each effect's own driving inputs
+    /// (`drivingInputs[i]` for effect i; missing entries: none) go into its context, and warnings
+    /// (prefixed with the effect's id) into `warnings`.
     func run(
         on source: SceneMotion, audio: AudioClip?, faceModel: FaceModelDescription?,
-        warnings: WarningSink
+        drivingInputs: [[String: DrivingInput]] = [], warnings: WarningSink
     ) throws(HostError) -> SceneMotion {
         var motion = source
-        for (effect, invocation) in effects {
+        for (position, (effect, invocation)) in effects.enumerated() {
             let id = invocation.descriptor.id
-            let context = EffectContext(audio: audio, faceModel: faceModel, warn: { message in warnings.add("\(id): \(message)") })
+            let context = EffectContext(
+                audio: audio, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
+                warn: { message in warnings.add("\(id): \(message)") })
             let before = motion
             do {
                 try effect.process(&motion, context: context)

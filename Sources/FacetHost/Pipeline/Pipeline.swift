@@ -19,6 +19,9 @@ public struct Pipeline {
     public var faceModel: FaceModelDescription?
     /// Where frames are read from and written to (default: files through FFmpeg).
     public var media: any MediaBackend
+    /// Prepares the files named by effects' driving-input parameters; nil: a chain that names a
+    /// driver is refused.
+    public var drivingInputs: (any DrivingInputProvider)?
 
     /// Creates a pipeline with the given stages (defaults: no analysis, pass-through, FFmpeg).
     public init(
@@ -75,7 +78,7 @@ public struct Pipeline {
             analysis: motionSource.summary, renderer: renderer.summary,
             inputDamage: pass.reader.damageMessages, warnings: warnings,
             contactSheet: request.contactSheet?.output.path, timings: pass.timings,
-            rendererStatistics: renderer.statisticsSummary)
+            rendererStatistics: renderer.statisticsSummary, drivers: prepared.drivers)
     }
 
     /// What the render pass leaves: the open writer (not finished), the reader (for its damage
@@ -250,12 +253,18 @@ public struct Pipeline {
         }
         try check(videoInfo)
         var warnings: [String] = []
-        let stillLength = stillDuration(run, videoInfo: videoInfo, warnings: &warnings)
-        let soundtrack = try soundtrackInfo(run, inputInfo: info, stillDuration: stillLength)
+        var timings = StageTimings()
+        let drivingStarted = Date()
+        let driving = try drivingInputs(for: run.chain)
+        timings.drivingSeconds = Date().timeIntervalSince(drivingStarted)
+        let drivenLength = driving.flatMap(\.values).map(\.duration).max() ?? 0
+        let stillLength = stillDuration(run, videoInfo: videoInfo, warnings: &warnings) ?? (drivenLength > 0 ? drivenLength : nil)
+        let soundtrack =
+            try soundtrackInfo(run, inputInfo: info, stillDuration: stillLength)
+            ?? (videoInfo.isStillImage ? drivingSoundtrack(driving, stillDuration: stillLength) : nil)
         let still = stillImageOptions(run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration)
 
         // Analysis and the effect chain run on motion before a single frame is rendered.
-        var timings = StageTimings()
         let analysisStarted = Date()
         let source: SceneMotion
         do {
@@ -274,7 +283,7 @@ public struct Pipeline {
         let audioClip = try audioForEffects(run.chain, soundtrackURL: soundtrack?.url)
         let edited = try effects.run(
             on: source, audio: audioClip, faceModel: self.faceModel ?? motionSource.faceModel,
-            warnings: warningSink)
+            drivingInputs: driving, warnings: warningSink)
         timings.effectsSeconds = Date().timeIntervalSince(effectsStarted)
         timings.editedFaceFrames = Self.editedFaceFrames(source: source, edited: edited)
         if renderer is PassThroughRenderer, edited.tracks != source.tracks {
@@ -284,9 +293,11 @@ public struct Pipeline {
         if source.tracks.isEmpty && !run.chain.invocations.isEmpty {
             warnings.append("no faces found (analysis: \(motionSource.summary)): the video passes through unchanged")
         }
+        warnings += (drivingInputs as? AnalysedDrivingInputs)?.warnings ?? []
         return Prepared(
             info: info, videoInfo: videoInfo, soundtrack: soundtrack, still: still, source: source,
-            edited: edited, warnings: warnings, warningSink: warningSink, timings: timings)
+            edited: edited, warnings: warnings, warningSink: warningSink, timings: timings,
+            drivers: drivingInputs?.reports ?? [])
     }
 
     /// How many face-frames differ between `source` and `edited` (matched by track id and frame).
@@ -387,6 +398,7 @@ public struct Pipeline {
         var warnings: [String]
         var warningSink: WarningSink
         var timings: StageTimings
+        var drivers: [DriverReport]
 
         /// Frames per second of the video rendered.
         var frameRate: Double { still?.frameRate ?? videoInfo.frameRate }
@@ -452,6 +464,47 @@ public struct Pipeline {
         let animation = run.chain.animationEndTime
         let duration = stillDuration ?? soundtrackDuration ?? (animation > 0 ? animation : 5)
         return StillImageOptions(duration: duration, frameRate: run.stillFrameRate)
+    }
+
+    /// The driving inputs of every invocation (parameter name → input), in chain order; a driver
+    /// named twice is prepared once. Relative paths are relative to the working directory (a
+    /// preset's were made absolute against its folder when it was read).
+    private func drivingInputs(for chain: EffectChain) throws(HostError) -> [[String: DrivingInput]] {
+        var result: [[String: DrivingInput]] = []
+        for invocation in chain.invocations {
+            var inputs: [String: DrivingInput] = [:]
+            let wantsAudio = invocation.descriptor.inputs.contains(.drivingAudio)
+            for spec in invocation.descriptor.parameters where spec.role == .drivingInput {
+                guard case .text(let text)? = invocation.parameters.values[spec.name], !text.isEmpty else { continue }
+                guard let drivingInputs else {
+                    throw HostError(
+                        .invalidArguments,
+                        "\(invocation.descriptor.id): \(spec.name)=\(text) names a driving input, but this pipeline has no driving-input service; expected one built by PipelineFactory",
+                        at: invocation.location)
+                }
+                do {
+                    inputs[spec.name] = try drivingInputs.drivingInput(URL(fileURLWithPath: text), withAudio: wantsAudio)
+                } catch {
+                    throw HostError(error.code, "\(invocation.descriptor.id): \(spec.name)", at: invocation.location, cause: error)
+                }
+            }
+            result.append(inputs)
+        }
+        return result
+    }
+
+    /// For a still source with no audio of its own or given: the first driving video's audio, cut
+    /// at the still's length.
+    private func drivingSoundtrack(_ driving: [[String: DrivingInput]], stillDuration: Double?) -> Soundtrack? {
+        for inputs in driving {
+            for name in inputs.keys.sorted() {
+                guard let input = inputs[name], input.kind == .video else { continue }
+                let url = URL(fileURLWithPath: input.path)
+                guard let info = try? media.probe(url), let audio = info.audio else { continue }
+                return Soundtrack(url: url, duration: audio.duration ?? info.duration, cutAt: stillDuration, isInputItself: false)
+            }
+        }
+        return nil
     }
 
     /// Decodes 16 kHz mono audio only when an effect asked for it.

@@ -80,12 +80,17 @@ public struct ApplyReport: Codable, Sendable {
     public var timings: StageTimings
     /// The renderer's own account of the run (e.g. the neural renderer's per-stage cost), if any.
     public var rendererStatistics: String?
+    /// The driving inputs prepared for the chain, one per file.
+    public var drivers: [DriverReport] = []
 }
 
 /// Seconds spent in each stage of a run (decoding and encoding make up the rest of the time).
 public struct StageTimings: Codable, Sendable, Equatable {
     /// Face analysis (its own decoding pass included) or reading the motion file.
     public var analysisSeconds: Double = 0
+    /// Preparing driving inputs: analysing drivers the cache did not have, cache lookups, motion
+    /// files, their audio (see `ApplyReport.drivers` for each file's share).
+    public var drivingSeconds: Double = 0
     /// The effect chain.
     public var effectsSeconds: Double = 0
     /// The renderer, over all frames.

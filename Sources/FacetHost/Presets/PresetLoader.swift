@@ -236,7 +236,7 @@ private struct PresetDocument {
             }
             for entry in try mappingEntries(paramsEntry.value) {
                 let spec = try PresetChecks.parameter(entry.key, of: descriptor, at: location(of: entry.keyNode))
-                given[entry.key] = try readValue(entry.value, spec: spec, effectID: descriptor.id)
+                given[entry.key] = resolvingDriver(try readValue(entry.value, spec: spec, effectID: descriptor.id), spec: spec)
             }
         }
         let parameters = try PresetChecks.parameters(given, of: descriptor, at: parametersLocation)
@@ -246,6 +246,14 @@ private struct PresetDocument {
     }
 
     // MARK: - Values
+
+    /// A driving input's relative path made absolute against the preset file's folder, so the
+    /// preset finds its driver wherever facet is started.
+    private func resolvingDriver(_ value: ParameterValue, spec: ParameterSpec) -> ParameterValue {
+        guard spec.role == .drivingInput, case .text(let path) = value, !path.isEmpty, !path.hasPrefix("/") else { return value }
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        return .text(folder.appendingPathComponent(path).standardizedFileURL.path)
+    }
 
     private func readValue(_ node: Node, spec: ParameterSpec, effectID: String) throws(HostError) -> ParameterValue {
         let nodeLocation = location(of: node)
