@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test fuzz format lint bench bench-analysis bench-faces bench-apply install clean
+.PHONY: setup build release demo test fuzz format lint bench bench-analysis bench-faces bench-apply bench-reenact install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -68,6 +68,11 @@ bench-faces: release
 ## (median of 3) and peak memory, then `facet preview` of the same edit.
 bench-apply: release
 	bash scripts/bench-apply.sh
+
+## Reenactment of the same clip by a 10 s driver: the driver's analysis (first run), then end-to-end fps with the
+## driver in the cache, beside the smile preset measured in the same run.
+bench-reenact: release
+	bash scripts/bench-reenactment.sh
 
 ## Installs facet, its presets and an (empty) system plugin directory under $(PREFIX).
 install: release
