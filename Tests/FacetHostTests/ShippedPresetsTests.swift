@@ -21,7 +21,12 @@ final class ShippedPresetsTests: XCTestCase {
                 let preset = try PresetLoader.load(contentsOf: file, registry: .builtIn, origin: .system)
                 XCTAssertEqual(preset.format, PresetLoader.currentFormat, file.lastPathComponent)
                 XCTAssertFalse(preset.summary.isEmpty, "\(file.lastPathComponent) needs a summary")
-                XCTAssertEqual(try preset.chain.instantiate().count, preset.chain.invocations.count)
+                // A preset that leaves its driver to the user (`--set driver=FILE`) is created with one.
+                var chain = preset.chain
+                let drivers = Set(
+                    chain.invocations.flatMap { $0.descriptor.parameters.filter { $0.role == .drivingInput }.map(\.name) })
+                for name in drivers.sorted() { chain = try chain.setting("\(name)=/videos/driver.mp4") }
+                XCTAssertEqual(try chain.instantiate().count, preset.chain.invocations.count)
                 XCTAssertEqual(
                     try ChainParser.parse(preset.chain.description, registry: .builtIn), preset.chain,
                     file.lastPathComponent)
@@ -30,6 +35,16 @@ final class ShippedPresetsTests: XCTestCase {
             } catch {
                 XCTFail("\(file.lastPathComponent): \(error)")
             }
+        }
+    }
+
+    func testTheMimicPresetsDriveEverythingOrOnlyTheExpression() throws {
+        for (name, components) in [("mimic", "all"), ("mimic-expression", "expression")] {
+            let invocation = try XCTUnwrap(shipped(name).chain.invocations.first)
+            XCTAssertEqual(invocation.descriptor.id, "org.facet.reenactment", name)
+            XCTAssertEqual(invocation.parameters.values["components"], .text(components), name)
+            XCTAssertEqual(invocation.parameters.values["mode"], .text("relative"), name)
+            XCTAssertEqual(invocation.parameters.values["driver"], .text(""), "\(name) leaves the driver to --set")
         }
     }
 
