@@ -6,9 +6,9 @@
  *   1  First version: JSON descriptors, JSON parameters, JSON motion in and out, audio as a
  *      float array, warnings through a host callback.
  *      Later additions (same version, detected by struct_size):
- *      - FacetHostContext.face_model_json (Facet 0.4);
+ *      - FacetHostContext.face_model_json;
  *      - FacetHostContext.driving_inputs and driving_input_count, with FacetDrivingInput (Facet
- *        0.7): the analysed motion (and audio) of each driving-input parameter (a parameter
+ *        0.8): the analysed motion (and audio) of each driving-input parameter (a parameter
  *        whose descriptor has "role": "driving-input"); the face model JSON gained "regions".
  *
  * Why JSON and plain C: Swift has no stable ABI on Linux, and two copies of a Swift module in
