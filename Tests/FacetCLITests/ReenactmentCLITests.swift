@@ -65,6 +65,24 @@ final class ReenactmentCLITests: XCTestCase {
         XCTAssertTrue(plain.stderr.contains("driver carphone_pristine.mp4: video, 120 frame(s), 1 face(s), from the cache"), plain.stderr)
     }
 
+    func testAnotherVideosMotionFileDrivesButIsRefusedAsTheSourcesMotion() throws {
+        let portrait = try SharedData.require("media/astronaut.png")
+        let carphone = try SharedData.require("media/carphone_pristine.mp4")
+        let motion = directory.appendingPathComponent("carphone.json")
+        let analysed = try CommandRunner.facet("analyze", carphone.path, "-o", motion.path, "--quiet")
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+        let output = directory.appendingPathComponent("o.mp4")
+        let driven = try apply([portrait.path, "-o", output.path, "--chain", "reenactment:driver=\(motion.path)", "--fps", "30", "--json"])
+        XCTAssertEqual(driven.status, 0, driven.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(driven.stdout.utf8)) as? [String: Any] ?? [:]
+        XCTAssertEqual((report["drivers"] as? [[String: Any]])?.first?["kind"] as? String, "motion-file")
+        XCTAssertEqual(report["frames"] as? Int, 120, "as long as the motion file's 4 s")
+
+        let refused = try apply([portrait.path, "-o", directory.appendingPathComponent("p.mp4").path, "--motion", motion.path, "--preset", "smile"])
+        XCTAssertEqual(refused.status, 1, "carphone's motion is not the portrait's")
+        XCTAssertTrue(refused.stderr.contains("does not fit the input"), refused.stderr)
+    }
+
     func testDriversThatCannotDriveAreRefusedAndNothingIsWritten() throws {
         let portrait = try SharedData.require("media/astronaut.png")
         let output = directory.appendingPathComponent("o.mp4")
