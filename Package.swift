@@ -112,6 +112,9 @@ let package = Package(
         /// Semantic head-pose and expression edits with keyframes.
         .target(name: "DirectEdit", dependencies: ["FacetSDK"], path: "Plugins/DirectEdit",
                 swiftSettings: swiftSettings),
+        /// A driving face's pose and expression drive chosen faces (relative or absolute).
+        .target(name: "Reenactment", dependencies: ["FacetSDK"], path: "Plugins/Reenactment",
+                swiftSettings: swiftSettings),
 
         // MARK: - Tools
 
