@@ -104,7 +104,7 @@ let package = Package(
         .target(name: "FacetHost",
                 dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetSDK", "FacetMedia", "FacetAnalysis", "FacetMorphableModel",
                                "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
-                               .product(name: "Yams", package: "Yams")],
+                               "Reenactment", .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 
         // MARK: - Effects (plugins shipped in-tree; ordinary targets, never SwiftPM plugins)
