@@ -141,6 +141,8 @@ let package = Package(
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "FacetRender", "FacetAnalysis", "FacetMorphableModel",
                                    "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
+        .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FacetCompressionTests", dependencies: ["FacetCompression"], path: "Tests/FacetCompressionTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
