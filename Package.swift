@@ -106,13 +106,16 @@ let package = Package(
                 dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetCompression", "FacetSDK", "FacetMedia", "FacetAnalysis",
                                "FacetMorphableModel",
                                "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
-                               .product(name: "Yams", package: "Yams")],
+                               "Reenactment", .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 
         // MARK: - Effects (plugins shipped in-tree; ordinary targets, never SwiftPM plugins)
 
         /// Semantic head-pose and expression edits with keyframes.
         .target(name: "DirectEdit", dependencies: ["FacetSDK"], path: "Plugins/DirectEdit",
+                swiftSettings: swiftSettings),
+        /// A driving face's pose and expression drive chosen faces (relative or absolute).
+        .target(name: "Reenactment", dependencies: ["FacetSDK"], path: "Plugins/Reenactment",
                 swiftSettings: swiftSettings),
 
         // MARK: - Tools
@@ -140,6 +143,8 @@ let package = Package(
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "FacetRender", "FacetAnalysis", "FacetMorphableModel",
                                    "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
+        .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FacetCompressionTests", dependencies: ["FacetCompression"], path: "Tests/FacetCompressionTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
