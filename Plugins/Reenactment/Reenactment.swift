@@ -187,7 +187,7 @@ public struct Reenactment: FaceEffect {
         guard let driving = context.drivingInput(for: Self.driver) else {
             throw EffectError(
                 .missingInput,
-                "the host gave no driving input for driver=\(driverPath); expected a host that analyses driving inputs (Facet ≥ 0.7)")
+                "the host gave no driving input for driver=\(driverPath); expected a host that analyses driving inputs (Facet ≥ 0.8)")
         }
         let driverTrack = try self.driverTrack(in: driving)
         let selected = try selectedTracks(in: motion)
