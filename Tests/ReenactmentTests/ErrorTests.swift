@@ -30,7 +30,7 @@ final class ErrorTests: XCTestCase {
     func testANamedDriverTheHostDidNotProvideIsAMissingInput() {
         assertMessage(
             failure(["driver": "talk.mp4"], driving: nil), .missingInput,
-            ["no driving input for driver=talk.mp4", "Facet ≥ 0.7"])
+            ["no driving input for driver=talk.mp4", "Facet ≥ 0.8"])
     }
 
     func testADriverWithoutAFaceIsRefused() {
