@@ -26,8 +26,8 @@ struct EditInputOptions: ParsableArguments {
         name: .long, help: "For a still image: the video's length in seconds (default: the audio's, else the preset's animation, else 5).")
     var duration: Double?
 
-    @Option(name: .long, help: "For a still image: frames per second of the video made.")
-    var fps: Double = 25
+    @Option(name: .long, help: "For a still image: frames per second of the video made (default: the driver's, else 25).")
+    var fps: Double?
 
     @Option(
         name: .long,
@@ -46,7 +46,7 @@ struct EditInputOptions: ParsableArguments {
         if let duration, !(duration > 0 && duration <= 24 * 3600) {
             throw ValidationError("--duration \(duration) is out of range; expected seconds in (0, 86400]")
         }
-        guard fps > 0, fps <= 240 else { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
+        if let fps, !(fps > 0 && fps <= 240) { throw ValidationError("--fps \(fps) is out of range; expected (0, 240]") }
     }
 
     /// The preset's chain followed by the --chain effects; empty when neither is given.

@@ -72,11 +72,11 @@ final class ReenactmentCLITests: XCTestCase {
         let analysed = try CommandRunner.facet("analyze", carphone.path, "-o", motion.path, "--quiet")
         XCTAssertEqual(analysed.status, 0, analysed.stderr)
         let output = directory.appendingPathComponent("o.mp4")
-        let driven = try apply([portrait.path, "-o", output.path, "--chain", "reenactment:driver=\(motion.path)", "--fps", "30", "--json"])
+        let driven = try apply([portrait.path, "-o", output.path, "--chain", "reenactment:driver=\(motion.path)", "--json"])
         XCTAssertEqual(driven.status, 0, driven.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(driven.stdout.utf8)) as? [String: Any] ?? [:]
         XCTAssertEqual((report["drivers"] as? [[String: Any]])?.first?["kind"] as? String, "motion-file")
-        XCTAssertEqual(report["frames"] as? Int, 120, "as long as the motion file's 4 s")
+        XCTAssertEqual(report["frames"] as? Int, 120, "as long as the motion file's 4 s, at its 30 fps (no --fps given)")
 
         let refused = try apply([portrait.path, "-o", directory.appendingPathComponent("p.mp4").path, "--motion", motion.path, "--preset", "smile"])
         XCTAssertEqual(refused.status, 1, "carphone's motion is not the portrait's")

@@ -262,7 +262,9 @@ public struct Pipeline {
         let soundtrack =
             try soundtrackInfo(run, inputInfo: info, stillDuration: stillLength)
             ?? (videoInfo.isStillImage ? drivingSoundtrack(driving, stillDuration: stillLength) : nil)
-        let still = stillImageOptions(run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration)
+        let drivenFrameRate = driving.flatMap(\.values).first { $0.duration > 0 && $0.motion.frameRate > 0 }?.motion.frameRate
+        let still = stillImageOptions(
+            run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration, drivenFrameRate: drivenFrameRate)
 
         // Analysis and the effect chain run on motion before a single frame is rendered.
         let analysisStarted = Date()
@@ -373,7 +375,7 @@ public struct Pipeline {
         var input: URL
         var chain: EffectChain
         var stillDuration: Double?
-        var stillFrameRate: Double
+        var stillFrameRate: Double?
         var audio: URL?
 
         init(_ request: ApplyRequest) {
@@ -455,15 +457,16 @@ public struct Pipeline {
         return animation
     }
 
-    /// How long a video to make from a still image; nil for a video input.
+    /// How long a video to make from a still image, and at what frame rate (asked for, else the
+    /// first moving driver's, so its motion is sampled frame for frame, else 25); nil for a video input.
     private func stillImageOptions(
         _ run: RunInput, videoInfo: VideoStreamInfo, stillDuration: Double?,
-        soundtrackDuration: Double?
+        soundtrackDuration: Double?, drivenFrameRate: Double?
     ) -> StillImageOptions? {
         guard videoInfo.isStillImage else { return nil }
         let animation = run.chain.animationEndTime
         let duration = stillDuration ?? soundtrackDuration ?? (animation > 0 ? animation : 5)
-        return StillImageOptions(duration: duration, frameRate: run.stillFrameRate)
+        return StillImageOptions(duration: duration, frameRate: run.stillFrameRate ?? drivenFrameRate ?? 25)
     }
 
     /// The driving inputs of every invocation (parameter name → input), in chain order; a driver

@@ -17,8 +17,9 @@ public struct ApplyRequest: Sendable {
     /// For a still-image input: the video's length in seconds (nil: the audio's length, else the
     /// chain's animation length, else 5 s).
     public var stillDuration: Double?
-    /// For a still-image input: frames per second of the video made (default 25).
-    public var stillFrameRate: Double
+    /// For a still-image input: frames per second of the video made (nil: the frame rate of the
+    /// chain's first moving driver, else 25).
+    public var stillFrameRate: Double?
     /// A separate audio file to use as the soundtrack (default: the input's own audio).
     public var audio: URL?
     /// Replace an existing output file.
@@ -29,7 +30,7 @@ public struct ApplyRequest: Sendable {
     /// Creates a request with default encoder settings.
     public init(
         input: URL, output: URL, chain: EffectChain = .empty, encoder: EncoderSettings = EncoderSettings(),
-        stillDuration: Double? = nil, stillFrameRate: Double = 25, audio: URL? = nil, overwrite: Bool = false,
+        stillDuration: Double? = nil, stillFrameRate: Double? = nil, audio: URL? = nil, overwrite: Bool = false,
         contactSheet: ContactSheetRequest? = nil
     ) {
         self.contactSheet = contactSheet
@@ -117,15 +118,15 @@ public struct PreviewRequest: Sendable {
     public var sheet: ContactSheetRequest
     /// For a still-image input: the length of the video `apply` would make, in seconds (nil: as `apply` decides).
     public var stillDuration: Double?
-    /// For a still-image input: frames per second (default 25).
-    public var stillFrameRate: Double
+    /// For a still-image input: frames per second (nil: the first moving driver's, else 25).
+    public var stillFrameRate: Double?
     /// A separate soundtrack (effects that follow audio read it).
     public var audio: URL?
 
     /// Creates a request.
     public init(
         input: URL, chain: EffectChain = .empty, sheet: ContactSheetRequest, stillDuration: Double? = nil,
-        stillFrameRate: Double = 25, audio: URL? = nil
+        stillFrameRate: Double? = nil, audio: URL? = nil
     ) {
         self.input = input
         self.chain = chain
