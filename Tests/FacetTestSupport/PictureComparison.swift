@@ -5,11 +5,11 @@ import Foundation
 /// decode order (PIRender's same-identity protocol compares a reenactment with the real frames).
 public enum PictureComparison {
     /// Mean PSNR (dB, 255 peak; identical frames count as 100 dB) and mean SSIM over the frames
-    /// both videos have.
-    public static func compare(_ a: URL, _ b: URL) throws -> (psnr: Double, ssim: Double, frames: Int) {
+    /// both videos have (at most `limit` of them).
+    public static func compare(_ a: URL, _ b: URL, limit: Int = .max) throws -> (psnr: Double, ssim: Double, frames: Int) {
         let first = try VideoReader(url: a), second = try VideoReader(url: b)
         var psnrs: [Double] = [], ssims: [Double] = []
-        while let x = try first.nextFrame(), let y = try second.nextFrame() {
+        while psnrs.count < limit, let x = try first.nextFrame(), let y = try second.nextFrame() {
             guard x.width == y.width, x.height == y.height else {
                 throw FixtureError("\(a.lastPathComponent) is \(x.width)x\(x.height) but \(b.lastPathComponent) is \(y.width)x\(y.height)")
             }
