@@ -34,7 +34,7 @@ import Foundation
 ///    the regions) is there only with `expression` or `all`. `translation` goes with `pose`.
 ///    Expressions of different lengths are padded with zeros to the longer.
 /// 5. The result is clamped to `PoseLimits` and the model's coefficient ranges
-///    (`PlausibilityClamp`), with one warning per limit.
+///    (`PlausibilityClamp`), with one warning per pose limit and one for the expression.
 ///
 /// Strengths and `offset` are read at each source frame's time, so they can be keyframed;
 /// `smooth` filters the whole driver once and must be constant. Only the selected tracks change,

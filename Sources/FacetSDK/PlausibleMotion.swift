@@ -24,6 +24,7 @@ public struct PlausibilityClamp: Sendable {
     private var poseClamps: [String: (limit: Float, count: Int)] = [:]
     private var expressionClamps: [String: (range: ClosedRange<Float>, count: Int)] = [:]
     private var order: [String] = []
+    private var expressionFaceFrames = 0
 
     /// Creates a clamp that has clamped nothing yet.
     public init() {}
@@ -38,9 +39,12 @@ public struct PlausibilityClamp: Sendable {
 
     /// Clamps every coefficient to the model's `coefficientRange`.
     public mutating func clamp(_ expression: inout [Float], to model: FaceModelDescription) {
+        var clampedHere = false
+        defer { if clampedHere { expressionFaceFrames += 1 } }
         for index in expression.indices where index < model.coefficientRange.count {
             let range = model.coefficientRange[index]
             guard expression[index] < range.lowerBound || expression[index] > range.upperBound else { continue }
+            clampedHere = true
             let name = index < model.expressionNames.count ? model.expressionNames[index] : "expression \(index)"
             let key = "expression " + name
             if expressionClamps[key] == nil { order.append(key) }
@@ -59,19 +63,28 @@ public struct PlausibilityClamp: Sendable {
     /// Whether anything was clamped.
     public var clampedAnything: Bool { !order.isEmpty }
 
-    /// One sentence per limit applied, in the order first met, with how many face-frames it hit.
+    /// One sentence per pose limit applied, in the order first met, with how many face-frames it
+    /// hit; then one sentence for all the expression coefficients clamped, most often first.
     public var warnings: [String] {
-        order.compactMap { key in
-            if let pose = poseClamps[key] {
-                let limit = Int(pose.limit.rounded())
-                return "the edited \(key) went beyond ±\(limit)° in \(pose.count) face-frame(s); clamped to "
-                    + "±\(limit)° (beyond that the side of the face the source never showed would be drawn)"
-            }
-            if let expression = expressionClamps[key] {
-                return "\(key) went outside \(expression.range.lowerBound)…\(expression.range.upperBound) in "
-                    + "\(expression.count) face-frame(s); clamped (larger values distort the face)"
-            }
-            return nil
+        var sentences: [String] = order.compactMap { key in
+            guard let pose = poseClamps[key] else { return nil }
+            let limit = Int(pose.limit.rounded())
+            return "the edited \(key) went beyond ±\(limit)° in \(pose.count) face-frame(s); clamped to "
+                + "±\(limit)° (beyond that the side of the face the source never showed would be drawn)"
         }
+        // Most often first; equals in the order first met.
+        let expressions = order.compactMap { key in expressionClamps[key].map { (key, $0) } }.enumerated()
+            .sorted { ($0.element.1.count, $1.offset) > ($1.element.1.count, $0.offset) }.map(\.element)
+        if !expressions.isEmpty {
+            let ranges = Set(expressions.map { "\($0.1.range.lowerBound)…\($0.1.range.upperBound)" })
+            let rangeText = ranges.count == 1 ? " \(ranges.first!)" : "s"
+            let counts = expressions.map { key, clamp in
+                "\(key.dropFirst("expression ".count)) \(clamp.count)"
+            }
+            sentences.append(
+                "expression coefficients went outside the model's range\(rangeText) in \(expressionFaceFrames) face-frame(s) "
+                    + "(\(counts.joined(separator: ", ")) face-frames); clamped (larger values distort the face)")
+        }
+        return sentences
     }
 }
