@@ -44,7 +44,9 @@ final class ReenactmentCLITests: XCTestCase {
         let portrait = try SharedData.require("media/astronaut.png")
         let carphone = try SharedData.require("media/carphone_pristine.mp4")
         let output = directory.appendingPathComponent("driven.mp4")
-        let arguments = [portrait.path, "-o", output.path, "-y", "--preset", "mimic", "--set", "driver=\(carphone.path)", "--fps", "30", "--json"]
+        let arguments = [
+            portrait.path, "-o", output.path, "-y", "--preset", "mimic", "--set", "driver=\(carphone.path)", "--fps", "30", "--json",
+        ]
         let first = try apply(arguments)
         XCTAssertEqual(first.status, 0, first.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any] ?? [:]
@@ -61,7 +63,9 @@ final class ReenactmentCLITests: XCTestCase {
         XCTAssertEqual(cached.first?["fromCache"] as? Bool, true, "the second run must not analyse the driver")
         XCTAssertEqual(cached.first?["analysisSeconds"] as? Double, 0)
 
-        let plain = try apply([portrait.path, "-o", output.path, "-y", "--preset", "mimic", "--set", "driver=\(carphone.path)", "--fps", "30"])
+        let plain = try apply([
+            portrait.path, "-o", output.path, "-y", "--preset", "mimic", "--set", "driver=\(carphone.path)", "--fps", "30",
+        ])
         XCTAssertTrue(plain.stderr.contains("driver carphone_pristine.mp4: video, 120 frame(s), 1 face(s), from the cache"), plain.stderr)
     }
 
@@ -78,7 +82,9 @@ final class ReenactmentCLITests: XCTestCase {
         XCTAssertEqual((report["drivers"] as? [[String: Any]])?.first?["kind"] as? String, "motion-file")
         XCTAssertEqual(report["frames"] as? Int, 120, "as long as the motion file's 4 s, at its 30 fps (no --fps given)")
 
-        let refused = try apply([portrait.path, "-o", directory.appendingPathComponent("p.mp4").path, "--motion", motion.path, "--preset", "smile"])
+        let refused = try apply([
+            portrait.path, "-o", directory.appendingPathComponent("p.mp4").path, "--motion", motion.path, "--preset", "smile",
+        ])
         XCTAssertEqual(refused.status, 1, "carphone's motion is not the portrait's")
         XCTAssertTrue(refused.stderr.contains("does not fit the input"), refused.stderr)
     }

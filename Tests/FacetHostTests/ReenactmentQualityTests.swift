@@ -102,7 +102,8 @@ final class ReenactmentQualityTests: XCTestCase {
     /// frame is, by construction, the driver's first picture: what is left there is the judge's).
     static func agreement(_ output: FaceTrack, _ driver: FaceTrack, timeScale: Double = 1, calibrated: Bool = false) -> Agreement {
         var pairs: [(FaceCoefficients, FaceCoefficients)] = []
-        let driverStep = driver.frames.count > 1 ? (driver.frames.last!.time - driver.frames.first!.time) / Double(driver.frames.count - 1) : 1
+        let driverStep =
+            driver.frames.count > 1 ? (driver.frames.last!.time - driver.frames.first!.time) / Double(driver.frames.count - 1) : 1
         for frame in output.frames {
             let time = frame.time * timeScale
             guard let nearest = driver.frames.min(by: { abs($0.time - time) < abs($1.time - time) }),
@@ -186,7 +187,8 @@ final class ReenactmentQualityTests: XCTestCase {
         print("self-reenactment, the judge's reading of the shared first picture taken away: \(agreement)")
 
         // The judge's own floor: the same real frames read in a 2 s cut and in the whole clip.
-        let cut = try fixture.make("carphone-2s.mp4", ["-i", fixture.carphone.path, "-t", "2", "-c:v", "libx264", "-crf", "1", "-pix_fmt", "yuv444p"])
+        let cut = try fixture.make(
+            "carphone-2s.mp4", ["-i", fixture.carphone.path, "-t", "2", "-c:v", "libx264", "-crf", "1", "-pix_fmt", "yuv444p"])
         let floor = Self.agreement(try XCTUnwrap(fixture.judge(cut).first), driver)
         print("the judge against itself (carphone's first 2 s, cut and whole): \(floor)")
 
@@ -212,7 +214,8 @@ final class ReenactmentQualityTests: XCTestCase {
 
     func testThePortraitFollowsCarphoneAndKeepsItsOwnShape() throws {
         let fixture = try fixture()
-        let (output, _) = try fixture.apply("reenactment:driver=\(fixture.carphone.path):reference=first", to: fixture.portrait, name: "cross-carphone")
+        let (output, _) = try fixture.apply(
+            "reenactment:driver=\(fixture.carphone.path):reference=first", to: fixture.portrait, name: "cross-carphone")
         try checkCrossIdentity(output: output, driver: fixture.carphone, name: "carphone")
     }
 
@@ -221,7 +224,8 @@ final class ReenactmentQualityTests: XCTestCase {
         let face = try SharedData.require("media/faces/obama2.jpg")
         let scaled = try fixture.make("obama2-small.png", ["-i", face.path, "-vf", "scale=-2:360"])
         let driverClip = try fixture.applyPreset("performance", to: scaled, name: "performance", fps: 15)
-        let (output, _) = try fixture.apply("reenactment:driver=\(driverClip.path):reference=first", to: fixture.portrait, name: "cross-performance", fps: 15)
+        let (output, _) = try fixture.apply(
+            "reenactment:driver=\(driverClip.path):reference=first", to: fixture.portrait, name: "cross-performance", fps: 15)
         try checkCrossIdentity(output: output, driver: driverClip, name: "obama2 performance")
     }
 
@@ -236,7 +240,9 @@ final class ReenactmentQualityTests: XCTestCase {
         let driverRatio = Self.median(driven.frames.compactMap { $0.landmarks.map(Self.shapeRatio) })
         print(
             "cross-identity (\(name) → portrait): \(agreement); shape ratio source \(sourceRatio), output \(outputRatio) "
-                + String(format: "(%+.1f%%), driver %.3f (%+.1f%%)", 100 * (outputRatio / sourceRatio - 1), driverRatio, 100 * (driverRatio / sourceRatio - 1)))
+                + String(
+                    format: "(%+.1f%%), driver %.3f (%+.1f%%)", 100 * (outputRatio / sourceRatio - 1), driverRatio,
+                    100 * (driverRatio / sourceRatio - 1)))
         XCTAssertGreaterThan(agreement.frames, driven.frames.count * 9 / 10)
         XCTAssertLessThanOrEqual(agreement.relativePose, 3, "APD of the changes")
         XCTAssertLessThanOrEqual(agreement.relativeExpression, 0.15, "AED of the changes")
@@ -247,9 +253,12 @@ final class ReenactmentQualityTests: XCTestCase {
 
     func testAStillDriverAddsNoJitter() throws {
         let fixture = try fixture()
-        let source = try fixture.make("portrait-3s.mp4", ["-loop", "1", "-i", fixture.portrait.path, "-t", "3", "-r", "25", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        let source = try fixture.make(
+            "portrait-3s.mp4", ["-loop", "1", "-i", fixture.portrait.path, "-t", "3", "-r", "25", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
         let face = try SharedData.require("media/faces/obama2.jpg")
-        let still = try fixture.make("obama2-3s.mp4", ["-loop", "1", "-i", face.path, "-t", "3", "-r", "25", "-vf", "scale=-2:360", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        let still = try fixture.make(
+            "obama2-3s.mp4",
+            ["-loop", "1", "-i", face.path, "-t", "3", "-r", "25", "-vf", "scale=-2:360", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
         let (output, _) = try fixture.apply("reenactment:driver=\(still.path)", to: source, name: "still-driver")
         let before = Self.poseJitter(try XCTUnwrap(fixture.judge(source).first))
         let after = Self.poseJitter(try XCTUnwrap(fixture.judge(output).first))
@@ -263,9 +272,12 @@ final class ReenactmentQualityTests: XCTestCase {
         // The head and shoulders (the photograph's top part, at 4:3) grow by 30 % over 3 s: a zoom towards the face.
         let zoom = try fixture.make(
             "biden-zoom.mp4",
-            ["-loop", "1", "-i", face.path, "-t", "3", "-r", "25",
-             "-vf", "crop=iw:iw*3/4:0:0,scale=640:480,zoompan=z='1+0.3*on/75':x='iw/2-iw/zoom/2':y='ih*0.47-ih/zoom/2':d=1:s=640x480:fps=25",
-             "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+            [
+                "-loop", "1", "-i", face.path, "-t", "3", "-r", "25",
+                "-vf",
+                "crop=iw:iw*3/4:0:0,scale=640:480,zoompan=z='1+0.3*on/75':x='iw/2-iw/zoom/2':y='ih*0.47-ih/zoom/2':d=1:s=640x480:fps=25",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            ])
         let driven = try XCTUnwrap(fixture.judge(zoom).first)
         func eyeDistance(_ frame: FaceFrame) -> Double? {
             guard let points = frame.landmarks else { return nil }
@@ -275,12 +287,16 @@ final class ReenactmentQualityTests: XCTestCase {
             return Double(hypotf(lx - rx, ly - ry))
         }
         let driverGrowth = (driven.frames.last.flatMap(eyeDistance) ?? 0) / (driven.frames.first.flatMap(eyeDistance) ?? 1)
-        let (output, _) = try fixture.apply("reenactment:driver=\(zoom.path):mode=absolute", to: fixture.portrait, name: "absolute-zoom", fps: 25)
+        let (output, _) = try fixture.apply(
+            "reenactment:driver=\(zoom.path):mode=absolute", to: fixture.portrait, name: "absolute-zoom", fps: 25)
         let source = try XCTUnwrap(fixture.judge(fixture.portrait).first)
         let judged = try XCTUnwrap(fixture.judge(output).first)
         let base = try XCTUnwrap(source.frames.first.flatMap(eyeDistance))
         let change = judged.frames.compactMap(eyeDistance).map { abs($0 / base - 1) }.max() ?? 1
-        print(String(format: "absolute mode, driver growing %.1f%%: the output's eye distance changes by at most %.2f%%", 100 * (driverGrowth - 1), 100 * change))
+        print(
+            String(
+                format: "absolute mode, driver growing %.1f%%: the output's eye distance changes by at most %.2f%%",
+                100 * (driverGrowth - 1), 100 * change))
         XCTAssertGreaterThan(driverGrowth, 1.2, "the driver does approach the camera")
         XCTAssertLessThanOrEqual(change, 0.02)
     }
@@ -291,7 +307,8 @@ final class ReenactmentQualityTests: XCTestCase {
         let fixture = try fixture()
         let face = try SharedData.require("media/faces/obama2.jpg")
         let pair = try fixture.make(
-            "pair.png", ["-i", fixture.portrait.path, "-i", face.path, "-filter_complex", "[0]scale=-2:360[a];[1]scale=-2:360[b];[a][b]hstack"])
+            "pair.png",
+            ["-i", fixture.portrait.path, "-i", face.path, "-filter_complex", "[0]scale=-2:360[a];[1]scale=-2:360[b];[a][b]hstack"])
         let scaled = try fixture.make("obama2-small.png", ["-i", face.path, "-vf", "scale=-2:360"])
         let performance = try fixture.applyPreset("performance", to: scaled, name: "performance", fps: 15)
         let chain =
@@ -304,7 +321,9 @@ final class ReenactmentQualityTests: XCTestCase {
         let other = try XCTUnwrap(fixture.judge(performance).first)
         let leftOwn = Self.agreement(tracks[0], carphone), leftOther = Self.agreement(tracks[0], other)
         let rightOwn = Self.agreement(tracks[1], other), rightOther = Self.agreement(tracks[1], carphone)
-        print("two faces: left vs carphone \(leftOwn), vs the performance \(leftOther); right vs the performance \(rightOwn), vs carphone \(rightOther)")
+        print(
+            "two faces: left vs carphone \(leftOwn), vs the performance \(leftOther); right vs the performance \(rightOwn), vs carphone \(rightOther)"
+        )
         XCTAssertLessThanOrEqual(leftOwn.relativePose, 3)
         XCTAssertLessThanOrEqual(rightOwn.relativePose, 3)
         XCTAssertLessThan(leftOwn.relativePose, leftOther.relativePose, "the left face follows carphone, not the other driver")

@@ -264,7 +264,8 @@ public struct Pipeline {
             ?? (videoInfo.isStillImage ? drivingSoundtrack(driving, stillDuration: stillLength) : nil)
         let drivenFrameRate = driving.flatMap(\.values).first { $0.duration > 0 && $0.motion.frameRate > 0 }?.motion.frameRate
         let still = stillImageOptions(
-            run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration, drivenFrameRate: drivenFrameRate)
+            run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration,
+            drivenFrameRate: drivenFrameRate)
 
         // Analysis and the effect chain run on motion before a single frame is rendered.
         let analysisStarted = Date()
