@@ -90,14 +90,14 @@ final class PreviewCLITests: XCTestCase {
 
         let all = try CommandRunner.facet("presets", "show")
         XCTAssertEqual(all.status, 0, all.stderr)
-        for name in ["identity", "look-left", "look-right", "neutralise", "nod", "performance", "shake", "smile", "surprise", "wink"] {
+        for name in ["identity", "look-left", "look-right", "mimic", "mimic-expression", "neutralise", "nod", "performance", "shake", "smile", "surprise", "wink"] {
             XCTAssertTrue(all.stdout.contains("\n\(name) — ") || all.stdout.hasPrefix("\(name) — "), "\(name) in \(all.stdout)")
         }
         XCTAssertTrue(all.stdout.contains("yaw=0@0,-15@1~ease-in-out"), all.stdout)
 
         let json = try CommandRunner.facet("presets", "show", "--json")
         let details = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertEqual(details.count, 10, json.stdout)
+        XCTAssertEqual(details.count, 12, json.stdout)
 
         let unknown = try CommandRunner.facet("presets", "show", "twirl")
         XCTAssertEqual(unknown.status, 1)
