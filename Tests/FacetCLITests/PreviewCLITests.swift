@@ -90,7 +90,10 @@ final class PreviewCLITests: XCTestCase {
 
         let all = try CommandRunner.facet("presets", "show")
         XCTAssertEqual(all.status, 0, all.stderr)
-        for name in ["identity", "look-left", "look-right", "mimic", "mimic-expression", "neutralise", "nod", "performance", "shake", "smile", "surprise", "wink"] {
+        for name in [
+            "identity", "look-left", "look-right", "mimic", "mimic-expression", "neutralise", "nod", "performance", "shake", "smile",
+            "surprise", "wink",
+        ] {
             XCTAssertTrue(all.stdout.contains("\n\(name) — ") || all.stdout.hasPrefix("\(name) — "), "\(name) in \(all.stdout)")
         }
         XCTAssertTrue(all.stdout.contains("yaw=0@0,-15@1~ease-in-out"), all.stdout)
