@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test fuzz format lint bench bench-analysis bench-faces bench-apply bench-reenact install clean
+.PHONY: setup build release demo test fuzz format lint bench bench-analysis bench-faces bench-apply bench-reenact quality-reenact install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -79,6 +79,11 @@ bench-apply: release
 ## driver in the cache, beside the smile preset measured in the same run.
 bench-reenact: release
 	bash scripts/bench-reenactment.sh
+
+## Reenactment quality on every shared real face (../shared/media/faces), each driven by carphone and
+## analysed again from the output's pixels; contact sheets in out/reenact-faces/.
+quality-reenact: release
+	bash scripts/measure-reenactment-faces.sh
 
 ## Installs facet, its presets and an (empty) system plugin directory under $(PREFIX).
 install: release
