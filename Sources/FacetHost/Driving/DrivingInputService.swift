@@ -62,7 +62,7 @@ public final class AnalysedDrivingInputs: DrivingInputProvider {
     public func drivingInput(_ url: URL, withAudio: Bool) throws(HostError) -> DrivingInput {
         let path = url.standardizedFileURL.path
         if var known = prepared[path] {
-            if withAudio, known.audio == nil, known.kind != .motionFile { known.audio = try audio(of: url) }
+            if withAudio, known.audio == nil, known.kind != .motionFile { known.audio = try audio(of: url, info: nil) }
             prepared[path] = known
             return known
         }
@@ -71,13 +71,16 @@ public final class AnalysedDrivingInputs: DrivingInputProvider {
         let analyzer = try analysis.load()
         var input: DrivingInput
         var report: DriverReport
+        var info: MediaInfo?
         if Self.looksLikeMotionFile(url) {
             input = try motionFileInput(url, modelName: analyzer.model.name)
             report = DriverReport(
                 path: path, kind: .motionFile, frames: input.motion.frameCount, faces: input.motion.tracks.count, fromCache: false,
                 analysisSeconds: 0, preparationSeconds: 0)
         } else {
-            (input, report) = try analysedInput(url, analyzer: analyzer)
+            let probed = try probe(url)
+            info = probed
+            (input, report) = try analysedInput(url, info: probed, analyzer: analyzer)
         }
         guard !input.motion.tracks.isEmpty else {
             throw HostError(
@@ -85,7 +88,7 @@ public final class AnalysedDrivingInputs: DrivingInputProvider {
                 "driver \(url.path) has no face (\(input.motion.frameCount) frame(s) looked at); expected a video, image or motion file showing a face"
             )
         }
-        if withAudio, input.kind != .motionFile { input.audio = try audio(of: url) }
+        if withAudio, input.kind != .motionFile { input.audio = try audio(of: url, info: info) }
         report.preparationSeconds = Date().timeIntervalSince(started) - report.analysisSeconds
         prepared[path] = input
         reports.append(report)
@@ -121,11 +124,13 @@ public final class AnalysedDrivingInputs: DrivingInputProvider {
     }
 
     /// A video's or image's motion, from the cache or analysed now (and stored).
-    private func analysedInput(_ url: URL, analyzer: FaceAnalyzer) throws(HostError) -> (DrivingInput, DriverReport) {
-        let info: MediaInfo
-        do { info = try media.probe(url) } catch {
+    private func probe(_ url: URL) throws(HostError) -> MediaInfo {
+        do { return try media.probe(url) } catch {
             throw HostError(.invalidArguments, "driver \(url.path) is not a video, image or motion file that can be read", cause: error)
         }
+    }
+
+    private func analysedInput(_ url: URL, info: MediaInfo, analyzer: FaceAnalyzer) throws(HostError) -> (DrivingInput, DriverReport) {
         guard let video = info.video else {
             throw HostError(
                 .invalidArguments, "driver \(url.path) has no video stream; expected a video, image or motion file showing a face")
@@ -166,12 +171,11 @@ public final class AnalysedDrivingInputs: DrivingInputProvider {
         return (DrivingInput(path: url.path, kind: kind, motion: motion), report)
     }
 
-    private func audio(of url: URL) throws(HostError) -> AudioClip? {
-        let info: MediaInfo
-        do { info = try media.probe(url) } catch {
-            throw HostError(.media, "could not probe driver \(url.path) for its audio", cause: error)
-        }
-        guard info.audio != nil else { return nil }
+    /// The driver's audio, nil when it has none; `info` is its probe when already made.
+    private func audio(of url: URL, info: MediaInfo?) throws(HostError) -> AudioClip? {
+        let probed: MediaInfo
+        if let info { probed = info } else { probed = try probe(url) }
+        guard probed.audio != nil else { return nil }
         return try HostError.catching(.media, "could not decode the audio of driver \(url.path)") {
             try media.decodeAudio(url, sampleRate: 16_000)
         }

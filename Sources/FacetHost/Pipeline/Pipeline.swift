@@ -257,12 +257,14 @@ public struct Pipeline {
         let drivingStarted = Date()
         let driving = try drivingInputs(for: run.chain)
         timings.drivingSeconds = Date().timeIntervalSince(drivingStarted)
-        let drivenLength = driving.flatMap(\.values).map(\.duration).max() ?? 0
+        // In chain order, and by parameter name within an invocation: "the first driver" is stable.
+        let drivers = driving.flatMap { inputs in inputs.sorted { $0.key < $1.key }.map(\.value) }
+        let drivenLength = drivers.map(\.duration).max() ?? 0
         let stillLength = stillDuration(run, videoInfo: videoInfo, warnings: &warnings) ?? (drivenLength > 0 ? drivenLength : nil)
         let soundtrack =
             try soundtrackInfo(run, inputInfo: info, stillDuration: stillLength)
-            ?? (videoInfo.isStillImage ? drivingSoundtrack(driving, stillDuration: stillLength) : nil)
-        let drivenFrameRate = driving.flatMap(\.values).first { $0.duration > 0 && $0.motion.frameRate > 0 }?.motion.frameRate
+            ?? (videoInfo.isStillImage ? drivingSoundtrack(drivers, stillDuration: stillLength) : nil)
+        let drivenFrameRate = drivers.first { $0.duration > 0 && $0.motion.frameRate > 0 }?.motion.frameRate
         let still = stillImageOptions(
             run, videoInfo: videoInfo, stillDuration: stillLength, soundtrackDuration: soundtrack?.duration,
             drivenFrameRate: drivenFrameRate)
@@ -499,14 +501,11 @@ public struct Pipeline {
 
     /// For a still source with no audio of its own or given: the first driving video's audio, cut
     /// at the still's length.
-    private func drivingSoundtrack(_ driving: [[String: DrivingInput]], stillDuration: Double?) -> Soundtrack? {
-        for inputs in driving {
-            for name in inputs.keys.sorted() {
-                guard let input = inputs[name], input.kind == .video else { continue }
-                let url = URL(fileURLWithPath: input.path)
-                guard let info = try? media.probe(url), let audio = info.audio else { continue }
-                return Soundtrack(url: url, duration: audio.duration ?? info.duration, cutAt: stillDuration, isInputItself: false)
-            }
+    private func drivingSoundtrack(_ drivers: [DrivingInput], stillDuration: Double?) -> Soundtrack? {
+        for input in drivers where input.kind == .video {
+            let url = URL(fileURLWithPath: input.path)
+            guard let info = try? media.probe(url), let audio = info.audio else { continue }
+            return Soundtrack(url: url, duration: audio.duration ?? info.duration, cutAt: stillDuration, isInputItself: false)
         }
         return nil
     }
