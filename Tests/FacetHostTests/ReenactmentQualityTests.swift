@@ -39,8 +39,12 @@ final class ReenactmentQualityTests: XCTestCase {
 
         /// Runs `chain` on `input` with the geometric renderer (drivers cached in the fixture's folder).
         func apply(_ chain: String, to input: URL, name: String, fps: Double = 30, duration: Double? = nil) throws -> (URL, ApplyReport) {
+            try apply(ChainParser.parse(chain, registry: .builtIn), to: input, name: name, fps: fps, duration: duration)
+        }
+
+        /// Runs `effects` on `input` (see the chain-text form).
+        func apply(_ effects: EffectChain, to input: URL, name: String, fps: Double, duration: Double? = nil) throws -> (URL, ApplyReport) {
             let output = directory.appendingPathComponent("\(name).mp4")
-            let effects = try ChainParser.parse(chain, registry: .builtIn)
             var options = PipelineOptions()
             options.analysis.modelsDirectory = models
             options.renderer = .geometric
@@ -348,12 +352,6 @@ extension ReenactmentQualityTests.Fixture {
     func applyPreset(_ preset: String, to input: URL, name: String, fps: Double) throws -> URL {
         let output = directory.appendingPathComponent("\(name).mp4")
         if FileManager.default.fileExists(atPath: output.path) { return output }
-        let chain = try PresetLibrary.standard().resolve(preset, registry: .builtIn).chain
-        var options = PipelineOptions()
-        options.analysis.modelsDirectory = models
-        options.renderer = .geometric
-        var composed = try PipelineFactory.make(options, for: chain)
-        _ = try composed.pipeline.apply(ApplyRequest(input: input, output: output, chain: chain, stillFrameRate: fps, overwrite: true))
-        return output
+        return try apply(PresetLibrary.standard().resolve(preset, registry: .builtIn).chain, to: input, name: name, fps: fps).0
     }
 }
