@@ -96,6 +96,20 @@ struct EyelidSample {
     var x: Float, y: Float
     /// How much the value darkens towards black (the line where the lids meet).
     var shade: Float = 0
+    /// How much of the value is the closed lid's own skin (the skin at `topX`, `topY` continued
+    /// down, lit towards the eye's `lidLight`, shaded towards black, with the texture read at
+    /// `textureX`, `textureY`) rather than the stretched source, 0…1.
+    var tone: Float = 0
+    /// How far the lid's colour moves towards `lidLight` (its lit middle), 0…1.
+    var light: Float = 0
+    /// How far the lid's colour moves towards black (its shade above the lashes), 0…1.
+    var darkness: Float = 0
+    /// The skin just above the lid, which the lid continues (read at ± `spread` along the eye).
+    var topX: Float = 0, topY: Float = 0, spread: Float = 0
+    /// The source point whose deviation from the tone gives the lid its skin texture.
+    var textureX: Float = 0, textureY: Float = 0
+    /// Which eye of the synthesis this sample belongs to.
+    var eye: Int = 0
 }
 
 /// One eye that an edit closes further than the source: where each output pixel around the eye
@@ -172,14 +186,15 @@ struct EyelidWarp {
             lowerKnots.append((u, bottom - closure * (1 - Self.upperLidShare) * opening))
         }
         let editedUpper = SmoothCurve(upperKnots), editedLower = SmoothCurve(lowerKnots)
-        // The sliding skin: up to 45% of the way to the brow's centre line (its hairs stay where
-        // they are), between a fifth and 0.45 of an eye width.
+        // The sliding skin: up to 40% of the way to the brow's landmarks, which trace the brow's
+        // upper edge (its hairs must not be dragged down: on a deep-set eye the brow is a third
+        // of an eye width above the lid), between a tenth and 0.45 of an eye width.
         let width = source.length
         var band = 0.4 * width
         if !brow.isEmpty {
             let browV = brow.map { source.coordinates($0).v }.reduce(0, +) / Float(brow.count)
             let lidV = sourceUpper.value(0.5)
-            band = min(max(0.45 * (lidV - browV), 0.2 * width), 0.45 * width)
+            band = min(max(0.4 * (lidV - browV), 0.1 * width), 0.45 * width)
         }
         self.source = source
         self.edited = edited
@@ -189,20 +204,51 @@ struct EyelidWarp {
         self.editedLower = editedLower
         self.band = band
         below = 0.3 * width
-        lashBand = min(0.08 * width, 0.5 * band)
+        lashBand = min((0.08) * width, 0.5 * band)
         rim = 0.12 * width
         self.scale = scale
         self.closure = closure
-        // The zone in output pixels: u in −0.2 … 1.2, v from above the band to below the lower skin.
+        // The zone in output pixels: u in −0.3 … 1.3 (the remap blends in over −0.2 … 0 and
+        // 1 … 1.2, the lid's tone reaches on past the corners), v from above the band to below
+        // the lower skin.
         var xs: [Float] = [], ys: [Float] = []
-        for u: Float in [-0.2, 0.5, 1.2] {
+        for u: Float in [-0.3, 0.5, 1.3] {
             for v in [sourceUpper.value(0.5) - band - rim, sourceLower.value(0.5) + below + rim] {
                 let p = edited.point(u: u, v: v * scale)
                 xs.append(p.x); ys.append(p.y)
             }
         }
         bounds = (xs.min()! - 1, ys.min()! - 1, xs.max()! + 1, ys.max()! + 1)
+        // Lit skin near the eye, whose tone the closed lid takes: the skin under the lower lid
+        // (a closed lid bulges forward over the eyeball and is lit like it, not like the
+        // recessed crease) and the skin at the top of the sliding band.
+        var samples: [Point2] = []
+        for u: Float in [0.25, 0.375, 0.5, 0.625, 0.75] {
+            for depth: Float in [0.15, 0.22, 0.29] {
+                let p = source.point(u: u, v: sourceLower.value(u) + depth * width)
+                samples.append(Point2(x: p.x, y: p.y))
+            }
+            let p = source.point(u: u, v: sourceUpper.value(u) - band)
+            samples.append(Point2(x: p.x, y: p.y))
+        }
+        toneSamplePoints = samples
     }
+
+    /// Source points (frame pixels) of lit skin around the eye; the renderer sets `lidLight` from
+    /// the picture's values there.
+    let toneSamplePoints: [Point2]
+    /// Sample values per plane of the closed lid's lit middle (from `toneSamplePoints`).
+    var lidLight: [Float] = []
+
+    /// The most a closed lid's value is its own skin rather than the stretched source: the rest
+    /// keeps the source's texture, and its crease and brow shadow fade to a trace.
+    static let lidToneStrength: Float = 0.85
+    /// How much of the under-eye skin's deviation from the lit tone textures the closed lid.
+    static let lidTextureGain: Float = 0.4
+    /// How far the lid's bulging middle is lit towards the face's skin tone.
+    static let lidLightening: Float = 0.1
+    /// How far the lid darkens (towards black) just above the lashes.
+    static let lidShadow: Float = 0.25
 
     /// Where output point (x, y) reads the source, given the mesh flow's source point; nil outside
     /// the zone. `shade` (0…1) darkens the line where the lids meet, as much as the eye is closed
@@ -211,7 +257,7 @@ struct EyelidWarp {
     func sourcePoint(x: Float, y: Float, meshX: Float, meshY: Float) -> EyelidSample? {
         guard x >= bounds.0, x <= bounds.2, y >= bounds.1, y <= bounds.3 else { return nil }
         let (u, editedV) = edited.coordinates(x, y)
-        guard u > -0.2, u < 1.2 else { return nil }
+        guard u > -0.3, u < 1.3 else { return nil }
         let v = editedV / scale
         let top = sourceUpper.value(u) - band, bottom = sourceLower.value(u) + below
         guard v > top - rim, v < bottom + rim else { return nil }
@@ -245,6 +291,29 @@ struct EyelidWarp {
         let distance = abs(v - newLid)
         let line = closedHere * closedHere * min(max(1 - distance / lineWidth, 0), 1)
         let shade = 0.5 * line * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.6)
-        return EyelidSample(x: meshX + weight * (target.x - meshX), y: meshY + weight * (target.y - meshY), shade: shade)
+        var sample = EyelidSample(x: meshX + weight * (target.x - meshX), y: meshY + weight * (target.y - meshY), shade: shade)
+        // The closed lid's own skin, from the band's top (unchanged skin) down to the lash band:
+        // the skin just above the band continued down (so no edge shows where the lid begins), lit
+        // towards the face's skin tone in its bulging middle, shaded above the lashes, with the
+        // under-eye skin's texture; as strong as the eye closes here.
+        let newLashTop = newLid - lashBand
+        if v > top, v < newLid, closedHere > 0 {
+            let s = min(max((v - top) / max(newLashTop - top, 1e-3), 0), 1)
+            let fromTop = FlowBuilder.smoothstep(s / 0.25)
+            let aboveLashes = 1 - FlowBuilder.smoothstep((v - newLashTop) / max(lashBand, 0.5))
+            // Beyond the corners too: the lash line runs on past the corner landmarks.
+            let acrossEye = FlowBuilder.smoothstep((u + 0.28) / 0.12) * FlowBuilder.smoothstep((1.28 - u) / 0.12)
+            sample.tone = Self.lidToneStrength * min(closedHere / 0.6, 1) * fromTop * aboveLashes * acrossEye * inV
+            sample.light = Self.lidLightening * FlowBuilder.smoothstep((s - 0.1) / 0.6)
+            sample.darkness = Self.lidShadow * FlowBuilder.smoothstep((s - 0.6) / 0.4)
+            let above = source.point(u: u, v: top - 0.03 * source.length)
+            sample.topX = above.x
+            sample.topY = above.y
+            sample.spread = 0.05 * source.length
+            let texture = source.point(u: u, v: lowerLid + (0.12 + 0.18 * s) * source.length)
+            sample.textureX = texture.x
+            sample.textureY = texture.y
+        }
+        return sample
     }
 }

@@ -269,8 +269,11 @@ struct FeatureSynthesis {
     /// it darkens towards black (where closed lids meet).
     @inline(__always)
     func sourcePoint(x: Float, y: Float, meshX: Float, meshY: Float) -> EyelidSample {
-        for eye in eyes {
-            if let point = eye.sourcePoint(x: x, y: y, meshX: meshX, meshY: meshY) { return point }
+        for (index, eye) in eyes.enumerated() {
+            if var point = eye.sourcePoint(x: x, y: y, meshX: meshX, meshY: meshY) {
+                point.eye = index
+                return point
+            }
         }
         return EyelidSample(x: meshX, y: meshY)
     }

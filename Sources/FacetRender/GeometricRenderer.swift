@@ -82,6 +82,22 @@ public struct GeometricRenderer: FrameRenderer {
         return (red / count, green / count, blue / count)
     }
 
+    /// The tone of lit skin among `points`: the mean colour of the samples between the 40th and
+    /// 85th percentile of brightness (shadows, lashes, brow hairs and highlights left out).
+    static func litSkinRGB(_ picture: WritablePicture, at points: [Point2]) -> (red: Float, green: Float, blue: Float) {
+        let colours = points.map { meanRGB(picture, at: [$0]) }.sorted {
+            $0.red + $0.green + $0.blue < $1.red + $1.green + $1.blue
+        }
+        guard !colours.isEmpty else { return (150, 110, 90) }
+        let low = colours.count * 40 / 100, high = max(colours.count * 85 / 100, low + 1)
+        let chosen = colours[low..<min(high, colours.count)]
+        let count = Float(chosen.count)
+        return (
+            chosen.map(\.red).reduce(0, +) / count, chosen.map(\.green).reduce(0, +) / count,
+            chosen.map(\.blue).reduce(0, +) / count
+        )
+    }
+
     /// Per eye outline, the largest closure any of the model's eye-closing blendshapes
     /// (`*-eye-closed`) makes at weight 1 on the mean face seen from the front (1 where it has
     /// none), and that blendshape's column.
@@ -339,6 +355,14 @@ public struct GeometricRenderer: FrameRenderer {
             features?.mouth = mouth
         }
         features?.blackColour = picture.samples(red: 0, green: 0, blue: 0).map(Float.init)
+        if let eyes = features?.eyes {
+            features?.eyes = eyes.map { eye in
+                var eye = eye
+                let tone = Self.litSkinRGB(picture, at: eye.toneSamplePoints)
+                eye.lidLight = picture.samples(red: tone.red, green: tone.green, blue: tone.blue).map(Float.init)
+                return eye
+            }
+        }
         for (planeIndex, plane) in picture.planes.enumerated() {
             PlaneWarp.warp(
                 plane: plane, planeIndex: planeIndex, flow: flow, features: features,
@@ -549,6 +573,25 @@ private struct WarpContext: @unchecked Sendable {
                 }
                 let sourceX = eye.x, sourceY = eye.y
                 var value = sample((sourceX + 0.5) / scaleX - 0.5 - Float(x0), (sourceY + 0.5) / scaleY - 0.5 - Float(y0))
+                if eye.tone > 0, let features {
+                    let light = features.eyes[eye.eye].lidLight[planeIndex]
+                    @inline(__always) func read(_ x: Float, _ y: Float) -> Float {
+                        sample((x + 0.5) / scaleX - 0.5 - Float(x0), (y + 0.5) / scaleY - 0.5 - Float(y0))
+                    }
+                    // The skin above the lid, averaged along the eye over a fifth of its width (one
+                    // column would streak down the lid).
+                    let along = features.eyes[eye.eye].edited
+                    let stepX = eye.spread * along.axisX, stepY = eye.spread * along.axisY
+                    var base: Float = 0
+                    for step in -2...2 {
+                        base += read(eye.topX + Float(step) * stepX, eye.topY + Float(step) * stepY)
+                    }
+                    base /= 5
+                    base += eye.light * (light - base)
+                    base += eye.darkness * (features.blackColour[planeIndex] - base)
+                    let texture = read(eye.textureX, eye.textureY)
+                    value += eye.tone * (base + EyelidWarp.lidTextureGain * (texture - light) - value)
+                }
                 if eye.shade > 0, let features { value += eye.shade * (features.blackColour[planeIndex] - value) }
                 if hasFeature, let features {
                     if let mouth = features.mouth, let pixel = mouth.pixel(x: frameX, y: frameY) {
