@@ -54,6 +54,10 @@ let package = Package(
                               "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
         ),
 
+        /// pocketsphinx 0.8 and sphinxbase (CMU), for phone recognition and alignment of speech.
+        .systemLibrary(name: "CPocketSphinx", path: "Sources/CPocketSphinx", pkgConfig: "pocketsphinx",
+                       providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev"])]),
+
         /// OpenBLAS's C interface (cblas), for the neural engine's matrix products.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
