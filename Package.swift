@@ -82,6 +82,10 @@ let package = Package(
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["FacetErrors", "CFFmpeg"], path: "Sources/FacetMedia",
                 swiftSettings: numericSwiftSettings),
+        /// Speech analysis over pocketsphinx: timed phones (transcript aligned, or recognised) and a
+        /// loudness envelope from 16 kHz mono samples. Knows nothing of media files or faces.
+        .target(name: "FacetSpeech", dependencies: ["FacetErrors", "CPocketSphinx"], path: "Sources/FacetSpeech",
+                swiftSettings: numericSwiftSettings),
         /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements), and
         /// SHA-256 content digests (cache keys).
         .target(name: "FacetCompression", path: "Sources/FacetCompression", swiftSettings: numericSwiftSettings),
