@@ -11,8 +11,8 @@
 /// held between its neighbours.
 ///
 /// Measured on festival speech (Docs/Speech.md) this beats aligning words and splitting each
-/// word's span among its phones: 0.89–0.91 mouth-class frame accuracy against 0.79–0.85, median
-/// onset error 10 ms against 15–20 ms.
+/// word's span among its phones: 0.89–0.91 mouth-class frame accuracy against 0.80–0.85, median
+/// onset error 10 ms against 15–19 ms.
 struct AlignmentGrammar {
     /// A transcript word and its pronunciations (none when the dictionary does not know it).
     struct Word: Equatable {
