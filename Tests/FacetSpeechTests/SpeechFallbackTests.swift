@@ -162,4 +162,32 @@ final class SpeechFallbackTests: XCTestCase {
         XCTAssertEqual(timeline.phone(at: canoe.start + 0.001)?.word, "canoe")
         XCTAssertNil(timeline.phone(at: timeline.duration + 0.1))
     }
+
+    func testAnalysersOnTwoThreadsGiveWhatOneGives() throws {
+        let corpus = try FestivalSpeech.require()
+        let model = try SpeechAccuracyTests.requireModel()
+        let clips = try FestivalSpeech.Voice.allCases.map { try XCTUnwrap(corpus.utterances[$0]?[2]) }
+        let sequential = try clips.map { try SpeechAnalyzer(model: model).analyze($0.samples, sampleRate: 16000, transcript: $0.text) }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var timelines: [Int: SpeechTimeline] = [:]
+            var errors: [any Error] = []
+        }
+        let results = Results()
+        let inputs = clips.map { ($0.samples, $0.text) }
+        DispatchQueue.concurrentPerform(iterations: inputs.count * 2) { index in
+            let (samples, text) = inputs[index % inputs.count]
+            do {
+                // one analyser per thread, as documented
+                let timeline = try SpeechAnalyzer(model: model).analyze(samples, sampleRate: 16000, transcript: text)
+                results.lock.withLock { results.timelines[index] = timeline }
+            } catch {
+                results.lock.withLock { results.errors.append(error) }
+            }
+        }
+        XCTAssertTrue(results.errors.isEmpty, "\(results.errors)")
+        for index in 0..<(inputs.count * 2) {
+            XCTAssertEqual(results.timelines[index], sequential[index % inputs.count], "run \(index)")
+        }
+    }
 }
