@@ -54,6 +54,10 @@ let package = Package(
                               "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
         ),
 
+        /// pocketsphinx 0.8 and sphinxbase (CMU), for phone recognition and alignment of speech.
+        .systemLibrary(name: "CPocketSphinx", path: "Sources/CPocketSphinx", pkgConfig: "pocketsphinx",
+                       providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev"])]),
+
         /// OpenBLAS's C interface (cblas), for the neural engine's matrix products.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
@@ -77,6 +81,10 @@ let package = Package(
                 swiftSettings: swiftSettings),
         /// Media I/O over FFmpeg: decode, encode, mux, audio resampling, RGB frames.
         .target(name: "FacetMedia", dependencies: ["FacetErrors", "CFFmpeg"], path: "Sources/FacetMedia",
+                swiftSettings: numericSwiftSettings),
+        /// Speech analysis over pocketsphinx: timed phones (transcript aligned, or recognised) and a
+        /// loudness envelope from 16 kHz mono samples. Knows nothing of media files or faces.
+        .target(name: "FacetSpeech", dependencies: ["FacetErrors", "CPocketSphinx"], path: "Sources/FacetSpeech",
                 swiftSettings: numericSwiftSettings),
         /// DEFLATE and zlib decompression (zip entries of checkpoints, compressed MAT-file elements), and
         /// SHA-256 content digests (cache keys).
@@ -160,6 +168,8 @@ let package = Package(
                     dependencies: ["FacetRender", "FacetMedia", "FacetMorphableModel", "FacetSDK", "FacetPIRender", "FacetNeural",
                                    "FacetTestSupport"],
                     path: "Tests/FacetRenderTests", swiftSettings: swiftSettings),
+        .testTarget(name: "FacetSpeechTests", dependencies: ["FacetSpeech", "FacetMedia", "FacetTestSupport"],
+                    path: "Tests/FacetSpeechTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
                     exclude: ["Snapshots"], swiftSettings: swiftSettings),
     ]

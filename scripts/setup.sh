@@ -13,6 +13,10 @@ packages=(
   libdlib-dev libdlib-data libjpeg-dev libpng-dev
   # neural engine: OpenBLAS sgemm (and LAPACK, which dlib needs at link time)
   libopenblas-dev liblapack-dev
+  # speech analysis: pocketsphinx and its US English model; festival voices whose segment timings
+  # are the speech tests' ground truth
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  festival festvox-kallpc16k festvox-us-slt-hts
   # peak-memory figures in benchmarks
   time
 )
