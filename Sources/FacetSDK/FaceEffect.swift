@@ -70,6 +70,10 @@ public struct EffectInputs: OptionSet, Sendable, Hashable {
     /// Each driving input's audio as 16 kHz mono PCM, beside its motion (`DrivingInput.audio`).
     /// Driving inputs themselves are declared by `DrivingInputParameter`s, not here.
     public static let drivingAudio = EffectInputs(rawValue: 1 << 1)
+    /// The timed phones and loudness of the effect's audio (`EffectContext.speech`): the host
+    /// analyses the speech once per audio (with the effect's `TranscriptParameter` text, if it
+    /// has one) and caches the result by content. Implies `.audio`.
+    public static let speech = EffectInputs(rawValue: 1 << 2)
 }
 
 /// Everything a host shows and checks about an effect, available without instantiating it.
@@ -164,16 +168,19 @@ public struct EffectContext: Sendable {
     /// The driving inputs of this effect's `DrivingInputParameter`s, keyed by parameter name;
     /// a parameter left empty has no entry.
     public let drivingInputs: [String: DrivingInput]
+    /// The speech of `audio`, when the effect asked for `.speech` and the video has sound.
+    public let speech: SpeechInput?
 
     /// Creates a context.
     public init(
         audio: AudioClip? = nil, faceModel: FaceModelDescription? = nil,
-        drivingInputs: [String: DrivingInput] = [:],
+        drivingInputs: [String: DrivingInput] = [:], speech: SpeechInput? = nil,
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.audio = audio
         self.faceModel = faceModel
         self.drivingInputs = drivingInputs
+        self.speech = speech
         self.warn = warn
     }
 

@@ -223,6 +223,25 @@ public struct DrivingInputParameter: ConstantParameter, Equatable {
     }
 }
 
+/// A transcript: the words the effect's audio says, or a path to a text file of them; the host
+/// aligns them to the audio for `EffectContext.speech`. Reads as the text given (after the host
+/// has read a named file, its contents).
+public struct TranscriptParameter: ConstantParameter, Equatable {
+    /// The parameter as the descriptor lists it.
+    public let spec: ParameterSpec
+
+    /// A transcript parameter; its default is empty (phones recognised from the audio).
+    public init(_ name: String, _ documentation: String) {
+        spec = checkedSpec(.transcript(name, documentation))
+    }
+
+    /// The text as given.
+    public func read(_ value: ParameterValue, at time: Double) -> String {
+        guard case .text(let text) = value else { unreachable(spec, value) }
+        return text
+    }
+}
+
 // MARK: - Reading through a declaration
 
 extension EffectParameters {

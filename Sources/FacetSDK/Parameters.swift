@@ -38,6 +38,10 @@ public enum ParameterRole: String, Codable, Sendable, CaseIterable {
     /// The text names a driving input (video, still image or motion file): the host analyses
     /// it and passes its motion in `EffectContext.drivingInputs`, keyed by the parameter's name.
     case drivingInput = "driving-input"
+    /// The text is what the effect's audio says (the words, or a path to a UTF-8 text file): the
+    /// host aligns those words to the audio for `EffectContext.speech` (empty: phones are
+    /// recognised from the audio alone).
+    case transcript
 }
 
 /// How a keyframed value moves from one keyframe to the next.
@@ -244,6 +248,15 @@ public struct ParameterSpec: Sendable, Equatable {
         ParameterSpec(
             name: name, type: .text, defaultValue: .text(""), minimum: nil, maximum: nil, unit: nil,
             documentation: documentation, role: .drivingInput)
+    }
+
+    /// A text parameter giving the transcript of the effect's audio: the words spoken, or the path
+    /// of a text file holding them (resolved like a driving input). The host aligns them to the
+    /// audio for `EffectContext.speech`; the default is empty: phones are recognised.
+    public static func transcript(_ name: String, _ documentation: String) -> ParameterSpec {
+        ParameterSpec(
+            name: name, type: .text, defaultValue: .text(""), minimum: nil, maximum: nil, unit: nil,
+            documentation: documentation, role: .transcript)
     }
 
     /// The accepted range in words, e.g. `-45 … 45 deg`, or nil when unbounded and not numeric.
