@@ -1,15 +1,19 @@
 // Eyelids that close: the face's own upper-lid skin slides down over the eye.
 //
-// A real lid is skin that moves, so the closed lid is drawn by warping, not painted: in the eye's
-// own frame (u along the corner axis, 0 … 1; v across it, down), each column from the top of the
-// lid band (between the lid and the brow) down to the edited lid edge reads the source's column
-// from the same top down to the source's lid edge, stretched: the lid's texture, tone, crease and
-// lighting come from that face, and its own lashes arrive at the new lid edge. What is still open
-// below a partly closed lid shows the eyeball where it was (it does not move with the lid); a
+// A real lid is skin that moves, so the closed lid is drawn from the face's own pixels, not
+// painted: in the eye's own frame (u along the corner axis, 0 … 1; v across it, down), each
+// column from the top of the lid band (below the brow) down to the edited lid edge reads the
+// source's column from the same top down to the source's lid edge, stretched, and the lash band
+// moves down unstretched to the new lid edge. Stretched alone, that band carries the crease, the
+// brow's shadow (on deep-set eyes, its hairs) and the upper lash line past the corners down over
+// the eye, and a landmark detector reads those as an open eye; so, as far as the eye closes,
+// the lid is mostly its own skin: the skin just above the band continued down (averaged along
+// the eye, so no edge shows where the lid begins), a little lit towards the face's skin tone,
+// shaded above the lashes, textured with the under-eye skin's grain, reaching past the corner
+// landmarks. What is still open below a partly closed lid shows the eyeball where it was; a
 // lower lid that rises is the skin under the eye stretched up the same way. The remap is applied
 // inside a zone around the eye and blends into the mesh flow over its rim, so pose edits at the
-// same time stay seamless. Lids are smooth curves through the landmarks (Hermite splines), so
-// there are no polygon corners.
+// same time stay seamless. Lids are smooth curves through the landmarks (Hermite splines).
 
 import FacetSDK
 
