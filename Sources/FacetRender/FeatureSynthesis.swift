@@ -114,6 +114,8 @@ struct MouthPixel {
     var depth: Float
     /// Weights of the tongue hint and the teeth hint in the cavity colour.
     var tongue: Float, teeth: Float
+    /// How far up the tongue the pixel is, 0 (its front, lit) … 1 (its top, in the mouth's shade).
+    var tongueShade: Float = 0
 }
 
 /// The mouth interior of an edit that changes the opening between the lips.
@@ -171,7 +173,10 @@ struct MouthSynthesis {
         // Inside the opening: the distance across the mouth to the nearer lip (the lips' splines
         // are nearly parallel to the corner axis except at the corners, where the opening closes).
         let inside = min(v - top, bottom - v)
-        let coverage = min(max(inside + 0.5, 0), 1)
+        // The inner lip turns into the mouth: a soft edge of about 2% of the mouth's width (at
+        // least a pixel), not a cut.
+        let softness = max(0.02 * editedOutline.length, 1)
+        let coverage = min(max((inside + 0.5) / softness, 0), 1)
         guard coverage > 0 else { return nil }
         let downFromUpper = max(v - top, 0), upFromLower = max(bottom - v, 0)
         // The source's opening at u, split between the lips.
@@ -188,37 +193,42 @@ struct MouthSynthesis {
                 : sourceBottom - min(upFromLower, lowerPart)
             (sourceX, sourceY) = sourceOutline.point(u: u, v: sourceV)
         }
-        var depth: Float = 0, tongue: Float = 0, teeth: Float = 0
+        var depth: Float = 0, tongue: Float = 0, teeth: Float = 0, tongueShade: Float = 0
         if cavity > 0 {
             let gapHeight = max(gapTop + gapBottom, 1)
             let mouthWidth = editedOutline.length
             // Depth: the lips shade the cavity's rim; the back is dark.
             let edge = max(min(gapTop, gapBottom, inside), 0)
-            depth = FlowBuilder.smoothstep(edge / max(min(0.35 * gapHeight, 0.08 * mouthWidth), 1))
+            depth = FlowBuilder.smoothstep(edge / max(min(0.5 * gapHeight, 0.12 * mouthWidth), 1))
             // Tongue: a rounded bump rising from the lower lip on wide openings.
             let tongueHeight = 0.4 * gapHeight * FlowBuilder.smoothstep((gapHeight / mouthWidth - 0.12) / 0.2)
             let tongueTop = tongueHeight * (1 - 4 * (u - 0.5) * (u - 0.5) / 0.36)
+            // Its top is soft (a tongue is round, and in shade), its front lit.
             tongue =
-                0.85 * min(max(tongueTop - gapBottom + 0.5, 0), 1)
+                0.85 * FlowBuilder.smoothstep((tongueTop - gapBottom + 0.5) / max(0.3 * tongueHeight, 1))
                 * (1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.25) / 0.08))
+            tongueShade = min(max(gapBottom / max(tongueTop, 1), 0), 1)
             // Teeth where the source showed none (its lips were closed at u): an upper row under
             // the upper lip, with gaps between teeth sized from the mouth's width, in the lip's
             // shadow just under it and darker towards the corners. (A lower row above the lower
             // lip was tried: a landmark detector then reads the teeth's edge as the lower lip.)
             let closedSource = 1 - FlowBuilder.smoothstep(sourceHeight / max(0.04 * sourceOutline.length, 1))
             if closedSource > 0 {
-                let upperRow = min(0.08 * mouthWidth, 0.4 * gapHeight)
-                let inUpper = min(max(upperRow - gapTop + 0.5, 0), 1) * min(max(gapTop + 1, 0), 1)
+                // The incisors reach lowest; the row's lower edge rises towards the corners and
+                // is soft (a tooth's edge is translucent).
+                let upperRow = min(0.08 * mouthWidth, 0.4 * gapHeight) * (1 - 0.3 * FlowBuilder.smoothstep(abs(u - 0.5) / 0.3))
+                let inUpper =
+                    FlowBuilder.smoothstep((upperRow - gapTop + 0.5) / max(0.15 * upperRow, 1)) * min(max(gapTop + 1, 0), 1)
                 let spread = 1 - FlowBuilder.smoothstep((abs(u - 0.5) - 0.24) / 0.1)
                 let shadowed = 0.6 + 0.4 * FlowBuilder.smoothstep(gapTop / max(0.35 * upperRow, 1))
                 teeth =
-                    0.85 * closedSource * inUpper * shadowed * spread * (1 - 0.35 * Self.toothGap(u))
+                    0.85 * closedSource * inUpper * shadowed * spread * (1 - 0.2 * Self.toothGap(u))
                     * (0.3 + 0.7 * FlowBuilder.smoothstep(4 * u * (1 - u) / 0.9))
             }
         }
         return MouthPixel(
             coverage: coverage, cavity: cavity, sourceX: sourceX, sourceY: sourceY,
-            depth: depth, tongue: tongue, teeth: teeth)
+            depth: depth, tongue: tongue, teeth: teeth, tongueShade: tongueShade)
     }
 
     /// Tooth edges along the mouth (u from corner to corner): 1 in the thin dark line between
@@ -236,7 +246,8 @@ struct MouthSynthesis {
     @inline(__always)
     func cavityValue(plane: Int, _ pixel: MouthPixel) -> Float {
         var colour = edgeColour[plane] + pixel.depth * (backColour[plane] - edgeColour[plane])
-        colour += pixel.tongue * (tongueColour[plane] - colour)
+        let tongue = tongueColour[plane] + 0.55 * pixel.tongueShade * (backColour[plane] - tongueColour[plane])
+        colour += pixel.tongue * (tongue - colour)
         colour += pixel.teeth * (teethColour[plane] - colour)
         return colour
     }

@@ -349,7 +349,7 @@ public struct GeometricRenderer: FrameRenderer {
                 picture.samples(red: min(max(r, 0), 255), green: min(max(g, 0), 255), blue: min(max(b, 0), 255)).map(Float.init)
             }
             mouth.edgeColour = samples(0.42 * lips.red, 0.3 * lips.green, 0.3 * lips.blue)
-            mouth.backColour = samples(0.1 * lips.red, 0.05 * lips.green, 0.05 * lips.blue)
+            mouth.backColour = samples(0.16 * lips.red, 0.06 * lips.green, 0.06 * lips.blue)
             mouth.tongueColour = samples(0.78 * lips.red, 0.5 * lips.green, 0.5 * lips.blue)
             mouth.teethColour = samples(178 * light, 168 * light, 152 * light)
             features?.mouth = mouth
