@@ -276,7 +276,9 @@ enum SpeechLine {
         case .recognition: what = "\(speech.phones) phones recognised"
         case .loudness: what = "no phones, loudness only"
         }
-        let source = speech.fromCache ? " (from the cache)" : speech.analysisSeconds > 0 ? String(format: " (analysed in %.1f s)", speech.analysisSeconds) : ""
+        let source =
+            speech.fromCache
+            ? " (from the cache)" : speech.analysisSeconds > 0 ? String(format: " (analysed in %.1f s)", speech.analysisSeconds) : ""
         return String(format: "speech: %.1f s, ", speech.duration) + what + source
     }
 }

@@ -88,7 +88,8 @@ struct StageOptions: ParsableArguments {
 
     @Option(
         name: .customLong("speech-model"),
-        help: "The speech model's folder for lip-sync effects (pocketsphinx en-us layout); default $FACET_SPEECH_MODEL_DIR, else /usr/share/pocketsphinx/model/en-us.",
+        help:
+            "The speech model's folder for lip-sync effects (pocketsphinx en-us layout); default $FACET_SPEECH_MODEL_DIR, else /usr/share/pocketsphinx/model/en-us.",
         completion: .directory)
     var speechModel: String?
 

@@ -2,13 +2,14 @@
 // their audio (aligned to a transcript given as words or as a file, else recognised), analysed
 // once and cached by content; no audio gives no speech, no model gives loudness with a warning.
 
-@testable import FacetHost
 import FacetMedia
 import FacetSDK
 import FacetSpeech
 import FacetTestSupport
 import Foundation
 import XCTest
+
+@testable import FacetHost
 
 /// An effect that records the context it was given and changes nothing.
 private struct SpeechProbe: FaceEffect {
@@ -228,7 +229,8 @@ final class SpeechInputServiceTests: XCTestCase {
     func testWithoutAModelTheEffectGetsLoudnessAndAWarningNamingThePath() throws {
         let fixture = try SpeechFixture.require()
         let missing = directory.appendingPathComponent("no-model")
-        let service = AnalysedSpeechInputs(modelDirectory: missing, cache: SpeechTimelineCache(directory: directory.appendingPathComponent("c")))
+        let service = AnalysedSpeechInputs(
+            modelDirectory: missing, cache: SpeechTimelineCache(directory: directory.appendingPathComponent("c")))
         let (context, report) = try run(fixture.talking, transcript: SpeechFixture.sentence, service: service)
         let speech = try XCTUnwrap(context.speech)
         XCTAssertEqual(speech.method, .loudness)

@@ -136,7 +136,8 @@ public enum PipelineFactory {
             pipeline.drivingInputs = drivers
         }
         if chain.wantsSpeech {
-            pipeline.speechInputs = AnalysedSpeechInputs(modelDirectory: options.speechModelDirectory, cache: options.speechCache.speechCache)
+            pipeline.speechInputs = AnalysedSpeechInputs(
+                modelDirectory: options.speechModelDirectory, cache: options.speechCache.speechCache)
         }
         guard let model else { return ComposedPipeline(pipeline: pipeline, rendererNote: nil) }
         let selection = try RendererSelection.make(options.renderer, model: model, weights: options.weights)

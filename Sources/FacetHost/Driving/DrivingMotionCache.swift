@@ -24,7 +24,9 @@ public struct DrivingMotionCache: Sendable {
     /// The user's cache: `$FACET_CACHE_DIR/driving`, else `$XDG_CACHE_HOME/facet/driving`, else
     /// `~/.cache/facet/driving`; nil when none of them is set.
     public static func userCache(environment: [String: String] = ProcessInfo.processInfo.environment) -> DrivingMotionCache? {
-        userCacheBase(environment: environment).map { DrivingMotionCache(directory: $0.appendingPathComponent("driving", isDirectory: true)) }
+        userCacheBase(environment: environment).map {
+            DrivingMotionCache(directory: $0.appendingPathComponent("driving", isDirectory: true))
+        }
     }
 
     /// The folder every cache of Facet's lives in (`driving/`, `speech/`): `$FACET_CACHE_DIR`, else

@@ -114,8 +114,7 @@ public final class AnalysedSpeechInputs: SpeechInputProvider {
             }
             modelMissing = true
             warnings.append(
-                "no speech model (\(ErrorChain.describe(error))); effects get loudness only, no phones "
-                    + "(install pocketsphinx-en-us, or pass --speech-model DIR / set $\(SpeechModel.environmentVariable))")
+                "no speech model (\(ErrorChain.describe(error))); effects get loudness only, no phones (or pass --speech-model DIR)")
             return nil
         }
     }
