@@ -112,7 +112,7 @@ let package = Package(
         /// The host: effect registry, presets and chains, the processing pipeline.
         .target(name: "FacetHost",
                 dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetCompression", "FacetSDK", "FacetMedia", "FacetAnalysis",
-                               "FacetMorphableModel",
+                               "FacetMorphableModel", "FacetSpeech",
                                "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
                                "Reenactment", .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(name: "FacetMediaTests", dependencies: ["FacetMedia", "FacetTestSupport"], path: "Tests/FacetMediaTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "FacetRender", "FacetAnalysis", "FacetMorphableModel",
-                                   "DirectEdit", "FacetTestSupport"],
+                                   "FacetSpeech", "DirectEdit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
         .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
                     swiftSettings: swiftSettings),

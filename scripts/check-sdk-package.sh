@@ -34,9 +34,10 @@ import FacetSDK
 public struct Tilt: PerFrameFaceEffect {
     public static let angle = NumberParameter("angle", default: 0, range: -30...30, unit: "deg", "Counter-clockwise.")
     public static let follow = DrivingInputParameter("follow", "A face whose roll is reported (a driving input).")
+    public static let words = TranscriptParameter("words", "What the audio says (reported with its phones).")
     public static let descriptor = EffectDescriptor(
-        id: "com.example.tilt", version: EffectVersion(1, 0, 0), summary: "Tilt the head.", parameters: [angle, follow],
-        inputs: [.drivingAudio])
+        id: "com.example.tilt", version: EffectVersion(1, 0, 0), summary: "Tilt the head.", parameters: [angle, follow, words],
+        inputs: [.drivingAudio, .speech])
     private let parameters: EffectParameters
     public init(parameters: EffectParameters) throws { self.parameters = parameters }
     public func edit(_ coefficients: inout FaceCoefficients, time: Double, track: FaceTrack, context: EffectContext) throws {
@@ -50,6 +51,9 @@ public struct Tilt: PerFrameFaceEffect {
         }
         if let driver = context.drivingInput(for: Self.follow) {
             context.warn("driver \(driver.fileName): \(driver.kind.rawValue), \(driver.motion.tracks.count) face(s), audio: \(driver.audio != nil)")
+        }
+        if let speech = context.speech {
+            context.warn("speech: \(speech.method.rawValue), \(speech.loudness.count) loudness values over \(Int(speech.duration.rounded())) s")
         }
         for t in motion.tracks.indices {
             for f in motion.tracks[t].frames.indices {
@@ -117,4 +121,9 @@ echo "$report" | grep -q 'face model sfm_3448, smile control: true, regions: 3' 
 # A driving input crosses the C ABI: the host analyses the named file and hands the plugin its motion.
 report=$(FACET_CACHE_DIR="$work/cache" FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/in.mp4" -o "$work/out2.mp4" --chain "tilt:follow=$repo/Samples/astronaut.png" --json)
 echo "$report" | grep -q 'driver astronaut.png: still, 1 face(s), audio: false' || { echo "sdk-check: FAILED — the plugin did not receive its driving input: $report" >&2; exit 1; }
-echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model and a driving input, and ran it"
+# Speech crosses the C ABI: the host analyses the input's sound (a 2 s tone) and hands the plugin its speech.
+ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=2 -f lavfi -i sine=frequency=220:sample_rate=16000:duration=2 \
+  -c:v libx264 -preset ultrafast -c:a aac -shortest "$work/tone.mp4"
+report=$(FACET_CACHE_DIR="$work/cache" FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/tone.mp4" -o "$work/out3.mp4" --chain "tilt:words=hello" --json)
+echo "$report" | grep -Eq 'speech: (alignment|recognition|loudness), 2[0-9][0-9] loudness values over 2 s' || { echo "sdk-check: FAILED — the plugin did not receive the speech of its audio: $report" >&2; exit 1; }
+echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model, a driving input and speech, and ran it"

@@ -43,6 +43,10 @@ extension ErrorCode where Domain == HostErrorDomain {
 
     /// The renderer asked for cannot run (e.g. the neural renderer without weights).
     public static var renderer: Self { Self("renderer unavailable") }
+
+    /// Speech analysis of an effect's audio failed (the `SpeechError` cause says how), or its
+    /// transcript file could not be read.
+    public static var speechFailed: Self { Self("speech analysis failed") }
 }
 
 /// Where in a preset file or a command-line chain something was written (the shared error shape's

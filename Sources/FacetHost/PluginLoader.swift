@@ -225,23 +225,31 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         let samples = context.audio?.samples ?? []
         let modelJSON = context.faceModel.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         let driving = try CDrivingInputs(context.drivingInputs)
+        let speechJSON = try context.speech.map { speech in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: try encoder.encode(speech), as: UTF8.self)
+        }
         let status: Int32 = samples.withUnsafeBufferPointer { buffer in
             withOptionalCString(modelJSON) { modelPointer in
-                var hostContext = FacetHostContext(
-                    struct_size: UInt32(MemoryLayout<FacetHostContext>.size),
-                    audio_samples: buffer.isEmpty ? nil : buffer.baseAddress,
-                    audio_sample_count: Int64(buffer.count),
-                    audio_sample_rate: Int32(context.audio?.sampleRate ?? 0),
-                    audio_start_time: context.audio?.startTime ?? 0,
-                    host_data: warnBox.toOpaque(),
-                    warn: { hostData, message in
-                        guard let hostData, let message else { return }
-                        Unmanaged<WarnBox>.fromOpaque(hostData).takeUnretainedValue().warn(String(cString: message))
-                    },
-                    face_model_json: modelPointer,
-                    driving_inputs: driving.count > 0 ? UnsafePointer(driving.pointers) : nil,
-                    driving_input_count: Int32(driving.count))
-                return library.api.pointee.process(handle, input, &hostContext, &output, &error)
+                withOptionalCString(speechJSON) { speechPointer in
+                    var hostContext = FacetHostContext(
+                        struct_size: UInt32(MemoryLayout<FacetHostContext>.size),
+                        audio_samples: buffer.isEmpty ? nil : buffer.baseAddress,
+                        audio_sample_count: Int64(buffer.count),
+                        audio_sample_rate: Int32(context.audio?.sampleRate ?? 0),
+                        audio_start_time: context.audio?.startTime ?? 0,
+                        host_data: warnBox.toOpaque(),
+                        warn: { hostData, message in
+                            guard let hostData, let message else { return }
+                            Unmanaged<WarnBox>.fromOpaque(hostData).takeUnretainedValue().warn(String(cString: message))
+                        },
+                        face_model_json: modelPointer,
+                        driving_inputs: driving.count > 0 ? UnsafePointer(driving.pointers) : nil,
+                        driving_input_count: Int32(driving.count),
+                        speech_json: speechPointer)
+                    return library.api.pointee.process(handle, input, &hostContext, &output, &error)
+                }
             }
         }
         guard status == 0 else {

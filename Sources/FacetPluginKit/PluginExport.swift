@@ -158,10 +158,18 @@ private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> Ef
         faceModel = try? JSONDecoder().decode(FaceModelDescription.self, from: Data(String(cString: json).utf8))
     }
     return EffectContext(
-        audio: audio, faceModel: faceModel, drivingInputs: drivingInputs(from: context),
+        audio: audio, faceModel: faceModel, drivingInputs: drivingInputs(from: context), speech: speech(from: context),
         warn: { message in
             warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
         })
+}
+
+/// The speech of a host context, when the host is new enough to send it (its `struct_size` covers
+/// `speech_json`) and sent one; nil when it cannot be read, so the effect sees no speech.
+private func speech(from context: FacetHostContext) -> SpeechInput? {
+    let end = MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.speech_json)! + MemoryLayout<UnsafePointer<CChar>?>.size
+    guard Int(context.struct_size) >= end, let json = context.speech_json else { return nil }
+    return try? JSONDecoder().decode(SpeechInput.self, from: Data(String(cString: json).utf8))
 }
 
 /// The driving inputs of a host context, when the host is new enough to send them (its

@@ -151,11 +151,13 @@ extension EffectDescriptor: Codable {
     private enum InputName: String, Codable, CaseIterable {
         case audio
         case drivingAudio = "driving-audio"
+        case speech
 
         var input: EffectInputs {
             switch self {
             case .audio: return .audio
             case .drivingAudio: return .drivingAudio
+            case .speech: return .speech
             }
         }
     }

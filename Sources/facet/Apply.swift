@@ -92,6 +92,7 @@ struct Apply: ParsableCommand {
                 for warning in report.warnings { Terminal.warning(warning) }
                 for damage in report.inputDamage { Terminal.warning("input damaged: \(damage)") }
                 for driver in report.drivers { Terminal.error("facet: " + DriverLine.text(driver)) }
+                for speech in report.speech { Terminal.error("facet: " + SpeechLine.text(speech)) }
                 Terminal.error(
                     String(
                         format: "facet: wrote %@: %d frames, %.2f s, audio %@ (%.1f fps)",

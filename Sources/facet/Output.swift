@@ -265,3 +265,20 @@ enum DriverLine {
         return "driver \(name): \(kind), \(driver.frames) frame(s), \(driver.faces) face(s), \(source)"
     }
 }
+
+/// One line per analysed speech in `apply`'s summary.
+enum SpeechLine {
+    /// e.g. `speech: 12.3 s, 142 phones aligned (from the cache)`.
+    static func text(_ speech: SpeechReport) -> String {
+        let what: String
+        switch speech.method {
+        case .alignment: what = "\(speech.phones) phones aligned"
+        case .recognition: what = "\(speech.phones) phones recognised"
+        case .loudness: what = "no phones, loudness only"
+        }
+        let source =
+            speech.fromCache
+            ? " (from the cache)" : speech.analysisSeconds > 0 ? String(format: " (analysed in %.1f s)", speech.analysisSeconds) : ""
+        return String(format: "speech: %.1f s, ", speech.duration) + what + source
+    }
+}

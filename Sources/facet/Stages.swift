@@ -86,8 +86,20 @@ struct StageOptions: ParsableArguments {
         completion: .file())
     var weights: String?
 
-    @Flag(name: .customLong("no-driver-cache"), help: "Analyse driving videos again instead of using (and filling) the cache.")
+    @Option(
+        name: .customLong("speech-model"),
+        help:
+            "The speech model's folder for lip-sync effects (pocketsphinx en-us layout); default $FACET_SPEECH_MODEL_DIR, else /usr/share/pocketsphinx/model/en-us.",
+        completion: .directory)
+    var speechModel: String?
+
+    @Flag(
+        name: .customLong("no-driver-cache"),
+        help: "Analyse driving videos and speech again instead of using (and filling) the caches.")
     var noDriverCache = false
+
+    @Flag(name: .customLong("no-cache"), help: "The same as --no-driver-cache: no cache is read or written.")
+    var noCache = false
 
     /// FacetHost's options for these flags.
     var pipelineOptions: PipelineOptions {
@@ -97,7 +109,11 @@ struct StageOptions: ParsableArguments {
         options.analysis.modelsDirectory = models.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.renderer = renderer
         options.weights = weights.map { URL(fileURLWithPath: $0) }
-        if noDriverCache { options.drivingCache = .off }
+        options.speechModelDirectory = speechModel.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if noDriverCache || noCache {
+            options.drivingCache = .off
+            options.speechCache = .off
+        }
         return options
     }
 

@@ -10,6 +10,18 @@
  *      - FacetHostContext.driving_inputs and driving_input_count, with FacetDrivingInput (Facet
  *        0.8): the analysed motion (and audio) of each driving-input parameter (a parameter
  *        whose descriptor has "role": "driving-input"); the face model JSON gained "regions".
+ *      - FacetHostContext.speech_json (Facet 0.9): the timed phones, words and loudness of the
+ *        effect's audio, for an effect whose descriptor's "inputs" include "speech", as the SDK's
+ *        SpeechInput JSON; the descriptor JSON may carry parameters with "role": "transcript".
+ *        JSON rather than C arrays because phones carry strings (symbol, word) and the form grows
+ *        by fields the way the other JSON forms do.
+ *      The version stays 1 for these: the host refuses a table of another version, so a bump
+ *      would refuse every plugin built before it. A plugin built against an older header never
+ *      reads past the fields it knows, so a larger context does not disturb it; a plugin built
+ *      against this header reads each added field only when the host's struct_size covers it
+ *      (FACET_CONTEXT_HAS below). FACET_PLUGIN_API_MINOR counts these additions (1 the face
+ *      model, 2 driving inputs, 3 speech) for plugins that compile against several headers; it
+ *      is never checked at run time.
  *
  * Why JSON and plain C: Swift has no stable ABI on Linux, and two copies of a Swift module in
  * one process break type casts. Nothing Swift crosses this boundary, so the host and each
@@ -47,6 +59,10 @@ extern "C" {
 
 /** The plugin API version this header describes. */
 #define FACET_PLUGIN_API_VERSION 1u
+
+/** The additions to FacetHostContext within version 1 this header has (see the history above);
+ *  informative for #if, never exchanged or checked: struct_size says what a host sends. */
+#define FACET_PLUGIN_API_MINOR 3u
 
 /** The name of the one function a plugin exports, of type FacetPluginEntryFunction. */
 #define FACET_PLUGIN_ENTRY_SYMBOL "facet_plugin_entry"
@@ -99,7 +115,20 @@ typedef struct FacetHostContext {
     const FacetDrivingInput *const *driving_inputs;
     /** Number of entries in driving_inputs. */
     int32_t driving_input_count;
+    /** The speech of the effect's audio as JSON (the SDK's SpeechInput):
+     *  {"method": "alignment" | "recognition" | "loudness",
+     *   "phones": [{"symbol": "HH", "start": 0.31, "end": 0.38, "word": "hello"}, ...],
+     *   "words": [{"text": "hello", "start": 0.31, "end": 0.72}, ...],
+     *   "loudness": [0.0, 0.02, ...], "loudnessRate": 100, "startTime": 0, "duration": 2.4}
+     *  Times are seconds on the video's timeline; "SIL" is silence; "word" is absent when unknown.
+     *  NULL when the effect did not declare "speech" or there is no audio. Added after the first
+     *  release: read it only when FACET_CONTEXT_HAS(context, speech_json). */
+    const char *speech_json;
 } FacetHostContext;
+
+/** Whether a context from the host covers `field` (the host may be older than this header). */
+#define FACET_CONTEXT_HAS(context, field) \
+    ((context)->struct_size >= offsetof(FacetHostContext, field) + sizeof((context)->field))
 
 /** The table a plugin returns from its entry function; static lifetime. */
 typedef struct FacetPluginAPI {

@@ -55,6 +55,12 @@ public struct PipelineOptions: Sendable {
     public var weights: URL?
     /// Where analysed driving inputs are kept between runs.
     public var drivingCache: DrivingCacheChoice = .user
+    /// The speech model's folder (Debian's `pocketsphinx-en-us` layout) for effects that declare
+    /// `.speech`; nil: `$FACET_SPEECH_MODEL_DIR`, else `/usr/share/pocketsphinx/model/en-us`.
+    public var speechModelDirectory: URL?
+    /// Where analysed speech is kept between runs (`.user`: `SpeechTimelineCache.userCache()`;
+    /// `.directory` names the speech cache's own folder).
+    public var speechCache: DrivingCacheChoice = .user
 
     /// Where analysed driving inputs are kept between runs.
     public enum DrivingCacheChoice: Sendable, Equatable {
@@ -129,6 +135,10 @@ public enum PipelineFactory {
             drivers.isCancelled = { cancellation.isCancelled }
             pipeline.drivingInputs = drivers
         }
+        if chain.wantsSpeech {
+            pipeline.speechInputs = AnalysedSpeechInputs(
+                modelDirectory: options.speechModelDirectory, cache: options.speechCache.speechCache)
+        }
         guard let model else { return ComposedPipeline(pipeline: pipeline, rendererNote: nil) }
         let selection = try RendererSelection.make(options.renderer, model: model, weights: options.weights)
         pipeline.renderer = selection.renderer
@@ -158,9 +168,21 @@ extension PipelineOptions.DrivingCacheChoice {
         case .off: return nil
         }
     }
+
+    /// The speech cache this choice names (nil: none).
+    var speechCache: SpeechTimelineCache? {
+        switch self {
+        case .user: return SpeechTimelineCache.userCache()
+        case .directory(let url): return SpeechTimelineCache(directory: url)
+        case .off: return nil
+        }
+    }
 }
 
 extension EffectChain {
+    /// Whether any effect of the chain declares `EffectInputs.speech`.
+    public var wantsSpeech: Bool { invocations.contains { $0.descriptor.inputs.contains(.speech) } }
+
     /// Whether any effect of the chain is given a driving input (a non-empty driving-input parameter).
     public var namesDrivingInput: Bool {
         invocations.contains { invocation in

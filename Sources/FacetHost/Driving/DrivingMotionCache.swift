@@ -24,17 +24,22 @@ public struct DrivingMotionCache: Sendable {
     /// The user's cache: `$FACET_CACHE_DIR/driving`, else `$XDG_CACHE_HOME/facet/driving`, else
     /// `~/.cache/facet/driving`; nil when none of them is set.
     public static func userCache(environment: [String: String] = ProcessInfo.processInfo.environment) -> DrivingMotionCache? {
-        let base: URL
-        if let explicit = environment["FACET_CACHE_DIR"], !explicit.isEmpty {
-            base = URL(fileURLWithPath: explicit, isDirectory: true)
-        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            base = URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("facet")
-        } else if let home = environment["HOME"], !home.isEmpty {
-            base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".cache/facet")
-        } else {
-            return nil
+        userCacheBase(environment: environment).map {
+            DrivingMotionCache(directory: $0.appendingPathComponent("driving", isDirectory: true))
         }
-        return DrivingMotionCache(directory: base.appendingPathComponent("driving", isDirectory: true))
+    }
+
+    /// The folder every cache of Facet's lives in (`driving/`, `speech/`): `$FACET_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/facet`, else `~/.cache/facet`; nil when none of them is set.
+    static func userCacheBase(environment: [String: String]) -> URL? {
+        if let explicit = environment["FACET_CACHE_DIR"], !explicit.isEmpty {
+            return URL(fileURLWithPath: explicit, isDirectory: true)
+        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("facet")
+        } else if let home = environment["HOME"], !home.isEmpty {
+            return URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".cache/facet")
+        }
+        return nil
     }
 
     /// The key of `file` analysed with `settings`: SHA-256 over the cache format, the settings

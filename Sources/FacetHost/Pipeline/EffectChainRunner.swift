@@ -16,18 +16,19 @@ struct EffectChainRunner {
         effects = try chain.invocations.map { invocation throws(HostError) in (try invocation.instantiate(), invocation) }
     }
 
-    /// `source` after every effect; `audio`, `faceModel` and each effect's own driving inputs
-    /// (`drivingInputs[i]` for effect i; missing entries: none) go into its context, and warnings
+    /// `source` after every effect; `audio`, `faceModel`, each effect's own driving inputs
+    /// (`drivingInputs[i]` for effect i; missing entries: none) and speech (`speech[i]`) go into its context, and warnings
     /// (prefixed with the effect's id) into `warnings`.
     func run(
         on source: SceneMotion, audio: AudioClip?, faceModel: FaceModelDescription?,
-        drivingInputs: [[String: DrivingInput]] = [], warnings: WarningSink
+        drivingInputs: [[String: DrivingInput]] = [], speech: [SpeechInput?] = [], warnings: WarningSink
     ) throws(HostError) -> SceneMotion {
         var motion = source
         for (position, (effect, invocation)) in effects.enumerated() {
             let id = invocation.descriptor.id
             let context = EffectContext(
                 audio: audio, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
+                speech: position < speech.count ? speech[position] : nil,
                 warn: { message in warnings.add("\(id): \(message)") })
             let before = motion
             do {

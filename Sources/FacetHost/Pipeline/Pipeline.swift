@@ -22,6 +22,9 @@ public struct Pipeline {
     /// Prepares the files named by effects' driving-input parameters; nil: a chain that names a
     /// driver is refused.
     public var drivingInputs: (any DrivingInputProvider)?
+    /// Analyses the speech of the audio effects that declare `EffectInputs.speech` get; nil: such
+    /// effects get no speech (with a warning).
+    public var speechInputs: (any SpeechInputProvider)?
 
     /// Creates a pipeline with the given stages (defaults: no analysis, pass-through, FFmpeg).
     public init(
@@ -78,7 +81,7 @@ public struct Pipeline {
             analysis: motionSource.summary, renderer: renderer.summary,
             inputDamage: pass.reader.damageMessages, warnings: warnings,
             contactSheet: request.contactSheet?.output.path, timings: pass.timings,
-            rendererStatistics: renderer.statisticsSummary, drivers: prepared.drivers)
+            rendererStatistics: renderer.statisticsSummary, drivers: prepared.drivers, speech: prepared.speech)
     }
 
     /// What the render pass leaves: the open writer (not finished), the reader (for its damage
@@ -234,7 +237,7 @@ public struct Pipeline {
             input: request.input.path, output: request.sheet.output.path, frameIndices: rows.map(\.frameIndex),
             times: rows.map(\.time), chain: request.chain.description, faces: source.tracks.count,
             analysis: motionSource.summary, renderer: renderer.summary,
-            elapsedSeconds: Date().timeIntervalSince(started), warnings: warnings)
+            elapsedSeconds: Date().timeIntervalSince(started), warnings: warnings, speech: prepared.speech)
     }
 
     // MARK: - Shared stages
@@ -286,10 +289,13 @@ public struct Pipeline {
         let effectsStarted = Date()
         let warningSink = WarningSink()
         let audioClip = try audioForEffects(run.chain, soundtrackURL: soundtrack?.url)
+        let speechStarted = Date()
+        let speech = try speechInputs(for: run.chain, audio: audioClip, warnings: &warnings)
+        timings.speechSeconds = Date().timeIntervalSince(speechStarted)
         let edited = try effects.run(
             on: source, audio: audioClip, faceModel: self.faceModel ?? motionSource.faceModel,
-            drivingInputs: driving, warnings: warningSink)
-        timings.effectsSeconds = Date().timeIntervalSince(effectsStarted)
+            drivingInputs: driving, speech: speech, warnings: warningSink)
+        timings.effectsSeconds = Date().timeIntervalSince(effectsStarted) - timings.speechSeconds
         timings.editedFaceFrames = Self.editedFaceFrames(source: source, edited: edited)
         if renderer is PassThroughRenderer, edited.tracks != source.tracks {
             warnings.append(
@@ -302,7 +308,7 @@ public struct Pipeline {
         return Prepared(
             info: info, videoInfo: videoInfo, soundtrack: soundtrack, still: still, source: source,
             edited: edited, warnings: warnings, warningSink: warningSink, timings: timings,
-            drivers: drivingInputs?.reports ?? [])
+            drivers: drivingInputs?.reports ?? [], speech: speechInputs?.reports ?? [])
     }
 
     /// How many face-frames differ between `source` and `edited` (matched by track id and frame).
@@ -404,6 +410,7 @@ public struct Pipeline {
         var warningSink: WarningSink
         var timings: StageTimings
         var drivers: [DriverReport]
+        var speech: [SpeechReport]
 
         /// Frames per second of the video rendered.
         var frameRate: Double { still?.frameRate ?? videoInfo.frameRate }
@@ -510,9 +517,40 @@ public struct Pipeline {
         return nil
     }
 
-    /// Decodes 16 kHz mono audio only when an effect asked for it.
+    /// The speech of `audio` for every invocation that declares `.speech` (nil for the others, and
+    /// for all when there is no audio), with its transcript parameter's text or file.
+    private func speechInputs(for chain: EffectChain, audio: AudioClip?, warnings: inout [String]) throws(HostError) -> [SpeechInput?] {
+        let wanting = chain.invocations.filter { $0.descriptor.inputs.contains(.speech) }
+        guard !wanting.isEmpty, let audio, !audio.samples.isEmpty else { return chain.invocations.map { _ in nil } }
+        guard let speechInputs else {
+            warnings.append("the chain asks for speech, but this pipeline has no speech service (one built by PipelineFactory has)")
+            return chain.invocations.map { _ in nil }
+        }
+        var result: [SpeechInput?] = []
+        for invocation in chain.invocations {
+            guard invocation.descriptor.inputs.contains(.speech) else {
+                result.append(nil)
+                continue
+            }
+            do {
+                var transcript: String?
+                for spec in invocation.descriptor.parameters where spec.role == .transcript {
+                    guard case .text(let text)? = invocation.parameters.values[spec.name] else { continue }
+                    transcript = try TranscriptText.resolve(text)
+                    if transcript != nil { break }
+                }
+                result.append(try speechInputs.speech(of: audio, transcript: transcript))
+            } catch {
+                throw HostError(error.code, "\(invocation.descriptor.id): speech", at: invocation.location, cause: error)
+            }
+        }
+        warnings += speechInputs.warnings
+        return result
+    }
+
+    /// Decodes 16 kHz mono audio only when an effect asked for it (`.audio`, or `.speech`, which implies it).
     private func audioForEffects(_ chain: EffectChain, soundtrackURL: URL?) throws(HostError) -> AudioClip? {
-        let wantsAudio = chain.invocations.contains { $0.descriptor.inputs.contains(.audio) }
+        let wantsAudio = chain.invocations.contains { !$0.descriptor.inputs.isDisjoint(with: [.audio, .speech]) }
         guard wantsAudio, let url = soundtrackURL else { return nil }
         return try Self.media("decode audio of \(url.path)") { try media.decodeAudio(url, sampleRate: 16_000) }
     }

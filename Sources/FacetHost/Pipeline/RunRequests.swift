@@ -83,6 +83,8 @@ public struct ApplyReport: Codable, Sendable {
     public var rendererStatistics: String?
     /// The driving inputs prepared for the chain, one per file.
     public var drivers: [DriverReport] = []
+    /// The speech analysed for effects that declare `.speech`, one per distinct audio and transcript.
+    public var speech: [SpeechReport] = []
 }
 
 /// Seconds spent in each stage of a run (decoding and encoding make up the rest of the time).
@@ -92,6 +94,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
     /// Preparing driving inputs: analysing drivers the cache did not have, cache lookups, motion
     /// files, their audio (see `ApplyReport.drivers` for each file's share).
     public var drivingSeconds: Double = 0
+    /// Speech analysis of the effects' audio (cache lookups included).
+    public var speechSeconds: Double = 0
     /// The effect chain.
     public var effectsSeconds: Double = 0
     /// The renderer, over all frames.
@@ -159,4 +163,6 @@ public struct PreviewReport: Codable, Sendable {
     public var elapsedSeconds: Double
     /// Warnings from analysis and the effects.
     public var warnings: [String]
+    /// The speech analysed for effects that declare `.speech`.
+    public var speech: [SpeechReport] = []
 }

@@ -248,11 +248,16 @@ private struct PresetDocument {
     // MARK: - Values
 
     /// A driving input's relative path made absolute against the preset file's folder, so the
-    /// preset finds its driver wherever facet is started.
+    /// preset finds its driver wherever facet is started; likewise a transcript that names a file
+    /// beside the preset (a transcript naming no file there is words, and stays as written).
     private func resolvingDriver(_ value: ParameterValue, spec: ParameterSpec) -> ParameterValue {
-        guard spec.role == .drivingInput, case .text(let path) = value, !path.isEmpty, !path.hasPrefix("/") else { return value }
+        guard spec.role == .drivingInput || spec.role == .transcript, case .text(let path) = value, !path.isEmpty,
+            !path.hasPrefix("/")
+        else { return value }
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        return .text(folder.appendingPathComponent(path).standardizedFileURL.path)
+        let resolved = folder.appendingPathComponent(path).standardizedFileURL.path
+        if spec.role == .transcript, path.contains("\n") || !FileManager.default.fileExists(atPath: resolved) { return value }
+        return .text(resolved)
     }
 
     private func readValue(_ node: Node, spec: ParameterSpec, effectID: String) throws(HostError) -> ParameterValue {
