@@ -114,7 +114,7 @@ let package = Package(
                 dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetCompression", "FacetSDK", "FacetMedia", "FacetAnalysis",
                                "FacetMorphableModel",
                                "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
-                               "Reenactment", .product(name: "Yams", package: "Yams")],
+                               "Reenactment", "AudioSync", .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 
         // MARK: - Effects (plugins shipped in-tree; ordinary targets, never SwiftPM plugins)
@@ -124,6 +124,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         /// A driving face's pose and expression drive chosen faces (relative or absolute).
         .target(name: "Reenactment", dependencies: ["FacetSDK"], path: "Plugins/Reenactment",
+                swiftSettings: swiftSettings),
+        /// Lip sync from the audio's timed phones (or loudness), with a living head and blinks.
+        .target(name: "AudioSync", dependencies: ["FacetSDK"], path: "Plugins/AudioSync",
                 swiftSettings: swiftSettings),
 
         // MARK: - Tools
