@@ -156,6 +156,8 @@ let package = Package(
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
         .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
                     swiftSettings: swiftSettings),
+        .testTarget(name: "AudioSyncTests", dependencies: ["AudioSync", "FacetSDK"], path: "Tests/AudioSyncTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FacetCompressionTests", dependencies: ["FacetCompression"], path: "Tests/FacetCompressionTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
