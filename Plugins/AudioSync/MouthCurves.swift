@@ -62,7 +62,8 @@ struct MouthCurves {
 
     /// `targets` through one critically damped spring per control (the exact solution over each
     /// step, so any step is stable); samples marked in `closures` have the jaw shut and the lips
-    /// pressed exactly, the springs continuing from there.
+    /// pressed exactly, the springs continuing from there, and the samples just before a closure
+    /// ease into it.
     static func smoothed(_ targets: [MouthPose], closures: [Bool], smoothing: Double) -> [MouthPose] {
         guard smoothing > 0, let first = targets.first else { return targets }
         let omega = 3 / smoothing
@@ -87,6 +88,16 @@ struct MouthCurves {
                 velocity[3] = 0
             }
             result.append(MouthPose(values: position))
+        }
+        // The lips close over `closureBlend` before each closure instead of snapping shut.
+        let blend = Int((VisemeRules.closureBlend * VisemeRules.rate).rounded())
+        for index in closures.indices where closures[index] && (index == 0 || !closures[index - 1]) {
+            for back in 1...max(1, blend) where index - back >= 0 && !closures[index - back] {
+                let u = 1 - Double(back) / Double(blend + 1)
+                let weight = u * u * (3 - 2 * u)
+                result[index - back].jaw *= 1 - weight
+                result[index - back].press += weight * (targets[index].press - result[index - back].press)
+            }
         }
         return result
     }

@@ -118,7 +118,9 @@ enum VisemeRules {
     /// The shortest closure of P/B/M, seconds (at least two video frames as well).
     static let minimumClosure: Double = 0.04
     /// How long before a closure the lips start to move to it (the springs need the lead).
-    static let closureLead: Double = 0.03
+    static let closureLead: Double = 0.05
+    /// Over how long before a closure the smoothed mouth is eased shut (no snap at its start).
+    static let closureBlend: Double = 0.04
     /// Pauses shorter than this hold the previous shape.
     static let holdPause: Double = 0.12
     /// Pauses up to this long relax towards neutral; longer pauses rest.
