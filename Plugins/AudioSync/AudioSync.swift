@@ -52,7 +52,8 @@ public struct AudioSync: FaceEffect {
     /// Strength of the living head's drift and nods.
     public static let headMotion = NumberParameter(
         "head-motion", default: -1, range: -1...3,
-        "Strength of the slow head drift and the nods on stressed syllables: 0 none, 1 natural; -1 (auto) is 1 in add mode and 0 in replace mode.")
+        "Strength of the slow head drift and the nods on stressed syllables: 0 none, 1 natural; -1 (auto) is 1 in add mode and 0 in replace mode."
+    )
     /// Blinks per minute.
     public static let blinks = NumberParameter(
         "blinks", default: -1, range: -1...60, unit: "1/min",
@@ -209,7 +210,8 @@ public struct AudioSync: FaceEffect {
         let ids = motion.tracks.map { String($0.id) }.joined(separator: ", ")
         switch selector {
         case .trackID(let id):
-            throw EffectError(.invalidParameter, "faces=id:\(id), but the video has no face \(id); its faces are \(ids), or use all / largest")
+            throw EffectError(
+                .invalidParameter, "faces=id:\(id), but the video has no face \(id); its faces are \(ids), or use all / largest")
         case .leftToRight(let index):
             throw EffectError(
                 .invalidParameter,

@@ -111,7 +111,8 @@ struct MouthDirections {
         var change = [Float](repeating: 0, count: dimension)
         for index in 0..<dimension {
             change[index] =
-                jawAmount * jaw[index] + strength * (Float(pose.spread) * spread[index] + Float(pose.round) * round[index]
+                jawAmount * jaw[index] + strength
+                * (Float(pose.spread) * spread[index] + Float(pose.round) * round[index]
                     + Float(pose.press) * press[index])
         }
         return change

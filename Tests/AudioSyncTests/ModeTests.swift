@@ -14,7 +14,9 @@ final class ModeTests: XCTestCase {
             let t = Float(time)
             return Fixture.coefficients(
                 yaw: 0.2 * sin(t), pitch: 0.05 * cos(2 * t), roll: 0.02 * t,
-                expression: [0.4 + 0.3 * sin(9 * t), 0.2 * cos(5 * t), 0.1 * sin(3 * t), 0.05, 0.5 + 0.5 * sin(4 * t), 0.3 * t, 0.2 * cos(t)])
+                expression: [
+                    0.4 + 0.3 * sin(9 * t), 0.2 * cos(5 * t), 0.1 * sin(3 * t), 0.05, 0.5 + 0.5 * sin(4 * t), 0.3 * t, 0.2 * cos(t),
+                ])
         }
     }
 
