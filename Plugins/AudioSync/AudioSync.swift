@@ -124,6 +124,12 @@ public struct AudioSync: FaceEffect {
     /// throws when the host gave no speech (a video without sound) or no face model.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         guard let speech = context.speech else {
+            if context.audio != nil {
+                throw EffectError(
+                    .missingInput,
+                    "audio-sync needs the speech of the audio (timed phones and loudness), and the host gave the audio without it; expected a host that analyses speech for effects that declare it (EffectInputs.speech)"
+                )
+            }
             throw EffectError(
                 .missingInput,
                 "audio-sync needs speech to follow, but the input has no audio; give the sound with --audio FILE "

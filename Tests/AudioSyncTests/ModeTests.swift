@@ -89,6 +89,14 @@ final class ModeTests: XCTestCase {
         XCTAssertTrue(error?.message.contains("--audio FILE") ?? false, error?.message ?? "")
         XCTAssertTrue(error?.message.contains("no audio") ?? false, error?.message ?? "")
         XCTAssertEqual(motion, Fixture.source(duration: 1), "nothing changed")
+        // Audio without its speech is the host's omission, and said so.
+        let effect = try AudioSync(parameters: try Fixture.parameters([:]))
+        let audio = AudioClip(sampleRate: 16_000, samples: [Float](repeating: 0, count: 16_000))
+        let hostError = Fixture.effectError {
+            try effect.process(&motion, context: EffectContext(audio: audio, faceModel: Fixture.faceModel()))
+        }
+        XCTAssertEqual(hostError?.code, .missingInput)
+        XCTAssertTrue(hostError?.message.contains("without it") ?? false, hostError?.message ?? "")
         // A model without a jaw control is named.
         var model = Fixture.faceModel()
         model.controls[ExpressionControlName.mouthOpen] = nil
