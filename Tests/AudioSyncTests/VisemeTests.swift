@@ -37,6 +37,41 @@ final class VisemeTests: XCTestCase {
         }
     }
 
+    /// On a model without a press control (the Surrey model) the closure closes the jaw a little
+    /// past neutral, pressing the lips, at the same times.
+    func testWithoutAPressControlTheJawClosesPastNeutral() throws {
+        let speech = Fixture.speech([("SIL", 0.3), ("AA", 0.2), ("M", 0.1), ("AA", 0.2), ("SIL", 0.5)])
+        let result = try Fixture.processed(
+            mouthOnly, Fixture.source(duration: 1.3), speech: speech, model: Fixture.faceModel(lipControls: false))
+        let closure = Fixture.phones("M", in: speech)[0]
+        let frames = result.firstFrames.filter { $0.time >= closure.start + lag && $0.time <= closure.end + lag - 0.01 }
+        XCTAssertGreaterThanOrEqual(frames.count, 2)
+        for frame in frames { XCTAssertLessThan(frame.coefficients.expression[Fixture.jaw], -0.2, "pressed at \(frame.time)") }
+        XCTAssertGreaterThan(middle("AA", speech, result)[Fixture.jaw], 0.5)
+    }
+
+    /// `lag` shifts the whole mouth curve in time: 0.1 s more anticipation is the same curve
+    /// three frames (at 30 fps) earlier.
+    func testLagShiftsTheMouthCurve() throws {
+        let speech = Fixture.speech([
+            ("SIL", 0.5), ("HH", 0.08), ("AA", 0.16), ("M", 0.1), ("UW", 0.2), ("S", 0.1), ("IY", 0.2), ("SIL", 0.8),
+        ])
+        let source = Fixture.source(duration: 2.2)
+        let plain = try Fixture.processed(mouthOnly.merging(["lag": 0.0]) { $1 }, source, speech: speech).firstFrames
+        let early = try Fixture.processed(mouthOnly.merging(["lag": -0.1]) { $1 }, source, speech: speech).firstFrames
+        var largest: Float = 0
+        for index in 0..<(plain.count - 3) {
+            for coefficient in Fixture.mouth {
+                let difference = abs(
+                    early[index].coefficients.expression[coefficient] - plain[index + 3].coefficients.expression[coefficient])
+                largest = max(largest, difference)
+            }
+        }
+        XCTAssertLessThan(largest, 1e-3)
+        let unshifted = zip(early, plain).map { abs($0.coefficients.expression[Fixture.jaw] - $1.coefficients.expression[Fixture.jaw]) }
+        XCTAssertGreaterThan(unshifted.max() ?? 0, 0.2, "the curves differ where they are not shifted")
+    }
+
     /// AA and AE open the jaw wide, more than IY; IY spreads the lips more than AA.
     func testOpenVowelsOpenTheJawAndNarrowOnesSpread() throws {
         let speech = Fixture.speech([
