@@ -173,7 +173,7 @@ let package = Package(
                     dependencies: ["FacetRender", "FacetMedia", "FacetMorphableModel", "FacetSDK", "FacetPIRender", "FacetNeural",
                                    "FacetTestSupport"],
                     path: "Tests/FacetRenderTests", swiftSettings: swiftSettings),
-        .testTarget(name: "FacetSpeechTests", dependencies: ["FacetSpeech", "FacetMedia", "FacetTestSupport"],
+        .testTarget(name: "FacetSpeechTests", dependencies: ["FacetSpeech", "FacetMedia", "FacetTestSupport", "AudioSync", "FacetSDK"],
                     path: "Tests/FacetSpeechTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
                     exclude: ["Snapshots"], swiftSettings: swiftSettings),
