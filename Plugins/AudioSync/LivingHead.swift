@@ -109,11 +109,13 @@ struct LivingHead {
     static let driftDegrees: (yaw: Double, pitch: Double, roll: Double) = (3, 2, 1.5)
     /// The drift in a pause, as a fraction of the drift while speaking.
     static let pauseDrift: Double = 0.55
-    /// A nod's pitch at head-motion 1, degrees (±30% by seed), and how long it lasts, seconds.
+    /// A nod's pitch at head-motion 1, degrees (±30% by seed).
     static let nodDegrees: Double = 1.2
+    /// How long a nod lasts, seconds.
     static let nodLength: Double = 0.45
-    /// Blink length range, seconds, and the fraction of it spent closing.
+    /// Blink length range, seconds.
     static let blinkLength: ClosedRange<Double> = 0.16...0.24
+    /// The fraction of a blink spent closing (the rest opening).
     static let blinkClosing: Double = 0.4
 
     /// Per axis: (weight, angular frequency rad/s, phase) of each sine.
