@@ -114,7 +114,7 @@ let package = Package(
                 dependencies: ["FacetErrors", "FacetBenchmarkSupport", "FacetCompression", "FacetSDK", "FacetMedia", "FacetAnalysis",
                                "FacetMorphableModel", "FacetSpeech",
                                "FacetNeural", "FacetPIRender", "FacetRender", "CFacetPlugin", "DirectEdit",
-                               "Reenactment", .product(name: "Yams", package: "Yams")],
+                               "Reenactment", "AudioSync", .product(name: "Yams", package: "Yams")],
                 path: "Sources/FacetHost", swiftSettings: swiftSettings),
 
         // MARK: - Effects (plugins shipped in-tree; ordinary targets, never SwiftPM plugins)
@@ -124,6 +124,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         /// A driving face's pose and expression drive chosen faces (relative or absolute).
         .target(name: "Reenactment", dependencies: ["FacetSDK"], path: "Plugins/Reenactment",
+                swiftSettings: swiftSettings),
+        /// Lip sync from the audio's timed phones (or loudness), with a living head and blinks.
+        .target(name: "AudioSync", dependencies: ["FacetSDK"], path: "Plugins/AudioSync",
                 swiftSettings: swiftSettings),
 
         // MARK: - Tools
@@ -153,6 +156,8 @@ let package = Package(
                     path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
         .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
                     swiftSettings: swiftSettings),
+        .testTarget(name: "AudioSyncTests", dependencies: ["AudioSync", "FacetSDK"], path: "Tests/AudioSyncTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FacetCompressionTests", dependencies: ["FacetCompression"], path: "Tests/FacetCompressionTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetMorphableModelTests", dependencies: ["FacetMorphableModel", "FacetSDK", "FacetTestSupport"],
@@ -168,7 +173,7 @@ let package = Package(
                     dependencies: ["FacetRender", "FacetMedia", "FacetMorphableModel", "FacetSDK", "FacetPIRender", "FacetNeural",
                                    "FacetTestSupport"],
                     path: "Tests/FacetRenderTests", swiftSettings: swiftSettings),
-        .testTarget(name: "FacetSpeechTests", dependencies: ["FacetSpeech", "FacetMedia", "FacetTestSupport"],
+        .testTarget(name: "FacetSpeechTests", dependencies: ["FacetSpeech", "FacetMedia", "FacetTestSupport", "AudioSync", "FacetSDK"],
                     path: "Tests/FacetSpeechTests", swiftSettings: swiftSettings),
         .testTarget(name: "FacetCLITests", dependencies: ["facet", "FacetTestSupport", "FacetNeural"], path: "Tests/FacetCLITests",
                     exclude: ["Snapshots"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import AudioSync
 import DirectEdit
 import FacetSDK
 import Reenactment
@@ -6,6 +7,6 @@ import Reenactment
 public enum BuiltInEffects {
     /// Every in-tree effect type.
     public static let all: [any FaceEffect.Type] = [
-        DirectEdit.self, Reenactment.self,
+        DirectEdit.self, Reenactment.self, AudioSync.self,
     ]
 }

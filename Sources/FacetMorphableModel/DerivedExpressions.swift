@@ -17,7 +17,11 @@ import Foundation
 // - left/right-brow-raised: the brow rises a tenth of the inter-ocular distance, the forehead
 //   above and the lid skin below following with a falloff;
 // - smile (used only to derive controls of PCA models; the Surrey model has its own
-//   "happiness"): the mouth corners move up, out and back.
+//   "happiness"): the mouth corners move up, out and back;
+// - lip-round (used only to derive controls of PCA models, for lip sync's rounded vowels; a
+//   blendshape model would need it appended as a blendshape, which changes its dimension): the
+//   lips narrow towards the mouth's centre and push forward, the face above the upper lip and
+//   below the lower lip following with a falloff.
 //
 // "Left" and "right" are the subject's own, as in the iBUG numbering (37–42 is the right eye).
 
@@ -35,11 +39,13 @@ public enum DerivedExpressions {
     public static let rightBrowRaised = "right-brow-raised"
     /// Mouth corners up, out and back.
     public static let smile = "smile"
+    /// Lips narrowed and pushed forward (a pucker: the rounded vowels OO, OH).
+    public static let lipRound = "lip-round"
 
     /// The directions appended as blendshapes to a blendshape model that lacks them, in order.
     public static let blendshapeNames = [jawOpen, leftEyeClosed, rightEyeClosed, leftBrowRaised, rightBrowRaised]
     /// Every direction this type can derive.
-    public static let allNames = blendshapeNames + [smile]
+    public static let allNames = blendshapeNames + [smile, lipRound]
 
     /// Jaw rotation at weight 1, in degrees.
     public static let jawAngleDegrees: Float = 12
@@ -60,6 +66,7 @@ public enum DerivedExpressions {
         case leftBrowRaised: return regions.browRaised(left: true)
         case rightBrowRaised: return regions.browRaised(left: false)
         case smile: return regions.smile()
+        case lipRound: return regions.lipRound()
         default:
             throw ModelError(
                 .invalidArgument,
@@ -298,6 +305,34 @@ private struct FaceRegions {
             field[3 * index] = shift.x
             field[3 * index + 1] = shift.y
             field[3 * index + 2] = shift.z
+        }
+        return field
+    }
+
+    // MARK: - Lips rounded
+
+    func lipRound() -> [Float] {
+        let corners = [points[49]!, points[55]!]
+        let upperLip = points[52]!, lowerLip = points[58]!
+        let centreX = (corners[0].x + corners[1].x) / 2
+        let centreY = (upperLip.y + lowerLip.y) / 2
+        let halfWidth = abs(corners[1].x - corners[0].x) / 2
+        let noseBase = points[34]!.y
+        var field = [Float](repeating: 0, count: mean.count)
+        for index in 0..<count {
+            let v = vertex(index)
+            // Across: full over the mouth's width, fading over half of it beyond the corners.
+            let across = Self.window(v.x, from: centreX - halfWidth, to: centreX + halfWidth, margin: 0.5 * halfWidth)
+            // Up and down: full over the lips, fading out before the nose base and towards the chin.
+            let upward = 1 - Self.smoothstep(upperLip.y, upperLip.y + 0.8 * (noseBase - upperLip.y), v.y)
+            let downward = Self.smoothstep(lowerLip.y - 0.3 * unit, lowerLip.y, v.y)
+            let weight = across * upward * downward
+            guard weight > 0, v.z > corners[0].z - 0.3 * unit else { continue }
+            // The corners come in by 30% of the mouth's half width, the lips forward a tenth of the
+            // eyes' distance, and the lips a little taller (they bunch as they narrow).
+            field[3 * index] = -0.3 * (v.x - centreX) * weight
+            field[3 * index + 1] = 0.1 * (v.y - centreY) * weight
+            field[3 * index + 2] = 0.1 * unit * weight
         }
         return field
     }

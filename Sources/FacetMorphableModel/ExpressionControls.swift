@@ -112,7 +112,9 @@ extension MorphableModel {
                 controls[ExpressionControlName.smileLipSeal] = seal
             }
         case .pca:
-            let projected: [(String, [String])] = [(ExpressionControlName.smile, [derived.smile])] + standard
+            // lip-round is not a standard control: lip sync (AudioSync) looks for it by this name.
+            let projected: [(String, [String])] =
+                [(ExpressionControlName.smile, [derived.smile]), (derived.lipRound, [derived.lipRound])] + standard
             for (control, parts) in projected {
                 var direction = [Float](repeating: 0, count: expressionCount)
                 var complete = true

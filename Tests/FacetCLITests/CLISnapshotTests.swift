@@ -98,6 +98,7 @@ final class CLISnapshotTests: XCTestCase {
     func testEffectListingAndParameterTable() throws {
         try check(["effects"], "effects.txt")
         try check(["effects", "direct-edit"], "effects-direct-edit.txt")
+        try check(["effects", "audio-sync"], "effects-audio-sync.txt")
     }
 
     func testPresetListingAndEveryShippedPresetsChain() throws {
@@ -110,7 +111,7 @@ final class CLISnapshotTests: XCTestCase {
     /// A snapshot no test takes any more (a command or preset was removed) fails until deleted.
     func testEverySnapshotFileIsStillTaken() throws {
         var taken = Set(try commandTree().map(Self.helpName))
-        taken.formUnion(["effects.txt", "effects-direct-edit.txt", "presets-list.txt", "presets-show.txt"])
+        taken.formUnion(["effects.txt", "effects-direct-edit.txt", "effects-audio-sync.txt", "presets-list.txt", "presets-show.txt"])
         taken.formUnion(Self.shippedPresets.map { "presets-show-\($0).txt" })
         for stale in Self.snapshots.storedNames() where !taken.contains(stale) {
             XCTFail(

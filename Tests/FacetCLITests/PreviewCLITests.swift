@@ -91,8 +91,8 @@ final class PreviewCLITests: XCTestCase {
         let all = try CommandRunner.facet("presets", "show")
         XCTAssertEqual(all.status, 0, all.stderr)
         for name in [
-            "identity", "look-left", "look-right", "mimic", "mimic-expression", "neutralise", "nod", "performance", "shake", "smile",
-            "surprise", "wink",
+            "identity", "lip-sync", "look-left", "look-right", "mimic", "mimic-expression", "neutralise", "nod", "performance", "shake",
+            "smile", "surprise", "talk", "wink",
         ] {
             XCTAssertTrue(all.stdout.contains("\n\(name) — ") || all.stdout.hasPrefix("\(name) — "), "\(name) in \(all.stdout)")
         }
@@ -100,10 +100,10 @@ final class PreviewCLITests: XCTestCase {
 
         let json = try CommandRunner.facet("presets", "show", "--json")
         let details = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertEqual(details.count, 12, json.stdout)
+        XCTAssertEqual(details.count, 14, json.stdout)
 
         let unknown = try CommandRunner.facet("presets", "show", "twirl")
         XCTAssertEqual(unknown.status, 1)
-        XCTAssertTrue(unknown.stderr.contains("no preset named 'twirl'; expected one of: identity, look-left"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no preset named 'twirl'; expected one of: identity, lip-sync, look-left"), unknown.stderr)
     }
 }

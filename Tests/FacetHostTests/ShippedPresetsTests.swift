@@ -48,6 +48,18 @@ final class ShippedPresetsTests: XCTestCase {
         }
     }
 
+    func testTheSpeechPresetsAddAMouthToAPortraitOrReplaceTheFootagesMouth() throws {
+        for (name, mode, head, blinks) in [("talk", "add", 1.0, 15.0), ("lip-sync", "replace", 0.0, 0.0)] {
+            let invocation = try XCTUnwrap(shipped(name).chain.invocations.first)
+            XCTAssertEqual(invocation.descriptor.id, "org.facet.audio-sync", name)
+            XCTAssertTrue(invocation.descriptor.inputs.contains(.speech), name)
+            XCTAssertEqual(invocation.parameters.values["mode"], .text(mode), name)
+            XCTAssertEqual(invocation.parameters.values["head-motion"], .number(head), name)
+            XCTAssertEqual(invocation.parameters.values["blinks"], .number(blinks), name)
+            XCTAssertEqual(invocation.parameters.values["transcript"], .text(""), "\(name) leaves the transcript to --set")
+        }
+    }
+
     func testIdentityIsPassThrough() throws {
         XCTAssertEqual(try shipped("identity").chain, .empty)
     }

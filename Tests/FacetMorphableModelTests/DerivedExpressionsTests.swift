@@ -84,6 +84,26 @@ final class DerivedExpressionsTests: XCTestCase {
         }
     }
 
+    func testLipRoundNarrowsAndPushesTheLipsForwardAndLeavesTheUpperFace() throws {
+        let model = try surreyWithDerived()
+        let field = try DerivedExpressions.displacement(
+            DerivedExpressions.lipRound, mean: model.mean, landmarks: model.landmarks, triangles: model.triangles)
+        func moved(_ number: Int) -> SIMD3<Float> {
+            let vertex = model.landmarks.fixed[number]!
+            return point(model, number) + SIMD3(field[3 * vertex], field[3 * vertex + 1], field[3 * vertex + 2])
+        }
+        let widthBefore = point(model, 55).x - point(model, 49).x
+        let widthAfter = moved(55).x - moved(49).x
+        XCTAssertLessThan(widthAfter, widthBefore - 0.1 * abs(widthBefore), "the mouth narrows")
+        XCTAssertGreaterThan(widthAfter, 0.5 * widthBefore, "but not to a point")
+        for lip in [52, 58, 63, 67] {
+            XCTAssertGreaterThan(moved(lip).z - point(model, lip).z, 3, "lip landmark \(lip) comes forward (mm)")
+        }
+        for unmoved in [31, 37, 46, 20, 9] {
+            XCTAssertLessThan(distance(moved(unmoved), point(model, unmoved)), 0.5, "landmark \(unmoved) stays where it was")
+        }
+    }
+
     func testAnUnknownNameIsRefusedWithTheKnownOnes() throws {
         let model = try surreyWithDerived()
         XCTAssertThrowsError(

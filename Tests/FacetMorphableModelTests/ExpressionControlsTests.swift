@@ -48,7 +48,7 @@ final class ExpressionControlsTests: XCTestCase {
         }
         let description = base.effectDescription()
         XCTAssertEqual(description.expressionBasis, .pca)
-        for name in ExpressionControlName.all {
+        for name in ExpressionControlName.all + [DerivedExpressions.lipRound] {
             XCTAssertEqual(description.control(named: name)?.count, base.expressionCount, name)
         }
     }
