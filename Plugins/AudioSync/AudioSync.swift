@@ -193,6 +193,13 @@ public struct AudioSync: FaceEffect {
             let closed = Float(head.blink(at: time))
             if closed > 0 { for index in eyes.indices where index < expression.count { expression[index] += closed * eyes[index] } }
         }
+        // The mouth directions a blendshape model lacks are made by projecting onto its mouth
+        // region, and they carry small negative weights on its other shapes (sadness, surprise,
+        // the eyelids): weights below the model's range cannot be shown and nobody asked for
+        // them, so they are cut without a warning; what rises above the range is clamped with one.
+        for index in expression.indices where index < model.coefficientRange.count {
+            expression[index] = max(expression[index], model.coefficientRange[index].lowerBound)
+        }
         clamps.clamp(&expression, to: model)
         coefficients.expression = expression
 
