@@ -87,7 +87,8 @@ import Tilt
 
 @_cdecl("facet_plugin_entry")
 public func facetPluginEntry(_ hostAPIVersion: UInt32) -> UnsafeRawPointer? {
-    FacetPluginExport.entry(hostAPIVersion: hostAPIVersion, effects: [Tilt.self])
+    FacetPluginExport.entry(
+        hostAPIVersion: hostAPIVersion, plugin: PluginIdentity(id: "com.example.tilt", version: EffectVersion(1)), effects: [Tilt.self])
 }
 SWIFT
 

@@ -118,6 +118,11 @@ public enum PluginLoader {
 
     /// Loads one plugin library and returns a factory for each of its effects.
     public static func load(library url: URL) throws(HostError) -> [EffectFactory] {
+        try open(library: url).factories
+    }
+
+    /// Loads one plugin library: what it says of itself, and a factory for each of its effects.
+    public static func open(library url: URL) throws(HostError) -> LoadedPlugin {
         guard let handle = dlopen(url.path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             throw HostError(.pluginFailed, "cannot load plugin \(url.path): \(reason); expected a shared library built for this system")
@@ -140,12 +145,13 @@ public enum PluginLoader {
                 "\(url.path) speaks plugin API version \(api.pointee.api_version) but this host speaks \(hostAPIVersion); expected the same version"
             )
         }
-        guard api.pointee.struct_size >= UInt32(MemoryLayout<FacetPluginAPI>.size),
+        guard Int(api.pointee.struct_size) >= firstTableSize,
             api.pointee.describe != nil, api.pointee.create != nil, api.pointee.process != nil,
             api.pointee.destroy != nil, api.pointee.free_string != nil
         else {
             throw HostError(.pluginFailed, "\(url.path) returned an incomplete plugin table; expected every function of facet_plugin.h")
         }
+        let identity = tableIdentity(api.pointee)
         let library = PluginLibrary(url: url, api: api)
         var factories: [EffectFactory] = []
         for index in 0..<max(0, api.pointee.effect_count) {
@@ -163,8 +169,48 @@ public enum PluginLoader {
                     try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)
                 })
         }
-        return factories
+        let info = PluginLibraryInfo(
+            url: url, apiVersion: api.pointee.api_version, apiMinor: identity?.minor, id: identity?.id,
+            version: identity?.version, effectCount: Int(api.pointee.effect_count))
+        return LoadedPlugin(info: info, factories: factories)
     }
+
+    /// The size of the first release's table (`FACET_PLUGIN_API_FIRST_SIZE`): every host needs
+    /// its functions; later fields are optional.
+    static let firstTableSize =
+        MemoryLayout<FacetPluginAPI>.offset(of: \FacetPluginAPI.free_string)! + MemoryLayout<UnsafeRawPointer>.size
+
+    /// The identity fields of a table that covers them (`FACET_API_HAS(table, api_minor)`).
+    private static func tableIdentity(_ table: FacetPluginAPI) -> (id: String?, version: String?, minor: UInt32)? {
+        let end = MemoryLayout<FacetPluginAPI>.offset(of: \FacetPluginAPI.api_minor)! + MemoryLayout<UInt32>.size
+        guard Int(table.struct_size) >= end else { return nil }
+        return (table.plugin_id.map { String(cString: $0) }, table.plugin_version.map { String(cString: $0) }, table.api_minor)
+    }
+}
+
+/// What a plugin library states about itself in its table, before any JSON is exchanged.
+public struct PluginLibraryInfo: Sendable, Equatable {
+    /// The library file.
+    public let url: URL
+    /// The API version of its table (`FACET_PLUGIN_API_VERSION` it was built with).
+    public let apiVersion: UInt32
+    /// `FACET_PLUGIN_API_MINOR` it was built with; nil for a table from before minor 4, which
+    /// did not carry it (such a plugin knows at most minor 3).
+    public let apiMinor: UInt32?
+    /// The plugin's id (`plugin_id`); nil when the table predates it or leaves it null.
+    public let id: String?
+    /// The plugin's version (`plugin_version`); nil when the table predates it or leaves it null.
+    public let version: String?
+    /// How many effects the library provides.
+    public let effectCount: Int
+}
+
+/// A loaded plugin library: its stated identity and a factory for each effect.
+public struct LoadedPlugin: Sendable {
+    /// What the table says of the library.
+    public let info: PluginLibraryInfo
+    /// One factory per effect, in the library's order.
+    public let factories: [EffectFactory]
 }
 
 /// A loaded plugin library's table; kept alive by the instances made from it.

@@ -3,12 +3,29 @@
 //
 //     @_cdecl("facet_plugin_entry")
 //     public func facetPluginEntry(_ hostAPIVersion: UInt32) -> UnsafeRawPointer? {
-//         FacetPluginExport.entry(hostAPIVersion: hostAPIVersion, effects: [MyEffect.self])
+//         FacetPluginExport.entry(
+//             hostAPIVersion: hostAPIVersion, plugin: PluginIdentity(id: "com.example.tools", version: EffectVersion(1)),
+//             effects: [MyEffect.self])
 //     }
 
 @_exported import CFacetPlugin
 import FacetSDK
 import Foundation
+
+/// The identity a plugin library states in its table, readable by a host without parsing any
+/// JSON or creating an effect (`facet plugins info`).
+public struct PluginIdentity: Sendable, Equatable {
+    /// Reverse-DNS id of the library, e.g. `com.example.tools`; its effects' ids usually extend it.
+    public var id: String
+    /// The library's version (semantic versioning).
+    public var version: EffectVersion
+
+    /// Creates an identity.
+    public init(id: String, version: EffectVersion) {
+        self.id = id
+        self.version = version
+    }
+}
 
 /// Exports a plugin library's effects to a Facet host through the C ABI of `facet_plugin.h`.
 public enum FacetPluginExport {
@@ -21,11 +38,25 @@ public enum FacetPluginExport {
     /// by the package's semantic version, which SwiftPM checks when a plugin is built.
     public static let apiVersion = UInt32(FACET_PLUGIN_API_VERSION)
 
-    /// Registers `effects` and returns the table for the host, or nil when the host speaks
-    /// another API version (the host then reports both versions).
-    public static func entry(hostAPIVersion: UInt32, effects: [any FaceEffect.Type]) -> UnsafeRawPointer? {
+    /// The additions within `apiVersion` this kit knows (`FACET_PLUGIN_API_MINOR`), stated in
+    /// the table's `api_minor`.
+    public static let apiMinor = UInt32(FACET_PLUGIN_API_MINOR)
+
+    /// Registers `effects` under `plugin`'s identity and returns the table for the host, or nil
+    /// when the host speaks another API version (the host then reports both versions).
+    public static func entry(hostAPIVersion: UInt32, plugin: PluginIdentity, effects: [any FaceEffect.Type]) -> UnsafeRawPointer? {
         guard hostAPIVersion == apiVersion else { return nil }
-        return Exported.shared.install(effects)
+        return Exported.shared.install(effects, identity: plugin)
+    }
+
+    /// Registers `effects` and returns the table, stating the first effect's id and version as
+    /// the library's identity. Prefer `entry(hostAPIVersion:plugin:effects:)`, which names it.
+    public static func entry(hostAPIVersion: UInt32, effects: [any FaceEffect.Type]) -> UnsafeRawPointer? {
+        let first = effects.first?.descriptor
+        return entry(
+            hostAPIVersion: hostAPIVersion,
+            plugin: PluginIdentity(id: first?.id ?? "unnamed.plugin", version: first?.version ?? EffectVersion(0)),
+            effects: effects)
     }
 }
 
@@ -40,7 +71,9 @@ private final class Exported: @unchecked Sendable {
     fileprivate var descriptorStrings: [UnsafeMutablePointer<CChar>] = []
     private var table: UnsafeMutablePointer<FacetPluginAPI>?
 
-    func install(_ effects: [any FaceEffect.Type]) -> UnsafeRawPointer? {
+    private var identityStrings: [UnsafeMutablePointer<CChar>] = []
+
+    func install(_ effects: [any FaceEffect.Type], identity: PluginIdentity) -> UnsafeRawPointer? {
         lock.lock()
         defer { lock.unlock() }
         if let table { return UnsafeRawPointer(table) }
@@ -51,6 +84,7 @@ private final class Exported: @unchecked Sendable {
             let json = (try? encoder.encode(effect.descriptor)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return strdup(json)!
         }
+        identityStrings = [strdup(identity.id)!, strdup(identity.version.description)!]
         let api = UnsafeMutablePointer<FacetPluginAPI>.allocate(capacity: 1)
         api.initialize(
             to: FacetPluginAPI(
@@ -61,7 +95,10 @@ private final class Exported: @unchecked Sendable {
                 create: exportedCreate,
                 process: exportedProcess,
                 destroy: exportedDestroy,
-                free_string: exportedFreeString))
+                free_string: exportedFreeString,
+                plugin_id: UnsafePointer(identityStrings[0]),
+                plugin_version: UnsafePointer(identityStrings[1]),
+                api_minor: FacetPluginExport.apiMinor))
         table = api
         return UnsafeRawPointer(api)
     }

@@ -15,12 +15,16 @@
  *        SpeechInput JSON; the descriptor JSON may carry parameters with "role": "transcript".
  *        JSON rather than C arrays because phones carry strings (symbol, word) and the form grows
  *        by fields the way the other JSON forms do.
+ *      - FacetPluginAPI.plugin_id, plugin_version and api_minor (Facet 0.10): the plugin's
+ *        identity as plain C strings, readable before any JSON is exchanged; a host reads them
+ *        only when the table's struct_size covers them (FACET_API_HAS below) and otherwise
+ *        takes the identity from the first effect's descriptor.
  *      The version stays 1 for these: the host refuses a table of another version, so a bump
  *      would refuse every plugin built before it. A plugin built against an older header never
  *      reads past the fields it knows, so a larger context does not disturb it; a plugin built
  *      against this header reads each added field only when the host's struct_size covers it
  *      (FACET_CONTEXT_HAS below). FACET_PLUGIN_API_MINOR counts these additions (1 the face
- *      model, 2 driving inputs, 3 speech) for plugins that compile against several headers; it
+ *      model, 2 driving inputs, 3 speech, 4 plugin identity in the table) for plugins that compile against several headers; it
  *      is never checked at run time.
  *
  * Why JSON and plain C: Swift has no stable ABI on Linux, and two copies of a Swift module in
@@ -34,7 +38,15 @@
  *   1. The host dlopen()s the library (RTLD_NOW | RTLD_LOCAL) and looks up the one entry symbol
  *      FACET_PLUGIN_ENTRY_SYMBOL. It calls it with its own API version. The plugin returns its
  *      FacetPluginAPI table (static lifetime), or NULL when it cannot serve that host version.
- *   2. The host refuses a table whose api_version differs from its own, naming both versions.
+ *   2. The host refuses a table whose api_version differs from its own, naming both versions,
+ *      and a table smaller than FACET_PLUGIN_API_FIRST_SIZE. The promise that follows: a plugin
+ *      built against any 1.x header loads and runs in every host of version 1, older or newer;
+ *      fields are only ever added at the end of a struct, each side reads the other's added
+ *      fields only when struct_size covers them, and JSON forms only gain fields. A change that
+ *      cannot keep this promise raises FACET_PLUGIN_API_VERSION, and such a host refuses every
+ *      plugin of another version with both versions in the message.
+ *      Identity: with a table that covers them, plugin_id, plugin_version and api_minor name
+ *      the plugin before any JSON is exchanged (facet plugins info reads only these).
  *   3. describe(i) for 0 <= i < effect_count returns effect i's descriptor as JSON; the string
  *      is owned by the plugin and lives as long as the library. No instance is needed.
  *   4. create(i, parameters_json, &error) returns an instance, or NULL with *error set to a
@@ -62,7 +74,7 @@ extern "C" {
 
 /** The additions to FacetHostContext within version 1 this header has (see the history above);
  *  informative for #if, never exchanged or checked: struct_size says what a host sends. */
-#define FACET_PLUGIN_API_MINOR 3u
+#define FACET_PLUGIN_API_MINOR 4u
 
 /** The name of the one function a plugin exports, of type FacetPluginEntryFunction. */
 #define FACET_PLUGIN_ENTRY_SYMBOL "facet_plugin_entry"
@@ -149,7 +161,22 @@ typedef struct FacetPluginAPI {
     void (*destroy)(void *instance);
     /** Frees a string the plugin returned through an out parameter. */
     void (*free_string)(char *string);
+    /* Everything above is the first release's table, which every host requires; the fields
+     * below were added later and are read only when FACET_API_HAS(table, field). */
+    /** The plugin's id, reverse-DNS like its effects' ids (e.g. "com.example.gaze"); static. */
+    const char *plugin_id;
+    /** The plugin's version, "major.minor.patch" (semantic versioning); static. */
+    const char *plugin_version;
+    /** FACET_PLUGIN_API_MINOR as the plugin compiled it: the additions it knows of. */
+    uint32_t api_minor;
 } FacetPluginAPI;
+
+/** Whether a plugin's table covers `field` (the plugin may be older than this header). */
+#define FACET_API_HAS(table, field) \
+    ((table)->struct_size >= offsetof(FacetPluginAPI, field) + sizeof((table)->field))
+
+/** The size of the first release's table: the least a host accepts. */
+#define FACET_PLUGIN_API_FIRST_SIZE (offsetof(FacetPluginAPI, free_string) + sizeof(void (*)(char *)))
 
 /** The entry function's type: returns the table, or NULL for an unsupported host version. */
 typedef const FacetPluginAPI *(*FacetPluginEntryFunction)(uint32_t host_api_version);
