@@ -9,7 +9,7 @@
 //     }
 
 @_exported import CFacetPlugin
-import FacetSDK
+@_exported import FacetSDK
 import Foundation
 
 /// The identity a plugin library states in its table, readable by a host without parsing any
