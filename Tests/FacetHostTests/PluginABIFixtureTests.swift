@@ -88,6 +88,13 @@ final class PluginABIFixtureTests: XCTestCase {
         XCTAssertEqual(degrees.unit, "deg")
     }
 
+    func testTheDirectorySearchLoadsItLikeAnyPlugin() throws {
+        let directory = try buildOldPlugin().deletingLastPathComponent()
+        let result = PluginLoader.loadAll(from: [directory], allowWritable: false)
+        XCTAssertEqual(result.errors.map(\.message), [])
+        XCTAssertEqual(result.effects.map(\.descriptor.id), ["org.facet.test.old-roll"])
+    }
+
     func testItsEffectRunsThroughTheHostAndChangesOnlyTheRoll() throws {
         let factory = try XCTUnwrap(try PluginLoader.load(library: try buildOldPlugin()).first)
         let effect = try factory.instantiate(EffectParameters(schema: factory.descriptor.parameters, given: ["degrees": .number(10)]))
