@@ -153,7 +153,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "FacetRender", "FacetAnalysis", "FacetMorphableModel",
                                    "FacetSpeech", "DirectEdit", "FacetTestSupport"],
-                    path: "Tests/FacetHostTests", swiftSettings: swiftSettings),
+                    path: "Tests/FacetHostTests", exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "AudioSyncTests", dependencies: ["AudioSync", "FacetSDK"], path: "Tests/AudioSyncTests",

@@ -1,6 +1,8 @@
 /*
  * facet_plugin.h — the binary contract between the Facet host and effect plugins built
- * separately and loaded at run time. This header is the whole contract.
+ * separately and loaded at run time. This header is the whole contract; Docs/PluginABI.md
+ * documents its JSON forms field by field (with examples a test keeps true), the threading and
+ * ownership rules of each function, and the compatibility promise below.
  *
  * API version history (FACET_PLUGIN_API_VERSION):
  *   1  First version: JSON descriptors, JSON parameters, JSON motion in and out, audio as a
