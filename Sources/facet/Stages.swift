@@ -146,7 +146,7 @@ struct StageOptions: ParsableArguments {
                 progressBar.advanced(framesDone: frames)
             },
             effectProgress: { position, count, name in
-                progressBar.status("running \(name) (\(position + 1)/\(count))")
+                progressBar.status("running \(DisplayText.escaped(name)) (\(position + 1)/\(count))")
             }, cancellation: cancellation)
     }
 }

@@ -154,6 +154,40 @@ final class PluginValidatorTests: XCTestCase {
             ["effect org.facet.direct-edit", "effect com.example.broken.pass of plugin com.example.broken (libbroken-good.so)"])
     }
 
+    /// A per-frame effect that sleeps 20 ms per call.
+    struct Sleepy: FaceEffect {
+        static let descriptor = EffectDescriptor(
+            id: "org.facet.test.sleepy", version: EffectVersion(1), summary: "sleeps", parameters: [ParameterSpec]())
+        init(parameters: EffectParameters) throws {}
+        func process(_ motion: inout SceneMotion, context: EffectContext) throws { usleep(20_000) }
+    }
+
+    func testASlowEffectIsAWarningNamingItAndTheBudget() throws {
+        var registry = EffectRegistry.builtIn
+        try registry.register(Sleepy.self)
+        var runner = try EffectChainRunner(try ChainParser.parse("sleepy", registry: registry))
+        runner.slowFloorSeconds = 0.01
+        let warnings = WarningSink()
+        _ = try runner.run(on: PluginScenarios.motions()[2].1, audio: nil, faceModel: nil, warnings: warnings)
+        XCTAssertEqual(warnings.messages.count, 1, "\(warnings.messages)")
+        XCTAssertTrue(
+            warnings.messages.first?.hasPrefix("org.facet.test.sleepy: effect org.facet.test.sleepy took ") == true, "\(warnings.messages)")
+        let message = warnings.messages.first ?? ""
+        XCTAssertTrue(message.contains("for 1 face-frames ("), message)
+        XCTAssertTrue(message.hasSuffix("far longer than its declared per frame access suggests (at most 2.00 ms each)"), message)
+    }
+
+    /// The scenarios are fair: every built-in effect (DirectEdit, Reenactment, AudioSync) passes them.
+    func testEveryBuiltInEffectPassesTheScenarios() throws {
+        for effect in BuiltInEffects.all {
+            let factory = EffectFactory(effect)
+            let lines = PluginScenarios.run(descriptor: effect.descriptor, announce: false) { try factory.instantiate($0) }
+            let failures = lines.filter { $0.status == .fail }.map(\.description)
+            XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
+            XCTAssertTrue(lines.contains { $0.status == .pass && $0.message.contains("scenarios keep frames") }, "\(lines)")
+        }
+    }
+
     func testTheTimeBudgetFollowsTheDeclaredTemporalAccess() {
         XCTAssertNil(EffectTimeBudget.slowness(seconds: 0.5, faceFrames: 10, access: .perFrame, floorSeconds: 1))
         XCTAssertNil(EffectTimeBudget.slowness(seconds: 2, faceFrames: 10_000, access: .perFrame, floorSeconds: 1))

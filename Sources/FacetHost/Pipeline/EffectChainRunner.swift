@@ -10,6 +10,8 @@ import Foundation
 struct EffectChainRunner {
     /// The effects, created from the chain's invocations, in chain order.
     let effects: [(effect: any FaceEffect, invocation: EffectInvocation)]
+    /// Calls shorter than this are never reported as slow (`EffectTimeBudget`).
+    var slowFloorSeconds = EffectTimeBudget.hostFloorSeconds
 
     /// Creates every effect of `chain` (before anything is decoded: a refused parameter fails early).
     init(_ chain: EffectChain) throws(HostError) {
@@ -51,7 +53,7 @@ struct EffectChainRunner {
             }
             if let slow = EffectTimeBudget.slowness(
                 seconds: seconds, faceFrames: before.faceFrameCount, access: invocation.descriptor.temporalAccess,
-                floorSeconds: EffectTimeBudget.hostFloorSeconds)
+                floorSeconds: slowFloorSeconds)
             {
                 warnings.add("\(id): \(name) \(slow)")
             }

@@ -68,7 +68,7 @@ public enum PluginValidator {
                 report.lines += runInChild(
                     executable: executable, library: url, index: index, id: descriptor.id, timeout: options.timeoutSeconds)
             } else {
-                report.lines += PluginScenarios.run(library: library, index: index, descriptor: descriptor)
+                report.lines += PluginScenarios.run(library: library, index: index, descriptor: descriptor, announce: false)
             }
         }
         return report
@@ -194,7 +194,7 @@ public enum PluginValidator {
             let library = try PluginLoader.openTable(library: url)
             guard let json = library.descriptorJSON(index) else { throw HostError(.pluginFailed, "no descriptor for effect \(index)") }
             let descriptor = try JSONDecoder().decode(EffectDescriptor.self, from: Data(json.utf8))
-            lines = PluginScenarios.run(library: library, index: index, descriptor: descriptor)
+            lines = PluginScenarios.run(library: library, index: index, descriptor: descriptor, announce: true)
         } catch {
             lines = [PluginCheckLine(.fail, "effect \(index)", "could not be loaded in the child process: \(ErrorChain.describe(error))")]
         }
