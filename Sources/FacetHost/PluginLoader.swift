@@ -364,8 +364,7 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
             reportedFailure = true
             throw EffectError(
                 .processingFailed,
-                outputOnFailure
-                    ? message + " (it also returned motion, which a failing effect must not; the motion was discarded)" : message)
+                outputOnFailure ? message + Self.outputOnFailureNote : message)
         }
         outputOnFailure = false
         reportedFailure = false
@@ -416,6 +415,9 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         }
         return place.isEmpty ? "" : " (at \(place.joined(separator: ", ")))"
     }
+
+    /// What a failure's message gains when the failing call also set `motion_out`.
+    static let outputOnFailureNote = " (it also returned motion, which a failing effect must not; the motion was discarded)"
 
     /// How messages name the plugin this effect lives in (`plugin ID (LIBRARY-FILE)`).
     var pluginName: String { library.name }

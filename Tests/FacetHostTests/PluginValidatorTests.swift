@@ -110,6 +110,22 @@ final class PluginValidatorTests: XCTestCase {
             with: "FAIL com.example.broken.pass: did not finish within 2 s while running defaults, one face, audio and was killed")
     }
 
+    func testMotionThatDoesNotDecodeFailsNamingTheFrame() throws {
+        assertFails(
+            try check(.invalidJSON),
+            with:
+                "defaults, one face, audio: com.example.broken.pass returned motion that is not valid SceneMotion JSON (at track 0, frame 0)"
+        )
+    }
+
+    func testAFailingCallThatStillReturnsMotionFails() throws {
+        assertFails(
+            try check(.failureWithOutput),
+            with:
+                "defaults, one face, audio: process() failed (deliberate failure) and still set motion_out; expected motion_out left NULL when a call fails"
+        )
+    }
+
     // MARK: - The apply path
 
     /// The error the chain runner gives for `variant`'s effect on two faces over 20 frames.
@@ -138,6 +154,14 @@ final class PluginValidatorTests: XCTestCase {
             text.contains(
                 "effect com.example.broken.pass of plugin com.example.broken (libbroken-frames-changed.so) changed the frame times "
                     + "(12 frames became 11; first difference at frame 11)"), text)
+    }
+
+    func testApplyNamesPluginAndEffectForAFailureAndDiscardsItsMotion() throws {
+        let text = try applyError(.failureWithOutput)?.description ?? "no error"
+        XCTAssertTrue(
+            text.contains(
+                "effect com.example.broken.pass of plugin com.example.broken (libbroken-failure-with-output.so) failed: deliberate failure "
+                    + "(it also returned motion, which a failing effect must not; the motion was discarded)"), text)
     }
 
     func testApplyRunsTheGoodPluginAndReportsEachEffectAsItStarts() throws {

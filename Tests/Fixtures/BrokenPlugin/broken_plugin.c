@@ -8,6 +8,8 @@
  *   -DBROKEN_DEFAULT     the parameter's default (5) is outside its range (0...1)
  *   -DBROKEN_NAN         the first "yaw" of the output becomes 1e999 (infinite once decoded)
  *   -DBROKEN_FRAMES      the last frame time of the output is dropped
+ *   -DBROKEN_JSON        the first frame's "confidence" key is misspelt (not SceneMotion JSON)
+ *   -DBROKEN_FAIL_OUTPUT process() fails with a message and still sets motion_out
  *   -DBROKEN_CRASH       process() raises SIGSEGV
  *   -DBROKEN_EXIT        process() ends the process with exit(3)
  *   -DBROKEN_HANG        process() never returns
@@ -96,8 +98,15 @@ static int32_t process(void *instance, const char *motion_json, const FacetHostC
         free(result);
         result = edited;
     }
+#elif defined(BROKEN_JSON)
+    char *key = strstr(result, "\"confidence\"");
+    if (key) key[9] = 'z';
 #endif
     *motion_out = result;
+#if defined(BROKEN_FAIL_OUTPUT)
+    *error_out = strdup("deliberate failure");
+    return 1;
+#endif
     return 0;
 }
 
