@@ -102,8 +102,8 @@ struct PluginsCheckEffect: ParsableCommand {
     @Argument(help: "The plugin library (.so).")
     var path: String
 
-    @Option(name: .long, help: "The effect's index in the library.")
-    var index: Int32
+    @Option(name: .long, help: "The effect's index in the library; without it, only load the library and read its descriptors.")
+    var index: Int32?
 
     func run() throws {
         let status = PluginValidator.childMain(library: URL(fileURLWithPath: path), index: index)

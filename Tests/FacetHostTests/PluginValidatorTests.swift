@@ -98,6 +98,13 @@ final class PluginValidatorTests: XCTestCase {
             with: "FAIL com.example.broken.pass: crashed the process with SIGSEGV (signal 11) while running defaults, one face, audio")
     }
 
+    func testACrashWhileLoadingIsAReportLine() throws {
+        assertFails(
+            try check(.crashOnLoad),
+            with: "FAIL library: crashed the process with SIGABRT (signal 6) while running dlopen and facet_plugin_entry; "
+                + "expected the library to load and describe its effects")
+    }
+
     func testAnExitIsAReportLineNamingTheStatus() throws {
         assertFails(
             try check(.exit),

@@ -17,6 +17,7 @@ public enum CPluginFixture {
         case invalidJSON = "BROKEN_JSON"
         case failureWithOutput = "BROKEN_FAIL_OUTPUT"
         case crash = "BROKEN_CRASH"
+        case crashOnLoad = "BROKEN_LOAD_CRASH"
         case exit = "BROKEN_EXIT"
         case hang = "BROKEN_HANG"
     }
@@ -88,6 +89,7 @@ extension CPluginFixture.Variant {
         case .invalidJSON: return "invalid-json"
         case .failureWithOutput: return "failure-with-output"
         case .crash: return "crash"
+        case .crashOnLoad: return "crash-on-load"
         case .exit: return "exit"
         case .hang: return "hang"
         }

@@ -17,6 +17,16 @@ public enum PluginValidator {
     /// effect in a child process of `options.executable` when one is given.
     public static func check(library url: URL, options: PluginCheckOptions) -> PluginCheckReport {
         var report = PluginCheckReport(library: url.path)
+        if let executable = options.executable {
+            // Loading runs the library's initialisers and entry function: tried in a child first.
+            let probe = runInChild(
+                executable: executable, library: url, index: nil, id: "library", timeout: options.timeoutSeconds,
+                expected: "expected the library to load and describe its effects")
+            guard !probe.contains(where: { $0.status == .fail }) else {
+                report.lines += probe
+                return report
+            }
+        }
         let library: PluginLibrary
         do {
             library = try PluginLoader.openTable(library: url)
@@ -66,7 +76,8 @@ public enum PluginValidator {
         for (index, descriptor) in effects {
             if let executable = options.executable {
                 report.lines += runInChild(
-                    executable: executable, library: url, index: index, id: descriptor.id, timeout: options.timeoutSeconds)
+                    executable: executable, library: url, index: index, id: descriptor.id, timeout: options.timeoutSeconds,
+                    expected: "expected process() to return, with an error through error_out if it cannot work")
             } else {
                 report.lines += PluginScenarios.run(library: library, index: index, descriptor: descriptor, announce: false)
             }
@@ -124,10 +135,12 @@ public enum PluginValidator {
     /// Runs effect `index`'s scenarios in a child process and turns its fate into report lines:
     /// its own lines when it finishes, else a failure naming the signal, exit status or timeout
     /// and the scenario that was running.
-    static func runInChild(executable: URL, library: URL, index: Int32, id: String, timeout: Double) -> [PluginCheckLine] {
+    static func runInChild(
+        executable: URL, library: URL, index: Int32?, id: String, timeout: Double, expected: String
+    ) -> [PluginCheckLine] {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["plugins", "check-effect", library.path, "--index", String(index)]
+        process.arguments = ["plugins", "check-effect", library.path] + (index.map { ["--index", String($0)] } ?? [])
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -166,8 +179,7 @@ public enum PluginValidator {
             return [
                 PluginCheckLine(
                     .fail, id,
-                    "crashed the process with \(signalName(number)) (signal \(number))\(running); expected process() to return, "
-                        + "with an error through error_out if it cannot work")
+                    "crashed the process with \(signalName(number)) (signal \(number))\(running); \(expected)")
             ]
         }
         if let lines = try? JSONDecoder().decode([PluginCheckLine].self, from: stdout), process.terminationStatus == 0 {
@@ -177,18 +189,41 @@ public enum PluginValidator {
         return [
             PluginCheckLine(
                 .fail, id,
-                "the process running it exited with status \(process.terminationStatus)\(running)\(lastWords); expected the effect to return, never to exit"
+                "the process running it exited with status \(process.terminationStatus)\(running)\(lastWords); \(expected), never to exit"
             )
         ]
     }
 
     /// What `facet plugins check-effect LIBRARY --index N` does in the child: runs the effect's
     /// scenarios and writes their lines as JSON to standard output, which the plugin's own
-    /// prints cannot reach (they go to standard error). Returns the exit status.
-    public static func childMain(library url: URL, index: Int32) -> Int32 {
+    /// prints cannot reach (they go to standard error). Without an index (nil) it only loads the
+    /// library and reads every descriptor, so that a crash there is reported before the checker
+    /// loads the library itself. Returns the exit status.
+    public static func childMain(library url: URL, index: Int32?) -> Int32 {
         fflush(nil)
         let report = dup(STDOUT_FILENO)
         dup2(STDERR_FILENO, STDOUT_FILENO)
+        var lines: [PluginCheckLine] = []
+        if let index {
+            lines = effectLines(library: url, index: index)
+        } else {
+            // Errors are left to the parent, which loads the library itself once this survived.
+            FileHandle.standardError.write(Data((PluginScenarios.progressPrefix + "dlopen and facet_plugin_entry\n").utf8))
+            if let library = try? PluginLoader.openTable(library: url) {
+                for effect in 0..<max(0, library.api.pointee.effect_count) {
+                    FileHandle.standardError.write(Data((PluginScenarios.progressPrefix + "describe(\(effect))\n").utf8))
+                    _ = library.descriptorJSON(effect)
+                }
+            }
+        }
+        let data = (try? JSONEncoder().encode(lines)) ?? Data("[]".utf8)
+        let written = data.withUnsafeBytes { write(report, $0.baseAddress, $0.count) }
+        close(report)
+        return written == data.count ? 0 : 1
+    }
+
+    /// Effect `index`'s scenario lines, in this process.
+    private static func effectLines(library url: URL, index: Int32) -> [PluginCheckLine] {
         let lines: [PluginCheckLine]
         do {
             let library = try PluginLoader.openTable(library: url)
@@ -198,10 +233,7 @@ public enum PluginValidator {
         } catch {
             lines = [PluginCheckLine(.fail, "effect \(index)", "could not be loaded in the child process: \(ErrorChain.describe(error))")]
         }
-        let data = (try? JSONEncoder().encode(lines)) ?? Data("[]".utf8)
-        let written = data.withUnsafeBytes { write(report, $0.baseAddress, $0.count) }
-        close(report)
-        return written == data.count ? 0 : 1
+        return lines
     }
 
     /// `SIGSEGV`, `SIGABRT`, … for the signals a crash raises.

@@ -11,6 +11,7 @@
  *   -DBROKEN_JSON        the first frame's "confidence" key is misspelt (not SceneMotion JSON)
  *   -DBROKEN_FAIL_OUTPUT process() fails with a message and still sets motion_out
  *   -DBROKEN_CRASH       process() raises SIGSEGV
+ *   -DBROKEN_LOAD_CRASH  facet_plugin_entry() aborts (SIGABRT)
  *   -DBROKEN_EXIT        process() ends the process with exit(3)
  *   -DBROKEN_HANG        process() never returns
  *
@@ -138,5 +139,8 @@ const FacetPluginAPI *facet_plugin_entry_misspelt(uint32_t host_api_version) {
 const FacetPluginAPI *facet_plugin_entry(uint32_t host_api_version) {
 #endif
     (void)host_api_version;
+#if defined(BROKEN_LOAD_CRASH)
+    abort();
+#endif
     return &table;
 }
