@@ -127,7 +127,8 @@ enum PluginText {
         let header = ["parameter", "type", "default", "range", "unit", "keyframes", "description"]
         let rows = descriptor.parameters.map { spec in
             [
-                spec.name, spec.type.name, spec.defaultValue.chainText, spec.rangeDescription ?? "", spec.unit ?? "",
+                spec.name, spec.type.name + (spec.role.map { " (\($0.rawValue))" } ?? ""), spec.defaultValue.chainText,
+                spec.rangeDescription ?? "", spec.unit ?? "",
                 spec.type.isAnimatable ? "yes" : "no", spec.documentation,
             ]
         }

@@ -229,6 +229,26 @@ final class PluginValidatorTests: XCTestCase {
         XCTAssertNil(EffectTimeBudget.slowness(seconds: 1.5, faceFrames: 100, access: .wholeSequence, floorSeconds: 1))
     }
 
+    func testDescriptorsWarnAboutTasteAndFailOnMissingDocumentation() {
+        let descriptor = EffectDescriptor(
+            id: "com.other.fade", version: EffectVersion(1), summary: "Fades.",
+            parameters: [
+                ParameterSpec.number("fade-delay", default: 0, min: 0, max: 2, "Waits first."),
+                ParameterSpec.number("amount", default: 1, min: 0, "How much."),
+                ParameterSpec.boolean("Mirror", default: false, ""),
+            ])
+        let lines = DescriptorChecks.lines(descriptor, pluginID: "com.example.tools").map(\.description)
+        XCTAssertEqual(
+            lines,
+            [
+                "WARN com.other.fade: the effect id does not extend the plugin id com.example.tools; ids usually do (com.example.tools.NAME)",
+                "WARN com.other.fade: parameter 'fade-delay' has no unit, but 'fade' suggests one (deg, s, frames…); say it in the descriptor",
+                "WARN com.other.fade: parameter 'amount' has no maximum: its extremes cannot be tried",
+                "WARN com.other.fade: parameter 'Mirror' is not written in lower case with '-' between words, as chains and presets expect",
+                "FAIL com.other.fade: parameter 'Mirror' has no documentation; expected a sentence for the parameter table",
+            ])
+    }
+
     func testIdsAndVersionsAreCheckedForSyntax() {
         XCTAssertTrue(DescriptorChecks.isReverseDNS("com.example.gaze-fix"))
         XCTAssertFalse(DescriptorChecks.isReverseDNS("Com.Example"))
