@@ -127,4 +127,6 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=2 -f lavfi
   -c:v libx264 -preset ultrafast -c:a aac -shortest "$work/tone.mp4"
 report=$(FACET_CACHE_DIR="$work/cache" FACET_PLUGIN_PATH="$work/plugins" "$facet" apply "$work/tone.mp4" -o "$work/out3.mp4" --chain "tilt:words=hello" --json)
 echo "$report" | grep -Eq 'speech: (alignment|recognition|loudness), 2[0-9][0-9] loudness values over 2 s' || { echo "sdk-check: FAILED — the plugin did not receive the speech of its audio: $report" >&2; exit 1; }
-echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model, a driving input and speech, and ran it"
+# The checker plugin authors run in CI passes the Swift plugin (every effect in a child process).
+checked=$("$facet" plugins check "$work/plugins/libTiltPlugin.so") || { echo "sdk-check: FAILED — facet plugins check refused the Swift plugin: $checked" >&2; exit 1; }
+echo "sdk-check: facet loaded com.example.tilt from a separately built plugin, validated its parameters, gave it the face model, a driving input and speech, ran it, and facet plugins check passed it"

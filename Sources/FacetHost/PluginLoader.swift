@@ -67,12 +67,30 @@ public enum PluginLoader {
     {
         var effects: [EffectFactory] = []
         var errors: [HostError] = []
+        for directory in survey(directories, allowWritable: allowWritable) {
+            errors += directory.errors
+            effects += directory.plugins.flatMap(\.factories)
+        }
+        return (effects, errors)
+    }
+
+    /// What each of `directories` holds, in order, with the same rules as `loadAll`: the plugins
+    /// that loaded and the errors of those that did not (`facet plugins list`). A library reached
+    /// twice (a symbolic link) is listed once, where it is first found.
+    public static func survey(
+        _ directories: [URL],
+        allowWritable: Bool = ProcessInfo.processInfo.environment[allowWritableVariable] == "1"
+    ) -> [PluginDirectory] {
+        var listings: [PluginDirectory] = []
         var seen = Set<String>()
         for directory in directories {
+            var listing = PluginDirectory(url: directory, exists: false, plugins: [], errors: [])
+            defer { listings.append(listing) }
             var directoryStatus = stat()
             guard stat(directory.path, &directoryStatus) == 0, directoryStatus.st_mode & S_IFMT == S_IFDIR else { continue }
+            listing.exists = true
             if !allowWritable, let problem = writableProblem(directoryStatus, path: directory.path, what: "plugin directory") {
-                errors.append(problem)
+                listing.errors.append(problem)
                 continue
             }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -81,11 +99,11 @@ public enum PluginLoader {
                 guard seen.insert(url.path).inserted else { continue }
                 var status = stat()
                 guard stat(url.path, &status) == 0 else {
-                    errors.append(HostError(.pluginFailed, "cannot read plugin \(url.path): \(String(cString: strerror(errno)))"))
+                    listing.errors.append(HostError(.pluginFailed, "cannot read plugin \(url.path): \(String(cString: strerror(errno)))"))
                     continue
                 }
                 guard status.st_mode & S_IFMT == S_IFREG else {
-                    errors.append(
+                    listing.errors.append(
                         HostError(
                             .pluginFailed,
                             "plugin \(url.path) is not a regular file (a FIFO, device or directory) and is not opened; expected a shared library"
@@ -93,17 +111,17 @@ public enum PluginLoader {
                     continue
                 }
                 if !allowWritable, let problem = writableProblem(status, path: url.path, what: "plugin") {
-                    errors.append(problem)
+                    listing.errors.append(problem)
                     continue
                 }
                 do {
-                    effects += try load(library: url)
+                    listing.plugins.append(try open(library: url))
                 } catch {
-                    errors.append(error)
+                    listing.errors.append(error)
                 }
             }
         }
-        return (effects, errors)
+        return listings
     }
 
     /// A refusal when anyone may write the file or directory (a sticky directory like /tmp too:
@@ -123,6 +141,31 @@ public enum PluginLoader {
 
     /// Loads one plugin library: what it says of itself, and a factory for each of its effects.
     public static func open(library url: URL) throws(HostError) -> LoadedPlugin {
+        let library = try openTable(library: url)
+        let api = library.api
+        var factories: [EffectFactory] = []
+        for index in 0..<max(0, api.pointee.effect_count) {
+            guard let text = library.descriptorJSON(index) else {
+                throw HostError(.pluginFailed, "\(url.path) gave no descriptor for effect \(index)")
+            }
+            let descriptor: EffectDescriptor
+            do {
+                descriptor = try JSONDecoder().decode(EffectDescriptor.self, from: Data(text.utf8))
+            } catch {
+                throw HostError(.pluginFailed, "\(url.path) effect \(index) has an invalid descriptor", cause: error)
+            }
+            factories.append(
+                EffectFactory(descriptor: descriptor, origin: .plugin(url)) { parameters in
+                    try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)
+                })
+        }
+        return LoadedPlugin(info: library.info, factories: factories)
+    }
+
+    /// Opens a library and checks its table (the entry symbol, the API version, every function
+    /// of the first release), without reading any descriptor: what `open` and `facet plugins
+    /// check` share.
+    static func openTable(library url: URL) throws(HostError) -> PluginLibrary {
         guard let handle = dlopen(url.path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             throw HostError(.pluginFailed, "cannot load plugin \(url.path): \(reason); expected a shared library built for this system")
@@ -152,27 +195,10 @@ public enum PluginLoader {
             throw HostError(.pluginFailed, "\(url.path) returned an incomplete plugin table; expected every function of facet_plugin.h")
         }
         let identity = tableIdentity(api.pointee)
-        let library = PluginLibrary(url: url, api: api)
-        var factories: [EffectFactory] = []
-        for index in 0..<max(0, api.pointee.effect_count) {
-            guard let text = api.pointee.describe(index) else {
-                throw HostError(.pluginFailed, "\(url.path) gave no descriptor for effect \(index)")
-            }
-            let descriptor: EffectDescriptor
-            do {
-                descriptor = try JSONDecoder().decode(EffectDescriptor.self, from: Data(String(cString: text).utf8))
-            } catch {
-                throw HostError(.pluginFailed, "\(url.path) effect \(index) has an invalid descriptor", cause: error)
-            }
-            factories.append(
-                EffectFactory(descriptor: descriptor, origin: .plugin(url)) { parameters in
-                    try PluginEffectInstance(library: library, index: index, descriptor: descriptor, parameters: parameters)
-                })
-        }
         let info = PluginLibraryInfo(
             url: url, apiVersion: api.pointee.api_version, apiMinor: identity?.minor, id: identity?.id,
             version: identity?.version, effectCount: Int(api.pointee.effect_count))
-        return LoadedPlugin(info: info, factories: factories)
+        return PluginLibrary(info: info, api: api)
     }
 
     /// The size of the first release's table (`FACET_PLUGIN_API_FIRST_SIZE`): every host needs
@@ -203,6 +229,24 @@ public struct PluginLibraryInfo: Sendable, Equatable {
     public let version: String?
     /// How many effects the library provides.
     public let effectCount: Int
+
+    /// The ABI as `version.minor` (`1.4`), or `1.≤3 (no identity fields)` for a table from
+    /// before the identity fields, which states no minor.
+    public var abiDescription: String {
+        apiMinor.map { "\(apiVersion).\($0)" } ?? "\(apiVersion).≤3 (no identity fields)"
+    }
+}
+
+/// One plugin directory as `PluginLoader.survey` found it.
+public struct PluginDirectory: Sendable {
+    /// The directory.
+    public let url: URL
+    /// Whether it exists (a missing directory is searched and simply holds nothing).
+    public var exists: Bool
+    /// The libraries that loaded, in file-name order.
+    public var plugins: [LoadedPlugin]
+    /// Why the others (or the directory itself) were not loaded.
+    public var errors: [HostError]
 }
 
 /// A loaded plugin library: its stated identity and a factory for each effect.
@@ -216,12 +260,27 @@ public struct LoadedPlugin: Sendable {
 /// A loaded plugin library's table; kept alive by the instances made from it.
 final class PluginLibrary: @unchecked Sendable {
     // Safe to share: the table is immutable, static data of the library.
-    let url: URL
+    let info: PluginLibraryInfo
     let api: UnsafePointer<FacetPluginAPI>
 
-    init(url: URL, api: UnsafePointer<FacetPluginAPI>) {
-        self.url = url
+    init(info: PluginLibraryInfo, api: UnsafePointer<FacetPluginAPI>) {
+        self.info = info
         self.api = api
+    }
+
+    /// The library file.
+    var url: URL { info.url }
+
+    /// How messages name the plugin: `plugin com.example.tools (libTools.so)`, or `plugin
+    /// libTools.so` when its table states no id.
+    var name: String {
+        guard let id = info.id, !id.isEmpty else { return "plugin \(url.lastPathComponent)" }
+        return "plugin \(id) (\(url.lastPathComponent))"
+    }
+
+    /// Effect `index`'s descriptor JSON as the plugin gave it; nil when it gave none.
+    func descriptorJSON(_ index: Int32) -> String? {
+        api.pointee.describe(index).map { String(cString: $0) }
     }
 
     /// Takes a string the plugin allocated, freeing it.
@@ -299,15 +358,77 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
             }
         }
         guard status == 0 else {
-            throw EffectError(.processingFailed, library.take(error) ?? "\(effectDescriptor.id) failed without a message")
+            let message = library.take(error) ?? "\(effectDescriptor.id) failed without a message"
+            // A failing call must not hand back motion; it is freed and never read.
+            outputOnFailure = library.take(output) != nil
+            reportedFailure = true
+            throw EffectError(
+                .processingFailed,
+                outputOnFailure ? message + Self.outputOnFailureNote : message)
         }
+        outputOnFailure = false
+        reportedFailure = false
         guard let text = library.take(output) else {
             throw EffectError(.processingFailed, "\(effectDescriptor.id) returned no motion; expected the transformed motion")
         }
         // What the plugin may change is checked by the host for every effect (EffectChainRunner).
-        let result = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
-        motion = result
+        do {
+            motion = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
+        } catch {
+            if let found = NonFiniteJSON.locate(in: text) {
+                throw EffectError(
+                    .processingFailed,
+                    "\(effectDescriptor.id) returned motion with the number \(found.literal), which is not finite\(found.place); "
+                        + "expected finite numbers within MotionLimits (JSON cannot carry NaN or infinity)",
+                    cause: error)
+            }
+            throw EffectError(
+                .processingFailed,
+                "\(effectDescriptor.id) returned motion that is not valid SceneMotion JSON\(Self.place(of: error, in: motion)); "
+                    + "expected the motion it was given as JSON, with only coefficients and identity changed",
+                cause: error)
+        }
     }
+
+    /// Where in `motion` (the input) a decoding error points: ` at track 0, frame 4`, from the
+    /// error's coding path (`tracks[0].frames[4]…`); empty when it points at no frame or track.
+    static func place(of error: any Error, in motion: SceneMotion) -> String {
+        let path: [any CodingKey]
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?, .keyNotFound(_, let context)?, .typeMismatch(_, let context)?,
+            .valueNotFound(_, let context)?:
+            path = context.codingPath
+        default: return ""
+        }
+        var place: [String] = []
+        var track: FaceTrack?
+        for (key, next) in zip(path, path.dropFirst()) {
+            guard let position = next.intValue else { continue }
+            if key.stringValue == "tracks", position < motion.tracks.count {
+                track = motion.tracks[position]
+                place.append("track \(motion.tracks[position].id)")
+            } else if key.stringValue == "frames", let track, position < track.frames.count {
+                place.append("frame \(track.frames[position].frameIndex)")
+            } else if key.stringValue == "frameTimes" {
+                place.append("frame \(position)")
+            }
+        }
+        return place.isEmpty ? "" : " (at \(place.joined(separator: ", ")))"
+    }
+
+    /// What a failure's message gains when the failing call also set `motion_out`.
+    static let outputOnFailureNote = " (it also returned motion, which a failing effect must not; the motion was discarded)"
+
+    /// How messages name the plugin this effect lives in (`plugin ID (LIBRARY-FILE)`).
+    var pluginName: String { library.name }
+
+    /// Whether the last `process` call failed and yet returned motion (a broken contract that
+    /// `facet plugins check` reports).
+    private(set) var outputOnFailure = false
+
+    /// Whether the last `process` call failed in the plugin (a non-zero status), rather than in
+    /// the host reading what it returned.
+    private(set) var reportedFailure = false
 }
 
 /// The C form of an effect's driving inputs (`FacetDrivingInput`), owning every string and
@@ -366,4 +487,42 @@ private final class WarnBox {
 private func withOptionalCString<Result>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {
     guard let text else { return body(nil) }
     return text.withCString { body($0) }
+}
+
+/// Finds where a plugin's motion JSON holds a number no decoder accepts: a literal that
+/// overflows (`1e999`, infinite once parsed) or a word such as `nan` or `Infinity`. Foundation's
+/// decoder refuses the whole text without saying where, so the literal is replaced by a
+/// sentinel that decodes and lies outside `MotionLimits`, and the range check names its track,
+/// frame and field.
+enum NonFiniteJSON {
+    /// A value that decodes as a `Float` and fails every range check of a coefficient.
+    private static let sentinel = "-3e38"
+
+    /// The first such literal and where it is (` at track 0, frame 3: pose.yaw`), or nil when
+    /// the text holds none.
+    static func locate(in text: String) -> (literal: String, place: String)? {
+        let pattern = #"([:,\[]\s*)(-?(?:[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|[Nn]a[Nn]|[Ii]nf(?:inity)?))(?=\s*[,\]}])"#
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return nil }
+        let whole = NSRange(text.startIndex..., in: text)
+        var first: String?
+        var replaced = ""
+        var cursor = text.startIndex
+        for match in expression.matches(in: text, range: whole) {
+            guard let range = Range(match.range(at: 2), in: text) else { continue }
+            let literal = String(text[range])
+            if let number = Double(literal), number.isFinite, abs(number) <= Double(Float.greatestFiniteMagnitude) { continue }
+            if first == nil { first = literal }
+            replaced += text[cursor..<range.lowerBound] + sentinel
+            cursor = range.upperBound
+        }
+        guard let first else { return nil }
+        replaced += text[cursor...]
+        guard let motion = try? JSONDecoder().decode(SceneMotion.self, from: Data(replaced.utf8)),
+            let violation = motion.rangeViolation()
+        else { return (first, "") }
+        var place: [String] = []
+        if let track = violation.trackID { place.append("track \(track)") }
+        if let frame = violation.frameIndex { place.append("frame \(frame)") }
+        return (first, " (at \((place + [violation.field]).joined(separator: ", ")))")
+    }
 }

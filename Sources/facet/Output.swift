@@ -89,6 +89,13 @@ final class ProgressBar: ProgressObserver {
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 
+    /// Shows `text` on the bar's line at once (a phase with no frame count, such as the effect
+    /// that is running); the next frame count replaces it.
+    func status(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+    }
+
     func finished() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))

@@ -144,6 +144,9 @@ struct StageOptions: ParsableArguments {
                     progressBar.nextLabel = "rendering"
                 }
                 progressBar.advanced(framesDone: frames)
+            },
+            effectProgress: { position, count, name in
+                progressBar.status("running \(DisplayText.escaped(name)) (\(position + 1)/\(count))")
             }, cancellation: cancellation)
     }
 }

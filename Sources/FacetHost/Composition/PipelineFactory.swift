@@ -94,11 +94,13 @@ public enum PipelineFactory {
     /// face model that cannot load) fail here, before the run starts.
     ///
     /// When an effect names a driving input, the pipeline gets an `AnalysedDrivingInputs` that
-    /// shares the source's face model; `drivingProgress` hears the driver's name and frames.
+    /// shares the source's face model; `drivingProgress` hears the driver's name and frames;
+    /// `effectProgress` hears each effect of the chain as it starts (position, count, name).
     public static func make(
         _ options: PipelineOptions, for chain: EffectChain,
         analysisProgress: ((Int) -> Void)? = nil,
         drivingProgress: ((String, Int) -> Void)? = nil,
+        effectProgress: ((Int, Int, String) -> Void)? = nil,
         cancellation: CancellationFlag = CancellationFlag()
     ) throws(HostError) -> ComposedPipeline {
         // Named weights are checked even when nothing will be rendered: a typo is an error, not silence.
@@ -110,6 +112,7 @@ public enum PipelineFactory {
         }
         let editsFaces = !chain.invocations.isEmpty
         var pipeline = Pipeline()
+        pipeline.effectProgress = effectProgress
         let model: MorphableModel?
         var analysis: FaceAnalysisSource?
         if let motionFile = options.motionFile {

@@ -25,6 +25,9 @@ public struct Pipeline {
     /// Analyses the speech of the audio effects that declare `EffectInputs.speech` get; nil: such
     /// effects get no speech (with a warning).
     public var speechInputs: (any SpeechInputProvider)?
+    /// Hears each effect of the chain as it starts: its position, the chain's length and its
+    /// name (`effect ID`, or `effect ID of plugin PLUGIN-ID (LIBRARY)`), for a progress line.
+    public var effectProgress: ((_ position: Int, _ count: Int, _ name: String) -> Void)?
 
     /// Creates a pipeline with the given stages (defaults: no analysis, pass-through, FFmpeg).
     public init(
@@ -294,7 +297,8 @@ public struct Pipeline {
         timings.speechSeconds = Date().timeIntervalSince(speechStarted)
         let edited = try effects.run(
             on: source, audio: audioClip, faceModel: self.faceModel ?? motionSource.faceModel,
-            drivingInputs: driving, speech: speech, warnings: warningSink)
+            drivingInputs: driving, speech: speech, warnings: warningSink,
+            started: { [effectProgress, count = effects.effects.count] position, name in effectProgress?(position, count, name) })
         timings.effectsSeconds = Date().timeIntervalSince(effectsStarted) - timings.speechSeconds
         timings.editedFaceFrames = Self.editedFaceFrames(source: source, edited: edited)
         if renderer is PassThroughRenderer, edited.tracks != source.tracks {
