@@ -217,6 +217,25 @@ static int blink_track(const BlinkEvery *blink, const Eyelids *lids, cJSON *trac
     return 0;
 }
 
+/* Makes every number of `item` print exactly. cJSON prints a double with 15 significant digits
+ * whenever that reads back "close enough", which moves frame times the host compares bit for
+ * bit (and refuses as changed); 17 digits always read back as the same double. */
+static int exact_numbers(cJSON *item) {
+    for (; item; item = item->next) {
+        if (cJSON_IsNumber(item)) {
+            char text[32];
+            snprintf(text, sizeof text, "%.17g", item->valuedouble);
+            char *copy = strdup(text);
+            if (!copy) return 1;
+            item->type = cJSON_Raw;
+            item->valuestring = copy;
+        } else if (item->child && exact_numbers(item->child)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int32_t blink_process(void *instance, const char *motion_json, const FacetHostContext *context, char **motion_out,
                              char **error_out) {
     const BlinkEvery *blink = instance;
@@ -253,7 +272,7 @@ static int32_t blink_process(void *instance, const char *motion_json, const Face
         }
     }
     eyelids_free(&lids);
-    char *text = cJSON_PrintUnformatted(motion);
+    char *text = exact_numbers(motion->child) ? NULL : cJSON_PrintUnformatted(motion);
     cJSON_Delete(motion);
     if (!text) {
         hand(error_out, "blink-every: could not write the motion (out of memory)");

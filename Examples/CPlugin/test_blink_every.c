@@ -3,6 +3,7 @@
  * (describe, create, process with a context, free_string, destroy) and checks what it wrote.
  * `make check` builds and runs it; it prints "N passed, N failed" and exits non-zero on failure.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +35,20 @@ static void collect_warning(void *host_data, const char *message) {
     (void)host_data;
     warning_count++;
     snprintf(last_warning, sizeof last_warning, "%s", message);
+}
+
+/* Prints every number of `item` with 17 digits, so the input holds the exact times i / 25. */
+static void exact(cJSON *item) {
+    for (; item; item = item->next) {
+        if (cJSON_IsNumber(item)) {
+            char text[32];
+            snprintf(text, sizeof text, "%.17g", item->valuedouble);
+            item->type = cJSON_Raw;
+            item->valuestring = strdup(text);
+        } else {
+            exact(item->child);
+        }
+    }
 }
 
 /* 5 s at 25 fps of one face with a two-coefficient expression at 0.1, 0.2. */
@@ -69,6 +84,7 @@ static char *still_face_motion(void) {
         cJSON_AddItemToObject(coefficients, "expression", cJSON_CreateDoubleArray(expression, 2));
         cJSON_AddItemToArray(frames, frame);
     }
+    exact(motion->child);
     char *text = cJSON_PrintUnformatted(motion);
     cJSON_Delete(motion);
     return text;
@@ -132,6 +148,11 @@ int main(void) {
     CHECK(fabs(coefficient(motion, 75, 0) - 0.1) < 1e-9, "open at 3 s: %g", coefficient(motion, 75, 0));
     CHECK(fabs(coefficient(motion, 50, 1) - 0.2) < 1e-9, "the brows are left alone: %g", coefficient(motion, 50, 1));
     CHECK(warning_count == 0, "no warning with a face model: %s", last_warning);
+    int exact_times = 1;
+    const cJSON *time;
+    int index = 0;
+    cJSON_ArrayForEach(time, cJSON_GetObjectItemCaseSensitive(motion, "frameTimes")) exact_times &= time->valuedouble == index++ / 25.0;
+    CHECK(exact_times && index == 125, "the frame times come back bit for bit (the host refuses changed times)");
     cJSON_Delete(motion);
     api->free_string(output);
     output = NULL;
