@@ -24,6 +24,7 @@ struct Facet: ParsableCommand {
               facet probe talk.mp4 --json
               facet effects direct-edit
               facet presets show nod
+              facet plugins new soft-tilt
 
             Effects from plugin libraries are loaded from $FACET_PLUGIN_PATH, \
             ~/.local/share/facet/plugins and <facet>/../lib/facet/plugins. Presets are found in \
@@ -34,6 +35,7 @@ struct Facet: ParsableCommand {
         version: FacetVersion.current,
         subcommands: [
             Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self, Bench.self,
+            PluginsCommand.self,
         ]
     )
 
