@@ -54,7 +54,8 @@ public struct BeatNod: FaceEffect {
     /// Finds the onsets of the audio once, then adds a nod around each to every face.
     public func process(_ motion: inout SceneMotion, context: EffectContext) throws {
         guard let audio = context.audio, !audio.samples.isEmpty else {
-            context.warn("the input has no audio, so there is no beat to nod to; the head is left as it is (give a soundtrack with --audio)")
+            context.warn(
+                "the input has no audio, so there is no beat to nod to; the head is left as it is (give a soundtrack with --audio)")
             return
         }
         let sensitivity = parameters[Self.sensitivity, at: 0]

@@ -1,8 +1,8 @@
 // The one registration line: the library's identity and its effects, exported through the C
 // ABI of facet_plugin.h by FacetPluginKit.
 import FacetExamples
-import FacetSDK
 import FacetPluginKit
+import FacetSDK
 
 /// The entry point `facet` looks up in libFacetExamples.so.
 @_cdecl("facet_plugin_entry")

@@ -53,7 +53,8 @@ final class BeatNodTests: XCTestCase {
             let frame = Int((click * 25).rounded())
             XCTAssertGreaterThan(nods[frame], 8.5, "a nod of about 10° at \(click) s: \(nods[frame])")
             XCTAssertEqual(
-                nods[(frame - 3)...(frame + 3)].max() ?? 0, nods[frame], accuracy: 0.2, "lowest at the click \(click) s, not before or after")
+                nods[(frame - 3)...(frame + 3)].max() ?? 0, nods[frame], accuracy: 0.2,
+                "lowest at the click \(click) s, not before or after")
         }
         XCTAssertEqual(nods[0], 0, "at rest before the first beat")
         XCTAssertEqual(nods[25], 0, "at rest between beats (1 s)")

@@ -47,7 +47,9 @@ final class GazeToCameraTests: XCTestCase {
     /// The correction follows the smoothed pose: a quick sway stays (about as large as it was),
     /// while the head's mean direction goes to the camera.
     func testSmallMovementsSurviveWhileTheMeanGoesToZero() throws {
-        let swaying = motion(count: 100) { index in HeadPose(yawDegrees: 20 + 2 * sin(Float(index) * 2 * .pi / 5), pitchDegrees: 0, rollDegrees: 0) }
+        let swaying = motion(count: 100) { index in
+            HeadPose(yawDegrees: 20 + 2 * sin(Float(index) * 2 * .pi / 5), pitchDegrees: 0, rollDegrees: 0)
+        }
         let yaws = try run(["strength": .number(1)], on: swaying).tracks[0].frames.map { degrees($0.coefficients.pose.yaw) }
         let middle = Array(yaws[20..<80])
         XCTAssertEqual(middle.reduce(0, +) / Float(middle.count), 0, accuracy: 0.3, "the head faces the camera on average")
