@@ -48,8 +48,8 @@ test: setup
 
 ## The plugin examples of Examples/: the Swift package in release with its own tests (without
 ## testable imports they reuse the release build, so the SDK compiles once there), the C plugin
-## with its test; then both loaded into the debug facet (scripts/check-sdk-package.sh) and the newcomer's path of
-## Docs/Plugins.md run as written (scripts/check-newcomer-path.sh).
+## with its test; then both loaded into the debug facet (scripts/check-sdk-package.sh) and the
+## newcomer's path of Docs/Plugins.md run as written (scripts/check-newcomer-path.sh).
 examples: setup
 	$(SWIFT) build --product facet
 	cd Examples/SwiftPlugin && $(SWIFT) build -c release && $(SWIFT) test -c release --disable-testable-imports
