@@ -4,6 +4,7 @@
 # - the SDK side stays small: the products a plugin depends on (FacetSDK, FacetPluginKit and
 #   what they pull in) use no unsafe flags, which SwiftPM refuses in a dependency by URL, and
 #   building the Swift example compiled none of Facet's media, analysis or host code;
+# - the example's package loads in the by-URL-and-version form its README shows;
 # - the `facet` binary (FACET, default .build/debug/facet) loads both libraries, lists their
 #   effects with their parameter tables, validates chains against their schemas, and runs them
 #   next to a built-in effect, giving them the audio and the face model they ask for.
@@ -44,6 +45,20 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# The by-URL-and-version form the example's README shows: the same package depending on a tagged
+# clone of the committed tree, as a package URL would give it; its package graph must load
+# (resolution by version, products found under the URL's package name "facet"). Not built again.
+git clone -q "$repo" "$work/facet"
+git -C "$work/facet" -c user.name=check -c user.email=check@localhost tag 0.10.0
+mkdir "$work/by-url"
+cp -R "$repo/Examples/SwiftPlugin/Sources" "$repo/Examples/SwiftPlugin/Tests" "$work/by-url/"
+sed -e "s|\.package(name: \"Facet\", path: \"\.\./\.\.\")|.package(url: \"$work/facet\", from: \"0.10.0\")|" \
+  -e 's|package: "Facet")|package: "facet")|g' "$repo/Examples/SwiftPlugin/Package.swift" > "$work/by-url/Package.swift"
+grep -q 'from: "0.10.0"' "$work/by-url/Package.swift" || fail "could not turn the example's manifest into the by-URL form"
+described=$(cd "$work/by-url" && swift package describe 2>&1) || fail "the example's package by URL and version does not load: $described"
+echo "$described" | grep -q "FacetExamplesPlugin" || fail "the by-URL package lacks its plugin target: $described"
+
 mkdir -m 755 "$work/plugins"
 cp "$swift_library" "$c_library" "$work/plugins/"
 export FACET_PLUGIN_PATH="$work/plugins"
