@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test fuzz format lint bench bench-analysis bench-faces bench-apply bench-reenact quality-reenact install clean
+.PHONY: setup build release demo test examples fuzz format lint bench bench-analysis bench-faces bench-apply bench-reenact quality-reenact install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,11 +39,23 @@ demo: release
 	$(RELEASE_BIN) apply Samples/astronaut.png --preset talk --audio out/demo-speech.wav --set transcript=out/demo-speech.txt -o out/demo-talk.mp4 --contact-sheet out/demo-talk-sheet.png --sheet-frames 6 --overwrite
 	@echo "demo: wrote out/demo-talk.mp4, the portrait speaking festival's reading of out/demo-speech.txt (preset talk), and out/demo-talk-sheet.png"
 
-## The test suite (what CI runs).
+## The test suite (what CI runs). The examples are built before the tests run, because
+## Tests/FacetCLITests loads them into facet (and fails without them when CI=true).
 test: setup
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory examples
 	$(SWIFT) test --skip-build
+
+## The plugin examples of Examples/: the Swift package in release with its own tests (without
+## testable imports they reuse the release build, so the SDK compiles once there), the C plugin
+## with its test; then both loaded into the debug facet (scripts/check-sdk-package.sh) and the
+## newcomer's path of Docs/Plugins.md run as written (scripts/check-newcomer-path.sh).
+examples: setup
+	$(SWIFT) build --product facet
+	cd Examples/SwiftPlugin && $(SWIFT) build -c release && $(SWIFT) test -c release --disable-testable-imports
+	$(MAKE) --no-print-directory -C Examples/CPlugin check
 	bash scripts/check-sdk-package.sh
+	bash scripts/check-newcomer-path.sh
 
 ## The parser fuzzers on a long budget: FUZZ_ITERATIONS mutated presets, chains and motion
 ## files each (CI runs 20,000); FUZZ_SEED picks another sequence (about 8 min on 2 cores).
@@ -56,7 +68,7 @@ fuzz: setup
 ## indentation, 140 columns; the file lists every rule, since a rule it leaves out is off).
 ## `make format` rewrites the sources in place; `make lint` checks them, failing on any finding,
 ## and passes on a tree `make format` has been run on.
-FORMAT_PATHS := Sources Plugins Tests
+FORMAT_PATHS := Sources Plugins Tests Examples/SwiftPlugin/Package.swift Examples/SwiftPlugin/Sources Examples/SwiftPlugin/Tests
 format:
 	$(SWIFT) format format --in-place --parallel --recursive --configuration .swift-format $(FORMAT_PATHS)
 
@@ -99,4 +111,5 @@ install: release
 	install -m 644 Presets/*.yaml $(DESTDIR)$(PREFIX)/share/facet/presets/
 
 clean:
-	rm -rf .build out
+	rm -rf .build out Examples/SwiftPlugin/.build
+	$(MAKE) -C Examples/CPlugin clean

@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "FacetMediaTests", dependencies: ["FacetMedia", "FacetTestSupport"], path: "Tests/FacetMediaTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "FacetHostTests", dependencies: ["FacetHost", "FacetSDK", "FacetMedia", "FacetRender", "FacetAnalysis", "FacetMorphableModel",
-                                   "FacetSpeech", "DirectEdit", "FacetTestSupport"],
+                                   "FacetSpeech", "DirectEdit", "FacetPluginKit", "FacetTestSupport"],
                     path: "Tests/FacetHostTests", exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ReenactmentTests", dependencies: ["Reenactment", "FacetSDK"], path: "Tests/ReenactmentTests",
                     swiftSettings: swiftSettings),

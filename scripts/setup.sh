@@ -17,6 +17,8 @@ packages=(
   # are the speech tests' ground truth
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   festival festvox-kallpc16k festvox-us-slt-hts
+  # the C plugin example (Examples/CPlugin) reads and writes the plugin ABI's JSON with cJSON
+  libcjson-dev
   # peak-memory figures in benchmarks
   time
 )

@@ -24,6 +24,7 @@ struct Facet: ParsableCommand {
               facet probe talk.mp4 --json
               facet effects direct-edit
               facet presets show nod
+              facet plugins new soft-tilt
               facet plugins check libMyEffect.so
 
             Effects from plugin libraries are loaded from $FACET_PLUGIN_PATH, \

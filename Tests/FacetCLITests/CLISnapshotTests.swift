@@ -88,7 +88,7 @@ final class CLISnapshotTests: XCTestCase {
         for expected in [
             [], ["apply"], ["preview"], ["analyze"], ["probe"], ["effects"], ["presets"], ["presets", "list"],
             ["presets", "show"], ["models"], ["models", "list"], ["models", "convert-bfm"], ["pirender"], ["bench"],
-            ["bench", "quality"], ["plugins"], ["plugins", "list"], ["plugins", "info"], ["plugins", "check"],
+            ["bench", "quality"], ["plugins"], ["plugins", "new"], ["plugins", "list"], ["plugins", "info"], ["plugins", "check"],
         ] {
             XCTAssertTrue(commands.contains(expected), "facet \(expected.joined(separator: " ")) is not in the command tree \(commands)")
         }

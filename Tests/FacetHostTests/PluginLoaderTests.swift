@@ -4,8 +4,8 @@ import Foundation
 import XCTest
 
 /// Plugin libraries that are not what they claim: each must be refused with a clear reason,
-/// without stopping the other plugins. (A real plugin is built and loaded by
-/// scripts/check-sdk-package.sh, part of `make test`.)
+/// without stopping the other plugins. (Real plugins, the examples of Examples/, are built by
+/// `make examples` and loaded by scripts/check-sdk-package.sh, both part of `make test`.)
 final class PluginLoaderTests: XCTestCase {
     private func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("facet-plugins-\(UUID().uuidString)")
