@@ -49,7 +49,10 @@ final class PluginABIRoundTripTests: XCTestCase {
         XCTAssertEqual(String(cString: api.pointee.plugin_id), "org.facet.test")
         XCTAssertEqual(String(cString: api.pointee.plugin_version), "1.2.3")
         XCTAssertEqual(api.pointee.api_minor, UInt32(FACET_PLUGIN_API_MINOR))
-        let library = PluginLibrary(url: URL(fileURLWithPath: "/in-process/context-reporter.so"), api: api)
+        let info = PluginLibraryInfo(
+            url: URL(fileURLWithPath: "/in-process/context-reporter.so"), apiVersion: api.pointee.api_version,
+            apiMinor: api.pointee.api_minor, id: "org.facet.test", version: "1.2.3", effectCount: 1)
+        let library = PluginLibrary(info: info, api: api)
         let instance = try PluginEffectInstance(
             library: library, index: 0, descriptor: ContextReporter.descriptor,
             parameters: EffectParameters(for: ContextReporter.self, given: ["follow": .text("driver.png")]))
