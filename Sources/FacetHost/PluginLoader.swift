@@ -368,6 +368,8 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         }
         outputOnFailure = false
         reportedFailure = false
+        // An error message set on success is not the user's concern, but it is the host's to free.
+        _ = library.take(error)
         guard let text = library.take(output) else {
             throw EffectError(.processingFailed, "\(effectDescriptor.id) returned no motion; expected the transformed motion")
         }

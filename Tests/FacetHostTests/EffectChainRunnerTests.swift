@@ -19,15 +19,18 @@ final class EffectChainRunnerTests: XCTestCase {
                         coefficients: FaceCoefficients(translation: Vector3(x: 0, y: 0, z: -600), expression: [0, 0]))
                 })
         }
+        var first = track(0, frames: 0..<20)
+        first.camera = FaceCamera(projection: .perspective, focalLength: 500, principalPoint: Point2(x: 160, y: 120))
         return SceneMotion(
             frameTimes: times, frameRate: 25, frameWidth: 320, frameHeight: 240,
-            tracks: [track(0, frames: 0..<20), track(1, frames: 5..<15)])
+            tracks: [first, track(1, frames: 5..<15)])
     }
 
     /// A built-in-style effect that breaks the contract in the way it is told to.
     struct Breaking: FaceEffect {
         enum Breakage: String, CaseIterable, Sendable {
             case nothing, dropTrack = "drop-track", dropFrame = "drop-frame", retime, resize, nan
+            case renameModel = "rename-model", moveCamera = "move-camera", dropCamera = "drop-camera", heardAudio = "heard-audio"
         }
         static let how = ChoiceParameter("how", default: Breakage.nothing, "What to break.")
         static let descriptor = EffectDescriptor(
@@ -42,17 +45,23 @@ final class EffectChainRunnerTests: XCTestCase {
             case .resize: motion.frameWidth += 2
             case .nan: motion.tracks[0].frames[4].coefficients.pose.yaw = .nan
             case .nothing: motion.tracks[0].frames[0].coefficients.expression[0] = 0.5
+            case .renameModel: motion.tracks[1].modelName = "another"
+            case .moveCamera: motion.tracks[0].camera?.focalLength += 10
+            case .dropCamera: motion.tracks[0].camera = nil
+            case .heardAudio:
+                // Undeclared audio must not arrive: a sign of it would be an edit here.
+                if context.audio != nil { motion.tracks[0].frames[0].coefficients.expression[0] = 0.9 }
             }
         }
     }
 
-    private func run(_ how: String) throws -> (SceneMotion?, HostError?) {
+    private func run(_ how: String, audio: AudioClip? = nil) throws -> (SceneMotion?, HostError?) {
         var registry = EffectRegistry.builtIn
         try registry.register(Breaking.self)
         let chain = try ChainParser.parse("direct-edit:yaw=5 | breaking:how=\(how)", registry: registry)
         let runner = try EffectChainRunner(chain)
         do {
-            return (try runner.run(on: Self.motion(), audio: nil, faceModel: nil, warnings: WarningSink()), nil)
+            return (try runner.run(on: Self.motion(), audio: audio, faceModel: nil, warnings: WarningSink()), nil)
         } catch {
             return (nil, error)
         }
@@ -71,6 +80,7 @@ final class EffectChainRunnerTests: XCTestCase {
         let expected = [
             "drop-track": "added, removed or reordered face tracks", "drop-frame": "changed which frames track 1 covers",
             "retime": "changed the frame times", "resize": "changed the frame size", "nan": "out of range",
+            "rename-model": "changed the face model of track 1 (test became another)", "move-camera": "changed the camera of track 0",
         ]
         for (how, words) in expected {
             let (motion, error) = try run(how)
@@ -81,5 +91,18 @@ final class EffectChainRunnerTests: XCTestCase {
             XCTAssertTrue(text.contains(words), "\(how): \(text)")
             XCTAssertEqual(error?.location?.file, "--chain", "\(how): the chain location is kept")
         }
+    }
+
+    func testACameraDroppedByAnOlderSDKIsPutBack() throws {
+        let (motion, error) = try run("drop-camera")
+        XCTAssertNil(error)
+        XCTAssertEqual(motion?.tracks[0].camera, Self.motion().tracks[0].camera)
+    }
+
+    func testAnEffectThatDidNotDeclareAudioGetsNone() throws {
+        let clip = AudioClip(sampleRate: 16000, samples: [Float](repeating: 0.1, count: 1600), startTime: 0)
+        let (motion, error) = try run("heard-audio", audio: clip)
+        XCTAssertNil(error)
+        XCTAssertEqual(motion?.tracks[0].frames[0].coefficients.expression[0], 0, "the effect saw audio it did not ask for")
     }
 }

@@ -36,8 +36,9 @@ struct EffectChainRunner {
             let id = invocation.descriptor.id
             let name = Self.name(of: effect, id: id)
             started?(position, name)
+            // Sound only for an effect that declared it (facet_plugin.h: NULL when it did not ask).
             let context = EffectContext(
-                audio: audio, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
+                audio: invocation.descriptor.inputs.contains(.audio) ? audio : nil, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
                 speech: position < speech.count ? speech[position] : nil,
                 warn: { message in warnings.add("\(id): \(message)") })
             let before = motion
@@ -51,6 +52,7 @@ struct EffectChainRunner {
             if let broken = Self.contractViolation(before: before, after: motion) {
                 throw HostError(.effectFailed, "\(name) \(broken.message)", at: invocation.location, cause: broken.cause)
             }
+            Self.restoreDroppedCameras(from: before, into: &motion)
             if let slow = EffectTimeBudget.slowness(
                 seconds: seconds, faceFrames: before.faceFrameCount, access: invocation.descriptor.temporalAccess,
                 floorSeconds: slowFloorSeconds)
@@ -106,7 +108,29 @@ struct EffectChainRunner {
             let frame = position < oldFrames.count ? oldFrames[position] : newFrames[position]
             return "changed which frames track \(old.id) covers (first at frame \(frame))"
         }
+        for (old, new) in zip(before.tracks, after.tracks) {
+            if new.modelName != old.modelName {
+                return "changed the face model of track \(old.id) (\(old.modelName) became \(new.modelName))"
+            }
+            if new.expressionBasis != old.expressionBasis || new.expressionNames != old.expressionNames {
+                return "changed the expression space of track \(old.id) (its expressionBasis or expressionNames)"
+            }
+            if let camera = new.camera, camera != old.camera {
+                return "changed the camera of track \(old.id)"
+            }
+        }
         return nil
+    }
+
+    /// Puts back a track's camera an effect returned without: a plugin built with an SDK from
+    /// before cameras were recorded decodes and re-encodes the motion without them. Effects may
+    /// not change the camera (only coefficients and identity), so the source's is the right one.
+    static func restoreDroppedCameras(from before: SceneMotion, into after: inout SceneMotion) {
+        for index in after.tracks.indices where index < before.tracks.count {
+            if after.tracks[index].camera == nil, let camera = before.tracks[index].camera {
+                after.tracks[index].camera = camera
+            }
+        }
     }
 
     /// The first position where `a` and `b` differ (the shorter one's length when one extends the other).
