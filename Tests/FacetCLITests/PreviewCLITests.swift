@@ -77,7 +77,8 @@ final class PreviewCLITests: XCTestCase {
         XCTAssertEqual(line?.hasPrefix("facet: speech: 1.5 s, no phones, loudness only"), true, preview.stderr)
         XCTAssertTrue(preview.stderr.contains("does not sound like speech"), preview.stderr)
         // The same line as apply prints.
-        let apply = try CommandRunner.run(CommandRunner.facet, ["apply"] + arguments + ["-o", directory.appendingPathComponent("out.mp4").path])
+        let apply = try CommandRunner.run(
+            CommandRunner.facet, ["apply"] + arguments + ["-o", directory.appendingPathComponent("out.mp4").path])
         XCTAssertEqual(apply.status, 0, apply.stderr)
         let applied = apply.stderr.split(separator: "\n").first { $0.hasPrefix("facet: speech: ") }
         XCTAssertEqual(applied?.prefix(45), line?.prefix(45), apply.stderr)

@@ -118,7 +118,10 @@ final class AudioSyncWiringTests: XCTestCase {
         XCTAssertGreaterThan(voweled.count, 5, "vowel frames in \(phones.map(\.symbol))")
         let vowelMean = voweled.reduce(0, +) / Float(voweled.count)
         let pauseLargest = pause.map(abs).max() ?? 0
-        print(String(format: "talk through the factory: jaw on vowels %.3f (mean of %d frames), in the pause at most %.4f", vowelMean, voweled.count, pauseLargest))
+        print(
+            String(
+                format: "talk through the factory: jaw on vowels %.3f (mean of %d frames), in the pause at most %.4f", vowelMean,
+                voweled.count, pauseLargest))
         XCTAssertGreaterThan(vowelMean, 0.2, "the mouth opens on the vowels")
         XCTAssertLessThan(pauseLargest, 0.02, "the mouth rests in the leading pause")
     }
