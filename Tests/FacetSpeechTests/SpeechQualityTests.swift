@@ -115,6 +115,15 @@ final class SpeechQualityTests: XCTestCase {
         }
     }
 
+    /// A cache keyed by `cacheIdentity` must not serve a timeline made under other thresholds (or
+    /// before the checks existed: format 1).
+    func testTheCacheIdentityNamesTheThresholds() throws {
+        let identity = SpeechAnalyzer(model: try SpeechAccuracyTests.requireModel()).cacheIdentity
+        XCTAssertTrue(identity.contains("alignment score ≥ \(SpeechQuality.minimumAlignmentScore)"), identity)
+        XCTAssertTrue(identity.contains("speech phones ≥ \(SpeechQuality.minimumSpeechPhoneRate)"), identity)
+        XCTAssertTrue(identity.contains("timeline v2"), identity)
+    }
+
     // MARK: - Signals
 
     /// 3 s each of white noise, brown noise, a held three-tone chord and a melody of chords.
