@@ -9,7 +9,8 @@
 #    the 30 s clip also aligned to its text;
 # 2. `facet apply` of Samples/astronaut.png on a 1280x720 canvas with --audio and --preset talk,
 #    end to end (process wall time, so model loading and the speech analysis count; caches off),
-#    median fps of RUNS runs, and peak RSS (/usr/bin/time);
+#    median fps of RUNS runs, and peak RSS (/usr/bin/time; the median and the largest of the runs:
+#    it varies from run to run);
 # 3. the reference, measured in the same run: the same apply with --preset smile (same still,
 #    audio and length; no speech analysis, every frame edited).
 #
@@ -92,7 +93,8 @@ r = reports[0]
 frames = r["frames"]
 speech = "; ".join(f"speech {s['method']}, {s['phones']} phones, {s['analysisSeconds']:.1f} s" for s in r["speech"]) or "no speech"
 print(f"  {preset:5} end to end: {statistics.median(frames / w for w in walls):6.1f} fps, "
-      f"{statistics.median(walls):7.1f} s for {frames} frames, peak RSS {max(peaks) / 1024:.0f} MiB ({speech})")
+      f"{statistics.median(walls):7.1f} s for {frames} frames, peak RSS median {statistics.median(peaks) / 1024:.0f} MiB "
+      f"(largest {max(peaks) / 1024:.0f}) ({speech})")
 for w in r["warnings"]: print(f"        warning: {w}")
 PY
 }
