@@ -6,7 +6,7 @@ DEMO_OUT ?= out/demo.mp4
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build release demo test examples fuzz format lint bench bench-analysis bench-faces bench-apply bench-reenact quality-reenact install clean
+.PHONY: setup build release demo test examples fuzz format lint bench bench-analysis bench-faces bench-apply bench-audiosync bench-reenact quality-reenact install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -93,6 +93,12 @@ bench-faces: release
 ## (median of 3) and peak memory, then `facet preview` of the same edit.
 bench-apply: release
 	bash scripts/bench-apply.sh
+
+## A portrait speaking festival speech of ~30 s and ~5 min: the speech analysis's real-time factor on one core, then
+## `facet apply Samples/astronaut.png --audio X --preset talk` at 720p end to end (median fps of 3, peak memory),
+## beside the same apply with the smile preset measured in the same run.
+bench-audiosync: release
+	bash scripts/bench-audiosync.sh
 
 ## Reenactment of the same clip by a 10 s driver: the driver's analysis (first run), then end-to-end fps with the
 ## driver in the cache, beside the smile preset measured in the same run.

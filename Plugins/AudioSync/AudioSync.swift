@@ -40,15 +40,18 @@ public struct AudioSync: FaceEffect {
     /// Shift of the mouth curves against the sound, seconds.
     public static let lag = NumberParameter(
         "lag", default: -0.03, range: -0.3...0.3, unit: "s",
-        "Mouth time minus sound time: negative moves the mouth slightly before the sound is heard (as real speakers do).")
+        "Mouth time minus sound time: negative moves the mouth slightly before the sound is heard (as real speakers do)."
+    ).withoutKeyframes()
     /// Time constant of the springs.
     public static let smoothing = NumberParameter(
         "smoothing", default: 0.06, range: 0...0.3, unit: "s",
-        "How long a mouth control takes to cover about 80% of a change of shape (critically damped springs); 0 for none.")
+        "How long a mouth control takes to cover about 80% of a change of shape (critically damped springs); 0 for none."
+    ).withoutKeyframes()
     /// How much the jaw follows loudness.
     public static let loudness = NumberParameter(
         "loudness", default: 0.6, range: 0...1,
-        "How much loudness scales the jaw of each shape: 0 not at all, 1 a silent vowel keeps 40% of its opening.")
+        "How much loudness scales the jaw of each shape: 0 not at all, 1 a silent vowel keeps 40% of its opening."
+    ).withoutKeyframes()
     /// Strength of the living head's drift and nods.
     public static let headMotion = NumberParameter(
         "head-motion", default: -1, range: -1...3,
@@ -58,10 +61,11 @@ public struct AudioSync: FaceEffect {
     public static let blinks = NumberParameter(
         "blinks", default: -1, range: -1...60, unit: "1/min",
         "Blinks per minute at seeded times, preferring the starts of pauses: 0 none; -1 (auto) is 15 in add mode and 0 in replace mode (footage blinks by itself)."
-    )
+    ).withoutKeyframes()
     /// The seed of the head motion and blinks.
     public static let seed = IntegerParameter(
-        "seed", default: 0, "Seed of the head drift, nod sizes and blink times: the same seed gives the same motion.")
+        "seed", default: 0, "Seed of the head drift, nod sizes and blink times: the same seed gives the same motion."
+    ).withoutKeyframes()
     /// The words of the audio.
     public static let transcript = TranscriptParameter(
         "transcript",
@@ -100,19 +104,13 @@ public struct AudioSync: FaceEffect {
     private let blinksPerMinute: Double
     private let seedValue: Int
 
-    /// Creates the effect from validated parameters; throws for text `faces` does not understand
-    /// and for keyframes on the parameters that shape the whole curve at once.
+    /// Creates the effect from validated parameters; throws for text `faces` does not understand.
+    /// (`lag`, `smoothing`, `loudness`, `blinks` and `seed` shape the whole curve at once: they are
+    /// declared without keyframes, so keyframes for them never validate.)
     public init(parameters: EffectParameters) throws {
         self.parameters = parameters
         isReplace = parameters[Self.mode] == .replace
         selector = try FaceSelector(parsing: parameters[Self.faces])
-        let constants: [any ParameterDeclaration] = [Self.lag, Self.smoothing, Self.loudness, Self.blinks, Self.seed]
-        if let animated = constants.first(where: { parameters.isAnimated($0) }) {
-            throw EffectError(
-                .invalidParameter,
-                "\(animated.spec.name) is keyframed, but it shapes the whole speech curve at once; expected a constant (strength and head-motion may be keyframed)"
-            )
-        }
         let rate = parameters[Self.blinks, at: 0]
         blinksPerMinute = rate < 0 ? (isReplace ? 0 : Self.automaticBlinks) : rate
         seedValue = parameters[Self.seed, at: 0]

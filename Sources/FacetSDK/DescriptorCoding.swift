@@ -74,7 +74,7 @@ extension ParameterValue: Codable {
 }
 
 extension ParameterSpec: Codable {
-    private enum CodingKeys: String, CodingKey { case name, type, defaultValue, minimum, maximum, unit, documentation, role }
+    private enum CodingKeys: String, CodingKey { case name, type, defaultValue, minimum, maximum, unit, documentation, role, keyframable }
 
     /// Decodes a parameter and checks that its default is valid for it.
     public init(from decoder: any Decoder) throws {
@@ -87,7 +87,8 @@ extension ParameterSpec: Codable {
             maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
             unit: try container.decodeIfPresent(String.self, forKey: .unit),
             documentation: try container.decodeIfPresent(String.self, forKey: .documentation) ?? "",
-            role: try container.decodeIfPresent(ParameterRole.self, forKey: .role))
+            role: try container.decodeIfPresent(ParameterRole.self, forKey: .role),
+            keyframable: try container.decodeIfPresent(Bool.self, forKey: .keyframable) ?? true)
         do {
             try validate(defaultValue)
         } catch {
@@ -98,7 +99,8 @@ extension ParameterSpec: Codable {
         }
     }
 
-    /// Encodes every field.
+    /// Encodes every field; `keyframable` only when false for a number (absent means the type's
+    /// rule, so descriptors of earlier SDKs read the same).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
@@ -109,6 +111,7 @@ extension ParameterSpec: Codable {
         try container.encodeIfPresent(unit, forKey: .unit)
         try container.encode(documentation, forKey: .documentation)
         try container.encodeIfPresent(role, forKey: .role)
+        if type.isAnimatable && !isKeyframable { try container.encode(false, forKey: .keyframable) }
     }
 }
 

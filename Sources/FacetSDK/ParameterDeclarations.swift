@@ -80,6 +80,12 @@ public struct NumberParameter: AnimatableParameter, Equatable {
         spec = checkedSpec(.number(name, default: value, min: minimum, max: maximum, unit: unit, documentation))
     }
 
+    private init(spec: ParameterSpec) { self.spec = spec }
+
+    /// The same parameter, taking no keyframes (`ParameterSpec.withoutKeyframes()`): for a number
+    /// the effect reads once for the whole video. Hosts refuse keyframes for it.
+    public func withoutKeyframes() -> NumberParameter { NumberParameter(spec: spec.withoutKeyframes()) }
+
     /// The constant, or the keyframes' value at `time`.
     public func read(_ value: ParameterValue, at time: Double) -> Double {
         switch value {
@@ -130,6 +136,12 @@ public struct IntegerParameter: AnimatableParameter, Equatable {
     ) {
         spec = checkedSpec(.integer(name, default: value, min: minimum, max: maximum, unit: unit, documentation))
     }
+
+    private init(spec: ParameterSpec) { self.spec = spec }
+
+    /// The same parameter, taking no keyframes (`ParameterSpec.withoutKeyframes()`): for a number
+    /// the effect reads once for the whole video (a seed). Hosts refuse keyframes for it.
+    public func withoutKeyframes() -> IntegerParameter { IntegerParameter(spec: spec.withoutKeyframes()) }
 
     /// The constant, or the keyframes' value at `time` rounded to the nearest whole number.
     public func read(_ value: ParameterValue, at time: Double) -> Int {

@@ -178,11 +178,15 @@ public struct ParameterSpec: Sendable, Equatable {
     /// What the host does with the value before the effect runs; nil: nothing, the effect reads
     /// it as it is. A `.drivingInput` text names a file the host analyses (see `DrivingInput`).
     public let role: ParameterRole?
+    /// Whether the parameter takes keyframes: numbers and integers do, unless declared
+    /// `withoutKeyframes()` because the effect reads them once for the whole video; other types
+    /// never do. Keyframes given to a parameter that takes none are refused by `validate`.
+    public let isKeyframable: Bool
 
     /// Creates a spec from every field (the static constructors below are the usual way).
     init(
         name: String, type: ParameterType, defaultValue: ParameterValue, minimum: Double?, maximum: Double?,
-        unit: String?, documentation: String, role: ParameterRole? = nil
+        unit: String?, documentation: String, role: ParameterRole? = nil, keyframable: Bool = true
     ) {
         self.name = name
         self.type = type
@@ -192,6 +196,15 @@ public struct ParameterSpec: Sendable, Equatable {
         self.unit = unit
         self.documentation = documentation
         self.role = role
+        self.isKeyframable = keyframable && type.isAnimatable
+    }
+
+    /// This parameter, taking no keyframes: for a number the effect reads once for the whole
+    /// video (a seed, a time constant). Hosts refuse keyframes for it before the effect runs.
+    public func withoutKeyframes() -> ParameterSpec {
+        ParameterSpec(
+            name: name, type: type, defaultValue: defaultValue, minimum: minimum, maximum: maximum, unit: unit,
+            documentation: documentation, role: role, keyframable: false)
     }
 
     /// A number parameter; may be keyframed.
@@ -279,9 +292,9 @@ public struct ParameterSpec: Sendable, Equatable {
     public var expectation: String {
         switch type {
         case .number:
-            return "a number" + (rangeDescription.map { " in \($0)" } ?? "") + " or a keyframe list"
+            return "a number" + (rangeDescription.map { " in \($0)" } ?? "") + (isKeyframable ? " or a keyframe list" : "")
         case .integer:
-            return "a whole number" + (rangeDescription.map { " in \($0)" } ?? "") + " or a keyframe list"
+            return "a whole number" + (rangeDescription.map { " in \($0)" } ?? "") + (isKeyframable ? " or a keyframe list" : "")
         case .boolean:
             return "true or false"
         case .choice(let options):
@@ -297,6 +310,11 @@ public struct ParameterSpec: Sendable, Equatable {
         case (.number, .number(let number)), (.integer, .number(let number)):
             try checkNumber(number, what: "value")
         case (.number, .keyframes(let track)), (.integer, .keyframes(let track)):
+            guard isKeyframable else {
+                throw EffectError(
+                    .invalidParameter,
+                    "'\(name)' cannot be keyframed: the effect reads it once for the whole video; expected \(expectation)")
+            }
             for (index, keyframe) in track.keyframes.enumerated() {
                 try checkNumber(keyframe.value, what: "keyframe \(index + 1) value")
             }

@@ -10,6 +10,10 @@ struct DecodedSegment: Equatable {
     var firstFrame: Int
     /// The last frame, inclusive.
     var lastFrame: Int
+    /// The segment's acoustic log-likelihood (`ps_seg_prob`'s `ascr`, pocketsphinx's log base
+    /// 1.0001, ≤ 0): how well the audio of its frames fits its phone. Comparable between searches
+    /// over the same audio with the same acoustic model.
+    var acousticScore: Int = 0
 }
 
 /// An owned pocketsphinx decoder (`ps_decoder_t`) and its configuration (`cmd_ln_t`), freed on
@@ -116,8 +120,13 @@ final class PocketSphinxDecoder {
                 var first: Int32 = 0
                 var last: Int32 = 0
                 ps_seg_frames(current, &first, &last)
+                var acoustic: Int32 = 0
+                var language: Int32 = 0
+                var backoff: Int32 = 0
+                _ = ps_seg_prob(current, &acoustic, &language, &backoff)
                 let word = ps_seg_word(current).map { String(cString: $0) } ?? ""
-                segments.append(DecodedSegment(word: word, firstFrame: Int(first), lastFrame: Int(last)))
+                segments.append(
+                    DecodedSegment(word: word, firstFrame: Int(first), lastFrame: Int(last), acousticScore: Int(acoustic)))
                 segment = ps_seg_next(current)
             }
             return (0, "", segments)

@@ -33,6 +33,9 @@ public final class SpeechAnalyzer {
         ("-remove_silence", "no"),
     ]
 
+    /// Samples per decoder frame (10 ms at 16 kHz).
+    static let frameSamples = sampleRate / LoudnessEnvelope.frameRate
+
     /// The model the decoders load.
     public let model: SpeechModel
     private var recognizer: PocketSphinxDecoder?
@@ -49,7 +52,8 @@ public final class SpeechAnalyzer {
     public var cacheIdentity: String {
         let settings = { (list: [(name: String, value: String)]) in list.map { "\($0.name) \($0.value)" }.joined(separator: " ") }
         return "FacetSpeech timeline v\(SpeechTimeline.currentFormatVersion); pocketsphinx 0.8; \(model); "
-            + "recognition \(settings(Self.recognitionSettings)); alignment \(settings(Self.alignmentSettings))"
+            + "recognition \(settings(Self.recognitionSettings)); alignment \(settings(Self.alignmentSettings)); "
+            + SpeechQuality.identity
     }
 
     /// Analyses one clip of speech.
@@ -59,10 +63,14 @@ public final class SpeechAnalyzer {
     ///     other audio first (`AudioDecoder.decodePCM(url:sampleRate:)` of FacetMedia does).
     ///   - sampleRate: the samples' rate; anything but 16000 is refused.
     ///   - transcript: what is said, as plain text (punctuation and case are ignored). With one,
-    ///     the words are aligned (`alignment`); without, or when it has no words or cannot be
-    ///     aligned, the phones are recognised (`recognition`).
+    ///     the words are aligned (`alignment`); without, or when it has no words, cannot be
+    ///     aligned, or does not match the audio (`SpeechQuality.minimumAlignmentScore`, note
+    ///     `transcriptMismatch`), the phones are recognised (`recognition`).
     /// - Returns: the timeline. A clip with no speech (nothing above -60 dBFS, e.g. all zeros)
-    ///   gives no phones, method `loudness` and the note `noSpeech`.
+    ///   gives no phones, method `loudness` and the note `noSpeech`; a loud clip that does not sound
+    ///   like speech (music, noise: `SpeechQuality.minimumSpeechPhoneRate`) the same with the note
+    ///   `notSpeech`. Phone recognition runs for every clip with sound, also when a transcript is
+    ///   aligned: both checks compare against it.
     /// - Throws: `unsupportedAudio` for another rate, no samples, or NaN/infinite samples;
     ///   `decoderFailed` when pocketsphinx cannot load the model or decode (its logged errors are
     ///   the cause).
@@ -74,7 +82,23 @@ public final class SpeechAnalyzer {
             return SpeechTimeline(duration: duration, method: .loudness, phones: [], loudness: loudness, notes: [.noSpeech])
         }
         let pcm = Self.pcm16(samples)
+        let frames = (samples.count + Self.frameSamples - 1) / Self.frameSamples
+        // Recognition runs for every clip with sound: it tells speech from music or noise, and it
+        // is what an alignment's score is measured against.
+        let segments = try recognitionDecoder().decode(pcm)
+        let framed = segments.compactMap { segment -> FramedPhone? in
+            guard let phone = Phone(pocketSphinxSymbol: segment.word) else { return nil }
+            return FramedPhone(phone: phone, firstFrame: segment.firstFrame, lastFrame: segment.lastFrame)
+        }
+        let recognized = Self.timed(framed, duration: duration, words: []).phones
+        let rate = SpeechQuality.speechPhoneRate(recognized, loudness: loudness)
+        if let rate, rate < SpeechQuality.minimumSpeechPhoneRate {
+            return SpeechTimeline(
+                duration: duration, method: .loudness, phones: [], loudness: loudness,
+                notes: [.notSpeech(phoneRate: rate, threshold: SpeechQuality.minimumSpeechPhoneRate)], speechPhoneRate: rate)
+        }
         var notes: [SpeechNote] = []
+        var score: Double?
         if let transcript {
             let aligner = try alignmentDecoder()
             let words = Transcript.words(of: transcript) { aligner.pronunciation(of: $0) != nil }
@@ -84,23 +108,35 @@ public final class SpeechAnalyzer {
                 let grammar = AlignmentGrammar(words: words) { Self.pronunciations(of: $0, in: aligner) }
                 if !grammar.unknownWords.isEmpty { notes.append(.unknownWords(grammar.unknownWords)) }
                 try aligner.useGrammar(grammar.jsgf, name: AlignmentGrammar.searchName)
-                let (framed, placed) = grammar.place(try aligner.decode(pcm))
+                let decoded = try aligner.decode(pcm)
+                let (framed, placed) = grammar.place(decoded)
                 if placed == grammar.words.count {
-                    let (phones, indices) = Self.timed(framed, duration: duration, words: grammar.words)
-                    let words = Self.words(of: phones, indices: indices, grammar: grammar)
-                    return SpeechTimeline(
-                        duration: duration, method: .alignment, phones: phones, words: words, loudness: loudness, notes: notes)
+                    // Not judged with unknown words: their any-phone stretch, under the grammar's
+                    // penalties, pulls the words after it off and scores like a wrong transcript
+                    // (-1.7 / -2.1 on the test sentence).
+                    let quality =
+                        grammar.unknownWords.isEmpty
+                        ? SpeechQuality.alignmentScore(aligned: decoded, recognized: segments, frames: frames) : nil
+                    score = quality
+                    if quality.map({ $0 >= SpeechQuality.minimumAlignmentScore }) ?? true {
+                        let (phones, indices) = Self.timed(framed, duration: duration, words: grammar.words)
+                        let words = Self.words(of: phones, indices: indices, grammar: grammar)
+                        return SpeechTimeline(
+                            duration: duration, method: .alignment, phones: phones, words: words, loudness: loudness,
+                            notes: notes, alignmentScore: quality, speechPhoneRate: rate)
+                    }
+                    notes.append(
+                        .transcriptMismatch(
+                            transcript: SpeechQuality.excerpt(transcript), score: quality ?? 0,
+                            threshold: SpeechQuality.minimumAlignmentScore))
+                } else {
+                    notes.append(.alignmentIncomplete(aligned: placed, total: grammar.words.count))
                 }
-                notes.append(.alignmentIncomplete(aligned: placed, total: grammar.words.count))
             }
         }
-        let segments = try recognitionDecoder().decode(pcm)
-        let framed = segments.compactMap { segment -> FramedPhone? in
-            guard let phone = Phone(pocketSphinxSymbol: segment.word) else { return nil }
-            return FramedPhone(phone: phone, firstFrame: segment.firstFrame, lastFrame: segment.lastFrame)
-        }
-        let phones = Self.timed(framed, duration: duration, words: []).phones
-        return SpeechTimeline(duration: duration, method: .recognition, phones: phones, loudness: loudness, notes: notes)
+        return SpeechTimeline(
+            duration: duration, method: .recognition, phones: recognized, loudness: loudness, notes: notes,
+            alignmentScore: score, speechPhoneRate: rate)
     }
 
     /// A timeline without phones, from loudness alone: for when there is no model. Checks the

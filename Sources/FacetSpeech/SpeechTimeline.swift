@@ -72,6 +72,14 @@ public enum SpeechNote: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The clip has no speech (no 10 ms frame louder than `LoudnessEnvelope.speechFloorDecibels`):
     /// there are no phones, only the loudness envelope.
     case noSpeech
+    /// The transcript (its opening words) could be placed but does not match the audio: the
+    /// alignment scored `score` (`SpeechTimeline.alignmentScore`) below `threshold`
+    /// (`SpeechQuality.minimumAlignmentScore`), so the phones were recognised instead.
+    case transcriptMismatch(transcript: String, score: Double, threshold: Double)
+    /// The clip is loud but does not sound like speech (music or noise): recognition found
+    /// `phoneRate` speech phones per second of loud audio, fewer than `threshold`
+    /// (`SpeechQuality.minimumSpeechPhoneRate`). There are no phones, only the loudness envelope.
+    case notSpeech(phoneRate: Double, threshold: Double)
 
     /// One line for logs.
     public var description: String {
@@ -84,6 +92,14 @@ public enum SpeechNote: Codable, Sendable, Equatable, CustomStringConvertible {
             return "the transcript has no words; the phones were recognised"
         case .noSpeech:
             return "no speech in the clip; loudness only"
+        case .transcriptMismatch(let transcript, let score, let threshold):
+            return String(
+                format: "the transcript \"%@\" does not match the audio (alignment score %.2f per frame against phone "
+                    + "recognition, below %.2f); the phones were recognised instead", transcript, score, threshold)
+        case .notSpeech(let rate, let threshold):
+            return String(
+                format: "the audio does not sound like speech (music or noise?): recognition found %.1f speech phones per "
+                    + "loud second, fewer than %.1f; loudness only, no phones", rate, threshold)
         }
     }
 }
@@ -92,7 +108,7 @@ public enum SpeechNote: Codable, Sendable, Equatable, CustomStringConvertible {
 /// aligned) and a loudness envelope. A value, `Codable` for caching and `Sendable`.
 public struct SpeechTimeline: Codable, Sendable, Equatable {
     /// The version of this encoding; a cache drops entries of another version.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     /// The encoding's version (`currentFormatVersion` when made by this build).
     public var formatVersion: Int
@@ -109,11 +125,18 @@ public struct SpeechTimeline: Codable, Sendable, Equatable {
     public var loudness: LoudnessEnvelope
     /// What could not be done as asked (unknown words, fallbacks), in the order it happened.
     public var notes: [SpeechNote]
+    /// How well the transcript fits the audio, when one was aligned in full: the alignment's
+    /// acoustic log-likelihood per frame minus free phone recognition's, in nats (see
+    /// `SpeechQuality.minimumAlignmentScore`). Kept when the alignment was rejected for it.
+    public var alignmentScore: Double?
+    /// Speech phones that recognition found per second of loud audio (see
+    /// `SpeechQuality.minimumSpeechPhoneRate`); nil when not measured (no sound, or too little).
+    public var speechPhoneRate: Double?
 
     /// Creates a timeline.
     public init(
         duration: Double, method: SpeechMethod, phones: [TimedPhone], words: [TimedWord] = [],
-        loudness: LoudnessEnvelope, notes: [SpeechNote] = []
+        loudness: LoudnessEnvelope, notes: [SpeechNote] = [], alignmentScore: Double? = nil, speechPhoneRate: Double? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.duration = duration
@@ -122,6 +145,8 @@ public struct SpeechTimeline: Codable, Sendable, Equatable {
         self.words = words
         self.loudness = loudness
         self.notes = notes
+        self.alignmentScore = alignmentScore
+        self.speechPhoneRate = speechPhoneRate
     }
 
     /// The phone spoken at `time` (seconds), nil outside the clip or when there are no phones.

@@ -60,7 +60,7 @@ enum EffectText {
         let rows = descriptor.parameters.map { spec in
             [
                 spec.name, spec.type.name, spec.defaultValue.chainText, spec.rangeDescription ?? "",
-                spec.type.isAnimatable ? "yes" : "no", spec.documentation,
+                spec.isKeyframable ? "yes" : "no", spec.documentation,
             ]
         }
         lines += table([header] + rows).map { "  " + $0 }
@@ -117,7 +117,7 @@ struct EffectSummary: Encodable {
             return Parameter(
                 name: spec.name, type: spec.type.name, options: options,
                 defaultValue: spec.defaultValue.chainText, minimum: spec.minimum,
-                maximum: spec.maximum, unit: spec.unit, animatable: spec.type.isAnimatable,
+                maximum: spec.maximum, unit: spec.unit, animatable: spec.isKeyframable,
                 documentation: spec.documentation)
         }
     }

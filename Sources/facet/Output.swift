@@ -273,7 +273,7 @@ enum DriverLine {
     }
 }
 
-/// One line per analysed speech in `apply`'s summary.
+/// One line per analysed speech in the summary of `apply` and `preview`.
 enum SpeechLine {
     /// e.g. `speech: 12.3 s, 142 phones aligned (from the cache)`.
     static func text(_ speech: SpeechReport) -> String {

@@ -100,6 +100,7 @@ struct Preview: ParsableCommand {
                 try Terminal.printJSON(report)
             } else if !quiet {
                 for warning in report.warnings { Terminal.warning(warning) }
+                for speech in report.speech { Terminal.error("facet: " + SpeechLine.text(speech)) }
                 let shown = zip(report.frameIndices, report.times)
                     .map { String(format: "#%d (%.2f s)", $0, $1) }.joined(separator: ", ")
                 Terminal.error("facet: wrote \(report.output): frames \(shown), renderer \(report.renderer)")

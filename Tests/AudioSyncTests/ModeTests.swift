@@ -103,10 +103,20 @@ final class ModeTests: XCTestCase {
         let noJaw = Fixture.effectError { try Fixture.run(on: &motion, speech: speech, model: model) }
         XCTAssertEqual(noJaw?.code, .invalidMotion)
         XCTAssertTrue(noJaw?.message.contains("mouth-open") ?? false)
-        // A keyframed lag cannot shape a whole curve.
-        let keyframed = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: -0.05)])
-        let lagError = Fixture.effectError { _ = try AudioSync(parameters: try Fixture.parameters(["lag": keyframed])) }
-        XCTAssertEqual(lagError?.code, .invalidParameter)
+        // The parameters that shape the whole curve take no keyframes: the descriptor says so, and
+        // keyframes for them do not validate; strength and head-motion take them.
+        let keyframed = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 0.05)])
+        for name in ["lag", "smoothing", "loudness", "blinks", "seed"] {
+            let spec = try XCTUnwrap(AudioSync.descriptor.parameters.first { $0.name == name })
+            XCTAssertFalse(spec.isKeyframable, name)
+            let error = Fixture.effectError { _ = try AudioSync(parameters: try Fixture.parameters([name: keyframed])) }
+            XCTAssertEqual(error?.code, .invalidParameter, name)
+            XCTAssertTrue(error?.message.contains("'\(name)' cannot be keyframed") ?? false, error?.message ?? name)
+        }
+        for name in ["strength", "head-motion"] {
+            XCTAssertTrue(try XCTUnwrap(AudioSync.descriptor.parameters.first { $0.name == name }).isKeyframable, name)
+            XCTAssertNoThrow(try AudioSync(parameters: try Fixture.parameters([name: keyframed])), name)
+        }
     }
 
     /// Every frame and track is kept, times and ids unchanged, every number finite; with

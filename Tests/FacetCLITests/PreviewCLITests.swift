@@ -63,6 +63,27 @@ final class PreviewCLITests: XCTestCase {
         XCTAssertEqual(try files(), ["in.mp4"])
     }
 
+    func testPreviewOfSpeechPrintsTheSpeechLineAsApplyDoes() throws {
+        let still = directory.appendingPathComponent("face.png")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=1", "-frames:v", "1", still.path])
+        // A steady tone: loud, but not speech, so loudness only (with a warning saying so).
+        let tone = directory.appendingPathComponent("tone.wav")
+        try CommandRunner.ffmpeg(["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=1.5", tone.path])
+        let sheet = directory.appendingPathComponent("sheet.png")
+        let arguments = [still.path, "--preset", "talk", "--audio", tone.path, "--no-cache"]
+        let preview = try CommandRunner.run(CommandRunner.facet, ["preview"] + arguments + ["-o", sheet.path, "--frames", "1"])
+        XCTAssertEqual(preview.status, 0, preview.stderr)
+        let line = preview.stderr.split(separator: "\n").first { $0.hasPrefix("facet: speech: ") }
+        XCTAssertEqual(line?.hasPrefix("facet: speech: 1.5 s, no phones, loudness only"), true, preview.stderr)
+        XCTAssertTrue(preview.stderr.contains("does not sound like speech"), preview.stderr)
+        // The same line as apply prints.
+        let apply = try CommandRunner.run(
+            CommandRunner.facet, ["apply"] + arguments + ["-o", directory.appendingPathComponent("out.mp4").path])
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        let applied = apply.stderr.split(separator: "\n").first { $0.hasPrefix("facet: speech: ") }
+        XCTAssertEqual(applied?.prefix(45), line?.prefix(45), apply.stderr)
+    }
+
     func testApplyWritesTheContactSheetAlongsideTheVideo() throws {
         let output = directory.appendingPathComponent("out.mp4")
         let sheet = directory.appendingPathComponent("out.png")

@@ -23,6 +23,20 @@ final class ChainParserTests: XCTestCase {
 
     // MARK: - Parsing
 
+    func testKeyframesForAParameterTheEffectReadsOnceAreRefusedBeforeRunning() throws {
+        do {
+            _ = try ChainParser.parse("audio-sync:strength=1@0,2@1:lag=0@0,-0.1@1", registry: .builtIn)
+            XCTFail("a keyframed lag was accepted")
+        } catch {
+            XCTAssertEqual(error.code, .invalidParameter)
+            let message = ErrorChain.describe(error)
+            XCTAssertTrue(message.contains("'lag' cannot be keyframed (the effect reads it once for the whole video)"), message)
+            XCTAssertTrue(message.contains("--chain:1:"), "points at the value: \(message)")
+        }
+        // strength takes keyframes
+        XCTAssertNoThrow(try ChainParser.parse("audio-sync:strength=1@0,2@1", registry: .builtIn))
+    }
+
     func testParsesTheDocumentedExample() throws {
         let chain = try parse(example)
         XCTAssertEqual(chain.invocations.count, 2)

@@ -194,6 +194,43 @@ final class SpeechInputServiceTests: XCTestCase {
         XCTAssertEqual(uncached.analysesRun, 1, "without a cache (--no-cache) every run analyses")
     }
 
+    func testAWrongTranscriptIsRecognisedWithAWarningAlsoFromTheCache() throws {
+        try requireModel()
+        let fixture = try SpeechFixture.require()
+        let cache = SpeechTimelineCache(directory: directory.appendingPathComponent("speech"))
+        let wrong = "The birch canoe slid on the smooth planks."
+        for (round, service) in [AnalysedSpeechInputs(cache: cache), AnalysedSpeechInputs(cache: cache)].enumerated() {
+            let (context, report) = try run(fixture.talking, transcript: wrong, service: service)
+            let speech = try XCTUnwrap(context.speech)
+            XCTAssertEqual(speech.method, .recognition, "round \(round)")
+            XCTAssertTrue(speech.words.isEmpty)
+            XCTAssertEqual(report.speech.map(\.fromCache), [round == 1])
+            let warning = report.warnings.first { $0.contains("does not match the audio") } ?? "none in \(report.warnings)"
+            XCTAssertTrue(warning.hasPrefix("speech: the transcript \"\(wrong)\""), "round \(round): \(warning)")
+            XCTAssertTrue(warning.contains("recognised instead"), warning)
+        }
+        // The matching transcript is another entry, aligned, without the warning.
+        let right = AnalysedSpeechInputs(cache: cache)
+        let (context, report) = try run(fixture.talking, transcript: SpeechFixture.sentence, service: right)
+        XCTAssertEqual(context.speech?.method, .alignment)
+        XCTAssertEqual(right.analysesRun, 1)
+        XCTAssertFalse(report.warnings.contains { $0.contains("does not match") }, "\(report.warnings)")
+    }
+
+    func testNoiseGetsLoudnessOnlyWithAWarning() throws {
+        try requireModel()
+        let noise = directory.appendingPathComponent("noise.wav")
+        try FFmpegCLI.run(["-f", "lavfi", "-i", "anoisesrc=d=2:c=white:a=0.3:r=16000", noise.path], in: directory)
+        let fixture = try SpeechFixture.require()
+        let service = AnalysedSpeechInputs(cache: nil)
+        let (context, report) = try run(fixture.silent, audio: noise, service: service)
+        let speech = try XCTUnwrap(context.speech)
+        XCTAssertEqual(speech.method, .loudness)
+        XCTAssertTrue(speech.phones.isEmpty)
+        XCTAssertGreaterThan(speech.loudness.max() ?? 0, 0.9)
+        XCTAssertTrue(report.warnings.contains { $0.hasPrefix("speech: the audio does not sound like speech") }, "\(report.warnings)")
+    }
+
     func testTheCacheKeyFollowsTheSamplesTheTranscriptAndTheAnalyser() {
         let samples: [Float] = (0..<1600).map { sin(Float($0) * 0.1) * 0.5 }
         let key = SpeechTimelineCache.key(samples: samples, sampleRate: 16000, transcript: "hello", identity: "a")

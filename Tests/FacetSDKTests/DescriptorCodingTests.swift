@@ -19,6 +19,20 @@ final class DescriptorCodingTests: XCTestCase {
         XCTAssertEqual(decoded, descriptor)
     }
 
+    func testANumberWithoutKeyframesSaysSoInJSONAndOlderDescriptorsReadAsBefore() throws {
+        let constant = ParameterSpec.number("lag", default: 0, min: -1, max: 1, unit: "s", "Shift.").withoutKeyframes()
+        XCTAssertFalse(constant.isKeyframable)
+        let json = try XCTUnwrap(String(data: try JSONEncoder().encode(constant), encoding: .utf8))
+        XCTAssertTrue(json.contains("\"keyframable\":false"), json)
+        XCTAssertEqual(try JSONDecoder().decode(ParameterSpec.self, from: Data(json.utf8)), constant)
+        // Keyframable numbers carry no key, as before; a descriptor without it takes keyframes.
+        let animated = ParameterSpec.number("yaw", default: 0, "Turn.")
+        let plain = try XCTUnwrap(String(data: try JSONEncoder().encode(animated), encoding: .utf8))
+        XCTAssertFalse(plain.contains("keyframable"), plain)
+        XCTAssertTrue(try JSONDecoder().decode(ParameterSpec.self, from: Data(plain.utf8)).isKeyframable)
+        XCTAssertFalse(ParameterSpec.boolean("freeze", default: false, "Freeze.").isKeyframable)
+    }
+
     func testParameterValuesRoundTripIncludingKeyframes() throws {
         let track = try KeyframeTrack([Keyframe(time: 0, value: 1, easing: .easeInOut), Keyframe(time: 2, value: 3)])
         let values: [String: ParameterValue] = ["a": .number(1.5), "b": .boolean(false), "c": .text("x"), "d": .keyframes(track)]

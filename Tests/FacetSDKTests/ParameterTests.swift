@@ -53,6 +53,17 @@ final class ParameterTests: XCTestCase {
         }
     }
 
+    func testKeyframesForANumberDeclaredWithoutThemAreRefused() throws {
+        let seed = ParameterSpec.integer("seed", default: 0, "Seed.").withoutKeyframes()
+        let track = try KeyframeTrack([Keyframe(time: 0, value: 0), Keyframe(time: 1, value: 3)])
+        XCTAssertNoThrow(try EffectParameters(schema: [seed], given: ["seed": .number(4)]))
+        XCTAssertThrowsError(try EffectParameters(schema: [seed], given: ["seed": .keyframes(track)])) { error in
+            let message = (error as? EffectError)?.message ?? "\(error)"
+            XCTAssertTrue(message.contains("'seed' cannot be keyframed"), message)
+            XCTAssertFalse(message.contains("keyframe list"), "no keyframe list offered: \(message)")
+        }
+    }
+
     func testUnknownParameterListsTheKnownOnes() {
         XCTAssertThrowsError(try EffectParameters(schema: schema, given: ["yw": .number(1)])) { error in
             let error = error as? EffectError

@@ -85,7 +85,10 @@ final class SpeechInputTests: XCTestCase {
             XCTAssertTrue(log?.errors.contains { $0.contains(garbage.path) } == true, "\(String(describing: error))")
             XCTAssertTrue(error?.message.contains("phone recognition") == true, error?.message ?? "")
         }
-        // Alignment needs no phone language model: the same analyser still aligns.
-        XCTAssertEqual(try analyzer.analyze(samples, sampleRate: 16000, transcript: "ah").method, .alignment)
+        // Alignment is judged against phone recognition (SpeechQuality), so it needs the phone
+        // language model too: the same error with a transcript.
+        XCTAssertThrowsError(try analyzer.analyze(samples, sampleRate: 16000, transcript: "ah")) { error in
+            XCTAssertEqual((error as? SpeechError)?.code, .decoderFailed, "\(error)")
+        }
     }
 }

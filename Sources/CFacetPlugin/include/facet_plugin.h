@@ -21,6 +21,10 @@
  *        identity as plain C strings, readable before any JSON is exchanged; a host reads them
  *        only when the table's struct_size covers them (FACET_API_HAS below) and otherwise
  *        takes the identity from the first effect's descriptor.
+ *      - A parameter in the descriptor JSON may carry "keyframable": false (Facet 0.10): a
+ *        number the effect reads once for the whole video; the host refuses keyframes for it.
+ *        Absent means what it meant before (numbers take keyframes); an older host ignores the
+ *        field and the plugin's own validation refuses the keyframes instead.
  *      The version stays 1 for these: the host refuses a table of another version, so a bump
  *      would refuse every plugin built before it. A plugin built against an older header never
  *      reads past the fields it knows, so a larger context does not disturb it; a plugin built

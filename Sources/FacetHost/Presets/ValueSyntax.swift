@@ -133,6 +133,12 @@ enum ValueSyntax {
                 "\(effectID): '\(spec.name)' is a \(spec.type.name) and cannot be keyframed; expected \(spec.expectation)",
                 at: location)
         }
+        guard spec.isKeyframable else {
+            throw HostError(
+                .invalidParameter,
+                "\(effectID): '\(spec.name)' cannot be keyframed (the effect reads it once for the whole video); expected \(spec.expectation)",
+                at: location)
+        }
         guard !keyframes.isEmpty else {
             throw HostError(
                 .invalidParameter,

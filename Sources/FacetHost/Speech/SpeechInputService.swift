@@ -15,7 +15,8 @@ public protocol SpeechInputProvider: AnyObject {
     func speech(of audio: AudioClip, transcript: String?) throws(HostError) -> SpeechInput
     /// What was analysed so far, one entry per distinct audio and transcript, in the order asked for.
     var reports: [SpeechReport] { get }
-    /// Warnings met on the way (no model: loudness only; a cache that could not be written).
+    /// Warnings met on the way (no model: loudness only; a transcript that does not match the audio;
+    /// audio that is not speech; a cache that could not be written).
     var warnings: [String] { get }
 }
 
@@ -84,6 +85,7 @@ public final class AnalysedSpeechInputs: SpeechInputProvider {
         if let cache, let timeline = cache.timeline(for: key) {
             prepared[key] = timeline
             report(timeline, fromCache: true, seconds: 0)
+            warn(timeline)  // a cached fallback is warned about as on the run that analysed it
             return Self.input(timeline, startTime: audio.startTime)
         }
         let started = Date()
@@ -95,7 +97,7 @@ public final class AnalysedSpeechInputs: SpeechInputProvider {
         analysesRun += 1
         prepared[key] = timeline
         report(timeline, fromCache: false, seconds: Date().timeIntervalSince(started))
-        for note in timeline.notes where note != .noSpeech { warnings.append("speech: \(note)") }
+        warn(timeline)
         if let cache, let warning = cache.store(timeline, for: key) { warnings.append(warning) }
         return Self.input(timeline, startTime: audio.startTime)
     }
@@ -117,6 +119,12 @@ public final class AnalysedSpeechInputs: SpeechInputProvider {
                 "no speech model (\(ErrorChain.describe(error))); effects get loudness only, no phones (or pass --speech-model DIR)")
             return nil
         }
+    }
+
+    /// One warning per note of `timeline` (unknown words, a transcript that does not match, music
+    /// or noise), but none for plain silence.
+    private func warn(_ timeline: SpeechTimeline) {
+        for note in timeline.notes where note != .noSpeech { warnings.append("speech: \(note)") }
     }
 
     private func report(_ timeline: SpeechTimeline, fromCache: Bool, seconds: Double) {
