@@ -62,6 +62,8 @@ static void descriptor_write(void) {
         cJSON_AddNumberToObject(parameter, "minimum", row->minimum);
         cJSON_AddNumberToObject(parameter, "maximum", row->maximum);
         cJSON_AddStringToObject(parameter, "unit", row->unit);
+        /* Read once for the whole video: the host refuses keyframes before anything runs. */
+        cJSON_AddFalseToObject(parameter, "keyframable");
         cJSON_AddStringToObject(parameter, "documentation", row->documentation);
         cJSON_AddItemToArray(parameters, parameter);
     }

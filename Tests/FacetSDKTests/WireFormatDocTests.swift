@@ -131,9 +131,12 @@ final class WireFormatDocTests: XCTestCase {
             (try XCTUnwrap(speech.phones.first), "speech", "phones[]", []),
             (try XCTUnwrap(speech.words.first), "speech", "words[]", []),
         ]
+        // Stored properties whose JSON key differs from their Swift name.
+        let jsonKeys = ["ParameterSpec.isKeyframable": "keyframable"]
         for subject in subjects {
             let rows = doc.tables[subject.form] ?? []
-            for case let label? in Mirror(reflecting: subject.value).children.map(\.label) where !subject.offWire.contains(label) {
+            for case let property? in Mirror(reflecting: subject.value).children.map(\.label) where !subject.offWire.contains(property) {
+                let label = jsonKeys["\(type(of: subject.value)).\(property)"] ?? property
                 let path = subject.prefix.isEmpty ? label : subject.prefix + "." + label
                 XCTAssertTrue(
                     rows.contains(path), "\(type(of: subject.value)).\(label) has no row \(path) in the \(subject.form) table")

@@ -202,7 +202,7 @@ enum PluginScenarios {
                         ParameterSet(label: "\(spec.name)=\(ParameterSpec.format(maximum)) (maximum)", given: [spec.name: .number(maximum)])
                     )
                 }
-                if let minimum = spec.minimum, let maximum = spec.maximum, spec.type.isAnimatable,
+                if let minimum = spec.minimum, let maximum = spec.maximum, spec.type.isAnimatable, spec.isKeyframable,
                     let track = try? KeyframeTrack([Keyframe(time: 0, value: minimum), Keyframe(time: end, value: maximum)])
                 {
                     sets.append(
