@@ -36,9 +36,12 @@ struct EffectChainRunner {
             let id = invocation.descriptor.id
             let name = Self.name(of: effect, id: id)
             started?(position, name)
-            // Sound only for an effect that declared it (facet_plugin.h: NULL when it did not ask).
+            // Sound only for an effect that declared it, or declared speech, which implies it
+            // (facet_plugin.h: NULL when it did not ask).
+            let inputs = invocation.descriptor.inputs
+            let hearsAudio = inputs.contains(.audio) || inputs.contains(.speech)
             let context = EffectContext(
-                audio: invocation.descriptor.inputs.contains(.audio) ? audio : nil, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
+                audio: hearsAudio ? audio : nil, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
                 speech: position < speech.count ? speech[position] : nil,
                 warn: { message in warnings.add("\(id): \(message)") })
             let before = motion
