@@ -41,7 +41,8 @@ struct EffectChainRunner {
             let inputs = invocation.descriptor.inputs
             let hearsAudio = inputs.contains(.audio) || inputs.contains(.speech)
             let context = EffectContext(
-                audio: hearsAudio ? audio : nil, faceModel: faceModel, drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
+                audio: hearsAudio ? audio : nil, faceModel: faceModel,
+                drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
                 speech: position < speech.count ? speech[position] : nil,
                 warn: { message in warnings.add("\(id): \(message)") })
             let before = motion
