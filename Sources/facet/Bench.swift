@@ -21,7 +21,8 @@ struct Bench: ParsableCommand {
                 its pixels with raw (unsmoothed) landmarks, and the table gives, per face and \
                 edit, the measured pose change (requested in brackets), the eye aspect ratios, \
                 the inner-lip gap, the mouth's width and the height of its corners (fractions of \
-                the eye distance, unedited → edited), the frames the face was found on, the \
+                the eye distance, unedited → edited; "model" is the inner-lip gap of Facet's own \
+                fit with the edit's coefficients, what the renderer was asked to draw), the frames the face was found on, the \
                 renderer's head region relative to the face box, how many pixels changed \
                 outside it, and the jitter on the still: the mean frame-to-frame change of the \
                 output's gray levels in the face box while the edit holds (0 for a stable \
@@ -150,7 +151,7 @@ enum QualityTable {
                 face.faceSize, face.pose?.yaw ?? 0, face.pose?.pitch ?? 0, face.pose?.roll ?? 0)
         ]
         lines.append(
-            "  edit               yaw (req)      pitch (req)    roll (req)     right eye    left eye     lip gap      width        corners      found  region outside  jitter"
+            "  edit               yaw (req)      pitch (req)    roll (req)     right eye    left eye     lip gap      (model)      width        corners      found  region outside  jitter"
         )
         for edit in face.edits {
             let requested = edit.edit.requestedPose
@@ -161,7 +162,9 @@ enum QualityTable {
                 change(edit.poseChange.yaw, requested.yaw), change(edit.poseChange.pitch, requested.pitch),
                 change(edit.poseChange.roll, requested.roll),
                 pair(edit.before.rightEyeAspect, edit.after.rightEyeAspect), pair(edit.before.leftEyeAspect, edit.after.leftEyeAspect),
-                pair(edit.before.innerLipGap, edit.after.innerLipGap), pair(edit.before.mouthWidth, edit.after.mouthWidth),
+                pair(edit.before.innerLipGap, edit.after.innerLipGap),
+                edit.modelBefore.flatMap { before in edit.modelAfter.map { pair(before.innerLipGap, $0.innerLipGap) } } ?? "—          ",
+                pair(edit.before.mouthWidth, edit.after.mouthWidth),
                 pair(edit.before.cornerDrop, edit.after.cornerDrop),
                 String(format: "%2d/%-2d", edit.framesWithFace, edit.frames),
                 String(format: "%5.2f", edit.headRegionToFaceBox),

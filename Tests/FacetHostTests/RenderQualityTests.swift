@@ -91,6 +91,11 @@ final class RenderQualityTests: XCTestCase {
         for (face, open) in try results("mouth-open=1") {
             // Regression guard; the bound is 0.2 (see the class comment).
             XCTAssertGreaterThan(open.after.innerLipGap - open.before.innerLipGap, 0.1, "\(face): the lips part")
+            // What the renderer is asked to draw, measured the judge's way on Facet's own fit:
+            // the edit asks for the whole bound; where the judge reads less, pixels or judge lost it.
+            let model = try XCTUnwrap(open.modelAfter, "\(face): the fit has a camera")
+            let unedited = try XCTUnwrap(open.modelBefore)
+            XCTAssertGreaterThan(model.innerLipGap - unedited.innerLipGap, 0.2, "\(face): the edited fit's lips part by the bound")
         }
     }
 

@@ -73,6 +73,12 @@ public struct EditQuality: Sendable, Codable {
     public var before: FeatureMeasures
     /// The face edited (last second of the output).
     public var after: FeatureMeasures
+    /// The same measures on Facet's own fit projected through the model, unedited and with the
+    /// edit's coefficients: what the renderer was asked to draw. Where `after` falls short of
+    /// `modelAfter`, the pixels (or the judge) lost part of the edit; where `modelAfter` itself
+    /// is short, the edit asked for less than the bound. nil when the fit has no camera.
+    public var modelBefore: FeatureMeasures?
+    public var modelAfter: FeatureMeasures?
     /// Output frames on which the judge found the face, and the output's frame count.
     public var framesWithFace: Int
     public var frames: Int
@@ -208,6 +214,7 @@ public final class QualityBench {
             // The head region and the pixels outside it, on the constant edit rendered in memory.
             let edited = try editedMotion(source, chain: edit.constantChain, faceModel: faceModel)
             let region = try headRegion(still: still, source: source, edited: edited, track: face, renderer: &renderer)
+            let editedTrack = edited.tracks.first { $0.id == face.id }
             let boxArea = Double(box.width * box.height)
             let editedFrame = try frame(15, of: output)
             let jitter = try stillJitter(output, in: box, fromFrame: Int((1.05 * frameRate).rounded(.up)))
@@ -215,6 +222,8 @@ public final class QualityBench {
                 EditQuality(
                     edit: edit, poseChange: poseChange,
                     before: before ?? Self.missing, after: after ?? Self.missing,
+                    modelBefore: modelMeasures(face, frame: first),
+                    modelAfter: editedTrack.flatMap { track in track.frames.first.flatMap { modelMeasures(track, frame: $0) } },
                     framesWithFace: frames.count, frames: frameCount,
                     headRegionToFaceBox: Double(region.pixels) / max(boxArea, 1),
                     changedOutsideHeadRegion: region.changedOutside, stillJitter: jitter))
@@ -235,6 +244,14 @@ public final class QualityBench {
         return FaceQuality(
             name: name, width: picture.width, height: picture.height, faceSize: Double(max(box.width, box.height)),
             pose: PoseDegrees(first.coefficients.pose), edits: results, contactSheet: sheetPath)
+    }
+
+    /// The judge's measures on the model's own landmarks for one frame's coefficients (iBUG
+    /// points the model lacks, the contour's, are not among those measured).
+    private func modelMeasures(_ track: FaceTrack, frame: FaceFrame) -> FeatureMeasures? {
+        guard let camera = track.camera else { return nil }
+        let points = analyzer.model.projectedLandmarks(identity: track.identity, coefficients: frame.coefficients, camera: camera)
+        return FeatureMeasures(landmarks: points.map { $0 ?? Point2(x: 0, y: 0) })
     }
 
     /// The photograph, scaled to fit `maximumSide` and trimmed to even sides (4:2:0 video).
