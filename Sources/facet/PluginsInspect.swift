@@ -8,10 +8,17 @@ struct PluginsList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the plugin search directories, the libraries found and why any did not load.")
 
+    @Flag(name: .long, help: "Print the directories, libraries and errors as JSON.")
+    var json = false
+
     func run() throws {
         let path = PluginLoader.searchPath()
-        for problem in path.problems { Terminal.line("warning: \(problem)") }
         let directories = PluginLoader.survey(path.directories)
+        if json {
+            try Terminal.printJSON(PluginListReport(problems: path.problems.map { "\($0)" }, directories: directories))
+            return
+        }
+        for problem in path.problems { Terminal.line("warning: \(problem)") }
         Terminal.line("Plugin directories, searched in order:")
         for (number, directory) in directories.enumerated() {
             Terminal.line("\(number + 1). \(directory.url.path)\(directory.exists ? "" : "  (not present)")")
@@ -36,12 +43,19 @@ struct PluginsInfo: ParsableCommand {
     @Argument(help: "The plugin library (.so).")
     var path: String
 
+    @Flag(name: .long, help: "Print the identity and the descriptors (in their wire format, Docs/PluginABI.md) as JSON.")
+    var json = false
+
     func run() throws {
         let loaded: LoadedPlugin
         do {
             loaded = try PluginLoader.open(library: URL(fileURLWithPath: path))
         } catch {
             throw ExitCode(FacetCLI.report(error))
+        }
+        if json {
+            try Terminal.printJSON(PluginLibraryReport(loaded))
+            return
         }
         let info = loaded.info
         Terminal.line("library: \(info.url.path)")
@@ -111,6 +125,48 @@ struct PluginsCheckEffect: ParsableCommand {
     }
 }
 
+/// `facet plugins info --json`: what the library's table states and its effects' descriptors,
+/// the latter in the wire format of Docs/PluginABI.md.
+struct PluginLibraryReport: Encodable {
+    var library: String
+    var id: String?
+    var version: String?
+    var apiVersion: UInt32
+    var apiMinor: UInt32?
+    var effects: [EffectDescriptor]
+
+    init(_ plugin: LoadedPlugin) {
+        library = plugin.info.url.path
+        id = plugin.info.id
+        version = plugin.info.version
+        apiVersion = plugin.info.apiVersion
+        apiMinor = plugin.info.apiMinor
+        effects = plugin.factories.map(\.descriptor)
+    }
+}
+
+/// `facet plugins list --json`: the search directories in order, what loaded from each and why
+/// anything did not.
+struct PluginListReport: Encodable {
+    struct Directory: Encodable {
+        var path: String
+        var exists: Bool
+        var plugins: [PluginLibraryReport]
+        var errors: [String]
+    }
+    var problems: [String]
+    var directories: [Directory]
+
+    init(problems: [String], directories: [PluginDirectory]) {
+        self.problems = problems
+        self.directories = directories.map { directory in
+            Directory(
+                path: directory.url.path, exists: directory.exists, plugins: directory.plugins.map(PluginLibraryReport.init),
+                errors: directory.errors.map { "\($0)" })
+        }
+    }
+}
+
 /// The readable form of a plugin effect's descriptor.
 enum PluginText {
     static func describe(_ descriptor: EffectDescriptor) -> String {
@@ -129,7 +185,7 @@ enum PluginText {
             [
                 spec.name, spec.type.name + (spec.role.map { " (\($0.rawValue))" } ?? ""), spec.defaultValue.chainText,
                 spec.rangeDescription ?? "", spec.unit ?? "",
-                spec.type.isAnimatable ? "yes" : "no", spec.documentation,
+                spec.isKeyframable ? "yes" : "no", spec.documentation,
             ]
         }
         lines += EffectText.table([header] + rows).map { "  " + $0 }

@@ -58,4 +58,48 @@ final class PluginsCLITests: XCTestCase {
         XCTAssertTrue(list.stdout.contains("effects: com.example.broken.pass"), list.stdout)
         XCTAssertTrue(list.stdout.contains("speaks plugin API version 2 but this host speaks 1"), list.stdout)
     }
+
+    func testInfoAndListWriteJSONWithTheDescriptorsInTheirWireFormat() throws {
+        let built = try build([.good, .wrongABIMajor])
+        struct Library: Decodable {
+            struct Effect: Decodable {
+                struct Parameter: Decodable { var name: String; var minimum: Double?; var maximum: Double? }
+                var id: String
+                var parameters: [Parameter]
+            }
+            var library: String
+            var id: String?
+            var version: String?
+            var apiVersion: UInt32
+            var apiMinor: UInt32?
+            var effects: [Effect]
+        }
+        let info = try CommandRunner.facet("plugins", "info", "--json", built.libraries[.good]!.path)
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let library = try JSONDecoder().decode(Library.self, from: Data(info.stdout.utf8))
+        XCTAssertEqual(library.library, built.libraries[.good]!.path)
+        XCTAssertEqual(library.id, "com.example.broken")
+        XCTAssertEqual(library.version, "1.0.0")
+        XCTAssertEqual(library.apiVersion, 1)
+        XCTAssertEqual(library.apiMinor, 4)
+        XCTAssertEqual(library.effects.first?.id, "com.example.broken.pass")
+        let strength = library.effects.first?.parameters.first { $0.name == "strength" }
+        XCTAssertEqual(strength?.minimum, 0)
+        XCTAssertEqual(strength?.maximum, 1)
+
+        struct List: Decodable {
+            struct Directory: Decodable { var path: String; var exists: Bool; var plugins: [Library]; var errors: [String] }
+            var problems: [String]
+            var directories: [Directory]
+        }
+        let list = try CommandRunner.facet("plugins", "list", "--json", environment: ["FACET_PLUGIN_PATH": built.directory.path])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let listed = try JSONDecoder().decode(List.self, from: Data(list.stdout.utf8))
+        let first = try XCTUnwrap(listed.directories.first)
+        XCTAssertEqual(first.path, built.directory.path)
+        XCTAssertTrue(first.exists)
+        XCTAssertEqual(first.plugins.map(\.id), ["com.example.broken"])
+        XCTAssertEqual(first.errors.count, 1, "the wrong-major library is an error, not a plugin")
+        XCTAssertTrue(first.errors.first?.contains("speaks plugin API version 2 but this host speaks 1") ?? false, "\(first.errors)")
+    }
 }
