@@ -176,7 +176,11 @@ struct MouthSynthesis {
         // The inner lip turns into the mouth: a soft edge of about 2% of the mouth's width (at
         // least a pixel), not a cut.
         let softness = max(0.02 * editedOutline.length, 1)
-        let coverage = min(max((inside + 0.5) / softness, 0), 1)
+        // Towards the corners the lips meet in a rounded fold rather than a dark point: the
+        // interior fades out over the last 12% of the mouth's width at each end, where the warped
+        // lips show instead.
+        let cornerFade = FlowBuilder.smoothstep(min(rawU, 1 - rawU) / Self.cornerFadeWidth)
+        let coverage = min(max((inside + 0.5) / softness, 0), 1) * cornerFade
         guard coverage > 0 else { return nil }
         let downFromUpper = max(v - top, 0), upFromLower = max(bottom - v, 0)
         // The source's opening at u, split between the lips.
@@ -230,6 +234,9 @@ struct MouthSynthesis {
             coverage: coverage, cavity: cavity, sourceX: sourceX, sourceY: sourceY,
             depth: depth, tongue: tongue, teeth: teeth, tongueShade: tongueShade)
     }
+
+    /// How far in from each corner (a fraction of the mouth's width) the interior fades in.
+    static let cornerFadeWidth: Float = 0.12
 
     /// Tooth edges along the mouth (u from corner to corner): 1 in the thin dark line between
     /// two teeth, 0 on a tooth. Incisors are 0.1 of the mouth wide, the teeth beside them narrower.

@@ -81,6 +81,30 @@ final class GeometricLookTests: XCTestCase {
         XCTAssertLessThan(brightFarDown, 5, "no teeth stretched into the new gap")
     }
 
+    func testTheOpenedMouthsInteriorFadesOutTowardsTheCornersInsteadOfEndingInADarkPoint() throws {
+        // Inner-lip points 49, 62, 63, 64, 55, 66, 67, 68: closed lips, then opened by 30 px.
+        func outline(upper: Float, lower: Float) -> [Point2] {
+            [
+                Point2(x: 100, y: 100), Point2(x: 125, y: upper), Point2(x: 150, y: upper), Point2(x: 175, y: upper),
+                Point2(x: 200, y: 100), Point2(x: 175, y: lower), Point2(x: 150, y: lower), Point2(x: 125, y: lower),
+            ]
+        }
+        let mouth = try XCTUnwrap(MouthSynthesis(source: outline(upper: 100, lower: 100), edited: outline(upper: 95, lower: 125)))
+        func coverage(u: Float) -> Float {
+            let x = 100 + 100 * u
+            let top = mouth.editedOutline.upper(u), bottom = mouth.editedOutline.lower(u)
+            return mouth.pixel(x: x, y: 100 + (top + bottom) / 2)?.coverage ?? 0
+        }
+        XCTAssertEqual(coverage(u: 0.5), 1, accuracy: 1e-4, "the middle of the opening is all interior")
+        XCTAssertEqual(coverage(u: 0.2), 1, accuracy: 1e-4, "the interior is whole a fifth of the way in")
+        // Four pixels from a corner the opening is still several pixels high (wider than the
+        // inner lip's soft edge), yet only a trace of interior shows: the lips meet there.
+        let nearCorner = mouth.editedOutline.opening(0.04)
+        XCTAssertGreaterThan(nearCorner, 2.5, "the opening near the corner is wider than the lip's soft edge")
+        XCTAssertLessThan(coverage(u: 0.04), 0.5, "the interior fades out near the corner")
+        XCTAssertLessThan(coverage(u: 0.04), coverage(u: 0.08))
+    }
+
     // MARK: - Resampling
 
     /// Renders the scene's source mesh moved `shift` px left (so the flow reads `shift` px to the
