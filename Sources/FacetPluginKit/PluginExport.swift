@@ -175,7 +175,9 @@ private let exportedFreeString: @convention(c) (UnsafeMutablePointer<CChar>?) ->
     free(string)
 }
 
-/// Rebuilds the SDK's `EffectContext` from the host's C context.
+/// Rebuilds the SDK's `EffectContext` from the host's C context. A JSON input the kit cannot read
+/// (a host newer than this SDK, or a broken one) is left out, and the host is told through
+/// `warn`, so the effect reports the input as missing and the user sees why.
 private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> EffectContext {
     guard let context = context?.pointee else { return EffectContext() }
     var audio: AudioClip?
@@ -185,50 +187,64 @@ private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> Ef
             samples: Array(UnsafeBufferPointer(start: samples, count: Int(context.audio_sample_count))),
             startTime: context.audio_start_time)
     }
-    let warn = context.warn
+    let warnFunction = context.warn
     let hostData = UInt(bitPattern: context.host_data)
+    let warn: @Sendable (String) -> Void = { message in
+        warnFunction?(UnsafeMutableRawPointer(bitPattern: hostData), message)
+    }
     var faceModel: FaceModelDescription?
     let modelFieldEnd =
         MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.face_model_json)!
         + MemoryLayout<UnsafePointer<CChar>?>.size
     if Int(context.struct_size) >= modelFieldEnd, let json = context.face_model_json {
-        faceModel = try? JSONDecoder().decode(FaceModelDescription.self, from: Data(String(cString: json).utf8))
+        faceModel = decodeHostJSON(FaceModelDescription.self, json, field: "face_model_json", warn: warn)
     }
     return EffectContext(
-        audio: audio, faceModel: faceModel, drivingInputs: drivingInputs(from: context), speech: speech(from: context),
-        warn: { message in
-            warn?(UnsafeMutableRawPointer(bitPattern: hostData), message)
-        })
+        audio: audio, faceModel: faceModel, drivingInputs: drivingInputs(from: context, warn: warn),
+        speech: speech(from: context, warn: warn), warn: warn)
+}
+
+/// Decodes one JSON string of the host context; on failure warns, naming the field and the
+/// decoder's reason, and returns nil.
+private func decodeHostJSON<T: Decodable>(
+    _ type: T.Type, _ json: UnsafePointer<CChar>, field: String, warn: (String) -> Void
+) -> T? {
+    do {
+        return try JSONDecoder().decode(type, from: Data(String(cString: json).utf8))
+    } catch {
+        warn("FacetPluginKit could not read the host's \(field) (\(error)); the effect runs without it")
+        return nil
+    }
 }
 
 /// The speech of a host context, when the host is new enough to send it (its `struct_size` covers
 /// `speech_json`) and sent one; nil when it cannot be read, so the effect sees no speech.
-private func speech(from context: FacetHostContext) -> SpeechInput? {
+private func speech(from context: FacetHostContext, warn: (String) -> Void) -> SpeechInput? {
     let end = MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.speech_json)! + MemoryLayout<UnsafePointer<CChar>?>.size
     guard Int(context.struct_size) >= end, let json = context.speech_json else { return nil }
-    return try? JSONDecoder().decode(SpeechInput.self, from: Data(String(cString: json).utf8))
+    return decodeHostJSON(SpeechInput.self, json, field: "speech_json", warn: warn)
 }
 
 /// The driving inputs of a host context, when the host is new enough to send them (its
 /// `struct_size` covers `driving_input_count`); entries that cannot be read are left out, so
 /// the effect reports the input as missing.
-private func drivingInputs(from context: FacetHostContext) -> [String: DrivingInput] {
+private func drivingInputs(from context: FacetHostContext, warn: (String) -> Void) -> [String: DrivingInput] {
     let countEnd =
         MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.driving_input_count)! + MemoryLayout<Int32>.size
     guard Int(context.struct_size) >= countEnd, let list = context.driving_inputs, context.driving_input_count > 0 else { return [:] }
     let audioEnd = MemoryLayout<FacetDrivingInput>.offset(of: \FacetDrivingInput.audio_start_time)! + MemoryLayout<Double>.size
     var result: [String: DrivingInput] = [:]
     for index in 0..<Int(context.driving_input_count) {
-        guard let entry = list[index]?.pointee, let parameter = entry.parameter, let json = entry.input_json,
-            var input = try? JSONDecoder().decode(DrivingInput.self, from: Data(String(cString: json).utf8))
-        else { continue }
+        guard let entry = list[index]?.pointee, let parameter = entry.parameter, let json = entry.input_json else { continue }
+        let name = String(cString: parameter)
+        guard var input = decodeHostJSON(DrivingInput.self, json, field: "driving input '\(name)'", warn: warn) else { continue }
         if Int(entry.struct_size) >= audioEnd, let samples = entry.audio_samples, entry.audio_sample_count > 0 {
             input.audio = AudioClip(
                 sampleRate: Int(entry.audio_sample_rate),
                 samples: Array(UnsafeBufferPointer(start: samples, count: Int(entry.audio_sample_count))),
                 startTime: entry.audio_start_time)
         }
-        result[String(cString: parameter)] = input
+        result[name] = input
     }
     return result
 }

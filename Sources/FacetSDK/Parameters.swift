@@ -85,6 +85,14 @@ public struct Keyframe: Codable, Sendable, Equatable {
         self.value = value
         self.easing = easing
     }
+
+    /// Decodes a keyframe; `easing` may be left out and is then `linear`, as in the initialiser.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        time = try container.decode(Double.self, forKey: .time)
+        value = try container.decode(Double.self, forKey: .value)
+        easing = try container.decodeIfPresent(Easing.self, forKey: .easing) ?? .linear
+    }
 }
 
 /// A time-varying number: a non-empty list of keyframes with strictly increasing times.

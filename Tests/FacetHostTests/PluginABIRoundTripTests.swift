@@ -86,6 +86,37 @@ final class PluginABIRoundTripTests: XCTestCase {
                 "speech: alignment, [\"HH\", \"AY\"], 3 loudness",
             ])
         XCTAssertEqual(motion.tracks[0].frames[0].coefficients.pose.roll, 0.25, "the edited motion comes back")
+
+        // A context whose JSON the kit cannot read (a broken or newer host): the effect runs
+        // without those inputs, and the host hears why, naming each field.
+        let broken = WarningBox()
+        let effectInstance = try XCTUnwrap(api.pointee.create(0, "{}", nil))
+        defer { api.pointee.destroy(effectInstance) }
+        let motionJSON = String(decoding: try JSONEncoder().encode(motion), as: UTF8.self)
+        var output: UnsafeMutablePointer<CChar>?
+        var error: UnsafeMutablePointer<CChar>?
+        let status = "{\"name\": 3}".withCString { badModel in
+            "[\"not speech\"]".withCString { badSpeech in
+                var context = FacetHostContext()
+                context.struct_size = UInt32(MemoryLayout<FacetHostContext>.size)
+                context.host_data = Unmanaged.passUnretained(broken).toOpaque()
+                context.warn = { data, message in
+                    guard let data, let message else { return }
+                    Unmanaged<WarningBox>.fromOpaque(data).takeUnretainedValue().add(String(cString: message))
+                }
+                context.face_model_json = badModel
+                context.speech_json = badSpeech
+                return api.pointee.process(effectInstance, motionJSON, &context, &output, &error)
+            }
+        }
+        if let output { api.pointee.free_string(output) }
+        if let error { api.pointee.free_string(error) }
+        XCTAssertEqual(status, 0, "the effect runs without the inputs it could not read")
+        let heard = broken.all
+        XCTAssertTrue(heard.contains { $0.hasPrefix("FacetPluginKit could not read the host's face_model_json (") }, "\(heard)")
+        XCTAssertTrue(heard.contains { $0.hasPrefix("FacetPluginKit could not read the host's speech_json (") }, "\(heard)")
+        XCTAssertTrue(heard.contains("model: none"), "\(heard)")
+        XCTAssertTrue(heard.contains("speech: none"), "\(heard)")
     }
 }
 

@@ -40,6 +40,17 @@ final class DescriptorCodingTests: XCTestCase {
         XCTAssertEqual(decoded, values)
     }
 
+    func testAKeyframeWithoutEasingIsLinearAndOneWithoutAValueIsRefused() throws {
+        let decoded = try JSONDecoder().decode(
+            ParameterValue.self, from: Data(#"{"keyframes": [{"time": 0, "value": 1}, {"time": 2, "value": 3, "easing": "hold"}]}"#.utf8))
+        XCTAssertEqual(decoded, .keyframes(try KeyframeTrack([Keyframe(time: 0, value: 1), Keyframe(time: 2, value: 3, easing: .hold)])))
+        XCTAssertTrue(
+            String(decoding: try JSONEncoder().encode(Keyframe(time: 0, value: 1)), as: UTF8.self).contains(#""easing":"linear""#),
+            "the host and the kit always write the easing")
+        XCTAssertThrowsError(try JSONDecoder().decode(Keyframe.self, from: Data(#"{"time": 0}"#.utf8)))
+        XCTAssertThrowsError(try JSONDecoder().decode(Keyframe.self, from: Data(#"{"time": 0, "value": 1, "easing": "bounce"}"#.utf8)))
+    }
+
     func testInvalidJSONFormsAreRejected() {
         let rows = [
             #"{"name": "colour"}"#,  // unknown type
