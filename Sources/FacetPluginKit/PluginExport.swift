@@ -132,15 +132,22 @@ private let exportedCreate:
             return nil
         }
         let effect = effects[Int(index)]
+        // The host names the effect and the library around this message, so it names neither.
+        let given: [String: ParameterValue]
         do {
-            let given = try JSONDecoder().decode(
+            given = try JSONDecoder().decode(
                 [String: ParameterValue].self,
                 from: Data((parametersJSON.map { String(cString: $0) } ?? "{}").utf8))
+        } catch {
+            hand("the parameters JSON could not be read (\(error))", to: errorOut)
+            return nil
+        }
+        do {
             let parameters = try EffectParameters(schema: effect.descriptor.parameters, given: given)
             let instance = Instance(try effect.init(parameters: parameters))
             return Unmanaged.passRetained(instance).toOpaque()
         } catch {
-            hand("\(effect.descriptor.id) could not be created: \(error)", to: errorOut)
+            hand("\(error)", to: errorOut)
             return nil
         }
     }

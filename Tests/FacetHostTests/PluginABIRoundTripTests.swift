@@ -117,6 +117,15 @@ final class PluginABIRoundTripTests: XCTestCase {
         XCTAssertTrue(heard.contains { $0.hasPrefix("FacetPluginKit could not read the host's speech_json (") }, "\(heard)")
         XCTAssertTrue(heard.contains("model: none"), "\(heard)")
         XCTAssertTrue(heard.contains("speech: none"), "\(heard)")
+
+        // Parameters the kit cannot read: a refusal that says so and leaves naming the effect and
+        // the library to the host (which wraps it), so the user does not read the id three times.
+        var refusal: UnsafeMutablePointer<CChar>?
+        XCTAssertNil(api.pointee.create(0, "{not json", &refusal))
+        let reason = try XCTUnwrap(refusal.map { String(cString: $0) })
+        api.pointee.free_string(refusal)
+        XCTAssertTrue(reason.hasPrefix("the parameters JSON could not be read ("), reason)
+        XCTAssertFalse(reason.contains(ContextReporter.descriptor.id), reason)
     }
 }
 
