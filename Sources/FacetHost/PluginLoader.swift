@@ -194,7 +194,7 @@ public enum PluginLoader {
         else {
             throw HostError(.pluginFailed, "\(url.path) returned an incomplete plugin table; expected every function of facet_plugin.h")
         }
-        let identity = tableIdentity(api.pointee)
+        let identity = tableIdentity(api)
         let info = PluginLibraryInfo(
             url: url, apiVersion: api.pointee.api_version, apiMinor: identity?.minor, id: identity?.id,
             version: identity?.version, effectCount: Int(api.pointee.effect_count))
@@ -206,11 +206,16 @@ public enum PluginLoader {
     static let firstTableSize =
         MemoryLayout<FacetPluginAPI>.offset(of: \FacetPluginAPI.free_string)! + MemoryLayout<UnsafeRawPointer>.size
 
-    /// The identity fields of a table that covers them (`FACET_API_HAS(table, api_minor)`).
-    private static func tableIdentity(_ table: FacetPluginAPI) -> (id: String?, version: String?, minor: UInt32)? {
+    /// The identity fields of a table that covers them (`FACET_API_HAS(table, api_minor)`). The
+    /// table is read field by field through its pointer: an older plugin's table is smaller than
+    /// `FacetPluginAPI`, so copying the whole struct would read past its end.
+    private static func tableIdentity(_ table: UnsafePointer<FacetPluginAPI>) -> (id: String?, version: String?, minor: UInt32)? {
         let end = MemoryLayout<FacetPluginAPI>.offset(of: \FacetPluginAPI.api_minor)! + MemoryLayout<UInt32>.size
-        guard Int(table.struct_size) >= end else { return nil }
-        return (table.plugin_id.map { String(cString: $0) }, table.plugin_version.map { String(cString: $0) }, table.api_minor)
+        guard Int(table.pointee.struct_size) >= end else { return nil }
+        return (
+            table.pointee.plugin_id.map { String(cString: $0) }, table.pointee.plugin_version.map { String(cString: $0) },
+            table.pointee.api_minor
+        )
     }
 }
 
@@ -375,7 +380,9 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
         }
         // What the plugin may change is checked by the host for every effect (EffectChainRunner).
         do {
-            motion = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
+            var returned = try JSONDecoder().decode(SceneMotion.self, from: Data(text.utf8))
+            Self.restoreDroppedCameras(from: motion, into: &returned)
+            motion = returned
         } catch {
             if let found = NonFiniteJSON.locate(in: text) {
                 throw EffectError(
@@ -389,6 +396,18 @@ final class PluginEffectInstance: FaceEffect, @unchecked Sendable {
                 "\(effectDescriptor.id) returned motion that is not valid SceneMotion JSON\(Self.place(of: error, in: motion)); "
                     + "expected the motion it was given as JSON, with only coefficients and identity changed",
                 cause: error)
+        }
+    }
+
+    /// Puts back a track's camera the plugin returned without: a plugin built with an SDK from
+    /// before cameras were recorded decodes and re-encodes the motion without them. Effects may
+    /// not change the camera (the host checks that for every effect), so the input's is the right
+    /// one; a camera the plugin did return is left for that check.
+    static func restoreDroppedCameras(from input: SceneMotion, into returned: inout SceneMotion) {
+        for index in returned.tracks.indices where index < input.tracks.count {
+            if returned.tracks[index].camera == nil, let camera = input.tracks[index].camera {
+                returned.tracks[index].camera = camera
+            }
         }
     }
 

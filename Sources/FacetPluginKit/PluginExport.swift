@@ -168,7 +168,8 @@ private let exportedProcess:
             hand(String(decoding: try JSONEncoder().encode(motion), as: UTF8.self), to: motionOut)
             return 0
         } catch {
-            hand("\(type(of: instance.effect).descriptor.id) failed: \(error)", to: errorOut)
+            // The host names the effect and the plugin around this message ("effect ID of plugin … failed").
+            hand("\(error)", to: errorOut)
             return 1
         }
     }
@@ -185,8 +186,12 @@ private let exportedFreeString: @convention(c) (UnsafeMutablePointer<CChar>?) ->
 /// Rebuilds the SDK's `EffectContext` from the host's C context. A JSON input the kit cannot read
 /// (a host newer than this SDK, or a broken one) is left out, and the host is told through
 /// `warn`, so the effect reports the input as missing and the user sees why.
-private func effectContext(from context: UnsafePointer<FacetHostContext>?) -> EffectContext {
-    guard let context = context?.pointee else { return EffectContext() }
+///
+/// The context is read field by field through its pointer, never copied whole: an older host's
+/// context is smaller than this SDK's `FacetHostContext`, so a copy would read past its end.
+private func effectContext(from pointer: UnsafePointer<FacetHostContext>?) -> EffectContext {
+    guard let pointer else { return EffectContext() }
+    let context = HostContext(pointer)
     var audio: AudioClip?
     if let samples = context.audio_samples, context.audio_sample_count > 0 {
         audio = AudioClip(
@@ -226,7 +231,7 @@ private func decodeHostJSON<T: Decodable>(
 
 /// The speech of a host context, when the host is new enough to send it (its `struct_size` covers
 /// `speech_json`) and sent one; nil when it cannot be read, so the effect sees no speech.
-private func speech(from context: FacetHostContext, warn: (String) -> Void) -> SpeechInput? {
+private func speech(from context: HostContext, warn: (String) -> Void) -> SpeechInput? {
     let end = MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.speech_json)! + MemoryLayout<UnsafePointer<CChar>?>.size
     guard Int(context.struct_size) >= end, let json = context.speech_json else { return nil }
     return decodeHostJSON(SpeechInput.self, json, field: "speech_json", warn: warn)
@@ -235,14 +240,16 @@ private func speech(from context: FacetHostContext, warn: (String) -> Void) -> S
 /// The driving inputs of a host context, when the host is new enough to send them (its
 /// `struct_size` covers `driving_input_count`); entries that cannot be read are left out, so
 /// the effect reports the input as missing.
-private func drivingInputs(from context: FacetHostContext, warn: (String) -> Void) -> [String: DrivingInput] {
+private func drivingInputs(from context: HostContext, warn: (String) -> Void) -> [String: DrivingInput] {
     let countEnd =
         MemoryLayout<FacetHostContext>.offset(of: \FacetHostContext.driving_input_count)! + MemoryLayout<Int32>.size
     guard Int(context.struct_size) >= countEnd, let list = context.driving_inputs, context.driving_input_count > 0 else { return [:] }
     let audioEnd = MemoryLayout<FacetDrivingInput>.offset(of: \FacetDrivingInput.audio_start_time)! + MemoryLayout<Double>.size
     var result: [String: DrivingInput] = [:]
     for index in 0..<Int(context.driving_input_count) {
-        guard let entry = list[index]?.pointee, let parameter = entry.parameter, let json = entry.input_json else { continue }
+        guard let entryPointer = list[index] else { continue }
+        let entry = FieldReader(entryPointer)
+        guard let parameter = entry.parameter, let json = entry.input_json else { continue }
         let name = String(cString: parameter)
         guard var input = decodeHostJSON(DrivingInput.self, json, field: "driving input '\(name)'", warn: warn) else { continue }
         if Int(entry.struct_size) >= audioEnd, let samples = entry.audio_samples, entry.audio_sample_count > 0 {
@@ -255,3 +262,14 @@ private func drivingInputs(from context: FacetHostContext, warn: (String) -> Voi
     }
     return result
 }
+
+/// A host struct seen through its pointer: each field is loaded on its own, which is safe for the
+/// fields the struct's `struct_size` covers even when the host's struct is smaller than this SDK's.
+@dynamicMemberLookup
+private struct FieldReader<Struct> {
+    let pointer: UnsafePointer<Struct>
+    init(_ pointer: UnsafePointer<Struct>) { self.pointer = pointer }
+    subscript<Value>(dynamicMember field: KeyPath<Struct, Value>) -> Value { pointer.pointer(to: field)!.pointee }
+}
+
+private typealias HostContext = FieldReader<FacetHostContext>

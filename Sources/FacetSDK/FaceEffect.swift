@@ -74,6 +74,9 @@ public struct EffectInputs: OptionSet, Sendable, Hashable {
     /// analyses the speech once per audio (with the effect's `TranscriptParameter` text, if it
     /// has one) and caches the result by content. Implies `.audio`.
     public static let speech = EffectInputs(rawValue: 1 << 2)
+
+    /// Whether the effect hears the video's audio: it declared `.audio`, or `.speech`, which implies it.
+    public var hearsAudio: Bool { !isDisjoint(with: [.audio, .speech]) }
 }
 
 /// Everything a host shows and checks about an effect, available without instantiating it.

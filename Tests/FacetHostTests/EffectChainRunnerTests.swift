@@ -81,6 +81,7 @@ final class EffectChainRunnerTests: XCTestCase {
             "drop-track": "added, removed or reordered face tracks", "drop-frame": "changed which frames track 1 covers",
             "retime": "changed the frame times", "resize": "changed the frame size", "nan": "out of range",
             "rename-model": "changed the face model of track 1 (test became another)", "move-camera": "changed the camera of track 0",
+            "drop-camera": "changed the camera of track 0",
         ]
         for (how, words) in expected {
             let (motion, error) = try run(how)
@@ -93,10 +94,19 @@ final class EffectChainRunnerTests: XCTestCase {
         }
     }
 
-    func testACameraDroppedByAnOlderSDKIsPutBack() throws {
-        let (motion, error) = try run("drop-camera")
-        XCTAssertNil(error)
-        XCTAssertEqual(motion?.tracks[0].camera, Self.motion().tracks[0].camera)
+    func testACameraDroppedOnThePluginRoundTripIsPutBackAndAMovedOneIsLeftForTheCheck() {
+        // A plugin built with an SDK from before cameras were recorded returns tracks without one.
+        let input = Self.motion()
+        var returned = input
+        returned.tracks[0].camera = nil
+        PluginEffectInstance.restoreDroppedCameras(from: input, into: &returned)
+        XCTAssertEqual(returned.tracks[0].camera, input.tracks[0].camera)
+        var moved = input
+        moved.tracks[0].camera?.focalLength += 10
+        let changed = moved
+        PluginEffectInstance.restoreDroppedCameras(from: input, into: &moved)
+        XCTAssertEqual(moved, changed, "a camera the plugin returned is not replaced")
+        XCTAssertNotNil(EffectChainRunner.brokenPostcondition(before: input, after: moved))
     }
 
     func testAnEffectThatDidNotDeclareAudioGetsNone() throws {

@@ -36,12 +36,9 @@ struct EffectChainRunner {
             let id = invocation.descriptor.id
             let name = Self.name(of: effect, id: id)
             started?(position, name)
-            // Sound only for an effect that declared it, or declared speech, which implies it
-            // (facet_plugin.h: NULL when it did not ask).
-            let inputs = invocation.descriptor.inputs
-            let hearsAudio = inputs.contains(.audio) || inputs.contains(.speech)
+            // Sound only for an effect that asked for it (facet_plugin.h: NULL when it did not).
             let context = EffectContext(
-                audio: hearsAudio ? audio : nil, faceModel: faceModel,
+                audio: invocation.descriptor.inputs.hearsAudio ? audio : nil, faceModel: faceModel,
                 drivingInputs: position < drivingInputs.count ? drivingInputs[position] : [:],
                 speech: position < speech.count ? speech[position] : nil,
                 warn: { message in warnings.add("\(id): \(message)") })
@@ -56,7 +53,6 @@ struct EffectChainRunner {
             if let broken = Self.contractViolation(before: before, after: motion) {
                 throw HostError(.effectFailed, "\(name) \(broken.message)", at: invocation.location, cause: broken.cause)
             }
-            Self.restoreDroppedCameras(from: before, into: &motion)
             if let slow = EffectTimeBudget.slowness(
                 seconds: seconds, faceFrames: before.faceFrameCount, access: invocation.descriptor.temporalAccess,
                 floorSeconds: slowFloorSeconds)
@@ -90,12 +86,11 @@ struct EffectChainRunner {
     /// it shows; nil when the contract holds.
     static func brokenPostcondition(before: SceneMotion, after: SceneMotion) -> String? {
         if after.frameTimes != before.frameTimes {
+            let first = firstDifference(before.frameTimes, after.frameTimes)
             guard after.frameTimes.count == before.frameTimes.count else {
-                let first = firstDifference(before.frameTimes, after.frameTimes)
                 return
                     "changed the frame times (\(before.frameCount) frames became \(after.frameCount); first difference at frame \(first))"
             }
-            let first = firstDifference(before.frameTimes, after.frameTimes)
             return "changed the frame times (first at frame \(first): \(before.frameTimes[first]) became \(after.frameTimes[first]))"
         }
         if after.frameRate != before.frameRate { return "changed the frame rate (\(before.frameRate) became \(after.frameRate))" }
@@ -119,22 +114,11 @@ struct EffectChainRunner {
             if new.expressionBasis != old.expressionBasis || new.expressionNames != old.expressionNames {
                 return "changed the expression space of track \(old.id) (its expressionBasis or expressionNames)"
             }
-            if let camera = new.camera, camera != old.camera {
+            if new.camera != old.camera {
                 return "changed the camera of track \(old.id)"
             }
         }
         return nil
-    }
-
-    /// Puts back a track's camera an effect returned without: a plugin built with an SDK from
-    /// before cameras were recorded decodes and re-encodes the motion without them. Effects may
-    /// not change the camera (only coefficients and identity), so the source's is the right one.
-    static func restoreDroppedCameras(from before: SceneMotion, into after: inout SceneMotion) {
-        for index in after.tracks.indices where index < before.tracks.count {
-            if after.tracks[index].camera == nil, let camera = before.tracks[index].camera {
-                after.tracks[index].camera = camera
-            }
-        }
     }
 
     /// The first position where `a` and `b` differ (the shorter one's length when one extends the other).

@@ -554,7 +554,7 @@ public struct Pipeline {
 
     /// Decodes 16 kHz mono audio only when an effect asked for it (`.audio`, or `.speech`, which implies it).
     private func audioForEffects(_ chain: EffectChain, soundtrackURL: URL?) throws(HostError) -> AudioClip? {
-        let wantsAudio = chain.invocations.contains { !$0.descriptor.inputs.isDisjoint(with: [.audio, .speech]) }
+        let wantsAudio = chain.invocations.contains { $0.descriptor.inputs.hearsAudio }
         guard wantsAudio, let url = soundtrackURL else { return nil }
         return try Self.media("decode audio of \(url.path)") { try media.decodeAudio(url, sampleRate: 16_000) }
     }
