@@ -91,6 +91,12 @@ struct PluginsCheck: ParsableCommand {
     @Option(name: .long, help: "Seconds one effect's scenarios may take before its process is killed.")
     var timeout: Double = 120
 
+    func validate() throws {
+        guard timeout.isFinite, timeout > 0 else {
+            throw ValidationError("--timeout must be a positive number of seconds; got \(timeout)")
+        }
+    }
+
     func run() throws {
         let options = PluginCheckOptions(executable: PluginCheckOptions.currentExecutable, timeoutSeconds: timeout)
         let report = PluginValidator.check(library: URL(fileURLWithPath: path), options: options)

@@ -49,11 +49,19 @@ struct PluginsNew: ParsableCommand {
             case .url(let url, let version): Terminal.line("It depends on Facet \(version) or later from \(url).")
             }
             Terminal.line("Next:")
-            Terminal.line("  cd \(output ?? name) && swift build && swift test")
+            Terminal.line("  cd \(Self.shellWord(output ?? name)) && swift build && swift test")
             Terminal.line("  export FACET_PLUGIN_PATH=$PWD/.build/debug")
             Terminal.line("  facet effects \(name)")
         } catch {
             throw ExitCode(FacetCLI.report(error))
         }
+    }
+
+    /// `text` as one word for a POSIX shell: as it is when it holds only safe characters, else in
+    /// single quotes (a quote inside written `'\''`), so the printed `cd` works when pasted.
+    static func shellWord(_ text: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+=:@%")
+        if !text.isEmpty, text.allSatisfy(safe.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -20,7 +20,7 @@
  *      - FacetPluginAPI.plugin_id, plugin_version and api_minor (Facet 0.10): the plugin's
  *        identity as plain C strings, readable before any JSON is exchanged; a host reads them
  *        only when the table's struct_size covers them (FACET_API_HAS below) and otherwise
- *        takes the identity from the first effect's descriptor.
+ *        names the plugin by its library file.
  *      - A parameter in the descriptor JSON may carry "keyframable": false (Facet 0.10): a
  *        number the effect reads once for the whole video; the host refuses keyframes for it.
  *        Absent means what it meant before (numbers take keyframes); an older host ignores the

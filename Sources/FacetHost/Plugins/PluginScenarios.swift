@@ -243,11 +243,16 @@ enum PluginScenarios {
 
     static func frameTimes(count: Int) -> [Double] { (0..<count).map { Double($0) / frameRate } }
 
-    /// The scenarios: each motion with audio (and speech when declared) and without.
+    /// The scenarios: each motion with audio (and speech when declared) and without; an effect
+    /// that does not hear audio gets none, as in the host (`EffectInputs.hearsAudio`).
     static func scenarios(for descriptor: EffectDescriptor) -> [Scenario] {
         let wantsSpeech = descriptor.inputs.contains(.speech)
         var result: [Scenario] = []
         for (label, motion) in motions() {
+            guard descriptor.inputs.hearsAudio else {
+                result.append(Scenario(label: label, motion: motion, audio: nil, speech: nil))
+                continue
+            }
             let audio = audioClip(duration: motion.duration)
             result.append(
                 Scenario(

@@ -171,7 +171,8 @@ public enum PluginValidator {
             return [
                 PluginCheckLine(
                     .fail, id,
-                    "did not finish within \(Int(timeout)) s\(running) and was killed; expected every scenario to return (a hang?)")
+                    "did not finish within \(ParameterSpec.format(timeout)) s\(running) and was killed; expected every scenario to return (a hang?)"
+                )
             ]
         }
         if process.terminationReason == .uncaughtSignal {
@@ -179,7 +180,7 @@ public enum PluginValidator {
             return [
                 PluginCheckLine(
                     .fail, id,
-                    "crashed the process with \(signalName(number)) (signal \(number))\(running); \(expected)")
+                    "crashed the process with \(signalDescription(number))\(running); \(expected)")
             ]
         }
         if let lines = try? JSONDecoder().decode([PluginCheckLine].self, from: stdout), process.terminationStatus == 0 {
@@ -243,6 +244,12 @@ public enum PluginValidator {
             SIGTRAP: "SIGTRAP", SIGTERM: "SIGTERM",
         ]
         return names[number] ?? "signal \(number)"
+    }
+
+    /// `SIGSEGV (signal 11)`, or `signal 7` for a signal without a name here.
+    static func signalDescription(_ number: Int32) -> String {
+        let name = signalName(number)
+        return name == "signal \(number)" ? name : "\(name) (signal \(number))"
     }
 }
 
