@@ -54,13 +54,17 @@ enum EffectText {
             "  origin: \(factory.origin)",
             "  temporal access: \(descriptor.temporalAccess)",
         ]
-        if descriptor.inputs.contains(.audio) { lines.append("  needs: the video's audio") }
+        var needs: [String] = []
+        if descriptor.inputs.contains(.audio) { needs.append("the video's audio") }
+        if descriptor.inputs.contains(.drivingAudio) { needs.append("each driving input's audio") }
+        if descriptor.inputs.contains(.speech) { needs.append("the speech of the audio") }
+        if !needs.isEmpty { lines.append("  needs: " + needs.joined(separator: ", ")) }
         lines.append("")
         let header = ["parameter", "type", "default", "range", "keyframes", "description"]
         let rows = descriptor.parameters.map { spec in
             [
-                spec.name, spec.type.name, spec.defaultValue.chainText, spec.rangeDescription ?? "",
-                spec.isKeyframable ? "yes" : "no", spec.documentation,
+                spec.name, spec.type.name + (spec.role.map { " (\($0.rawValue))" } ?? ""), spec.defaultValue.chainText,
+                spec.rangeDescription ?? "", spec.isKeyframable ? "yes" : "no", spec.documentation,
             ]
         }
         lines += table([header] + rows).map { "  " + $0 }

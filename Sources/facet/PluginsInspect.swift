@@ -65,7 +65,7 @@ struct PluginsInfo: ParsableCommand {
         Terminal.line("effects: \(info.effectCount)")
         for factory in loaded.factories {
             Terminal.line("")
-            Terminal.line(PluginText.describe(factory.descriptor))
+            Terminal.line(EffectText.describe(factory))
         }
     }
 }
@@ -170,31 +170,5 @@ struct PluginListReport: Encodable {
                 path: directory.url.path, exists: directory.exists, plugins: directory.plugins.map(PluginLibraryReport.init),
                 errors: directory.errors.map { "\($0)" })
         }
-    }
-}
-
-/// The readable form of a plugin effect's descriptor.
-enum PluginText {
-    static func describe(_ descriptor: EffectDescriptor) -> String {
-        var inputs: [String] = []
-        if descriptor.inputs.contains(.audio) { inputs.append("audio") }
-        if descriptor.inputs.contains(.drivingAudio) { inputs.append("driving audio") }
-        if descriptor.inputs.contains(.speech) { inputs.append("speech") }
-        var lines = [
-            "\(descriptor.id) \(descriptor.version) — \(descriptor.summary)",
-            "  temporal access: \(descriptor.temporalAccess)",
-            "  inputs: \(inputs.isEmpty ? "motion only" : inputs.joined(separator: ", "))",
-        ]
-        guard !descriptor.parameters.isEmpty else { return (lines + ["  parameters: none"]).joined(separator: "\n") }
-        let header = ["parameter", "type", "default", "range", "unit", "keyframes", "description"]
-        let rows = descriptor.parameters.map { spec in
-            [
-                spec.name, spec.type.name + (spec.role.map { " (\($0.rawValue))" } ?? ""), spec.defaultValue.chainText,
-                spec.rangeDescription ?? "", spec.unit ?? "",
-                spec.isKeyframable ? "yes" : "no", spec.documentation,
-            ]
-        }
-        lines += EffectText.table([header] + rows).map { "  " + $0 }
-        return lines.joined(separator: "\n")
     }
 }
