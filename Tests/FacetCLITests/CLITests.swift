@@ -13,7 +13,7 @@ final class CLITests: XCTestCase {
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-shortest", video.path,
+            "-c:a", "aac", video.path,
         ])
     }
 
