@@ -36,7 +36,7 @@ struct Facet: ParsableCommand {
         version: FacetVersion.current,
         subcommands: [
             Apply.self, Preview.self, Analyze.self, Probe.self, Effects.self, Presets.self, Models.self, PIRender.self, Bench.self,
-            PluginsCommand.self,
+            PluginsCommand.self, Batch.self,
         ]
     )
 

@@ -1,0 +1,175 @@
+import FacetErrors
+import FacetMedia
+import Foundation
+
+/// Runs one item of a batch: the one code path of a local worker, a Slurm array task and
+/// `facet batch --task N` typed by hand.
+///
+/// Before it starts it removes what a killed earlier attempt left beside the output (the hidden
+/// `.NAME.facet-partial-….EXT` file `facet apply` writes into), and records the item as running;
+/// at the end it records the item as done (with its fingerprint, frames and times) or failed
+/// (with the error). A failed attempt is tried again up to `retries` times.
+public struct BatchItemRunner {
+    /// The batch's state.
+    public let state: BatchState
+    /// How often a failed attempt is tried again.
+    public var retries: Int
+    /// Replace an output that exists but that this batch did not write.
+    public var overwrite = false
+    /// Hears the phases and frames of the run.
+    public var observer: (any BatchItemObserver)?
+    /// Stops the run between frames.
+    public var cancellation = CancellationFlag()
+
+    /// A runner recording into `state`.
+    public init(state: BatchState, retries: Int) {
+        self.state = state
+        self.retries = retries
+    }
+
+    /// What running an item came to.
+    public enum Outcome: Sendable, Equatable {
+        /// It was done already with these settings; nothing ran.
+        case alreadyDone
+        /// It ran and wrote its output.
+        case done(frames: Int, attempts: Int)
+    }
+
+    /// Runs `item` unless it is done; throws the last attempt's error when every attempt failed.
+    public func run(_ item: BatchItem) throws(HostError) -> Outcome {
+        if state.isDone(item) { return .alreadyDone }
+        let fingerprint = item.fingerprint
+        let previous = state.record(for: item)
+        removeLeftovers(of: item.output)
+        if FileManager.default.fileExists(atPath: item.output.path), previous == nil, !overwrite {
+            let error = HostError(
+                .batchFailed,
+                "item \(item.number): the output \(item.output.path) exists and was not written by this batch; expected a free output path (or pass --overwrite to replace it)"
+            )
+            try record(item, status: .failed, fingerprint: fingerprint, attempts: 1, error: error)
+            throw error
+        }
+        var attempts = previous?.fingerprint == fingerprint ? previous?.attempts ?? 0 : 0
+        var lastError: HostError?
+        for attempt in 0...retries {
+            if cancellation.isCancelled { break }
+            attempts += 1
+            observer?.attemptStarted(item, attempt: attempt + 1, of: retries + 1)
+            let clock = ResourceClock()
+            try record(item, status: .running, fingerprint: fingerprint, attempts: attempts, clock: nil)
+            do {
+                let report = try apply(item)
+                var done = makeRecord(item, status: .done, fingerprint: fingerprint, attempts: attempts, clock: clock)
+                done.frames = report.frames
+                done.outputBytes = BatchItem.fileStamp(item.output).flatMap { Int64($0.split(separator: ":").first ?? "") }
+                try state.save(done)
+                return .done(frames: report.frames, attempts: attempts)
+            } catch {
+                lastError = error
+                if error.code == .cancelled {
+                    try? record(item, status: .failed, fingerprint: fingerprint, attempts: attempts, error: error, clock: clock);
+                    throw error
+                }
+                try record(item, status: .failed, fingerprint: fingerprint, attempts: attempts, error: error, clock: clock)
+                observer?.attemptFailed(item, error: error, willRetry: attempt < retries)
+            }
+        }
+        throw lastError ?? HostError(.cancelled, "item \(item.number) was stopped before it ran")
+    }
+
+    private func apply(_ item: BatchItem) throws(HostError) -> ApplyReport {
+        guard FileManager.default.fileExists(atPath: item.input.path) else {
+            throw HostError(
+                .fileNotFound, "item \(item.number): the input \(item.input.path) does not exist; expected a video or still image")
+        }
+        let observer = observer
+        var composed = try PipelineFactory.make(
+            item.pipelineOptions, for: item.chain,
+            analysisProgress: { frames in observer?.phase("analysing", framesDone: frames, total: nil) },
+            cancellation: cancellation)
+        let progress = observer.map { PhaseProgress(observer: $0, phase: "rendering") }
+        return try composed.pipeline.apply(item.request, progress: progress, cancellation: cancellation)
+    }
+
+    /// Removes the hidden partial files an interrupted `facet apply` of `output` left in its folder.
+    func removeLeftovers(of output: URL) {
+        let folder = output.deletingLastPathComponent()
+        let prefix = ".\(output.deletingPathExtension().lastPathComponent).facet-partial-"
+        let suffix = "." + output.pathExtension
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(suffix) {
+            let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
+            guard !middle.isEmpty, middle.allSatisfy({ $0.isLetter || $0.isNumber }) else { continue }
+            unlink(folder.appendingPathComponent(name).path)
+        }
+    }
+
+    private func record(
+        _ item: BatchItem, status: BatchItemRecord.Status, fingerprint: String, attempts: Int, error: HostError? = nil,
+        clock: ResourceClock? = nil
+    ) throws(HostError) {
+        var record = makeRecord(item, status: status, fingerprint: fingerprint, attempts: attempts, clock: clock)
+        record.error = error.map { ErrorChain.describe($0) }
+        try state.save(record)
+    }
+
+    private func makeRecord(
+        _ item: BatchItem, status: BatchItemRecord.Status, fingerprint: String, attempts: Int, clock: ResourceClock?
+    ) -> BatchItemRecord {
+        let now = Date()
+        return BatchItemRecord(
+            number: item.number, input: item.input.path, output: item.output.path, status: status, fingerprint: fingerprint,
+            attempts: attempts, error: nil, frames: nil, wallSeconds: clock?.wallSeconds, cpuSeconds: clock?.cpuSeconds,
+            outputBytes: nil, host: ProcessInfo.processInfo.hostName, processID: getpid(),
+            startedAt: clock?.started ?? now, finishedAt: status == .running ? nil : now)
+    }
+}
+
+/// Hears what a `BatchItemRunner` is doing (a worker prints it for the batch's progress lines).
+public protocol BatchItemObserver: AnyObject {
+    /// An attempt starts (`attempt` counts from 1).
+    func attemptStarted(_ item: BatchItem, attempt: Int, of attempts: Int)
+    /// A phase ("analysing", "rendering") has done `framesDone` of `total` frames (nil: unknown).
+    func phase(_ name: String, framesDone: Int, total: Int?)
+    /// An attempt failed; another follows when `willRetry`.
+    func attemptFailed(_ item: BatchItem, error: HostError, willRetry: Bool)
+}
+
+/// A pipeline progress observer that forwards to a batch observer under one phase name.
+final class PhaseProgress: ProgressObserver {
+    let observer: any BatchItemObserver
+    let phase: String
+    var total: Int?
+
+    init(observer: any BatchItemObserver, phase: String) {
+        self.observer = observer
+        self.phase = phase
+    }
+
+    func started(totalFrames: Int?) {
+        total = totalFrames
+        observer.phase(phase, framesDone: 0, total: totalFrames)
+    }
+
+    func advanced(framesDone: Int) { observer.phase(phase, framesDone: framesDone, total: total) }
+
+    func finished() {}
+}
+
+/// Wall-clock and CPU time of this process since it was made.
+struct ResourceClock {
+    let started = Date()
+    let startCPU = ResourceClock.processCPUSeconds()
+
+    var wallSeconds: Double { Date().timeIntervalSince(started) }
+    var cpuSeconds: Double { ResourceClock.processCPUSeconds() - startCPU }
+
+    /// User + system CPU seconds of this process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    private static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+}

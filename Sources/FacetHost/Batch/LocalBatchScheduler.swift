@@ -1,0 +1,172 @@
+import Foundation
+
+// Running a batch on this machine: up to N workers at once, each a child process
+// `facet batch JOBS.yaml --task K --worker` (the code path of a Slurm array task), so a crash in
+// one item (a plugin, a bad file) cannot take the others down, and killing the batch leaves
+// records a second run can read. A worker's progress comes back as lines on its standard output
+// (`WorkerLine`); its standard error goes to the item's log in the state folder.
+
+/// The lines a worker prints on standard output for the process that started it.
+public enum WorkerLine {
+    /// The prefix of every worker line (other output is ignored).
+    public static let prefix = "facet-batch-worker"
+
+    /// `facet-batch-worker phase NAME DONE TOTAL` (TOTAL `-` when unknown).
+    public static func phase(_ name: String, framesDone: Int, total: Int?) -> String {
+        "\(prefix) phase \(name) \(framesDone) \(total.map(String.init) ?? "-")"
+    }
+
+    /// `facet-batch-worker attempt N OF`.
+    public static func attempt(_ number: Int, of count: Int) -> String { "\(prefix) attempt \(number) \(count)" }
+
+    /// What a line says, nil for a line that is not a worker line.
+    public static func parse(_ line: Substring) -> WorkerProgress? {
+        let words = line.split(separator: " ")
+        guard words.count >= 4, words[0] == prefix else { return nil }
+        switch words[1] {
+        case "phase" where words.count == 5:
+            guard let done = Int(words[3]) else { return nil }
+            return .phase(String(words[2]), framesDone: done, total: Int(words[4]))
+        case "attempt":
+            guard let number = Int(words[2]), let count = Int(words[3]) else { return nil }
+            return .attempt(number, of: count)
+        default:
+            return nil
+        }
+    }
+}
+
+/// What a worker reported.
+public enum WorkerProgress: Sendable, Equatable {
+    /// A phase of the item's run and its frames.
+    case phase(String, framesDone: Int, total: Int?)
+    /// An attempt started.
+    case attempt(Int, of: Int)
+}
+
+/// Hears the local scheduler (the CLI draws one line per worker and an overall bar from it).
+public protocol BatchSchedulerObserver: AnyObject {
+    /// Worker `slot` (from 0) started `item`.
+    func workerStarted(slot: Int, item: BatchItem)
+    /// Worker `slot` reported progress.
+    func workerProgressed(slot: Int, item: BatchItem, progress: WorkerProgress)
+    /// Worker `slot` finished `item`; `status` is its exit status (nil when a signal killed it).
+    func workerFinished(slot: Int, item: BatchItem, status: Int32?)
+}
+
+/// Runs the items of a batch in child processes, `jobs` at a time.
+public final class LocalBatchScheduler: @unchecked Sendable {
+    // Shared with the processes' handlers: every field below `lock` is only touched under it.
+    private let lock = NSCondition()
+    private var running: [Int: (process: Process, item: BatchItem)] = [:]
+    private var finished: [(slot: Int, item: BatchItem, status: Int32?)] = []
+
+    /// The job, its state and the executable that runs workers.
+    public let job: BatchJob
+    public let state: BatchState
+    public let executable: URL
+    /// Workers at once.
+    public let jobs: Int
+    /// Arguments every worker gets after `--task K` (e.g. `--retries 2`, `--overwrite`).
+    public var workerArguments: [String] = []
+    /// Hears starts, progress and ends.
+    public weak var observer: (any BatchSchedulerObserver)?
+
+    /// A scheduler of `jobs` workers running `executable batch JOBFILE --task K --worker`.
+    public init(job: BatchJob, state: BatchState, executable: URL, jobs: Int) {
+        self.job = job
+        self.state = state
+        self.executable = executable
+        self.jobs = max(1, jobs)
+    }
+
+    /// Runs `items` and returns once every worker has ended, or, after `cancellation`, once the
+    /// workers running were asked to stop (SIGTERM: they remove their partial outputs) and ended.
+    /// Returns each item's worker exit status (nil: killed by a signal, or never started).
+    public func run(_ items: [BatchItem], cancellation: CancellationFlag) -> [Int: Int32?] {
+        var queue = items
+        var statuses: [Int: Int32?] = [:]
+        var stopping = false
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if cancellation.isCancelled && !stopping {
+                stopping = true
+                for (_, worker) in running where worker.process.isRunning { kill(worker.process.processIdentifier, SIGTERM) }
+            }
+            while !stopping, running.count < jobs, !queue.isEmpty {
+                let item = queue.removeFirst()
+                let slot = (0..<jobs).first { running[$0] == nil } ?? 0
+                do {
+                    let process = try start(item, slot: slot)
+                    running[slot] = (process, item)
+                    lock.unlock()
+                    observer?.workerStarted(slot: slot, item: item)
+                    lock.lock()
+                } catch {
+                    statuses[item.number] = .some(nil)
+                }
+            }
+            while let end = finished.popLast() {
+                running[end.slot] = nil
+                statuses[end.item.number] = end.status
+                lock.unlock()
+                observer?.workerFinished(slot: end.slot, item: end.item, status: end.status)
+                lock.lock()
+            }
+            if running.isEmpty && (queue.isEmpty || stopping) { break }
+            _ = lock.wait(until: Date().addingTimeInterval(0.2))
+        }
+        return statuses
+    }
+
+    private func start(_ item: BatchItem, slot: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["batch", job.file.path, "--task", String(item.number), "--worker"] + workerArguments
+        let output = Pipe()
+        process.standardOutput = output
+        FileManager.default.createFile(atPath: state.logURL(for: item.number).path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: state.logURL(for: item.number))
+        let buffer = LineBuffer()
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            for line in buffer.lines(appending: data) {
+                if let progress = WorkerLine.parse(Substring(line)) {
+                    self?.observer?.workerProgressed(slot: slot, item: item, progress: progress)
+                }
+            }
+        }
+        process.terminationHandler = { [weak self] process in
+            guard let self else { return }
+            let status: Int32? = process.terminationReason == .exit ? process.terminationStatus : nil
+            self.lock.lock()
+            self.finished.append((slot, item, status))
+            self.lock.signal()
+            self.lock.unlock()
+        }
+        try process.run()
+        return process
+    }
+}
+
+/// The bytes of a pipe cut into lines (one reader: a file handle's readability handler).
+private final class LineBuffer: @unchecked Sendable {
+    // Touched only by the one handler of one pipe, which Foundation calls one at a time.
+    private var pending = Data()
+
+    /// The complete lines now available, after `data`.
+    func lines(appending data: Data) -> [String] {
+        pending.append(data)
+        var lines: [String] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+        return lines
+    }
+}

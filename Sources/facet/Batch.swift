@@ -1,0 +1,421 @@
+import ArgumentParser
+import FacetHost
+import Foundation
+
+/// `facet batch`: many items of a job file, on this machine's cores or as a Slurm job array.
+struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the items of a job file: locally with --jobs workers, or on Slurm (see Docs/Batch.md).",
+        discussion: """
+            The job file lists items (an input or a glob of inputs, an output or an output \
+            pattern such as out/{stem}-smile.mp4, and the options `facet apply` takes) with \
+            defaults at its top. Every error of the file is listed before anything runs.
+
+            The batch keeps its state in NAME.facet-batch/ beside NAME.yaml: running it again \
+            skips the items whose output exists and was made with the same settings, and redoes \
+            the ones that failed or were interrupted. Exit status 0 when every item's output is \
+            there, 1 otherwise.
+
+            Examples:
+              facet batch talks.yaml --jobs 2
+              facet batch talks.yaml --summary --json
+              facet batch talks.yaml --slurm --partition gpu --time 1:00:00 --max-parallel 8
+              facet batch talks.yaml --emit-slurm slurm-scripts/
+              facet batch talks.yaml --task 3        # one item, as a Slurm array task runs it
+            """)
+
+    @Argument(help: "The job file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
+    var jobFile: String
+
+    @Option(name: .shortAndLong, help: "Workers at once on this machine (each a facet process).")
+    var jobs: Int = 1
+
+    @Option(name: .long, help: "Try a failed item again this many times (default: the job file's retries, else 0).")
+    var retries: Int?
+
+    @Flag(name: [.customShort("y"), .long], help: "Replace outputs that exist but that this batch did not write.")
+    var overwrite = false
+
+    @Option(name: .long, help: "Run only item N (from 1), as a Slurm array task does; done items return at once.")
+    var task: Int?
+
+    @Flag(
+        name: .long, help: ArgumentHelp("Print progress as worker lines on standard output (for facet batch itself).", visibility: .private)
+    )
+    var worker = false
+
+    @Flag(name: .long, help: "Print the table of every item from the state, run nothing.")
+    var summary = false
+
+    @Flag(name: .long, help: "Submit the items not done to Slurm as a job array, and a summary job after it.")
+    var slurm = false
+
+    @Option(name: .customLong("emit-slurm"), help: "Write the Slurm scripts into DIR without submitting.", completion: .directory)
+    var emitSlurm: String?
+
+    @Option(name: .long, help: "Slurm partition (overrides the job file's slurm: partition).")
+    var partition: String?
+
+    @Option(name: .long, help: "Slurm time limit per task, e.g. 30 or 1:30:00.")
+    var time: String?
+
+    @Option(name: .long, help: "Slurm memory per task, e.g. 4G.")
+    var mem: String?
+
+    @Option(name: .customLong("cpus-per-task"), help: "Slurm CPUs per task (default 2).")
+    var cpusPerTask: Int?
+
+    @Option(name: .customLong("max-parallel"), help: "At most this many Slurm array tasks at once.")
+    var maxParallel: Int?
+
+    @Option(
+        name: .customLong("sbatch-option"),
+        help: ArgumentHelp("Another #SBATCH line, e.g. --account=lab (repeatable).", valueName: "option"))
+    var sbatchOptions: [String] = []
+
+    @Flag(name: .long, help: "Print the batch's report as JSON on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range; expected 1 … 64") }
+        if let retries, !(0...10).contains(retries) { throw ValidationError("--retries \(retries) is out of range; expected 0 … 10") }
+        if let task, task < 1 { throw ValidationError("--task \(task) is out of range; expected an item number from 1") }
+        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task \(cpusPerTask) is out of range; expected 1 or more") }
+        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel \(maxParallel) is out of range; expected 1 or more") }
+        let modes = [task != nil, summary, slurm, emitSlurm != nil].filter { $0 }.count
+        guard modes <= 1 else {
+            throw ValidationError("--task, --summary, --slurm and --emit-slurm exclude each other; expected at most one")
+        }
+        for option in sbatchOptions where !option.hasPrefix("-") || option.contains("\n") {
+            throw ValidationError("--sbatch-option \(option) is not an sbatch option; expected one line such as --account=lab")
+        }
+    }
+
+    func run() throws {
+        do throws(HostError) {
+            let url = URL(fileURLWithPath: jobFile)
+            let job = try EffectCatalog.resolving(quiet: quiet || worker) { registry throws(HostError) in
+                try BatchJobLoader.load(contentsOf: url, registry: registry)
+            }
+            let state = try BatchState.open(for: job.file)
+            if let task {
+                try runTask(task, job: job, state: state)
+            } else if summary {
+                try finish(BatchReport.make(job: job, state: state, ranNow: []))
+            } else if slurm || emitSlurm != nil {
+                try plan(job, state: state)
+            } else {
+                try runLocally(job, state: state)
+            }
+        } catch {
+            throw ExitCode(FacetCLI.report(error))
+        }
+    }
+
+    // MARK: - One item
+
+    private func runTask(_ number: Int, job: BatchJob, state: BatchState) throws(HostError) {
+        guard let item = job.item(number) else {
+            throw HostError(
+                .invalidArguments,
+                "--task \(number): \(job.file.lastPathComponent) has \(job.items.count) items; expected 1 … \(job.items.count)")
+        }
+        var runner = BatchItemRunner(state: state, retries: retries ?? job.retries)
+        runner.overwrite = overwrite
+        let observer = TaskObserver(workerLines: worker, quiet: quiet)
+        runner.observer = observer
+        SignalGuard.watch(runner.cancellation)
+        let outcome = try runner.run(item)
+        guard !quiet, !worker else { return }
+        switch outcome {
+        case .alreadyDone: Terminal.error("facet: item \(number) is done already (\(item.output.path)); nothing to do")
+        case .done(let frames, _): Terminal.error("facet: item \(number): wrote \(item.output.path) (\(frames) frames)")
+        }
+    }
+
+    // MARK: - Locally
+
+    private func runLocally(_ job: BatchJob, state: BatchState) throws(HostError) {
+        let started = Date()
+        let pending = job.items.filter { !state.isDone($0) }
+        let display = BatchDisplay(
+            total: job.items.count, alreadyDone: job.items.count - pending.count, jobs: min(jobs, max(1, pending.count)),
+            drawing: Terminal.stderrIsTerminal && !quiet && !json, events: !quiet && !json && !Terminal.stderrIsTerminal)
+        if !quiet, !json {
+            let skipped = job.items.count - pending.count
+            let workers = min(jobs, max(1, pending.count))
+            Terminal.error(
+                "facet: \(job.items.count) item\(job.items.count == 1 ? "" : "s") in \(job.file.lastPathComponent)"
+                    + (skipped > 0 ? ", \(skipped) done already" : "")
+                    + "; \(pending.count) to run with \(workers) worker\(workers == 1 ? "" : "s")")
+        }
+        let scheduler = LocalBatchScheduler(job: job, state: state, executable: PluginCheckOptions.currentExecutable, jobs: jobs)
+        var arguments: [String] = []
+        if let retries { arguments += ["--retries", String(retries)] }
+        if overwrite { arguments.append("--overwrite") }
+        scheduler.workerArguments = arguments
+        scheduler.observer = display
+        let cancellation = CancellationFlag()
+        SignalGuard.watch(cancellation)
+        let startCPU = ResourceUse.cpuSeconds()
+        _ = scheduler.run(pending, cancellation: cancellation)
+        display.finish()
+        var report = BatchReport.make(job: job, state: state, ranNow: Set(pending.map(\.number)))
+        report.wallSeconds = Date().timeIntervalSince(started)
+        report.cpuSeconds = ResourceUse.cpuSeconds() - startCPU
+        report.jobs = jobs
+        if cancellation.isCancelled {
+            if !quiet { printTable(report) }
+            throw HostError(.cancelled, "the batch was stopped; run it again to finish the items not done")
+        }
+        try finish(report)
+    }
+
+    // MARK: - Slurm
+
+    private func plan(_ job: BatchJob, state: BatchState) throws(HostError) {
+        var flags = SlurmSettings()
+        flags.partition = partition
+        flags.timeLimit = time
+        flags.memory = mem
+        flags.cpusPerTask = cpusPerTask
+        flags.maximumParallel = maxParallel
+        flags.extraOptions = sbatchOptions
+        let pending = job.items.filter { !state.isDone($0) }.map(\.number)
+        let emitting = emitSlurm.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        // Emitted scripts list every item (done ones return at once), so they can be kept and
+        // submitted later; a submission asks only for what is not done.
+        let numbers = emitting != nil ? job.items.map(\.number) : pending
+        let plan = SlurmPlan(
+            job: job, items: numbers, facet: PluginCheckOptions.currentExecutable, settings: job.slurm.overridden(by: flags),
+            logDirectory: state.directory.appendingPathComponent("logs"))
+        if let emitting {
+            let scripts = try plan.write(to: emitting)
+            if !quiet {
+                Terminal.error(
+                    "facet: wrote \(scripts.items.path) (\(numbers.count) array tasks), \(scripts.summary.path) and \(scripts.submit.path)")
+                Terminal.error("facet: submit with: sh \(scripts.submit.path)")
+            }
+            return
+        }
+        guard !pending.isEmpty else {
+            if !quiet { Terminal.error("facet: all \(job.items.count) items of \(job.file.lastPathComponent) are done; nothing submitted") }
+            if json { try? Terminal.printJSON(SlurmSubmissionReport(arrayJob: nil, summaryJob: nil, items: [])) }
+            return
+        }
+        let submission = try plan.submit(writingTo: state.slurmDirectory)
+        if json {
+            try? Terminal.printJSON(SlurmSubmissionReport(arrayJob: submission.arrayJob, summaryJob: submission.summaryJob, items: pending))
+        } else if !quiet {
+            Terminal.error(
+                "facet: submitted \(pending.count) item\(pending.count == 1 ? "" : "s") as array job \(submission.arrayJob) (--array=\(plan.arraySpecification)) and the summary job \(submission.summaryJob) after it"
+            )
+            Terminal.error(
+                "facet: scripts in \(state.slurmDirectory.path); task output in \(state.directory.appendingPathComponent("logs").path)")
+        }
+    }
+
+    /// What `--slurm --json` prints.
+    struct SlurmSubmissionReport: Encodable {
+        var arrayJob: String?
+        var summaryJob: String?
+        var items: [Int]
+    }
+
+    // MARK: - The end
+
+    private func finish(_ report: BatchReport) throws(HostError) {
+        if json {
+            try? Terminal.printJSON(report)
+        } else if !quiet {
+            printTable(report)
+        }
+        guard report.succeeded else { throw ExitCodeError.failure }
+    }
+
+    private func printTable(_ report: BatchReport) {
+        let folder = URL(fileURLWithPath: report.jobFile).deletingLastPathComponent().path + "/"
+        func relative(_ path: String) -> String { path.hasPrefix(folder) ? String(path.dropFirst(folder.count)) : path }
+        var rows: [[String]] = [["#", "status", "frames", "wall s", "cpu s", "output", "note"]]
+        for item in report.items {
+            rows.append([
+                String(item.number), item.status.rawValue, item.frames.map(String.init) ?? "",
+                item.wallSeconds.map { String(format: "%.1f", $0) } ?? "", item.cpuSeconds.map { String(format: "%.1f", $0) } ?? "",
+                relative(item.output),
+                item.error.map { DisplayText.shortened($0, limit: 100) } ?? (item.attempts > 1 ? "\(item.attempts) attempts" : ""),
+            ])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            Terminal.error(
+                zip(row, widths).enumerated().map { column, cell in
+                    column == 0 || (2...4).contains(column)
+                        ? String(repeating: " ", count: cell.1 - cell.0.count) + cell.0
+                        : cell.0.padding(toLength: cell.1, withPad: " ", startingAt: 0)
+                }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        let counts = report.counts
+        var totals = BatchReport.Item.Status.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(
+            separator: ", ")
+        if let wall = report.wallSeconds, let cpu = report.cpuSeconds {
+            totals +=
+                String(format: "; %.1f s wall, %.1f s CPU", wall, cpu)
+                + (report.jobs.map { " with \($0) worker\($0 == 1 ? "" : "s")" } ?? "")
+        }
+        Terminal.error("facet: \(totals)")
+    }
+}
+
+extension BatchReport.Item.Status: CaseIterable {
+    public static var allCases: [BatchReport.Item.Status] { [.done, .skipped, .failed, .unfinished, .pending] }
+}
+
+/// The exit status of a command that printed its own account of the failure.
+enum ExitCodeError {
+    static var failure: HostError { HostError(.batchFailed, "not every item of the batch is done (see the table above)") }
+}
+
+/// CPU seconds of this process and its waited-for children.
+enum ResourceUse {
+    static func cpuSeconds() -> Double {
+        var own = rusage()
+        var children = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &own)
+        getrusage(RUSAGE_CHILDREN.rawValue, &children)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(own.ru_utime) + seconds(own.ru_stime) + seconds(children.ru_utime) + seconds(children.ru_stime)
+    }
+}
+
+/// A task's observer: worker lines for the local scheduler, or a few lines on standard error.
+final class TaskObserver: BatchItemObserver {
+    let workerLines: Bool
+    let quiet: Bool
+    private var lastPrinted = Date.distantPast
+
+    init(workerLines: Bool, quiet: Bool) {
+        self.workerLines = workerLines
+        self.quiet = quiet
+    }
+
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    func attemptStarted(_ item: BatchItem, attempt: Int, of attempts: Int) {
+        if workerLines {
+            say(WorkerLine.attempt(attempt, of: attempts))
+        } else if !quiet {
+            Terminal.error(
+                "facet: item \(item.number): \(item.input.path) → \(item.output.path)"
+                    + (attempt > 1 ? " (attempt \(attempt) of \(attempts))" : ""))
+        }
+    }
+
+    func phase(_ name: String, framesDone: Int, total: Int?) {
+        guard workerLines else { return }
+        let now = Date()
+        guard framesDone == 0 || now.timeIntervalSince(lastPrinted) >= 0.25 else { return }
+        lastPrinted = now
+        say(WorkerLine.phase(name, framesDone: framesDone, total: total))
+    }
+
+    func attemptFailed(_ item: BatchItem, error: HostError, willRetry: Bool) {
+        if !quiet { Terminal.error("facet: item \(item.number) failed: \(error)" + (willRetry ? "; trying again" : "")) }
+    }
+}
+
+/// Draws one line per worker and an overall bar on a terminal, or prints one line per event.
+final class BatchDisplay: BatchSchedulerObserver, @unchecked Sendable {
+    // Called from the scheduler's loop and the workers' output handlers: fields under `lock`.
+    private let lock = NSLock()
+    private var lines: [String]
+    private var drawn = 0
+    private var finishedCount: Int
+    private var failedCount = 0
+    private let total: Int
+    private let drawing: Bool
+    private let events: Bool
+    private var lastDraw = Date.distantPast
+    private let started = Date()
+
+    init(total: Int, alreadyDone: Int, jobs: Int, drawing: Bool, events: Bool) {
+        self.total = total
+        self.finishedCount = alreadyDone
+        self.lines = Array(repeating: "idle", count: jobs)
+        self.drawing = drawing
+        self.events = events
+    }
+
+    func workerStarted(slot: Int, item: BatchItem) {
+        update(
+            slot, "item \(item.number) \(item.input.lastPathComponent): starting",
+            event: "worker \(slot + 1): item \(item.number) \(item.input.lastPathComponent)")
+    }
+
+    func workerProgressed(slot: Int, item: BatchItem, progress: WorkerProgress) {
+        switch progress {
+        case .attempt(let number, let count) where number > 1:
+            update(
+                slot, "item \(item.number) \(item.input.lastPathComponent): attempt \(number) of \(count)",
+                event: "item \(item.number): attempt \(number) of \(count)")
+        case .attempt:
+            break
+        case .phase(let name, let done, let total):
+            var text = "item \(item.number) \(item.input.lastPathComponent): \(name) "
+            if let total, total > 0 {
+                let filled = min(20, done * 20 / total)
+                text += "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "] \(done)/\(total)"
+            } else {
+                text += "\(done) frames"
+            }
+            update(slot, text, event: nil)
+        }
+    }
+
+    func workerFinished(slot: Int, item: BatchItem, status: Int32?) {
+        lock.lock()
+        finishedCount += 1
+        if status != 0 { failedCount += 1 }
+        lock.unlock()
+        let how =
+            status == 0
+            ? "done"
+            : status.map { "failed (exit status \($0); log in the state folder's logs/item-\(item.number).log)" } ?? "killed by a signal"
+        update(slot, "idle", event: "item \(item.number) \(item.input.lastPathComponent): \(how)")
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        guard drawing else { return }
+        erase()
+    }
+
+    private func update(_ slot: Int, _ text: String, event: String?) {
+        lock.lock(); defer { lock.unlock() }
+        if slot < lines.count { lines[slot] = text }
+        if events, let event { Terminal.error("facet: \(event)") }
+        guard drawing else { return }
+        let now = Date()
+        guard event != nil || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = now
+        erase()
+        var block = lines.enumerated().map { "worker \($0.offset + 1): \($0.element)" }
+        let filled = total > 0 ? finishedCount * 30 / total : 30
+        block.append(
+            "overall [" + String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
+                + "] \(finishedCount)/\(total) items"
+                + (failedCount > 0 ? ", \(failedCount) failed" : "") + "  " + ProgressBar.clock(now.timeIntervalSince(started)))
+        FileHandle.standardError.write(Data((block.map { Terminal.safe($0) + "\u{1B}[K" }.joined(separator: "\n") + "\n").utf8))
+        drawn = block.count
+    }
+
+    private func erase() {
+        guard drawn > 0 else { return }
+        FileHandle.standardError.write(Data(("\u{1B}[\(drawn)A\r\u{1B}[J").utf8))
+        drawn = 0
+    }
+}
