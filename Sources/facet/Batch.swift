@@ -53,6 +53,11 @@ struct Batch: ParsableCommand {
     @Option(name: .customLong("emit-slurm"), help: "Write the Slurm scripts into DIR without submitting.", completion: .directory)
     var emitSlurm: String?
 
+    @Option(
+        name: .customLong("emit-kubernetes"), help: "Write the same plan as a Kubernetes Indexed Job manifest to FILE (not run).",
+        completion: .file())
+    var emitKubernetes: String?
+
     @Option(name: .long, help: "Slurm partition (overrides the job file's slurm: partition).")
     var partition: String?
 
@@ -107,6 +112,8 @@ struct Batch: ParsableCommand {
                 try finish(BatchReport.make(job: job, state: state, ranNow: []))
             } else if slurm || emitSlurm != nil {
                 try plan(job, state: state)
+            } else if let emitKubernetes {
+                try writeKubernetes(job, to: URL(fileURLWithPath: emitKubernetes))
             } else {
                 try runLocally(job, state: state)
             }
@@ -216,6 +223,20 @@ struct Batch: ParsableCommand {
             Terminal.error(
                 "facet: scripts in \(state.slurmDirectory.path); task output in \(state.directory.appendingPathComponent("logs").path)")
         }
+    }
+
+    private func writeKubernetes(_ job: BatchJob, to file: URL) throws(HostError) {
+        var flags = SlurmSettings()
+        flags.cpusPerTask = cpusPerTask
+        flags.memory = mem
+        flags.maximumParallel = maxParallel
+        let plan = KubernetesPlan(job: job, settings: job.slurm.overridden(by: flags))
+        do {
+            try Data(plan.manifest.utf8).write(to: file, options: .atomic)
+        } catch {
+            throw HostError(.io, "cannot write the manifest \(file.path); expected a writable path", cause: error)
+        }
+        if !quiet { Terminal.error("facet: wrote \(file.path): an Indexed Job of \(plan.itemCount) items, \(plan.parallelism) at once") }
     }
 
     /// What `--slurm --json` prints.

@@ -217,7 +217,7 @@ private struct JobDocument {
 
     /// The items one entry of `items` makes: one for `input`, one per match of `inputs`.
     private mutating func readItem(_ node: Node, number: Int, defaults: RawSettings, firstNumber: Int) -> [BatchItem] {
-        let name = "item \(number)"
+        let name = "items entry \(number)"
         guard node.mapping != nil else {
             problem(
                 .jobFile, "\(name) is \(kind(of: node)); expected a mapping with 'input' (a file) or 'inputs' (a glob)",
@@ -251,7 +251,7 @@ private struct JobDocument {
             problem(.jobFile, "\(name) has both 'input' and 'inputs'; expected one of them", at: location(of: glob.keyNode))
             return []
         }
-        guard let (settings, chain) = settings(from: raw, name: name, at: location(of: node)) else { return [] }
+        // The outputs first, so their problems are listed even when the settings have some too.
         guard let output = raw.values["output"] else {
             problem(
                 .jobFile,
@@ -269,22 +269,23 @@ private struct JobDocument {
                 at: output.location)
             return []
         }
-        var items: [BatchItem] = []
+        var outputs: [URL] = []
         for (offset, input) in inputs.enumerated() {
-            let number = firstNumber + offset
-            guard let path = outputPath(pattern, input: input, number: number, at: output.location) else { return [] }
+            guard let path = outputPath(pattern, input: input, number: firstNumber + offset, at: output.location) else { return [] }
             let outputURL = resolve(path)
-            let allowed = ["mp4", "m4v", "mov", "mkv"]
-            guard allowed.contains(outputURL.pathExtension.lowercased()) else {
+            guard ["mp4", "m4v", "mov", "mkv"].contains(outputURL.pathExtension.lowercased()) else {
                 problem(
                     .jobFile, "\(name) 'output' \(DisplayText.quoted(path)) has no video extension; expected .mp4, .m4v, .mov or .mkv",
                     at: output.location)
                 return []
             }
-            items.append(
-                BatchItem(number: number, input: input, output: outputURL, settings: settings, chain: chain, location: location(of: node)))
+            outputs.append(outputURL)
         }
-        return items
+        guard let (settings, chain) = settings(from: raw, name: name, at: location(of: node)) else { return [] }
+        return zip(inputs, outputs).enumerated().map { offset, pair in
+            BatchItem(
+                number: firstNumber + offset, input: pair.0, output: pair.1, settings: settings, chain: chain, location: location(of: node))
+        }
     }
 
     /// The item's settings and chain, or nil after recording what was wrong.
