@@ -40,11 +40,14 @@ demo: release
 	@echo "demo: wrote out/demo-talk.mp4, the portrait speaking festival's reading of out/demo-speech.txt (preset talk), and out/demo-talk-sheet.png"
 
 ## The test suite (what CI runs). The examples are built before the tests run, because
-## Tests/FacetCLITests loads them into facet (and fails without them when CI=true).
+## Tests/FacetCLITests loads them into facet (and fails without them when CI=true). The tests run
+## inside a private one-node Slurm cluster on localhost (scripts/with-slurm.sh starts munged,
+## slurmctld and slurmd in a temporary folder and stops them at the end), for the tests of
+## `facet batch --slurm` that submit real jobs.
 test: setup
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory examples
-	$(SWIFT) test --skip-build
+	bash scripts/with-slurm.sh $(SWIFT) test --skip-build
 
 ## The plugin examples of Examples/: the Swift package in release with its own tests (without
 ## testable imports they reuse the release build, so the SDK compiles once there), the C plugin

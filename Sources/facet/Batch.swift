@@ -109,7 +109,7 @@ struct Batch: ParsableCommand {
             if let task {
                 try runTask(task, job: job, state: state)
             } else if summary {
-                try finish(BatchReport.make(job: job, state: state, ranNow: []))
+                try finish(BatchReport.make(job: job, state: state))
             } else if slurm || emitSlurm != nil {
                 try plan(job, state: state)
             } else if let emitKubernetes {

@@ -52,20 +52,21 @@ public struct BatchReport: Codable, Sendable {
     public var succeeded: Bool { items.allSatisfy { $0.status == .done || $0.status == .skipped } }
 
     /// The report of `job` from its records; items numbered in `ranNow` ran in this run (done ones
-    /// are `done`, not `skipped`).
-    public static func make(job: BatchJob, state: BatchState, ranNow: Set<Int>) -> BatchReport {
+    /// are `done`, others done are `skipped`). Without `ranNow` (a summary of the state, no run),
+    /// every done item is `done`.
+    public static func make(job: BatchJob, state: BatchState, ranNow: Set<Int>? = nil) -> BatchReport {
         let items = job.items.map { item -> Item in
             let record = state.record(for: item)
             let current = record.flatMap { $0.fingerprint == item.fingerprint ? $0 : nil }
             let status: Item.Status
             if state.isDone(item) {
-                status = ranNow.contains(item.number) ? .done : .skipped
+                status = (ranNow?.contains(item.number) ?? true) ? .done : .skipped
             } else {
                 switch current?.status {
                 case .failed?: status = .failed
                 case .running?: status = .unfinished
                 case .done?: status = .pending  // its output went away or changed: it will be redone
-                case nil: status = ranNow.contains(item.number) ? .unfinished : .pending
+                case nil: status = ranNow?.contains(item.number) == true ? .unfinished : .pending
                 }
             }
             return Item(
