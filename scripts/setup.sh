@@ -21,6 +21,9 @@ packages=(
   libcjson-dev
   # peak-memory figures in benchmarks
   time
+  # `facet batch --slurm` tests: a private one-node Slurm cluster on localhost
+  # (scripts/slurm-local.sh, scripts/with-slurm.sh) and the munge daemon it authenticates with
+  slurm-wlm munge
 )
 
 missing=()
