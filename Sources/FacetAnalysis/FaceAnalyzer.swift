@@ -188,8 +188,19 @@ public final class FaceAnalyzer: Sendable {
             in: reader, with: tracker, isStill: isStill, url: url, progress: progress,
             isCancelled: isCancelled)
         let landmarkTracks = try tracker.finish()
+        return try motion(
+            from: landmarkTracks, frameTimes: frameTimes, video: video, url: url, rejections: tracker.rejections,
+            timings: trackingTimings(of: tracker, frames: frameTimes.count), started: start)
+    }
 
-        var timings = trackingTimings(of: tracker, frames: frameTimes.count)
+    /// The motion of tracked (smoothed) landmark tracks: each track fitted, warnings made, as
+    /// the last part of `analyze` and of `SegmentedAnalysis.merge`.
+    func motion(
+        from landmarkTracks: [LandmarkTrack], frameTimes: [Double], video: VideoStreamInfo, url: URL, rejections: [Rejection],
+        timings trackingTimings: AnalysisTimings, started start: Double
+    ) throws(AnalysisError) -> AnalysisResult {
+        let isStill = video.isStillImage
+        var timings = trackingTimings
         var tracks: [FaceTrack] = []
         var warnings: [String] = []
         let fitter = FaceFitter(model: model, configuration: configuration.fitting)
@@ -207,7 +218,7 @@ public final class FaceAnalyzer: Sendable {
             if let warning = lowConfidenceWarning(track, tracked: landmarkTrack, isStill: isStill) { warnings.append(warning) }
             tracks.append(track)
         }
-        let notUsed = Self.summary(of: tracker.rejections, keeping: tracks)
+        let notUsed = Self.summary(of: rejections, keeping: tracks)
         if tracks.isEmpty {
             warnings.append(
                 "no faces found in \(url.lastPathComponent)"
@@ -221,7 +232,7 @@ public final class FaceAnalyzer: Sendable {
         let motion = SceneMotion(
             frameTimes: frameTimes, frameRate: video.frameRate, frameWidth: video.width,
             frameHeight: video.height, tracks: tracks)
-        return AnalysisResult(motion: motion, timings: timings, warnings: warnings, rejections: tracker.rejections)
+        return AnalysisResult(motion: motion, timings: timings, warnings: warnings, rejections: rejections)
     }
 
     /// Feeds every frame of `reader` to `tracker` (a still image's one picture once) and returns the

@@ -53,6 +53,17 @@ final class StreamDecoder: @unchecked Sendable {
         input.discardAll(except: streamIndex)
     }
 
+    /// Moves to the keyframe at or before `pts` (stream time base): the next picture is decoded
+    /// from there. Throws `decodeFailed` when the container cannot seek.
+    func seek(toKeyframeAtOrBefore pts: Int64) throws(MediaError) {
+        let status = av_seek_frame(input.context, Int32(streamIndex), pts, AVSEEK_FLAG_BACKWARD)
+        guard status >= 0 else {
+            throw MediaError(
+                .decodeFailed, "\(input.path): cannot seek to timestamp \(pts); expected a seekable video file", path: input.path)
+        }
+        avcodec_flush_buffers(codec.pointer)
+    }
+
     /// The next picture; nil at the end. Throws `decodeFailed` only when the stream ended
     /// without a single picture.
     func next() throws(MediaError) -> DecodedPicture? {

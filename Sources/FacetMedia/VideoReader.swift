@@ -33,6 +33,8 @@ public final class VideoReader {
     private let source: Source
     private let scaler = Scaler()
     private var nextIndex = 0
+    /// The part of the video read (nil: all of it).
+    private let segment: VideoSegment?
 
     private enum Source {
         case threaded(DecodeQueue)
@@ -45,7 +47,20 @@ public final class VideoReader {
     /// for a video it is ignored. Throws `fileNotFound`, `notMedia`, `noVideoStream` (the
     /// message lists the streams there are) or `decodeFailed` (no decoder, or a still image
     /// that does not decode).
-    public init(url: URL, stillImage: StillImageOptions? = nil) throws(MediaError) {
+    public convenience init(url: URL, stillImage: StillImageOptions? = nil) throws(MediaError) {
+        try self.init(url: url, stillImage: stillImage, segment: nil)
+    }
+
+    /// Opens `url` to read only `segment`'s frames: decoding starts at its keyframe, frames
+    /// before its first are dropped, and `nextFrame()` ends after its last. The frames keep their
+    /// indices and timestamps in the whole video.
+    public convenience init(url: URL, segment: VideoSegment) throws(MediaError) {
+        try self.init(url: url, stillImage: nil, segment: segment)
+    }
+
+    private init(url: URL, stillImage: StillImageOptions?, segment: VideoSegment?) throws(MediaError) {
+        self.segment = segment
+        nextIndex = segment?.firstFrame ?? 0
         let input = try InputFile(url)
         var info = MediaProbe.describe(input)
         guard let streamIndex = info.bestVideoStream, var video = info.video else {
@@ -85,6 +100,7 @@ public final class VideoReader {
             info.video = video
             source = .still(picture: picture, count: count, timeBase: timeBase)
         } else {
+            if let segment, segment.keyframe > 0 { try decoder.seek(toKeyframeAtOrBefore: segment.keyframePTS) }
             source = .threaded(DecodeQueue(decoder: decoder, capacity: Self.queueCapacity))
         }
         self.info = info
@@ -102,7 +118,12 @@ public final class VideoReader {
     public func nextFrame() throws(MediaError) -> VideoFrame? {
         switch source {
         case .threaded(let queue):
-            guard let picture = try queue.pop() else { return nil }
+            if let segment, nextIndex >= segment.firstFrame + segment.frameCount { return nil }
+            guard var picture = try queue.pop() else { return nil }
+            while let segment, picture.pts < segment.firstPTS {
+                guard let next = try queue.pop() else { return nil }
+                picture = next
+            }
             defer { nextIndex += 1 }
             return VideoFrame(
                 index: nextIndex, picture: picture.frame, pts: picture.pts,

@@ -39,6 +39,13 @@ struct Batch: ParsableCommand {
     @Option(name: .long, help: "Run only item N (from 1), as a Slurm array task does; done items return at once.")
     var task: Int?
 
+    @Option(
+        name: .long,
+        help:
+            "With --task N: the unit of this step (items: a whole item or a segment's analysis; render: a segment's render). Alone: merge or join the segmented items."
+    )
+    var stage: BatchPlan.Step?
+
     @Flag(
         name: .long, help: ArgumentHelp("Print progress as worker lines on standard output (for facet batch itself).", visibility: .private)
     )
@@ -107,7 +114,9 @@ struct Batch: ParsableCommand {
             }
             let state = try BatchState.open(for: job.file)
             if let task {
-                try runTask(task, job: job, state: state)
+                try runTask(task, step: stage ?? .items, job: job, state: state)
+            } else if let stage {
+                try runStep(stage, job: job, state: state)
             } else if summary {
                 try finish(BatchReport.make(job: job, state: state))
             } else if slurm || emitSlurm != nil {
@@ -124,22 +133,49 @@ struct Batch: ParsableCommand {
 
     // MARK: - One item
 
-    private func runTask(_ number: Int, job: BatchJob, state: BatchState) throws(HostError) {
-        guard let item = job.item(number) else {
-            throw HostError(
-                .invalidArguments,
-                "--task \(number): \(job.file.lastPathComponent) has \(job.items.count) items; expected 1 … \(job.items.count)")
-        }
+    private func runner(_ job: BatchJob, state: BatchState) -> BatchItemRunner {
         var runner = BatchItemRunner(state: state, retries: retries ?? job.retries)
         runner.overwrite = overwrite
-        let observer = TaskObserver(workerLines: worker, quiet: quiet)
-        runner.observer = observer
+        runner.observer = TaskObserver(workerLines: worker, quiet: quiet)
         SignalGuard.watch(runner.cancellation)
-        let outcome = try runner.run(item)
+        return runner
+    }
+
+    private func runTask(_ number: Int, step: BatchPlan.Step, job: BatchJob, state: BatchState) throws(HostError) {
+        let plan = BatchPlan(job: job, state: state)
+        let units = plan.units(step)
+        guard units.indices.contains(number - 1) else {
+            throw HostError(
+                .invalidArguments,
+                "--task \(number): step \(step.rawValue) of \(job.file.lastPathComponent) has \(units.count) unit\(units.count == 1 ? "" : "s"); expected 1 … \(units.count)"
+            )
+        }
+        let unit = units[number - 1]
+        let outcome = try runner(job, state: state).run(unit, of: plan)
         guard !quiet, !worker else { return }
+        let title = unit.title(of: plan)
         switch outcome {
-        case .alreadyDone: Terminal.error("facet: item \(number) is done already (\(item.output.path)); nothing to do")
-        case .done(let frames, _): Terminal.error("facet: item \(number): wrote \(item.output.path) (\(frames) frames)")
+        case .alreadyDone: Terminal.error("facet: \(title) is done already; nothing to do")
+        case .done(let frames, _):
+            Terminal.error("facet: \(title): \(unit.kind == .whole ? "wrote \(unit.item.output.path)" : "done") (\(frames) frames)")
+        }
+    }
+
+    /// `--stage merge` or `--stage join`: the step for every segmented item.
+    private func runStep(_ step: BatchPlan.Step, job: BatchJob, state: BatchState) throws(HostError) {
+        let plan = BatchPlan(job: job, state: state)
+        let runner = runner(job, state: state)
+        let failures = step == .merge ? runner.merge(plan) : runner.join(plan)
+        for (_, error) in failures where !quiet { Terminal.error("facet: \(error)") }
+        if let (item, error) = failures.first {
+            throw HostError(
+                .batchFailed,
+                "\(step.rawValue) failed for \(failures.count) item\(failures.count == 1 ? "" : "s") (first: item \(item.number))",
+                cause: error)
+        }
+        if !quiet, !worker {
+            Terminal.error(
+                "facet: \(step.rawValue): \(plan.segmented.count) segmented item\(plan.segmented.count == 1 ? "" : "s") up to date")
         }
     }
 
@@ -147,17 +183,21 @@ struct Batch: ParsableCommand {
 
     private func runLocally(_ job: BatchJob, state: BatchState) throws(HostError) {
         let started = Date()
-        let pending = job.items.filter { !state.isDone($0) }
+        let plan = BatchPlan(job: job, state: state)
+        let pendingItems = job.items.filter { !state.isDone($0) }
+        let firstStep = plan.itemUnits.filter { !plan.isDone($0, state: state) }
+        let workers = min(jobs, max(1, max(firstStep.count, plan.renderUnits.count)))
         let display = BatchDisplay(
-            total: job.items.count, alreadyDone: job.items.count - pending.count, jobs: min(jobs, max(1, pending.count)),
+            total: job.items.count, alreadyDone: job.items.count - pendingItems.count, jobs: workers,
             drawing: Terminal.stderrIsTerminal && !quiet && !json, events: !quiet && !json && !Terminal.stderrIsTerminal)
         if !quiet, !json {
-            let skipped = job.items.count - pending.count
-            let workers = min(jobs, max(1, pending.count))
+            let skipped = job.items.count - pendingItems.count
+            let segmented = plan.segmented.values.filter { !state.isDone($0.item) }
+            let segments = segmented.isEmpty ? "" : " (\(segmented.count) in \(segmented.reduce(0) { $0 + $1.plan.count }) segments)"
             Terminal.error(
                 "facet: \(job.items.count) item\(job.items.count == 1 ? "" : "s") in \(job.file.lastPathComponent)"
                     + (skipped > 0 ? ", \(skipped) done already" : "")
-                    + "; \(pending.count) to run with \(workers) worker\(workers == 1 ? "" : "s")")
+                    + "; \(pendingItems.count) to run\(segments) with \(workers) worker\(workers == 1 ? "" : "s")")
         }
         let scheduler = LocalBatchScheduler(job: job, state: state, executable: PluginCheckOptions.currentExecutable, jobs: jobs)
         var arguments: [String] = []
@@ -168,9 +208,31 @@ struct Batch: ParsableCommand {
         let cancellation = CancellationFlag()
         SignalGuard.watch(cancellation)
         let startCPU = ResourceUse.cpuSeconds()
-        _ = scheduler.run(pending, cancellation: cancellation)
+        func unitJob(_ unit: BatchPlan.Unit, step: BatchPlan.Step) -> WorkerJob {
+            let log: URL =
+                switch unit.kind {
+                case .whole: state.logURL(for: unit.item.number)
+                case .analyse(let segment): state.logURL(named: "item-\(unit.item.number)-segment-\(segment + 1)-analysis")
+                case .render(let segment): state.logURL(named: "item-\(unit.item.number)-segment-\(segment + 1)-render")
+                }
+            return WorkerJob(
+                title: unit.title(of: plan), inputName: unit.item.input.lastPathComponent,
+                arguments: ["--task", String(unit.number)] + (step == .items ? [] : ["--stage", step.rawValue]), log: log)
+        }
+        func stepJob(_ step: BatchPlan.Step) -> WorkerJob {
+            WorkerJob(
+                title: step.rawValue, inputName: "segmented items", arguments: ["--stage", step.rawValue],
+                log: state.logURL(named: step.rawValue))
+        }
+        scheduler.run(firstStep.map { unitJob($0, step: .items) }, cancellation: cancellation)
+        if plan.hasSegments, !cancellation.isCancelled {
+            scheduler.run([stepJob(.merge)], cancellation: cancellation)
+            let renders = plan.renderUnits.filter { !plan.isDone($0, state: state) && plan.segmented[$0.item.number]?.isMerged == true }
+            if !cancellation.isCancelled { scheduler.run(renders.map { unitJob($0, step: .render) }, cancellation: cancellation) }
+            if !cancellation.isCancelled { scheduler.run([stepJob(.join)], cancellation: cancellation) }
+        }
         display.finish()
-        var report = BatchReport.make(job: job, state: state, ranNow: Set(pending.map(\.number)))
+        var report = BatchReport.make(job: job, state: state, ranNow: Set(pendingItems.map(\.number)))
         report.wallSeconds = Date().timeIntervalSince(started)
         report.cpuSeconds = ResourceUse.cpuSeconds() - startCPU
         report.jobs = jobs
@@ -191,34 +253,40 @@ struct Batch: ParsableCommand {
         flags.cpusPerTask = cpusPerTask
         flags.maximumParallel = maxParallel
         flags.extraOptions = sbatchOptions
-        let pending = job.items.filter { !state.isDone($0) }.map(\.number)
+        let batch = BatchPlan(job: job, state: state)
         let emitting = emitSlurm.map { URL(fileURLWithPath: $0, isDirectory: true) }
-        // Emitted scripts list every item (done ones return at once), so they can be kept and
+        // Emitted scripts list every unit (done ones return at once), so they can be kept and
         // submitted later; a submission asks only for what is not done.
-        let numbers = emitting != nil ? job.items.map(\.number) : pending
-        let plan = SlurmPlan(
-            job: job, items: numbers, facet: PluginCheckOptions.currentExecutable, settings: job.slurm.overridden(by: flags),
+        let items = batch.itemUnits.filter { emitting != nil || !batch.isDone($0, state: state) }.map(\.number)
+        let renders = batch.renderUnits.filter { emitting != nil || !batch.isDone($0, state: state) }.map(\.number)
+        let pendingItems = job.items.filter { !state.isDone($0) }
+        var plan = SlurmPlan(
+            job: job, items: items, facet: PluginCheckOptions.currentExecutable, settings: job.slurm.overridden(by: flags),
             logDirectory: state.directory.appendingPathComponent("logs"))
+        plan.renders = renders
+        plan.hasSegments = batch.hasSegments && (emitting != nil || !batch.segmentedPending(state: state).isEmpty)
         if let emitting {
-            let scripts = try plan.write(to: emitting)
+            let written = try plan.write(to: emitting)
             if !quiet {
                 Terminal.error(
-                    "facet: wrote \(scripts.items.path) (\(numbers.count) array tasks), \(scripts.summary.path) and \(scripts.submit.path)")
-                Terminal.error("facet: submit with: sh \(scripts.submit.path)")
+                    "facet: wrote \(written.scripts.map(\.lastPathComponent).joined(separator: ", ")) (\(items.count) array task\(items.count == 1 ? "" : "s")"
+                        + (renders.isEmpty ? "" : ", then \(renders.count) render tasks") + ") and submit.sh into \(emitting.path)")
+                Terminal.error("facet: submit with: sh \(written.submit.path)")
             }
             return
         }
-        guard !pending.isEmpty else {
+        guard !pendingItems.isEmpty else {
             if !quiet { Terminal.error("facet: all \(job.items.count) items of \(job.file.lastPathComponent) are done; nothing submitted") }
-            if json { try? Terminal.printJSON(SlurmSubmissionReport(arrayJob: nil, summaryJob: nil, items: [])) }
+            if json { try? Terminal.printJSON(SlurmSubmissionReport(jobs: [], items: [])) }
             return
         }
         let submission = try plan.submit(writingTo: state.slurmDirectory)
         if json {
-            try? Terminal.printJSON(SlurmSubmissionReport(arrayJob: submission.arrayJob, summaryJob: submission.summaryJob, items: pending))
+            try? Terminal.printJSON(SlurmSubmissionReport(jobs: submission.jobs, items: pendingItems.map(\.number)))
         } else if !quiet {
+            let jobs = submission.jobs.map { "\($0.name) \($0.id)" }.joined(separator: ", then ")
             Terminal.error(
-                "facet: submitted \(pending.count) item\(pending.count == 1 ? "" : "s") as array job \(submission.arrayJob) (--array=\(plan.arraySpecification)) and the summary job \(submission.summaryJob) after it"
+                "facet: submitted \(pendingItems.count) item\(pendingItems.count == 1 ? "" : "s") as the jobs \(jobs) (each after the one before it succeeded)"
             )
             Terminal.error(
                 "facet: scripts in \(state.slurmDirectory.path); task output in \(state.directory.appendingPathComponent("logs").path)")
@@ -241,8 +309,10 @@ struct Batch: ParsableCommand {
 
     /// What `--slurm --json` prints.
     struct SlurmSubmissionReport: Encodable {
-        var arrayJob: String?
-        var summaryJob: String?
+        /// The jobs submitted, in order: `items` (an array), with segments `merge` and `render`
+        /// (an array), and `summary`.
+        var jobs: [SlurmPlan.SubmittedJob]
+        /// The items not done when submitted.
         var items: [Int]
     }
 
@@ -371,22 +441,19 @@ final class BatchDisplay: BatchSchedulerObserver, @unchecked Sendable {
         self.events = events
     }
 
-    func workerStarted(slot: Int, item: BatchItem) {
-        update(
-            slot, "item \(item.number) \(item.input.lastPathComponent): starting",
-            event: "worker \(slot + 1): item \(item.number) \(item.input.lastPathComponent)")
+    func workerStarted(slot: Int, job: WorkerJob) {
+        update(slot, "\(job.title) \(job.inputName): starting", event: "worker \(slot + 1): \(job.title) \(job.inputName)")
     }
 
-    func workerProgressed(slot: Int, item: BatchItem, progress: WorkerProgress) {
+    func workerProgressed(slot: Int, job: WorkerJob, progress: WorkerProgress) {
         switch progress {
         case .attempt(let number, let count) where number > 1:
             update(
-                slot, "item \(item.number) \(item.input.lastPathComponent): attempt \(number) of \(count)",
-                event: "item \(item.number): attempt \(number) of \(count)")
+                slot, "\(job.title) \(job.inputName): attempt \(number) of \(count)", event: "\(job.title): attempt \(number) of \(count)")
         case .attempt:
             break
         case .phase(let name, let done, let total):
-            var text = "item \(item.number) \(item.input.lastPathComponent): \(name) "
+            var text = "\(job.title) \(job.inputName): \(name) "
             if let total, total > 0 {
                 let filled = min(20, done * 20 / total)
                 text += "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "] \(done)/\(total)"
@@ -397,16 +464,16 @@ final class BatchDisplay: BatchSchedulerObserver, @unchecked Sendable {
         }
     }
 
-    func workerFinished(slot: Int, item: BatchItem, status: Int32?) {
+    func workerFinished(slot: Int, job: WorkerJob, status: Int32?) {
         lock.lock()
-        finishedCount += 1
+        // A whole item's worker finishes an item; a segment's step is a part of one, and the join
+        // finishes every segmented item at once.
+        if job.title.hasPrefix("item "), !job.title.contains("segment") { finishedCount += 1 }
+        if job.title == "join" { finishedCount = max(finishedCount, total - failedCount) }
         if status != 0 { failedCount += 1 }
         lock.unlock()
-        let how =
-            status == 0
-            ? "done"
-            : status.map { "failed (exit status \($0); log in the state folder's logs/item-\(item.number).log)" } ?? "killed by a signal"
-        update(slot, "idle", event: "item \(item.number) \(item.input.lastPathComponent): \(how)")
+        let how = status == 0 ? "done" : status.map { "failed (exit status \($0); log in \(job.log.path))" } ?? "killed by a signal"
+        update(slot, "idle", event: "\(job.title) \(job.inputName): \(how)")
     }
 
     func finish() {

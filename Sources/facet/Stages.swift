@@ -10,6 +10,7 @@ import Foundation
 extension RendererChoice: ExpressibleByArgument {}
 extension PixelFormatChoice: ExpressibleByArgument {}
 extension X264Preset: ExpressibleByArgument {}
+extension BatchPlan.Step: ExpressibleByArgument {}
 
 /// What to do to the input: the chain, and how a still image becomes a video; shared by `apply`
 /// and `preview`.

@@ -40,11 +40,13 @@ final class SlurmBatchTests: XCTestCase {
     }
 
     func testFourItemsRunAsAnArrayAndTheSummaryAfterThemAndASecondSubmissionDoesNothing() throws {
+        // Clip 4 (24 s, a keyframe every 2 s) is made in three segments of 8 s.
         for index in 1...4 {
+            let seconds = index == 4 ? 24 : index
             try CommandRunner.ffmpeg([
-                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=\(index)",
-                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(index)",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=\(seconds)",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "50", "-c:a", "aac",
                 directory.appendingPathComponent("in/clip\(index).mp4").path,
             ])
         }
@@ -60,30 +62,35 @@ final class SlurmBatchTests: XCTestCase {
           max-parallel: 2
           cpus-per-task: 1
         items:
-          - inputs: in/*.mp4
+          - inputs: in/clip[123].mp4
+          - input: in/clip4.mp4
+            segments: 3
         """.write(to: jobs, atomically: true, encoding: .utf8)
 
         let submitted = try CommandRunner.facet("batch", jobs.path, "--slurm", "--json")
         XCTAssertEqual(submitted.status, 0, submitted.stderr)
         let submission = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
-        let array = try XCTUnwrap(submission["arrayJob"] as? String, submitted.stdout)
-        let summary = try XCTUnwrap(submission["summaryJob"] as? String, submitted.stdout)
+        let submittedJobs = try XCTUnwrap(submission["jobs"] as? [[String: String]], submitted.stdout)
+        XCTAssertEqual(submittedJobs.map { $0["name"] ?? "" }, ["items", "merge", "render", "summary"])
+        let ids = submittedJobs.compactMap { $0["id"] }
+        let array = ids[0]
+        let summary = ids[3]
         XCTAssertEqual(submission["items"] as? [Int], [1, 2, 3, 4])
         let script = try String(contentsOf: directory.appendingPathComponent("jobs.facet-batch/slurm/items.sbatch"), encoding: .utf8)
-        XCTAssertTrue(script.contains("#SBATCH --array=1-4%2"), script)
+        XCTAssertTrue(script.contains("#SBATCH --array=1-6%2"), "three whole items and three segments' analyses:\n\(script)")
 
-        XCTAssertTrue(try waitForJobs([array, summary]), "the jobs did not end within 4 minutes")
+        XCTAssertTrue(try waitForJobs(ids), "the jobs did not end within 4 minutes")
         for index in 1...4 {
             let output = directory.appendingPathComponent("out/clip\(index)-smile.mp4")
             let probe = try CommandRunner.facet("probe", output.path, "--json")
             XCTAssertEqual(probe.status, 0, "item \(index) has no output: \(probe.stderr)")
-            XCTAssertTrue(probe.stdout.contains("\"estimatedFrameCount\" : \(25 * index)"), probe.stdout)
+            XCTAssertTrue(probe.stdout.contains("\"estimatedFrameCount\" : \(25 * (index == 4 ? 24 : index))"), probe.stdout)
         }
         let logs = directory.appendingPathComponent("jobs.facet-batch/logs")
         let summaryLog = try String(contentsOf: logs.appendingPathComponent("slurm-\(summary)-summary.out"), encoding: .utf8)
         XCTAssertTrue(summaryLog.contains("facet: 4 done"), "the summary job ran after the array and found every item done:\n\(summaryLog)")
         let taskLogs = try FileManager.default.contentsOfDirectory(atPath: logs.path).filter { $0.hasPrefix("slurm-\(array)_") }
-        XCTAssertEqual(taskLogs.count, 4, "one log per array task: \(taskLogs)")
+        XCTAssertEqual(taskLogs.filter { !$0.contains("render") }.count, 6, "one log per array task: \(taskLogs)")
 
         let again = try CommandRunner.facet("batch", jobs.path, "--slurm")
         XCTAssertEqual(again.status, 0, again.stderr)
@@ -96,9 +103,9 @@ final class SlurmBatchTests: XCTestCase {
         let submitted = try CommandRunner.facet("batch", jobs.path, "--slurm", "--json")
         XCTAssertEqual(submitted.status, 0, submitted.stderr)
         let submission = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
-        let array = try XCTUnwrap(submission["arrayJob"] as? String)
-        let summary = try XCTUnwrap(submission["summaryJob"] as? String)
-        XCTAssertTrue(try waitForJobs([array, summary], seconds: 120), "the summary job was left pending after the task failed")
+        let ids = (submission["jobs"] as? [[String: String]] ?? []).compactMap { $0["id"] }
+        XCTAssertEqual(ids.count, 2, submitted.stdout)
+        XCTAssertTrue(try waitForJobs(ids, seconds: 120), "the summary job was left pending after the task failed")
         let status = try CommandRunner.facet("batch", jobs.path, "--summary", "--json")
         XCTAssertEqual(status.status, 1)
         XCTAssertTrue(

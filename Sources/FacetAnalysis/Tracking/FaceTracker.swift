@@ -180,6 +180,12 @@ public final class FaceTracker {
     /// kept if no detection missed it and one scored as a real face. The tracker is then empty
     /// and could start on another video.
     public func finish() throws(AnalysisError) -> [LandmarkTrack] {
+        try finish(smoothing: true)
+    }
+
+    /// `finish()`, with the landmarks smoothed or (`smoothing` false) as predicted, for a caller
+    /// that joins tracks of several pieces of a video before smoothing them (`smoothed(_:)`).
+    public func finish(smoothing: Bool) throws(AnalysisError) -> [LandmarkTrack] {
         worker?.discard()
         // A face still tentative because the video ended (e.g. a still image: one frame) is kept
         // when every detection so far found it with a real-face score.
@@ -192,8 +198,8 @@ public final class FaceTracker {
         }
         for index in live.indices.reversed() { end(at: index, trimToConfirmed: false) }
         var tracks = finished.sorted { $0.id < $1.id }
-        if let smoothing = configuration.smoothing {
-            for index in tracks.indices { tracks[index] = try Self.smoothed(tracks[index], with: smoothing, convention: convention) }
+        if smoothing {
+            for index in tracks.indices { tracks[index] = try smoothed(tracks[index]) }
         }
         finished = []
         lastFrameIndex = nil
@@ -203,6 +209,13 @@ public final class FaceTracker {
         plan = nil
         nextID = 0
         return tracks
+    }
+
+    /// `track` with its landmarks smoothed as this tracker's configuration says (unchanged when
+    /// smoothing is off).
+    public func smoothed(_ track: LandmarkTrack) throws(AnalysisError) -> LandmarkTrack {
+        guard let smoothing = configuration.smoothing else { return track }
+        return try Self.smoothed(track, with: smoothing, convention: convention)
     }
 
     /// The ids of the faces tracked on the last frame (confirmed ones only).

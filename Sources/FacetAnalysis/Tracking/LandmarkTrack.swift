@@ -1,7 +1,7 @@
 import FacetSDK
 
 /// One face on one frame, as tracked.
-public struct TrackedFace: Sendable, Equatable {
+public struct TrackedFace: Codable, Sendable, Equatable {
     /// The frame's 0-based index in the video.
     public var frameIndex: Int
     /// The frame's presentation time in seconds.
@@ -32,7 +32,7 @@ public struct TrackedFace: Sendable, Equatable {
 }
 
 /// One face followed over consecutive frames, with an id that is stable for the track's life.
-public struct LandmarkTrack: Sendable, Equatable, Identifiable {
+public struct LandmarkTrack: Codable, Sendable, Equatable, Identifiable {
     /// The track's id: 0, 1, 2, ... in the order tracks are confirmed (ties on one frame: left
     /// to right). A face that is lost and found again later gets a new id.
     public var id: Int

@@ -38,17 +38,105 @@ public struct BatchItemRunner {
     /// Runs `item` unless it is done; throws the last attempt's error when every attempt failed.
     public func run(_ item: BatchItem) throws(HostError) -> Outcome {
         if state.isDone(item) { return .alreadyDone }
+        removeLeftovers(of: item.output)
+        try refuseForeignOutput(item)
+        let (frames, attempts) = try attempting(item, title: "item \(item.number)") { () throws(HostError) in
+            try apply(item).frames
+        }
+        return .done(frames: frames, attempts: attempts)
+    }
+
+    /// Runs one unit of `plan`: a whole item, or a segment's analysis or render.
+    public func run(_ unit: BatchPlan.Unit, of plan: BatchPlan) throws(HostError) -> Outcome {
+        guard case let kind = unit.kind, kind != .whole, let segmented = plan.segmented[unit.item.number] else {
+            return try run(unit.item)
+        }
+        if plan.isDone(unit, state: state) { return .alreadyDone }
+        try refuseForeignOutput(unit.item)
+        let title = unit.title(of: plan)
+        let observer = observer
+        let cancellation = cancellation
+        let (frames, attempts) = try attempting(unit.item, title: title, recordsRunning: false) { () throws(HostError) in
+            switch kind {
+            case .analyse(let segment):
+                try segmented.analyse(segment, observer: observer, cancellation: cancellation)
+                return segmented.plan.frames(segment).count
+            case .render(let segment):
+                removeLeftovers(of: segmented.renderURL(segment))
+                return try segmented.render(segment, observer: observer, cancellation: cancellation).frames
+            case .whole:
+                return 0
+            }
+        }
+        return .done(frames: frames, attempts: attempts)
+    }
+
+    /// Step 2 for every segmented item of `plan` not done: merges the analyses of an item whose
+    /// segments are all analysed. Returns the items that could not be merged.
+    public func merge(_ plan: BatchPlan) -> [(BatchItem, HostError)] {
+        var failures: [(BatchItem, HostError)] = []
+        for segmented in plan.segmentedPending(state: state) where !segmented.isMerged {
+            do throws(HostError) {
+                guard (0..<segmented.plan.count).allSatisfy(segmented.isAnalysed) else {
+                    throw HostError(
+                        .batchFailed, "item \(segmented.item.number): not every segment was analysed; expected step 1 to succeed first")
+                }
+                _ = try attempting(segmented.item, title: "item \(segmented.item.number) (merge)", recordsRunning: false) {
+                    () throws(HostError) in
+                    try segmented.merge()
+                    return 0
+                }
+            } catch {
+                failures.append((segmented.item, error))
+            }
+        }
+        return failures
+    }
+
+    /// Step 4 for every segmented item of `plan` not done: joins an item whose segments are all
+    /// rendered into its output, records it done and removes its segments' files. Returns the
+    /// items that could not be joined.
+    public func join(_ plan: BatchPlan) -> [(BatchItem, HostError)] {
+        var failures: [(BatchItem, HostError)] = []
+        for segmented in plan.segmentedPending(state: state) {
+            let item = segmented.item
+            do throws(HostError) {
+                guard (0..<segmented.plan.count).allSatisfy(segmented.isRendered) else {
+                    throw HostError(.batchFailed, "item \(item.number): not every segment was rendered; expected step 3 to succeed first")
+                }
+                removeLeftovers(of: item.output)
+                try refuseForeignOutput(item)
+                _ = try attempting(item, title: "item \(item.number) (join)") { () throws(HostError) in
+                    try segmented.join().framesWritten
+                }
+                segmented.removeFiles()
+            } catch {
+                failures.append((item, error))
+            }
+        }
+        return failures
+    }
+
+    /// Fails (and records) an item whose output exists without this batch having written it.
+    private func refuseForeignOutput(_ item: BatchItem) throws(HostError) {
+        guard FileManager.default.fileExists(atPath: item.output.path), state.record(for: item) == nil, !overwrite else { return }
+        let error = HostError(
+            .batchFailed,
+            "item \(item.number): the output \(item.output.path) exists and was not written by this batch; expected a free output path (or pass --overwrite to replace it)"
+        )
+        try record(item, status: .failed, fingerprint: item.fingerprint, attempts: 1, error: error)
+        throw error
+    }
+
+    /// Runs `body` up to `retries + 1` times, recording the item as running (unless
+    /// `recordsRunning` is false: a segment's step, whose files are its record), then as done
+    /// when `body` wrote the item's output, or failed with the last error. Returns the frames
+    /// `body` reported and the attempts made.
+    private func attempting(
+        _ item: BatchItem, title: String, recordsRunning: Bool = true, _ body: () throws(HostError) -> Int
+    ) throws(HostError) -> (frames: Int, attempts: Int) {
         let fingerprint = item.fingerprint
         let previous = state.record(for: item)
-        removeLeftovers(of: item.output)
-        if FileManager.default.fileExists(atPath: item.output.path), previous == nil, !overwrite {
-            let error = HostError(
-                .batchFailed,
-                "item \(item.number): the output \(item.output.path) exists and was not written by this batch; expected a free output path (or pass --overwrite to replace it)"
-            )
-            try record(item, status: .failed, fingerprint: fingerprint, attempts: 1, error: error)
-            throw error
-        }
         var attempts = previous?.fingerprint == fingerprint ? previous?.attempts ?? 0 : 0
         var lastError: HostError?
         for attempt in 0...retries {
@@ -56,25 +144,24 @@ public struct BatchItemRunner {
             attempts += 1
             observer?.attemptStarted(item, attempt: attempt + 1, of: retries + 1)
             let clock = ResourceClock()
-            try record(item, status: .running, fingerprint: fingerprint, attempts: attempts, clock: nil)
+            if recordsRunning { try record(item, status: .running, fingerprint: fingerprint, attempts: attempts, clock: nil) }
             do {
-                let report = try apply(item)
-                var done = makeRecord(item, status: .done, fingerprint: fingerprint, attempts: attempts, clock: clock)
-                done.frames = report.frames
-                done.outputBytes = BatchItem.fileStamp(item.output).flatMap { Int64($0.split(separator: ":").first ?? "") }
-                try state.save(done)
-                return .done(frames: report.frames, attempts: attempts)
+                let frames = try body()
+                if recordsRunning {
+                    var done = makeRecord(item, status: .done, fingerprint: fingerprint, attempts: attempts, clock: clock)
+                    done.frames = frames
+                    done.outputBytes = BatchItem.fileStamp(item.output).flatMap { Int64($0.split(separator: ":").first ?? "") }
+                    try state.save(done)
+                }
+                return (frames, attempts)
             } catch {
                 lastError = error
-                if error.code == .cancelled {
-                    try? record(item, status: .failed, fingerprint: fingerprint, attempts: attempts, error: error, clock: clock);
-                    throw error
-                }
-                try record(item, status: .failed, fingerprint: fingerprint, attempts: attempts, error: error, clock: clock)
+                try? record(item, status: .failed, fingerprint: fingerprint, attempts: attempts, error: error, clock: clock)
+                if error.code == .cancelled { throw error }
                 observer?.attemptFailed(item, error: error, willRetry: attempt < retries)
             }
         }
-        throw lastError ?? HostError(.cancelled, "item \(item.number) was stopped before it ran")
+        throw lastError ?? HostError(.cancelled, "\(title) was stopped before it ran")
     }
 
     private func apply(_ item: BatchItem) throws(HostError) -> ApplyReport {

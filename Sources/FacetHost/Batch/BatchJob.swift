@@ -95,6 +95,7 @@ public struct BatchItem: Sendable {
         add("weights", settings.weights?.path)
         add("weights-file", settings.weights.flatMap(Self.fileStamp))
         add("speech-model", settings.speechModel?.path)
+        add("segments", settings.segments?.description)
         return hash.finalize().hexadecimal
     }
 
@@ -137,6 +138,8 @@ public struct BatchItemSettings: Sendable, Equatable {
     public var weights: URL?
     /// The speech model's folder (`speech-model:`).
     public var speechModel: URL?
+    /// Split the input into segments made at once (`segments:`); nil: one piece.
+    public var segments: SegmentRequest?
 
     /// The defaults `facet apply` has.
     public init() {}

@@ -29,7 +29,7 @@ public enum BatchJobLoader {
     /// The keys an item and `defaults` share: `facet apply`'s options, and the output (a pattern).
     public static let settingKeys = [
         "output", "preset", "chain", "set", "crf", "x264-preset", "pix-fmt", "duration", "fps", "audio", "renderer", "model",
-        "models", "weights", "speech-model",
+        "models", "weights", "speech-model", "segments",
     ]
     /// The keys of one item: its input (a path) or inputs (a glob), and the setting keys.
     public static let itemKeys = ["input", "inputs"] + settingKeys
@@ -327,6 +327,7 @@ private struct JobDocument {
             settings.models = text(node, label("models"), expected: "a models directory").map(resolveDirectory)
         }
         if let node = value("weights") { settings.weights = text(node, label("weights"), expected: "PIRender's weights file").map(resolve) }
+        if let node = value("segments") { settings.segments = segments(node, label("segments")) }
         if let node = value("speech-model") {
             settings.speechModel = text(node, label("speech-model"), expected: "a speech model folder").map(resolveDirectory)
         }
@@ -508,6 +509,23 @@ private struct JobDocument {
             return nil
         }
         return value
+    }
+
+    /// `auto`, a count of segments (1 … 256) or a length in seconds such as `60s` (at least 10 s).
+    private mutating func segments(_ node: Node, _ what: String) -> SegmentRequest? {
+        let expectation = "auto, a number of segments such as 4, or a length such as 60s"
+        guard let scalar = node.scalar, !isNull(node) else {
+            problem(.jobFile, "\(what) is \(kind(of: node)); expected \(expectation)", at: location(of: node))
+            return nil
+        }
+        let text = scalar.string.trimmingWhitespace()
+        if text == "auto" { return .auto }
+        if let count = Int(text), (1...256).contains(count) { return .count(count) }
+        if text.hasSuffix("s"), let seconds = ValueSyntax.number(String(text.dropLast())), seconds >= 10, seconds.isFinite {
+            return .seconds(seconds)
+        }
+        problem(.jobFile, "\(what) is \(kind(of: node)); expected \(expectation) (segments of at least 10 s)", at: location(of: node))
+        return nil
     }
 
     // MARK: - Paths

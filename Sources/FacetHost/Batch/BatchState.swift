@@ -121,6 +121,11 @@ public struct BatchState: Sendable {
         directory.appendingPathComponent("logs").appendingPathComponent("item-\(number).log")
     }
 
+    /// The log file of a step's worker (`merge`, `join`) or of a segment's unit.
+    public func logURL(named name: String) -> URL {
+        directory.appendingPathComponent("logs").appendingPathComponent("\(name).log")
+    }
+
     /// The folder the cluster scripts are written to.
     public var slurmDirectory: URL { directory.appendingPathComponent("slurm", isDirectory: true) }
 

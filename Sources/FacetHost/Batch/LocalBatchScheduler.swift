@@ -44,22 +44,43 @@ public enum WorkerProgress: Sendable, Equatable {
     case attempt(Int, of: Int)
 }
 
+/// One worker process to run: a unit of a batch (`--task N`, maybe of a later step) or a whole
+/// step (`--stage merge`).
+public struct WorkerJob: Sendable {
+    /// What the worker does, for progress lines: `item 3`, `item 3 segment 2/4 (render)`, `merge`.
+    public var title: String
+    /// The input the worker reads (for progress lines).
+    public var inputName: String
+    /// The arguments after `batch JOBFILE`.
+    public var arguments: [String]
+    /// Where its standard error goes.
+    public var log: URL
+
+    /// A worker job.
+    public init(title: String, inputName: String, arguments: [String], log: URL) {
+        self.title = title
+        self.inputName = inputName
+        self.arguments = arguments
+        self.log = log
+    }
+}
+
 /// Hears the local scheduler (the CLI draws one line per worker and an overall bar from it).
 public protocol BatchSchedulerObserver: AnyObject {
-    /// Worker `slot` (from 0) started `item`.
-    func workerStarted(slot: Int, item: BatchItem)
+    /// Worker `slot` (from 0) started `job`.
+    func workerStarted(slot: Int, job: WorkerJob)
     /// Worker `slot` reported progress.
-    func workerProgressed(slot: Int, item: BatchItem, progress: WorkerProgress)
-    /// Worker `slot` finished `item`; `status` is its exit status (nil when a signal killed it).
-    func workerFinished(slot: Int, item: BatchItem, status: Int32?)
+    func workerProgressed(slot: Int, job: WorkerJob, progress: WorkerProgress)
+    /// Worker `slot` finished `job`; `status` is its exit status (nil when a signal killed it).
+    func workerFinished(slot: Int, job: WorkerJob, status: Int32?)
 }
 
 /// Runs the items of a batch in child processes, `jobs` at a time.
 public final class LocalBatchScheduler: @unchecked Sendable {
     // Shared with the processes' handlers: every field below `lock` is only touched under it.
     private let lock = NSCondition()
-    private var running: [Int: (process: Process, item: BatchItem)] = [:]
-    private var finished: [(slot: Int, item: BatchItem, status: Int32?)] = []
+    private var running: [Int: (process: Process, job: WorkerJob)] = [:]
+    private var finished: [(slot: Int, job: WorkerJob, status: Int32?)] = []
 
     /// The job, its state and the executable that runs workers.
     public let job: BatchJob
@@ -67,12 +88,12 @@ public final class LocalBatchScheduler: @unchecked Sendable {
     public let executable: URL
     /// Workers at once.
     public let jobs: Int
-    /// Arguments every worker gets after `--task K` (e.g. `--retries 2`, `--overwrite`).
+    /// Arguments every worker gets after its own (e.g. `--retries 2`, `--overwrite`).
     public var workerArguments: [String] = []
     /// Hears starts, progress and ends.
     public weak var observer: (any BatchSchedulerObserver)?
 
-    /// A scheduler of `jobs` workers running `executable batch JOBFILE --task K --worker`.
+    /// A scheduler of `jobs` workers running `executable batch JOBFILE ARGUMENTS --worker`.
     public init(job: BatchJob, state: BatchState, executable: URL, jobs: Int) {
         self.job = job
         self.state = state
@@ -80,12 +101,13 @@ public final class LocalBatchScheduler: @unchecked Sendable {
         self.jobs = max(1, jobs)
     }
 
-    /// Runs `items` and returns once every worker has ended, or, after `cancellation`, once the
+    /// Runs `jobs` and returns once every worker has ended, or, after `cancellation`, once the
     /// workers running were asked to stop (SIGTERM: they remove their partial outputs) and ended.
-    /// Returns each item's worker exit status (nil: killed by a signal, or never started).
-    public func run(_ items: [BatchItem], cancellation: CancellationFlag) -> [Int: Int32?] {
-        var queue = items
-        var statuses: [Int: Int32?] = [:]
+    /// Returns each job's worker exit status by title (nil: killed by a signal, or never started).
+    @discardableResult
+    public func run(_ work: [WorkerJob], cancellation: CancellationFlag) -> [String: Int32?] {
+        var queue = work
+        var statuses: [String: Int32?] = [:]
         var stopping = false
         lock.lock()
         defer { lock.unlock() }
@@ -95,23 +117,23 @@ public final class LocalBatchScheduler: @unchecked Sendable {
                 for (_, worker) in running where worker.process.isRunning { kill(worker.process.processIdentifier, SIGTERM) }
             }
             while !stopping, running.count < jobs, !queue.isEmpty {
-                let item = queue.removeFirst()
+                let job = queue.removeFirst()
                 let slot = (0..<jobs).first { running[$0] == nil } ?? 0
                 do {
-                    let process = try start(item, slot: slot)
-                    running[slot] = (process, item)
+                    let process = try start(job, slot: slot)
+                    running[slot] = (process, job)
                     lock.unlock()
-                    observer?.workerStarted(slot: slot, item: item)
+                    observer?.workerStarted(slot: slot, job: job)
                     lock.lock()
                 } catch {
-                    statuses[item.number] = .some(nil)
+                    statuses[job.title] = .some(nil)
                 }
             }
             while let end = finished.popLast() {
                 running[end.slot] = nil
-                statuses[end.item.number] = end.status
+                statuses[end.job.title] = end.status
                 lock.unlock()
-                observer?.workerFinished(slot: end.slot, item: end.item, status: end.status)
+                observer?.workerFinished(slot: end.slot, job: end.job, status: end.status)
                 lock.lock()
             }
             if running.isEmpty && (queue.isEmpty || stopping) { break }
@@ -120,14 +142,14 @@ public final class LocalBatchScheduler: @unchecked Sendable {
         return statuses
     }
 
-    private func start(_ item: BatchItem, slot: Int) throws -> Process {
+    private func start(_ work: WorkerJob, slot: Int) throws -> Process {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["batch", job.file.path, "--task", String(item.number), "--worker"] + workerArguments
+        process.arguments = ["batch", job.file.path] + work.arguments + ["--worker"] + workerArguments
         let output = Pipe()
         process.standardOutput = output
-        FileManager.default.createFile(atPath: state.logURL(for: item.number).path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: state.logURL(for: item.number))
+        FileManager.default.createFile(atPath: work.log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: work.log)
         let buffer = LineBuffer()
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
@@ -137,7 +159,7 @@ public final class LocalBatchScheduler: @unchecked Sendable {
             }
             for line in buffer.lines(appending: data) {
                 if let progress = WorkerLine.parse(Substring(line)) {
-                    self?.observer?.workerProgressed(slot: slot, item: item, progress: progress)
+                    self?.observer?.workerProgressed(slot: slot, job: work, progress: progress)
                 }
             }
         }
@@ -145,7 +167,7 @@ public final class LocalBatchScheduler: @unchecked Sendable {
             guard let self else { return }
             let status: Int32? = process.terminationReason == .exit ? process.terminationStatus : nil
             self.lock.lock()
-            self.finished.append((slot, item, status))
+            self.finished.append((slot, work, status))
             self.lock.signal()
             self.lock.unlock()
         }

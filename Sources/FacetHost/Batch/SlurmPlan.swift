@@ -12,8 +12,14 @@ public struct SlurmPlan: Sendable {
     public var jobFile: URL
     /// The `facet` executable the nodes run (a path on the shared filesystem).
     public var facet: URL
-    /// The item numbers of the array (the items not done).
+    /// The units of the first step's array (whole items and segment analyses not done; without
+    /// segmented items, unit N is item N).
     public var items: [Int]
+    /// The render units of the third step's array (segments not rendered); with segmented items
+    /// a merge job runs between the arrays, and the summary job joins them first.
+    public var renders: [Int] = []
+    /// Whether the batch has segmented items (and so the merge, render and join steps).
+    public var hasSegments = false
     /// Resources and extra options.
     public var settings: SlurmSettings
     /// Where the tasks' output goes (`slurm-%A_%a.out`).
@@ -36,24 +42,42 @@ public struct SlurmPlan: Sendable {
     }
 
     /// The array's index list in Slurm's syntax, ranges folded: `1-3,5,7-8%2`.
-    public var arraySpecification: String {
+    public var arraySpecification: String { Self.arraySpecification(items, limit: settings.maximumParallel) }
+
+    /// `numbers` in Slurm's array syntax with the `%` limit.
+    static func arraySpecification(_ numbers: [Int], limit: Int?) -> String {
         var parts: [String] = []
         var index = 0
-        let sorted = items.sorted()
+        let sorted = numbers.sorted()
         while index < sorted.count {
             var end = index
             while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
             parts.append(end == index ? "\(sorted[index])" : "\(sorted[index])-\(sorted[end])")
             index = end + 1
         }
-        let limit = settings.maximumParallel.map { "%\($0)" } ?? ""
-        return parts.joined(separator: ",") + limit
+        return parts.joined(separator: ",") + (limit.map { "%\($0)" } ?? "")
     }
 
-    /// The array job's script.
-    public var itemsScript: String {
-        var lines = header(name: jobName, output: logDirectory.appendingPathComponent("slurm-%A_%a.out").path)
-        lines.append("#SBATCH --array=\(arraySpecification)")
+    /// The first array job's script.
+    public var itemsScript: String { arrayScript(units: items, stage: nil) }
+
+    /// The render array's script (segmented items).
+    public var renderScript: String { arrayScript(units: renders, stage: "render") }
+
+    /// The merge job's script (segmented items): every segmented item's analyses joined.
+    public var mergeScript: String {
+        var lines = header(name: jobName + "-merge", output: logDirectory.appendingPathComponent("slurm-%j-merge.out").path)
+        lines.append("#SBATCH --cpus-per-task=\(settings.cpusPerTask ?? 2)")
+        if let memory = settings.memory { lines.append("#SBATCH --mem=\(memory)") }
+        lines += settings.extraOptions.map { "#SBATCH \($0)" }
+        lines += ["", "exec \(Self.quoted(facet.path)) batch \(Self.quoted(jobFile.path)) --stage merge", ""]
+        return lines.joined(separator: "\n")
+    }
+
+    private func arrayScript(units: [Int], stage: String?) -> String {
+        let suffix = stage.map { "-" + $0 } ?? ""
+        var lines = header(name: jobName + suffix, output: logDirectory.appendingPathComponent("slurm-%A_%a\(suffix).out").path)
+        lines.append("#SBATCH --array=\(Self.arraySpecification(units, limit: settings.maximumParallel))")
         lines.append("#SBATCH --cpus-per-task=\(settings.cpusPerTask ?? 2)")
         if let memory = settings.memory { lines.append("#SBATCH --mem=\(memory)") }
         lines += settings.extraOptions.map { "#SBATCH \($0)" }
@@ -61,7 +85,8 @@ public struct SlurmPlan: Sendable {
             "",
             "# One item of the batch: the same code path as a local worker of `facet batch`. An item",
             "# that is done already (its output exists, written with the same settings) returns at once.",
-            "exec \(Self.quoted(facet.path)) batch \(Self.quoted(jobFile.path)) --task \"$SLURM_ARRAY_TASK_ID\"",
+            "exec \(Self.quoted(facet.path)) batch \(Self.quoted(jobFile.path)) --task \"$SLURM_ARRAY_TASK_ID\""
+                + (stage.map { " --stage \($0)" } ?? ""),
             "",
         ]
         return lines.joined(separator: "\n")
@@ -72,28 +97,50 @@ public struct SlurmPlan: Sendable {
         var lines = header(name: jobName + "-summary", output: logDirectory.appendingPathComponent("slurm-%j-summary.out").path)
         lines.append("#SBATCH --cpus-per-task=1")
         lines += settings.extraOptions.map { "#SBATCH \($0)" }
-        lines += [
-            "",
-            "# Runs when every array task succeeded: the batch's table, and a failure status if any",
-            "# item is not done.",
-            "exec \(Self.quoted(facet.path)) batch \(Self.quoted(jobFile.path)) --summary",
-            "",
-        ]
+        let facetCall = "\(Self.quoted(facet.path)) batch \(Self.quoted(jobFile.path))"
+        lines += ["", "# Runs when every array task succeeded: the batch's table, and a failure status if any", "# item is not done."]
+        if hasSegments {
+            lines += [
+                "# First the segmented items' segments are joined into their outputs (stream copy).",
+                "\(facetCall) --stage join",
+                "joined=$?",
+                "\(facetCall) --summary || exit 1",
+                "exit $joined",
+                "",
+            ]
+        } else {
+            lines += ["exec \(facetCall) --summary", ""]
+        }
         return lines.joined(separator: "\n")
     }
 
-    /// A script that submits both, the way `facet batch --slurm` does (for `--emit-slurm`).
-    public func submitScript(itemsScript: URL, summaryScript: URL) -> String {
-        """
-        #!/bin/sh
-        # Submits the batch \(jobFile.lastPathComponent): the array of items, then the summary after it.
-        set -e
-        array=$(sbatch --parsable \(Self.quoted(itemsScript.path)))
-        array=${array%%;*}
-        sbatch --parsable --dependency=afterok:"$array" --kill-on-invalid-dep=yes \(Self.quoted(summaryScript.path))
-        echo "submitted the array job $array"
+    /// The scripts in the order they are submitted, each after the one before it (`afterok`).
+    func chain(in directory: URL) -> [(name: String, url: URL, text: String)] {
+        var scripts: [(String, URL, String)] = []
+        if !items.isEmpty { scripts.append(("items", directory.appendingPathComponent("items.sbatch"), itemsScript)) }
+        if hasSegments {
+            scripts.append(("merge", directory.appendingPathComponent("merge.sbatch"), mergeScript))
+            if !renders.isEmpty { scripts.append(("render", directory.appendingPathComponent("render.sbatch"), renderScript)) }
+        }
+        scripts.append(("summary", directory.appendingPathComponent("summary.sbatch"), summaryScript))
+        return scripts
+    }
 
-        """
+    /// A script that submits the chain, the way `facet batch --slurm` does (for `--emit-slurm`).
+    public func submitScript(_ scripts: [URL]) -> String {
+        var lines = [
+            "#!/bin/sh", "# Submits the batch \(jobFile.lastPathComponent): each job after the one before it succeeded.", "set -e",
+            "previous=",
+        ]
+        for script in scripts {
+            lines += [
+                "if [ -n \"$previous\" ]; then dependency=\"--dependency=afterok:$previous --kill-on-invalid-dep=yes\"; else dependency=; fi",
+                "previous=$(sbatch --parsable $dependency \(Self.quoted(script.path)))",
+                "previous=${previous%%;*}",
+                "echo \"submitted \(script.lastPathComponent) as job $previous\"",
+            ]
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     private func header(name: String, output: String) -> [String] {
@@ -108,46 +155,65 @@ public struct SlurmPlan: Sendable {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// Writes the scripts into `directory`: `items.sbatch`, `summary.sbatch` and `submit.sh`.
+    /// Writes the scripts into `directory` (`items.sbatch`, with segments `merge.sbatch` and
+    /// `render.sbatch`, `summary.sbatch`) and `submit.sh`, which submits them in order.
     @discardableResult
-    public func write(to directory: URL) throws(HostError) -> (items: URL, summary: URL, submit: URL) {
-        let items = directory.appendingPathComponent("items.sbatch")
-        let summary = directory.appendingPathComponent("summary.sbatch")
+    public func write(to directory: URL) throws(HostError) -> (scripts: [URL], submit: URL) {
+        let scripts = chain(in: directory)
         let submit = directory.appendingPathComponent("submit.sh")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
-            try BatchState.writeAtomically(Data(itemsScript.utf8), to: items)
-            try BatchState.writeAtomically(Data(summaryScript.utf8), to: summary)
-            try BatchState.writeAtomically(Data(submitScript(itemsScript: items, summaryScript: summary).utf8), to: submit)
+            for script in scripts { try BatchState.writeAtomically(Data(script.text.utf8), to: script.url) }
+            try BatchState.writeAtomically(Data(submitScript(scripts.map(\.url)).utf8), to: submit)
             chmod(submit.path, 0o755)
         } catch {
             throw HostError(.io, "cannot write the Slurm scripts into \(directory.path); expected a writable folder", cause: error)
         }
-        return (items, summary, submit)
+        return (scripts.map(\.url), submit)
     }
 
-    /// The job ids `submit` got from Slurm.
+    /// The job ids `submit` got from Slurm, by script name (`items`, `merge`, `render`, `summary`).
     public struct Submission: Sendable, Equatable {
-        /// The array job's id.
-        public var arrayJob: String
-        /// The summary job's id.
-        public var summaryJob: String
+        /// Each submitted job's script name and id, in submission order.
+        public var jobs: [SubmittedJob]
+
+        /// The id of the job of script `name`.
+        public func id(_ name: String) -> String? { jobs.first { $0.name == name }?.id }
     }
 
-    /// Writes the scripts into `directory` and submits them with `sbatch` (found on `PATH`):
-    /// the array, then the summary depending on it. Errors name the command and what it printed.
+    /// One submitted job.
+    public struct SubmittedJob: Sendable, Equatable, Codable {
+        /// The script's name: `items`, `merge`, `render` or `summary`.
+        public var name: String
+        /// Slurm's job id.
+        public var id: String
+    }
+
+    /// Writes the scripts into `directory` and submits them with `sbatch` (found on `PATH`), each
+    /// depending on the one before it (`afterok`; cancelled by Slurm when that one failed).
+    /// Errors name the command and what it printed; jobs submitted before a later one was
+    /// refused are cancelled with `scancel`, so nothing is left half-submitted.
     public func submit(writingTo directory: URL, sbatch: String = "sbatch") throws(HostError) -> Submission {
-        let scripts = try write(to: directory)
-        let arrayJob = try Self.run(sbatch, ["--parsable", scripts.items.path])
-        let summaryJob = try Self.run(
-            sbatch, ["--parsable", "--dependency=afterok:\(arrayJob)", "--kill-on-invalid-dep=yes", scripts.summary.path])
-        return Submission(arrayJob: arrayJob, summaryJob: summaryJob)
+        let scripts = chain(in: directory)
+        try write(to: directory)
+        var jobs: [SubmittedJob] = []
+        for script in scripts {
+            var arguments = ["--parsable"]
+            if let previous = jobs.last { arguments += ["--dependency=afterok:\(previous.id)", "--kill-on-invalid-dep=yes"] }
+            do {
+                jobs.append(SubmittedJob(name: script.name, id: try Self.run(sbatch, arguments + [script.url.path])))
+            } catch {
+                if !jobs.isEmpty { _ = try? Self.run("scancel", jobs.map(\.id), expectsID: false) }
+                throw error
+            }
+        }
+        return Submission(jobs: jobs)
     }
 
     /// Runs `command` (a name on PATH or a path) and returns the job id it printed
     /// (`--parsable`: `ID` or `ID;CLUSTER`).
-    static func run(_ command: String, _ arguments: [String]) throws(HostError) -> String {
+    static func run(_ command: String, _ arguments: [String], expectsID: Bool = true) throws(HostError) -> String {
         guard let executable = findExecutable(command) else {
             throw HostError(
                 .scheduler,
@@ -177,6 +243,7 @@ public struct SlurmPlan: Sendable {
                 "`\(commandLine)` failed (exit status \(process.terminationStatus)): \(complaint.isEmpty ? "it printed nothing" : complaint); expected a reachable Slurm controller (check `sinfo`)"
             )
         }
+        guard expectsID else { return printed }
         let id = printed.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
         guard !id.isEmpty, id.allSatisfy(\.isNumber) else {
             throw HostError(.scheduler, "`\(commandLine)` printed \(DisplayText.quoted(printed)); expected a job id (sbatch --parsable)")
