@@ -36,7 +36,10 @@ struct Batch: ParsableCommand {
     @Flag(name: [.customShort("y"), .long], help: "Replace outputs that exist but that this batch did not write.")
     var overwrite = false
 
-    @Option(name: .long, help: "Run only item N (from 1), as a Slurm array task does; done items return at once.")
+    @Option(
+        name: .long,
+        help: "Run only unit N (from 1) of a step, as a Slurm array task does: item N when no item is segmented; done units return at once."
+    )
     var task: Int?
 
     @Option(
@@ -298,6 +301,12 @@ struct Batch: ParsableCommand {
         flags.cpusPerTask = cpusPerTask
         flags.memory = mem
         flags.maximumParallel = maxParallel
+        if let segmented = job.items.first(where: { $0.settings.segments != nil }) {
+            throw HostError(
+                .invalidArguments,
+                "item \(segmented.number) is segmented; the Kubernetes manifest runs whole items only (its four steps need a Job per step); expected a job file without segments: (or use --slurm)"
+            )
+        }
         let plan = KubernetesPlan(job: job, settings: job.slurm.overridden(by: flags))
         do {
             try Data(plan.manifest.utf8).write(to: file, options: .atomic)
