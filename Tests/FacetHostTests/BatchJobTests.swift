@@ -195,3 +195,16 @@ final class BatchJobTests: XCTestCase {
         XCTAssertFalse(plan.summaryScript.contains("--array"))
     }
 }
+
+/// The lines a worker prints for the scheduler that started it.
+final class WorkerLineTests: XCTestCase {
+    func testPhaseLinesWithSpacesInTheirNameReadBack() {
+        let line = WorkerLine.phase("analysing segment 2", framesDone: 40, total: nil)
+        XCTAssertEqual(WorkerLine.parse(Substring(line)), .phase("analysing segment 2", framesDone: 40, total: nil))
+        XCTAssertEqual(
+            WorkerLine.parse(Substring(WorkerLine.phase("rendering", framesDone: 3, total: 10))),
+            .phase("rendering", framesDone: 3, total: 10))
+        XCTAssertEqual(WorkerLine.parse(Substring(WorkerLine.attempt(2, of: 3))), .attempt(2, of: 3))
+        XCTAssertNil(WorkerLine.parse("facet: warning: something else"))
+    }
+}

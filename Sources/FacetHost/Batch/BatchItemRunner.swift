@@ -49,6 +49,16 @@ public struct BatchItemRunner {
     /// Runs one unit of `plan`: a whole item, or a segment's analysis or render.
     public func run(_ unit: BatchPlan.Unit, of plan: BatchPlan) throws(HostError) -> Outcome {
         guard case let kind = unit.kind, kind != .whole, let segmented = plan.segmented[unit.item.number] else {
+            // An item that asked for segments but could not be planned (a still image, a stream
+            // without timestamps) says why rather than running whole; a missing input fails below.
+            if unit.item.settings.segments != nil, FileManager.default.fileExists(atPath: unit.item.input.path) {
+                do {
+                    _ = try SegmentedItem(unit.item, state: state)
+                } catch {
+                    try record(unit.item, status: .failed, fingerprint: unit.item.fingerprint, attempts: 1, error: error)
+                    throw error
+                }
+            }
             return try run(unit.item)
         }
         if plan.isDone(unit, state: state) { return .alreadyDone }

@@ -570,21 +570,9 @@ private struct JobDocument {
         SourceLocation(file: file.path, line: node.mark?.line ?? 1, column: node.mark?.column)
     }
 
-    private func isNull(_ node: Node) -> Bool {
-        guard let scalar = node.scalar, scalar.style == .plain else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
+    private func isNull(_ node: Node) -> Bool { node.isNullValue }
 
-    private func kind(of node: Node) -> String {
-        if node.mapping != nil { return "a mapping" }
-        if node.sequence != nil { return "a list" }
-        if isNull(node) { return "empty" }
-        guard let scalar = node.scalar else { return "a value" }
-        if scalar.style == .plain, ValueSyntax.number(scalar.string) != nil || ValueSyntax.boolean(scalar.string) != nil {
-            return scalar.string
-        }
-        return "the text \(DisplayText.quoted(scalar.string))"
-    }
+    private func kind(of node: Node) -> String { node.kindDescription }
 
     private mutating func mappingEntries(_ node: Node) -> [Entry] {
         guard let mapping = node.mapping else { return [] }

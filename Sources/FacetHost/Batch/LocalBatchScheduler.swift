@@ -11,9 +11,9 @@ public enum WorkerLine {
     /// The prefix of every worker line (other output is ignored).
     public static let prefix = "facet-batch-worker"
 
-    /// `facet-batch-worker phase NAME DONE TOTAL` (TOTAL `-` when unknown).
+    /// `facet-batch-worker phase DONE TOTAL NAME` (TOTAL `-` when unknown; NAME may have spaces).
     public static func phase(_ name: String, framesDone: Int, total: Int?) -> String {
-        "\(prefix) phase \(name) \(framesDone) \(total.map(String.init) ?? "-")"
+        "\(prefix) phase \(framesDone) \(total.map(String.init) ?? "-") \(name)"
     }
 
     /// `facet-batch-worker attempt N OF`.
@@ -24,9 +24,9 @@ public enum WorkerLine {
         let words = line.split(separator: " ")
         guard words.count >= 4, words[0] == prefix else { return nil }
         switch words[1] {
-        case "phase" where words.count == 5:
-            guard let done = Int(words[3]) else { return nil }
-            return .phase(String(words[2]), framesDone: done, total: Int(words[4]))
+        case "phase" where words.count >= 5:
+            guard let done = Int(words[2]) else { return nil }
+            return .phase(words[4...].joined(separator: " "), framesDone: done, total: Int(words[3]))
         case "attempt":
             guard let number = Int(words[2]), let count = Int(words[3]) else { return nil }
             return .attempt(number, of: count)

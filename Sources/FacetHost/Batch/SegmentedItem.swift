@@ -201,9 +201,10 @@ public struct SegmentedItem {
         options.motionFile = motionURL
         var composed = try PipelineFactory.make(options, for: item.chain, cancellation: cancellation)
         composed.pipeline.media = SegmentMedia(segment: VideoSegment(plan.frames(segment), of: index))
+        // The soundtrack stays in the request: effects that listen hear it; `SegmentMedia` writes
+        // the segment without it (the join muxes it once).
         var request = item.request
         request.output = renderURL(segment)
-        request.audio = nil
         let progress = observer.map { PhaseProgress(observer: $0, phase: "rendering segment \(segment + 1)") }
         return try composed.pipeline.apply(request, progress: progress, cancellation: cancellation)
     }

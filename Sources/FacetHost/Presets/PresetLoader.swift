@@ -331,23 +331,9 @@ private struct PresetDocument {
         SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column)
     }
 
-    /// Whether the node is an empty value (`key:` with nothing, `~` or `null`).
-    private func isNull(_ node: Node) -> Bool {
-        guard let scalar = node.scalar, scalar.style == .plain else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
+    private func isNull(_ node: Node) -> Bool { node.isNullValue }
 
-    /// What the node is, for messages: `a mapping`, `a list`, `nothing`, `the text "x"`, `15`.
-    private func kind(of node: Node) -> String {
-        if node.mapping != nil { return "a mapping" }
-        if node.sequence != nil { return "a list" }
-        if isNull(node) { return "empty" }
-        guard let scalar = node.scalar else { return "a value" }
-        if scalar.style == .plain, ValueSyntax.number(scalar.string) != nil || ValueSyntax.boolean(scalar.string) != nil {
-            return scalar.string
-        }
-        return "the text \"\(scalar.string)\""
-    }
+    private func kind(of node: Node) -> String { node.kindDescription }
 
     /// The entries of a mapping node; throws for a key that is not text or appears twice.
     private func mappingEntries(_ node: Node) throws(HostError) -> [Entry] {
