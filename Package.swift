@@ -133,7 +133,7 @@ let package = Package(
 
         .executableTarget(
             name: "facet",
-            dependencies: ["FacetHost", "FacetMedia", "FacetSDK",
+            dependencies: ["FacetHost", "FacetMedia", "FacetSDK", "FacetBenchmarkSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/facet", swiftSettings: swiftSettings),
 

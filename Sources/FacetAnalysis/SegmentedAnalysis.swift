@@ -95,11 +95,11 @@ extension FaceAnalyzer {
         let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
         var tracks: [LandmarkTrack] = []
         for track in joined { tracks.append(try tracker.smoothed(track)) }
-        var timings = AnalysisTimings(
+        // The pieces' tracking time (warm-ups included) stands for the tracking of the whole video.
+        let timings = AnalysisTimings(
             frames: expected, faceFrames: 0, totalSeconds: 0, loadSeconds: 0, lumaSeconds: 0, detectionSeconds: 0, detectionPasses: 0,
             landmarkSeconds: ordered.reduce(0) { $0 + $1.trackingSeconds }, landmarkPredictions: 0, identityFitSeconds: 0,
             frameFitSeconds: 0, smoothingSeconds: 0)
-        timings.frames = expected
         return try motion(
             from: tracks, frameTimes: ordered.flatMap(\.frameTimes), video: video, url: url, rejections: [], timings: timings,
             started: start)

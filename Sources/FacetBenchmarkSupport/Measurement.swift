@@ -47,3 +47,18 @@ extension Duration {
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
+
+/// CPU time (user + system, every thread), for figures of runs that use several cores or processes.
+public enum CPUTime {
+    /// Seconds this process has used so far.
+    public static var ofThisProcess: Double { seconds(RUSAGE_SELF.rawValue) }
+    /// Seconds used by this process's children that have ended and been waited for.
+    public static var ofEndedChildren: Double { seconds(RUSAGE_CHILDREN.rawValue) }
+
+    private static func seconds(_ who: Int32) -> Double {
+        var usage = rusage()
+        getrusage(who, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}

@@ -100,10 +100,15 @@ public struct AudioInput: Sendable, Equatable {
 
     /// The audio of the file a reader decodes, lined up with its video (nil when it has none).
     public init?(matching reader: VideoReader) {
-        guard let audio = reader.info.audio else { return nil }
-        let video = reader.video
+        self.init(matching: reader.info, video: reader.video)
+    }
+
+    /// The audio of the file `info` describes, lined up with `video` (default: its best video
+    /// stream); nil when it has no audio or no video.
+    public init?(matching info: MediaInfo, video: VideoStreamInfo? = nil) {
+        guard let audio = info.audio, let video = video ?? info.video else { return nil }
         self.init(
-            url: URL(fileURLWithPath: reader.info.path), streamIndex: audio.streamIndex,
+            url: URL(fileURLWithPath: info.path), streamIndex: audio.streamIndex,
             startTime: Double(video.startPTS) * video.timeBase.value)
     }
 }

@@ -67,11 +67,23 @@ public enum SegmentJoiner {
                 }
                 input.discardAll(except: index)
                 let inBase = input.stream(index).pointee.time_base
-                let packets = try readPackets(input, stream: index)
-                guard let earliest = packets.map({ $0.pointer.pointee.pts }).min() else { continue }
-                // Where this piece's first frame goes in the output's time base.
-                let shift = Int64((piece.startTime / av_q2d(outBase)).rounded()) - av_rescale_q(earliest, inBase, outBase)
-                for packet in packets {
+                // Where this piece's first frame goes in the output's time base: its earliest
+                // presentation time (the demuxer's start time) moves to `startTime`. Packets are
+                // copied one at a time, so a long segment is never held in memory.
+                let start = input.stream(index).pointee.start_time
+                var shift: Int64?
+                let packet = Packet()
+                while true {
+                    let status = av_read_frame(input.context, packet.pointer)
+                    if status == FACET_AVERROR_EOF { break }
+                    try check(status, "read a packet of \(piece.url.path)", code: .io, path: piece.url.path)
+                    defer { packet.unref() }
+                    guard Int(packet.pointer.pointee.stream_index) == index else { continue }
+                    if shift == nil {
+                        let earliest = start != FACET_AV_NOPTS_VALUE ? start : packet.pointer.pointee.pts
+                        shift = Int64((piece.startTime / av_q2d(outBase)).rounded()) - av_rescale_q(earliest, inBase, outBase)
+                    }
+                    let shift = shift ?? 0
                     av_packet_rescale_ts(packet.pointer, inBase, outBase)
                     packet.pointer.pointee.pts += shift
                     packet.pointer.pointee.dts += shift
@@ -85,7 +97,7 @@ public enum SegmentJoiner {
                             path: output.path)
                     }
                     lastDTS = packet.pointer.pointee.dts
-                    if firstPTS == nil { firstPTS = packet.pointer.pointee.pts }
+                    firstPTS = min(firstPTS ?? .max, packet.pointer.pointee.pts)
                     lastPTS = max(lastPTS, packet.pointer.pointee.pts)
                     packet.pointer.pointee.stream_index = outStream.pointee.index
                     packet.pointer.pointee.pos = -1
@@ -105,18 +117,5 @@ public enum SegmentJoiner {
             file.abort()
             throw error
         }
-    }
-
-    /// Every packet of `stream` (a segment is a few hundred packets of compressed video).
-    private static func readPackets(_ input: InputFile, stream: Int) throws(MediaError) -> [Packet] {
-        var packets: [Packet] = []
-        while true {
-            let packet = Packet()
-            let status = av_read_frame(input.context, packet.pointer)
-            if status == FACET_AVERROR_EOF { break }
-            try check(status, "read a packet of \(input.path)", code: .io, path: input.path)
-            if Int(packet.pointer.pointee.stream_index) == stream { packets.append(packet) }
-        }
-        return packets
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FacetBenchmarkSupport
 import FacetHost
 import Foundation
 
@@ -202,7 +203,7 @@ struct Batch: ParsableCommand {
                     + (skipped > 0 ? ", \(skipped) done already" : "")
                     + "; \(pendingItems.count) to run\(segments) with \(workers) worker\(workers == 1 ? "" : "s")")
         }
-        let scheduler = LocalBatchScheduler(job: job, state: state, executable: PluginCheckOptions.currentExecutable, jobs: jobs)
+        let scheduler = LocalBatchScheduler(job: job, state: state, executable: PluginCheckOptions.currentExecutable, jobs: workers)
         var arguments: [String] = []
         if let retries { arguments += ["--retries", String(retries)] }
         if overwrite { arguments.append("--overwrite") }
@@ -210,7 +211,7 @@ struct Batch: ParsableCommand {
         scheduler.observer = display
         let cancellation = CancellationFlag()
         SignalGuard.watch(cancellation)
-        let startCPU = ResourceUse.cpuSeconds()
+        let startCPU = CPUTime.ofThisProcess + CPUTime.ofEndedChildren
         func unitJob(_ unit: BatchPlan.Unit, step: BatchPlan.Step) -> WorkerJob {
             let log: URL =
                 switch unit.kind {
@@ -220,12 +221,13 @@ struct Batch: ParsableCommand {
                 }
             return WorkerJob(
                 title: unit.title(of: plan), inputName: unit.item.input.lastPathComponent,
-                arguments: ["--task", String(unit.number)] + (step == .items ? [] : ["--stage", step.rawValue]), log: log)
+                arguments: ["--task", String(unit.number)] + (step == .items ? [] : ["--stage", step.rawValue]), log: log,
+                itemsFinished: unit.kind == .whole ? 1 : 0)
         }
         func stepJob(_ step: BatchPlan.Step) -> WorkerJob {
             WorkerJob(
                 title: step.rawValue, inputName: "segmented items", arguments: ["--stage", step.rawValue],
-                log: state.logURL(named: step.rawValue))
+                log: state.logURL(named: step.rawValue), itemsFinished: step == .join ? plan.segmentedPending(state: state).count : 0)
         }
         scheduler.run(firstStep.map { unitJob($0, step: .items) }, cancellation: cancellation)
         if plan.hasSegments, !cancellation.isCancelled {
@@ -237,7 +239,7 @@ struct Batch: ParsableCommand {
         display.finish()
         var report = BatchReport.make(job: job, state: state, ranNow: Set(pendingItems.map(\.number)))
         report.wallSeconds = Date().timeIntervalSince(started)
-        report.cpuSeconds = ResourceUse.cpuSeconds() - startCPU
+        report.cpuSeconds = CPUTime.ofThisProcess + CPUTime.ofEndedChildren - startCPU
         report.jobs = jobs
         if cancellation.isCancelled {
             if !quiet { printTable(report) }
@@ -333,7 +335,7 @@ struct Batch: ParsableCommand {
         } else if !quiet {
             printTable(report)
         }
-        guard report.succeeded else { throw ExitCodeError.failure }
+        guard report.succeeded else { throw BatchFailure.notEveryItemDone }
     }
 
     private func printTable(_ report: BatchReport) {
@@ -369,25 +371,9 @@ struct Batch: ParsableCommand {
     }
 }
 
-extension BatchReport.Item.Status: CaseIterable {
-    public static var allCases: [BatchReport.Item.Status] { [.done, .skipped, .failed, .unfinished, .pending] }
-}
-
-/// The exit status of a command that printed its own account of the failure.
-enum ExitCodeError {
-    static var failure: HostError { HostError(.batchFailed, "not every item of the batch is done (see the table above)") }
-}
-
-/// CPU seconds of this process and its waited-for children.
-enum ResourceUse {
-    static func cpuSeconds() -> Double {
-        var own = rusage()
-        var children = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &own)
-        getrusage(RUSAGE_CHILDREN.rawValue, &children)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(own.ru_utime) + seconds(own.ru_stime) + seconds(children.ru_utime) + seconds(children.ru_stime)
-    }
+/// The error of a batch that ran but did not make every output (the table says which).
+enum BatchFailure {
+    static var notEveryItemDone: HostError { HostError(.batchFailed, "not every item of the batch is done (see the table above)") }
 }
 
 /// A task's observer: worker lines for the local scheduler, or a few lines on standard error.
@@ -475,10 +461,7 @@ final class BatchDisplay: BatchSchedulerObserver, @unchecked Sendable {
 
     func workerFinished(slot: Int, job: WorkerJob, status: Int32?) {
         lock.lock()
-        // A whole item's worker finishes an item; a segment's step is a part of one, and the join
-        // finishes every segmented item at once.
-        if job.title.hasPrefix("item "), !job.title.contains("segment") { finishedCount += 1 }
-        if job.title == "join" { finishedCount = max(finishedCount, total - failedCount) }
+        finishedCount += job.itemsFinished
         if status != 0 { failedCount += 1 }
         lock.unlock()
         let how = status == 0 ? "done" : status.map { "failed (exit status \($0); log in \(job.log.path))" } ?? "killed by a signal"

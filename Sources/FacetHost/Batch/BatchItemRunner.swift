@@ -1,3 +1,4 @@
+import FacetBenchmarkSupport
 import FacetErrors
 import FacetMedia
 import Foundation
@@ -160,7 +161,7 @@ public struct BatchItemRunner {
                 if recordsRunning {
                     var done = makeRecord(item, status: .done, fingerprint: fingerprint, attempts: attempts, clock: clock)
                     done.frames = frames
-                    done.outputBytes = BatchItem.fileStamp(item.output).flatMap { Int64($0.split(separator: ":").first ?? "") }
+                    done.outputBytes = BatchItem.fileSize(item.output)
                     try state.save(done)
                 }
                 return (frames, attempts)
@@ -256,17 +257,8 @@ final class PhaseProgress: ProgressObserver {
 /// Wall-clock and CPU time of this process since it was made.
 struct ResourceClock {
     let started = Date()
-    let startCPU = ResourceClock.processCPUSeconds()
+    let startCPU = CPUTime.ofThisProcess
 
     var wallSeconds: Double { Date().timeIntervalSince(started) }
-    var cpuSeconds: Double { ResourceClock.processCPUSeconds() - startCPU }
-
-    /// User + system CPU seconds of this process so far (all threads).
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    private static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    var cpuSeconds: Double { CPUTime.ofThisProcess - startCPU }
 }

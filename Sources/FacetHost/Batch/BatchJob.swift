@@ -24,11 +24,6 @@ public struct BatchJob: Sendable {
 
     /// The folder relative paths in the job file are read from: the job file's own.
     public var folder: URL { file.deletingLastPathComponent() }
-
-    /// The item numbered `number` (1-based), if there is one.
-    public func item(_ number: Int) -> BatchItem? {
-        items.indices.contains(number - 1) ? items[number - 1] : nil
-    }
 }
 
 /// One video to make: an input, an output and what to do in between.
@@ -97,6 +92,11 @@ public struct BatchItem: Sendable {
         add("speech-model", settings.speechModel?.path)
         add("segments", settings.segments?.description)
         return hash.finalize().hexadecimal
+    }
+
+    /// The size of a file in bytes, nil when it cannot be read.
+    static func fileSize(_ url: URL) -> Int64? {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value
     }
 
     /// `size:modification time` of a file, nil when it cannot be read.

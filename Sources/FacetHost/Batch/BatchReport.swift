@@ -6,7 +6,7 @@ public struct BatchReport: Codable, Sendable {
     /// One item's line.
     public struct Item: Codable, Sendable, Equatable {
         /// Where an item stands.
-        public enum Status: String, Codable, Sendable {
+        public enum Status: String, Codable, Sendable, CaseIterable {
             /// Made in this run.
             case done
             /// Done by an earlier run with the same settings: skipped.

@@ -154,20 +154,13 @@ public struct BatchState: Sendable {
     /// still the file that was written.
     public func isDone(_ item: BatchItem) -> Bool {
         guard let record = record(for: item), record.status == .done, record.fingerprint == item.fingerprint else { return false }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: item.output.path) else { return false }
-        let size = (attributes[.size] as? NSNumber)?.int64Value
+        guard let size = BatchItem.fileSize(item.output) else { return false }
         return record.outputBytes == nil || record.outputBytes == size
     }
 
-    /// Writes `data` to a temporary file in `url`'s folder and renames it into place.
+    /// Writes `data` to a temporary file in `url`'s folder and renames it into place, so a reader
+    /// (another task on another node) sees the old file or the new one, never half of one.
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max))")
-        try data.write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw HostError(.io, "cannot rename \(temporary.lastPathComponent) to \(url.path) (\(reason))")
-        }
+        try data.write(to: url, options: .atomic)
     }
 }

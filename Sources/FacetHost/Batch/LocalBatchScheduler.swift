@@ -55,13 +55,17 @@ public struct WorkerJob: Sendable {
     public var arguments: [String]
     /// Where its standard error goes.
     public var log: URL
+    /// How many items of the batch are finished (made, or failed) when it ends: 1 for a whole
+    /// item, 0 for a segment's step, every segmented item for the join.
+    public var itemsFinished: Int
 
     /// A worker job.
-    public init(title: String, inputName: String, arguments: [String], log: URL) {
+    public init(title: String, inputName: String, arguments: [String], log: URL, itemsFinished: Int) {
         self.title = title
         self.inputName = inputName
         self.arguments = arguments
         self.log = log
+        self.itemsFinished = itemsFinished
     }
 }
 
@@ -103,11 +107,9 @@ public final class LocalBatchScheduler: @unchecked Sendable {
 
     /// Runs `jobs` and returns once every worker has ended, or, after `cancellation`, once the
     /// workers running were asked to stop (SIGTERM: they remove their partial outputs) and ended.
-    /// Returns each job's worker exit status by title (nil: killed by a signal, or never started).
-    @discardableResult
-    public func run(_ work: [WorkerJob], cancellation: CancellationFlag) -> [String: Int32?] {
+    /// How each ended is in the state's records (and told to the observer).
+    public func run(_ work: [WorkerJob], cancellation: CancellationFlag) {
         var queue = work
-        var statuses: [String: Int32?] = [:]
         var stopping = false
         lock.lock()
         defer { lock.unlock() }
@@ -126,12 +128,14 @@ public final class LocalBatchScheduler: @unchecked Sendable {
                     observer?.workerStarted(slot: slot, job: job)
                     lock.lock()
                 } catch {
-                    statuses[job.title] = .some(nil)
+                    // Could not start (no executable, no log file): told as a worker that died at once.
+                    lock.unlock()
+                    observer?.workerFinished(slot: slot, job: job, status: nil)
+                    lock.lock()
                 }
             }
             while let end = finished.popLast() {
                 running[end.slot] = nil
-                statuses[end.job.title] = end.status
                 lock.unlock()
                 observer?.workerFinished(slot: end.slot, job: end.job, status: end.status)
                 lock.lock()
@@ -139,7 +143,6 @@ public final class LocalBatchScheduler: @unchecked Sendable {
             if running.isEmpty && (queue.isEmpty || stopping) { break }
             _ = lock.wait(until: Date().addingTimeInterval(0.2))
         }
-        return statuses
     }
 
     private func start(_ work: WorkerJob, slot: Int) throws -> Process {
@@ -148,8 +151,10 @@ public final class LocalBatchScheduler: @unchecked Sendable {
         process.arguments = ["batch", job.file.path] + work.arguments + ["--worker"] + workerArguments
         let output = Pipe()
         process.standardOutput = output
-        FileManager.default.createFile(atPath: work.log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: work.log)
+        _ = FileManager.default.createFile(atPath: work.log.path, contents: nil)
+        let log = try FileHandle(forWritingTo: work.log)
+        defer { try? log.close() }  // the child has its own copy once started
+        process.standardError = log
         let buffer = LineBuffer()
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData

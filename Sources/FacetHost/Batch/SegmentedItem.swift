@@ -224,11 +224,11 @@ public struct SegmentedItem {
             pieces.append(SegmentJoiner.Piece(url: renderURL(segment), startTime: Double(first - base) * index.timeBase.value))
         }
         do {
-            let reader = try VideoReader(url: item.input)
+            // The soundtrack `facet apply` gives the whole video: the input's own audio lined up with
+            // its first frame, or the item's audio file cut at the input's length.
+            let info = try MediaProbe.probe(item.input)
             let audio: AudioInput? =
-                if let file = item.settings.audio { AudioInput(url: file, maxDuration: reader.video.duration) } else {
-                    AudioInput(matching: reader)
-                }
+                if let file = item.settings.audio { AudioInput(url: file, maxDuration: info.duration) } else { AudioInput(matching: info) }
             return try SegmentJoiner.join(pieces, audio: audio, to: item.output)
         } catch {
             throw HostError(.media, "item \(item.number): joining the segments into \(item.output.path)", cause: error)
