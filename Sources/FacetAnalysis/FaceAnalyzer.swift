@@ -184,6 +184,11 @@ public final class FaceAnalyzer: Sendable {
         let video = reader.video
         let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
         let isStill = video.isStillImage
+        if !isStill {
+            // The tracker restarts at the video's chunks, as a segmented analysis does
+            // (`trackSegment`); a stream whose packets cannot be indexed has one chunk.
+            tracker.restartFrames = Set((try? KeyframeIndex.read(url))?.chunkStarts() ?? [])
+        }
         let frameTimes = try trackFaces(
             in: reader, with: tracker, isStill: isStill, url: url, progress: progress,
             isCancelled: isCancelled)

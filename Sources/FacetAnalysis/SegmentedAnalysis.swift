@@ -5,9 +5,11 @@ import Foundation
 // Analysing a long video in pieces that run at once (on several cores or cluster nodes) and
 // joining them into the motion one analysis of the whole video gives.
 //
-// Each piece tracks its frames from a warm-up start before them, so that the tracker has found
-// and settled on every face by the piece's first frame; it keeps its landmarks as predicted (not
-// smoothed) and its frames' times. `merge` then links each piece's tracks to the previous
+// Each piece starts at a chunk of the video (`KeyframeIndex.chunkStarts`) and tracks its frames
+// from a warm-up start before them, so that the tracker has found every face by the piece's first
+// frame. There the tracker restarts, as it does in one run over the whole video, so from the cut
+// on the piece's landmarks are that run's. It keeps its landmarks as predicted (not smoothed)
+// and its frames' times. `merge` then links each piece's tracks to the previous
 // piece's over the warm-up frames they share (the same face on the same frames), keeps the
 // earlier piece's frames before each cut and the later piece's after it, and runs on the joined
 // tracks what `analyze` runs after tracking: smoothing over the whole track, the identity fit
@@ -48,6 +50,7 @@ extension FaceAnalyzer {
             throw AnalysisError(error.code == .fileNotFound ? .fileNotFound : .malformed, wrapping: error.at(url.path))
         }
         let tracker = try FaceTracker(configuration: configuration.tracking, predictor: predictor)
+        tracker.restartFrames = Set(index.chunkStarts())
         var frameTimes: [Double] = []
         var done = 0
         do {
@@ -153,7 +156,10 @@ extension FaceAnalyzer {
                     }
                 }
                 if let best {
-                    Self.crossFade(&joined[best.index], into: warmUp)
+                    // A face found again at the cut (a chunk start: the tracker restarted there)
+                    // has the landmarks one run over the whole video gives it, from the cut on;
+                    // one followed across the cut may not, and is faded into over the warm-up.
+                    if own.first?.detectionScore == nil { Self.crossFade(&joined[best.index], into: warmUp) }
                     joined[best.index].frames += own
                     continued.insert(best.index)
                 } else {

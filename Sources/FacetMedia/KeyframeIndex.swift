@@ -44,15 +44,42 @@ public struct KeyframeIndex: Sendable, Equatable {
             timeBase: Rational(input.stream(streamIndex).pointee.time_base))
     }
 
-    /// Cut points for `count` segments of about equal length: frame indices of keyframes, the
-    /// first 0. Fewer when the video has fewer keyframes where cuts would go (never two cuts on
-    /// one keyframe, none closer than `minimumFrames` to another or to the end).
+    /// The shortest chunk, in seconds (see `chunkStarts`).
+    public static let chunkSeconds = 10.0
+
+    /// Where the video's chunks start: frame 0, then every keyframe at least `chunkSeconds`
+    /// after the last chunk's start.
+    ///
+    /// Chunks are the pieces of a video whose processing depends on nothing before them: the
+    /// face tracker finds every face again from the picture at a chunk's first frame
+    /// (`FaceTracker.restartFrames`), and `VideoWriter` starts a fresh encoder there. So a
+    /// segment that starts at a chunk is analysed and encoded exactly as one run over the
+    /// whole video analyses and encodes it, and segments are only ever cut at chunk starts.
+    public func chunkStarts(minimumSeconds: Double = KeyframeIndex.chunkSeconds) -> [Int] {
+        guard frameCount > 0 else { return [] }
+        let seconds = timeBase.value
+        var starts = [0]
+        var lastTime = Double(framePTS[0]) * seconds
+        for frame in keyframes where frame > 0 {
+            let time = Double(framePTS[frame]) * seconds
+            if time - lastTime >= minimumSeconds - 1e-6 {
+                starts.append(frame)
+                lastTime = time
+            }
+        }
+        return starts
+    }
+
+    /// Cut points for `count` segments of about equal length: frame indices of chunk starts
+    /// (`chunkStarts`), the first 0. Fewer when the video has fewer chunks where cuts would go
+    /// (never two cuts on one chunk, none closer than `minimumFrames` to another or to the end).
     public func cuts(segments count: Int, minimumFrames: Int = 1) -> [Int] {
         guard count > 1, frameCount > 0 else { return [0] }
+        let chunks = chunkStarts()
         var cuts = [0]
         for part in 1..<count {
             let target = Double(frameCount) * Double(part) / Double(count)
-            guard let nearest = keyframes.min(by: { abs(Double($0) - target) < abs(Double($1) - target) }) else { break }
+            guard let nearest = chunks.min(by: { abs(Double($0) - target) < abs(Double($1) - target) }) else { break }
             if nearest - (cuts.last ?? 0) >= minimumFrames, frameCount - nearest >= minimumFrames { cuts.append(nearest) }
         }
         return cuts

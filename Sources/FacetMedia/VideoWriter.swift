@@ -11,6 +11,11 @@ import Foundation
 ///
 /// Timestamps, frame rate, sample aspect ratio and rotation of the input are kept; frames that
 /// were not modified are encoded straight from the decoded picture.
+///
+/// At each of `restartFrames` (the input's chunk starts, `KeyframeIndex.chunkStarts`) the
+/// encoder is flushed and a fresh one with the same settings takes over, so the output is the
+/// concatenation of independently encoded chunks: a piece of the video encoded on its own from
+/// a chunk start (a segment of `facet batch`) gives the very packets this writer gives there.
 public final class VideoWriter {
     /// Warnings so far (odd size encoded as 4:4:4, transcoded audio, damaged audio, ...).
     public private(set) var warnings: [String] = []
@@ -18,7 +23,12 @@ public final class VideoWriter {
     private let output: OutputFile
     private let video: VideoStreamInfo
     private let encodedFormat: PixelFormatChoice
-    private let encoder: CodecContext
+    private var encoder: CodecContext
+    /// Frame indices where a fresh encoder starts (see the type's documentation).
+    private let restartFrames: Set<Int>
+    /// What made the encoder (for the fresh ones at `restartFrames`).
+    private let settings: EncoderSettings
+    private var lastDTS: Int64? = nil
     private let stream: UnsafeMutablePointer<AVStream>
     private let audio: AudioPump?
     private let packet = Packet()
@@ -56,11 +66,14 @@ public final class VideoWriter {
     ///     and colour tags are kept.
     ///   - audio: where the audio comes from; nil for none.
     ///   - settings: CRF, preset and pixel format (validated here).
+    ///   - restartFrames: frame indices (`VideoFrame.index`) where a fresh encoder starts.
     public init(
         outputURL: URL, video: VideoStreamInfo, audio: AudioInput?,
-        settings: EncoderSettings = EncoderSettings()
+        settings: EncoderSettings = EncoderSettings(), restartFrames: Set<Int> = []
     ) throws(MediaError) {
         try settings.validate()
+        self.settings = settings
+        self.restartFrames = restartFrames
         _ = try OutputFile.muxerName(for: outputURL)
         guard video.width > 0, video.height > 0 else {
             throw MediaError(
@@ -234,6 +247,7 @@ public final class VideoWriter {
         if let lastPTS, pts <= lastPTS { pts = lastPTS + 1 }
         if firstPTS == nil { firstPTS = pts }
         lastPTS = pts
+        if framesWritten > 0, restartFrames.contains(frame.index) { try restartEncoder(at: frame.index) }
 
         let source: UnsafeMutablePointer<AVFrame>
         if let image = frame.replacement {
@@ -309,12 +323,39 @@ public final class VideoWriter {
         }
     }
 
+    /// Flushes the encoder and starts a fresh one with the same settings at frame `index`. The
+    /// new encoder's parameter sets must be the first one's: the stream has one header.
+    private func restartEncoder(at index: Int) throws(MediaError) {
+        try check(
+            avcodec_send_frame(encoder.pointer, nil), "flush the H.264 encoder before frame \(index)", code: .encodeFailed,
+            path: output.finalURL.path)
+        try drainVideo()
+        let fresh = try Self.makeEncoder(
+            video: video, settings: settings, format: encoderFormat, fullRange: encoderFullRange, space: encoderSpace,
+            globalHeader: output.wantsGlobalHeader, path: output.finalURL.path)
+        let header = { (pointer: UnsafeMutablePointer<AVCodecContext>) -> [UInt8] in
+            guard let data = pointer.pointee.extradata, pointer.pointee.extradata_size > 0 else { return [] }
+            return Array(UnsafeBufferPointer(start: data, count: Int(pointer.pointee.extradata_size)))
+        }
+        guard header(fresh.pointer) == header(encoder.pointer) else {
+            throw MediaError(
+                .encodeFailed,
+                "the encoder restarted at frame \(index) made other parameter sets than the first; expected the same settings to give the same stream header",
+                path: output.finalURL.path)
+        }
+        encoder = fresh
+    }
+
     private func drainVideo() throws(MediaError) {
         while true {
             let status = avcodec_receive_packet(encoder.pointer, packet.pointer)
             if status == FACET_AVERROR_EAGAIN || status == FACET_AVERROR_EOF { return }
             try check(status, "encode video with libx264", code: .encodeFailed, path: output.finalURL.path)
             av_packet_rescale_ts(packet.pointer, encoder.pointer.pointee.time_base, stream.pointee.time_base)
+            // A fresh encoder starts its decode times early (its B-frame delay): they must still
+            // rise across a restart, as `SegmentJoiner` keeps them rising across a cut.
+            if let lastDTS, packet.pointer.pointee.dts <= lastDTS { packet.pointer.pointee.dts = lastDTS + 1 }
+            lastDTS = packet.pointer.pointee.dts
             packet.pointer.pointee.stream_index = stream.pointee.index
             try output.write(packet)
         }

@@ -40,6 +40,20 @@ final class SegmentLinkTests: XCTestCase {
         XCTAssertEqual(joined[1].id, 1)
     }
 
+    func testAFaceFoundAgainAtTheCutKeepsBothPiecesLandmarksUnblended() {
+        // The later piece's tracker restarted at the cut (a chunk start) and found the face
+        // again there from a detection: from the cut on its landmarks are one whole run's, and
+        // before it the earlier piece's are; nothing is blended.
+        let first = piece(0..<50, warmUp: 0, tracks: [track(0, frames: 0..<50, x: 100)])
+        var later = track(0, frames: 40..<100, x: 104)
+        later.frames[10].detectionScore = 1.2  // frame 50
+        let joined = FaceAnalyzer.link([first, piece(50..<100, warmUp: 10, tracks: [later])])
+        XCTAssertEqual(joined.count, 1)
+        XCTAssertEqual(joined[0].frames.map(\.frameIndex), Array(0..<100))
+        XCTAssertEqual(Set(joined[0].frames[0..<50].map(\.landmarks[0].x)), [100], "the earlier piece's, up to the cut")
+        XCTAssertEqual(Set(joined[0].frames[50..<100].map(\.landmarks[0].x)), [104], "the later piece's, from the cut")
+    }
+
     func testAFaceElsewhereOnTheWarmUpIsNotLinked() {
         let first = piece(0..<50, warmUp: 0, tracks: [track(0, frames: 0..<50, x: 100)])
         let second = piece(50..<100, warmUp: 10, tracks: [track(0, frames: 40..<100, x: 300)])

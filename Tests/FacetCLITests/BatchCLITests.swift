@@ -246,42 +246,39 @@ final class BatchCLITests: XCTestCase {
     func testASegmentedItemMatchesASingleRunFrameForFrameWithOneIdentityAndTheAudio() throws {
         let photo = try SharedData.require("media/faces/obama2.jpg")
         let input = directory.appendingPathComponent("in/talk.mp4")
-        // 8 s of a face moving closer and back, a keyframe every 2 s, and a tone.
+        // 24 s (10 fps) of a face moving closer and back, a keyframe every 2 s, and a tone: three
+        // chunks (0, 10 and 20 s), so three segments.
         try CommandRunner.ffmpeg([
-            "-loop", "1", "-i", photo.path, "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "8", "-r", "25",
+            "-loop", "1", "-i", photo.path, "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "24", "-r", "10",
             "-vf",
-            "scale=360:270:force_original_aspect_ratio=increase,crop=360:270,pad=480:360:60:45,zoompan=z='1+0.1*sin(on/30)':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=480x360:fps=25,format=yuv420p",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", "50", "-c:a", "aac", "-shortest", input.path,
+            "scale=360:270:force_original_aspect_ratio=increase,crop=360:270,pad=480:360:60:45,zoompan=z='1+0.1*sin(on/12)':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=480x360:fps=10,format=yuv420p",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", "20", "-c:a", "aac", "-shortest", input.path,
         ])
-        // Lossless, so that what is compared is what was rendered, not two encoders' noise.
+        // At the default CRF: the bound is 45 dB per frame against the single run.
         let chain = "direct-edit:smile=0.6:yaw=10"
         let jobs = try writeJobFile(
-            "format: 1\nitems:\n  - input: in/talk.mp4\n    output: out/segmented.mp4\n    chain: '\(chain)'\n    crf: 0\n    segments: 3\n"
+            "format: 1\nitems:\n  - input: in/talk.mp4\n    output: out/segmented.mp4\n    chain: '\(chain)'\n    segments: 3\n"
         )
         let batch = try CommandRunner.facet("batch", jobs.path, "--jobs", "2", "--json")
         XCTAssertEqual(batch.status, 0, batch.stderr)
         XCTAssertEqual(statuses(try report(batch)), ["done"])
         let single = directory.appendingPathComponent("out/single.mp4")
-        let applied = try CommandRunner.facet("apply", input.path, "-o", single.path, "--crf", "0", "--chain", chain, "--json")
+        let applied = try CommandRunner.facet("apply", input.path, "-o", single.path, "--chain", chain, "--json")
         XCTAssertEqual(applied.status, 0, applied.stderr)
 
         let segmented = directory.appendingPathComponent("out/segmented.mp4")
         let (a, b) = (try frameDigests(segmented), try frameDigests(single))
-        XCTAssertEqual(a.count, 200, "the input's frame count")
+        XCTAssertEqual(a.count, 240, "the input's frame count")
         let timestamps = { (lines: [String]) in
             lines.map { $0.split(separator: ",").prefix(4).map { $0.trimmingCharacters(in: .whitespaces) } }
         }
         XCTAssertEqual(timestamps(a), timestamps(b), "every frame has the single run's timestamp and duration")
-        // The first segment's frames are tracked exactly as in the single run; after each cut the
-        // tracker, started at another frame, follows the face along a path a pixel or so away
-        // (the landmark offsets do not die out), and the identity is fitted to the joined tracks,
-        // so every frame differs a little. Measured: 39 … 48 dB per frame on faces like this one,
-        // which misses the 45 dB (see Docs/Batch.md); a frame rendered from another
+        // Cuts are at chunks, where the single run's tracker and encoder restart as each
+        // segment's do: the frames come out identical (99 here); a frame rendered from another
         // frame's motion, or not at all, is near 20 dB.
         let psnr = try framePSNR(segmented, single)
-        XCTAssertEqual(psnr.count, 200)
-        XCTAssertGreaterThan(psnr.min() ?? 0, 35, "\(psnr)")
-        XCTAssertGreaterThan(psnr.reduce(0, +) / Double(max(1, psnr.count)), 42, "\(psnr)")
+        XCTAssertEqual(psnr.count, 240)
+        XCTAssertGreaterThanOrEqual(psnr.min() ?? 0, 45, "\(psnr)")
         // One identity for the face over the whole video: one track, the single run's.
         XCTAssertTrue(batch.stderr.isEmpty || !batch.stderr.contains("error"), batch.stderr)
         let analysed = try CommandRunner.facet("analyze", segmented.path, "--json")

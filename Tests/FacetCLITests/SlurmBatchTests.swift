@@ -40,7 +40,7 @@ final class SlurmBatchTests: XCTestCase {
     }
 
     func testFourItemsRunAsAnArrayAndTheSummaryAfterThemAndASecondSubmissionDoesNothing() throws {
-        // Clip 4 (24 s, a keyframe every 2 s) is made in three segments of 8 s.
+        // Clip 4 (24 s, a keyframe every 2 s) is made in three segments, one per chunk (10, 10 and 4 s).
         for index in 1...4 {
             let seconds = index == 4 ? 24 : index
             try CommandRunner.ffmpeg([

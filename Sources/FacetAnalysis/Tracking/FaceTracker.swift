@@ -34,6 +34,13 @@ import FacetSDK
 ///    detected).
 /// 3. `finish()` ends every face and smooths each track's landmarks (`Configuration.smoothing`).
 ///
+/// At each of `restartFrames` (a video's chunk starts) the tracker forgets how it got there: a
+/// pending search is dropped, the whole frame is searched thoroughly, and every face a
+/// detection matches is found again from that detection, as a face first seen there would be.
+/// From such a frame on, the landmarks depend on the frames from it and on which faces are
+/// tracked, not on the path before: a piece of a video tracked from before a restart frame
+/// gives the whole video's landmarks after it.
+///
 /// Ids are 0, 1, 2, ... in confirmation order (left to right among faces confirmed on the same
 /// frame); a track dropped at its end as a false positive (`minimumHitRatio`) leaves a gap. An
 /// ended track stays ended: a face that leaves and comes back gets a new id.
@@ -59,6 +66,12 @@ public final class FaceTracker {
     private var lastDetectionFrame: Int?
     private var lastThoroughTime: Double?
     private var frameSize: (width: Int, height: Int)?
+
+    /// Frame indices where the tracker restarts (see the type's documentation); set before the
+    /// first frame. Usually `KeyframeIndex.chunkStarts`.
+    public var restartFrames: Set<Int> = []
+    /// Whether the frame being processed is a restart frame.
+    private var isRestarting = false
 
     /// The candidate faces of the last video that were not used, and why (kept after `finish()`
     /// until the next video's first frame).
@@ -168,6 +181,15 @@ public final class FaceTracker {
         lastFrameIndex = frameIndex
         statistics.frames += 1
 
+        isRestarting = frameIndex > 0 && restartFrames.contains(frameIndex)
+        if isRestarting {
+            // Forget the schedule and what was rejected: search the whole frame now, thoroughly.
+            worker?.discard()
+            lastDetectionFrame = nil
+            lastThoroughTime = nil
+            recentRejections = []
+        }
+        defer { isRestarting = false }
         try follow(in: image, frameIndex: frameIndex, time: time)
         removeDuplicateFaces()
         if needsDetection(frameIndex: frameIndex, time: time) {
@@ -589,8 +611,8 @@ public final class FaceTracker {
                     landmarks: face.landmarks, detectionScore: nil, confidence: 0))
         }
         var current = face.frames[face.frames.count - 1]
-        if overlap < configuration.reseedOverlap || rescued {
-            // Drifted: predict again from the detection.
+        if overlap < configuration.reseedOverlap || rescued || isRestarting {
+            // Drifted, or a restart frame: predict again from the detection.
             let (landmarks, box, followBox) = try seed(image, from: detection.box)
             current.landmarks = landmarks
             current.box = box

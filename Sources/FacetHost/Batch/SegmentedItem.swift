@@ -200,7 +200,8 @@ public struct SegmentedItem {
         var options = item.pipelineOptions
         options.motionFile = motionURL
         var composed = try PipelineFactory.make(options, for: item.chain, cancellation: cancellation)
-        composed.pipeline.media = SegmentMedia(segment: VideoSegment(plan.frames(segment), of: index))
+        composed.pipeline.media = SegmentMedia(
+            segment: VideoSegment(plan.frames(segment), of: index), restartFrames: Set(index.chunkStarts()))
         // The soundtrack stays in the request: effects that listen hear it; `SegmentMedia` writes
         // the segment without it (the join muxes it once).
         var request = item.request
@@ -249,12 +250,17 @@ public struct SegmentedItem {
     }
 }
 
-/// The media of one segment: its frames decoded from its keyframe, written without audio.
+/// The media of one segment: its frames decoded from its keyframe, written without audio, with a
+/// fresh encoder at each of the video's chunks (as `facet apply` writes the whole video).
 struct SegmentMedia: MediaBackend {
     let segment: VideoSegment
+    let restartFrames: Set<Int>
     private let files = FFmpegMedia()
 
-    init(segment: VideoSegment) { self.segment = segment }
+    init(segment: VideoSegment, restartFrames: Set<Int>) {
+        self.segment = segment
+        self.restartFrames = restartFrames
+    }
 
     func checkInput(_ input: URL, audio: URL?) throws(HostError) { try files.checkInput(input, audio: audio) }
     func checkOutput(_ output: URL) throws { try files.checkOutput(output) }
@@ -263,7 +269,7 @@ struct SegmentMedia: MediaBackend {
     func openOutput(
         _ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource, settings: EncoderSettings
     ) throws -> any FrameSink {
-        try VideoWriter(outputURL: url, video: video, audio: nil, settings: settings)
+        try VideoWriter(outputURL: url, video: video, audio: nil, settings: settings, restartFrames: restartFrames)
     }
     func decodeAudio(_ url: URL, sampleRate: Int) throws -> AudioClip { try files.decodeAudio(url, sampleRate: sampleRate) }
 }

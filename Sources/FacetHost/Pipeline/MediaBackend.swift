@@ -84,7 +84,8 @@ public struct FFmpegMedia: MediaBackend {
         try VideoReader(url: url, stillImage: stillImage)
     }
 
-    /// A `VideoWriter`; the input's own audio is read from the reader's file.
+    /// A `VideoWriter`; the input's own audio is read from the reader's file. The encoder restarts
+    /// at the input's chunks (`KeyframeIndex.chunkStarts`), as a segmented batch item's does.
     public func openOutput(
         _ url: URL, video: VideoStreamInfo, soundtrack: SoundtrackChoice?, alongside source: any FrameSource,
         settings: EncoderSettings
@@ -95,7 +96,13 @@ public struct FFmpegMedia: MediaBackend {
             case .file(let file, let cutAt): AudioInput(url: file, maxDuration: cutAt)
             case nil: nil
             }
-        return try VideoWriter(outputURL: url, video: video, audio: audio, settings: settings)
+        let restartFrames: Set<Int> =
+            if let reader = source as? VideoReader, !reader.video.isStillImage {
+                Set((try? KeyframeIndex.read(URL(fileURLWithPath: reader.info.path)))?.chunkStarts() ?? [])
+            } else {
+                []
+            }
+        return try VideoWriter(outputURL: url, video: video, audio: audio, settings: settings, restartFrames: restartFrames)
     }
 
     /// `AudioDecoder.decodePCM`.
