@@ -61,5 +61,5 @@ struct Facet: ParsableCommand {
 
 /// The version printed by `facet --version`.
 enum FacetVersion {
-    static let current = "0.11.0"
+    static let current = "0.11.1"
 }
