@@ -133,7 +133,9 @@ extension FaceAnalyzer {
 
     /// The pieces' tracks joined: a track of a later piece continues the earlier piece's track
     /// whose face it shares on the warm-up frames (boxes overlapping by more than half on at least
-    /// three frames, the earlier track reaching the cut); otherwise it starts a track of its own.
+    /// three frames, the earlier track reaching the cut), or, for a face the later piece first
+    /// found by a detection at the cut, whose box on the frame before the cut overlaps it by more
+    /// than half; otherwise it starts a track of its own.
     /// Ids are given in order of first frame, then left to right.
     static func link(_ pieces: [SegmentTracking]) -> [LandmarkTrack] {
         var joined: [LandmarkTrack] = []
@@ -144,13 +146,20 @@ extension FaceAnalyzer {
                 guard !own.isEmpty else { continue }
                 let warmUp = track.frames.filter { $0.frameIndex < piece.firstFrame }
                 var best: (index: Int, overlap: Float)?
-                if piece.firstFrame > 0, own.first?.frameIndex == piece.firstFrame, warmUp.count >= 3 {
+                if piece.firstFrame > 0, let first = own.first, first.frameIndex == piece.firstFrame {
                     for (index, candidate) in joined.enumerated()
                     where !continued.contains(index) && candidate.lastFrameIndex == piece.firstFrame - 1 {
-                        let overlaps = warmUp.compactMap { face in
+                        // Over the warm-up frames both have; a face the later piece found only at
+                        // the cut (the restart's thorough search, as the whole run found it there)
+                        // is compared on the frames either side of the cut.
+                        var overlaps = warmUp.compactMap { face in
                             candidate.face(atFrame: face.frameIndex).map { $0.box.intersectionOverUnion(face.box) }
                         }
-                        guard overlaps.count >= 3 else { continue }
+                        if warmUp.isEmpty, first.detectionScore != nil, let last = candidate.frames.last {
+                            overlaps = [last.box.intersectionOverUnion(first.box)]
+                        } else if overlaps.count < 3 {
+                            continue
+                        }
                         let mean = overlaps.reduce(0, +) / Float(overlaps.count)
                         if mean > 0.5, mean > (best?.overlap ?? 0) { best = (index, mean) }
                     }

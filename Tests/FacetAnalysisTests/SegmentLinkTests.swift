@@ -54,6 +54,21 @@ final class SegmentLinkTests: XCTestCase {
         XCTAssertEqual(Set(joined[0].frames[50..<100].map(\.landmarks[0].x)), [104], "the later piece's, from the cut")
     }
 
+    func testAFaceTheLaterPieceFoundOnlyAtTheCutContinuesTheTrackThatReachesIt() {
+        // A small face only the thorough search finds: the later piece found it by the restart's
+        // detection at the cut, with no warm-up frames; it is the face the earlier piece had.
+        let first = piece(0..<50, warmUp: 0, tracks: [track(0, frames: 0..<50, x: 100)])
+        var found = track(0, frames: 50..<100, x: 101)
+        found.frames[0].detectionScore = 0.9
+        XCTAssertEqual(FaceAnalyzer.link([first, piece(50..<100, warmUp: 10, tracks: [found])]).map(\.frames.count), [100])
+        // Without the detection at the cut, or elsewhere, it is another face.
+        let followed = track(0, frames: 50..<100, x: 101)
+        XCTAssertEqual(FaceAnalyzer.link([first, piece(50..<100, warmUp: 10, tracks: [followed])]).map(\.frames.count), [50, 50])
+        var elsewhere = track(0, frames: 50..<100, x: 300)
+        elsewhere.frames[0].detectionScore = 0.9
+        XCTAssertEqual(FaceAnalyzer.link([first, piece(50..<100, warmUp: 10, tracks: [elsewhere])]).map(\.frames.count), [50, 50])
+    }
+
     func testAFaceElsewhereOnTheWarmUpIsNotLinked() {
         let first = piece(0..<50, warmUp: 0, tracks: [track(0, frames: 0..<50, x: 100)])
         let second = piece(50..<100, warmUp: 10, tracks: [track(0, frames: 40..<100, x: 300)])
