@@ -10,12 +10,17 @@ public struct FaceDetection: Sendable, Equatable {
     public var score: Float
     /// Which of the HOG detector's five filters fired (0 frontal, 1 left, 2 right, 3–4 frontal rotated).
     public var subdetector: Int
+    /// How far the picture was turned (radians, counter-clockwise on screen) for the detector to
+    /// find this face upright: 0 for upright searches; a rotated search's angle otherwise, so the
+    /// face itself is tilted by about that much.
+    public var angle: Float
 
     /// Creates a detection.
-    public init(box: FaceBox, score: Float, subdetector: Int = 0) {
+    public init(box: FaceBox, score: Float, subdetector: Int = 0, angle: Float = 0) {
         self.box = box
         self.score = score
         self.subdetector = subdetector
+        self.angle = angle
     }
 }
 

@@ -143,7 +143,7 @@ extension SearchPlan.Pass {
                 box: FaceBox(
                     x: box.x / scaleX + Float(x), y: box.y / scaleY + Float(y),
                     width: box.width / scaleX, height: box.height / scaleY),
-                score: detection.score, subdetector: detection.subdetector)
+                score: detection.score, subdetector: detection.subdetector, angle: angle)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import FacetMedia
 import FacetSDK
+import Foundation
 
 /// Follows faces through a video's frames and produces one `LandmarkTrack` (68 landmarks per
 /// frame, a stable id) per face.
@@ -255,11 +256,16 @@ public final class FaceTracker {
             // have settled, and re-derived while they still move.
             let previousBox = convention.box(for: face.landmarks)
             let unchanged = isUnchanged(image, since: face.followBox)
-            let box = unchanged ? face.followBox?.box ?? previousBox : previousBox
-            let landmarks = try predict(image, box)
+            // A face tilted beyond `uprightRoll` is predicted turned upright around the
+            // landmarks it is followed from (the landmark model starts from an upright face).
+            let reference = unchanged ? face.followBox?.reference ?? face.landmarks : face.landmarks
+            let roll = Self.roll(of: reference)
+            let box = abs(roll) >= Self.uprightRoll ? previousBox : unchanged ? face.followBox?.box ?? previousBox : previousBox
+            let landmarks =
+                abs(roll) >= Self.uprightRoll ? try predictUpright(image, from: reference, roll: roll) : try predict(image, box)
             let newBox = convention.box(for: landmarks)
             if !(unchanged && newBox.isWithin(Self.settledBoxChange, of: previousBox)) {
-                live[index].followBox = FollowBox(box: newBox, samples: image.gridSamples(in: newBox))
+                live[index].followBox = FollowBox(box: newBox, samples: image.gridSamples(in: newBox), reference: landmarks)
             }
             let inside = insideFraction(landmarks, image)
             let overlap = newBox.intersectionOverUnion(box)
@@ -508,7 +514,7 @@ public final class FaceTracker {
         for index in live.indices.reversed() where !faceMatched[index] && lookedAt[index] {
             guard live[index].box.insideFraction(width: image.width, height: image.height) >= 0.95 else { continue }
             if live[index].id != nil,
-                try shapeDrift(image, live[index].box, LandmarkPlacement(live[index].landmarks)) <= configuration.maximumShapeDrift
+                try shapeDrift(image, live[index].box, live[index].landmarks) <= configuration.maximumShapeDrift
             {
                 live[index].hits += 1
                 live[index].passes += 1
@@ -560,10 +566,10 @@ public final class FaceTracker {
             recentRejections[seen].frameIndex = frameIndex  // the same pattern again: still not a face
             return
         }
-        let (landmarks, box, followBox) = try seed(image, from: detection.box)
+        let (landmarks, box, followBox) = try seed(image, from: detection)
         // The face must not be covered by a tracked face either once its landmarks place it.
         if live.contains(where: { $0.box.intersectionOverUnion(box) > 0.5 }) { return }
-        let drift = try shapeDrift(image, box, LandmarkPlacement(landmarks))
+        let drift = try shapeDrift(image, box, landmarks)
         if box.height < configuration.minimumFaceSize && drift <= configuration.maximumShapeDrift {
             recentRejections.append((detection.box, frameIndex))
             rejections.append(
@@ -613,7 +619,7 @@ public final class FaceTracker {
         var current = face.frames[face.frames.count - 1]
         if overlap < configuration.reseedOverlap || rescued || isRestarting {
             // Drifted, or a restart frame: predict again from the detection.
-            let (landmarks, box, followBox) = try seed(image, from: detection.box)
+            let (landmarks, box, followBox) = try seed(image, from: detection)
             current.landmarks = landmarks
             current.box = box
             face.followBox = followBox
@@ -690,16 +696,88 @@ public final class FaceTracker {
     /// the same landmarks whatever box (of the detector's 20%-apart sizes) it was found with.
     /// `followBox` is the box they were predicted from, with what the picture shows in it: the next
     /// frame, if its picture is unchanged, is predicted from it and gives the same landmarks.
-    private func seed(_ image: GrayImage, from detectionBox: FaceBox) throws(AnalysisError)
+    ///
+    /// A face a rotated search found (`FaceDetection.angle`), or whose first landmarks are tilted
+    /// beyond `uprightRoll`, is predicted turned upright: the landmark model, which starts from
+    /// an upright mean face, otherwise settles on a wrong shape for a head tilted 40°.
+    private func seed(_ image: GrayImage, from detection: FaceDetection) throws(AnalysisError)
         -> (landmarks: [Point2], box: FaceBox, followBox: FollowBox?)
     {
-        let first = try predict(image, detectionBox)
+        var first = try predict(image, detection.box)
+        if detection.angle != 0 {
+            // Found turned: predicted turned as it was found, kept only if the face is tilted
+            // (an upright face a turned search happened to score higher is predicted upright).
+            let turned = try predictUpright(image, in: detection.box, roll: detection.angle)
+            if abs(Self.roll(of: turned)) >= Self.uprightRoll { first = turned }
+        }
         let predictedFrom = convention.box(for: first)
-        let landmarks = try predict(image, predictedFrom)
+        let roll = Self.roll(of: first)
+        let landmarks =
+            abs(roll) >= Self.uprightRoll ? try predictUpright(image, from: first, roll: roll) : try predict(image, predictedFrom)
         let held =
             configuration.unchangedPictureThreshold > 0
-            ? FollowBox(box: predictedFrom, samples: image.gridSamples(in: predictedFrom)) : nil
+            ? FollowBox(box: predictedFrom, samples: image.gridSamples(in: predictedFrom), reference: first) : nil
         return (landmarks, convention.box(for: landmarks), held)
+    }
+
+    /// Faces tilted (rolled) more than this are predicted turned upright (`predictUpright`);
+    /// below it the landmark model copes as it is, and nothing changes for them.
+    static let uprightRoll: Float = 18 * .pi / 180
+
+    /// The in-plane tilt of a 68-point face: the angle of the line from the centre of its left
+    /// eye on screen (points 37–42) to the right one's (43–48), radians, positive clockwise on
+    /// screen (the right eye lower).
+    static func roll(of landmarks: [Point2]) -> Float {
+        guard landmarks.count == 68 else { return 0 }
+        let centre = { (range: Range<Int>) -> Point2 in
+            let points = landmarks[range]
+            return Point2(
+                x: points.reduce(0) { $0 + $1.x } / Float(points.count), y: points.reduce(0) { $0 + $1.y } / Float(points.count))
+        }
+        let (left, right) = (centre(36..<42), centre(42..<48))
+        return atan2(right.y - left.y, right.x - left.x)
+    }
+
+    /// Landmarks predicted on the picture turned by `roll` about the centre of `reference`, so
+    /// the face is upright for the landmark model, from the box the model expects for the turned
+    /// `reference` landmarks; mapped back to the picture.
+    private func predictUpright(_ image: GrayImage, from reference: [Point2], roll: Float) throws(AnalysisError) -> [Point2] {
+        try predictUpright(image, around: FaceBox.bounding(reference), roll: roll) { toView in
+            convention.box(for: reference.map(toView))
+        }
+    }
+
+    /// Landmarks predicted on the picture turned by `roll` about the centre of `box`, from `box`
+    /// (its size kept) turned with it.
+    private func predictUpright(_ image: GrayImage, in box: FaceBox, roll: Float) throws(AnalysisError) -> [Point2] {
+        try predictUpright(image, around: box, roll: roll) { toView in
+            let centre = toView(box.center)
+            return FaceBox(x: centre.x - box.width / 2, y: centre.y - box.height / 2, width: box.width, height: box.height)
+        }
+    }
+
+    /// The region of three times `area`'s size around its centre, turned by `roll`; `viewBox`
+    /// gives the box to predict from in the turned region (from a picture point → turned point
+    /// mapping). Falls back to an upright prediction when the region is outside the picture.
+    private func predictUpright(
+        _ image: GrayImage, around area: FaceBox, roll: Float, viewBox: ((Point2) -> Point2) -> FaceBox
+    ) throws(AnalysisError) -> [Point2] {
+        let side = 3 * max(area.width, area.height)
+        let x = Int((area.center.x - side / 2).rounded(.down)), y = Int((area.center.y - side / 2).rounded(.down))
+        let size = Int(side.rounded(.up))
+        guard let region = image.cropped(x: x, y: y, width: size, height: size) else {
+            return try predict(image, area)
+        }
+        let left = Float(max(0, x)), top = Float(max(0, y))
+        let turned = region.rotated(by: roll)
+        let toView = { (point: Point2) in
+            GrayImage.rotatedPoint(Point2(x: point.x - left, y: point.y - top), width: region.width, height: region.height, angle: roll)
+        }
+        let predicted = try predict(turned, viewBox(toView))
+        return predicted.map { point in
+            let back = GrayImage.rotatedPoint(point, width: region.width, height: region.height, angle: roll, inverse: true)
+            return Point2(x: back.x + left, y: back.y + top)
+        }
     }
 
     /// On an unchanged picture the follow box is re-derived until the landmarks' box moves by less
@@ -745,13 +823,23 @@ public final class FaceTracker {
 
     /// How much the landmarks' size follows the box: predicted again from `box` enlarged by 20%
     /// and shrunk by 15% about its centre, the summed relative change of the shape's scale.
-    private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ reference: LandmarkPlacement) throws(AnalysisError) -> Float {
-        var drift: Float = 0
-        for factor: Float in [1.2, 0.85] {
-            let probe = FaceBox(
+    /// A face tilted beyond `uprightRoll` is probed turned upright, as it is followed.
+    private func shapeDrift(_ image: GrayImage, _ box: FaceBox, _ landmarks: [Point2]) throws(AnalysisError) -> Float {
+        let reference = LandmarkPlacement(landmarks)
+        let roll = Self.roll(of: landmarks)
+        let scaled = { (box: FaceBox, factor: Float) in
+            FaceBox(
                 x: box.center.x - box.width * factor / 2, y: box.center.y - box.height * factor / 2,
                 width: box.width * factor, height: box.height * factor)
-            drift += abs(LandmarkPlacement(try predict(image, probe)).scale / reference.scale - 1)
+        }
+        var drift: Float = 0
+        for factor: Float in [1.2, 0.85] {
+            let probed =
+                abs(roll) >= Self.uprightRoll
+                ? try predictUpright(image, around: FaceBox.bounding(landmarks), roll: roll) { toView in
+                    scaled(convention.box(for: landmarks.map(toView)), factor)
+                } : try predict(image, scaled(box, factor))
+            drift += abs(LandmarkPlacement(probed).scale / reference.scale - 1)
         }
         return drift
     }
@@ -794,6 +882,8 @@ private struct FollowBox {
     var box: FaceBox
     /// `GrayImage.gridSamples(in: box)` when the box was set.
     var samples: [UInt8]
+    /// The landmarks whose box `box` is: a tilted face is predicted upright around them.
+    var reference: [Point2]
 }
 
 private struct FaceState {
