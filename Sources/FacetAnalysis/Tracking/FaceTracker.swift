@@ -426,7 +426,10 @@ public final class FaceTracker {
         // (Faces too small for the coarse search were looked for around when it started.)
         for index in live.indices where !lookedAt[index] && (searching || thorough || needsLook(live[index])) {
             lookedAt[index] = true
-            merge(try detectAround(live[index].box, in: image), into: &detections)
+            // A tentative face tilted too far for the upright detector is looked for turned, so
+            // it can be confirmed (a confirmed one its landmark model still holds is kept anyway).
+            let roll = live[index].id == nil ? Self.roll(of: live[index].landmarks) : 0
+            merge(try detectAround(live[index].box, in: image, roll: roll), into: &detections)
         }
 
         // The worker's detections join this frame's where they are not already among them.
@@ -551,7 +554,7 @@ public final class FaceTracker {
             // Made frames ago: the face must still be there. Look around it on this frame, and
             // start from that detection; nothing there, nothing to start (and nothing to report).
             guard
-                let fresh = try detectAround(detection.box, in: image)
+                let fresh = try detectAround(detection.box, in: image, roll: detection.angle)
                     .max(by: { $0.box.intersectionOverUnion(detection.box) < $1.box.intersectionOverUnion(detection.box) }),
                 fresh.box.intersectionOverUnion(detection.box) > 0.3
             else { return }
@@ -797,7 +800,8 @@ public final class FaceTracker {
 
     /// Detections in the region of twice `box` around its centre, scaled so the face is about
     /// 100 px (interpolated up for smaller faces), in full-resolution pixels.
-    private func detectAround(_ box: FaceBox, in image: GrayImage) throws(AnalysisError) -> [FaceDetection] {
+    /// A face tilted beyond `uprightRoll` (`roll`) is looked for in the region turned upright.
+    private func detectAround(_ box: FaceBox, in image: GrayImage, roll: Float = 0) throws(AnalysisError) -> [FaceDetection] {
         let start = Self.now()
         defer { statistics.detectionSeconds += Self.now() - start }
         let side = max(box.width, box.height) * 2
@@ -812,12 +816,21 @@ public final class FaceTracker {
             height: max(1, Int((Float(region.height) * scale).rounded())))
         let scaleX = Float(searched.width) / Float(region.width), scaleY = Float(searched.height) / Float(region.height)
         statistics.regionDetections += 1
-        return try detector.detect(in: searched, adjustThreshold: configuration.adjustThreshold).map {
-            FaceDetection(
+        let turn = abs(roll) >= Self.uprightRoll ? roll : 0
+        let found = try detector.detect(
+            in: turn == 0 ? searched : searched.rotated(by: turn), adjustThreshold: configuration.adjustThreshold)
+        return found.map {
+            var box = $0.box
+            if turn != 0 {
+                // Back on the unturned region, the box kept upright (as the turned searches do).
+                let centre = GrayImage.rotatedPoint(box.center, width: searched.width, height: searched.height, angle: turn, inverse: true)
+                box = FaceBox(x: centre.x - box.width / 2, y: centre.y - box.height / 2, width: box.width, height: box.height)
+            }
+            return FaceDetection(
                 box: FaceBox(
-                    x: $0.box.x / scaleX + Float(left), y: $0.box.y / scaleY + Float(top),
-                    width: $0.box.width / scaleX, height: $0.box.height / scaleY),
-                score: $0.score, subdetector: $0.subdetector)
+                    x: box.x / scaleX + Float(left), y: box.y / scaleY + Float(top),
+                    width: box.width / scaleX, height: box.height / scaleY),
+                score: $0.score, subdetector: $0.subdetector, angle: turn)
         }
     }
 
