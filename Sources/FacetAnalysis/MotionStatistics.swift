@@ -85,6 +85,13 @@ public struct MotionStatistics: Codable, Sendable, Equatable {
 
     /// The distance between the centres of the two eyes (iBUG points 37–42 and 43–48, 1-based).
     public static func interOcularDistance(_ landmarks: [Point2]) -> Float? {
+        guard let (right, left) = eyeCentres(landmarks) else { return nil }
+        return ((left.x - right.x) * (left.x - right.x) + (left.y - right.y) * (left.y - right.y)).squareRoot()
+    }
+
+    /// The centres of the eye on the left of the picture (the face's right eye, iBUG points
+    /// 37–42) and of the other (43–48); nil unless `landmarks` has 68 points.
+    static func eyeCentres(_ landmarks: [Point2]) -> (onLeft: Point2, onRight: Point2)? {
         guard landmarks.count == 68 else { return nil }
         func centre(_ range: Range<Int>) -> Point2 {
             let points = landmarks[range]
@@ -92,9 +99,7 @@ public struct MotionStatistics: Codable, Sendable, Equatable {
                 x: points.map(\.x).reduce(0, +) / Float(points.count),
                 y: points.map(\.y).reduce(0, +) / Float(points.count))
         }
-        let right = centre(36..<42)
-        let left = centre(42..<48)
-        return ((left.x - right.x) * (left.x - right.x) + (left.y - right.y) * (left.y - right.y)).squareRoot()
+        return (centre(36..<42), centre(42..<48))
     }
 
     private static func centred(_ values: [Float]) -> [Float] {

@@ -260,9 +260,9 @@ public final class FaceTracker {
             // landmarks it is followed from (the landmark model starts from an upright face).
             let reference = unchanged ? face.followBox?.reference ?? face.landmarks : face.landmarks
             let roll = Self.roll(of: reference)
-            let box = abs(roll) >= Self.uprightRoll ? previousBox : unchanged ? face.followBox?.box ?? previousBox : previousBox
-            let landmarks =
-                abs(roll) >= Self.uprightRoll ? try predictUpright(image, from: reference, roll: roll) : try predict(image, box)
+            let tilted = abs(roll) >= Self.uprightRoll
+            let box = unchanged && !tilted ? face.followBox?.box ?? previousBox : previousBox
+            let landmarks = tilted ? try predictUpright(image, from: reference, roll: roll) : try predict(image, box)
             let newBox = convention.box(for: landmarks)
             if !(unchanged && newBox.isWithin(Self.settledBoxChange, of: previousBox)) {
                 live[index].followBox = FollowBox(box: newBox, samples: image.gridSamples(in: newBox), reference: landmarks)
@@ -731,13 +731,7 @@ public final class FaceTracker {
     /// eye on screen (points 37–42) to the right one's (43–48), radians, positive clockwise on
     /// screen (the right eye lower).
     static func roll(of landmarks: [Point2]) -> Float {
-        guard landmarks.count == 68 else { return 0 }
-        let centre = { (range: Range<Int>) -> Point2 in
-            let points = landmarks[range]
-            return Point2(
-                x: points.reduce(0) { $0 + $1.x } / Float(points.count), y: points.reduce(0) { $0 + $1.y } / Float(points.count))
-        }
-        let (left, right) = (centre(36..<42), centre(42..<48))
+        guard let (left, right) = MotionStatistics.eyeCentres(landmarks) else { return 0 }
         return atan2(right.y - left.y, right.x - left.x)
     }
 
